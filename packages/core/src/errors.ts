@@ -1,0 +1,175 @@
+import type { z } from 'zod'
+
+const marker = Symbol.for('@openkyc/core/error')
+
+/** The machine-readable kind of a {@link KycError}. */
+export type KycErrorCode =
+  | 'authentication'
+  | 'not_found'
+  | 'rate_limited'
+  | 'invalid_request'
+  | 'invalid_provider_response'
+  | 'provider_unavailable'
+  | 'webhook_verification'
+  | 'unsupported_capability'
+  | 'invalid_state'
+  | 'configuration'
+
+/** What every {@link KycError} constructor accepts. `message` must never hold personal data or secrets. */
+export type KycErrorOptions = {
+  message: string
+  /** The adapter's provider name, when the error comes from a provider. */
+  provider?: string
+  /** The HTTP status the provider answered with. */
+  status?: number
+  /** The provider's request id, for support tickets. */
+  requestId?: string
+  /** The underlying error. Kept for debugging, never serialized by `toJSON`. */
+  cause?: unknown
+}
+
+/**
+ * The base of every error OpenKYC throws. Recognise it with {@link isKycError} or `KycError.isInstance`,
+ * which work across duplicate copies of this package (a `Symbol.for` marker, not `instanceof`).
+ *
+ * Messages are written by us from safe parts only; vendor bodies and request data are never copied
+ * into them. `JSON.stringify(error)` emits the safe fields and drops `cause`.
+ */
+export class KycError extends Error {
+  /** Set on every instance; see {@link isKycError}. */
+  readonly [marker] = true
+  readonly code: KycErrorCode = 'configuration'
+  readonly provider: string | undefined
+  readonly status: number | undefined
+  readonly requestId: string | undefined
+  /** Whether trying the same call again later may succeed. */
+  readonly retryable: boolean = false
+
+  constructor(options: KycErrorOptions) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.provider = options.provider
+    this.status = options.status
+    this.requestId = options.requestId
+  }
+
+  /** True for any `KycError`, including one thrown by another copy of this package. */
+  static isInstance(value: unknown): value is KycError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true
+  }
+
+  /** The safe, serializable view: no `cause`, no stack. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      provider: this.provider,
+      status: this.status,
+      requestId: this.requestId,
+      retryable: this.retryable,
+    }
+  }
+}
+
+/** True for any {@link KycError}, including one thrown by another copy of this package. */
+export function isKycError(value: unknown): value is KycError {
+  return KycError.isInstance(value)
+}
+
+/** The provider rejected our credentials (HTTP 401/403), or a token could not be obtained. */
+export class KycAuthenticationError extends KycError {
+  override readonly code = 'authentication'
+}
+
+/** The verification (or list, case, account) does not exist at the provider, or was deleted. */
+export class KycNotFoundError extends KycError {
+  override readonly code = 'not_found'
+}
+
+/** The provider throttled us (HTTP 429) and retries were exhausted or disabled. */
+export class KycRateLimitedError extends KycError {
+  override readonly code = 'rate_limited'
+  override readonly retryable = true
+  /** How long the provider asked us to wait, when it said. */
+  readonly retryAfterMs: number | undefined
+
+  constructor(options: KycErrorOptions & { retryAfterMs?: number }) {
+    super(options)
+    this.retryAfterMs = options.retryAfterMs
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), retryAfterMs: this.retryAfterMs }
+  }
+}
+
+/** One problem with a request: where, and what. Never the offending value. */
+export type KycIssue = { path: (string | number)[]; message: string; code?: string }
+
+/** What we were asked to send is invalid: caught by our schemas, or refused by the provider (HTTP 400/422). */
+export class KycInvalidRequestError extends KycError {
+  override readonly code = 'invalid_request'
+  /** Paths and messages of the problems, without the offending values. */
+  readonly issues: KycIssue[]
+
+  constructor(options: KycErrorOptions & { issues?: readonly KycIssue[] | readonly z.core.$ZodIssue[] }) {
+    super(options)
+    this.issues = (options.issues ?? []).map((issue) => ({
+      path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
+      message: issue.message,
+      ...(issue.code === undefined ? {} : { code: issue.code }),
+    }))
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), issues: this.issues }
+  }
+}
+
+/** The provider answered with something we cannot read: malformed JSON or an unexpected shape. */
+export class KycInvalidProviderResponseError extends KycError {
+  override readonly code = 'invalid_provider_response'
+}
+
+/** The provider is down or unreachable (5xx, network failure, timeout) after retries. */
+export class KycProviderUnavailableError extends KycError {
+  override readonly code = 'provider_unavailable'
+  override readonly retryable = true
+}
+
+/** A webhook failed verification: bad or missing signature, tampered body, stale timestamp, unknown source. */
+export class KycWebhookVerificationError extends KycError {
+  override readonly code = 'webhook_verification'
+}
+
+/** The adapter does not declare the capability this call needs. Thrown before any request is sent. */
+export class KycUnsupportedCapabilityError extends KycError {
+  override readonly code = 'unsupported_capability'
+  /** The capability that was asked for. */
+  readonly capability: string
+
+  constructor(options: Omit<KycErrorOptions, 'message'> & { capability: string; message?: string }) {
+    super({
+      ...options,
+      message:
+        options.message ??
+        `The ${options.provider ?? 'selected'} adapter does not support the "${options.capability}" capability.`,
+    })
+    this.capability = options.capability
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), capability: this.capability }
+  }
+}
+
+/** The call is not allowed in the verification's current state (for example, approving an expired one). */
+export class KycInvalidStateError extends KycError {
+  override readonly code = 'invalid_state'
+}
+
+/** OpenKYC is misconfigured: a missing setting or environment variable, an unknown provider. */
+export class KycConfigurationError extends KycError {
+  override readonly code = 'configuration'
+}

@@ -1,0 +1,5 @@
+export * from './adapter.js'
+export * from './capabilities.js'
+export * from './errors.js'
+export * from './model/index.js'
+export * from './redact.js'

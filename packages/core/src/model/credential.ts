@@ -1,0 +1,42 @@
+import { z } from 'zod'
+
+/** An ISO 3166-1 alpha-2 country code, upper case (our model uses alpha-2 everywhere). */
+export const CountryCodeSchema = z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code')
+
+/** The kinds of evidence an applicant submits. */
+export const CredentialKindSchema = z.enum(['id_document', 'selfie', 'liveness', 'document', 'personal_data'])
+
+/** The kinds of evidence an applicant submits. See {@link CredentialKindSchema}. */
+export type CredentialKind = z.infer<typeof CredentialKindSchema>
+
+/** Identity document types. */
+export const DocumentTypeSchema = z.enum([
+  'passport',
+  'driving_license',
+  'id_card',
+  'visa',
+  'residence_permit',
+  'other',
+])
+
+/** Identity document types. See {@link DocumentTypeSchema}. */
+export type DocumentType = z.infer<typeof DocumentTypeSchema>
+
+/** The parts of a credential that can be present. */
+export const CredentialPartSchema = z.enum(['front', 'back', 'face', 'video', 'data', 'page'])
+
+/** One part of a credential. See {@link CredentialPartSchema}. */
+export type CredentialPart = z.infer<typeof CredentialPartSchema>
+
+/** Evidence submitted for a verification. Never holds the images or the data themselves. */
+export const CredentialSchema = z.object({
+  /** The provider's id for this credential, when it has one. */
+  id: z.string().optional(),
+  kind: CredentialKindSchema,
+  documentType: DocumentTypeSchema.optional(),
+  issuingCountry: CountryCodeSchema.optional(),
+  parts: z.array(CredentialPartSchema).default([]),
+})
+
+/** Evidence submitted for a verification. See {@link CredentialSchema}. */
+export type Credential = z.infer<typeof CredentialSchema>

@@ -1,0 +1,55 @@
+import { z } from 'zod'
+import { CheckSchema } from './check.js'
+import { CredentialSchema } from './credential.js'
+import { DecisionSchema } from './decision.js'
+import { IdentityDataSchema } from './identity.js'
+import { VerificationStatusSchema } from './status.js'
+
+const timestamp = z.iso.datetime({ offset: true })
+
+/**
+ * The opaque, JSON-serializable handle an adapter needs to find a verification again
+ * (Jumio: `{ accountId, workflowExecutionId }`, Persona: `{ inquiryId }`). Store it as it is.
+ */
+export const VerificationReferenceSchema = z.record(z.string(), z.string())
+
+/** The opaque handle an adapter needs to find a verification again. See {@link VerificationReferenceSchema}. */
+export type VerificationReference = z.infer<typeof VerificationReferenceSchema>
+
+/** How the applicant continues: a hosted page, a mobile SDK token, or both. Holds secrets; never logged. */
+export const VerificationSessionSchema = z.object({
+  url: z.url().optional(),
+  sdkToken: z.string().optional(),
+  expiresAt: timestamp.optional(),
+})
+
+/** How the applicant continues. See {@link VerificationSessionSchema}. */
+export type VerificationSession = z.infer<typeof VerificationSessionSchema>
+
+/** The normalized verification: one applicant's attempt at one provider. */
+export const VerificationSchema = z.object({
+  /** The provider's primary id for this verification (Persona inquiry id, Jumio workflow execution id). */
+  id: z.string().min(1),
+  /** The adapter's `provider` name, for example `jumio` or `persona`. */
+  provider: z.string().min(1),
+  reference: VerificationReferenceSchema,
+  /** The application's own id for the person being verified. Never personal data itself. */
+  subjectReference: z.string().optional(),
+  status: VerificationStatusSchema,
+  decision: DecisionSchema.optional(),
+  checks: z.array(CheckSchema).default([]),
+  credentials: z.array(CredentialSchema).default([]),
+  identity: IdentityDataSchema.optional(),
+  session: VerificationSessionSchema.optional(),
+  createdAt: timestamp,
+  /** When the provider last changed this verification; orders concurrent updates. */
+  updatedAt: timestamp,
+  completedAt: timestamp.optional(),
+  /** Set once the provider deleted the personal data; identity and credentials are gone for good. */
+  redactedAt: timestamp.optional(),
+  /** The vendor's own words beside ours (status, decision type, labels). Never personal data. */
+  raw: z.object({ status: z.string() }).catchall(z.unknown()),
+})
+
+/** The normalized verification. See {@link VerificationSchema}. */
+export type Verification = z.infer<typeof VerificationSchema>
