@@ -1,0 +1,189 @@
+/**
+ * The Persona API simulator's Hono app factory.
+ *
+ * CONTRACT FOR ROUTE MODULES (cases, lists, importers, inquiries, accounts, verifications, events):
+ * - A module exports `registerXxxRoutes(app: PersonaApp, context: PersonaRouteContext): void` and is called
+ *   once below, in `routeModules`. `app` is already based at `/api/v1`: register `app.get('/cases', …)`.
+ * - Before a handler runs, middleware has: assigned `Request-Id`, authenticated the Bearer key (401 body),
+ *   resolved `c.get('persona')` = `{requestId, apiVersion, inflection, environment}`, applied the
+ *   300/min fixed-window rate limit with `RateLimit-*` headers, and handled `Idempotency-Key` on POSTs
+ *   (replays never reach the handler).
+ * - Read bodies with `readDocument(c)` (keys normalized to kebab-case), queries with `readQuery(c)` and
+ *   `readListFilter(query, name)`; answer with `sendResource(c, context, resource, {status, meta})`,
+ *   `sendList(c, context, resources)` or `sendDocument(c, status, document)`; fail by throwing
+ *   `PersonaApiError` (`recordNotFound()`, `badRequest()`, `conflict()`, `unprocessable()`).
+ * - Keep objects in `context.state.collection(name)` as `StoredResource`s (kebab-case attributes), register
+ *   a presenter per collection with `context.registerPresenter(name, {present, legacyDefaultIncludes})`,
+ *   and emit webhook events with `context.emitEvent({name, resource})`. Use `context.now()` for time and
+ *   `context.newId(prefix)` for ids.
+ */
+import { createHash } from 'node:crypto'
+import { Hono } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { registerAccountRoutes } from './accounts.js'
+import type { PersonaApp, PersonaEnv, PersonaEnvironment, PersonaRouteContext } from './context.js'
+import { registerEventRoutes } from './events.js'
+import { parseKeyInflection } from './inflection.js'
+import { registerInquiryRoutes } from './inquiries.js'
+import { errorDocument, PersonaApiError, sendErrors } from './json-api.js'
+import { registerVerificationRoutes } from './verifications.js'
+
+// Partner-owned route modules; add each import here once the file exists:
+// import { registerCaseRoutes } from './cases.js'
+// import { registerListRoutes } from './lists.js'
+// import { registerImporterRoutes } from './importers.js'
+
+/** The route modules mounted under `/api/v1`, in registration order. */
+const routeModules: ReadonlyArray<(app: PersonaApp, context: PersonaRouteContext) => void> = [
+  registerInquiryRoutes,
+  registerVerificationRoutes,
+  registerAccountRoutes,
+  registerEventRoutes,
+  // registerCaseRoutes,
+  // registerListRoutes,
+  // registerImporterRoutes,
+]
+
+/** Settings of {@link createPersonaApp}; `createPersonaSimulator` fills them from its options. */
+export type PersonaAppSettings = {
+  context: PersonaRouteContext
+  /** Accepted API keys. When omitted any key with a `persona_sandbox_` or `persona_production_` prefix works. */
+  apiKeys?: readonly string[]
+  /** `Persona-Version` used when the header is absent (the version configured on the API key). */
+  defaultApiVersion: string
+  /** Requests per window per environment (default 300) and window length (default 60 000 ms). */
+  rateLimit: { limit: number; windowMs: number }
+  /** How long idempotency keys are kept (default 24 h), measured on the simulator clock. */
+  idempotencyRetentionMs: number
+  /** Extra routes outside `/api/v1` (the hosted flow), registered on the root app. */
+  registerRootRoutes?: (app: Hono) => void
+}
+
+type StoredReply = {
+  fingerprint: string
+  storedAtMs: number
+  status: number
+  body: string
+  contentType: string
+}
+
+const unauthenticatedTitle = 'Must be authenticated to access this endpoint'
+
+function environmentOf(apiKey: string): PersonaEnvironment | undefined {
+  if (apiKey.startsWith('persona_sandbox_')) return 'sandbox'
+  if (apiKey.startsWith('persona_production_')) return 'production'
+  return undefined
+}
+
+/**
+ * Builds the Hono app that serves Persona's `/api/v1` API (and the hosted flow through
+ * `registerRootRoutes`). Stateless apart from the context's store and the limiter/idempotency maps.
+ *
+ * @example
+ * const app = createPersonaApp({ context, defaultApiVersion: '2023-01-05',
+ *   rateLimit: { limit: 300, windowMs: 60_000 }, idempotencyRetentionMs: 86_400_000 })
+ * const response = await app.fetch(new Request('http://sim/api/v1/inquiries', { headers }))
+ */
+export function createPersonaApp(settings: PersonaAppSettings): Hono {
+  const { context } = settings
+  const root = new Hono()
+  const api: PersonaApp = new Hono<PersonaEnv>()
+  const windows = new Map<PersonaEnvironment, { startMs: number; count: number }>()
+  const idempotency = new Map<string, StoredReply>()
+
+  api.use('*', async (c, next) => {
+    const requestId = context.newId('req')
+    c.header('Request-Id', requestId)
+    const authorization = c.req.header('Authorization') ?? ''
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim())
+    const apiKey = match?.[1]
+    const environment = apiKey === undefined ? undefined : environmentOf(apiKey)
+    const known =
+      apiKey !== undefined && (settings.apiKeys === undefined || settings.apiKeys.includes(apiKey))
+    if (environment === undefined || !known) {
+      return c.json(errorDocument(unauthenticatedTitle), 401)
+    }
+    c.set('persona', {
+      requestId,
+      apiVersion: c.req.header('Persona-Version')?.trim() || settings.defaultApiVersion,
+      inflection: parseKeyInflection(c.req.header('Key-Inflection')),
+      environment,
+    })
+
+    // Fixed window: the count starts with the first request and resets when the window ends.
+    const now = context.now()
+    const { limit, windowMs } = settings.rateLimit
+    let window = windows.get(environment)
+    if (window === undefined || now >= window.startMs + windowMs) {
+      window = { startMs: Math.floor(now / windowMs) * windowMs, count: 0 }
+      windows.set(environment, window)
+    }
+    const resetSeconds = Math.max(0, Math.ceil((window.startMs + windowMs - now) / 1000))
+    c.header('RateLimit-Limit', String(limit))
+    c.header('RateLimit-Reset', String(resetSeconds))
+    if (window.count >= limit) {
+      c.header('RateLimit-Remaining', '0')
+      return c.json(
+        errorDocument(
+          'Rate limit exceeded',
+          `You have hit your rate limit of ${limit} requests / min. Please reach out to support@withpersona.com if you need this changed.`,
+        ),
+        429,
+      )
+    }
+    window.count += 1
+    c.header('RateLimit-Remaining', String(Math.max(0, limit - window.count)))
+
+    const idempotencyKey = c.req.header('Idempotency-Key')
+    if (c.req.method !== 'POST' || idempotencyKey === undefined || idempotencyKey === '') {
+      await next()
+      return
+    }
+    const body = await c.req.text()
+    const fingerprint = createHash('sha256')
+      .update(`${c.req.method} ${new URL(c.req.url).pathname}\n${body}`)
+      .digest('hex')
+    const storeKey = `${environment}:${idempotencyKey}`
+    for (const [key, reply] of idempotency) {
+      if (now - reply.storedAtMs >= settings.idempotencyRetentionMs) idempotency.delete(key)
+    }
+    const stored = idempotency.get(storeKey)
+    if (stored !== undefined) {
+      if (stored.fingerprint !== fingerprint) {
+        return c.json(
+          errorDocument(
+            'Idempotency error',
+            `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+          ),
+          400,
+        )
+      }
+      return c.body(stored.body, stored.status as ContentfulStatusCode, {
+        'Content-Type': stored.contentType,
+      })
+    }
+    await next()
+    const response = c.res
+    const replyBody = await response.clone().text()
+    idempotency.set(storeKey, {
+      fingerprint,
+      storedAtMs: now,
+      status: response.status,
+      body: replyBody,
+      contentType: response.headers.get('Content-Type') ?? 'application/json',
+    })
+  })
+
+  for (const register of routeModules) register(api, context)
+
+  api.notFound((c) => c.json(errorDocument('Record not found'), 404))
+  api.onError((error, c) => {
+    if (error instanceof PersonaApiError) return sendErrors(c, error.status, error.errors)
+    return c.json(errorDocument('Internal server error'), 500)
+  })
+
+  root.route('/api/v1', api)
+  settings.registerRootRoutes?.(root)
+  root.notFound((c) => c.json(errorDocument('Record not found'), 404))
+  return root
+}

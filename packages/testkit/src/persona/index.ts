@@ -1,0 +1,25 @@
+/**
+ * `@openkyc/testkit/persona`: a stateful simulator of Persona's REST API, webhooks and hosted flow,
+ * written from Persona's documentation (never from the adapter) so the two readings can be compared.
+ */
+export { createPersonaApp, type PersonaAppSettings } from './app.js'
+export type {
+  EmitEventInput,
+  PersonaApp,
+  PersonaEnv,
+  PersonaEnvironment,
+  PersonaRequestInfo,
+  PersonaRouteContext,
+  PresenterRegistration,
+  PresentView,
+  ResourcePresenter,
+} from './context.js'
+export { modernShapeVersion, personaApiVersions, usesModernShape } from './context.js'
+export type { PersonaKeyInflection } from './inflection.js'
+export * from './json-api.js'
+export {
+  createPersonaRouteContext,
+  type EventSnapshot,
+  type PersonaRouteContextSettings,
+} from './route-context.js'
+export * from './state.js'

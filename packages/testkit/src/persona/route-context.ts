@@ -1,0 +1,88 @@
+import type { EmitEventInput, PersonaRouteContext, PresenterRegistration, PresentView } from './context.js'
+import { collectIncluded, defaultPresenter, type ResourceObject } from './json-api.js'
+import { createPersonaId, formatTimestamp, PersonaState, type StoredResource } from './state.js'
+
+/** Settings of {@link createPersonaRouteContext}. */
+export type PersonaRouteContextSettings = {
+  /** Simulator clock in epoch milliseconds. */
+  now: () => number
+  /** Called for every emitted event, after it is stored (webhook delivery plugs in here). */
+  onEvent?: (event: StoredResource) => void
+  /** An existing store, e.g. to share state between two apps; a fresh one by default. */
+  state?: PersonaState
+}
+
+/** Event snapshot kept in `event.internal`: the subject and its included resources as they were. */
+export type EventSnapshot = { subject: StoredResource; included: StoredResource[] }
+
+/**
+ * Builds the shared context handed to every route module: store, clock, ids, presenters and event
+ * emission. Events snapshot their subject when emitted, and render it per API version when read or
+ * delivered, because Persona serializes webhook payloads with the webhook's own version and inflection.
+ *
+ * @example
+ * const context = createPersonaRouteContext({ now: () => Date.now() })
+ * registerCaseRoutes(app, context)
+ */
+export function createPersonaRouteContext(settings: PersonaRouteContextSettings): PersonaRouteContext {
+  const state = settings.state ?? new PersonaState()
+  const presenters = new Map<string, PresenterRegistration>()
+
+  const context: PersonaRouteContext = {
+    state,
+    now: settings.now,
+    newId: createPersonaId,
+    registerPresenter(collection, registration) {
+      presenters.set(collection, registration)
+    },
+    present(resource: StoredResource, view: PresentView): ResourceObject {
+      const registration = presenters.get(resource.collection)
+      return registration === undefined ? defaultPresenter(resource) : registration.present(resource, view)
+    },
+    emitEvent(input: EmitEventInput): StoredResource {
+      const createdAtMs = settings.now()
+      const included = collectIncluded(context, [input.resource], input.include ?? [])
+      const snapshot: EventSnapshot = {
+        subject: structuredClone(input.resource),
+        included: included.map((resource) => structuredClone(resource)),
+      }
+      const event = state.collection('event').insert({
+        type: 'event',
+        id: createPersonaId('evt'),
+        createdAtMs,
+        attributes: {
+          name: input.name,
+          context: input.eventContext ?? {},
+          'created-at': formatTimestamp(createdAtMs),
+        },
+        relationships: {},
+        internal: { snapshot, objectId: input.resource.id },
+      })
+      settings.onEvent?.(event)
+      return event
+    },
+  }
+
+  context.registerPresenter('event', {
+    present(event, view) {
+      const snapshot = event.internal.snapshot as EventSnapshot
+      const payload: { data: ResourceObject; included?: ResourceObject[] } = {
+        data: context.present(snapshot.subject, view),
+      }
+      if (snapshot.included.length > 0) {
+        payload.included = snapshot.included.map((resource) => context.present(resource, view))
+      }
+      return {
+        type: 'event',
+        id: event.id,
+        attributes: {
+          name: event.attributes.name,
+          payload,
+          context: event.attributes.context,
+          'created-at': event.attributes['created-at'],
+        },
+      }
+    },
+  })
+  return context
+}
