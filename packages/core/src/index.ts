@@ -1,5 +1,7 @@
 export * from './adapter.js'
 export * from './capabilities.js'
+export * from './client.js'
 export * from './errors.js'
 export * from './model/index.js'
 export * from './redact.js'
+export * from './webhook/index.js'

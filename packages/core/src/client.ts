@@ -1,0 +1,282 @@
+import { z } from 'zod'
+import { type KycAdapter, type KycLogger, kycCapabilities } from './adapter.js'
+import { type EnforcedKycAdapter, enforceCapabilities } from './capabilities.js'
+import { isKycError, KycConfigurationError } from './errors.js'
+import { createWebhookPipeline, type WebhookPipeline } from './webhook/pipeline.js'
+import { createMemoryWebhookStore, type WebhookStore } from './webhook/store.js'
+
+/** Environment variables as `process.env` holds them. */
+export type Environment = Readonly<Record<string, string | undefined>>
+
+/** An installed adapter: an instance, or a zero-argument factory called only when its provider is chosen. */
+export type KycAdapterEntry = KycAdapter | (() => KycAdapter)
+
+/** The environment variable that chooses the provider when `config.provider` is not given. */
+export const providerEnvironmentVariable = 'KYC_PROVIDER'
+
+/** Configuration for {@link createKyc}. */
+export type KycConfig<Name extends string = string> = {
+  /**
+   * The provider to use, by its key in `adapters`. Default: `KYC_PROVIDER` from the environment, or
+   * the only installed adapter when there is just one.
+   */
+  provider?: Name | (string & {})
+  /**
+   * Every adapter the application can use, keyed by name. Give factories (`() => createJumio()`) so
+   * that only the chosen provider reads and validates its settings.
+   */
+  adapters: Readonly<Record<Name, KycAdapterEntry>>
+  /** Where the webhook pipeline keeps dedupe marks and latest states. Default: a memory store. */
+  webhookStore?: WebhookStore
+  /** Receives the pipeline's log lines (ids and statuses, never personal data). */
+  logger?: KycLogger
+  /** The environment to read `KYC_PROVIDER` from. Default `process.env`; inject one in tests. */
+  env?: Environment
+}
+
+/**
+ * A KYC client for the chosen provider: the adapter's methods with capabilities enforced (an
+ * undeclared one throws `KycUnsupportedCapabilityError` before any request), plus its webhook pipeline.
+ */
+export type KycClient = EnforcedKycAdapter & {
+  /** Every installed adapter name, in configuration order. */
+  readonly providers: readonly string[]
+  /** The webhook pipeline for the chosen adapter. */
+  readonly webhooks: WebhookPipeline
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null
+
+const webhookStoreSchema = z.custom<WebhookStore>(
+  (value) =>
+    isObject(value) &&
+    typeof value.markSeen === 'function' &&
+    typeof value.getVerification === 'function' &&
+    typeof value.setVerification === 'function',
+  { message: 'expected a WebhookStore (markSeen, getVerification, setVerification)' },
+)
+
+const kycConfigSchema = z.strictObject({
+  provider: z.string().trim().min(1, 'expected a provider name').optional(),
+  adapters: z
+    .record(
+      z.string().min(1),
+      z.custom<KycAdapterEntry>((value) => typeof value === 'function' || isObject(value), {
+        message: 'expected an adapter, or a function returning one',
+      }),
+    )
+    .refine((adapters) => Object.keys(adapters).length > 0, { message: 'install at least one adapter' }),
+  webhookStore: webhookStoreSchema.optional(),
+  logger: z.custom<KycLogger>(isObject, { message: 'expected a logger object' }).optional(),
+  env: z.custom<Environment>(isObject, { message: 'expected an environment object' }).optional(),
+})
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}`))
+    .join('; ')
+}
+
+function defaultEnvironment(): Environment {
+  return typeof process === 'undefined' ? {} : process.env
+}
+
+function checkAdapter(name: string, adapter: unknown): KycAdapter {
+  const problem = !isObject(adapter)
+    ? 'is not an object'
+    : typeof adapter.provider !== 'string' || adapter.provider.length === 0
+      ? 'has no provider name'
+      : !isObject(adapter.capabilities) ||
+          !kycCapabilities.every(
+            (capability) =>
+              typeof (adapter.capabilities as Record<string, unknown>)[capability] === 'boolean',
+          )
+        ? 'does not declare every capability as true or false'
+        : (['createVerification', 'getVerification', 'parseWebhook'] as const).find(
+              (method) => typeof adapter[method] !== 'function',
+            ) !== undefined
+          ? 'lacks one of createVerification(), getVerification(), parseWebhook()'
+          : undefined
+  if (problem !== undefined) {
+    throw new KycConfigurationError({
+      provider: name,
+      message: `The adapter installed as "${name}" ${problem}; it does not implement KycAdapterV1.`,
+    })
+  }
+  return adapter as KycAdapter
+}
+
+function instantiate(name: string, entry: KycAdapterEntry): KycAdapter {
+  if (typeof entry !== 'function') return checkAdapter(name, entry)
+  let adapter: unknown
+  try {
+    adapter = entry()
+  } catch (error) {
+    // Adapter factories throw KycConfigurationError naming the missing setting: pass it on as it is.
+    if (isKycError(error)) throw error
+    throw new KycConfigurationError({
+      provider: name,
+      message: `The "${name}" adapter factory failed; see the error's cause.`,
+      cause: error,
+    })
+  }
+  if (adapter instanceof Promise) {
+    throw new KycConfigurationError({
+      provider: name,
+      message: `The "${name}" adapter factory returned a promise; factories must return the adapter itself.`,
+    })
+  }
+  return checkAdapter(name, adapter)
+}
+
+/**
+ * Builds the KYC client for one provider, chosen by configuration: swapping Jumio for Persona is a
+ * change of `KYC_PROVIDER`, not of code. Only the chosen adapter's factory runs, so the other
+ * providers' settings need not be present. Everything is validated here, at start-up: an unknown
+ * provider, a missing setting or a malformed config throws `KycConfigurationError` whose message
+ * names what to set.
+ *
+ * @example
+ * ```ts
+ * import { createKyc } from '@openkyc/core'
+ * import { createJumio } from '@openkyc/jumio'
+ * import { createPersona } from '@openkyc/persona'
+ *
+ * const kyc = createKyc({
+ *   adapters: { jumio: () => createJumio(), persona: () => createPersona() },
+ * }) // KYC_PROVIDER=persona picks Persona
+ *
+ * const { verification } = await kyc.createVerification({ subjectReference: user.id })
+ * ```
+ */
+export function createKyc<const Name extends string>(config: KycConfig<Name>): KycClient {
+  const parsed = kycConfigSchema.safeParse(config)
+  if (!parsed.success) {
+    throw new KycConfigurationError({
+      message: `Invalid createKyc configuration: ${describeIssues(parsed.error.issues)}.`,
+    })
+  }
+  const adapters = parsed.data.adapters as Record<string, KycAdapterEntry>
+  const installed = Object.keys(adapters)
+  const env = parsed.data.env ?? defaultEnvironment()
+  const fromEnvironment = env[providerEnvironmentVariable]?.trim() || undefined
+  const requested =
+    parsed.data.provider ?? fromEnvironment ?? (installed.length === 1 ? installed[0] : undefined)
+  if (requested === undefined) {
+    throw new KycConfigurationError({
+      message: `Set ${providerEnvironmentVariable} or pass { provider } to choose a KYC provider — installed: ${installed.join(', ')}.`,
+    })
+  }
+  const name =
+    installed.find((candidate) => candidate === requested) ??
+    installed.find((candidate) => candidate.toLowerCase() === requested.toLowerCase())
+  if (name === undefined) {
+    const source = parsed.data.provider === undefined ? ` (from ${providerEnvironmentVariable})` : ''
+    throw new KycConfigurationError({
+      message: `Unknown KYC provider "${requested}"${source} — installed: ${installed.join(', ')}.`,
+    })
+  }
+  const adapter = enforceCapabilities(instantiate(name, adapters[name]!))
+  const webhooks = createWebhookPipeline({
+    adapter,
+    store: parsed.data.webhookStore ?? createMemoryWebhookStore(),
+    ...(parsed.data.logger === undefined ? {} : { logger: parsed.data.logger }),
+  })
+  return Object.freeze({ ...adapter, providers: installed, webhooks })
+}
+
+/** Options for {@link readSetting}. */
+export type ReadSettingOptions = {
+  /** The value passed in code; wins over the environment. */
+  value: string | undefined
+  /** The environment variable to fall back to, for example `PERSONA_API_KEY`. */
+  env: string
+  /** The setting's name in the factory's options, for example `apiKey`. */
+  name: string
+  /** The provider, named in the error. */
+  provider: string
+  /** The environment to read. Default `process.env`. */
+  environment?: Environment
+}
+
+/**
+ * Reads one adapter setting from its option or its environment variable, for adapter factories.
+ * Throws `KycConfigurationError` naming the option and the variable when neither is set; the value
+ * itself (often a secret) never appears in an error.
+ *
+ * @example
+ * ```ts
+ * export function createAcme(settings: { apiKey?: string } = {}) {
+ *   const apiKey = readSetting({ value: settings.apiKey, env: 'ACME_API_KEY', name: 'apiKey', provider: 'acme' })
+ * }
+ * ```
+ */
+export function readSetting(options: ReadSettingOptions): string {
+  const value = options.value || (options.environment ?? defaultEnvironment())[options.env] || undefined
+  if (value === undefined) {
+    throw new KycConfigurationError({
+      provider: options.provider,
+      message: `The ${options.provider} adapter needs ${options.name}: pass { ${options.name} } or set ${options.env}.`,
+    })
+  }
+  return value
+}
+
+/** Options for {@link parseAdapterSettings}. */
+export type ParseAdapterSettingsOptions = {
+  /** The provider, named in errors. */
+  provider: string
+  /** The environment to read. Default `process.env`. */
+  env?: Environment
+}
+
+/**
+ * Validates an adapter factory's settings with a zod schema, filling each setting missing from
+ * `input` from its environment variable in `envMap` (`{ apiKey: 'PERSONA_API_KEY' }`). Environment
+ * values are strings: use `z.coerce` for numbers. Throws `KycConfigurationError` listing every
+ * problem by setting and variable name, never by value, so secrets do not leak into logs.
+ *
+ * @example
+ * ```ts
+ * const settings = parseAdapterSettings(
+ *   z.object({ apiKey: z.string().min(1), baseUrl: z.url().default('https://api.acme.test') }),
+ *   options,
+ *   { apiKey: 'ACME_API_KEY', baseUrl: 'ACME_BASE_URL' },
+ *   { provider: 'acme' },
+ * )
+ * ```
+ */
+export function parseAdapterSettings<Schema extends z.ZodType>(
+  schema: Schema,
+  input: Partial<Record<string, unknown>> | undefined,
+  envMap: Readonly<Record<string, string>>,
+  options: ParseAdapterSettingsOptions,
+): z.output<Schema> {
+  const env = options.env ?? defaultEnvironment()
+  const merged: Record<string, unknown> = {}
+  for (const [name, variable] of Object.entries(envMap)) {
+    const value = env[variable]
+    if (value !== undefined && value !== '') merged[name] = value
+  }
+  for (const [name, value] of Object.entries(input ?? {})) {
+    if (value !== undefined) merged[name] = value
+  }
+  const parsed = schema.safeParse(merged)
+  if (parsed.success) return parsed.data
+  const problems = parsed.error.issues.map((issue) => {
+    const name = issue.path[0]
+    if (typeof name !== 'string') return issue.message
+    const variable = envMap[name]
+    const where = issue.path.join('.')
+    if (merged[name] === undefined) {
+      return variable === undefined ? `pass { ${name} }` : `pass { ${name} } or set ${variable}`
+    }
+    const origin = variable !== undefined && input?.[name] === undefined ? ` (from ${variable})` : ''
+    return `${where}${origin} is invalid: ${issue.message}`
+  })
+  throw new KycConfigurationError({
+    provider: options.provider,
+    message: `The ${options.provider} adapter is misconfigured: ${[...new Set(problems)].join('; ')}.`,
+  })
+}

@@ -1,0 +1,34 @@
+export {
+  computeHmacSha256,
+  type HmacInput,
+  type SignTimestampedPayloadOptions,
+  signTimestampedPayload,
+  type TimestampedSignatureFormat,
+  timingSafeEqualStrings,
+  type VerifiedTimestampedSignature,
+  type VerifyTimestampedSignatureOptions,
+  verifyTimestampedSignature,
+} from './hmac.js'
+export {
+  createWebhookPipeline,
+  type HandleWebhookOptions,
+  type ProcessedWebhookEvent,
+  type WebhookInput,
+  type WebhookOutcome,
+  type WebhookPipeline,
+  type WebhookPipelineOptions,
+} from './pipeline.js'
+export {
+  defaultMaxWebhookBodyBytes,
+  type IncomingHeaders,
+  type RawWebhookInput,
+  type ReadBodyOptions,
+  readNodeRequest,
+} from './read-body.js'
+export { toWebhookResponse } from './response.js'
+export {
+  type Awaitable,
+  createMemoryWebhookStore,
+  type MemoryWebhookStoreOptions,
+  type WebhookStore,
+} from './store.js'
