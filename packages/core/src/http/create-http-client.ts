@@ -1,0 +1,515 @@
+import ky, { type Options as KyOptions } from 'ky'
+import { z } from 'zod'
+import type { KycLogger } from '../adapter.js'
+import {
+  KycAuthenticationError,
+  KycConfigurationError,
+  KycError,
+  KycInvalidProviderResponseError,
+  KycInvalidRequestError,
+  KycProviderUnavailableError,
+} from '../errors.js'
+import { REDACTED, redact } from '../redact.js'
+import { realSleep, type Sleep } from './abort.js'
+import {
+  attemptsSuffix,
+  describeRequest,
+  errorForStatus,
+  type HttpErrorContext,
+  type RequestDescription,
+} from './map-http-error.js'
+import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limiter.js'
+import {
+  type AttemptFailure,
+  backoffDelay,
+  defaultRetryOptions,
+  type HttpRetryOptions,
+  isRetryable,
+  parseRetryAfter,
+  type ResolvedRetryOptions,
+} from './retry-policy.js'
+
+/** HTTP methods the client sends. */
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/**
+ * The `fetch` the client sends through. ky always calls it with a `Request`, so a simulator written as
+ * `(request: Request) => Promise<Response>` plugs in directly, as does `globalThis.fetch`.
+ */
+export type HttpFetch = (input: Request, init?: RequestInit) => Promise<Response>
+
+/** Headers for every request, or a function that supplies them per attempt (a fresh bearer token). */
+export type HttpHeadersSupplier =
+  | Record<string, string>
+  | (() => Record<string, string> | Promise<Record<string, string>>)
+
+/**
+ * One attempt of one call, as reported to `logger.debug` and `onAttempt`. Holds no body, no header
+ * and no query-string value: safe to log, trace and keep.
+ */
+export type HttpAttempt = {
+  provider: string
+  method: HttpMethod
+  /** The path template (`inquiries/{inquiryId}`). */
+  path: string
+  /** The full URL with path parameters filled in and every query-string value replaced by `[redacted]`. */
+  url: string
+  /** 1 for the first attempt. */
+  attempt: number
+  /** The response status, when a response arrived. */
+  status?: number
+  /** `response`, or why no response arrived. */
+  outcome: 'response' | 'timeout' | 'network_error'
+  /** From the start of the attempt to its end, on the client's clock. */
+  durationMs: number
+  /** The provider's request id, when the response carried one. */
+  requestId?: string
+  /** When the client will try again, how long it waits first. */
+  retryInMs?: number
+}
+
+/** What {@link createHttpClient} accepts. */
+export type HttpClientOptions = {
+  /** The adapter's provider name. Goes into every error and log line. */
+  provider: string
+  /** The URL every `path` is relative to, such as `https://api.withpersona.com/api/v1/`. */
+  baseUrl: string
+  /** Headers sent with every request; a function is called before every attempt. */
+  headers?: HttpHeadersSupplier
+  /** Where requests go. Defaults to `globalThis.fetch`; simulators plug in here. */
+  fetch?: HttpFetch
+  /** The clock for durations, `Retry-After` dates and the rate limiter. Defaults to `Date.now`. */
+  now?: () => number
+  /** How to wait between attempts and for the rate limiter. Defaults to a real, abort-aware timer. */
+  sleep?: Sleep
+  /** The source of backoff jitter, in `[0, 1)`. Defaults to `Math.random`. */
+  random?: () => number
+  /** How long one attempt may take, until its body is read. Default 30 000 ms. */
+  timeoutMs?: number
+  /** The retry policy, or `false` to make exactly one attempt. See {@link HttpRetryOptions}. */
+  retry?: HttpRetryOptions | false
+  /**
+   * Set when the vendor honours idempotency keys on POST (Persona does, Jumio does not). Every POST then
+   * carries a fresh `crypto.randomUUID()` under `header` (default `Idempotency-Key`), the same on every
+   * retry of one call, so a retry after a lost response never creates a second record. Default `false`.
+   */
+  idempotency?: { header?: string } | false
+  /** A client-side budget (or a limiter shared with other clients) every attempt waits for. */
+  rateLimit?: RateLimit | RateLimiter
+  /** Response headers that carry the vendor's request id, first match wins. Default `request-id`, `x-request-id`. */
+  requestIdHeaders?: string[]
+  /** Receives one redacted `debug` line per attempt. */
+  logger?: KycLogger
+  /** Called after every attempt with the same redacted record the logger gets; for tracing and metrics. */
+  onAttempt?: (attempt: HttpAttempt) => void
+  /**
+   * Refines the error for a final error status. Return `undefined` to keep the default
+   * (`context.error`). Never build the message from `context.body`.
+   */
+  mapError?: (context: HttpErrorContext) => KycError | undefined
+}
+
+/** Query-string values; `undefined` entries are left out. */
+export type HttpSearchParams = Record<string, string | number | boolean | undefined> | URLSearchParams
+
+/** A request body the client can send again on a retry (streams cannot be replayed, so they are not accepted). */
+export type HttpBody = FormData | URLSearchParams | Blob | ArrayBuffer | Uint8Array<ArrayBuffer> | string
+
+/** What {@link HttpClient.request} accepts. */
+export type HttpRequestOptions = {
+  /** Default `GET`. */
+  method?: HttpMethod
+  /**
+   * The path relative to `baseUrl`, as a template: `inquiries/{inquiryId}`. Error messages name the
+   * template, never the values, so put identifiers in `pathParams` and filters in `searchParams`.
+   */
+  path: string
+  /** Values for the `{name}` placeholders of `path`, URL-encoded. Identifiers only, never personal data. */
+  pathParams?: Record<string, string | number>
+  searchParams?: HttpSearchParams
+  /** Headers for this request; they win over the client's. */
+  headers?: Record<string, string>
+  /** A body to send as JSON (sets `Content-Type: application/json`). */
+  json?: unknown
+  /** A raw body, such as `FormData` for an upload. Ignored when `json` is set. */
+  body?: HttpBody
+  /** The schema the response body must match. Use a lenient one: only the fields the adapter reads. */
+  schema?: z.ZodType
+  /** `json` (default) parses the body; `none` discards it (for 204 and HEAD). */
+  responseType?: 'json' | 'none'
+  /** An idempotency key of the caller's choosing, instead of a fresh one. Needs `idempotency` enabled. */
+  idempotencyKey?: string
+  /** Aborts the whole call, including waits for the rate limiter and between retries. */
+  signal?: AbortSignal
+}
+
+/** The client {@link createHttpClient} returns. One method, one options object in, one result out. */
+export type HttpClient = {
+  readonly provider: string
+  /**
+   * Sends one call, with the client's rate limit, timeouts and retries, and returns the response body:
+   * parsed by `schema` when given, as JSON when not, `undefined` for `responseType: 'none'`.
+   *
+   * Rejects with a `KycError` for every failure (see {@link createHttpClient}), or with
+   * `signal.reason` when the caller aborted.
+   */
+  request<Schema extends z.ZodType>(
+    options: HttpRequestOptions & { schema: Schema; responseType?: 'json' },
+  ): Promise<z.output<Schema>>
+  request(options: HttpRequestOptions & { responseType: 'none' }): Promise<undefined>
+  request(options: HttpRequestOptions): Promise<unknown>
+}
+
+const settingsSchema = z.object({
+  provider: z.string().min(1),
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  timeoutMs: z.number().int().positive().max(2_147_483_647).optional(),
+  retry: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        limit: z.number().int().min(0).optional(),
+        baseDelayMs: z.number().min(0).optional(),
+        maxDelayMs: z.number().min(0).optional(),
+        maxRetryAfterMs: z.number().min(0).optional(),
+      }),
+    ])
+    .optional(),
+  idempotency: z
+    .union([z.literal(false), z.strictObject({ header: z.string().min(1).optional() })])
+    .optional(),
+  requestIdHeaders: z.array(z.string().min(1)).optional(),
+})
+
+/**
+ * Creates the HTTP client an adapter sends every vendor call through, so that timeouts, retries,
+ * idempotency, rate limiting, error mapping and redacted logging are the same for every provider.
+ *
+ * **Timeouts.** Each attempt may take `timeoutMs` (default 30 s), body included. The caller's
+ * `signal` aborts the whole call at any point, including the waits between attempts, and the call
+ * then rejects with `signal.reason`.
+ *
+ * **Retries.** A failed attempt is repeated, up to `retry.limit` times (default 2), when it failed
+ * with 408, 429, 5xx, a timeout or a network error, and repeating is safe: GET, HEAD, PUT and
+ * DELETE always; POST and PATCH only with an idempotency key, or on 429 (refused before any work).
+ * The wait is exponential backoff with full jitter (`random() * min(maxDelayMs, baseDelayMs * 2^n)`),
+ * or exactly what `Retry-After` / `RateLimit-Reset` asks, capped by `retry.maxRetryAfterMs`.
+ * All waiting goes through the injected `sleep`, `now` and `random`, so tests are deterministic.
+ *
+ * **Errors.** Every failure is a `KycError` carrying `provider`, `status`, `requestId` and `cause`:
+ * 401/403 → `KycAuthenticationError`; 404/410 → `KycNotFoundError`; 409 → `KycInvalidStateError`;
+ * 429 → `KycRateLimitedError` (with `retryAfterMs`); 400/422 and other 4xx → `KycInvalidRequestError`
+ * (issue paths only); 5xx, network errors and timeouts → `KycProviderUnavailableError`; a body that
+ * is not JSON or does not match `schema` → `KycInvalidProviderResponseError`. `mapError` may refine
+ * error statuses. Messages name the provider, method, path template and status, nothing else.
+ *
+ * **Logging.** One `logger.debug` line (and one `onAttempt` call) per attempt, with no body, no
+ * header and no query-string value, passed through `redact()`.
+ *
+ * @example
+ * ```ts
+ * const http = createHttpClient({
+ *   provider: 'persona',
+ *   baseUrl: 'https://api.withpersona.com/api/v1/',
+ *   headers: { authorization: `Bearer ${apiKey}`, 'persona-version': '2023-01-05' },
+ *   idempotency: { header: 'Idempotency-Key' },
+ *   rateLimit: { requests: 300, intervalMs: 60_000 },
+ *   fetch: simulator?.fetch,
+ * })
+ *
+ * const inquiry = await http.request({
+ *   method: 'POST',
+ *   path: 'inquiries',
+ *   json: { data: { attributes: { 'inquiry-template-id': templateId } } },
+ *   schema: InquiryResponseSchema,
+ *   signal,
+ * })
+ * const same = await http.request({
+ *   path: 'inquiries/{inquiryId}',
+ *   pathParams: { inquiryId: inquiry.data.id },
+ *   schema: InquiryResponseSchema,
+ * })
+ * ```
+ */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const settings = settingsSchema.safeParse(options)
+  if (!settings.success) {
+    const paths = settings.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ')
+    throw new KycConfigurationError({
+      provider: typeof options.provider === 'string' ? options.provider : undefined,
+      message: `Invalid HTTP client settings: ${paths}.`,
+      cause: settings.error,
+    })
+  }
+  const { provider } = options
+  const now = options.now ?? Date.now
+  const sleep = options.sleep ?? realSleep
+  const random = options.random ?? Math.random
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const retry: ResolvedRetryOptions =
+    options.retry === false ? { ...defaultRetryOptions, limit: 0 } : { ...defaultRetryOptions, ...options.retry }
+  const idempotencyHeader = options.idempotency ? (options.idempotency.header ?? 'Idempotency-Key') : undefined
+  const requestIdHeaders = options.requestIdHeaders ?? ['request-id', 'x-request-id']
+  const baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`
+  const limiter = resolveRateLimiter(options.rateLimit, now, sleep)
+  // ky always calls `fetch` with a Request, which is all an HttpFetch needs.
+  const send = ky.create({
+    retry: 0,
+    timeout: false,
+    throwHttpErrors: false,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch as KyOptions['fetch'] }),
+  })
+
+  const report = (attempt: HttpAttempt) => {
+    const fields = redact(attempt)
+    options.logger?.debug?.(`${describeRequest(attempt)} attempt ${attempt.attempt}`, fields)
+    options.onAttempt?.(fields)
+  }
+
+  const resolveHeaders = async (description: RequestDescription): Promise<Record<string, string>> => {
+    if (typeof options.headers !== 'function') return options.headers ?? {}
+    try {
+      return await options.headers()
+    } catch (error) {
+      if (KycError.isInstance(error)) throw error
+      throw new KycAuthenticationError({
+        provider,
+        message: `${describeRequest(description)} failed: the request headers could not be obtained.`,
+        cause: error,
+      })
+    }
+  }
+
+  const request = async (call: HttpRequestOptions): Promise<unknown> => {
+    const { signal } = call
+    signal?.throwIfAborted()
+    const method = call.method ?? 'GET'
+    const description: RequestDescription = { provider, method, path: pathTemplate(call.path) }
+    const url = buildUrl(baseUrl, call, description)
+    const loggedUrl = redactQueryValues(url)
+    const responseType = method === 'HEAD' ? 'none' : (call.responseType ?? 'json')
+    const idempotencyKey =
+      idempotencyHeader === undefined
+        ? undefined
+        : (call.idempotencyKey ?? (method === 'POST' ? crypto.randomUUID() : undefined))
+
+    for (let attempt = 1; ; attempt++) {
+      await limiter?.acquire(signal)
+      const headers = new Headers(await resolveHeaders(description))
+      if (responseType === 'json' && !headers.has('accept')) headers.set('accept', 'application/json')
+      for (const [name, value] of Object.entries(call.headers ?? {})) headers.set(name, value)
+      if (idempotencyHeader !== undefined && idempotencyKey !== undefined) {
+        headers.set(idempotencyHeader, idempotencyKey)
+      }
+
+      const startedAt = now()
+      const result = await sendOnce({ send, url, method, headers, call, responseType, timeoutMs })
+      const record: HttpAttempt = {
+        provider,
+        method,
+        path: description.path,
+        url: loggedUrl,
+        attempt,
+        outcome: result.kind === 'response' ? 'response' : result.kind === 'timeout' ? 'timeout' : 'network_error',
+        durationMs: now() - startedAt,
+      }
+
+      if (result.kind === 'response') {
+        const { response } = result
+        const requestId = findRequestId(response.headers, requestIdHeaders)
+        record.status = response.status
+        if (requestId !== undefined) record.requestId = requestId
+        if (response.ok) {
+          report(record)
+          return readBody({ result, call, responseType, description, requestId })
+        }
+        const retryAfterMs = parseRetryAfter(response.headers, now())
+        const failure: AttemptFailure = { kind: 'status', status: response.status }
+        if (attempt <= retry.limit && isRetryable(method, idempotencyKey !== undefined, failure)) {
+          record.retryInMs =
+            retryAfterMs === undefined
+              ? backoffDelay(attempt, retry, random)
+              : Math.min(retryAfterMs, retry.maxRetryAfterMs)
+          report(record)
+          await sleepOrAbort(sleep, record.retryInMs, signal)
+          continue
+        }
+        report(record)
+        const body = parseJson(result.text)
+        const context = { ...description, status: response.status, requestId, retryAfterMs, body }
+        const error = errorForStatus({ ...context, attempts: attempt })
+        throw options.mapError?.({ ...context, headers: response.headers, error }) ?? error
+      }
+
+      const failure: AttemptFailure = { kind: result.kind }
+      if (attempt <= retry.limit && isRetryable(method, idempotencyKey !== undefined, failure)) {
+        record.retryInMs = backoffDelay(attempt, retry, random)
+        report(record)
+        await sleepOrAbort(sleep, record.retryInMs, signal)
+        continue
+      }
+      report(record)
+      const reason = result.kind === 'timeout' ? `timed out after ${timeoutMs} ms` : 'could not reach the provider'
+      throw new KycProviderUnavailableError({
+        provider,
+        message: `${describeRequest(description)} ${reason}${attemptsSuffix(attempt)}.`,
+        cause: result.error,
+      })
+    }
+  }
+
+  return { provider, request: request as HttpClient['request'] }
+}
+
+type SendResult =
+  | { kind: 'response'; response: Response; text: string }
+  | { kind: 'timeout'; error: Error }
+  | { kind: 'network'; error: unknown }
+
+/**
+ * One attempt: sends the request and reads the body under one timer, so a provider that sends its
+ * headers and then stalls also times out (ky's own `timeout` stops at the headers).
+ */
+async function sendOnce(input: {
+  send: typeof ky
+  url: string
+  method: HttpMethod
+  headers: Headers
+  call: HttpRequestOptions
+  responseType: 'json' | 'none'
+  timeoutMs: number
+}): Promise<SendResult> {
+  const { call } = input
+  const signal = call.signal
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort()
+  }, input.timeoutMs)
+  const forwardAbort = () => controller.abort(signal?.reason)
+  signal?.addEventListener('abort', forwardAbort, { once: true })
+  try {
+    const response = await input.send(input.url, {
+      method: input.method,
+      headers: input.headers,
+      signal: controller.signal,
+      ...(call.json === undefined ? (call.body === undefined ? {} : { body: call.body }) : { json: call.json }),
+    })
+    let text = ''
+    // Not awaited: cancelling one branch of a teed (cloned) body only settles once every branch is cancelled.
+    if (input.responseType === 'none' && response.ok) void response.body?.cancel().catch(() => undefined)
+    else text = await response.text()
+    return { kind: 'response', response, text }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason
+    if (timedOut) return { kind: 'timeout', error: new Error(`The attempt timed out after ${input.timeoutMs} ms.`) }
+    return { kind: 'network', error }
+  } finally {
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', forwardAbort)
+  }
+}
+
+function readBody(input: {
+  result: { response: Response; text: string }
+  call: HttpRequestOptions
+  responseType: 'json' | 'none'
+  description: RequestDescription
+  requestId: string | undefined
+}): unknown {
+  const { result, call, description, requestId } = input
+  if (input.responseType === 'none') return undefined
+  const status = result.response.status
+  const invalid = (what: string, cause: unknown) =>
+    new KycInvalidProviderResponseError({
+      provider: description.provider,
+      status,
+      requestId,
+      cause,
+      message: `${describeRequest(description)} returned ${what} (HTTP ${status}).`,
+    })
+  let body: unknown
+  if (result.text.trim() !== '') {
+    try {
+      body = JSON.parse(result.text)
+    } catch {
+      // The parser's own message quotes the body, so it is not kept as the cause.
+      throw invalid('a body that is not JSON', new SyntaxError('The response body is not valid JSON.'))
+    }
+  }
+  if (call.schema === undefined) return body
+  const parsed = call.schema.safeParse(body)
+  if (!parsed.success) throw invalid('a body of an unexpected shape', parsed.error)
+  return parsed.data
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text.trim() === '' ? undefined : JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+async function sleepOrAbort(sleep: Sleep, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(ms, signal)
+  // An injected sleep may ignore the signal; the call must stop all the same.
+  signal?.throwIfAborted()
+}
+
+function resolveRateLimiter(
+  rateLimit: RateLimit | RateLimiter | undefined,
+  now: () => number,
+  sleep: Sleep,
+): RateLimiter | undefined {
+  if (rateLimit === undefined) return undefined
+  if ('acquire' in rateLimit) return rateLimit
+  return createRateLimiter({ ...rateLimit, now, sleep })
+}
+
+function findRequestId(headers: Headers, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = headers.get(name)
+    if (value) return value
+  }
+  return undefined
+}
+
+/** The path as named in messages: no leading slash, no query string. */
+function pathTemplate(path: string): string {
+  return path.replace(/^\/+/, '').replace(/[?#].*$/, '')
+}
+
+function buildUrl(baseUrl: string, call: HttpRequestOptions, description: RequestDescription): string {
+  const path = call.path.replace(/^\/+/, '').replace(/\{([^{}]+)\}/g, (_placeholder, name: string) => {
+    const value = call.pathParams?.[name]
+    if (value === undefined || value === '') {
+      throw new KycInvalidRequestError({
+        provider: description.provider,
+        message: `${describeRequest(description)} is missing the path parameter "${name}".`,
+        issues: [{ path: ['pathParams', name], message: 'Required' }],
+      })
+    }
+    return encodeURIComponent(String(value))
+  })
+  // Joined as text: `new URL(path, base)` would drop the base path for `/x` and read `a:b` as a scheme.
+  const url = new URL(baseUrl + path)
+  const searchParams =
+    call.searchParams instanceof URLSearchParams
+      ? [...call.searchParams.entries()]
+      : Object.entries(call.searchParams ?? {}).flatMap(([key, value]) =>
+          value === undefined ? [] : [[key, String(value)] as const],
+        )
+  for (const [key, value] of searchParams) url.searchParams.append(key, value)
+  return url.toString()
+}
+
+/** The URL for logs: no credentials, and every query-string value (filters may hold personal data) redacted. */
+function redactQueryValues(url: string): string {
+  const parsed = new URL(url)
+  parsed.username = ''
+  parsed.password = ''
+  for (const key of new Set(parsed.searchParams.keys())) parsed.searchParams.set(key, REDACTED)
+  return parsed.toString()
+}

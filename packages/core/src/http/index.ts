@@ -1,0 +1,23 @@
+/**
+ * `@openkyc/core/http`: the HTTP policy every adapter sends its vendor calls through. One place for
+ * timeouts, retries with backoff, idempotency keys, client-side rate limits, error mapping to
+ * `KycError` and redacted logging, so every provider behaves the same under failure.
+ *
+ * @packageDocumentation
+ */
+export type { Sleep } from './abort.js'
+export {
+  createHttpClient,
+  type HttpAttempt,
+  type HttpBody,
+  type HttpClient,
+  type HttpClientOptions,
+  type HttpFetch,
+  type HttpHeadersSupplier,
+  type HttpMethod,
+  type HttpRequestOptions,
+  type HttpSearchParams,
+} from './create-http-client.js'
+export { type HttpErrorContext, issuesFromErrorBody } from './map-http-error.js'
+export { createRateLimiter, type RateLimit, type RateLimiter, type RateLimiterOptions } from './rate-limiter.js'
+export { type HttpRetryOptions, parseRetryAfter } from './retry-policy.js'
