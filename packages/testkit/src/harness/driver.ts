@@ -1,0 +1,134 @@
+import type { VerificationReference } from '@openkyc/core'
+import type { Scenario } from '../catalogue/scenario.js'
+import type { FailNextOptions, FaultOptions } from './faults.js'
+import type { Simulator } from './simulator.js'
+import type { WebhookMessage } from './webhook-deliverer.js'
+
+/** A webhook as the vendor sent it: exactly what an application's endpoint would receive. */
+export type CapturedWebhook = {
+  headers: Headers
+  rawBody: string
+  /** The sender's address, for providers that authenticate callbacks by source IP. */
+  remoteAddress?: string
+}
+
+/** Ways to forge a signed webhook; each must be rejected with `KycWebhookVerificationError`. */
+export type WebhookForgery = 'bad-signature' | 'tampered-body' | 'stale-timestamp' | 'unknown-secret'
+
+/** How far `runScenario` goes: `intermediate` stops before a multi-step scenario's last step. */
+export type ScenarioStage = 'intermediate' | 'final'
+
+/** What every driver provides, whatever its provider's webhook security. */
+export type ConformanceDriverBase = {
+  /** The simulated vendor's `fetch`: the suite passes it to the adapter factory. */
+  fetch: typeof fetch
+  /**
+   * The simulated vendor's clock, passed to the adapter factory as `now`. Adapters that check
+   * webhook timestamps should use it, since scenarios move the vendor's clock forward (expiry).
+   */
+  now?(): number
+  /**
+   * Makes the vendor reach the scenario's state for a verification the adapter created, acting as
+   * the applicant (submitting the scenario's applicant's documents, which carry the magic inputs) and
+   * as the vendor's back office (a person's review, the clock running out). `stage: 'intermediate'`
+   * stops at `scenario.expected.intermediate`; a later call with `final` (the default) finishes.
+   */
+  runScenario(options: {
+    reference: VerificationReference
+    scenario: Scenario
+    stage?: ScenarioStage
+  }): Promise<void>
+  /**
+   * The webhooks (or callbacks) the vendor emitted, oldest first, for one verification or for all.
+   * Captured, not necessarily posted anywhere; one entry per distinct message (no retries).
+   */
+  webhookDeliveries(options?: { reference?: VerificationReference }): Promise<CapturedWebhook[]>
+  /** Fault injection on the vendor's API; see {@link Simulator.failNext}. */
+  failNext(options: FailNextOptions): void
+  /** See {@link Simulator.resetNext}. */
+  resetNext(options?: FaultOptions): void
+  /** See {@link Simulator.malformedNext}. */
+  malformedNext(options?: FaultOptions): void
+  /** Requests the vendor has received so far (the suite checks that refused calls send none). */
+  requestCount(): number
+  /** Moves the vendor's clock forward. */
+  advanceTime(ms: number): Promise<void>
+  /** Releases servers and timers. */
+  close(): Promise<void>
+}
+
+/**
+ * The back door the conformance suite uses to drive and observe a simulated vendor. A vendor
+ * simulator implements it once; every adapter for that vendor is then tested against it.
+ *
+ * Two webhook styles fit:
+ * - `signature` (Persona, Acme): the body is the truth, authenticated by a signature; the driver can
+ *   forge every kind of bad delivery, and each must be rejected.
+ * - `unsigned-fetch-back` (Jumio): callbacks carry ids and a status hint only; the adapter fetches the
+ *   authoritative state. `forgeWebhook('tampered-body')`, when given, returns a callback whose hint
+ *   lies: the adapter must still report the truth.
+ */
+export type ConformanceDriver = ConformanceDriverBase &
+  (
+    | {
+        webhookSecurity: 'signature'
+        /** Returns a copy of a genuine delivery, forged the given way. */
+        forgeWebhook(kind: WebhookForgery, delivery: CapturedWebhook): CapturedWebhook
+      }
+    | {
+        webhookSecurity: 'unsigned-fetch-back'
+        forgeWebhook?(kind: 'tampered-body', delivery: CapturedWebhook): CapturedWebhook
+      }
+  )
+
+/**
+ * The parts of a driver a {@link Simulator} already has, bound and spread-safe, so a driver is its
+ * vendor-specific parts plus `...simulatorControls(simulator)`.
+ *
+ * @example
+ * ```ts
+ * const driver: ConformanceDriver = {
+ *   ...simulatorControls(simulator),
+ *   webhookSecurity: 'signature',
+ *   runScenario: ({ reference, scenario }) => simulator.completeCheck(reference.checkId!, scenario.applicant),
+ *   webhookDeliveries: async ({ reference } = {}) => captured(reference),
+ *   forgeWebhook: (kind, delivery) => forge(kind, delivery),
+ *   close: async () => {},
+ * }
+ * ```
+ */
+export function simulatorControls(
+  simulator: Simulator,
+): Pick<
+  ConformanceDriverBase,
+  'fetch' | 'now' | 'failNext' | 'resetNext' | 'malformedNext' | 'requestCount' | 'advanceTime'
+> {
+  return {
+    fetch: simulator.fetch,
+    now: () => simulator.clock.now(),
+    failNext: (options) => simulator.failNext(options),
+    resetNext: (options) => simulator.resetNext(options),
+    malformedNext: (options) => simulator.malformedNext(options),
+    requestCount: () => simulator.requestCount,
+    advanceTime: (ms) => simulator.advanceTime(ms),
+  }
+}
+
+/**
+ * Turns a message from a {@link WebhookDeliverer} into what an application's endpoint would receive.
+ *
+ * @example
+ * ```ts
+ * webhookDeliveries: async () => deliverer.messages.filter((m) => m.copyOf === undefined).map((m) => toCapturedWebhook(m))
+ * ```
+ */
+export function toCapturedWebhook(
+  message: Pick<WebhookMessage, 'headers' | 'rawBody'>,
+  remoteAddress?: string,
+): CapturedWebhook {
+  return {
+    headers: new Headers(message.headers),
+    rawBody: message.rawBody,
+    ...(remoteAddress === undefined ? {} : { remoteAddress }),
+  }
+}
