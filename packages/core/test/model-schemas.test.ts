@@ -1,0 +1,306 @@
+import { describe, expect, it } from 'vitest'
+import type { z } from 'zod'
+import {
+  AddressSchema,
+  CheckKindSchema,
+  CheckOutcomeSchema,
+  CheckSchema,
+  CountryCodeSchema,
+  CredentialKindSchema,
+  CredentialPartSchema,
+  CredentialSchema,
+  DecisionOutcomeSchema,
+  DecisionSchema,
+  DocumentTypeSchema,
+  EventVerificationSchema,
+  IdentityDataSchema,
+  isTerminalStatus,
+  KycEventSchema,
+  KycEventTypeSchema,
+  ReasonCodeSchema,
+  ReasonSchema,
+  VerificationReferenceSchema,
+  VerificationSchema,
+  VerificationSessionSchema,
+  VerificationStatusSchema,
+} from '../src/index.js'
+import { seededIdentity } from './fixtures.js'
+
+const verification = {
+  id: 'inq_1',
+  provider: 'persona',
+  reference: { inquiryId: 'inq_1' },
+  status: 'completed',
+  decision: { outcome: 'approved', reasons: [], decidedBy: 'provider', raw: { status: 'approved' } },
+  checks: [{ kind: 'face_match', outcome: 'passed', reasons: [], raw: { name: 'selfie_id_comparison' } }],
+  credentials: [{ kind: 'id_document', documentType: 'passport', issuingCountry: 'DE', parts: ['front'] }],
+  identity: seededIdentity,
+  createdAt: '2025-06-01T08:00:00.000Z',
+  updatedAt: '2025-06-01T08:10:00+02:00',
+  raw: { status: 'approved' },
+}
+
+type Case = { name: string; schema: z.ZodType; valid: unknown[]; invalid: unknown[] }
+
+const cases: Case[] = [
+  {
+    name: 'CountryCodeSchema',
+    schema: CountryCodeSchema,
+    valid: ['DE', 'US'],
+    invalid: ['DEU', 'de', '', 49],
+  },
+  {
+    name: 'ReasonCodeSchema',
+    schema: ReasonCodeSchema,
+    valid: ['document_expired', 'repeated_face', 'other'],
+    invalid: ['REPEATED_FACE', 'expired', ''],
+  },
+  {
+    name: 'ReasonSchema',
+    schema: ReasonSchema,
+    valid: [{ code: 'face_mismatch' }, { code: 'other', raw: 'SOMETHING_NEW' }],
+    invalid: [{ code: 'nope' }, { raw: 'X' }, { code: 'other', raw: 7 }],
+  },
+  {
+    name: 'CheckKindSchema',
+    schema: CheckKindSchema,
+    valid: ['liveness', 'watchlist', 'other'],
+    invalid: ['selfie', ''],
+  },
+  {
+    name: 'CheckOutcomeSchema',
+    schema: CheckOutcomeSchema,
+    valid: ['passed', 'warning', 'not_executed'],
+    invalid: ['PASSED', 'ok'],
+  },
+  {
+    name: 'CheckSchema',
+    schema: CheckSchema,
+    valid: [
+      {
+        kind: 'liveness',
+        outcome: 'failed',
+        reasons: [{ code: 'liveness_failed' }],
+        raw: { name: 'LIVENESS' },
+      },
+      {
+        kind: 'document_quality',
+        outcome: 'warning',
+        raw: { name: 'USABILITY', label: 'BLURRED', extra: 1 },
+      },
+    ],
+    invalid: [
+      { kind: 'liveness', outcome: 'failed' },
+      { kind: 'liveness', outcome: 'maybe', raw: { name: 'x' } },
+      { kind: 'liveness', outcome: 'passed', raw: {} },
+    ],
+  },
+  {
+    name: 'CredentialKindSchema',
+    schema: CredentialKindSchema,
+    valid: ['id_document', 'personal_data'],
+    invalid: ['passport'],
+  },
+  {
+    name: 'DocumentTypeSchema',
+    schema: DocumentTypeSchema,
+    valid: ['passport', 'other'],
+    invalid: ['PASSPORT'],
+  },
+  {
+    name: 'CredentialPartSchema',
+    schema: CredentialPartSchema,
+    valid: ['front', 'video'],
+    invalid: ['side'],
+  },
+  {
+    name: 'CredentialSchema',
+    schema: CredentialSchema,
+    valid: [
+      { kind: 'selfie' },
+      {
+        id: 'doc_1',
+        kind: 'id_document',
+        documentType: 'id_card',
+        issuingCountry: 'FR',
+        parts: ['front', 'back'],
+      },
+    ],
+    invalid: [
+      { kind: 'selfie', issuingCountry: 'FRA' },
+      { documentType: 'passport' },
+      { kind: 'selfie', parts: ['side'] },
+    ],
+  },
+  {
+    name: 'DecisionOutcomeSchema',
+    schema: DecisionOutcomeSchema,
+    valid: ['approved', 'declined', 'review'],
+    invalid: ['rejected', 'pending'],
+  },
+  {
+    name: 'DecisionSchema',
+    schema: DecisionSchema,
+    valid: [
+      { outcome: 'review', decidedBy: 'provider', riskScore: 0, raw: { status: 'needs_review' } },
+      {
+        outcome: 'declined',
+        reasons: [{ code: 'document_tampered' }],
+        riskScore: 100,
+        decidedBy: 'manual',
+        decidedAt: '2025-06-01T08:00:00Z',
+        raw: { status: 'declined' },
+      },
+    ],
+    invalid: [
+      { outcome: 'approved', decidedBy: 'provider', riskScore: 101, raw: { status: 'x' } },
+      { outcome: 'approved', decidedBy: 'robot', raw: { status: 'x' } },
+      { outcome: 'approved', decidedBy: 'provider' },
+      { outcome: 'approved', decidedBy: 'provider', decidedAt: 'yesterday', raw: { status: 'x' } },
+    ],
+  },
+  {
+    name: 'AddressSchema',
+    schema: AddressSchema,
+    valid: [{}, { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' }],
+    invalid: [{ country: 'USA' }, { line1: 12 }],
+  },
+  {
+    name: 'IdentityDataSchema',
+    schema: IdentityDataSchema,
+    valid: [{}, seededIdentity, { sex: 'unspecified', expiryDate: '2031-01-31', nationality: 'GB' }],
+    invalid: [
+      { dateOfBirth: '14/03/1987' },
+      { sex: 'f' },
+      { expiryDate: '2031-02-30' },
+      { issuingCountry: 'GBR' },
+    ],
+  },
+  {
+    name: 'VerificationStatusSchema',
+    schema: VerificationStatusSchema,
+    valid: ['created', 'in_progress', 'submitted', 'completed', 'expired', 'cancelled'],
+    invalid: ['approved', 'pending'],
+  },
+  {
+    name: 'VerificationReferenceSchema',
+    schema: VerificationReferenceSchema,
+    valid: [{ inquiryId: 'inq_1' }, { accountId: 'a', workflowExecutionId: 'w' }],
+    invalid: [{ inquiryId: 1 }, 'inq_1', null],
+  },
+  {
+    name: 'VerificationSessionSchema',
+    schema: VerificationSessionSchema,
+    valid: [{}, { url: 'https://example.test/v/1', sdkToken: 'token', expiresAt: '2025-06-01T08:00:00Z' }],
+    invalid: [{ url: 'not a url' }, { expiresAt: '2025-06-01' }],
+  },
+  {
+    name: 'VerificationSchema',
+    schema: VerificationSchema,
+    valid: [
+      verification,
+      { ...verification, decision: undefined, checks: undefined, credentials: undefined, status: 'created' },
+    ],
+    invalid: [
+      { ...verification, id: '' },
+      { ...verification, status: 'approved' },
+      { ...verification, updatedAt: '2025-06-01 08:10' },
+      { ...verification, raw: {} },
+      { ...verification, reference: 'inq_1' },
+    ],
+  },
+  {
+    name: 'EventVerificationSchema',
+    schema: EventVerificationSchema,
+    valid: [{ ...verification, identity: undefined }],
+    invalid: [{ ...verification, createdAt: undefined }],
+  },
+  {
+    name: 'KycEventTypeSchema',
+    schema: KycEventTypeSchema,
+    valid: ['verification.completed', 'list.import_completed'],
+    invalid: ['inquiry.completed'],
+  },
+  {
+    name: 'KycEventSchema',
+    schema: KycEventSchema,
+    valid: [
+      {
+        id: 'evt_1',
+        provider: 'persona',
+        type: 'verification.completed',
+        occurredAt: '2025-06-01T08:00:00Z',
+        verification,
+        raw: { type: 'inquiry.completed' },
+      },
+      {
+        id: 'evt_2',
+        provider: 'persona',
+        type: 'case.updated',
+        occurredAt: '2025-06-01T08:00:00Z',
+        raw: { type: 'case.status-updated' },
+      },
+    ],
+    invalid: [
+      {
+        id: '',
+        provider: 'persona',
+        type: 'case.updated',
+        occurredAt: '2025-06-01T08:00:00Z',
+        raw: { type: 'x' },
+      },
+      { id: 'evt_3', provider: 'persona', type: 'case.updated', occurredAt: 'now', raw: { type: 'x' } },
+      {
+        id: 'evt_4',
+        provider: 'persona',
+        type: 'verification.completed',
+        occurredAt: '2025-06-01T08:00:00Z',
+        verification: { ...verification, status: 'done' },
+        raw: { type: 'x' },
+      },
+    ],
+  },
+]
+
+describe.each(cases)('$name', ({ schema, valid, invalid }) => {
+  it.each(valid.map((sample, index) => [index, sample]))('accepts valid sample %i', (_index, sample) => {
+    expect(schema.safeParse(sample).success).toBe(true)
+  })
+  it.each(invalid.map((sample, index) => [index, sample]))('rejects invalid sample %i', (_index, sample) => {
+    expect(schema.safeParse(sample).success).toBe(false)
+  })
+})
+
+describe('schema details', () => {
+  it('fills empty arrays by default', () => {
+    const parsed = VerificationSchema.parse({ ...verification, checks: undefined, credentials: undefined })
+    expect(parsed.checks).toEqual([])
+    expect(parsed.credentials).toEqual([])
+  })
+
+  it('the event view drops identity and session', () => {
+    const parsed = EventVerificationSchema.parse({
+      ...verification,
+      session: { url: 'https://example.test/s' },
+    })
+    expect(parsed).not.toHaveProperty('identity')
+    expect(parsed).not.toHaveProperty('session')
+  })
+
+  it('keeps vendor words in raw', () => {
+    const parsed = CheckSchema.parse({
+      kind: 'other',
+      outcome: 'warning',
+      raw: { name: 'NEW_CHECK', label: 'ODD', score: 3 },
+    })
+    expect(parsed.raw).toEqual({ name: 'NEW_CHECK', label: 'ODD', score: 3 })
+  })
+
+  it('knows the terminal statuses', () => {
+    expect(VerificationStatusSchema.options.filter(isTerminalStatus)).toEqual([
+      'completed',
+      'expired',
+      'cancelled',
+    ])
+  })
+})
