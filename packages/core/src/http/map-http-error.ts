@@ -86,9 +86,9 @@ export function errorForStatus(
   return new KycInvalidProviderResponseError(options)
 }
 
-/** ` after 3 attempts`, or nothing for a single attempt. */
+/** ` (3 attempts)`, or nothing for a single attempt. */
 export function attemptsSuffix(attempts: number): string {
-  return attempts > 1 ? ` after ${attempts} attempts` : ''
+  return attempts > 1 ? ` (${attempts} attempts)` : ''
 }
 
 /**

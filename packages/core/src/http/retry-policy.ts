@@ -49,7 +49,8 @@ export function parseRetryAfter(headers: Headers, now: number): number | undefin
   const retryAfter = headers.get('retry-after')?.trim()
   if (retryAfter) {
     if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000)
-    const date = Date.parse(retryAfter)
+    // An HTTP date names its weekday and month; `Date.parse` alone would also accept `-3` as a year.
+    const date = /[a-z]/i.test(retryAfter) ? Date.parse(retryAfter) : Number.NaN
     if (!Number.isNaN(date)) return Math.max(0, date - now)
   }
   const reset = headers.get('ratelimit-reset')?.trim()

@@ -65,7 +65,7 @@ describe('retries', () => {
     const error = await http.request({ path: 'inquiries' }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(KycProviderUnavailableError)
     expect(error).toMatchObject({ status: 503, provider: 'acme' })
-    expect((error as Error).message).toBe('acme GET inquiries failed with HTTP 503 after 4 attempts.')
+    expect((error as Error).message).toBe('acme GET inquiries failed with HTTP 503 (4 attempts).')
     expect(requests).toHaveLength(4)
   })
 
