@@ -5,3 +5,4 @@
  * @packageDocumentation
  */
 export * from './scenario.js'
+export * from './scenarios.js'
