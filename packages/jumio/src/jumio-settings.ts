@@ -1,0 +1,334 @@
+import { KycConfigurationError, type KycLogger } from '@openkyc/core'
+import { z } from 'zod'
+
+/** Jumio's data centres. `amer-1` is the US, `emea-1` the EU, `apac-1` Singapore. */
+export type JumioRegion = 'amer-1' | 'emea-1' | 'apac-1'
+
+/** The regions, in documentation order. */
+export const jumioRegions: readonly JumioRegion[] = ['amer-1', 'emea-1', 'apac-1']
+
+/**
+ * The hosts one tenant talks to. Jumio splits its API over several hosts per region; a simulator or a
+ * pre-production tenant (`*.jumiopp.link`) needs all of them replaced together.
+ */
+export type JumioBaseUrls = {
+  /** The OAuth2 host; the token endpoint is `{auth}/oauth2/token`. */
+  auth: string
+  /** Account create and update. */
+  account: string
+  /**
+   * Credential upload and finalization. Only a fallback: uploads use the part URLs Jumio returns in
+   * the account response, as the documentation asks.
+   */
+  api?: string
+  /** Retrieval and deletion. */
+  retrieval: string
+}
+
+/**
+ * Where an API-channel upload goes and how it is authorized, as Jumio returned it when the workflow
+ * execution was created. Holds the per-transaction token: a secret, never logged.
+ */
+export type JumioTransaction = {
+  accountId: string
+  workflowExecutionId: string
+  /** The latest per-transaction bearer token (Jumio may hand out a fresh one with each upload). */
+  token: string
+  /** The finalize URL (`api.workflowExecution`). */
+  finalizeUrl: string
+  /** Upload URLs by credential category (`ID`, `SELFIE`, `DATA`, …) then lower-case part (`front`, `face`, `prepared_data`). */
+  credentials: { id: string; category: string; parts: Record<string, string> }[]
+  /** Milliseconds since the epoch after which Jumio no longer accepts the token. */
+  expiresAt: number
+}
+
+/**
+ * A small key-value store. The adapter keeps two kinds of state Jumio offers no lookup for: which
+ * Jumio account belongs to a subject (so a returning applicant gets a new workflow execution on the
+ * same account), and the upload URLs and token of API-channel executions. The default keeps them in
+ * memory; pass a shared store (Redis, a table) when several processes serve one tenant.
+ */
+export type JumioStore<Value> = {
+  get(key: string): Value | undefined | Promise<Value | undefined>
+  set(key: string, value: Value): void | Promise<void>
+  delete(key: string): void | Promise<void>
+}
+
+/** Every setting `createJumio` accepts. Each string setting falls back to an environment variable. */
+export type JumioSettings = {
+  /** OAuth2 client id (`JUMIO_CLIENT_ID`). */
+  clientId?: string
+  /** OAuth2 client secret (`JUMIO_CLIENT_SECRET`). Never logged or echoed in errors. */
+  clientSecret?: string
+  /** The data centre of the tenant (`JUMIO_REGION`). Ignored for hosts given in `baseUrls`. */
+  region?: JumioRegion
+  /** Replaces the regional hosts (`JUMIO_AUTH_URL`, `JUMIO_ACCOUNT_URL`, `JUMIO_API_URL`, `JUMIO_RETRIEVAL_URL`). */
+  baseUrls?: Partial<JumioBaseUrls>
+  /**
+   * The `User-Agent` Jumio requires on every request, naming your business and application, for
+   * example `AcmeBank Onboarding/1.4` (`JUMIO_USER_AGENT`). Jumio answers 403 without a meaningful one.
+   */
+  userAgent?: string
+  /** The workflow definition key new executions use (`JUMIO_WORKFLOW_KEY`). Defaults to `10011`. */
+  workflowKey?: number | string
+  /** Where Jumio posts callbacks (`JUMIO_CALLBACK_URL`). When unset Jumio uses the portal's URL. */
+  callbackUrl?: string
+  /** How long the applicant's token lives, in Jumio's syntax (`30m`, `1d`) (`JUMIO_TOKEN_LIFETIME`). Jumio's default is `30m`. */
+  tokenLifetime?: string
+  /**
+   * Check the callback's source address against Jumio's published callback IPs. Off by default:
+   * behind a proxy or load balancer the peer address is the proxy's, and callbacks are verified
+   * anyway by reading the execution back from the Retrieval API. `true` uses the published list of
+   * the configured region (of every region when none is set); an array replaces it (`JUMIO_CALLBACK_IPS`, comma-separated, turns it on).
+   */
+  verifyCallbackSource?: boolean | readonly string[]
+  /**
+   * How long to wait before each retrieval retry while a callback's details are not ready. Defaults
+   * to Jumio's documented schedule (40 s, 60 s, 100 s … 940 s). `[]` disables waiting.
+   */
+  retrievalRetryDelaysMs?: readonly number[]
+  /** Remembers which Jumio account belongs to which subject. Defaults to an in-memory map. */
+  accountStore?: JumioStore<string>
+  /** Keeps API-channel upload URLs and tokens. Defaults to an in-memory map. */
+  transactionStore?: JumioStore<JumioTransaction>
+  /** A `fetch` to send requests with (a simulator's handler, a proxy-aware fetch). */
+  fetch?: typeof globalThis.fetch
+  /** Receives redacted log lines. */
+  logger?: KycLogger
+  /** The clock, in milliseconds since the epoch. */
+  now?: () => number
+  /** How to wait between retries; tests inject a fake one. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  /** Per-attempt timeout in milliseconds. Defaults to the HTTP policy's. */
+  timeoutMs?: number
+  /** Retries on 408/429/5xx/network errors. Defaults to the HTTP policy's. */
+  retries?: number
+  /**
+   * Client-side budget for account requests that start a transaction. Jumio's documented default is
+   * one per second per tenant; `false` turns the limiter off (a simulator, a tenant with a higher limit).
+   */
+  transactionRateLimit?: { requests: number; intervalMs: number } | false
+  /** Where to read the fallbacks from. Defaults to `process.env`. */
+  env?: Record<string, string | undefined>
+}
+
+/** The environment variable behind each setting, as documented in the README. */
+export const jumioEnvironmentVariables = {
+  clientId: 'JUMIO_CLIENT_ID',
+  clientSecret: 'JUMIO_CLIENT_SECRET',
+  region: 'JUMIO_REGION',
+  userAgent: 'JUMIO_USER_AGENT',
+  workflowKey: 'JUMIO_WORKFLOW_KEY',
+  callbackUrl: 'JUMIO_CALLBACK_URL',
+  tokenLifetime: 'JUMIO_TOKEN_LIFETIME',
+  verifyCallbackSource: 'JUMIO_CALLBACK_IPS',
+  'baseUrls.auth': 'JUMIO_AUTH_URL',
+  'baseUrls.account': 'JUMIO_ACCOUNT_URL',
+  'baseUrls.api': 'JUMIO_API_URL',
+  'baseUrls.retrieval': 'JUMIO_RETRIEVAL_URL',
+} as const
+
+/** The workflow used when none is configured: Jumio's standalone ID and identity verification (W22). */
+export const defaultJumioWorkflowKey = '10011'
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+
+/** Jumio's `tokenLifetime` syntax (G23): a number and one of s, m, h, d; 5 minutes to 60 days. */
+const tokenLifetimePattern = /^([+-]?\d+)([smhd])$/
+
+const resolvedSettingsSchema = z.strictObject({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  region: z.enum(['amer-1', 'emea-1', 'apac-1']).optional(),
+  baseUrls: z.strictObject({
+    auth: httpUrl,
+    account: httpUrl,
+    api: httpUrl.optional(),
+    retrieval: httpUrl,
+  }),
+  userAgent: z.string().trim().min(1).max(255),
+  workflowKey: z.string().regex(/^\d+$/, 'expected a numeric workflow definition key'),
+  callbackUrl: httpUrl.max(255).optional(),
+  tokenLifetime: z
+    .string()
+    .regex(tokenLifetimePattern, 'expected a number and a unit (s, m, h, d), such as 30m')
+    .refine((value) => {
+      const milliseconds = parseTokenLifetime(value)
+      return milliseconds >= 5 * 60_000 && milliseconds <= 60 * 86_400_000
+    }, 'must be between 5m and 60d')
+    .optional(),
+  callbackSourceAddresses: z.array(z.ipv4().or(z.ipv6())).optional(),
+  retrievalRetryDelaysMs: z.array(z.number().int().min(0)),
+  timeoutMs: z.number().int().positive().optional(),
+  retries: z.number().int().min(0).max(10).optional(),
+  transactionRateLimit: z
+    .strictObject({ requests: z.number().int().positive(), intervalMs: z.number().int().positive() })
+    .or(z.literal(false)),
+})
+
+/** Settings after defaults, environment fallbacks and validation. */
+export type ResolvedJumioSettings = z.infer<typeof resolvedSettingsSchema> & {
+  fetch: typeof globalThis.fetch | undefined
+  logger: KycLogger | undefined
+  now: () => number
+  sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined
+  accountStore: JumioStore<string>
+  transactionStore: JumioStore<JumioTransaction>
+}
+
+/**
+ * Jumio's retrieval retry schedule (G23 "best practice"): wait for details at most ten times, after
+ * 40, 60, 100, 160, 240, 340, 460, 600, 760 and 940 seconds.
+ */
+export const jumioRetrievalRetryDelaysMs: readonly number[] = [
+  40, 60, 100, 160, 240, 340, 460, 600, 760, 940,
+].map((seconds) => seconds * 1000)
+
+/** Jumio's `tokenLifetime` in milliseconds (`30m` → 1 800 000). */
+export function parseTokenLifetime(value: string): number {
+  const match = tokenLifetimePattern.exec(value)
+  if (match === null) return Number.NaN
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd']
+  return Number(match[1]) * unit
+}
+
+/** The regional hosts (G23, DOC Authorization). */
+export function jumioRegionBaseUrls(region: JumioRegion): Required<JumioBaseUrls> {
+  return {
+    auth: `https://auth.${region}.jumio.ai`,
+    account: `https://account.${region}.jumio.ai`,
+    api: `https://api.${region}.jumio.ai`,
+    retrieval: `https://retrieval.${region}.jumio.ai`,
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim()
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed
+}
+
+function createMemoryStore<Value>(): JumioStore<Value> {
+  const entries = new Map<string, Value>()
+  return {
+    get: (key) => entries.get(key),
+    set: (key, value) => {
+      entries.set(key, value)
+    },
+    delete: (key) => {
+      entries.delete(key)
+    },
+  }
+}
+
+/**
+ * Merges settings with their environment fallbacks and validates them. A missing or invalid setting
+ * throws `KycConfigurationError` naming the setting and its environment variable, never the value.
+ */
+export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumioSettings {
+  const env = settings.env ?? (typeof process === 'undefined' ? {} : process.env)
+  const region = settings.region ?? (nonEmpty(env.JUMIO_REGION) as JumioRegion | undefined)
+  const regional =
+    region !== undefined && jumioRegions.includes(region) ? jumioRegionBaseUrls(region) : undefined
+  const baseUrls = {
+    auth: settings.baseUrls?.auth ?? nonEmpty(env.JUMIO_AUTH_URL) ?? regional?.auth,
+    account: settings.baseUrls?.account ?? nonEmpty(env.JUMIO_ACCOUNT_URL) ?? regional?.account,
+    api: settings.baseUrls?.api ?? nonEmpty(env.JUMIO_API_URL) ?? regional?.api,
+    retrieval: settings.baseUrls?.retrieval ?? nonEmpty(env.JUMIO_RETRIEVAL_URL) ?? regional?.retrieval,
+  }
+  const environmentAddresses = nonEmpty(env.JUMIO_CALLBACK_IPS)
+  const verifyCallbackSource = settings.verifyCallbackSource ?? environmentAddresses?.split(',') ?? false
+  const callbackSourceAddresses =
+    verifyCallbackSource === false
+      ? undefined
+      : verifyCallbackSource === true
+        ? region !== undefined && jumioRegions.includes(region)
+          ? [...jumioCallbackAddresses[region]]
+          : allJumioCallbackAddresses()
+        : verifyCallbackSource.map((address) => address.trim()).filter((address) => address !== '')
+  const workflowKey = settings.workflowKey ?? nonEmpty(env.JUMIO_WORKFLOW_KEY) ?? defaultJumioWorkflowKey
+
+  const candidate = {
+    clientId: settings.clientId ?? nonEmpty(env.JUMIO_CLIENT_ID),
+    clientSecret: settings.clientSecret ?? nonEmpty(env.JUMIO_CLIENT_SECRET),
+    region,
+    baseUrls: Object.fromEntries(Object.entries(baseUrls).filter(([, value]) => value !== undefined)),
+    userAgent: settings.userAgent ?? nonEmpty(env.JUMIO_USER_AGENT),
+    workflowKey: String(workflowKey),
+    callbackUrl: settings.callbackUrl ?? nonEmpty(env.JUMIO_CALLBACK_URL),
+    tokenLifetime: settings.tokenLifetime ?? nonEmpty(env.JUMIO_TOKEN_LIFETIME),
+    callbackSourceAddresses,
+    retrievalRetryDelaysMs: [...(settings.retrievalRetryDelaysMs ?? jumioRetrievalRetryDelaysMs)],
+    timeoutMs: settings.timeoutMs,
+    retries: settings.retries,
+    transactionRateLimit: settings.transactionRateLimit ?? { requests: 1, intervalMs: 1000 },
+  }
+  const parsed = resolvedSettingsSchema.safeParse(candidate)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new KycConfigurationError({ provider: 'jumio', message: describeSettingIssue(issue, candidate) })
+  }
+  return {
+    ...parsed.data,
+    fetch: settings.fetch,
+    logger: settings.logger,
+    now: settings.now ?? Date.now,
+    sleep: settings.sleep,
+    accountStore: settings.accountStore ?? createMemoryStore<string>(),
+    transactionStore: settings.transactionStore ?? createMemoryStore<JumioTransaction>(),
+  }
+}
+
+function describeSettingIssue(issue: z.core.$ZodIssue, candidate: { region: string | undefined }): string {
+  const path = issue.path.map(String)
+  const setting = path[0] === 'callbackSourceAddresses' ? 'verifyCallbackSource' : path.slice(0, 2).join('.')
+  const variable = (jumioEnvironmentVariables as Record<string, string>)[setting]
+  const where = variable === undefined ? `"${setting}"` : `"${setting}" (or ${variable})`
+  const missing = issue.code === 'invalid_type' && issue.input === undefined
+  if (missing && setting.startsWith('baseUrls')) {
+    const regionHint =
+      candidate.region === undefined
+        ? 'set "region" (or JUMIO_REGION) to amer-1, emea-1 or apac-1'
+        : `"${candidate.region}" is not a Jumio region (amer-1, emea-1, apac-1)`
+    return `Jumio is not configured: ${regionHint}, or give ${where}.`
+  }
+  if (missing) return `Jumio is not configured: the setting ${where} is missing.`
+  // The message names the setting and the rule it breaks; the value itself is never echoed.
+  return `Jumio is misconfigured: the setting ${where} is invalid: ${issue.message}.`
+}
+
+/**
+ * Jumio's published callback source addresses (DOC Callback, current list), by region. The hostnames
+ * are `callback.amer-1.jumio.ai`, `callback.emea-1.jumio.ai` and `callback.apac-1.jumio.ai`.
+ *
+ * @see https://docs.jumio.com/production/Content/Integration/Callback.htm
+ */
+export const jumioCallbackAddresses: Readonly<Record<JumioRegion, readonly string[]>> = {
+  'amer-1': [
+    '34.202.241.227',
+    '34.226.103.119',
+    '34.226.254.127',
+    '52.8.136.236',
+    '54.177.61.57',
+    '54.183.15.212',
+  ],
+  'emea-1': [
+    '34.253.41.236',
+    '35.157.27.193',
+    '52.48.0.25',
+    '52.57.194.92',
+    '52.58.113.86',
+    '52.209.180.134',
+  ],
+  'apac-1': [
+    '3.0.109.121',
+    '52.76.184.73',
+    '52.77.102.92',
+    '13.238.100.17',
+    '13.238.203.238',
+    '52.64.132.26',
+  ],
+}
+
+function allJumioCallbackAddresses(): string[] {
+  return jumioRegions.flatMap((region) => [...jumioCallbackAddresses[region]])
+}

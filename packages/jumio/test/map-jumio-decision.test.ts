@@ -1,0 +1,108 @@
+import type { Check } from '@openkyc/core'
+import { DecisionSchema } from '@openkyc/core'
+import { describe, expect, it } from 'vitest'
+import { mapJumioDecision, mapJumioDecisionOutcome } from '../src/map-jumio-decision.js'
+
+function check(
+  outcome: Check['outcome'],
+  code: Check['reasons'][number]['code'] | undefined,
+  raw = 'X',
+): Check {
+  return {
+    kind: 'document_quality',
+    outcome,
+    reasons: code === undefined ? [] : [{ code, raw }],
+    raw: { name: 'usability' },
+  }
+}
+
+describe('mapJumioDecisionOutcome', () => {
+  it.each([
+    ['PASSED', 'approved'],
+    ['WARNING', 'review'],
+    ['REJECTED', 'declined'],
+    ['NOT_EXECUTED', 'review'],
+    ['SOMETHING_NEW', 'review'],
+    [undefined, 'review'],
+  ] as const)('%s → %s', (type, outcome) => {
+    expect(mapJumioDecisionOutcome(type)).toBe(outcome)
+  })
+})
+
+describe('mapJumioDecision', () => {
+  it('approves without reasons and keeps the risk score', () => {
+    const decision = mapJumioDecision({
+      decision: { type: 'PASSED', details: { label: 'PASSED' }, risk: { score: 12.5 } },
+      checks: [check('passed', undefined)],
+      decidedAt: '2023-03-24T11:36:12.004Z',
+    })
+    expect(decision).toEqual({
+      outcome: 'approved',
+      reasons: [],
+      riskScore: 12.5,
+      decidedBy: 'provider',
+      decidedAt: '2023-03-24T11:36:12.004Z',
+      raw: { status: 'PASSED', label: 'PASSED', riskScore: 12.5 },
+    })
+    expect(DecisionSchema.parse(decision)).toEqual(decision)
+  })
+
+  it('explains a decline with the failed checks only', () => {
+    const decision = mapJumioDecision({
+      decision: { type: 'REJECTED', details: { label: 'REJECTED' }, risk: { score: 100 } },
+      checks: [
+        check('failed', 'document_incomplete', 'MISSING_SIGNATURE'),
+        check('warning', 'repeated_face', 'REPEATED_FACE'),
+        check('failed', 'document_incomplete', 'MISSING_SIGNATURE'),
+        check('not_executed', 'other', 'PRECONDITION_NOT_FULFILLED'),
+      ],
+    })
+    expect(decision.outcome).toBe('declined')
+    expect(decision.reasons).toEqual([{ code: 'document_incomplete', raw: 'MISSING_SIGNATURE' }])
+  })
+
+  it('explains a review with warnings and failures', () => {
+    const decision = mapJumioDecision({
+      decision: { type: 'WARNING', details: { label: 'WARNING' }, risk: { score: 50 } },
+      checks: [check('warning', 'repeated_face', 'REPEATED_FACE'), check('passed', undefined)],
+    })
+    expect(decision).toMatchObject({ outcome: 'review', riskScore: 50 })
+    expect(decision.reasons).toEqual([{ code: 'repeated_face', raw: 'REPEATED_FACE' }])
+  })
+
+  it('falls back to the overall label when no capability explains the outcome', () => {
+    expect(
+      mapJumioDecision({
+        decision: { type: 'NOT_EXECUTED', details: { label: 'TECHNICAL_ERROR' } },
+        checks: [],
+      }).reasons,
+    ).toEqual([{ code: 'technical_error', raw: 'TECHNICAL_ERROR' }])
+    expect(
+      mapJumioDecision({ decision: { type: 'REJECTED', details: { label: 'CUSTOM_RULE_7' } }, checks: [] })
+        .reasons,
+    ).toEqual([{ code: 'other', raw: 'CUSTOM_RULE_7' }])
+  })
+
+  it('drops a score outside 0–100 (Jumio sends -1 for not executed)', () => {
+    const decision = mapJumioDecision({
+      decision: { type: 'NOT_EXECUTED', details: { label: 'TECHNICAL_ERROR' }, risk: { score: -1 } },
+      checks: [],
+    })
+    expect(decision.riskScore).toBeUndefined()
+    expect(decision.raw.riskScore).toBe(-1)
+  })
+
+  it.each([
+    [['failed', 'passed'], 'declined'],
+    [['warning', 'passed'], 'review'],
+    [['passed', 'passed'], 'approved'],
+    [[], 'review'],
+  ] as const)('implies the decision from the checks %o when Jumio sent none → %s', (outcomes, expected) => {
+    const decision = mapJumioDecision({
+      decision: undefined,
+      checks: outcomes.map((outcome) => check(outcome, outcome === 'passed' ? undefined : 'other')),
+    })
+    expect(decision.outcome).toBe(expected)
+    expect(decision.raw.implied).toBe(true)
+  })
+})
