@@ -1,0 +1,13 @@
+export {
+  listPersonaOperations,
+  matchPersonaOperation,
+  type PersonaOperationMatch,
+  type PersonaSchemaIssue,
+  type PersonaValidationResult,
+  personaSchemaSource,
+  type ValidatePersonaRequestOptions,
+  type ValidatePersonaResponseOptions,
+  validatePersonaRequest,
+  validatePersonaResponse,
+  validatePersonaWebhookBody,
+} from './persona-schema-validator.js'
