@@ -247,8 +247,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const random = options.random ?? Math.random
   const timeoutMs = options.timeoutMs ?? 30_000
   const retry: ResolvedRetryOptions =
-    options.retry === false ? { ...defaultRetryOptions, limit: 0 } : { ...defaultRetryOptions, ...options.retry }
-  const idempotencyHeader = options.idempotency ? (options.idempotency.header ?? 'Idempotency-Key') : undefined
+    options.retry === false
+      ? { ...defaultRetryOptions, limit: 0 }
+      : { ...defaultRetryOptions, ...options.retry }
+  const idempotencyHeader = options.idempotency
+    ? (options.idempotency.header ?? 'Idempotency-Key')
+    : undefined
   const requestIdHeaders = options.requestIdHeaders ?? ['request-id', 'x-request-id']
   const baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`
   const limiter = resolveRateLimiter(options.rateLimit, now, sleep)
@@ -310,7 +314,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         path: description.path,
         url: loggedUrl,
         attempt,
-        outcome: result.kind === 'response' ? 'response' : result.kind === 'timeout' ? 'timeout' : 'network_error',
+        outcome:
+          result.kind === 'response' ? 'response' : result.kind === 'timeout' ? 'timeout' : 'network_error',
         durationMs: now() - startedAt,
       }
 
@@ -349,7 +354,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         continue
       }
       report(record)
-      const reason = result.kind === 'timeout' ? `timed out after ${timeoutMs} ms` : 'could not reach the provider'
+      const reason =
+        result.kind === 'timeout' ? `timed out after ${timeoutMs} ms` : 'could not reach the provider'
       throw new KycProviderUnavailableError({
         provider,
         message: `${describeRequest(description)} ${reason}${attemptsSuffix(attempt)}.`,
@@ -394,7 +400,11 @@ async function sendOnce(input: {
       method: input.method,
       headers: input.headers,
       signal: controller.signal,
-      ...(call.json === undefined ? (call.body === undefined ? {} : { body: call.body }) : { json: call.json }),
+      ...(call.json === undefined
+        ? call.body === undefined
+          ? {}
+          : { body: call.body }
+        : { json: call.json }),
     })
     let text = ''
     // Not awaited: cancelling one branch of a teed (cloned) body only settles once every branch is cancelled.
@@ -403,7 +413,8 @@ async function sendOnce(input: {
     return { kind: 'response', response, text }
   } catch (error) {
     if (signal?.aborted) throw signal.reason
-    if (timedOut) return { kind: 'timeout', error: new Error(`The attempt timed out after ${input.timeoutMs} ms.`) }
+    if (timedOut)
+      return { kind: 'timeout', error: new Error(`The attempt timed out after ${input.timeoutMs} ms.`) }
     return { kind: 'network', error }
   } finally {
     clearTimeout(timer)

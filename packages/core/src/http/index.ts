@@ -19,5 +19,10 @@ export {
   type HttpSearchParams,
 } from './create-http-client.js'
 export { type HttpErrorContext, issuesFromErrorBody } from './map-http-error.js'
-export { createRateLimiter, type RateLimit, type RateLimiter, type RateLimiterOptions } from './rate-limiter.js'
+export {
+  createRateLimiter,
+  type RateLimit,
+  type RateLimiter,
+  type RateLimiterOptions,
+} from './rate-limiter.js'
 export { type HttpRetryOptions, parseRetryAfter } from './retry-policy.js'

@@ -1,10 +1,10 @@
 import {
   KycAuthenticationError,
   type KycError,
-  type KycIssue,
   KycInvalidProviderResponseError,
   KycInvalidRequestError,
   KycInvalidStateError,
+  type KycIssue,
   KycNotFoundError,
   KycProviderUnavailableError,
   KycRateLimitedError,

@@ -82,8 +82,16 @@ describe('status mapping', () => {
     const { http } = setup([
       jsonResponse(422, {
         errors: [
-          { title: 'Unprocessable entity', details: 'name-first must not be Jane', source: { pointer: '/data/attributes/name-first' } },
-          { title: 'Bad Request', details: 'fields.0 is wrong', source: { pointer: '/data/attributes/fields/0' } },
+          {
+            title: 'Unprocessable entity',
+            details: 'name-first must not be Jane',
+            source: { pointer: '/data/attributes/name-first' },
+          },
+          {
+            title: 'Bad Request',
+            details: 'fields.0 is wrong',
+            source: { pointer: '/data/attributes/fields/0' },
+          },
           { title: 'Bad Request', details: 'page size', source: { parameter: 'page[size]' } },
           { title: 'Bad Request', details: 'no location at all' },
         ],
@@ -126,7 +134,9 @@ describe('response bodies', () => {
   })
 
   it('rejects a body that does not match the schema, naming paths only', async () => {
-    const { http } = setup([jsonResponse(200, { data: { id: 42, type: 'Jane Doe' } }, { 'request-id': 'r1' })])
+    const { http } = setup([
+      jsonResponse(200, { data: { id: 42, type: 'Jane Doe' } }, { 'request-id': 'r1' }),
+    ])
     const error = await failure(http.request({ path: 'inquiries', schema: InquirySchema }))
     expect(error).toBeInstanceOf(KycInvalidProviderResponseError)
     expect(error).toMatchObject({ status: 200, requestId: 'r1', provider: 'persona' })
@@ -147,7 +157,9 @@ describe('response bodies', () => {
 
   it('returns undefined for responseType none, without reading JSON', async () => {
     const { http } = setup([new Response('not json', { status: 200 })])
-    await expect(http.request({ method: 'DELETE', path: 'inquiries', responseType: 'none' })).resolves.toBeUndefined()
+    await expect(
+      http.request({ method: 'DELETE', path: 'inquiries', responseType: 'none' }),
+    ).resolves.toBeUndefined()
   })
 
   it('returns undefined for an empty body when no schema is given', async () => {
@@ -234,9 +246,9 @@ describe('failures before any request', () => {
     { retry: { limit: -1 } },
     { retry: { attempts: 3 } as never },
   ])('rejects invalid settings %o', (settings) => {
-    expect(() => createHttpClient({ provider: 'acme', baseUrl: 'https://api.acme.test/', ...settings })).toThrow(
-      /Invalid HTTP client settings/,
-    )
+    expect(() =>
+      createHttpClient({ provider: 'acme', baseUrl: 'https://api.acme.test/', ...settings }),
+    ).toThrow(/Invalid HTTP client settings/)
   })
 })
 

@@ -109,7 +109,9 @@ export async function startServer(handler: (request: IncomingMessage, response: 
     baseUrl: `http://127.0.0.1:${port}/api/v1/`,
     async close() {
       server.closeAllConnections()
-      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())))
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      )
     },
   }
 }

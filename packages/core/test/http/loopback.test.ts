@@ -42,15 +42,18 @@ const sendJson = (response: ServerResponse, status: number, body: unknown) => {
 describe('over a real socket', () => {
   it('sends the request and parses the answer', async () => {
     const seen: { method?: string; url?: string; authorization?: string; body?: string } = {}
-    const { http } = await setup(async (request, response) => {
-      Object.assign(seen, {
-        method: request.method,
-        url: request.url,
-        authorization: request.headers.authorization,
-        body: await readRequestBody(request),
-      })
-      sendJson(response, 201, { data: { id: 'inq_1' } })
-    }, { headers: { authorization: 'Bearer test-key' } })
+    const { http } = await setup(
+      async (request, response) => {
+        Object.assign(seen, {
+          method: request.method,
+          url: request.url,
+          authorization: request.headers.authorization,
+          body: await readRequestBody(request),
+        })
+        sendJson(response, 201, { data: { id: 'inq_1' } })
+      },
+      { headers: { authorization: 'Bearer test-key' } },
+    )
     const result = await http.request({
       method: 'POST',
       path: 'inquiries',
@@ -92,7 +95,9 @@ describe('over a real socket', () => {
   })
 
   it('gives up on resets after the retry limit with KycProviderUnavailableError', async () => {
-    const { http, requests } = await setup((request) => request.socket.destroy())
+    const { http, requests } = await setup((request) => {
+      request.socket.destroy()
+    })
     const error = await http.request({ path: 'inquiries' }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(KycProviderUnavailableError)
     expect((error as Error).message).toBe('acme GET inquiries could not reach the provider (3 attempts).')
@@ -101,7 +106,9 @@ describe('over a real socket', () => {
   })
 
   it('does not retry a POST after a reset: the provider may have created the record', async () => {
-    const { http, requests } = await setup((request) => request.socket.destroy())
+    const { http, requests } = await setup((request) => {
+      request.socket.destroy()
+    })
     await expect(http.request({ method: 'POST', path: 'inquiries', json: {} })).rejects.toBeInstanceOf(
       KycProviderUnavailableError,
     )
@@ -109,9 +116,12 @@ describe('over a real socket', () => {
   })
 
   it('times out a provider that does not answer, per attempt', async () => {
-    const { http, requests } = await setup(() => {
-      // Never answers; the server closes the socket when the test ends.
-    }, { timeoutMs: 100, retry: { limit: 1 } })
+    const { http, requests } = await setup(
+      () => {
+        // Never answers; the server closes the socket when the test ends.
+      },
+      { timeoutMs: 100, retry: { limit: 1 } },
+    )
     const error = await http.request({ path: 'inquiries' }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(KycProviderUnavailableError)
     expect((error as Error).message).toBe('acme GET inquiries timed out after 100 ms (2 attempts).')
@@ -119,10 +129,13 @@ describe('over a real socket', () => {
   })
 
   it('times out a provider that sends headers and then stalls the body', async () => {
-    const { http } = await setup((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' })
-      response.write('{"data":')
-    }, { timeoutMs: 100, retry: false })
+    const { http } = await setup(
+      (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.write('{"data":')
+      },
+      { timeoutMs: 100, retry: false },
+    )
     const error = await http.request({ path: 'inquiries' }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(KycProviderUnavailableError)
     expect((error as Error).message).toBe('acme GET inquiries timed out after 100 ms.')

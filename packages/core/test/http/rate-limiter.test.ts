@@ -61,9 +61,7 @@ describe('createRateLimiter', () => {
     const clock = manualClock()
     const limiter = createRateLimiter({ requests: 2, intervalMs: 100, now: clock.now, sleep: clock.sleep })
     const served: number[] = []
-    const waiters = Array.from({ length: 7 }, (_, index) =>
-      limiter.acquire().then(() => served.push(index)),
-    )
+    const waiters = Array.from({ length: 7 }, (_, index) => limiter.acquire().then(() => served.push(index)))
     await clock.run(Promise.all(waiters))
     expect(served).toEqual([0, 1, 2, 3, 4, 5, 6])
   })
