@@ -79,8 +79,12 @@ export function createMemoryWebhookStore(options: MemoryWebhookStoreOptions = {}
     markSeen(key) {
       const time = now()
       const expiresAt = seen.get(key)
-      if (expiresAt !== undefined && expiresAt > time) return false
       seen.delete(key)
+      if (expiresAt !== undefined && expiresAt > time) {
+        // A redelivery counts as use: keep the key, now as the most recently used.
+        seen.set(key, expiresAt)
+        return false
+      }
       seen.set(key, time + ttlMs)
       evictOverflow(seen)
       return true

@@ -1,0 +1,174 @@
+import { createHmac } from 'node:crypto'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  computeHmacSha256,
+  KycConfigurationError,
+  KycWebhookVerificationError,
+  signTimestampedPayload,
+  timingSafeEqualStrings,
+  verifyTimestampedSignature,
+} from '../src/index.js'
+import { seededPii } from './fixtures.js'
+
+const secret = seededPii.webhookSecret
+const nowSeconds = 1_764_686_826
+const now = () => nowSeconds * 1000
+const rawBody = JSON.stringify({ data: { type: 'event', id: 'evt_1', attributes: { name: 'inquiry.completed' } } })
+
+function verificationError(run: () => unknown): KycWebhookVerificationError {
+  try {
+    run()
+  } catch (error) {
+    expect(error).toBeInstanceOf(KycWebhookVerificationError)
+    return error as KycWebhookVerificationError
+  }
+  throw new Error('expected verification to fail')
+}
+
+describe('computeHmacSha256', () => {
+  it('matches node:crypto for strings and bytes', () => {
+    const expected = createHmac('sha256', 'key').update('payload').digest('hex')
+    expect(computeHmacSha256('key', 'payload')).toBe(expected)
+    expect(computeHmacSha256(new TextEncoder().encode('key'), new TextEncoder().encode('payload'))).toBe(expected)
+  })
+
+  it('matches a published test vector (RFC 4231 case 2)', () => {
+    expect(computeHmacSha256('Jefe', 'what do ya want for nothing?')).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    )
+  })
+})
+
+describe('timingSafeEqualStrings', () => {
+  it('is plain equality', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        expect(timingSafeEqualStrings(a, b)).toBe(a === b)
+        expect(timingSafeEqualStrings(a, a)).toBe(true)
+      }),
+    )
+  })
+})
+
+describe('verifyTimestampedSignature', () => {
+  it('accepts a Persona-style header over `${t}.${rawBody}`', () => {
+    const v1 = createHmac('sha256', secret).update(`${nowSeconds}.${rawBody}`).digest('hex')
+    expect(
+      verifyTimestampedSignature({ header: `t=${nowSeconds},v1=${v1}`, rawBody, secrets: [secret], now }),
+    ).toEqual({ timestamp: nowSeconds })
+  })
+
+  it('verifies the raw bytes, including bytes that are not valid UTF-8', () => {
+    const bytes = new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])
+    const header = signTimestampedPayload({ rawBody: bytes, secrets: secret, now })
+    expect(() => verifyTimestampedSignature({ header, rawBody: bytes, secrets: [secret], now })).not.toThrow()
+    const decoded = new TextDecoder().decode(bytes)
+    expect(() => verifyTimestampedSignature({ header, rawBody: decoded, secrets: [secret], now })).toThrow(
+      KycWebhookVerificationError,
+    )
+  })
+
+  it('accepts any of several v1 values and any of several secrets (rotation)', () => {
+    const oldSecret = 'wbhsec_old'
+    for (const layout of ['sets', 'signatures'] as const) {
+      const header = signTimestampedPayload({ rawBody, secrets: ['wbhsec_other', oldSecret], now, layout })
+      expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [oldSecret], now })).not.toThrow()
+      expect(() => verifyTimestampedSignature({ header, rawBody, secrets: ['wbhsec_new', oldSecret], now })).not.toThrow()
+      expect(() => verifyTimestampedSignature({ header, rawBody, secrets: ['wbhsec_new'], now })).toThrow(
+        /no signature matches/,
+      )
+    }
+  })
+
+  it('accepts Persona rotation sets with different timestamps', () => {
+    const fresh = signTimestampedPayload({ rawBody, secrets: 'wbhsec_new', timestamp: nowSeconds })
+    const older = signTimestampedPayload({ rawBody, secrets: 'wbhsec_old', timestamp: nowSeconds - 10 })
+    const header = `${fresh} ${older}`
+    expect(verifyTimestampedSignature({ header, rawBody, secrets: ['wbhsec_old'], now })).toEqual({
+      timestamp: nowSeconds - 10,
+    })
+    expect(verifyTimestampedSignature({ header, rawBody, secrets: ['wbhsec_new'], now })).toEqual({
+      timestamp: nowSeconds,
+    })
+  })
+
+  it('tolerates spaces after commas', () => {
+    const header = signTimestampedPayload({ rawBody, secrets: secret, now }).replace(',', ', ')
+    expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [secret], now })).not.toThrow()
+  })
+
+  it('rejects a tampered body, a wrong secret and a forged signature', () => {
+    const header = signTimestampedPayload({ rawBody, secrets: secret, now })
+    verificationError(() =>
+      verifyTimestampedSignature({ header, rawBody: rawBody.replace('evt_1', 'evt_2'), secrets: [secret], now }),
+    )
+    verificationError(() => verifyTimestampedSignature({ header, rawBody, secrets: ['wbhsec_wrong'], now }))
+    verificationError(() =>
+      verifyTimestampedSignature({ header: `t=${nowSeconds},v1=${'0'.repeat(64)}`, rawBody, secrets: [secret], now }),
+    )
+  })
+
+  it('rejects a timestamp outside the tolerance, either way, and honours a custom tolerance', () => {
+    const stale = signTimestampedPayload({ rawBody, secrets: secret, timestamp: nowSeconds - 301 })
+    const future = signTimestampedPayload({ rawBody, secrets: secret, timestamp: nowSeconds + 301 })
+    const edge = signTimestampedPayload({ rawBody, secrets: secret, timestamp: nowSeconds - 300 })
+    expect(verificationError(() => verifyTimestampedSignature({ header: stale, rawBody, secrets: [secret], now })).message).toMatch(
+      /outside the 300 s tolerance/,
+    )
+    verificationError(() => verifyTimestampedSignature({ header: future, rawBody, secrets: [secret], now }))
+    expect(() => verifyTimestampedSignature({ header: edge, rawBody, secrets: [secret], now })).not.toThrow()
+    expect(() =>
+      verifyTimestampedSignature({ header: stale, rawBody, secrets: [secret], now, toleranceSeconds: 600 }),
+    ).not.toThrow()
+  })
+
+  it.each([
+    ['missing', undefined, /header is missing/],
+    ['empty', '   ', /header is missing/],
+    ['no timestamp', 'v1=abc', /no timestamped signature/],
+    ['no signature', `t=${nowSeconds}`, /no timestamped signature/],
+    ['non-numeric timestamp', 't=yesterday,v1=abc', /no timestamped signature/],
+    ['garbage', 'garbage', /no timestamped signature/],
+  ])('rejects a %s header', (_case, header, reason) => {
+    const error = verificationError(() => verifyTimestampedSignature({ header, rawBody, secrets: [secret], now }))
+    expect(error.message).toMatch(reason)
+  })
+
+  it('never puts a signature, a secret or the body in the error', () => {
+    const header = signTimestampedPayload({ rawBody, secrets: 'wbhsec_sender', now })
+    const signature = header.split('v1=')[1]!
+    const expected = signTimestampedPayload({ rawBody, secrets: secret, now }).split('v1=')[1]!
+    const error = verificationError(() => verifyTimestampedSignature({ header, rawBody, secrets: [secret], now }))
+    const exposed = `${error.message} ${JSON.stringify(error)} ${String(error)}`
+    for (const forbidden of [signature, expected, secret, 'wbhsec_sender', rawBody, 'evt_1']) {
+      expect(exposed).not.toContain(forbidden)
+    }
+  })
+
+  it('treats a missing secret as a configuration error', () => {
+    const header = signTimestampedPayload({ rawBody, secrets: secret, now })
+    expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [], now })).toThrow(KycConfigurationError)
+    expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [''], now })).toThrow(KycConfigurationError)
+  })
+
+  it('supports another header format', () => {
+    const format = { timestampKey: 'ts', signatureKey: 'sig' }
+    const header = signTimestampedPayload({ rawBody, secrets: secret, now, format })
+    expect(header).toMatch(/^ts=\d+,sig=[0-9a-f]{64}$/)
+    expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [secret], now, format })).not.toThrow()
+    expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [secret], now })).toThrow(
+      KycWebhookVerificationError,
+    )
+  })
+
+  it('round-trips any body and secret (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), fc.string({ minLength: 1 }), (body, key) => {
+        const header = signTimestampedPayload({ rawBody: body, secrets: key, now })
+        expect(verifyTimestampedSignature({ header, rawBody: body, secrets: [key], now }).timestamp).toBe(nowSeconds)
+      }),
+      { numRuns: 200 },
+    )
+  })
+})

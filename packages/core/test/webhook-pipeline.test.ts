@@ -1,0 +1,319 @@
+import fc from 'fast-check'
+import { describe, expect, it, vi } from 'vitest'
+import {
+  applyVerificationUpdate,
+  createMemoryWebhookStore,
+  createWebhookPipeline,
+  type KycEvent,
+  KycInvalidProviderResponseError,
+  KycInvalidRequestError,
+  type KycLogger,
+  KycProviderUnavailableError,
+  KycWebhookVerificationError,
+  toWebhookResponse,
+  type Verification,
+  type WebhookStore,
+} from '../src/index.js'
+import { createMockAdapter, mockSignatureHeader } from '../src/test/index.js'
+import { forwardSequenceArbitrary, seededPii, toEventView } from './fixtures.js'
+
+const secret = seededPii.webhookSecret
+const now = () => Date.parse('2025-06-01T12:00:00.000Z')
+
+function base(overrides: Partial<Verification> = {}): Verification {
+  return {
+    id: 'inq_1',
+    provider: 'mock',
+    reference: { verificationId: 'inq_1' },
+    status: 'created',
+    checks: [],
+    credentials: [],
+    createdAt: '2025-06-01T08:00:00.000Z',
+    updatedAt: '2025-06-01T08:00:00.000Z',
+    raw: { status: 'created' },
+    ...overrides,
+  }
+}
+
+function event(id: string, verification: Verification, type: KycEvent['type'] = 'verification.submitted'): KycEvent {
+  return {
+    id,
+    provider: verification.provider,
+    type,
+    occurredAt: verification.updatedAt,
+    verification: toEventView(verification),
+    raw: { type },
+  }
+}
+
+const submitted = base({ status: 'submitted', updatedAt: '2025-06-01T08:05:00.000Z', raw: { status: 'submitted' } })
+const completed = base({
+  status: 'completed',
+  decision: { outcome: 'approved', reasons: [], decidedBy: 'provider', raw: { status: 'approved' } },
+  updatedAt: '2025-06-01T08:10:00.000Z',
+  completedAt: '2025-06-01T08:10:00.000Z',
+  raw: { status: 'approved' },
+})
+
+function setUp(options: { store?: WebhookStore; logger?: KycLogger; maxBodyBytes?: number } = {}) {
+  const adapter = createMockAdapter({ webhookSecret: secret, now })
+  const store = options.store ?? createMemoryWebhookStore()
+  const pipeline = createWebhookPipeline({ adapter, store, ...options })
+  const request = (events: readonly KycEvent[]) => {
+    const { rawBody, headers } = adapter.createWebhookDelivery(events)
+    return new Request('https://app.example.test/webhooks/kyc', { method: 'POST', body: rawBody, headers })
+  }
+  return { adapter, store, pipeline, request }
+}
+
+describe('createWebhookPipeline', () => {
+  it('verifies a Web Request, applies its event and stores the verification', async () => {
+    const { pipeline, store, request } = setUp()
+    const outcome = await pipeline.handle(request([event('evt_1', submitted)]))
+    expect(outcome.duplicates).toEqual([])
+    expect(outcome.events).toHaveLength(1)
+    expect(outcome.events[0]).toMatchObject({ changed: true, event: { id: 'evt_1' }, verification: toEventView(submitted) })
+    expect(await store.getVerification('mock', 'inq_1')).toEqual(toEventView(submitted))
+    expect(pipeline.provider).toBe('mock')
+  })
+
+  it('passes raw bytes, headers and remote address to the adapter', async () => {
+    const { pipeline, adapter } = setUp()
+    const { rawBody, headers } = adapter.createWebhookDelivery([event('evt_1', submitted)])
+    const bytes = new TextEncoder().encode(rawBody)
+    await pipeline.handle({
+      rawBody: bytes,
+      headers: { ...headers, 'x-forwarded-for': ['10.0.0.1', '10.0.0.2'], 'x-absent': undefined },
+      remoteAddress: '127.0.0.1',
+    })
+    const call = adapter.calls.find((recorded) => recorded.method === 'parseWebhook')
+    expect(call?.options).toMatchObject({ rawBody: bytes, remoteAddress: '127.0.0.1' })
+    const passed = (call?.options as { headers: Headers }).headers
+    expect(passed).toBeInstanceOf(Headers)
+    expect(passed.get('x-forwarded-for')).toBe('10.0.0.1, 10.0.0.2')
+    expect(passed.has('x-absent')).toBe(false)
+    expect(passed.get(mockSignatureHeader)).toBe(headers[mockSignatureHeader])
+  })
+
+  it('the same event delivered three times changes the state once', async () => {
+    const { pipeline, request } = setUp()
+    const outcomes = []
+    for (let attempt = 0; attempt < 3; attempt++) outcomes.push(await pipeline.handle(request([event('evt_1', submitted)])))
+    const changed = outcomes.flatMap((outcome) => outcome.events).filter((processed) => processed.changed)
+    expect(changed).toHaveLength(1)
+    expect(outcomes.map((outcome) => outcome.duplicates)).toEqual([[], ['evt_1'], ['evt_1']])
+  })
+
+  it('dedupes concurrent redeliveries too', async () => {
+    const { pipeline, request } = setUp()
+    const outcomes = await Promise.all([1, 2, 3].map(() => pipeline.handle(request([event('evt_1', submitted)]))))
+    expect(outcomes.flatMap((outcome) => outcome.events).filter((processed) => processed.changed)).toHaveLength(1)
+    expect(outcomes.flatMap((outcome) => outcome.duplicates)).toEqual(['evt_1', 'evt_1'])
+  })
+
+  it('dedupes an event repeated inside one delivery', async () => {
+    const { pipeline, request } = setUp()
+    const outcome = await pipeline.handle(request([event('evt_1', submitted), event('evt_1', submitted)]))
+    expect(outcome.events).toHaveLength(1)
+    expect(outcome.duplicates).toEqual(['evt_1'])
+  })
+
+  it('never moves the stored state backwards when events arrive out of order', async () => {
+    const { pipeline, store, request } = setUp()
+    const first = await pipeline.handle(request([event('evt_2', completed, 'verification.completed')]))
+    const late = await pipeline.handle(request([event('evt_1', submitted)]))
+    expect(first.events[0]?.changed).toBe(true)
+    expect(late.events[0]).toMatchObject({ changed: false, event: { id: 'evt_1' } })
+    expect(late.events[0]?.verification?.status).toBe('completed')
+    expect((await store.getVerification('mock', 'inq_1'))?.status).toBe('completed')
+  })
+
+  it('reports events without a verification as unchanged', async () => {
+    const { pipeline, request } = setUp()
+    const listEvent: KycEvent = {
+      id: 'evt_list',
+      provider: 'mock',
+      type: 'list.import_completed',
+      occurredAt: '2025-06-01T08:00:00.000Z',
+      raw: { type: 'list.import_completed' },
+    }
+    const outcome = await pipeline.handle(request([listEvent]))
+    expect(outcome.events).toEqual([{ event: listEvent, verification: undefined, changed: false }])
+  })
+
+  it('propagates verification failures and leaves the store alone', async () => {
+    const logger = { warn: vi.fn(), info: vi.fn(), debug: vi.fn() }
+    const { pipeline, store, adapter } = setUp({ logger })
+    const { rawBody, headers } = adapter.createWebhookDelivery([event('evt_1', submitted)])
+    const forged = rawBody.replace('"submitted"', '"completed"')
+    await expect(pipeline.handle({ rawBody: forged, headers })).rejects.toBeInstanceOf(KycWebhookVerificationError)
+    await expect(pipeline.handle({ rawBody, headers: {} })).rejects.toBeInstanceOf(KycWebhookVerificationError)
+    expect(await store.getVerification('mock', 'inq_1')).toBeUndefined()
+    // The event was not marked seen: a genuine delivery still goes through.
+    expect((await pipeline.handle({ rawBody, headers })).events[0]?.changed).toBe(true)
+    expect(logger.warn).toHaveBeenCalledTimes(2)
+    const logged = JSON.stringify(logger.warn.mock.calls)
+    expect(logged).toContain('webhook_verification')
+    expect(logged).not.toContain(headers[mockSignatureHeader]!.split('v1=')[1]!)
+    expect(logged).not.toContain(secret)
+  })
+
+  it('rejects bodies over the limit before the adapter sees them', async () => {
+    const { pipeline, adapter, request } = setUp({ maxBodyBytes: 64 })
+    await expect(pipeline.handle(request([event('evt_1', submitted)]))).rejects.toBeInstanceOf(KycInvalidRequestError)
+    await expect(pipeline.handle({ rawBody: 'x'.repeat(65), headers: {} })).rejects.toBeInstanceOf(KycInvalidRequestError)
+    const streamed = new Request('https://app.example.test/hook', {
+      method: 'POST',
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new Uint8Array(40))
+          controller.enqueue(new Uint8Array(40))
+          controller.close()
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit)
+    await expect(pipeline.handle(streamed)).rejects.toBeInstanceOf(KycInvalidRequestError)
+    expect(adapter.calls).toEqual([])
+  })
+
+  it('defaults the limit to 1 MiB', async () => {
+    const { pipeline } = setUp()
+    const oversized = new Uint8Array(1024 * 1024 + 1)
+    await expect(pipeline.handle({ rawBody: oversized, headers: {} })).rejects.toThrow(/1048576-byte limit/)
+  })
+
+  it('releases the dedupe mark when storing fails, so the retry is processed', async () => {
+    const memory = createMemoryWebhookStore()
+    let failNext = true
+    const store: WebhookStore = {
+      markSeen: (key) => memory.markSeen(key),
+      forget: vi.fn((key: string) => memory.forget!(key)),
+      getVerification: (provider, id) => memory.getVerification(provider, id),
+      async setVerification(verification) {
+        if (failNext) {
+          failNext = false
+          throw new KycProviderUnavailableError({ message: 'store down' })
+        }
+        await memory.setVerification(verification)
+      },
+    }
+    const { pipeline, request } = setUp({ store })
+    await expect(pipeline.handle(request([event('evt_1', submitted)]))).rejects.toThrow('store down')
+    expect(store.forget).toHaveBeenCalledTimes(1)
+    const retry = await pipeline.handle(request([event('evt_1', submitted)]))
+    expect(retry.events[0]?.changed).toBe(true)
+    expect(retry.duplicates).toEqual([])
+  })
+
+  it('refuses events that are not valid KycEvents or belong to another provider', async () => {
+    const invalid = createMockAdapter({ results: { parseWebhook: [[{ ...event('', submitted) }]] } })
+    const pipeline = createWebhookPipeline({ adapter: invalid })
+    await expect(pipeline.handle({ rawBody: '{}', headers: {} })).rejects.toBeInstanceOf(KycInvalidProviderResponseError)
+    const foreign = createMockAdapter({ results: { parseWebhook: [event('evt_1', { ...submitted, provider: 'other' })] } })
+    await expect(createWebhookPipeline({ adapter: foreign }).handle({ rawBody: '{}', headers: {} })).rejects.toThrow(
+      /at "provider"/,
+    )
+  })
+
+  it('logs ids and statuses only', async () => {
+    const lines: unknown[] = []
+    const logger: KycLogger = { info: (message, fields) => lines.push([message, fields]) }
+    const { pipeline, request } = setUp({ logger })
+    await pipeline.handle(request([event('evt_1', submitted)]))
+    expect(lines).toEqual([
+      [
+        'kyc webhook event',
+        {
+          provider: 'mock',
+          eventId: 'evt_1',
+          type: 'verification.submitted',
+          verificationId: 'inq_1',
+          status: 'submitted',
+          changed: true,
+        },
+      ],
+    ])
+  })
+
+  it('serializes updates to one verification, even with a slow asynchronous store', async () => {
+    const memory = createMemoryWebhookStore()
+    let writes = 0
+    let secondWriteStarted: () => void = () => {}
+    const secondWrite = new Promise<void>((resolve) => {
+      secondWriteStarted = resolve
+    })
+    const store: WebhookStore = {
+      markSeen: (key) => memory.markSeen(key),
+      getVerification: async (provider, id) => memory.getVerification(provider, id),
+      async setVerification(verification) {
+        writes += 1
+        if (writes === 1) {
+          // The first (older) write stalls until a second write starts, or 50 ms pass. Without
+          // serialization the newer write lands first and this one would then overwrite it.
+          await Promise.race([secondWrite, new Promise((resolve) => setTimeout(resolve, 50))])
+        } else {
+          secondWriteStarted()
+        }
+        await memory.setVerification(verification)
+      },
+    }
+    const { pipeline, request } = setUp({ store })
+    await Promise.all([
+      pipeline.handle(request([event('evt_1', submitted)])),
+      pipeline.handle(request([event('evt_2', completed, 'verification.completed')])),
+    ])
+    expect((await memory.getVerification('mock', 'inq_1'))?.status).toBe('completed')
+  })
+
+  it('any order of any redeliveries ends at the state of the in-order sequence (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        forwardSequenceArbitrary.chain((sequence) =>
+          fc.record({
+            sequence: fc.constant(sequence),
+            deliveries: fc.array(fc.nat({ max: sequence.length - 1 }), { minLength: 1, maxLength: 20 }),
+          }),
+        ),
+        async ({ sequence, deliveries }) => {
+          const events = sequence.map((state, index) => event(`evt_${index}`, { ...state, provider: 'mock' }))
+          const { pipeline, store, request } = setUp()
+          let changedCount = 0
+          for (const index of deliveries) {
+            const outcome = await pipeline.handle(request([events[index]!]))
+            changedCount += outcome.events.filter((processed) => processed.changed).length
+          }
+          const delivered = [...new Set(deliveries)].sort((a, b) => a - b)
+          let expected: Verification | undefined
+          for (const index of delivered) expected = applyVerificationUpdate(expected, events[index]!.verification!)
+          expect(await store.getVerification('mock', 'inq_generated')).toEqual(expected)
+          expect(changedCount).toBeGreaterThanOrEqual(1)
+          expect(changedCount).toBeLessThanOrEqual(delivered.length)
+        },
+      ),
+      { numRuns: 100 },
+    )
+  })
+})
+
+describe('toWebhookResponse', () => {
+  it('answers 200 with counts for an outcome', async () => {
+    const response = toWebhookResponse({ events: [], duplicates: ['evt_1'] })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ received: 0, duplicates: 1 })
+  })
+
+  it.each([
+    [new KycWebhookVerificationError({ message: 'bad signature' }), 401, 'webhook_verification'],
+    [new KycInvalidRequestError({ message: 'too large' }), 400, 'invalid_request'],
+    [new KycProviderUnavailableError({ message: 'down' }), 503, 'provider_unavailable'],
+    [new KycInvalidProviderResponseError({ message: 'odd' }), 500, 'invalid_provider_response'],
+    [new Error(`boom ${seededPii.apiKey}`), 500, 'internal'],
+  ])('maps %s to %i', async (error, status, code) => {
+    const response = toWebhookResponse(error)
+    expect(response.status).toBe(status)
+    const body = await response.text()
+    expect(JSON.parse(body)).toEqual({ error: code })
+    expect(body).not.toContain(seededPii.apiKey)
+  })
+})
