@@ -298,7 +298,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         : (call.idempotencyKey ?? (method === 'POST' ? crypto.randomUUID() : undefined))
 
     for (let attempt = 1; ; attempt++) {
-      await limiter?.acquire(signal)
       const headers = new Headers(await resolveHeaders(description))
       if (responseType === 'json' && !headers.has('accept')) headers.set('accept', 'application/json')
       for (const [name, value] of Object.entries(call.headers ?? {})) headers.set(name, value)
@@ -306,6 +305,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         headers.set(idempotencyHeader, idempotencyKey)
       }
 
+      // Last thing before sending, so a slow token supplier cannot bunch requests up behind the limiter.
+      await limiter?.acquire(signal)
       const startedAt = now()
       const result = await sendOnce({ send, url, method, headers, call, responseType, timeoutMs })
       const record: HttpAttempt = {
