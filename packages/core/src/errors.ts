@@ -107,19 +107,26 @@ export class KycRateLimitedError extends KycError {
 /** One problem with a request: where, and what. Never the offending value. */
 export type KycIssue = { path: (string | number)[]; message: string; code?: string }
 
+/** What a constructor accepts as issues: ours, or zod's (only their paths, messages and codes are kept). */
+export type KycIssueInput = readonly KycIssue[] | readonly z.core.$ZodIssue[]
+
+function toKycIssues(issues: KycIssueInput | undefined): KycIssue[] {
+  return (issues ?? []).map((issue) => ({
+    path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
+    message: issue.message,
+    ...(issue.code === undefined ? {} : { code: issue.code }),
+  }))
+}
+
 /** What we were asked to send is invalid: caught by our schemas, or refused by the provider (HTTP 400/422). */
 export class KycInvalidRequestError extends KycError {
   override readonly code = 'invalid_request'
   /** Paths and messages of the problems, without the offending values. */
   readonly issues: KycIssue[]
 
-  constructor(options: KycErrorOptions & { issues?: readonly KycIssue[] | readonly z.core.$ZodIssue[] }) {
+  constructor(options: KycErrorOptions & { issues?: KycIssueInput }) {
     super(options)
-    this.issues = (options.issues ?? []).map((issue) => ({
-      path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
-      message: issue.message,
-      ...(issue.code === undefined ? {} : { code: issue.code }),
-    }))
+    this.issues = toKycIssues(options.issues)
   }
 
   override toJSON(): Record<string, unknown> {
@@ -130,6 +137,17 @@ export class KycInvalidRequestError extends KycError {
 /** The provider answered with something we cannot read: malformed JSON or an unexpected shape. */
 export class KycInvalidProviderResponseError extends KycError {
   override readonly code = 'invalid_provider_response'
+  /** Where the response departed from the expected shape (paths and messages only, never values). */
+  readonly issues: KycIssue[]
+
+  constructor(options: KycErrorOptions & { issues?: KycIssueInput }) {
+    super(options)
+    this.issues = toKycIssues(options.issues)
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), issues: this.issues }
+  }
 }
 
 /** The provider is down or unreachable (5xx, network failure, timeout) after retries. */

@@ -433,12 +433,13 @@ function readBody(input: {
   const { result, call, description, requestId } = input
   if (input.responseType === 'none') return undefined
   const status = result.response.status
-  const invalid = (what: string, cause: unknown) =>
+  const invalid = (what: string, cause: unknown, issues?: z.core.$ZodIssue[]) =>
     new KycInvalidProviderResponseError({
       provider: description.provider,
       status,
       requestId,
       cause,
+      issues,
       message: `${describeRequest(description)} returned ${what} (HTTP ${status}).`,
     })
   let body: unknown
@@ -452,7 +453,7 @@ function readBody(input: {
   }
   if (call.schema === undefined) return body
   const parsed = call.schema.safeParse(body)
-  if (!parsed.success) throw invalid('a body of an unexpected shape', parsed.error)
+  if (!parsed.success) throw invalid('a body of an unexpected shape', parsed.error, parsed.error.issues)
   return parsed.data
 }
 

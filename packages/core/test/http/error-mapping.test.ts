@@ -145,6 +145,10 @@ describe('response bodies', () => {
       ['data', 'id'],
       ['data', 'type'],
     ])
+    expect((error as KycInvalidProviderResponseError).issues.map((issue) => issue.path)).toEqual([
+      ['data', 'id'],
+      ['data', 'type'],
+    ])
   })
 
   it('rejects a body that is not JSON', async () => {
