@@ -20,7 +20,7 @@ export type KycConfig<Name extends string = string> = {
    * The provider to use, by its key in `adapters`. Default: `KYC_PROVIDER` from the environment, or
    * the only installed adapter when there is just one.
    */
-  provider?: Name | (string & {})
+  provider?: NoInfer<Name> | (string & {})
   /**
    * Every adapter the application can use, keyed by name. Give factories (`() => createJumio()`) so
    * that only the chosen provider reads and validates its settings.

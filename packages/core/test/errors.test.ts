@@ -161,8 +161,11 @@ describe('isKycError', () => {
   it('recognises an error from a duplicate copy of the package by its Symbol.for marker', () => {
     // What another copy of @openkyc/core would construct: a different class, the same global symbol.
     class ForeignKycError extends Error {
-      readonly [Symbol.for('@openkyc/core/error')] = true
       readonly code = 'not_found'
+      constructor(message: string) {
+        super(message)
+        Object.defineProperty(this, Symbol.for('@openkyc/core/error'), { value: true })
+      }
     }
     const foreign = new ForeignKycError('not found')
     expect(foreign).not.toBeInstanceOf(KycError)

@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createWebhookPipeline, type KycEvent, readNodeRequest, toWebhookResponse } from '../src/index.js'
@@ -6,7 +12,11 @@ import { createMockAdapter, createMockVerification } from '../src/test/index.js'
 import { seededPii } from './fixtures.js'
 
 const adapter = createMockAdapter({ webhookSecret: seededPii.webhookSecret })
-const verification = createMockVerification({ id: 'inq_1', status: 'submitted', updatedAt: '2025-06-01T08:05:00.000Z' })
+const verification = createMockVerification({
+  id: 'inq_1',
+  status: 'submitted',
+  updatedAt: '2025-06-01T08:05:00.000Z',
+})
 const events: KycEvent[] = [
   {
     id: 'evt_1',
@@ -38,7 +48,10 @@ async function start(options: { maxBytes?: number; before?: Middleware } = {}): 
   server = createServer(async (request, response) => {
     try {
       await options.before?.(request)
-      const input = await readNodeRequest(request, options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes })
+      const input = await readNodeRequest(
+        request,
+        options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes },
+      )
       await send(response, await pipeline.handle(input))
     } catch (error) {
       await send(response, error)
@@ -48,7 +61,7 @@ async function start(options: { maxBytes?: number; before?: Middleware } = {}): 
   return `http://127.0.0.1:${(server!.address() as AddressInfo).port}/webhooks/kyc`
 }
 
-async function post(url: string, body: string | Uint8Array, headers: Record<string, string>) {
+async function post(url: string, body: string, headers: Record<string, string>) {
   const response = await fetch(url, { method: 'POST', body, headers })
   return { status: response.status, body: await response.json() }
 }
@@ -56,10 +69,14 @@ async function post(url: string, body: string | Uint8Array, headers: Record<stri
 /** Sends a body in chunks without a Content-Length, so the limit must be enforced while streaming. */
 function postChunked(url: string, chunks: readonly Uint8Array[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (response) => {
-      response.resume()
-      resolve(response.statusCode ?? 0)
-    })
+    const request = httpRequest(
+      url,
+      { method: 'POST', headers: { 'transfer-encoding': 'chunked' } },
+      (response) => {
+        response.resume()
+        resolve(response.statusCode ?? 0)
+      },
+    )
     request.on('error', reject)
     for (const chunk of chunks) request.write(chunk)
     request.end()
@@ -70,21 +87,33 @@ describe('readNodeRequest with a real node:http server', () => {
   it('reads the raw bytes so the signature verifies, and answers 200', async () => {
     const url = await start()
     const delivery = adapter.createWebhookDelivery(events)
-    expect(await post(url, delivery.rawBody, delivery.headers)).toEqual({ status: 200, body: { received: 1, duplicates: 0 } })
-    expect(await post(url, delivery.rawBody, delivery.headers)).toEqual({ status: 200, body: { received: 0, duplicates: 1 } })
+    expect(await post(url, delivery.rawBody, delivery.headers)).toEqual({
+      status: 200,
+      body: { received: 1, duplicates: 0 },
+    })
+    expect(await post(url, delivery.rawBody, delivery.headers)).toEqual({
+      status: 200,
+      body: { received: 0, duplicates: 1 },
+    })
   })
 
   it('answers 401 for a forged delivery', async () => {
     const url = await start()
     const delivery = adapter.createWebhookDelivery(events)
     const forged = delivery.rawBody.replace('inq_1', 'inq_2')
-    expect(await post(url, forged, delivery.headers)).toEqual({ status: 401, body: { error: 'webhook_verification' } })
+    expect(await post(url, forged, delivery.headers)).toEqual({
+      status: 401,
+      body: { error: 'webhook_verification' },
+    })
   })
 
   it('answers 400 for a body over the limit, declared by Content-Length', async () => {
     const url = await start({ maxBytes: 100 })
     const delivery = adapter.createWebhookDelivery(events)
-    expect(await post(url, delivery.rawBody, delivery.headers)).toEqual({ status: 400, body: { error: 'invalid_request' } })
+    expect(await post(url, delivery.rawBody, delivery.headers)).toEqual({
+      status: 400,
+      body: { error: 'invalid_request' },
+    })
   })
 
   it('answers 400 for a streamed body that grows over the limit', async () => {
@@ -127,7 +156,10 @@ describe('readNodeRequest with a real node:http server', () => {
       },
     })
     const delivery = adapter.createWebhookDelivery(events)
-    expect(await post(url, delivery.rawBody, delivery.headers)).toEqual({ status: 500, body: { error: 'configuration' } })
+    expect(await post(url, delivery.rawBody, delivery.headers)).toEqual({
+      status: 500,
+      body: { error: 'configuration' },
+    })
     const request = Object.assign(createServerlessRequest(), { body: {} })
     await expect(readNodeRequest(request)).rejects.toThrow(/express\.raw/)
   })
