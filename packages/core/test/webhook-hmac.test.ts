@@ -14,7 +14,9 @@ import { seededPii } from './fixtures.js'
 const secret = seededPii.webhookSecret
 const nowSeconds = 1_764_686_826
 const now = () => nowSeconds * 1000
-const rawBody = JSON.stringify({ data: { type: 'event', id: 'evt_1', attributes: { name: 'inquiry.completed' } } })
+const rawBody = JSON.stringify({
+  data: { type: 'event', id: 'evt_1', attributes: { name: 'inquiry.completed' } },
+})
 
 function verificationError(run: () => unknown): KycWebhookVerificationError {
   try {
@@ -30,7 +32,9 @@ describe('computeHmacSha256', () => {
   it('matches node:crypto for strings and bytes', () => {
     const expected = createHmac('sha256', 'key').update('payload').digest('hex')
     expect(computeHmacSha256('key', 'payload')).toBe(expected)
-    expect(computeHmacSha256(new TextEncoder().encode('key'), new TextEncoder().encode('payload'))).toBe(expected)
+    expect(computeHmacSha256(new TextEncoder().encode('key'), new TextEncoder().encode('payload'))).toBe(
+      expected,
+    )
   })
 
   it('matches a published test vector (RFC 4231 case 2)', () => {
@@ -52,7 +56,7 @@ describe('timingSafeEqualStrings', () => {
 })
 
 describe('verifyTimestampedSignature', () => {
-  it('accepts a Persona-style header over `${t}.${rawBody}`', () => {
+  it('accepts a Persona-style header: HMAC over the timestamp, a dot and the raw body', () => {
     const v1 = createHmac('sha256', secret).update(`${nowSeconds}.${rawBody}`).digest('hex')
     expect(
       verifyTimestampedSignature({ header: `t=${nowSeconds},v1=${v1}`, rawBody, secrets: [secret], now }),
@@ -74,7 +78,9 @@ describe('verifyTimestampedSignature', () => {
     for (const layout of ['sets', 'signatures'] as const) {
       const header = signTimestampedPayload({ rawBody, secrets: ['wbhsec_other', oldSecret], now, layout })
       expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [oldSecret], now })).not.toThrow()
-      expect(() => verifyTimestampedSignature({ header, rawBody, secrets: ['wbhsec_new', oldSecret], now })).not.toThrow()
+      expect(() =>
+        verifyTimestampedSignature({ header, rawBody, secrets: ['wbhsec_new', oldSecret], now }),
+      ).not.toThrow()
       expect(() => verifyTimestampedSignature({ header, rawBody, secrets: ['wbhsec_new'], now })).toThrow(
         /no signature matches/,
       )
@@ -101,11 +107,21 @@ describe('verifyTimestampedSignature', () => {
   it('rejects a tampered body, a wrong secret and a forged signature', () => {
     const header = signTimestampedPayload({ rawBody, secrets: secret, now })
     verificationError(() =>
-      verifyTimestampedSignature({ header, rawBody: rawBody.replace('evt_1', 'evt_2'), secrets: [secret], now }),
+      verifyTimestampedSignature({
+        header,
+        rawBody: rawBody.replace('evt_1', 'evt_2'),
+        secrets: [secret],
+        now,
+      }),
     )
     verificationError(() => verifyTimestampedSignature({ header, rawBody, secrets: ['wbhsec_wrong'], now }))
     verificationError(() =>
-      verifyTimestampedSignature({ header: `t=${nowSeconds},v1=${'0'.repeat(64)}`, rawBody, secrets: [secret], now }),
+      verifyTimestampedSignature({
+        header: `t=${nowSeconds},v1=${'0'.repeat(64)}`,
+        rawBody,
+        secrets: [secret],
+        now,
+      }),
     )
   })
 
@@ -113,9 +129,10 @@ describe('verifyTimestampedSignature', () => {
     const stale = signTimestampedPayload({ rawBody, secrets: secret, timestamp: nowSeconds - 301 })
     const future = signTimestampedPayload({ rawBody, secrets: secret, timestamp: nowSeconds + 301 })
     const edge = signTimestampedPayload({ rawBody, secrets: secret, timestamp: nowSeconds - 300 })
-    expect(verificationError(() => verifyTimestampedSignature({ header: stale, rawBody, secrets: [secret], now })).message).toMatch(
-      /outside the 300 s tolerance/,
-    )
+    expect(
+      verificationError(() => verifyTimestampedSignature({ header: stale, rawBody, secrets: [secret], now }))
+        .message,
+    ).toMatch(/outside the 300 s tolerance/)
     verificationError(() => verifyTimestampedSignature({ header: future, rawBody, secrets: [secret], now }))
     expect(() => verifyTimestampedSignature({ header: edge, rawBody, secrets: [secret], now })).not.toThrow()
     expect(() =>
@@ -131,7 +148,9 @@ describe('verifyTimestampedSignature', () => {
     ['non-numeric timestamp', 't=yesterday,v1=abc', /no timestamped signature/],
     ['garbage', 'garbage', /no timestamped signature/],
   ])('rejects a %s header', (_case, header, reason) => {
-    const error = verificationError(() => verifyTimestampedSignature({ header, rawBody, secrets: [secret], now }))
+    const error = verificationError(() =>
+      verifyTimestampedSignature({ header, rawBody, secrets: [secret], now }),
+    )
     expect(error.message).toMatch(reason)
   })
 
@@ -139,7 +158,9 @@ describe('verifyTimestampedSignature', () => {
     const header = signTimestampedPayload({ rawBody, secrets: 'wbhsec_sender', now })
     const signature = header.split('v1=')[1]!
     const expected = signTimestampedPayload({ rawBody, secrets: secret, now }).split('v1=')[1]!
-    const error = verificationError(() => verifyTimestampedSignature({ header, rawBody, secrets: [secret], now }))
+    const error = verificationError(() =>
+      verifyTimestampedSignature({ header, rawBody, secrets: [secret], now }),
+    )
     const exposed = `${error.message} ${JSON.stringify(error)} ${String(error)}`
     for (const forbidden of [signature, expected, secret, 'wbhsec_sender', rawBody, 'evt_1']) {
       expect(exposed).not.toContain(forbidden)
@@ -148,15 +169,21 @@ describe('verifyTimestampedSignature', () => {
 
   it('treats a missing secret as a configuration error', () => {
     const header = signTimestampedPayload({ rawBody, secrets: secret, now })
-    expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [], now })).toThrow(KycConfigurationError)
-    expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [''], now })).toThrow(KycConfigurationError)
+    expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [], now })).toThrow(
+      KycConfigurationError,
+    )
+    expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [''], now })).toThrow(
+      KycConfigurationError,
+    )
   })
 
   it('supports another header format', () => {
     const format = { timestampKey: 'ts', signatureKey: 'sig' }
     const header = signTimestampedPayload({ rawBody, secrets: secret, now, format })
     expect(header).toMatch(/^ts=\d+,sig=[0-9a-f]{64}$/)
-    expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [secret], now, format })).not.toThrow()
+    expect(() =>
+      verifyTimestampedSignature({ header, rawBody, secrets: [secret], now, format }),
+    ).not.toThrow()
     expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [secret], now })).toThrow(
       KycWebhookVerificationError,
     )
@@ -166,7 +193,9 @@ describe('verifyTimestampedSignature', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), fc.string({ minLength: 1 }), (body, key) => {
         const header = signTimestampedPayload({ rawBody: body, secrets: key, now })
-        expect(verifyTimestampedSignature({ header, rawBody: body, secrets: [key], now }).timestamp).toBe(nowSeconds)
+        expect(verifyTimestampedSignature({ header, rawBody: body, secrets: [key], now }).timestamp).toBe(
+          nowSeconds,
+        )
       }),
       { numRuns: 200 },
     )

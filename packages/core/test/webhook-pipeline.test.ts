@@ -35,7 +35,11 @@ function base(overrides: Partial<Verification> = {}): Verification {
   }
 }
 
-function event(id: string, verification: Verification, type: KycEvent['type'] = 'verification.submitted'): KycEvent {
+function event(
+  id: string,
+  verification: Verification,
+  type: KycEvent['type'] = 'verification.submitted',
+): KycEvent {
   return {
     id,
     provider: verification.provider,
@@ -46,7 +50,11 @@ function event(id: string, verification: Verification, type: KycEvent['type'] = 
   }
 }
 
-const submitted = base({ status: 'submitted', updatedAt: '2025-06-01T08:05:00.000Z', raw: { status: 'submitted' } })
+const submitted = base({
+  status: 'submitted',
+  updatedAt: '2025-06-01T08:05:00.000Z',
+  raw: { status: 'submitted' },
+})
 const completed = base({
   status: 'completed',
   decision: { outcome: 'approved', reasons: [], decidedBy: 'provider', raw: { status: 'approved' } },
@@ -72,7 +80,11 @@ describe('createWebhookPipeline', () => {
     const outcome = await pipeline.handle(request([event('evt_1', submitted)]))
     expect(outcome.duplicates).toEqual([])
     expect(outcome.events).toHaveLength(1)
-    expect(outcome.events[0]).toMatchObject({ changed: true, event: { id: 'evt_1' }, verification: toEventView(submitted) })
+    expect(outcome.events[0]).toMatchObject({
+      changed: true,
+      event: { id: 'evt_1' },
+      verification: toEventView(submitted),
+    })
     expect(await store.getVerification('mock', 'inq_1')).toEqual(toEventView(submitted))
     expect(pipeline.provider).toBe('mock')
   })
@@ -88,7 +100,7 @@ describe('createWebhookPipeline', () => {
     })
     const call = adapter.calls.find((recorded) => recorded.method === 'parseWebhook')
     expect(call?.options).toMatchObject({ rawBody: bytes, remoteAddress: '127.0.0.1' })
-    const passed = (call?.options as { headers: Headers }).headers
+    const passed = (call!.options as { headers: Headers }).headers
     expect(passed).toBeInstanceOf(Headers)
     expect(passed.get('x-forwarded-for')).toBe('10.0.0.1, 10.0.0.2')
     expect(passed.has('x-absent')).toBe(false)
@@ -98,7 +110,8 @@ describe('createWebhookPipeline', () => {
   it('the same event delivered three times changes the state once', async () => {
     const { pipeline, request } = setUp()
     const outcomes = []
-    for (let attempt = 0; attempt < 3; attempt++) outcomes.push(await pipeline.handle(request([event('evt_1', submitted)])))
+    for (let attempt = 0; attempt < 3; attempt++)
+      outcomes.push(await pipeline.handle(request([event('evt_1', submitted)])))
     const changed = outcomes.flatMap((outcome) => outcome.events).filter((processed) => processed.changed)
     expect(changed).toHaveLength(1)
     expect(outcomes.map((outcome) => outcome.duplicates)).toEqual([[], ['evt_1'], ['evt_1']])
@@ -106,8 +119,12 @@ describe('createWebhookPipeline', () => {
 
   it('dedupes concurrent redeliveries too', async () => {
     const { pipeline, request } = setUp()
-    const outcomes = await Promise.all([1, 2, 3].map(() => pipeline.handle(request([event('evt_1', submitted)]))))
-    expect(outcomes.flatMap((outcome) => outcome.events).filter((processed) => processed.changed)).toHaveLength(1)
+    const outcomes = await Promise.all(
+      [1, 2, 3].map(() => pipeline.handle(request([event('evt_1', submitted)]))),
+    )
+    expect(
+      outcomes.flatMap((outcome) => outcome.events).filter((processed) => processed.changed),
+    ).toHaveLength(1)
     expect(outcomes.flatMap((outcome) => outcome.duplicates)).toEqual(['evt_1', 'evt_1'])
   })
 
@@ -146,8 +163,12 @@ describe('createWebhookPipeline', () => {
     const { pipeline, store, adapter } = setUp({ logger })
     const { rawBody, headers } = adapter.createWebhookDelivery([event('evt_1', submitted)])
     const forged = rawBody.replace('"submitted"', '"completed"')
-    await expect(pipeline.handle({ rawBody: forged, headers })).rejects.toBeInstanceOf(KycWebhookVerificationError)
-    await expect(pipeline.handle({ rawBody, headers: {} })).rejects.toBeInstanceOf(KycWebhookVerificationError)
+    await expect(pipeline.handle({ rawBody: forged, headers })).rejects.toBeInstanceOf(
+      KycWebhookVerificationError,
+    )
+    await expect(pipeline.handle({ rawBody, headers: {} })).rejects.toBeInstanceOf(
+      KycWebhookVerificationError,
+    )
     expect(await store.getVerification('mock', 'inq_1')).toBeUndefined()
     // The event was not marked seen: a genuine delivery still goes through.
     expect((await pipeline.handle({ rawBody, headers })).events[0]?.changed).toBe(true)
@@ -160,8 +181,12 @@ describe('createWebhookPipeline', () => {
 
   it('rejects bodies over the limit before the adapter sees them', async () => {
     const { pipeline, adapter, request } = setUp({ maxBodyBytes: 64 })
-    await expect(pipeline.handle(request([event('evt_1', submitted)]))).rejects.toBeInstanceOf(KycInvalidRequestError)
-    await expect(pipeline.handle({ rawBody: 'x'.repeat(65), headers: {} })).rejects.toBeInstanceOf(KycInvalidRequestError)
+    await expect(pipeline.handle(request([event('evt_1', submitted)]))).rejects.toBeInstanceOf(
+      KycInvalidRequestError,
+    )
+    await expect(pipeline.handle({ rawBody: 'x'.repeat(65), headers: {} })).rejects.toBeInstanceOf(
+      KycInvalidRequestError,
+    )
     const streamed = new Request('https://app.example.test/hook', {
       method: 'POST',
       body: new ReadableStream({
@@ -209,11 +234,15 @@ describe('createWebhookPipeline', () => {
   it('refuses events that are not valid KycEvents or belong to another provider', async () => {
     const invalid = createMockAdapter({ results: { parseWebhook: [[{ ...event('', submitted) }]] } })
     const pipeline = createWebhookPipeline({ adapter: invalid })
-    await expect(pipeline.handle({ rawBody: '{}', headers: {} })).rejects.toBeInstanceOf(KycInvalidProviderResponseError)
-    const foreign = createMockAdapter({ results: { parseWebhook: [event('evt_1', { ...submitted, provider: 'other' })] } })
-    await expect(createWebhookPipeline({ adapter: foreign }).handle({ rawBody: '{}', headers: {} })).rejects.toThrow(
-      /at "provider"/,
+    await expect(pipeline.handle({ rawBody: '{}', headers: {} })).rejects.toBeInstanceOf(
+      KycInvalidProviderResponseError,
     )
+    const foreign = createMockAdapter({
+      results: { parseWebhook: [event('evt_1', { ...submitted, provider: 'other' })] },
+    })
+    await expect(
+      createWebhookPipeline({ adapter: foreign }).handle({ rawBody: '{}', headers: {} }),
+    ).rejects.toThrow(/at "provider"/)
   })
 
   it('logs ids and statuses only', async () => {
@@ -285,7 +314,8 @@ describe('createWebhookPipeline', () => {
           }
           const delivered = [...new Set(deliveries)].sort((a, b) => a - b)
           let expected: Verification | undefined
-          for (const index of delivered) expected = applyVerificationUpdate(expected, events[index]!.verification!)
+          for (const index of delivered)
+            expected = applyVerificationUpdate(expected, events[index]!.verification!)
           expect(await store.getVerification('mock', 'inq_generated')).toEqual(expected)
           expect(changedCount).toBeGreaterThanOrEqual(1)
           expect(changedCount).toBeLessThanOrEqual(delivered.length)
