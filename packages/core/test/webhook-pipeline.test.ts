@@ -237,6 +237,9 @@ describe('createWebhookPipeline', () => {
     await expect(pipeline.handle({ rawBody: '{}', headers: {} })).rejects.toBeInstanceOf(
       KycInvalidProviderResponseError,
     )
+    await expect(pipeline.handle({ rawBody: '{}', headers: {} })).rejects.toMatchObject({
+      issues: [{ path: ['id'] }],
+    })
     const foreign = createMockAdapter({
       results: { parseWebhook: [event('evt_1', { ...submitted, provider: 'other' })] },
     })

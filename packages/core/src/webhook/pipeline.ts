@@ -139,10 +139,13 @@ export function createWebhookPipeline(options: WebhookPipelineOptions): WebhookP
   const normalize = (event: KycEvent): KycEvent => {
     const parsed = KycEventSchema.safeParse(event)
     if (parsed.success && parsed.data.provider === adapter.provider) return parsed.data
-    const where = parsed.success ? 'provider' : (parsed.error.issues[0]?.path.join('.') ?? '')
+    const issues = parsed.success
+      ? [{ path: ['provider'], message: `expected "${adapter.provider}"` }]
+      : parsed.error.issues
     throw new KycInvalidProviderResponseError({
       provider: adapter.provider,
-      message: `The ${adapter.provider} adapter produced a webhook event that is not a valid KycEvent (at "${where}").`,
+      message: `The ${adapter.provider} adapter produced a webhook event that is not a valid KycEvent (at "${issues[0]?.path.join('.') ?? ''}").`,
+      issues,
     })
   }
 
