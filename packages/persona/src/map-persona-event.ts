@@ -1,0 +1,104 @@
+import {
+  type EventVerification,
+  type KycEvent,
+  type KycEventType,
+  KycInvalidProviderResponseError,
+  type Verification,
+} from '@openkyc/core'
+import { match, P } from 'ts-pattern'
+import { mapPersonaInquiry, personaProvider } from './map-persona-inquiry.js'
+import type { PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
+import { type PersonaEventDocument, PersonaInquirySchema } from './persona-schemas.js'
+
+/** The event type a verification's new state stands for. */
+function eventTypeForState(verification: Verification): KycEventType {
+  return match<Verification['status'], KycEventType>(verification.status)
+    .with('created', () => 'verification.created')
+    .with('in_progress', () => 'verification.started')
+    .with('submitted', () => 'verification.submitted')
+    .with('completed', () =>
+      verification.decision?.decidedBy === 'manual' ? 'verification.reviewed' : 'verification.completed',
+    )
+    .with('expired', () => 'verification.expired')
+    .with('cancelled', () => 'verification.cancelled')
+    .exhaustive()
+}
+
+/** The personal-data-free view an event carries: no identity, no session. */
+export function toEventVerification(verification: Verification): EventVerification {
+  const { identity: _identity, session: _session, ...rest } = verification
+  return rest
+}
+
+/**
+ * Persona event names onto our event types.
+ *
+ * | Persona event | our event |
+ * |---|---|
+ * | `inquiry.redacted` | `verification.redacted` |
+ * | every other `inquiry.*` that carries the inquiry (`created`, `started`, `completed`, `failed`, `expired`, `approved`, `declined`, `marked-for-review`, `transitioned`, …) | from the inquiry's new state: `created` → `verification.created`, `in_progress` → `verification.started`, `submitted` → `verification.submitted`, `completed` → `verification.completed` (`verification.reviewed` when a dashboard user decided), `expired` → `verification.expired` |
+ * | `case.*` | `case.updated` |
+ * | anything else (`verification.*`, `document.*`, `selfie.*`, `report/*`, `account.*`, `inquiry-session.*`, …) | no event |
+ *
+ * The type follows the state in the payload rather than the event name, so `inquiry.completed` reads
+ * as `verification.submitted` under the default decision policy (Persona's `completed` awaits a
+ * decision) and an unknown `inquiry.*` event still yields the right state.
+ *
+ * @see https://docs.withpersona.com/docs/webhooks
+ * @see https://docs.withpersona.com/docs/events
+ */
+export function mapPersonaEvent(
+  document: PersonaEventDocument,
+  policy: PersonaDecisionPolicy = {},
+): KycEvent[] {
+  const event = document.data
+  const name = event.attributes.name
+  const createdAt = event.attributes['created-at']
+  const parsedTime = createdAt ? Date.parse(createdAt) : Number.NaN
+  const occurredAt = new Date(Number.isNaN(parsedTime) ? Date.now() : parsedTime).toISOString()
+  const payload = event.attributes.payload
+  const object = payload?.data
+  const raw = {
+    type: name,
+    eventId: event.id,
+    ...(object ? { objectType: object.type, objectId: object.id } : {}),
+  }
+
+  return match(name)
+    .with(P.string.startsWith('inquiry.'), (): KycEvent[] => {
+      if (object?.type !== 'inquiry') return []
+      const inquiry = PersonaInquirySchema.safeParse(object)
+      if (!inquiry.success) {
+        throw new KycInvalidProviderResponseError({
+          provider: personaProvider,
+          message: `The persona ${name} webhook carries an inquiry we cannot read.`,
+        })
+      }
+      const redacted = name === 'inquiry.redacted'
+      const verification = mapPersonaInquiry(
+        { data: inquiry.data, included: payload?.included },
+        { policy, now: () => Date.parse(occurredAt) },
+      )
+      if (redacted && verification.redactedAt === undefined) {
+        // The event is the proof of redaction even when its payload predates the timestamp.
+        verification.redactedAt = occurredAt
+        verification.credentials = []
+        delete verification.identity
+      }
+      const type = redacted ? 'verification.redacted' : eventTypeForState(verification)
+      return [
+        {
+          id: event.id,
+          provider: personaProvider,
+          type,
+          occurredAt,
+          verification: toEventVerification(verification),
+          raw,
+        },
+      ]
+    })
+    .with(P.string.startsWith('case.'), (): KycEvent[] => [
+      { id: event.id, provider: personaProvider, type: 'case.updated', occurredAt, raw },
+    ])
+    .otherwise(() => [])
+}

@@ -1,0 +1,240 @@
+import type { Check, Decision, Reason, Verification, VerificationSession } from '@openkyc/core'
+import { match } from 'ts-pattern'
+import { mapPersonaCheck, mapPersonaCheckReasons } from './map-persona-check.js'
+import { mapPersonaIdentity } from './map-persona-identity.js'
+import { mapPersonaInquiryStatus, type PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
+import { mapPersonaCredential, mapPersonaVerificationType } from './map-persona-verification.js'
+import {
+  type PersonaInquiry,
+  type PersonaInquiryDocument,
+  type PersonaReport,
+  PersonaReportSchema,
+  type PersonaVerification,
+  PersonaVerificationSchema,
+} from './persona-schemas.js'
+
+/** The provider name the Persona adapter reports everywhere. */
+export const personaProvider = 'persona'
+
+/** Options for {@link mapPersonaInquiry}. */
+export type MapPersonaInquiryOptions = {
+  policy?: PersonaDecisionPolicy
+  /** The hand-off to attach (only `createVerification` and session links know it). */
+  session?: VerificationSession
+  /** The application's id for the applicant, when the inquiry does not carry it. */
+  subjectReference?: string
+  /** The time to use when Persona sent no timestamps at all (never in practice). */
+  now?: () => number
+}
+
+function isoTimestamp(value: string | null | undefined): string | undefined {
+  if (!value) return undefined
+  const time = Date.parse(value)
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString()
+}
+
+function latest(values: readonly (string | undefined)[]): string | undefined {
+  let best: string | undefined
+  for (const value of values) {
+    if (value !== undefined && (best === undefined || Date.parse(value) > Date.parse(best))) best = value
+  }
+  return best
+}
+
+/** The included resources of a given kind that the inquiry relates to (all of that kind if it lists none). */
+function related<T extends { id: string }>(
+  document: PersonaInquiryDocument,
+  relationship: 'verifications' | 'reports',
+  typePrefix: string,
+  parse: (value: unknown) => T | undefined,
+): T[] {
+  const linked = document.data.relationships?.[relationship]?.data
+  const ids = linked ? new Set(linked.map((resource) => resource.id)) : undefined
+  return (document.included ?? [])
+    .filter((resource) => resource.type.startsWith(typePrefix) && (ids === undefined || ids.has(resource.id)))
+    .map(parse)
+    .filter((resource): resource is T => resource !== undefined)
+}
+
+/** The included verifications of an inquiry, parsed leniently (unreadable ones are skipped). */
+export function includedVerifications(document: PersonaInquiryDocument): PersonaVerification[] {
+  return related(document, 'verifications', 'verification/', (value) => {
+    const parsed = PersonaVerificationSchema.safeParse(value)
+    return parsed.success ? parsed.data : undefined
+  })
+}
+
+/** The included screening reports of an inquiry (watchlist, PEP, adverse media). */
+export function includedReports(document: PersonaInquiryDocument): PersonaReport[] {
+  return related(document, 'reports', 'report/', (value) => {
+    const parsed = PersonaReportSchema.safeParse(value)
+    return parsed.success ? parsed.data : undefined
+  })
+}
+
+const screeningReportTypes = new Set([
+  'report/watchlist',
+  'report/politically-exposed-person',
+  'report/adverse-media',
+])
+
+/**
+ * A screening report as a `watchlist` check: a match is a failure with `watchlist_hit`, a ready
+ * report without a match a pass, anything else not yet executed.
+ *
+ * @see https://docs.withpersona.com/docs/reports
+ */
+export function mapPersonaScreeningReport(report: PersonaReport): Check | undefined {
+  if (!screeningReportTypes.has(report.type)) return undefined
+  const status = report.attributes?.status ?? undefined
+  const hasMatch = report.attributes?.['has-match'] === true
+  const outcome = hasMatch ? 'failed' : status === 'ready' ? 'passed' : 'not_executed'
+  return {
+    kind: 'watchlist',
+    outcome,
+    reasons: hasMatch ? [{ code: 'watchlist_hit', raw: `${report.type}.matched` }] : [],
+    raw: { name: report.type, ...(status ? { label: status } : {}), hasMatch },
+  }
+}
+
+function dedupeReasons(reasons: readonly Reason[]): Reason[] {
+  const seen = new Set<string>()
+  return reasons.filter((reason) => {
+    const key = `${reason.code}\u0000${reason.raw ?? ''}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+/**
+ * The reasons behind a decline or review: the failed required checks (or every failed check when
+ * none was required), plus screening matches.
+ */
+function decisionReasons(verifications: readonly PersonaVerification[], reports: readonly PersonaReport[]) {
+  const failed = verifications.flatMap((verification) =>
+    (verification.attributes?.checks ?? []).filter((check) => check.status === 'failed'),
+  )
+  const required = failed.filter((check) => check.requirement === 'required')
+  const fromChecks = (required.length > 0 ? required : failed).flatMap(mapPersonaCheckReasons)
+  const fromReports = reports
+    .map(mapPersonaScreeningReport)
+    .flatMap((check) => (check?.outcome === 'failed' ? check.reasons : []))
+  return dedupeReasons([...fromChecks, ...fromReports])
+}
+
+/** `manual` when a person (a dashboard user) decided; workflows and the API count as the provider. */
+function decidedBy(inquiry: PersonaInquiry): Decision['decidedBy'] {
+  const reviewer = inquiry.relationships?.reviewer?.data
+  return reviewer && 'type' in reviewer && reviewer.type === 'user' ? 'manual' : 'provider'
+}
+
+/**
+ * A Persona inquiry document (the inquiry plus the verifications and reports in `included`) as our
+ * normalized verification: status and decision by {@link mapPersonaInquiryStatus} and the decision
+ * policy, checks from every included verification and screening report, credentials from the
+ * submitted verifications, identity from the government-id verification and the inquiry fields.
+ *
+ * `raw` keeps Persona's own words (inquiry status, verification types and statuses, report matches)
+ * and never personal data.
+ *
+ * @see https://docs.withpersona.com/reference/retrieve-an-inquiry
+ */
+export function mapPersonaInquiry(
+  document: PersonaInquiryDocument,
+  options: MapPersonaInquiryOptions = {},
+): Verification {
+  const inquiry = document.data
+  const attributes = inquiry.attributes
+  const verifications = includedVerifications(document)
+  const reports = includedReports(document)
+  const mapped = mapPersonaInquiryStatus(attributes.status, options.policy)
+
+  const createdAt =
+    isoTimestamp(attributes['created-at']) ?? new Date((options.now ?? Date.now)()).toISOString()
+  const redactedAt = isoTimestamp(attributes['redacted-at'])
+  const decisionTime = latest([
+    isoTimestamp(attributes['decisioned-at']),
+    isoTimestamp(attributes['marked-for-review-at']),
+    isoTimestamp(attributes['failed-at']),
+  ])
+  const completedAt =
+    mapped.status === 'completed' ? (decisionTime ?? isoTimestamp(attributes['completed-at'])) : undefined
+  const updatedAt =
+    latest([
+      createdAt,
+      isoTimestamp(attributes['updated-at']),
+      isoTimestamp(attributes['started-at']),
+      isoTimestamp(attributes['completed-at']),
+      isoTimestamp(attributes['expired-at']),
+      decisionTime,
+      redactedAt,
+    ]) ?? createdAt
+
+  const checks = [
+    ...verifications.flatMap((verification) =>
+      (verification.attributes?.checks ?? []).map((check) => mapPersonaCheck(check, verification.type)),
+    ),
+    ...reports.map(mapPersonaScreeningReport).filter((check): check is Check => check !== undefined),
+  ]
+
+  const decision: Decision | undefined =
+    mapped.outcome === undefined
+      ? undefined
+      : {
+          outcome: mapped.outcome,
+          reasons: match(mapped.outcome)
+            .with('approved', () => [])
+            .with('declined', 'review', () => decisionReasons(verifications, reports))
+            .exhaustive(),
+          decidedBy: decidedBy(inquiry),
+          ...(completedAt ? { decidedAt: completedAt } : {}),
+          raw: { status: attributes.status },
+        }
+
+  const governmentId = verifications.find(
+    (verification) => mapPersonaVerificationType(verification.type)?.kind === 'id_document',
+  )
+  const identity = redactedAt ? undefined : mapPersonaIdentity(inquiry, governmentId)
+  const subjectReference = attributes['reference-id'] ?? options.subjectReference
+  const accountId = inquiry.relationships?.account?.data
+  const raw = {
+    status: attributes.status,
+    ...(accountId && 'id' in accountId ? { accountId: accountId.id } : {}),
+    verifications: verifications.map((verification) => ({
+      type: verification.type,
+      id: verification.id,
+      status: verification.attributes?.status ?? null,
+    })),
+    ...(reports.length > 0
+      ? {
+          reports: reports.map((report) => ({
+            type: report.type,
+            id: report.id,
+            status: report.attributes?.status ?? null,
+            hasMatch: report.attributes?.['has-match'] ?? null,
+          })),
+        }
+      : {}),
+  }
+
+  return {
+    id: inquiry.id,
+    provider: personaProvider,
+    reference: { inquiryId: inquiry.id },
+    ...(subjectReference ? { subjectReference } : {}),
+    status: mapped.status,
+    ...(decision ? { decision } : {}),
+    checks,
+    credentials: redactedAt
+      ? []
+      : verifications.map(mapPersonaCredential).filter((credential) => credential !== undefined),
+    ...(identity ? { identity } : {}),
+    ...(options.session && !redactedAt ? { session: options.session } : {}),
+    createdAt,
+    updatedAt,
+    ...(completedAt ? { completedAt } : {}),
+    ...(redactedAt ? { redactedAt } : {}),
+    raw,
+  }
+}

@@ -1,0 +1,112 @@
+import type { Credential, CredentialKind, CredentialPart, DocumentType } from '@openkyc/core'
+import { match, P } from 'ts-pattern'
+import { mapPersonaCountry, mapPersonaIdClass } from './map-persona-identity.js'
+import type { PersonaVerification } from './persona-schemas.js'
+
+/**
+ * Persona verification types onto our credential kinds. Legacy per-document government-id types
+ * carry their document type in the name.
+ *
+ * | Persona verification type | credential kind | document type |
+ * |---|---|---|
+ * | `verification/government-id`, `verification/government-id-nfc` | `id_document` | from `id-class` |
+ * | `verification/passport` (legacy) | `id_document` | `passport` |
+ * | `verification/driver-license` (legacy) | `id_document` | `driving_license` |
+ * | `verification/national-identity-card` (legacy) | `id_document` | `id_card` |
+ * | `verification/other-identity-card` (legacy) | `id_document` | `other` |
+ * | `verification/selfie` | `selfie` | – |
+ * | `verification/document` | `document` | – |
+ * | `verification/database*`, `verification/aamva`, `verification/phone-number`, `verification/email-address` | `personal_data` | – |
+ * | anything else | not listed | – |
+ *
+ * @see https://docs.withpersona.com/docs/verification-types
+ */
+export function mapPersonaVerificationType(
+  type: string,
+): { kind: CredentialKind; documentType?: DocumentType } | undefined {
+  return match<string, { kind: CredentialKind; documentType?: DocumentType } | undefined>(type)
+    .with('verification/government-id', 'verification/government-id-nfc', () => ({ kind: 'id_document' }))
+    .with('verification/passport', () => ({ kind: 'id_document', documentType: 'passport' }))
+    .with('verification/driver-license', () => ({ kind: 'id_document', documentType: 'driving_license' }))
+    .with('verification/national-identity-card', () => ({ kind: 'id_document', documentType: 'id_card' }))
+    .with('verification/other-identity-card', () => ({ kind: 'id_document', documentType: 'other' }))
+    .with('verification/selfie', () => ({ kind: 'selfie' }))
+    .with('verification/document', () => ({ kind: 'document' }))
+    .with(
+      P.string.startsWith('verification/database'),
+      'verification/aamva',
+      'verification/phone-number',
+      'verification/email-address',
+      () => ({ kind: 'personal_data' }),
+    )
+    .otherwise(() => undefined)
+}
+
+/**
+ * Whether a verification in this status holds evidence the applicant submitted.
+ *
+ * | Persona verification status | evidence submitted |
+ * |---|---|
+ * | `submitted`, `passed`, `failed`, `requires_retry` | yes |
+ * | `initiated`, `confirmed`, `canceled`, `skipped` | no |
+ * | anything else | no |
+ *
+ * @see https://docs.withpersona.com/docs/verification-lifecycle
+ */
+export function personaVerificationHasEvidence(status: string | null | undefined): boolean {
+  return match<string | null | undefined, boolean>(status)
+    .with('submitted', 'passed', 'failed', 'requires_retry', () => true)
+    .with('initiated', 'confirmed', 'canceled', 'skipped', () => false)
+    .otherwise(() => false)
+}
+
+function photoPart(page: string | null | undefined): CredentialPart | undefined {
+  return match<string | null | undefined, CredentialPart | undefined>(page)
+    .with('front', () => 'front')
+    .with('back', () => 'back')
+    .with('portrait', 'left_photo', 'center_photo', 'right_photo', () => 'face')
+    .otherwise(() => undefined)
+}
+
+function partsOf(verification: PersonaVerification, kind: CredentialKind): CredentialPart[] {
+  const attributes = verification.attributes ?? {}
+  const parts = new Set<CredentialPart>()
+  return match(kind)
+    .with('id_document', () => {
+      for (const photo of attributes['photo-urls'] ?? []) {
+        const part = photoPart(photo.page)
+        if (part) parts.add(part)
+      }
+      if (attributes['front-photo-url']) parts.add('front')
+      if (attributes['back-photo-url']) parts.add('back')
+      return [...parts]
+    })
+    .with('selfie', 'liveness', () => ['face' as const])
+    .with('document', () => ['page' as const])
+    .with('personal_data', () => ['data' as const])
+    .exhaustive()
+}
+
+/**
+ * One verification as the credential the applicant submitted, or `undefined` when it holds no
+ * evidence (not submitted yet, canceled) or is of a type we do not model. Never copies images, URLs
+ * or extracted data.
+ */
+export function mapPersonaCredential(verification: PersonaVerification): Credential | undefined {
+  const mapped = mapPersonaVerificationType(verification.type)
+  if (!mapped || !personaVerificationHasEvidence(verification.attributes?.status)) return undefined
+  const attributes = verification.attributes ?? {}
+  const documentType =
+    mapped.kind === 'id_document'
+      ? (mapPersonaIdClass(attributes['id-class']) ?? mapped.documentType)
+      : undefined
+  const issuingCountry =
+    mapped.kind === 'id_document' ? mapPersonaCountry(attributes['country-code']) : undefined
+  return {
+    id: verification.id,
+    kind: mapped.kind,
+    ...(documentType ? { documentType } : {}),
+    ...(issuingCountry ? { issuingCountry } : {}),
+    parts: partsOf(verification, mapped.kind),
+  }
+}

@@ -1,0 +1,273 @@
+import { z } from 'zod'
+
+/*
+ * Lenient schemas for what Persona sends us. They list only the fields the adapter reads, accept
+ * `null` or absence everywhere (`.nullish()`), keep every enum an open string (Persona: "do not
+ * assume this is a static enumeration") and let unknown keys through, so API drift never breaks a
+ * read. They stay private: the package exports types, not schemas.
+ *
+ * @see https://docs.withpersona.com/reference/response-body (JSON:API documents)
+ */
+
+const text = z.string().nullish()
+const timestamp = z.string().nullish()
+
+/** `{ type, id }`: a JSON:API resource identifier. */
+const ResourceIdentifierSchema = z.looseObject({ type: z.string(), id: z.string() })
+
+/** A to-one relationship: `{ data: { type, id } | null | {} }` (Persona sends `{}` for "none" at times). */
+const ToOneSchema = z
+  .looseObject({ data: z.union([ResourceIdentifierSchema, z.looseObject({})]).nullish() })
+  .nullish()
+
+/** A to-many relationship: `{ data: [{ type, id }] }`. */
+const ToManySchema = z.looseObject({ data: z.array(ResourceIdentifierSchema).nullish() }).nullish()
+
+/** One check inside a verification. @see https://docs.withpersona.com/docs/verification-checks */
+export const PersonaCheckSchema = z.looseObject({
+  name: z.string(),
+  status: text,
+  reasons: z.array(z.string().nullable()).nullish(),
+  requirement: text,
+})
+
+/** A Persona check, as we read it. */
+export type PersonaCheck = z.infer<typeof PersonaCheckSchema>
+
+/** A photo entry of a government-id verification (`photo-urls[]`); we read the page only. */
+const PhotoUrlSchema = z.looseObject({ page: text })
+
+/**
+ * A verification of any type (`verification/government-id`, `verification/selfie`, …): the shared
+ * attributes plus the government-id extraction attributes, all optional.
+ */
+export const PersonaVerificationSchema = z.looseObject({
+  type: z.string(),
+  id: z.string(),
+  attributes: z
+    .looseObject({
+      status: text,
+      'created-at': timestamp,
+      'submitted-at': timestamp,
+      'completed-at': timestamp,
+      'redacted-at': timestamp,
+      'country-code': text,
+      checks: z.array(PersonaCheckSchema).nullish(),
+      'id-class': text,
+      'name-first': text,
+      'name-middle': text,
+      'name-last': text,
+      birthdate: text,
+      sex: text,
+      nationality: text,
+      'identification-number': text,
+      'document-number': text,
+      'issue-date': text,
+      'expiration-date': text,
+      'address-street-1': text,
+      'address-street-2': text,
+      'address-city': text,
+      'address-subdivision': text,
+      'address-postal-code': text,
+      'address-country-code': text,
+      'front-photo-url': text,
+      'back-photo-url': text,
+      'photo-urls': z.array(PhotoUrlSchema).nullish(),
+      'capture-method': text,
+    })
+    .nullish(),
+})
+
+/** A Persona verification, as we read it. */
+export type PersonaVerification = z.infer<typeof PersonaVerificationSchema>
+
+/** A report (`report/watchlist`, …): whether it matched is all we read. */
+export const PersonaReportSchema = z.looseObject({
+  type: z.string(),
+  id: z.string(),
+  attributes: z.looseObject({ status: text, 'has-match': z.boolean().nullish() }).nullish(),
+})
+
+/** A Persona report, as we read it. */
+export type PersonaReport = z.infer<typeof PersonaReportSchema>
+
+/** One inquiry field: `{ type, value }`; the value's shape depends on the field type. */
+const FieldSchema = z.looseObject({ type: text, value: z.unknown() })
+
+/** An inquiry. @see https://docs.withpersona.com/reference/retrieve-an-inquiry */
+export const PersonaInquirySchema = z.looseObject({
+  type: z.literal('inquiry'),
+  id: z.string().min(1),
+  attributes: z.looseObject({
+    status: z.string(),
+    'reference-id': text,
+    'created-at': timestamp,
+    'updated-at': timestamp,
+    'started-at': timestamp,
+    'completed-at': timestamp,
+    'failed-at': timestamp,
+    'expired-at': timestamp,
+    'expires-at': timestamp,
+    'marked-for-review-at': timestamp,
+    'decisioned-at': timestamp,
+    'redacted-at': timestamp,
+    'reviewer-comment': text,
+    fields: z.record(z.string(), FieldSchema.nullish()).nullish(),
+  }),
+  relationships: z
+    .looseObject({
+      account: ToOneSchema,
+      reviewer: ToOneSchema,
+      verifications: ToManySchema,
+      reports: ToManySchema,
+    })
+    .nullish(),
+})
+
+/** A Persona inquiry, as we read it. */
+export type PersonaInquiry = z.infer<typeof PersonaInquirySchema>
+
+/** Anything in `included`: typed loosely, narrowed by `type` when read. */
+const IncludedSchema = z.array(z.looseObject({ type: z.string(), id: z.string() })).nullish()
+
+/** An inquiry document: `data` plus `included` and `meta` (session token, one-time links). */
+export const PersonaInquiryDocumentSchema = z.looseObject({
+  data: PersonaInquirySchema,
+  included: IncludedSchema,
+  meta: z
+    .looseObject({
+      'session-token': text,
+      'one-time-link': text,
+      'one-time-link-short': text,
+    })
+    .nullish(),
+})
+
+/** An inquiry document, as we read it. */
+export type PersonaInquiryDocument = z.infer<typeof PersonaInquiryDocumentSchema>
+
+/** A webhook delivery: an event whose payload is the object as its API would return it. */
+export const PersonaEventDocumentSchema = z.looseObject({
+  data: z.looseObject({
+    type: z.string(),
+    id: z.string().min(1),
+    attributes: z.looseObject({
+      name: z.string().min(1),
+      'created-at': timestamp,
+      payload: z
+        .looseObject({
+          data: z.looseObject({ type: z.string(), id: z.string() }).nullish(),
+          included: IncludedSchema,
+        })
+        .nullish(),
+    }),
+  }),
+})
+
+/** A webhook event document, as we read it. */
+export type PersonaEventDocument = z.infer<typeof PersonaEventDocumentSchema>
+
+/** A case. @see https://docs.withpersona.com/reference/retrieve-a-case */
+export const PersonaCaseSchema = z.looseObject({
+  type: z.string(),
+  id: z.string().min(1),
+  attributes: z
+    .looseObject({
+      status: text,
+      name: text,
+      resolution: text,
+      'assignee-id': text,
+      'created-at': timestamp,
+      'updated-at': timestamp,
+    })
+    .nullish(),
+  relationships: z
+    .looseObject({
+      inquiries: ToManySchema,
+      verifications: ToManySchema,
+      accounts: ToManySchema,
+      reports: ToManySchema,
+    })
+    .nullish(),
+})
+
+/** A Persona case, as we read it. */
+export type PersonaCase = z.infer<typeof PersonaCaseSchema>
+
+/** A list (`list/email-address`, …). @see https://docs.withpersona.com/reference/retrieve-a-list */
+export const PersonaListSchema = z.looseObject({
+  type: z.string(),
+  id: z.string().min(1),
+  attributes: z
+    .looseObject({
+      name: text,
+      status: text,
+      'archived-at': timestamp,
+      'created-at': timestamp,
+    })
+    .nullish(),
+})
+
+/** A Persona list, as we read it. */
+export type PersonaList = z.infer<typeof PersonaListSchema>
+
+/** A list item (`list-item/email-address`, …). */
+export const PersonaListItemSchema = z.looseObject({
+  type: z.string(),
+  id: z.string().min(1),
+  attributes: z.looseObject({ status: text }).nullish(),
+})
+
+/** A Persona list item, as we read it. */
+export type PersonaListItem = z.infer<typeof PersonaListItemSchema>
+
+/** An importer (`importer/list-item/email-address`, …). @see https://docs.withpersona.com/reference/retrieve-an-importer */
+export const PersonaImporterSchema = z.looseObject({
+  type: z.string(),
+  id: z.string().min(1),
+  attributes: z
+    .looseObject({
+      status: text,
+      'successful-count': z.number().nullish(),
+      'error-count': z.number().nullish(),
+      'duplicate-count': z.number().nullish(),
+      'created-at': timestamp,
+      'completed-at': timestamp,
+    })
+    .nullish(),
+})
+
+/** A Persona importer, as we read it. */
+export type PersonaImporter = z.infer<typeof PersonaImporterSchema>
+
+/** An account. We read ids, the reference id and timestamps only; never its personal data. */
+export const PersonaAccountSchema = z.looseObject({
+  type: z.string(),
+  id: z.string().min(1),
+  attributes: z
+    .looseObject({
+      'reference-id': text,
+      'account-type-name': text,
+      tags: z.array(z.string().nullable()).nullish(),
+      'created-at': timestamp,
+      'updated-at': timestamp,
+      'redacted-at': timestamp,
+    })
+    .nullish(),
+})
+
+/** A Persona account, as we read it. */
+export type PersonaAccount = z.infer<typeof PersonaAccountSchema>
+
+/** `{ data: T }`: a single-resource document. */
+export function singleDocument<T extends z.ZodType>(resource: T) {
+  return z.looseObject({ data: resource })
+}
+
+/** `{ data: T[], links: { next } }`: a list document. */
+export function listDocument<T extends z.ZodType>(resource: T) {
+  return z.looseObject({
+    data: z.array(resource),
+    links: z.looseObject({ next: text, prev: text }).nullish(),
+  })
+}

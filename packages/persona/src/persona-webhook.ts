@@ -1,0 +1,107 @@
+import {
+  KycConfigurationError,
+  KycInvalidProviderResponseError,
+  KycWebhookVerificationError,
+  verifyTimestampedSignature,
+} from '@openkyc/core'
+import { personaProvider } from './map-persona-inquiry.js'
+import { type PersonaEventDocument, PersonaEventDocumentSchema } from './persona-schemas.js'
+
+/** Options for {@link verifyPersonaWebhook}. */
+export type VerifyPersonaWebhookOptions = {
+  headers: Headers
+  rawBody: Uint8Array | string
+  /** Every secret currently valid (several while one is being rotated). */
+  secrets: readonly string[]
+  /** How far the signed timestamp may be from now, either way. */
+  toleranceSeconds: number
+  now: () => number
+}
+
+/**
+ * The `t=…,v1=…` sets of a `Persona-Signature` header. During a secret rotation Persona sends one
+ * set per secret, separated by a space (`t=1,v1=aa t=1,v1=bb`); spaces after commas inside one set
+ * are tolerated.
+ *
+ * @see https://docs.withpersona.com/docs/webhooks-best-practices#checking-signatures
+ */
+export function splitPersonaSignatureHeader(header: string): string[] {
+  return header
+    .trim()
+    .replace(/,\s+/g, ',')
+    .split(/\s+/)
+    .filter((set) => set.length > 0)
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Verifies a Persona webhook delivery and parses its event document.
+ *
+ * The signature is HMAC-SHA256 under the webhook secret over `` `${t}.${rawBody}` ``, hex-encoded,
+ * in `Persona-Signature: t=<unix seconds>,v1=<hex>`; the delivery is accepted when any set in the
+ * header matches any configured secret (core's `verifyTimestampedSignature`, timing-safe) and `t`
+ * lies within the tolerance (Persona names none; 300 s is the common choice), which stops replays.
+ *
+ * Throws `KycWebhookVerificationError` for a missing, malformed, stale or non-matching signature,
+ * `KycInvalidProviderResponseError` for a genuine body that is not an event document, and
+ * `KycConfigurationError` when no secret is configured.
+ * Messages never contain the signature, a secret or the body.
+ *
+ * @see https://docs.withpersona.com/docs/webhooks-best-practices
+ */
+export function verifyPersonaWebhook(options: VerifyPersonaWebhookOptions): PersonaEventDocument {
+  if (options.secrets.length === 0) {
+    throw new KycConfigurationError({
+      provider: personaProvider,
+      message:
+        'Persona webhooks cannot be verified without a secret: pass { webhookSecrets } or set PERSONA_WEBHOOK_SECRETS (or PERSONA_WEBHOOK_SECRET).',
+    })
+  }
+  const header = options.headers.get('persona-signature')
+  const sets = header ? splitPersonaSignatureHeader(header) : []
+  let failure: unknown
+  let verified = false
+  for (const set of sets.length > 0 ? sets : [header]) {
+    try {
+      verifyTimestampedSignature({
+        header: set,
+        rawBody: options.rawBody,
+        secrets: options.secrets,
+        toleranceSeconds: options.toleranceSeconds,
+        now: options.now,
+      })
+      verified = true
+      break
+    } catch (error) {
+      failure ??= error
+      // A "no match" beats "stale" or "malformed" from another set: it is the more telling reason.
+      if (error instanceof Error && /no signature matches/.test(error.message)) failure = error
+    }
+  }
+  if (!verified) {
+    if (failure instanceof KycWebhookVerificationError) {
+      throw new KycWebhookVerificationError({ provider: personaProvider, message: failure.message })
+    }
+    throw failure
+  }
+
+  let document: unknown
+  try {
+    const text = typeof options.rawBody === 'string' ? options.rawBody : decoder.decode(options.rawBody)
+    document = JSON.parse(text)
+  } catch {
+    throw new KycInvalidProviderResponseError({
+      provider: personaProvider,
+      message: 'A signed Persona webhook body is not valid JSON.',
+    })
+  }
+  const parsed = PersonaEventDocumentSchema.safeParse(document)
+  if (!parsed.success) {
+    throw new KycInvalidProviderResponseError({
+      provider: personaProvider,
+      message: 'A signed Persona webhook body is not an event document.',
+    })
+  }
+  return parsed.data
+}
