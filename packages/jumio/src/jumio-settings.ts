@@ -79,7 +79,7 @@ export type JumioSettings = {
    * Check the callback's source address against Jumio's published callback IPs. Off by default:
    * behind a proxy or load balancer the peer address is the proxy's, and callbacks are verified
    * anyway by reading the execution back from the Retrieval API. `true` uses the published list of
-   * the configured region (of every region when none is set); an array replaces it (`JUMIO_CALLBACK_IPS`, comma-separated, turns it on).
+   * the configured region (of every region when none is set); an array of addresses or CIDR ranges replaces it (`JUMIO_CALLBACK_IPS`, comma-separated, turns it on).
    */
   verifyCallbackSource?: boolean | readonly string[]
   /**
@@ -157,7 +157,9 @@ const resolvedSettingsSchema = z.strictObject({
       return milliseconds >= 5 * 60_000 && milliseconds <= 60 * 86_400_000
     }, 'must be between 5m and 60d')
     .optional(),
-  callbackSourceAddresses: z.array(z.ipv4().or(z.ipv6())).optional(),
+  callbackSourceAddresses: z
+    .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]), 'expected IP addresses or CIDR ranges')
+    .optional(),
   retrievalRetryDelaysMs: z.array(z.number().int().min(0)),
   timeoutMs: z.number().int().positive().optional(),
   retries: z.number().int().min(0).max(10).optional(),
@@ -265,7 +267,7 @@ export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumi
   const parsed = resolvedSettingsSchema.safeParse(candidate)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    throw new KycConfigurationError({ provider: 'jumio', message: describeSettingIssue(issue, candidate) })
+    throw new KycConfigurationError({ provider: 'jumio', message: describeSettingIssue(issue) })
   }
   return {
     ...parsed.data,
@@ -278,18 +280,14 @@ export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumi
   }
 }
 
-function describeSettingIssue(issue: z.core.$ZodIssue, candidate: { region: string | undefined }): string {
+function describeSettingIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String)
   const setting = path[0] === 'callbackSourceAddresses' ? 'verifyCallbackSource' : path.slice(0, 2).join('.')
   const variable = (jumioEnvironmentVariables as Record<string, string>)[setting]
   const where = variable === undefined ? `"${setting}"` : `"${setting}" (or ${variable})`
   const missing = issue.code === 'invalid_type' && issue.input === undefined
   if (missing && setting.startsWith('baseUrls')) {
-    const regionHint =
-      candidate.region === undefined
-        ? 'set "region" (or JUMIO_REGION) to amer-1, emea-1 or apac-1'
-        : `"${candidate.region}" is not a Jumio region (amer-1, emea-1, apac-1)`
-    return `Jumio is not configured: ${regionHint}, or give ${where}.`
+    return `Jumio is not configured: set "region" (or JUMIO_REGION) to amer-1, emea-1 or apac-1, or give ${where}.`
   }
   if (missing) return `Jumio is not configured: the setting ${where} is missing.`
   // The message names the setting and the rule it breaks; the value itself is never echoed.

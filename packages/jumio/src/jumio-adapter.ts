@@ -1,0 +1,600 @@
+import {
+  CountryCodeSchema,
+  type CreateVerificationOptions,
+  type CreateVerificationResult,
+  type CredentialKind,
+  type CredentialPart,
+  DocumentTypeSchema,
+  isKycError,
+  type KycAdapterV1,
+  type KycCapabilities,
+  type KycEvent,
+  type KycEventType,
+  KycInvalidRequestError,
+  KycInvalidStateError,
+  KycWebhookVerificationError,
+  type ParseWebhookOptions,
+  type UploadCredentialOptions,
+  type Verification,
+  type VerificationCallOptions,
+  type VerificationReference,
+} from '@openkyc/core'
+import { match } from 'ts-pattern'
+import { z } from 'zod'
+import { createCallbackSourceCheck, parseJumioCallback } from './jumio-callback.js'
+import {
+  createJumioClient,
+  type JumioAccountRequest,
+  type JumioClient,
+  type JumioExecutionReference,
+} from './jumio-client.js'
+import { alpha2ToJumioCountry } from './jumio-country.js'
+import type { JumioAccountResponse, JumioDetailsResponse, JumioStatusResponse } from './jumio-schemas.js'
+import {
+  type JumioSettings,
+  type JumioTransaction,
+  parseTokenLifetime,
+  type ResolvedJumioSettings,
+  resolveJumioSettings,
+} from './jumio-settings.js'
+import { documentTypeToJumio } from './map-jumio-identity.js'
+import {
+  jumioProvider,
+  mapJumioAccountResponse,
+  mapJumioDetails,
+  mapJumioStatusResponse,
+} from './map-jumio-verification.js'
+
+/**
+ * What the Jumio adapter can do. Upload (API channel: credential parts and finalization) and data
+ * deletion are documented Jumio APIs. Jumio has no public API to cancel an execution, create a
+ * one-time link (a new link is a new workflow execution), record a manual review, simulate an
+ * outcome, or manage lists and cases, so those are declared unsupported.
+ */
+export const jumioCapabilities: KycCapabilities = Object.freeze({
+  upload: true,
+  sessionLink: false,
+  cancel: false,
+  manualReview: false,
+  deleteData: true,
+  simulate: false,
+  lists: false,
+  cases: false,
+})
+
+/** Jumio-only options for one new workflow execution, next to the provider-neutral ones. */
+export type JumioCreateVerificationExtras = {
+  /** Overrides the configured workflow definition key for this execution. */
+  workflowKey?: number | string
+  /** Jumio's per-transaction reference (no personal data, ≤ 100 characters). Defaults to a random UUID. */
+  customerInternalReference?: string
+  /** Jumio's `reportingCriteria` (≤ 255 characters). */
+  reportingCriteria?: string
+  /** Consent for biometric processing, mandatory when biometrics are collected (G23 `userConsent`). */
+  userConsent?: JumioAccountRequest['userConsent']
+  /** Extra `workflowDefinition.credentials` entries (for example an existing credential by id). */
+  credentials?: Record<string, unknown>[]
+}
+
+/** `createVerification` options of the Jumio adapter: the neutral ones plus {@link JumioCreateVerificationExtras}. */
+export type JumioCreateVerificationOptions = CreateVerificationOptions & {
+  jumio?: JumioCreateVerificationExtras
+}
+
+/** What deletion removes: one workflow execution (default) or the whole account with all its executions. */
+export type JumioDeleteVerificationDataOptions = VerificationCallOptions & {
+  scope?: 'workflowExecution' | 'account'
+}
+
+/** The Jumio adapter: the provider-neutral interface plus Jumio's own API next to it. */
+export type JumioAdapter = Omit<
+  KycAdapterV1,
+  'provider' | 'createVerification' | 'uploadCredential' | 'submitVerification' | 'deleteVerificationData'
+> & {
+  readonly provider: 'jumio'
+  createVerification(options: JumioCreateVerificationOptions): Promise<CreateVerificationResult>
+  uploadCredential(options: UploadCredentialOptions): Promise<void>
+  submitVerification(options: VerificationCallOptions): Promise<Verification>
+  deleteVerificationData(options: JumioDeleteVerificationDataOptions): Promise<void>
+  /** The workflow definition key new executions use. */
+  readonly workflowKey: string
+  /** Jumio accounts: one per applicant, each holding its workflow executions. */
+  readonly accounts: {
+    /** `POST /api/v1/accounts`: a new account and its first workflow execution. */
+    create(body: JumioAccountRequest, options?: { signal?: AbortSignal }): Promise<JumioAccountResponse>
+    /** `PUT /api/v1/accounts/{accountId}`: a new workflow execution on an existing account. */
+    update(
+      accountId: string,
+      body: JumioAccountRequest,
+      options?: { signal?: AbortSignal },
+    ): Promise<JumioAccountResponse>
+    /** `DELETE /api/v1/accounts/{accountId}`: the account and all its executions, irreversibly. */
+    delete(accountId: string, options?: { signal?: AbortSignal }): Promise<void>
+    /** The Jumio account this adapter created for a subject, if it remembers one. */
+    forSubject(subjectReference: string): Promise<string | undefined>
+  }
+  /** The Retrieval API as Jumio returns it (lenient view: the fields the adapter reads). */
+  readonly retrieval: {
+    details(
+      reference: JumioExecutionReference,
+      options?: { signal?: AbortSignal },
+    ): Promise<JumioDetailsResponse>
+    status(
+      reference: JumioExecutionReference,
+      options?: { signal?: AbortSignal },
+    ): Promise<JumioStatusResponse>
+  }
+}
+
+/** Jumio's web client locales (G23 `web.locale`). */
+const jumioLocales = new Set(
+  'ar bg cs da de el en en-GB es es-MX et fi fr he hr hu hy id it ja ka km ko lt ms nl no pl pt pt-BR ro ru sk sv th tr vi zh-CN zh-HK'.split(
+    ' ',
+  ),
+)
+
+/** A BCP 47 locale → the closest locale Jumio's web client has, or `undefined` to use its default. */
+export function toJumioLocale(locale: string | undefined): string | undefined {
+  if (locale === undefined) return undefined
+  const [language = '', region] = locale.replace('_', '-').split('-')
+  const candidates = [
+    region === undefined ? language.toLowerCase() : `${language.toLowerCase()}-${region.toUpperCase()}`,
+    language.toLowerCase(),
+  ]
+  return candidates.find((candidate) => jumioLocales.has(candidate))
+}
+
+/** Characters Jumio forbids in references (G23 `customerInternalReference`). */
+const jumioReferenceText = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^<>"/;\\`%{}|]*$/, 'must not contain < > " / ; \\ ` % { } |')
+
+const createOptionsSchema = z.object({
+  subjectReference: jumioReferenceText,
+  channel: z.enum(['hosted', 'api']).optional(),
+  redirectUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(255)
+    .optional(),
+  locale: z.string().min(2).max(35).optional(),
+  country: CountryCodeSchema.optional(),
+  documentTypes: z.array(DocumentTypeSchema).optional(),
+  jumio: z
+    .strictObject({
+      workflowKey: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).optional(),
+      customerInternalReference: jumioReferenceText.optional(),
+      reportingCriteria: z.string().min(1).max(255).optional(),
+      userConsent: z.record(z.string(), z.unknown()).optional(),
+      credentials: z.array(z.record(z.string(), z.unknown())).optional(),
+    })
+    .optional(),
+})
+
+const referenceSchema = z.object({ accountId: z.string().min(1), workflowExecutionId: z.string().min(1) })
+
+function invalidRequest(what: string, error: z.ZodError): KycInvalidRequestError {
+  return new KycInvalidRequestError({
+    provider: jumioProvider,
+    message: `Invalid ${what} for Jumio.`,
+    issues: error.issues,
+  })
+}
+
+function executionReference(reference: VerificationReference): JumioExecutionReference {
+  const parsed = referenceSchema.safeParse(reference)
+  if (!parsed.success)
+    throw invalidRequest('verification reference (expected accountId and workflowExecutionId)', parsed.error)
+  return parsed.data
+}
+
+/** Our credential kind and part → Jumio's credential category and lower-case part key (G23 upload, seed 002). */
+function uploadTarget(
+  kind: CredentialKind,
+  part: CredentialPart | 'data',
+): { category: string; part: string } | undefined {
+  const category = match(kind)
+    .returnType<string>()
+    .with('id_document', () => 'ID')
+    .with('selfie', () => 'SELFIE')
+    .with('liveness', () => 'FACEMAP')
+    .with('document', () => 'DOCUMENT')
+    .with('personal_data', () => 'DATA')
+    .exhaustive()
+  const partKey = match(part)
+    .returnType<string | undefined>()
+    .with('front', () => 'front')
+    .with('back', () => 'back')
+    .with('face', () => (kind === 'liveness' ? 'facemap' : 'face'))
+    .with('data', () => 'prepared_data')
+    .with('video', () => (kind === 'liveness' ? 'facemap' : undefined))
+    .with('page', () => 'front')
+    .exhaustive()
+  return partKey === undefined ? undefined : { category, part: partKey }
+}
+
+/**
+ * Prepared data (`PREPARED_DATA`, W22 / DOC "Uploading Prepared Data") from flat string fields:
+ * dotted keys become nested objects (`address.country`), and two-letter countries in `nationality`
+ * and `*.country` become Jumio's alpha-3.
+ */
+export function toJumioPreparedData(data: Record<string, string>): Record<string, unknown> {
+  const result: Record<string, unknown> = {}
+  for (const [key, rawValue] of Object.entries(data)) {
+    const path = key.split('.')
+    const leaf = path.at(-1)!
+    const value =
+      (leaf === 'country' || leaf === 'nationality') && /^[A-Za-z]{2}$/.test(rawValue)
+        ? (alpha2ToJumioCountry(rawValue) ?? rawValue)
+        : rawValue
+    let target = result
+    for (const segment of path.slice(0, -1)) {
+      const next = target[segment]
+      target[segment] = typeof next === 'object' && next !== null ? next : {}
+      target = target[segment] as Record<string, unknown>
+    }
+    target[leaf] = value
+  }
+  return result
+}
+
+function eventType(verification: Verification): KycEventType {
+  if (verification.redactedAt !== undefined) return 'verification.redacted'
+  return match(verification.status)
+    .returnType<KycEventType>()
+    .with('created', () => 'verification.created')
+    .with('in_progress', () => 'verification.started')
+    .with('submitted', () => 'verification.submitted')
+    .with('completed', () => 'verification.completed')
+    .with('expired', () => 'verification.expired')
+    .with('cancelled', () => 'verification.cancelled')
+    .exhaustive()
+}
+
+/**
+ * Creates the Jumio KYX adapter. Settings fall back to environment variables (`JUMIO_CLIENT_ID`,
+ * `JUMIO_CLIENT_SECRET`, `JUMIO_REGION`, `JUMIO_USER_AGENT`, …); a missing one throws
+ * `KycConfigurationError` naming the setting, never its value.
+ *
+ * @example
+ * ```ts
+ * import { createJumio } from '@openkyc/jumio'
+ *
+ * const jumio = createJumio({
+ *   clientId: process.env.JUMIO_CLIENT_ID,
+ *   clientSecret: process.env.JUMIO_CLIENT_SECRET,
+ *   region: 'emea-1',
+ *   userAgent: 'AcmeBank Onboarding/1.4',
+ *   callbackUrl: 'https://acme.example/webhooks/jumio',
+ * })
+ * const { verification } = await jumio.createVerification({ subjectReference: 'user-42' })
+ * redirect(verification.session?.url)
+ * ```
+ */
+export function createJumio(settings: JumioSettings = {}): JumioAdapter {
+  const resolved: ResolvedJumioSettings = resolveJumioSettings(settings)
+  const client: JumioClient = createJumioClient(resolved)
+  const { accountStore, transactionStore, now, logger } = resolved
+  const checkSource =
+    resolved.callbackSourceAddresses === undefined
+      ? undefined
+      : createCallbackSourceCheck(resolved.callbackSourceAddresses)
+  const sleep =
+    resolved.sleep ??
+    ((ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, ms)
+        signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer)
+            reject(signal.reason)
+          },
+          { once: true },
+        )
+      }))
+  const signalOption = (signal: AbortSignal | undefined) => (signal === undefined ? {} : { signal })
+
+  const tokenLifetimeMs = parseTokenLifetime(resolved.tokenLifetime ?? '30m')
+
+  function accountRequest(options: z.infer<typeof createOptionsSchema>): JumioAccountRequest {
+    const extras = options.jumio
+    const country = options.country === undefined ? undefined : alpha2ToJumioCountry(options.country)
+    const types = [
+      ...new Set((options.documentTypes ?? []).flatMap((type) => documentTypeToJumio(type) ?? [])),
+    ]
+    const idPreset =
+      country === undefined && types.length === 0
+        ? undefined
+        : {
+            category: 'ID',
+            ...(country === undefined ? {} : { country: { predefinedType: 'DEFINED', values: [country] } }),
+            ...(types.length === 0 ? {} : { type: { predefinedType: 'DEFINED', values: types } }),
+          }
+    const credentials = [...(idPreset === undefined ? [] : [idPreset]), ...(extras?.credentials ?? [])]
+    const locale = toJumioLocale(options.locale)
+    const web = {
+      ...(options.redirectUrl === undefined
+        ? {}
+        : { successUrl: options.redirectUrl, errorUrl: options.redirectUrl }),
+      ...(locale === undefined ? {} : { locale }),
+    }
+    return {
+      customerInternalReference: extras?.customerInternalReference ?? crypto.randomUUID(),
+      workflowDefinition: {
+        key: Number(extras?.workflowKey ?? resolved.workflowKey),
+        ...(credentials.length === 0 ? {} : { credentials }),
+      },
+      userReference: options.subjectReference,
+      ...(extras?.reportingCriteria === undefined ? {} : { reportingCriteria: extras.reportingCriteria }),
+      ...(resolved.callbackUrl === undefined ? {} : { callbackUrl: resolved.callbackUrl }),
+      ...(resolved.tokenLifetime === undefined ? {} : { tokenLifetime: resolved.tokenLifetime }),
+      ...(Object.keys(web).length === 0 ? {} : { web }),
+      ...(extras?.userConsent === undefined ? {} : { userConsent: extras.userConsent }),
+    }
+  }
+
+  /** The upload URLs and token of an API-channel execution, as Jumio returned them. */
+  function transactionOf(response: JumioAccountResponse, expiresAt: number): JumioTransaction | undefined {
+    const credentials = (response.workflowExecution.credentials ?? []).flatMap((credential) =>
+      credential.api && typeof credential.id === 'string' && typeof credential.category === 'string'
+        ? [
+            {
+              id: credential.id,
+              category: credential.category,
+              parts: credential.api.parts ?? {},
+              api: credential.api,
+            },
+          ]
+        : [],
+    )
+    const first = credentials[0]
+    if (first === undefined) return undefined
+    const finalizeUrl =
+      first.api.workflowExecution ??
+      (resolved.baseUrls.api === undefined
+        ? undefined
+        : `${resolved.baseUrls.api.replace(/\/$/, '')}/api/v1/accounts/${encodeURIComponent(response.account.id)}/workflow-executions/${encodeURIComponent(response.workflowExecution.id)}`)
+    if (finalizeUrl === undefined) return undefined
+    return {
+      accountId: response.account.id,
+      workflowExecutionId: response.workflowExecution.id,
+      token: first.api.token,
+      finalizeUrl,
+      credentials: credentials.map(({ id, category, parts }) => ({ id, category, parts })),
+      expiresAt,
+    }
+  }
+
+  async function readVerification(
+    reference: JumioExecutionReference,
+    signal?: AbortSignal,
+  ): Promise<Verification> {
+    try {
+      return mapJumioDetails(await client.getDetails(reference, signal), { now })
+    } catch (error) {
+      if (!isNotFound(error)) throw error
+      // Details may not be there yet (or ever, for an execution that expired untouched): the status
+      // endpoint tells whether the execution exists at all.
+      try {
+        return mapJumioStatusResponse(await client.getStatus(reference, signal), { now })
+      } catch (statusError) {
+        if (isNotFound(statusError)) throw error
+        throw statusError
+      }
+    }
+  }
+
+  async function requireTransaction(reference: JumioExecutionReference): Promise<JumioTransaction> {
+    const transaction = await transactionStore.get(reference.workflowExecutionId)
+    if (transaction === undefined || transaction.accountId !== reference.accountId) {
+      throw new KycInvalidStateError({
+        provider: jumioProvider,
+        message:
+          'No API-channel upload session is known for this Jumio workflow execution: create it with channel "api" in this process, or pass a shared transactionStore.',
+      })
+    }
+    return transaction
+  }
+
+  const adapter = {
+    specificationVersion: 'v1',
+    provider: 'jumio',
+    capabilities: jumioCapabilities,
+    workflowKey: resolved.workflowKey,
+
+    async createVerification(options) {
+      const parsed = createOptionsSchema.safeParse(options)
+      if (!parsed.success) throw invalidRequest('createVerification options', parsed.error)
+      const input = parsed.data
+      const body = accountRequest(input)
+      const signal = options.signal
+      const knownAccount = await accountStore.get(input.subjectReference)
+      let response: JumioAccountResponse | undefined
+      if (knownAccount !== undefined) {
+        try {
+          response = await client.updateAccount(knownAccount, body, signal)
+        } catch (error) {
+          if (!isNotFound(error)) throw error
+          // The account was deleted at Jumio: start a new one for this subject.
+          await accountStore.delete(input.subjectReference)
+        }
+      }
+      response ??= await client.createAccount(body, signal)
+      await accountStore.set(input.subjectReference, response.account.id)
+      const expiresAt = now() + tokenLifetimeMs
+      if (input.channel === 'api') {
+        const transaction = transactionOf(response, expiresAt)
+        if (transaction === undefined) {
+          throw new KycInvalidStateError({
+            provider: jumioProvider,
+            message: `Jumio workflow ${String(body.workflowDefinition.key)} offers no API-channel credential; use the hosted channel or an API-enabled workflow.`,
+          })
+        }
+        await transactionStore.set(transaction.workflowExecutionId, transaction)
+      }
+      const verification = mapJumioAccountResponse(response, {
+        now,
+        subjectReference: input.subjectReference,
+        workflowKey: String(body.workflowDefinition.key),
+        expiresAt,
+      })
+      return { verification }
+    },
+
+    async getVerification(options) {
+      return readVerification(executionReference(options.reference), options.signal)
+    },
+
+    async uploadCredential(options) {
+      const reference = executionReference(options.reference)
+      const transaction = await requireTransaction(reference)
+      const part = options.kind === 'personal_data' ? 'data' : options.part
+      const target = uploadTarget(options.kind, part)
+      const credential =
+        target === undefined
+          ? undefined
+          : transaction.credentials.find(
+              (candidate) =>
+                candidate.category === target.category && candidate.parts[target.part] !== undefined,
+            )
+      const url = target === undefined ? undefined : credential?.parts[target.part]
+      if (url === undefined) {
+        throw new KycInvalidRequestError({
+          provider: jumioProvider,
+          message: `This Jumio workflow execution takes no ${options.kind} ${part} upload through the API channel.`,
+          issues: [{ path: ['kind'], message: 'not accepted by this workflow through the API channel' }],
+        })
+      }
+      let body: FormData | string
+      if (options.kind === 'personal_data') {
+        body = JSON.stringify(toJumioPreparedData(options.data))
+      } else {
+        if (options.content.byteLength === 0) {
+          throw new KycInvalidRequestError({
+            provider: jumioProvider,
+            message: 'The credential content is empty.',
+            issues: [{ path: ['content'], message: 'must not be empty' }],
+          })
+        }
+        const extension = { 'image/jpeg': 'jpg', 'image/png': 'png', 'application/pdf': 'pdf' }[
+          options.contentType
+        ]
+        body = new FormData()
+        body.append(
+          'file',
+          new Blob([new Uint8Array(options.content)], { type: options.contentType }),
+          `${part}.${extension}`,
+        )
+      }
+      const renewed = await client.uploadPart({
+        url,
+        token: transaction.token,
+        body,
+        json: options.kind === 'personal_data',
+        ...signalOption(options.signal),
+      })
+      if (renewed !== undefined && renewed !== transaction.token) {
+        await transactionStore.set(transaction.workflowExecutionId, { ...transaction, token: renewed })
+      }
+    },
+
+    async submitVerification(options) {
+      const reference = executionReference(options.reference)
+      const transaction = await requireTransaction(reference)
+      await client.finalize({
+        url: transaction.finalizeUrl,
+        token: transaction.token,
+        ...signalOption(options.signal),
+      })
+      await transactionStore.delete(reference.workflowExecutionId)
+      return readVerification(reference, options.signal)
+    },
+
+    async deleteVerificationData(options) {
+      const reference = executionReference(options.reference)
+      if (options.scope === 'account') await client.deleteAccount(reference.accountId, options.signal)
+      else await client.deleteWorkflowExecution(reference, options.signal)
+      await transactionStore.delete(reference.workflowExecutionId)
+    },
+
+    async parseWebhook(options: ParseWebhookOptions): Promise<KycEvent[]> {
+      checkSource?.(options.remoteAddress)
+      const callback = parseJumioCallback(options.rawBody)
+      const reference = { accountId: callback.account.id, workflowExecutionId: callback.workflowExecution.id }
+      const delays = resolved.retrievalRetryDelaysMs
+      let verification: Verification
+      for (let attempt = 0; ; attempt++) {
+        try {
+          verification = await readVerification(reference, options.signal)
+        } catch (error) {
+          if (isNotFound(error)) {
+            throw new KycWebhookVerificationError({
+              provider: jumioProvider,
+              message: 'The Jumio callback names a workflow execution that does not exist at Jumio.',
+              cause: error,
+            })
+          }
+          throw error
+        }
+        // Jumio's status says PROCESSED but the details are not ready yet: wait as Jumio documents.
+        const detailsPending =
+          verification.raw.detailsAvailable === false && verification.raw.status === 'PROCESSED'
+        const delay = delays[attempt]
+        if (!detailsPending || delay === undefined) break
+        logger?.debug?.('jumio callback: details not ready, retrying retrieval', {
+          attempt: attempt + 1,
+          delayMs: delay,
+        })
+        await sleep(delay, options.signal)
+        options.signal?.throwIfAborted()
+      }
+      const { identity: _identity, session: _session, ...eventVerification } = verification
+      return [
+        {
+          id: `jumio:${verification.id}:${String(verification.raw.status)}:${verification.decision?.outcome ?? verification.status}${verification.redactedAt === undefined ? '' : ':redacted'}`,
+          provider: jumioProvider,
+          type: eventType(verification),
+          occurredAt: jumioOccurredAt(callback.callbackSentAt) ?? new Date(now()).toISOString(),
+          verification: eventVerification,
+          raw: {
+            type: callback.workflowExecution.status ?? 'UNKNOWN',
+            accountId: reference.accountId,
+            workflowExecutionId: reference.workflowExecutionId,
+            ...(callback.workflowExecution.definitionKey === null ||
+            callback.workflowExecution.definitionKey === undefined
+              ? {}
+              : { definitionKey: String(callback.workflowExecution.definitionKey) }),
+          },
+        },
+      ]
+    },
+
+    accounts: {
+      create: (body, options) => client.createAccount(body, options?.signal),
+      update: (accountId, body, options) => client.updateAccount(accountId, body, options?.signal),
+      delete: (accountId, options) => client.deleteAccount(accountId, options?.signal),
+      forSubject: async (subjectReference) => accountStore.get(subjectReference),
+    },
+    retrieval: {
+      details: (reference, options) => client.getDetails(executionReference(reference), options?.signal),
+      status: (reference, options) => client.getStatus(executionReference(reference), options?.signal),
+    },
+  } satisfies JumioAdapter
+  // The Jumio adapter is a KycAdapterV1: checked here, where a mismatch is a compile error.
+  const neutral: KycAdapterV1 = adapter
+  void neutral
+  return adapter
+}
+
+/** A not-found answer, whichever copy of core threw it. */
+function isNotFound(error: unknown): boolean {
+  return isKycError(error) && error.code === 'not_found'
+}
+
+function jumioOccurredAt(value: string | null | undefined): string | undefined {
+  if (typeof value !== 'string') return undefined
+  const time = Date.parse(value)
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString()
+}
