@@ -3,7 +3,7 @@
  *
  * CONTRACT FOR ROUTE MODULES (cases, lists, importers, inquiries, accounts, verifications, events):
  * - A module exports `registerXxxRoutes(app: PersonaApp, context: PersonaRouteContext): void` and is called
- *   once below, in `routeModules`. `app` is already based at `/api/v1`: register `app.get('/cases', …)`.
+ *   once below, in `routeModules` (inquiries come in through `registerCoreRoutes`, bound to the clock). `app` is already based at `/api/v1`: register `app.get('/cases', …)`.
  * - Before a handler runs, middleware has: assigned `Request-Id`, authenticated the Bearer key (401 body),
  *   resolved `c.get('persona')` = `{requestId, apiVersion, inflection, environment}`, applied the
  *   300/min fixed-window rate limit with `RateLimit-*` headers, and handled `Idempotency-Key` on POSTs
@@ -24,7 +24,6 @@ import { registerAccountRoutes } from './accounts.js'
 import type { PersonaApp, PersonaEnv, PersonaEnvironment, PersonaRouteContext } from './context.js'
 import { registerEventRoutes } from './events.js'
 import { parseKeyInflection } from './inflection.js'
-import { registerInquiryRoutes } from './inquiries.js'
 import { errorDocument, PersonaApiError, sendErrors } from './json-api.js'
 import { registerVerificationRoutes } from './verifications.js'
 
@@ -35,7 +34,6 @@ import { registerVerificationRoutes } from './verifications.js'
 
 /** The route modules mounted under `/api/v1`, in registration order. */
 const routeModules: ReadonlyArray<(app: PersonaApp, context: PersonaRouteContext) => void> = [
-  registerInquiryRoutes,
   registerVerificationRoutes,
   registerAccountRoutes,
   registerEventRoutes,
@@ -55,6 +53,8 @@ export type PersonaAppSettings = {
   rateLimit: { limit: number; windowMs: number }
   /** How long idempotency keys are kept (default 24 h), measured on the simulator clock. */
   idempotencyRetentionMs: number
+  /** Routes that need more than the context (inquiries need the clock and base URL), registered first. */
+  registerCoreRoutes?: (app: PersonaApp, context: PersonaRouteContext) => void
   /** Extra routes outside `/api/v1` (the hosted flow), registered on the root app. */
   registerRootRoutes?: (app: Hono) => void
 }
@@ -174,6 +174,7 @@ export function createPersonaApp(settings: PersonaAppSettings): Hono {
     })
   })
 
+  settings.registerCoreRoutes?.(api, context)
   for (const register of routeModules) register(api, context)
 
   api.notFound((c) => c.json(errorDocument('Record not found'), 404))

@@ -22,4 +22,27 @@ export {
   type EventSnapshot,
   type PersonaRouteContextSettings,
 } from './route-context.js'
+export {
+  defaultPersonaScenarioPlans,
+  type PersonaScenarioPlan,
+  type PersonaVerificationKind,
+  type PlannedCheckFailure,
+  type PlannedDecision,
+  type PlannedVerification,
+  personaScenarioIds,
+} from './scenarios.js'
+export {
+  createPersonaSimulator,
+  type PersonaControls,
+  type PersonaSimulator,
+  type PersonaSimulatorOptions,
+} from './simulator.js'
 export * from './state.js'
+export {
+  computePersonaSignature,
+  type PersonaWebhookOptions,
+  type PersonaWebhookSecret,
+  type PersonaWebhookSender,
+  personaRetryScheduleSeconds,
+  personaSignatureHeader,
+} from './webhooks.js'

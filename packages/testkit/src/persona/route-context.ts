@@ -1,4 +1,10 @@
-import type { EmitEventInput, PersonaRouteContext, PresenterRegistration, PresentView } from './context.js'
+import {
+  type EmitEventInput,
+  type PersonaRouteContext,
+  type PresenterRegistration,
+  type PresentView,
+  usesModernShape,
+} from './context.js'
 import { collectIncluded, defaultPresenter, type ResourceObject } from './json-api.js'
 import { createPersonaId, formatTimestamp, PersonaState, type StoredResource } from './state.js'
 
@@ -78,7 +84,8 @@ export function createPersonaRouteContext(settings: PersonaRouteContextSettings)
         attributes: {
           name: event.attributes.name,
           payload,
-          context: event.attributes.context,
+          // `context` was added in 2026; the 2023-01-05 schema has no such attribute.
+          ...(usesModernShape(view.apiVersion) ? { context: event.attributes.context } : {}),
           'created-at': event.attributes['created-at'],
         },
       }
