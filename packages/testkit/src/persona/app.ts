@@ -21,25 +21,24 @@ import { createHash } from 'node:crypto'
 import { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { registerAccountRoutes } from './accounts.js'
+import { registerCaseRoutes } from './cases.js'
+import { registerImporterRoutes } from './importers.js'
+import { registerListRoutes } from './lists.js'
 import type { PersonaApp, PersonaEnv, PersonaEnvironment, PersonaRouteContext } from './context.js'
 import { registerEventRoutes } from './events.js'
 import { parseKeyInflection } from './inflection.js'
 import { errorDocument, PersonaApiError, sendErrors } from './json-api.js'
 import { registerVerificationRoutes } from './verifications.js'
 
-// Partner-owned route modules; add each import here once the file exists:
-// import { registerCaseRoutes } from './cases.js'
-// import { registerListRoutes } from './lists.js'
-// import { registerImporterRoutes } from './importers.js'
 
 /** The route modules mounted under `/api/v1`, in registration order. */
 const routeModules: ReadonlyArray<(app: PersonaApp, context: PersonaRouteContext) => void> = [
   registerVerificationRoutes,
   registerAccountRoutes,
   registerEventRoutes,
-  // registerCaseRoutes,
-  // registerListRoutes,
-  // registerImporterRoutes,
+  registerCaseRoutes,
+  registerListRoutes,
+  registerImporterRoutes,
 ]
 
 /** Settings of {@link createPersonaApp}; `createPersonaSimulator` fills them from its options. */

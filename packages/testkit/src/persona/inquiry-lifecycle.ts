@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ScenarioId, SyntheticApplicant } from '../catalogue/scenario.js'
+import { scenarioById } from '../catalogue/scenarios.js'
 import { type PresentView, usesModernShape } from './context.js'
 import { conflict, type ResourceObject } from './json-api.js'
 import { createSessionToken, type PersonaRuntime } from './runtime.js'
@@ -388,11 +389,12 @@ export function scenarioFromMagicInput(
   return runtime.settings.magicLastNames.get(lastName.toLowerCase())
 }
 
-function applicantFromInquiry(inquiry: StoredResource, fallbackLastName: string): SyntheticApplicant {
-  const base = fallbackApplicant(fieldValue(inquiry, 'name-last') ?? fallbackLastName)
+function applicantFromInquiry(inquiry: StoredResource, scenarioId: ScenarioId): SyntheticApplicant {
+  const base = scenarioById(scenarioId)?.applicant ?? fallbackApplicant(scenarioId)
   return {
     ...base,
     firstName: fieldValue(inquiry, 'name-first') ?? base.firstName,
+    lastName: fieldValue(inquiry, 'name-last') ?? base.lastName,
     dateOfBirth: fieldValue(inquiry, 'birthdate') ?? base.dateOfBirth,
     documentNumber: fieldValue(inquiry, 'identification-number') ?? base.documentNumber,
     issuingCountry: fieldValue(inquiry, 'address-country-code') ?? base.issuingCountry,

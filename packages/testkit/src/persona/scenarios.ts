@@ -117,7 +117,11 @@ export const defaultPersonaScenarioPlans: Readonly<Record<ScenarioId, PersonaSce
   },
   applicant_abandons: { verifications: [], flowOutcome: 'abandoned', decision: 'none' },
   manual_review_then_approve: {
-    verifications: allPass,
+    verifications: withFailure('government-id', {
+      name: 'id_inquiry_comparison',
+      reasons: ['name_mismatch'],
+      requirement: 'not_required',
+    }),
     flowOutcome: 'completed',
     decision: 'needs_review',
     manualDecision: 'approved',

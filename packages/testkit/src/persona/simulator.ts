@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { VerificationReference } from '@openkyc/core'
 import type { ScenarioId, SyntheticApplicant } from '../catalogue/scenario.js'
+import { scenarios } from '../catalogue/scenarios.js'
 import { createSimulatorClock, type SimulatorClock } from '../harness/clock.js'
 import type { ConformanceDriver } from '../harness/driver.js'
 import { simulatorControls } from '../harness/driver.js'
@@ -149,6 +150,7 @@ export function createPersonaSimulator(options: PersonaSimulatorOptions = {}): P
   }
   const magicLastNames = new Map<string, ScenarioId>()
   for (const id of personaScenarioIds) magicLastNames.set(id.toLowerCase(), id)
+  for (const scenario of scenarios) magicLastNames.set(scenario.applicant.lastName.toLowerCase(), scenario.id)
   for (const [id, lastName] of Object.entries(options.magicLastNames ?? {}) as [ScenarioId, string][]) {
     magicLastNames.set(lastName.toLowerCase(), id)
   }
