@@ -1,0 +1,254 @@
+import {
+  createWebhookPipeline,
+  KycEventSchema,
+  KycProviderUnavailableError,
+  KycWebhookVerificationError,
+} from '@openkyc/core'
+import { describe, expect, it } from 'vitest'
+import { createJumio, type JumioSettings } from '../src/index.js'
+import { accountId, createFakeJumio, testSettings, workflowExecutionId } from './fake-jumio.js'
+import { loadFixture, loadFixtureText } from './load-fixture.js'
+
+const headers = new Headers({ 'content-type': 'application/json' })
+
+function setup(extra: Partial<JumioSettings> = {}) {
+  const fake = createFakeJumio()
+  const slept: number[] = []
+  const jumio = createJumio({
+    ...testSettings(fake),
+    sleep: async (ms: number) => {
+      slept.push(ms)
+    },
+    ...extra,
+  })
+  return { fake, jumio, slept }
+}
+
+describe('parseWebhook', () => {
+  it('confirms a callback against retrieval and emits the authoritative state without personal data', async () => {
+    const { fake, jumio } = setup()
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-passed'))
+    const events = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
+    expect(events).toHaveLength(1)
+    const [event] = events
+    expect(KycEventSchema.parse(event)).toEqual(event)
+    expect(event).toMatchObject({
+      provider: 'jumio',
+      type: 'verification.completed',
+      occurredAt: '2023-03-24T11:36:13.286Z',
+      verification: {
+        id: workflowExecutionId,
+        status: 'completed',
+        decision: { outcome: 'approved' },
+        reference: { accountId, workflowExecutionId },
+      },
+      raw: { type: 'PROCESSED', accountId, workflowExecutionId, definitionKey: '10011' },
+    })
+    expect(event?.verification).not.toHaveProperty('identity')
+    expect(event?.verification).not.toHaveProperty('session')
+    expect(JSON.stringify(events)).not.toMatch(/ERIKA|MUSTERMANN|C01X00T47|1964-08-12|HEIDESTRASSE/)
+  })
+
+  it('accepts the body as bytes', async () => {
+    const { fake, jumio } = setup()
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-passed'))
+    const rawBody = new TextEncoder().encode(loadFixtureText('callback-processed'))
+    const [event] = await jumio.parseWebhook({ headers, rawBody })
+    expect(event?.type).toBe('verification.completed')
+  })
+
+  it('reports the truth, not the hint: a callback claiming expiry of a processed execution', async () => {
+    const { fake, jumio } = setup()
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-rejected'))
+    const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-token-expired') })
+    expect(event).toMatchObject({
+      type: 'verification.completed',
+      verification: { status: 'completed', decision: { outcome: 'declined' } },
+      raw: { type: 'TOKEN_EXPIRED' },
+    })
+  })
+
+  it('gives the same event id to redeliveries and to forged hints about the same state', async () => {
+    const { fake, jumio } = setup()
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-passed'))
+    const first = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
+    const again = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
+    const lying = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-token-expired') })
+    expect(again[0]?.id).toBe(first[0]?.id)
+    expect(lying[0]?.id).toBe(first[0]?.id)
+  })
+
+  it('maps TOKEN_EXPIRED to an expired event when only the status exists', async () => {
+    const { fake, jumio } = setup()
+    fake.setStatus(accountId, workflowExecutionId, {
+      account: { id: accountId },
+      workflowExecution: { id: workflowExecutionId, status: 'TOKEN_EXPIRED', definitionKey: '10032' },
+    })
+    const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-token-expired') })
+    expect(event).toMatchObject({ type: 'verification.expired', verification: { status: 'expired' } })
+    expect(event?.verification?.decision).toBeUndefined()
+  })
+
+  it('maps a PROCESSED execution whose decision is NOT_EXECUTED / TOKEN_EXPIRED to expired', async () => {
+    const { fake, jumio } = setup()
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-token-expired'))
+    const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
+    expect(event).toMatchObject({ type: 'verification.expired', verification: { status: 'expired' } })
+  })
+
+  it('retries retrieval on Jumio’s documented schedule while the details are not ready', async () => {
+    const { fake, jumio, slept } = setup()
+    fake.setStatus(accountId, workflowExecutionId, loadFixture('retrieval-status-processed'))
+    let detailReads = 0
+    fake.use((request, url) => {
+      if (!url.hostname.startsWith('retrieval.') || url.pathname.endsWith('/status')) return undefined
+      detailReads += 1
+      return detailReads <= 3
+        ? Response.json({ title: 'Not Found', status: 404 }, { status: 404 })
+        : Response.json(loadFixture('retrieval-details-passed'))
+    })
+    const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
+    expect(slept).toEqual([40_000, 60_000, 100_000])
+    expect(event).toMatchObject({
+      type: 'verification.completed',
+      verification: { decision: { outcome: 'approved' } },
+    })
+  })
+
+  it('gives up after the schedule and reports what retrieval knows', async () => {
+    const { fake, jumio, slept } = setup({ retrievalRetryDelaysMs: [5, 10] })
+    fake.setStatus(accountId, workflowExecutionId, loadFixture('retrieval-status-processed'))
+    const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
+    expect(slept).toEqual([5, 10])
+    expect(event).toMatchObject({ type: 'verification.submitted', verification: { status: 'submitted' } })
+  })
+
+  it('does not wait when retrieval says the execution is still being processed (the hint was early or false)', async () => {
+    const { fake, jumio, slept } = setup()
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-acquired'))
+    const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
+    expect(slept).toEqual([])
+    expect(event?.type).toBe('verification.submitted')
+  })
+
+  it('rejects a callback for an execution that does not exist at Jumio', async () => {
+    const { jumio } = setup()
+    const error = await jumio
+      .parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(KycWebhookVerificationError)
+  })
+
+  it.each([
+    ['not JSON', 'hello'],
+    ['JSON without ids', '{"workflowExecution":{"status":"PROCESSED"}}'],
+    ['an array', '[]'],
+  ])('rejects a body that is %s, without quoting it', async (_what, rawBody) => {
+    const { fake, jumio } = setup()
+    const error = await jumio.parseWebhook({ headers, rawBody }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(KycWebhookVerificationError)
+    expect(JSON.stringify(error)).not.toContain(rawBody)
+    expect(fake.requests).toHaveLength(0)
+  })
+
+  it('propagates an outage as retryable, so the delivery can be tried again', async () => {
+    const { fake, jumio } = setup({ retries: 0 })
+    fake.use((_request, url) =>
+      url.hostname.startsWith('retrieval.') ? new Response(null, { status: 503 }) : undefined,
+    )
+    await expect(
+      jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') }),
+    ).rejects.toBeInstanceOf(KycProviderUnavailableError)
+  })
+
+  it('stops waiting when aborted', async () => {
+    const fake = createFakeJumio()
+    fake.setStatus(accountId, workflowExecutionId, loadFixture('retrieval-status-processed'))
+    const controller = new AbortController()
+    const jumio = createJumio({
+      ...testSettings(fake),
+      sleep: async () => {
+        controller.abort(new Error('shutting down'))
+      },
+    })
+    await expect(
+      jumio.parseWebhook({
+        headers,
+        rawBody: loadFixtureText('callback-processed'),
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow('shutting down')
+  })
+})
+
+describe('callback source check', () => {
+  it('is off by default: any address (or none) is accepted, retrieval decides', async () => {
+    const { fake, jumio } = setup()
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-passed'))
+    const events = await jumio.parseWebhook({
+      headers,
+      rawBody: loadFixtureText('callback-processed'),
+      remoteAddress: '198.51.100.9',
+    })
+    expect(events).toHaveLength(1)
+  })
+
+  it('accepts Jumio’s published addresses, also as IPv4-mapped IPv6, when on', async () => {
+    const { fake, jumio } = setup({ verifyCallbackSource: true })
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-passed'))
+    for (const remoteAddress of ['34.202.241.227', '::ffff:54.183.15.212']) {
+      const events = await jumio.parseWebhook({
+        headers,
+        rawBody: loadFixtureText('callback-processed'),
+        remoteAddress,
+      })
+      expect(events).toHaveLength(1)
+    }
+  })
+
+  it.each([['198.51.100.9'], ['34.253.41.236'], [undefined], ['not-an-address']])(
+    'rejects %s before any request when on',
+    async (remoteAddress) => {
+      const { fake, jumio } = setup({ verifyCallbackSource: true })
+      const error = await jumio
+        .parseWebhook({
+          headers,
+          rawBody: loadFixtureText('callback-processed'),
+          ...(remoteAddress === undefined ? {} : { remoteAddress }),
+        })
+        .catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(KycWebhookVerificationError)
+      expect(fake.requests).toHaveLength(0)
+    },
+  )
+
+  it('takes a custom list with CIDR ranges', async () => {
+    const { fake, jumio } = setup({ verifyCallbackSource: ['127.0.0.0/8', '::1'] })
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-passed'))
+    await expect(
+      jumio.parseWebhook({
+        headers,
+        rawBody: loadFixtureText('callback-processed'),
+        remoteAddress: '127.0.0.1',
+      }),
+    ).resolves.toHaveLength(1)
+    await expect(
+      jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed'), remoteAddress: '::1' }),
+    ).resolves.toHaveLength(1)
+  })
+})
+
+describe('with the core webhook pipeline', () => {
+  it('dedupes a redelivered callback and applies the state once', async () => {
+    const { fake, jumio } = setup()
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-passed'))
+    const pipeline = createWebhookPipeline({ adapter: jumio })
+    const rawBody = loadFixtureText('callback-processed')
+    const first = await pipeline.handle({ headers, rawBody })
+    const second = await pipeline.handle({ headers, rawBody })
+    expect(first.events).toHaveLength(1)
+    expect(first.events[0]?.changed).toBe(true)
+    expect(second.events).toHaveLength(0)
+    expect(second.duplicates).toEqual([first.events[0]?.event.id])
+  })
+})
