@@ -1,5 +1,10 @@
 import { isKycError, KycInvalidProviderResponseError } from '@openkyc/core'
-import { createHttpClient, type HttpClient, type HttpRequestOptions } from '@openkyc/core/http'
+import {
+  createHttpClient,
+  createRateLimiter,
+  type HttpClient,
+  type HttpRequestOptions,
+} from '@openkyc/core/http'
 import type { z } from 'zod'
 import {
   type JumioAccountResponse,
@@ -113,7 +118,15 @@ export function createJumioClient(settings: ResolvedJumioSettings): JumioClient 
   const account = createHttpClient({
     ...common,
     baseUrl: settings.baseUrls.account,
-    ...(settings.transactionRateLimit === false ? {} : { rateLimit: settings.transactionRateLimit }),
+    // On the real clock: the limit protects the tenant's real quota, whatever clock `now` tells.
+    ...(settings.transactionRateLimit === false
+      ? {}
+      : {
+          rateLimit:
+            'acquire' in settings.transactionRateLimit
+              ? settings.transactionRateLimit
+              : createRateLimiter(settings.transactionRateLimit),
+        }),
   })
   const retrieval = createHttpClient({ ...common, baseUrl: settings.baseUrls.retrieval })
   const transactionClients = new Map<string, HttpClient>()

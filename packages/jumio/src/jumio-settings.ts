@@ -1,4 +1,5 @@
 import { KycConfigurationError, type KycLogger } from '@openkyc/core'
+import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
 
 /** Jumio's data centres. `amer-1` is the US, `emea-1` the EU, `apac-1` Singapore. */
@@ -105,9 +106,12 @@ export type JumioSettings = {
   retries?: number
   /**
    * Client-side budget for account requests that start a transaction. Jumio's documented default is
-   * one per second per tenant; `false` turns the limiter off (a simulator, a tenant with a higher limit).
+   * one per second per tenant (DOC Rate Limits), so that is the default. It is measured on the real
+   * clock, not on `now`: it protects the tenant's real quota. Pass a `RateLimiter` from
+   * `@openkyc/core/http` to share one budget between adapters, or `false` to turn it off (a
+   * simulator, a tenant with a higher limit).
    */
-  transactionRateLimit?: { requests: number; intervalMs: number } | false
+  transactionRateLimit?: RateLimit | RateLimiter | false
   /** Where to read the fallbacks from. Defaults to `process.env`. */
   env?: Record<string, string | undefined>
 }
@@ -163,9 +167,14 @@ const resolvedSettingsSchema = z.strictObject({
   retrievalRetryDelaysMs: z.array(z.number().int().min(0)),
   timeoutMs: z.number().int().positive().optional(),
   retries: z.number().int().min(0).max(10).optional(),
-  transactionRateLimit: z
-    .strictObject({ requests: z.number().int().positive(), intervalMs: z.number().int().positive() })
-    .or(z.literal(false)),
+  transactionRateLimit: z.union([
+    z.strictObject({ requests: z.number().int().positive(), intervalMs: z.number().int().positive() }),
+    z.custom<RateLimiter>(
+      (value) =>
+        typeof value === 'object' && value !== null && typeof (value as RateLimiter).acquire === 'function',
+    ),
+    z.literal(false),
+  ]),
 })
 
 /** Settings after defaults, environment fallbacks and validation. */

@@ -7,8 +7,10 @@ import {
   KycUnsupportedCapabilityError,
   VerificationSchema,
 } from '@openkyc/core'
+import { createRateLimiter } from '@openkyc/core/http'
 import { describe, expect, it } from 'vitest'
 import { createJumio, toJumioPreparedData } from '../src/index.js'
+import { resolveJumioSettings } from '../src/jumio-settings.js'
 import { accountId, createFakeJumio, reference, testSettings, workflowExecutionId } from './fake-jumio.js'
 import { loadFixture } from './load-fixture.js'
 
@@ -147,6 +149,35 @@ describe('createVerification', () => {
     expect(error).toBeInstanceOf(KycInvalidRequestError)
     expect((error as KycInvalidRequestError).issues.map((issue) => issue.path[0])).toContain(path)
     expect(fake.requests).toHaveLength(0)
+  })
+
+  it('paces transaction starts with the declared budget (one per second by default)', async () => {
+    expect(resolveJumioSettings(testSettings(createFakeJumio(), Date.now)).transactionRateLimit).toBe(false)
+    expect(
+      resolveJumioSettings({ ...testSettings(createFakeJumio()), transactionRateLimit: undefined })
+        .transactionRateLimit,
+    ).toEqual({
+      requests: 1,
+      intervalMs: 1000,
+    })
+    let time = 0
+    const waits: number[] = []
+    const limiter = createRateLimiter({
+      requests: 1,
+      intervalMs: 1000,
+      now: () => time,
+      sleep: async (ms) => {
+        waits.push(ms)
+        time += ms
+      },
+    })
+    const fake = createFakeJumio()
+    const jumio = createJumio({ ...testSettings(fake), transactionRateLimit: limiter })
+    await Promise.all(
+      ['a', 'b', 'c'].map((subjectReference) => jumio.createVerification({ subjectReference })),
+    )
+    expect(waits).toEqual([1000, 1000])
+    expect(fake.requests.filter((request) => request.host.startsWith('account.'))).toHaveLength(3)
   })
 
   it('does not retry an account creation after a server error (it may have started a transaction)', async () => {
