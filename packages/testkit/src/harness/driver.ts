@@ -10,6 +10,12 @@ export type CapturedWebhook = {
   rawBody: string
   /** The sender's address, for providers that authenticate callbacks by source IP. */
   remoteAddress?: string
+  /**
+   * When the vendor sent it (ms since the epoch, on the vendor's clock). The suite hands it to the
+   * adapter as `now` while the delivery is processed, as if received at once: a delivery signed an
+   * hour before the clock moved on is not stale to an application that got it when it was sent.
+   */
+  sentAt?: number
 }
 
 /** Ways to forge a signed webhook; each must be rejected with `KycWebhookVerificationError`. */
@@ -49,6 +55,8 @@ export type ConformanceDriverBase = {
   resetNext(options?: FaultOptions): void
   /** See {@link Simulator.malformedNext}. */
   malformedNext(options?: FaultOptions): void
+  /** Drops queued faults (a fault an adapter did not retry into stays queued otherwise). */
+  clearFaults(): void
   /** Requests the vendor has received so far (the suite checks that refused calls send none). */
   requestCount(): number
   /** Moves the vendor's clock forward. */
@@ -101,7 +109,14 @@ export function simulatorControls(
   simulator: Simulator,
 ): Pick<
   ConformanceDriverBase,
-  'fetch' | 'now' | 'failNext' | 'resetNext' | 'malformedNext' | 'requestCount' | 'advanceTime'
+  | 'fetch'
+  | 'now'
+  | 'failNext'
+  | 'resetNext'
+  | 'malformedNext'
+  | 'clearFaults'
+  | 'requestCount'
+  | 'advanceTime'
 > {
   return {
     fetch: simulator.fetch,
@@ -109,6 +124,7 @@ export function simulatorControls(
     failNext: (options) => simulator.failNext(options),
     resetNext: (options) => simulator.resetNext(options),
     malformedNext: (options) => simulator.malformedNext(options),
+    clearFaults: () => simulator.clearFaults(),
     requestCount: () => simulator.requestCount,
     advanceTime: (ms) => simulator.advanceTime(ms),
   }
@@ -123,12 +139,13 @@ export function simulatorControls(
  * ```
  */
 export function toCapturedWebhook(
-  message: Pick<WebhookMessage, 'headers' | 'rawBody'>,
+  message: Pick<WebhookMessage, 'headers' | 'rawBody' | 'emittedAt'>,
   remoteAddress?: string,
 ): CapturedWebhook {
   return {
     headers: new Headers(message.headers),
     rawBody: message.rawBody,
+    sentAt: Date.parse(message.emittedAt),
     ...(remoteAddress === undefined ? {} : { remoteAddress }),
   }
 }

@@ -1,0 +1,170 @@
+import {
+  type KycAdapter,
+  KycConfigurationError,
+  type KycEvent,
+  KycInvalidRequestError,
+  type KycLogger,
+  KycUnsupportedCapabilityError,
+  verifyTimestampedSignature,
+} from '@openkyc/core'
+import { createHttpClient, type HttpFetch, type Sleep } from '@openkyc/core/http'
+import { z } from 'zod'
+import { AcmeCheckSchema, AcmeEventSchema } from './acme-schemas.js'
+import { mapAcmeEventType, toVerification } from './map-acme-check.js'
+
+/** Settings for {@link createAcme}. */
+export type AcmeSettings = {
+  /** From the Acme dashboard. Sent as a bearer token; never logged. */
+  apiKey: string
+  /** Signs Acme's webhooks. */
+  webhookSecret: string
+  /** Default `https://api.acme-verify.test/`. */
+  baseUrl?: string
+  /** Where requests go: a simulator's `fetch` in tests. */
+  fetch?: HttpFetch
+  /** The clock for retries and webhook timestamp tolerance. */
+  now?: () => number
+  /** How retries wait. */
+  sleep?: Sleep
+  logger?: KycLogger
+}
+
+const SettingsSchema = z.object({
+  apiKey: z.string().min(1),
+  webhookSecret: z.string().min(1),
+  baseUrl: z.url().optional(),
+})
+
+/**
+ * The Acme Verify adapter: the reference for writing an OpenKYC adapter. One HTTP client from
+ * `@openkyc/core/http` (retries, errors, redacted logs), one mapping module, signed webhooks checked
+ * with core's HMAC helper.
+ *
+ * @example
+ * ```ts
+ * const acme = createAcme({ apiKey: process.env.ACME_API_KEY!, webhookSecret: process.env.ACME_WEBHOOK_SECRET! })
+ * const { verification } = await acme.createVerification({ subjectReference: user.id })
+ * redirect(verification.session!.url!)
+ * ```
+ */
+export function createAcme(settings: AcmeSettings): KycAdapter {
+  const parsed = SettingsSchema.safeParse(settings)
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')
+    throw new KycConfigurationError({ provider: 'acme', message: `Invalid Acme settings: ${names}.` })
+  }
+  const http = createHttpClient({
+    provider: 'acme',
+    baseUrl: settings.baseUrl ?? 'https://api.acme-verify.test/',
+    headers: { authorization: `Bearer ${settings.apiKey}` },
+    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+    ...(settings.now ? { now: settings.now } : {}),
+    ...(settings.sleep ? { sleep: settings.sleep } : {}),
+    ...(settings.logger ? { logger: settings.logger } : {}),
+  })
+  const getCheck = (checkId: string | undefined, signal?: AbortSignal) =>
+    http.request({
+      path: 'v1/checks/{checkId}',
+      pathParams: { checkId: checkId ?? '' },
+      schema: AcmeCheckSchema,
+      signal,
+    })
+
+  return {
+    specificationVersion: 'v1',
+    provider: 'acme',
+    capabilities: {
+      upload: false,
+      sessionLink: false,
+      cancel: true,
+      manualReview: false,
+      deleteData: true,
+      simulate: false,
+      lists: false,
+      cases: false,
+    },
+
+    async createVerification({ subjectReference, channel, prefill, country, redirectUrl, signal }) {
+      if (channel === 'api')
+        throw new KycUnsupportedCapabilityError({ provider: 'acme', capability: 'upload' })
+      const check = await http.request({
+        method: 'POST',
+        path: 'v1/checks',
+        json: {
+          reference: subjectReference,
+          country,
+          redirect_url: redirectUrl,
+          applicant: prefill && {
+            first_name: prefill.firstName,
+            last_name: prefill.lastName,
+            date_of_birth: prefill.dateOfBirth,
+          },
+        },
+        schema: AcmeCheckSchema,
+        signal,
+      })
+      return { verification: { ...toVerification(check), subjectReference } }
+    },
+
+    async getVerification({ reference, signal }) {
+      return toVerification(await getCheck(reference.checkId, signal))
+    },
+
+    async cancelVerification({ reference, signal }) {
+      const check = await http.request({
+        method: 'POST',
+        path: 'v1/checks/{checkId}/cancel',
+        pathParams: { checkId: reference.checkId ?? '' },
+        schema: AcmeCheckSchema,
+        signal,
+      })
+      return toVerification(check)
+    },
+
+    async deleteVerificationData({ reference, signal }) {
+      await http.request({
+        method: 'DELETE',
+        path: 'v1/checks/{checkId}/data',
+        pathParams: { checkId: reference.checkId ?? '' },
+        responseType: 'none',
+        signal,
+      })
+    },
+
+    async parseWebhook({ headers, rawBody }) {
+      verifyTimestampedSignature({
+        header: headers.get('acme-signature'),
+        rawBody,
+        secrets: [settings.webhookSecret],
+        ...(settings.now ? { now: settings.now } : {}),
+      })
+      const text = typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody)
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        json = undefined
+      }
+      const event = AcmeEventSchema.safeParse(json)
+      if (!event.success) {
+        throw new KycInvalidRequestError({
+          provider: 'acme',
+          message: 'The Acme webhook body is not an Acme event.',
+          issues: event.error.issues,
+        })
+      }
+      const type = mapAcmeEventType(event.data.type)
+      if (type === undefined) return []
+      const { identity, session, ...verification } = toVerification(event.data.data.check)
+      const kycEvent: KycEvent = {
+        id: event.data.id,
+        provider: 'acme',
+        type,
+        occurredAt: event.data.created_at,
+        verification,
+        raw: { type: event.data.type, checkId: event.data.data.check.id },
+      }
+      return [kycEvent]
+    },
+  }
+}

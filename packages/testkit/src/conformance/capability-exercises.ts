@@ -1,0 +1,172 @@
+import {
+  type EnforcedKycAdapter,
+  isKycError,
+  type KycAdapter,
+  type KycCapability,
+  type VerificationReference,
+} from '@openkyc/core'
+import { expect } from 'vitest'
+import { scenarioById } from '../catalogue/scenarios.js'
+import type { ConformanceDriver } from '../harness/driver.js'
+import { createCsv, createJpeg } from '../harness/fixtures.js'
+import { caught, createOptionsFor, expectKycError, expectScenarioState } from './support.js'
+
+/** What an exercise gets: a fresh adapter (capabilities enforced) and its driver. */
+export type ExerciseContext = { adapter: EnforcedKycAdapter; driver: ConformanceDriver }
+
+const cleanApprove = scenarioById('clean_approve')
+
+async function createClean(adapter: KycAdapter, channel: 'hosted' | 'api' = 'hosted') {
+  const { verification } = await adapter.createVerification({ ...createOptionsFor(cleanApprove), channel })
+  return verification
+}
+
+/**
+ * One end-to-end use of each optional capability, as an application would use it. `deleteData` is
+ * exercised with the data-deletion guarantee: afterwards the verification reads as redacted or gone.
+ */
+export const capabilityExercises: Record<KycCapability, (context: ExerciseContext) => Promise<void>> = {
+  async upload({ adapter }) {
+    const verification = await createClean(adapter, 'api')
+    const { applicant } = cleanApprove
+    const reference = verification.reference
+    const image = createJpeg({ width: 320, height: 200 })
+    const document = { documentType: applicant.documentType, country: applicant.issuingCountry }
+    await adapter.uploadCredential({
+      reference,
+      kind: 'id_document',
+      part: 'front',
+      ...document,
+      content: image,
+      contentType: 'image/jpeg',
+    })
+    await adapter.uploadCredential({
+      reference,
+      kind: 'selfie',
+      part: 'face',
+      content: image,
+      contentType: 'image/jpeg',
+    })
+    const submitted = await adapter.submitVerification({ reference })
+    expect(['submitted', 'completed']).toContain(submitted.status)
+    expect(submitted.id).toBe(verification.id)
+  },
+
+  async sessionLink({ adapter }) {
+    const verification = await createClean(adapter)
+    const link = await adapter.createSessionLink({ reference: verification.reference, expiresInSeconds: 600 })
+    expect(new URL(link.url).protocol).toMatch(/^https?:$/)
+    if (link.expiresAt !== undefined) expect(Number.isNaN(Date.parse(link.expiresAt))).toBe(false)
+  },
+
+  async cancel({ adapter }) {
+    const verification = await createClean(adapter)
+    const cancelled = await adapter.cancelVerification({ reference: verification.reference })
+    expect(cancelled.status).toBe('cancelled')
+    expect((await adapter.getVerification({ reference: verification.reference })).status).toBe('cancelled')
+  },
+
+  async manualReview({ adapter, driver }) {
+    const scenario = scenarioById('manual_review_then_approve')
+    const { verification } = await adapter.createVerification(createOptionsFor(scenario))
+    await driver.runScenario({ reference: verification.reference, scenario, stage: 'intermediate' })
+    const reviewed = await adapter.reviewVerification({
+      reference: verification.reference,
+      action: 'approve',
+    })
+    expect(reviewed.decision).toMatchObject({ outcome: 'approved', decidedBy: 'manual' })
+    const read = await adapter.getVerification({ reference: verification.reference })
+    expect(read.decision).toMatchObject({ outcome: 'approved', decidedBy: 'manual' })
+  },
+
+  async deleteData({ adapter, driver }) {
+    const { verification } = await adapter.createVerification(createOptionsFor(cleanApprove))
+    await driver.runScenario({ reference: verification.reference, scenario: cleanApprove })
+    expectScenarioState(
+      await adapter.getVerification({ reference: verification.reference }),
+      cleanApprove.expected,
+      'before deletion',
+    )
+    await adapter.deleteVerificationData({ reference: verification.reference })
+    const after = await adapter.getVerification({ reference: verification.reference }).catch((error) => error)
+    if (isKycError(after)) {
+      expectKycError(after, 'not_found')
+    } else {
+      expect(after.redactedAt, 'redactedAt is set after deletion').toBeDefined()
+      expect(after.identity, 'no identity after deletion').toBeUndefined()
+    }
+  },
+
+  async simulate({ adapter }) {
+    const verification = await createClean(adapter)
+    const simulated = await adapter.simulateVerification({
+      reference: verification.reference,
+      outcome: 'approved',
+    })
+    expect(simulated.status).toBe('completed')
+    expect(simulated.decision?.outcome).toBe('approved')
+  },
+
+  async lists({ adapter }) {
+    const list = await adapter.createList({ kind: 'email_address', name: 'conformance blocklist' })
+    expect(list).toMatchObject({ kind: 'email_address', archived: false })
+    expect(list.id.length).toBeGreaterThan(0)
+    await adapter.addListItems({ listId: list.id, items: [{ value: 'blocked-1@example.test' }] })
+    const csv = createCsv({
+      header: ['value'],
+      rows: [['blocked-2@example.test'], ['blocked-3@example.test']],
+    })
+    const imported = await adapter.importListItems({ listId: list.id, csv })
+    expect(['pending', 'ready', 'errored']).toContain(imported.status)
+    if (imported.status === 'ready') expect(imported.successfulCount + imported.duplicateCount).toBe(2)
+  },
+
+  async cases({ adapter }) {
+    const verification = await createClean(adapter)
+    const created = await adapter.createCase({ verifications: [verification.reference] })
+    expect(created.id.length).toBeGreaterThan(0)
+    const updated = await adapter.setCaseStatus({ caseId: created.id, status: created.status })
+    expect(updated.id).toBe(created.id)
+    const assigned = await adapter.assignCase({ caseId: created.id, assignee: 'reviewer@example.test' })
+    expect(assigned.id).toBe(created.id)
+  },
+}
+
+/**
+ * Calls every method of an undeclared capability on the enforced adapter. Each must throw
+ * `KycUnsupportedCapabilityError` before sending anything.
+ */
+export async function expectCapabilityRefused(
+  adapter: EnforcedKycAdapter,
+  driver: ConformanceDriver,
+  capability: KycCapability,
+): Promise<void> {
+  const reference: VerificationReference = { id: 'conformance-never-sent' }
+  const calls: Record<KycCapability, Array<() => Promise<unknown>>> = {
+    upload: [
+      () => adapter.uploadCredential({ reference, kind: 'personal_data', data: {} }),
+      () => adapter.submitVerification({ reference }),
+    ],
+    sessionLink: [() => adapter.createSessionLink({ reference })],
+    cancel: [() => adapter.cancelVerification({ reference })],
+    manualReview: [() => adapter.reviewVerification({ reference, action: 'approve' })],
+    deleteData: [() => adapter.deleteVerificationData({ reference })],
+    simulate: [() => adapter.simulateVerification({ reference, outcome: 'approved' })],
+    lists: [
+      () => adapter.createList({ kind: 'name', name: 'never' }),
+      () => adapter.addListItems({ listId: 'never', items: [] }),
+      () => adapter.importListItems({ listId: 'never', csv: '' }),
+    ],
+    cases: [
+      () => adapter.createCase({}),
+      () => adapter.setCaseStatus({ caseId: 'never', status: 'open' }),
+      () => adapter.assignCase({ caseId: 'never', assignee: 'never' }),
+    ],
+  }
+  const before = driver.requestCount()
+  for (const call of calls[capability]) {
+    const error = expectKycError(await caught(call()), 'unsupported_capability')
+    expect(error).toMatchObject({ capability })
+  }
+  expect(driver.requestCount(), 'requests sent for an undeclared capability').toBe(before)
+}
