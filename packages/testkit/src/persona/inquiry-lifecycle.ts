@@ -517,9 +517,13 @@ export function redactInquiry(runtime: PersonaRuntime, inquiry: StoredResource):
   for (const field of Object.values(fields)) field.value = null
   for (const key of redactedInquiryAttributes) inquiry.attributes[key] = null
   inquiry.attributes['redacted-at'] = formatTimestamp(now)
-  for (const identifier of (inquiry.relationships.verifications as ResourceIdentifier[] | undefined) ?? []) {
-    const verification = runtime.context.state.find(identifier.id)
-    if (verification !== undefined) redactVerification(verification, now)
+  const children = [
+    ...((inquiry.relationships.verifications as ResourceIdentifier[] | undefined) ?? []),
+    ...((inquiry.relationships.documents as ResourceIdentifier[] | undefined) ?? []),
+  ]
+  for (const identifier of children) {
+    const child = runtime.context.state.find(identifier.id)
+    if (child !== undefined) redactVerification(child, now)
   }
   emitInquiryEvent(runtime, inquiry, 'inquiry.redacted')
 }

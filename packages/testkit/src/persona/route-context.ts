@@ -75,7 +75,8 @@ export function createPersonaRouteContext(settings: PersonaRouteContextSettings)
       const payload: { data: ResourceObject; included?: ResourceObject[] } = {
         data: context.present(snapshot.subject, view),
       }
-      if (snapshot.included.length > 0) {
+      // The 2023-01-05 event schema has no `payload.included`; newer payloads may carry it.
+      if (snapshot.included.length > 0 && usesModernShape(view.apiVersion)) {
         payload.included = snapshot.included.map((resource) => context.present(resource, view))
       }
       return {

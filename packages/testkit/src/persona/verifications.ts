@@ -1,5 +1,5 @@
 import type { SyntheticApplicant } from '../catalogue/scenario.js'
-import type { PersonaApp, PersonaRouteContext } from './context.js'
+import { type PersonaApp, type PersonaRouteContext, type PresentView, usesModernShape } from './context.js'
 import { type ResourceObject, recordNotFound, sendResource } from './json-api.js'
 import type { PersonaVerificationKind, PlannedCheckFailure } from './scenarios.js'
 import { formatTimestamp, type StoredResource } from './state.js'
@@ -194,11 +194,6 @@ export function createVerification(
       restrictions: null,
       'vehicle-class': null,
       'identification-number': applicant.documentNumber,
-      'address-street-1': null,
-      'address-street-2': null,
-      'address-city': null,
-      'address-subdivision': null,
-      'address-postal-code': null,
     })
   } else if (kind === 'selfie') {
     Object.assign(attributes, {
@@ -261,31 +256,81 @@ export function createVerification(
         id: `vtmpl_simulator_${kind.replaceAll('-', '_')}`,
       },
       'verification-template-version': null,
-      ...(kind === 'government-id' ? { document: null } : {}),
     },
     internal: { kind },
   })
+  const document =
+    kind === 'government-id' ? createGovernmentIdDocument(context, inquiry, applicant, files) : undefined
+  if (document !== undefined) verification.relationships.document = { type: document.type, id: document.id }
   const list = (inquiry.relationships.verifications as { type: string; id: string }[] | undefined) ?? []
   inquiry.relationships.verifications = [...list, { type: verification.type, id: verification.id }]
 
-  const documentEvents = kind === 'government-id' ? 'document' : kind === 'selfie' ? 'selfie' : undefined
+  // Documented order: type-specific document/selfie events, then verification.created → submitted → result.
+  const evidence = document ?? (kind === 'selfie' ? verification : undefined)
+  const evidenceName = kind === 'selfie' ? 'selfie' : 'document'
   context.emitEvent({ name: 'verification.created', resource: verification })
-  if (documentEvents !== undefined)
-    context.emitEvent({ name: `${documentEvents}.created`, resource: verification })
+  if (evidence !== undefined) context.emitEvent({ name: `${evidenceName}.created`, resource: evidence })
   verification.attributes.status = 'submitted'
   verification.attributes['submitted-at'] = nowText
   verification.attributes['submitted-at-ts'] = seconds
-  if (documentEvents !== undefined)
-    context.emitEvent({ name: `${documentEvents}.submitted`, resource: verification })
+  if (evidence !== undefined) context.emitEvent({ name: `${evidenceName}.submitted`, resource: evidence })
   context.emitEvent({ name: 'verification.submitted', resource: verification })
   verification.attributes.checks = checks
   verification.attributes.status = status
   verification.attributes['completed-at'] = nowText
   verification.attributes['completed-at-ts'] = seconds
-  if (documentEvents !== undefined)
-    context.emitEvent({ name: `${documentEvents}.processed`, resource: verification })
+  if (evidence !== undefined) context.emitEvent({ name: `${evidenceName}.processed`, resource: evidence })
   context.emitEvent({ name: `verification.${status}`, resource: verification })
   return verification
+}
+
+/** The `document/government-id` a government-id submission creates (the uploaded images and what was read). */
+function createGovernmentIdDocument(
+  context: PersonaRouteContext,
+  inquiry: StoredResource,
+  applicant: SyntheticApplicant,
+  files: string,
+): StoredResource {
+  const now = context.now()
+  const document = context.state.collection('document').insert({
+    type: 'document/government-id',
+    id: context.newId('doc'),
+    createdAtMs: now,
+    attributes: {
+      status: 'processed',
+      'created-at': formatTimestamp(now),
+      'processed-at': formatTimestamp(now),
+      'processed-at-ts': Math.floor(now / 1000),
+      'front-photo': { filename: 'front.jpg', url: `${files}/front.jpg`, 'byte-size': 0 },
+      'back-photo': null,
+      'selfie-photo': null,
+      'id-class': idClassByDocumentType[applicant.documentType],
+      'name-first': applicant.firstName,
+      'name-middle': null,
+      'name-last': applicant.lastName,
+      'name-suffix': null,
+      birthdate: applicant.dateOfBirth,
+      'issuing-authority': applicant.issuingCountry,
+      'issuing-subdivision': null,
+      nationality: applicant.nationality,
+      'document-number': applicant.documentNumber,
+      'visa-status': null,
+      'issue-date': applicant.issueDate,
+      'expiration-date': applicant.expiryDate,
+      designations: [],
+      'identification-number': applicant.documentNumber,
+    },
+    relationships: {
+      inquiry: { type: 'inquiry', id: inquiry.id },
+      template: null,
+      'inquiry-template-version': inquiry.relationships['inquiry-template-version'] ?? null,
+      'inquiry-template': inquiry.relationships['inquiry-template'] ?? null,
+      'document-files': [],
+    },
+  })
+  const list = (inquiry.relationships.documents as { type: string; id: string }[] | undefined) ?? []
+  inquiry.relationships.documents = [...list, { type: document.type, id: document.id }]
+  return document
 }
 
 /** Keys of verification attributes that hold personal data, nulled by redaction. */
@@ -326,11 +371,18 @@ export function redactVerification(verification: StoredResource, now: number): v
   }
   if ('photo-urls' in verification.attributes) verification.attributes['photo-urls'] = []
   if ('selfie-photo' in verification.attributes) verification.attributes['selfie-photo'] = null
+  if ('front-photo' in verification.attributes) verification.attributes['front-photo'] = null
   verification.attributes['redacted-at'] = formatTimestamp(now)
 }
 
-function presentVerification(resource: StoredResource): ResourceObject {
+function presentVerification(resource: StoredResource, view: PresentView): ResourceObject {
   const attributes = structuredClone(resource.attributes)
+  // Check `requirement` is newer than the 2023-01-05 schema, whose check objects are closed.
+  if (!usesModernShape(view.apiVersion) && Array.isArray(attributes.checks)) {
+    attributes.checks = (attributes.checks as Record<string, unknown>[]).map(
+      ({ requirement: _requirement, ...check }) => check,
+    )
+  }
   // `redacted-at` was added after the 2023-01-05 schema; it is only shown once set.
   if (attributes['redacted-at'] === undefined) delete attributes['redacted-at']
   const relationships: ResourceObject['relationships'] = {}
