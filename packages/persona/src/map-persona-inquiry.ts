@@ -108,19 +108,36 @@ function dedupeReasons(reasons: readonly Reason[]): Reason[] {
 }
 
 /**
- * The reasons behind a decline or review: the failed required checks (or every failed check when
- * none was required), plus screening matches.
+ * The reasons behind a decline or review, from the most telling evidence available:
+ *
+ * 1. the failed checks Persona marks `required`, plus screening matches;
+ * 2. failing that, every failed check of the verifications that failed;
+ * 3. failing that, every failed check.
+ *
+ * A passed verification often carries failed checks that were not required (glare on a selfie that
+ * still matched); they do not explain a decision and are left out while better evidence exists.
  */
 function decisionReasons(verifications: readonly PersonaVerification[], reports: readonly PersonaReport[]) {
-  const failed = verifications.flatMap((verification) =>
-    (verification.attributes?.checks ?? []).filter((check) => check.status === 'failed'),
-  )
-  const required = failed.filter((check) => check.requirement === 'required')
-  const fromChecks = (required.length > 0 ? required : failed).flatMap(mapPersonaCheckReasons)
-  const fromReports = reports
+  const failedChecks = (among: readonly PersonaVerification[]) =>
+    among.flatMap((verification) =>
+      (verification.attributes?.checks ?? []).filter((check) => check.status === 'failed'),
+    )
+  const screeningHits = reports
     .map(mapPersonaScreeningReport)
     .flatMap((check) => (check?.outcome === 'failed' ? check.reasons : []))
-  return dedupeReasons([...fromChecks, ...fromReports])
+  const tiers = [
+    [
+      ...failedChecks(verifications)
+        .filter((check) => check.requirement === 'required')
+        .flatMap(mapPersonaCheckReasons),
+      ...screeningHits,
+    ],
+    failedChecks(
+      verifications.filter((verification) => verification.attributes?.status === 'failed'),
+    ).flatMap(mapPersonaCheckReasons),
+    failedChecks(verifications).flatMap(mapPersonaCheckReasons),
+  ]
+  return dedupeReasons(tiers.find((reasons) => reasons.length > 0) ?? [])
 }
 
 /** `manual` when a person (a dashboard user) decided; workflows and the API count as the provider. */

@@ -35,10 +35,13 @@ function toReadable(source: CsvSource): Readable {
 
 const encoder = new TextEncoder()
 
-/** A record's raw text without the blank lines csv-parse glues to its front, ending in one newline. */
-function normalizeRow(raw: string): string {
-  const row = raw.replace(/^(?:\r?\n)+/, '')
-  return /\r?\n$/.test(row) ? row : `${row}\n`
+/**
+ * A record's raw text, ending in exactly the file's line terminator. csv-parse's `raw` may carry
+ * blank lines (or the `\n` of a `\r\n`) in front and a partial or no terminator at the end; a row
+ * never starts or ends with a line break of its own (a quoted field keeps its quotes around it).
+ */
+function normalizeRow(raw: string, terminator: string): string {
+  return `${raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '')}${terminator}`
 }
 
 /**
@@ -61,6 +64,7 @@ export async function* chunkCsv(source: CsvSource, options: ChunkCsvOptions): As
     parse({ raw: true, bom: true, skip_empty_lines: true, relax_column_count: false }),
   )
   let header: string | undefined
+  let terminator = '\n'
   let headerBytes = 0
   let rows: string[] = []
   let bytes = 0
@@ -72,7 +76,8 @@ export async function* chunkCsv(source: CsvSource, options: ChunkCsvOptions): As
   }
   try {
     for await (const entry of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-      const row = normalizeRow(entry.raw)
+      if (header === undefined && /\r\n?$/.test(entry.raw)) terminator = '\r\n'
+      const row = normalizeRow(entry.raw, terminator)
       if (header === undefined) {
         options.checkHeader?.(entry.record.map((column) => column.trim()))
         header = row

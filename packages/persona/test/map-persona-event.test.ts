@@ -1,0 +1,148 @@
+import { KycEventSchema, KycInvalidProviderResponseError } from '@openkyc/core'
+import { describe, expect, it } from 'vitest'
+import { mapPersonaEvent } from '../src/map-persona-event.js'
+import { PersonaEventDocumentSchema } from '../src/persona-schemas.js'
+import { fixture, fixturePersonalData } from './fixtures.js'
+
+type EventBody = {
+  data: {
+    id: string
+    attributes: {
+      name: string
+      'created-at': string
+      payload: {
+        data: { type: string; id: string; attributes: Record<string, unknown>; relationships?: unknown }
+      }
+    }
+  }
+}
+
+function event(name: string, status?: string, extra: Record<string, unknown> = {}): EventBody {
+  const body = fixture('event-inquiry-approved.json') as EventBody
+  body.data.attributes.name = name
+  if (status !== undefined) body.data.attributes.payload.data.attributes.status = status
+  Object.assign(body.data.attributes.payload.data.attributes, extra)
+  return body
+}
+
+const parse = (body: unknown) => PersonaEventDocumentSchema.parse(body)
+
+describe('mapPersonaEvent', () => {
+  it('maps inquiry.approved into a completed verification event without personal data', () => {
+    const events = mapPersonaEvent(parse(fixture('event-inquiry-approved.json')))
+    expect(events).toHaveLength(1)
+    const [approved] = events
+    expect(KycEventSchema.parse(approved)).toEqual(approved)
+    expect(approved).toMatchObject({
+      id: 'evt_o9byQRbjygu76Jbtea9wuJ1boP7a',
+      provider: 'persona',
+      type: 'verification.completed',
+      occurredAt: '2024-02-15T23:48:17.732Z',
+      raw: { type: 'inquiry.approved', eventId: 'evt_o9byQRbjygu76Jbtea9wuJ1boP7a', objectType: 'inquiry' },
+      verification: { status: 'completed', decision: { outcome: 'approved' } },
+    })
+    expect(approved?.verification).not.toHaveProperty('identity')
+    expect(approved?.verification).not.toHaveProperty('session')
+    const text = JSON.stringify(events)
+    for (const value of fixturePersonalData) expect(text).not.toContain(value)
+  })
+
+  // The README's event table: the type follows the inquiry's new state.
+  it.each([
+    ['inquiry.created', 'created', 'verification.created'],
+    ['inquiry.started', 'pending', 'verification.started'],
+    ['inquiry.completed', 'completed', 'verification.submitted'],
+    ['inquiry.failed', 'failed', 'verification.completed'],
+    ['inquiry.expired', 'expired', 'verification.expired'],
+    ['inquiry.approved', 'approved', 'verification.completed'],
+    ['inquiry.declined', 'declined', 'verification.completed'],
+    ['inquiry.marked-for-review', 'needs_review', 'verification.completed'],
+    ['inquiry.transitioned', 'pending', 'verification.started'],
+    ['inquiry.something-new', 'approved', 'verification.completed'],
+  ])('%s with status %s → %s', (name, status, type) => {
+    const [mapped] = mapPersonaEvent(parse(event(name, status)))
+    expect(mapped?.type).toBe(type)
+  })
+
+  it('follows the decision policy for inquiry.completed', () => {
+    const [mapped] = mapPersonaEvent(parse(event('inquiry.completed', 'completed')), {
+      completedMeans: 'approved',
+    })
+    expect(mapped).toMatchObject({
+      type: 'verification.completed',
+      verification: { decision: { outcome: 'approved' } },
+    })
+  })
+
+  it('reports a person’s decision as verification.reviewed', () => {
+    const body = event('inquiry.approved', 'approved')
+    body.data.attributes.payload.data.relationships = {
+      ...(body.data.attributes.payload.data.relationships as object),
+      reviewer: { data: { type: 'user', id: 'user_1' } },
+    }
+    const [mapped] = mapPersonaEvent(parse(body))
+    expect(mapped).toMatchObject({
+      type: 'verification.reviewed',
+      verification: { decision: { decidedBy: 'manual' } },
+    })
+  })
+
+  it('maps inquiry.redacted to verification.redacted, redacted even if the payload predates it', () => {
+    const [mapped] = mapPersonaEvent(parse(event('inquiry.redacted', 'approved', { 'redacted-at': null })))
+    expect(mapped).toMatchObject({
+      type: 'verification.redacted',
+      verification: { redactedAt: '2024-02-15T23:48:17.732Z', credentials: [] },
+    })
+  })
+
+  it('maps case events to case.updated and ignores what it does not model', () => {
+    const caseEvent = {
+      data: {
+        type: 'event',
+        id: 'evt_case',
+        attributes: {
+          name: 'case.status-updated',
+          'created-at': '2024-02-15T23:48:17.732Z',
+          payload: { data: { type: 'case', id: 'case_1', attributes: { status: 'Approved' } } },
+        },
+      },
+    }
+    expect(mapPersonaEvent(parse(caseEvent))).toEqual([
+      {
+        id: 'evt_case',
+        provider: 'persona',
+        type: 'case.updated',
+        occurredAt: '2024-02-15T23:48:17.732Z',
+        raw: { type: 'case.status-updated', eventId: 'evt_case', objectType: 'case', objectId: 'case_1' },
+      },
+    ])
+    for (const name of [
+      'verification.passed',
+      'account.created',
+      'report/watchlist.matched',
+      'document.processed',
+    ]) {
+      const other = structuredClone(caseEvent)
+      other.data.attributes.name = name
+      expect(mapPersonaEvent(parse(other))).toEqual([])
+    }
+  })
+
+  it('refuses an inquiry event whose payload is not an inquiry it can read, without echoing it', () => {
+    const body = event('inquiry.approved', 'approved')
+    ;(body.data.attributes.payload.data.attributes as Record<string, unknown>).status = 42
+    const attempt = () => mapPersonaEvent(parse(body))
+    expect(attempt).toThrow(KycInvalidProviderResponseError)
+    try {
+      attempt()
+    } catch (error) {
+      for (const value of fixturePersonalData) expect(JSON.stringify(error)).not.toContain(value)
+    }
+  })
+
+  it('reads the spec’s own inquiry.completed example', () => {
+    const [mapped] = mapPersonaEvent(parse(fixture('event-inquiry-completed.json')))
+    // The example's payload says `pending`: the state wins over the event name.
+    expect(mapped).toMatchObject({ type: 'verification.started', verification: { status: 'in_progress' } })
+  })
+})
