@@ -194,7 +194,7 @@ export function registerImporterRoutes(app: PersonaApp, context: PersonaRouteCon
     if (!definition.importable) continue
     app.post(`/importer/list-item/${definition.plural}`, async (c) => {
       const upload = await readUpload(c)
-      const list = resolveTargetList(context, upload.listId, definition.kind)
+      const list = resolveTargetList(context, upload.listId, definition.kind, 422)
       const now = context.now()
       const outcome = await processFile(context, list, definition, upload.file)
       const importer = importers.insert({

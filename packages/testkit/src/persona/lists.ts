@@ -472,16 +472,25 @@ function settleItem(context: PersonaRouteContext, item: StoredResource): void {
   }
 }
 
-/** The list a request names in `data.attributes.list-id`, checked against the expected kind. */
+/**
+ * The list a request names in `data.attributes.list-id`, checked against the expected kind. An unknown
+ * id is a 404 for list items; importers document no 404, so they pass `unknownListStatus: 422`.
+ */
 export function resolveTargetList(
   context: PersonaRouteContext,
   listId: unknown,
   kind: PersonaListKind,
+  unknownListStatus: 404 | 422 = 404,
 ): StoredResource {
-  if (typeof listId !== 'string' || listId.trim() === '')
+  if (typeof listId !== 'string' || listId.trim() === '') {
     throw badRequest('data.attributes.list-id is missing')
+  }
   const list = context.state.collection('list').get(listId.trim())
-  if (list === undefined) throw recordNotFound()
+  if (list === undefined) {
+    throw unknownListStatus === 404
+      ? recordNotFound()
+      : unprocessable('list-id does not reference a list', '/data/attributes/list-id')
+  }
   if (kindOfList(list) !== kind) {
     throw unprocessable(`list-id must reference a list/${kind} list`, '/data/attributes/list-id')
   }

@@ -11,3 +11,9 @@ export {
   validatePersonaResponse,
   validatePersonaWebhookBody,
 } from './persona-schema-validator.js'
+export {
+  createPersonaSchemaCheckingFetch,
+  type PersonaSchemaCheckingFetch,
+  type PersonaSchemaCheckingOptions,
+  type PersonaSchemaViolation,
+} from './schema-checking-fetch.js'
