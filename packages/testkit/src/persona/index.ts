@@ -3,6 +3,11 @@
  * written from Persona's documentation (never from the adapter) so the two readings can be compared.
  */
 export { createPersonaApp, type PersonaAppSettings } from './app.js'
+export {
+  defaultCaseStatuses,
+  definePersonaCaseTemplate,
+  type PersonaCaseTemplate,
+} from './cases.js'
 export type {
   EmitEventInput,
   PersonaApp,
@@ -17,6 +22,17 @@ export type {
 export { modernShapeVersion, personaApiVersions, usesModernShape } from './context.js'
 export type { PersonaKeyInflection } from './inflection.js'
 export * from './json-api.js'
+export {
+  configurePersonaLists,
+  createPersonaList,
+  type PersonaListKind,
+  type PersonaListKindDefinition,
+  type PersonaListReceipt,
+  type PersonaListSettings,
+  personaListKinds,
+  readPersonaListReceipt,
+} from './lists.js'
+export * from './openapi/index.js'
 export {
   createPersonaRouteContext,
   type EventSnapshot,
