@@ -56,7 +56,8 @@ export class PersonaApiError extends Error {
     this.status = status
     const error: PersonaErrorObject = { title }
     if (details !== undefined) error.details = details
-    if (pointer !== undefined) error.source = { pointer }
+    // The documented bodies carry `source.pointer` only on 422s.
+    if (pointer !== undefined && status === 422) error.source = { pointer }
     this.errors = [error]
   }
 }

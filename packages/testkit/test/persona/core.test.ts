@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Json, productionKey, sandboxKey, startPersona, type TestPersona } from './persona-server.js'
+import {
+  type Json,
+  productionKey,
+  sandboxKey,
+  startPersona,
+  type TestPersona,
+  violationSummary,
+} from './persona-server.js'
 
 let persona: TestPersona
 
@@ -7,7 +14,7 @@ beforeEach(async () => {
   persona = await startPersona({ apiKeys: [sandboxKey, productionKey] })
 })
 afterEach(async () => {
-  expect(persona.checkedFetch.violations).toEqual([])
+  expect(violationSummary(persona)).toEqual([])
   await persona.close()
 })
 
@@ -112,6 +119,7 @@ describe('Persona-Version shapes', () => {
         'verification/government-id',
         'verification/selfie',
         'verification/database',
+        'document/government-id',
         'inquiry-template',
       ]),
     )

@@ -110,3 +110,14 @@ export async function startPersona(options: PersonaSimulatorOptions = {}): Promi
     close: () => server.close(),
   }
 }
+
+/** The schema violations seen, one line each, for readable failures. */
+export function violationSummary(persona: TestPersona): string[] {
+  return persona.checkedFetch.violations.map((violation) => {
+    const messages = violation.errors
+      .filter((error) => !/anyOf|oneOf|constant/.test(error.message))
+      .slice(0, 3)
+      .map((error) => `${error.pointer} ${error.message}`)
+    return `${violation.direction} ${violation.method} ${violation.path} ${violation.status ?? ''}: ${messages.join('; ')}`
+  })
+}
