@@ -16,6 +16,13 @@ import {
 /** The provider name the Persona adapter reports everywhere. */
 export const personaProvider = 'persona'
 
+/**
+ * The tag `cancelVerification` puts on an inquiry before expiring it. Persona has one word,
+ * `expired`, for "ran out of time" and "expired through the API"; the tag keeps the difference at
+ * Persona (visible in the dashboard too), so every reader maps the inquiry to `cancelled`.
+ */
+export const personaCancelledTag = 'openkyc-cancelled'
+
 /** Options for {@link mapPersonaInquiry}. */
 export type MapPersonaInquiryOptions = {
   policy?: PersonaDecisionPolicy
@@ -140,10 +147,31 @@ function decisionReasons(verifications: readonly PersonaVerification[], reports:
   return dedupeReasons(tiers.find((reasons) => reasons.length > 0) ?? [])
 }
 
-/** `manual` when a person (a dashboard user) decided; workflows and the API count as the provider. */
-function decidedBy(inquiry: PersonaInquiry): Decision['decidedBy'] {
+/**
+ * Who decided, from the inquiry's `reviewer` (a `user`, a `workflow` or a `workflow-run`):
+ *
+ * | reviewer | decision after `marked-for-review-at` | decided by |
+ * |---|---|---|
+ * | `user` | – | `manual` |
+ * | `workflow`, `workflow-run` | – | `provider` |
+ * | none or unknown | yes: approved or declined after a review flag | `manual` |
+ * | none or unknown | no | `provider` |
+ *
+ * Persona names no reviewer for decisions made through the API; a final decision on an inquiry that
+ * was waiting for review is a person's (through our `reviewVerification` or the dashboard), while
+ * one without a review step is Persona's own flow.
+ *
+ * @see https://docs.withpersona.com/reference/retrieve-an-inquiry (`relationships.reviewer`)
+ */
+export function mapPersonaDecidedBy(inquiry: PersonaInquiry): Decision['decidedBy'] {
   const reviewer = inquiry.relationships?.reviewer?.data
-  return reviewer && 'type' in reviewer && reviewer.type === 'user' ? 'manual' : 'provider'
+  const reviewerType = reviewer && 'type' in reviewer ? reviewer.type : undefined
+  if (reviewerType === 'user') return 'manual'
+  if (reviewerType === 'workflow' || reviewerType === 'workflow-run') return 'provider'
+  const status = inquiry.attributes.status
+  const reviewedFirst =
+    (status === 'approved' || status === 'declined') && Boolean(inquiry.attributes['marked-for-review-at'])
+  return reviewedFirst ? 'manual' : 'provider'
 }
 
 /**
@@ -166,6 +194,8 @@ export function mapPersonaInquiry(
   const verifications = includedVerifications(document)
   const reports = includedReports(document)
   const mapped = mapPersonaInquiryStatus(attributes.status, options.policy)
+  if (mapped.status === 'expired' && attributes.tags?.includes(personaCancelledTag))
+    mapped.status = 'cancelled'
 
   const createdAt =
     isoTimestamp(attributes['created-at']) ?? new Date((options.now ?? Date.now)()).toISOString()
@@ -204,7 +234,7 @@ export function mapPersonaInquiry(
             .with('approved', () => [])
             .with('declined', 'review', () => decisionReasons(verifications, reports))
             .exhaustive(),
-          decidedBy: decidedBy(inquiry),
+          decidedBy: mapPersonaDecidedBy(inquiry),
           ...(completedAt ? { decidedAt: completedAt } : {}),
           raw: { status: attributes.status },
         }

@@ -129,6 +129,10 @@ export function createPersonaInquiryEndpoints(http: HttpClient, now: () => numbe
       return { sessionToken, inquiry: document }
     },
 
+    /** `POST /inquiries/{id}/add-tag`. @see https://docs.withpersona.com/reference/inquiries-add-tag */
+    addTag: (options: InquiryCallOptions & { tagName: string }) =>
+      action('add-tag', options, { meta: { 'tag-name': options.tagName } }),
+
     /** `POST /inquiries/{id}/expire`. @see https://docs.withpersona.com/reference/expire-an-inquiry */
     expire: (options: InquiryCallOptions) => action('expire', options, {}),
 

@@ -112,6 +112,7 @@ export const PersonaInquirySchema = z.looseObject({
     'decisioned-at': timestamp,
     'redacted-at': timestamp,
     'reviewer-comment': text,
+    tags: z.array(z.string().nullable()).nullish(),
     fields: z.record(z.string(), FieldSchema.nullish()).nullish(),
   }),
   relationships: z

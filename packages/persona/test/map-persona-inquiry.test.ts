@@ -106,13 +106,35 @@ describe('mapPersonaInquiry', () => {
     expect(verification.completedAt).toBe(outcome === undefined ? undefined : '2023-03-30T19:10:00.000Z')
   })
 
-  it('says `manual` when a dashboard user decided', () => {
-    const document = inquiryFixture('inquiry-approved.json')
-    document.data.relationships = {
-      ...document.data.relationships,
-      reviewer: { data: { type: 'user', id: 'user_1' } },
-    }
-    expect(mapPersonaInquiry(document).decision?.decidedBy).toBe('manual')
+  // The README's decided-by table, row by row.
+  it.each([
+    ['approved', { type: 'user', id: 'user_1' }, null, 'manual'],
+    ['approved', { type: 'workflow-run', id: 'wfr_1' }, '2023-03-30T19:10:30.000Z', 'provider'],
+    ['declined', { type: 'workflow', id: 'wfl_1' }, null, 'provider'],
+    ['approved', {}, '2023-03-30T19:10:30.000Z', 'manual'],
+    ['declined', null, '2023-03-30T19:10:30.000Z', 'manual'],
+    ['approved', {}, null, 'provider'],
+    ['needs_review', {}, '2023-03-30T19:10:30.000Z', 'provider'],
+    ['failed', null, null, 'provider'],
+  ] as const)(
+    'a %s inquiry with reviewer %j, marked for review at %s, was decided by %s',
+    (status, reviewer, markedAt, expected) => {
+      const document = inquiryFixture('inquiry-approved.json')
+      document.data.attributes.status = status
+      document.data.attributes['marked-for-review-at'] = markedAt
+      document.data.relationships = { ...document.data.relationships, reviewer: { data: reviewer } }
+      expect(mapPersonaInquiry(document).decision?.decidedBy).toBe(expected)
+    },
+  )
+
+  it('reads an expired inquiry tagged by cancelVerification as cancelled, and only that one', () => {
+    const document = inquiryFixture('inquiry-created-2025-10-27.json')
+    document.data.attributes.status = 'expired'
+    expect(mapPersonaInquiry(document).status).toBe('expired')
+    document.data.attributes.tags = ['vip', 'openkyc-cancelled']
+    expect(mapPersonaInquiry(document).status).toBe('cancelled')
+    document.data.attributes.status = 'approved'
+    expect(mapPersonaInquiry(document).status).toBe('completed')
   })
 
   it('reads a new inquiry of API version 2025-10-27 (nothing included)', () => {
