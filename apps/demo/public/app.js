@@ -1,0 +1,413 @@
+// The demo page: renders the server's snapshot, then keeps it current from server-sent events.
+// Plain DOM, no framework; every value goes in through textContent, never as HTML.
+
+const providerTitles = { jumio: 'Jumio', persona: 'Persona' }
+const svgNamespace = 'http://www.w3.org/2000/svg'
+
+/** @type {{ providers: any[], rows: any[], agreement: any, latency: any[], capabilities: any } | null} */
+let snapshot = null
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag)
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue
+    if (name === 'className') node.className = value
+    else node.setAttribute(name, value === true ? '' : String(value))
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue
+    node.append(typeof child === 'string' ? document.createTextNode(child) : child)
+  }
+  return node
+}
+
+function svg(tag, attributes = {}, text) {
+  const node = document.createElementNS(svgNamespace, tag)
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value))
+  if (text !== undefined) node.textContent = text
+  return node
+}
+
+const title = (provider) => providerTitles[provider] ?? provider
+const percent = (rate) => (rate === null ? 'n/a' : `${Math.round(rate * 100)}%`)
+const milliseconds = (value) => (value === null ? '–' : `${value.toFixed(1)} ms`)
+
+function outcomeLabel(result) {
+  if (result.status === null) return 'no verification'
+  if (result.outcome !== null) return result.outcome
+  return result.status === 'completed' ? 'completed' : result.status.replace('_', ' ')
+}
+
+function expectedLabel(expected) {
+  if (expected.outcome === null) return `expected: ${expected.status}`
+  const reasons = expected.reasonCodes.length === 0 ? '' : ` (${expected.reasonCodes.join(', ')})`
+  return `expected: ${expected.outcome}${reasons}`
+}
+
+function renderResult(row, provider) {
+  const result = row.results[provider]
+  const cell = element('td', { className: 'result', 'data-provider': provider })
+  if (result === undefined) {
+    cell.append(element('span', { className: 'no' }, row.source === 'new' ? 'not started here' : '–'))
+    return cell
+  }
+  const differences = new Set(row.comparison.differences)
+  const differingChecks = new Set(row.comparison.checkDifferences.map((difference) => difference.kind))
+  const outcomeClass = result.outcome === null ? '' : ` outcome-${result.outcome}`
+  cell.append(
+    element(
+      'div',
+      { className: 'headline' },
+      element(
+        'span',
+        {
+          className: `field badge${outcomeClass}${differences.has('outcome') ? ' diff' : ''}`,
+          'data-field': 'outcome',
+        },
+        outcomeLabel(result),
+      ),
+      element(
+        'span',
+        { className: `field${differences.has('status') ? ' diff' : ''}`, 'data-field': 'status' },
+        result.status ?? '–',
+      ),
+      element('span', { className: 'field', 'data-field': 'latency' }, milliseconds(result.latencyMs)),
+    ),
+  )
+  if (result.expectationMismatches !== null) {
+    const ok = result.expectationMismatches.length === 0
+    cell.append(
+      element(
+        'div',
+        { className: `expectation ${ok ? 'ok' : 'bad'}`, 'data-field': 'expectation' },
+        ok ? '✓ as the catalogue expects' : `✗ ${result.expectationMismatches.join('; ')}`,
+      ),
+    )
+  }
+  if (result.decidedBy === 'manual') cell.append(element('div', {}, 'decided by a person'))
+  cell.append(
+    element(
+      'div',
+      { className: `field${differences.has('reasons') ? ' diff' : ''}`, 'data-field': 'reasons' },
+      `reasons: ${result.reasons.length === 0 ? '–' : result.reasons.join(', ')}`,
+    ),
+  )
+  cell.append(
+    element(
+      'ul',
+      { className: 'checks', 'data-field': 'checks' },
+      result.checks.map((check) =>
+        element(
+          'li',
+          { className: `check ${check.outcome}${differingChecks.has(check.kind) ? ' diff' : ''}` },
+          `${check.kind}: ${check.outcome.replace('_', ' ')}`,
+        ),
+      ),
+    ),
+  )
+  if (result.error !== null)
+    cell.append(element('div', { className: 'error', 'data-field': 'error' }, result.error))
+  if (result.raw !== null) {
+    cell.append(
+      element(
+        'details',
+        { className: 'raw' },
+        element('summary', {}, 'Raw payload (redacted)'),
+        element('pre', { 'data-field': 'raw' }, JSON.stringify(result.raw, null, 2)),
+      ),
+    )
+  }
+  return cell
+}
+
+function renderAgreementCell(row) {
+  const { comparison } = row
+  const cell = element('td', { className: 'agreement-cell', 'data-field': 'agreement' })
+  if (comparison.outcomeAgrees === null) {
+    cell.append(element('span', { className: 'verdict no' }, '–'))
+    return cell
+  }
+  cell.append(
+    element(
+      'span',
+      { className: `verdict ${comparison.outcomeAgrees ? 'agree' : 'disagree'}` },
+      comparison.outcomeAgrees ? 'agree' : 'disagree',
+    ),
+  )
+  const notes = []
+  const others = comparison.differences.filter((field) => field !== 'status' && field !== 'outcome')
+  if (others.length > 0) notes.push(`differ: ${others.join(', ')}`)
+  if (comparison.checkDifferences.length > 0) {
+    notes.push(`checks: ${comparison.checkDifferences.map((difference) => difference.kind).join(', ')}`)
+  }
+  if (comparison.identityDifferences.length > 0) {
+    notes.push(`identity: ${comparison.identityDifferences.join(', ')}`)
+  }
+  if (notes.length > 0)
+    cell.append(
+      element(
+        'ul',
+        {},
+        notes.map((note) => element('li', {}, note)),
+      ),
+    )
+  return cell
+}
+
+function renderRow(row) {
+  const providers = snapshot.providers.map((info) => info.provider)
+  const agrees = row.comparison.outcomeAgrees
+  return element(
+    'tr',
+    {
+      'data-row-id': row.id,
+      'data-agrees': agrees === null ? 'none' : String(agrees),
+      className: row.source === 'new' ? 'new' : '',
+    },
+    element(
+      'th',
+      { scope: 'row', className: 'applicant' },
+      element(
+        'div',
+        { className: 'title' },
+        row.source === 'new' ? `${row.scenario.title} (new)` : row.scenario.title,
+      ),
+      element('div', { className: 'meta' }, `${row.scenario.id} · ${row.scenario.kind}`),
+      element('div', { className: 'expected' }, expectedLabel(row.scenario.expected)),
+    ),
+    providers.map((provider) => renderResult(row, provider)),
+    providers.length > 1 ? renderAgreementCell(row) : null,
+  )
+}
+
+function renderRows() {
+  const table = document.getElementById('rows')
+  const providers = snapshot.providers.map((info) => info.provider)
+  table.tHead.replaceChildren(
+    element(
+      'tr',
+      {},
+      element('th', { scope: 'col' }, 'Applicant'),
+      providers.map((provider) => element('th', { scope: 'col' }, title(provider))),
+      providers.length > 1 ? element('th', { scope: 'col' }, 'Comparison') : null,
+    ),
+  )
+  table.tBodies[0].replaceChildren(...snapshot.rows.map(renderRow))
+}
+
+function renderAgreement() {
+  const { agreement } = snapshot
+  document.getElementById('agreement-overall').textContent =
+    agreement.compared === 0
+      ? 'Nothing to compare yet'
+      : `${agreement.agreed} of ${agreement.compared} outcomes agree (${percent(agreement.rate)})`
+  document
+    .querySelector('#agreement-by-kind tbody')
+    .replaceChildren(
+      ...agreement.byKind.map((entry) =>
+        element(
+          'tr',
+          { 'data-kind': entry.kind },
+          element('th', { scope: 'row' }, entry.kind),
+          element('td', {}, `${entry.agreed}/${entry.compared}`),
+          element('td', { className: entry.rate === 1 ? 'yes' : '' }, percent(entry.rate)),
+        ),
+      ),
+    )
+}
+
+function renderLatency() {
+  const entries = snapshot.latency
+  const width = 360
+  const labelWidth = 70
+  const rowHeight = 34
+  const chartWidth = width - labelWidth - 10
+  const maximum = Math.max(1, ...entries.map((entry) => entry.maxMs ?? 0))
+  const chart = svg('svg', {
+    width,
+    height: entries.length * rowHeight + 20,
+    viewBox: `0 0 ${width} ${entries.length * rowHeight + 20}`,
+    role: 'img',
+    'aria-label': 'Latency per provider',
+  })
+  entries.forEach((entry, index) => {
+    const y = index * rowHeight + 4
+    chart.append(svg('text', { x: 0, y: y + 14 }, title(entry.provider)))
+    if (entry.meanMs !== null) {
+      const barWidth = (entry.meanMs / maximum) * chartWidth
+      chart.append(
+        svg('rect', {
+          class: `bar bar-${entry.provider}`,
+          x: labelWidth,
+          y,
+          width: Math.max(1, barWidth),
+          height: 18,
+          'data-provider': entry.provider,
+        }),
+      )
+      for (const sample of entry.samples) {
+        chart.append(
+          svg('circle', {
+            class: `dot dot-${entry.provider}`,
+            cx: labelWidth + (sample.latencyMs / maximum) * chartWidth,
+            cy: y + 9,
+            r: 3,
+          }),
+        )
+      }
+    }
+    chart.append(
+      svg(
+        'text',
+        { x: labelWidth, y: y + 30 },
+        entry.count === 0
+          ? 'no samples'
+          : `median ${milliseconds(entry.medianMs)} · mean ${milliseconds(entry.meanMs)} · max ${milliseconds(entry.maxMs)}`,
+      ),
+    )
+  })
+  chart.append(
+    svg('text', { x: labelWidth, y: entries.length * rowHeight + 16 }, `scale: 0 – ${milliseconds(maximum)}`),
+  )
+  document.getElementById('latency-chart').replaceChildren(chart)
+}
+
+function renderCapabilities() {
+  const matrix = snapshot.capabilities
+  const table = document.getElementById('capabilities')
+  table.tHead.replaceChildren(
+    element(
+      'tr',
+      {},
+      element('th', { scope: 'col' }, 'Capability'),
+      matrix.providers.map((entry) => element('th', { scope: 'col' }, title(entry.provider))),
+    ),
+  )
+  table.tBodies[0].replaceChildren(
+    ...matrix.capabilities.map((capability) =>
+      element(
+        'tr',
+        { 'data-capability': capability },
+        element('th', { scope: 'row' }, capability),
+        matrix.providers.map((entry) =>
+          element(
+            'td',
+            { className: entry.declared[capability] ? 'yes' : 'no', 'data-provider': entry.provider },
+            entry.declared[capability] ? '✓' : '–',
+          ),
+        ),
+      ),
+    ),
+  )
+}
+
+function renderProviders() {
+  document
+    .getElementById('providers')
+    .replaceChildren(
+      ...snapshot.providers.map((info) =>
+        element(
+          'li',
+          { 'data-provider': info.provider, 'data-mode': info.mode },
+          `${title(info.provider)}: ${info.description}`,
+        ),
+      ),
+    )
+  const select = document.getElementById('new-provider')
+  if (select.options.length === 0) {
+    select.append(
+      ...snapshot.providers.map((info) => element('option', { value: info.provider }, title(info.provider))),
+    )
+  }
+}
+
+function renderAll() {
+  renderProviders()
+  renderRows()
+  renderAgreement()
+  renderLatency()
+  renderCapabilities()
+}
+
+function applyChange(change) {
+  if (snapshot === null) return
+  const index = snapshot.rows.findIndex((row) => row.id === change.row.id)
+  if (index === -1) snapshot.rows.push(change.row)
+  else snapshot.rows[index] = change.row
+  snapshot.agreement = change.agreement
+  snapshot.latency = change.latency
+  const body = document.querySelector('#rows tbody')
+  const fresh = renderRow(change.row)
+  fresh.classList.add('flash')
+  const existing = body.querySelector(`tr[data-row-id="${CSS.escape(change.row.id)}"]`)
+  if (existing === null) body.append(fresh)
+  else existing.replaceWith(fresh)
+  renderAgreement()
+  renderLatency()
+}
+
+function connect() {
+  const live = document.getElementById('live')
+  const events = new EventSource('/api/events')
+  events.addEventListener('open', () => {
+    live.dataset.state = 'open'
+    live.textContent = 'live'
+  })
+  events.addEventListener('error', () => {
+    live.dataset.state = events.readyState === EventSource.CLOSED ? 'closed' : 'connecting'
+    live.textContent = events.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…'
+  })
+  events.addEventListener('snapshot', (message) => {
+    snapshot = JSON.parse(message.data)
+    renderAll()
+    document.body.dataset.ready = 'true'
+  })
+  events.addEventListener('change', (message) => applyChange(JSON.parse(message.data)))
+}
+
+async function loadScenarios() {
+  const response = await fetch('/api/scenarios')
+  const scenarios = await response.json()
+  document
+    .getElementById('new-scenario')
+    .replaceChildren(
+      ...scenarios.map((scenario) =>
+        element('option', { value: scenario.id }, `${scenario.title} (${scenario.kind})`),
+      ),
+    )
+}
+
+async function startVerification(event) {
+  event.preventDefault()
+  const status = document.getElementById('new-status')
+  const button = document.getElementById('new-start')
+  const provider = document.getElementById('new-provider').value
+  const scenario = document.getElementById('new-scenario').value
+  button.disabled = true
+  status.textContent = 'Creating the verification…'
+  try {
+    const response = await fetch('/api/verifications', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider, scenario }),
+    })
+    const body = await response.json()
+    if (!response.ok || body.url === undefined) {
+      status.textContent = `Could not start: ${body.error ?? response.statusText}`
+      return
+    }
+    status.textContent = `Started ${body.rowId}: complete the hosted flow below; the row updates when the webhook arrives.`
+    status.dataset.rowId = body.rowId
+    document.getElementById('hosted').hidden = false
+    document.getElementById('hosted-link').href = body.url
+    document.getElementById('hosted-flow').src = body.url
+  } catch {
+    status.textContent = 'Could not reach the demo server.'
+  } finally {
+    button.disabled = false
+  }
+}
+
+document.getElementById('new-verification').addEventListener('submit', startVerification)
+connect()
+loadScenarios()

@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util'
+import { type ScenarioId, scenarioIds } from '@openkyc/testkit/catalogue'
+import { isProviderName, type ProviderName, providerNames } from './provider-name.js'
+
+/** What the command line asked for, validated. */
+export type CliOptions = {
+  /** The providers to run, in column order: both unless `--provider` names one. */
+  providers: readonly ProviderName[]
+  /** The scenarios to run, in catalogue order: all unless `--scenario` names some. */
+  scenarios: readonly ScenarioId[]
+  /** Machine-readable output on stdout, nothing else there. */
+  json: boolean
+  /** Serve the web page after the run (and keep running until Ctrl-C). */
+  web: boolean
+  /** The web server's port; 0 picks any free port. */
+  port: number
+  /** Print usage and exit. */
+  help: boolean
+}
+
+/** The port the web page is served on when `--port` is not given. */
+export const defaultPort = 3000
+
+/**
+ * A command line the demo cannot run: the message says what to change, in one line, and the CLI
+ * prints it without a stack trace.
+ */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError'
+}
+
+/** The usage text `--help` prints. */
+export const usage = `Usage: pnpm demo [options]
+
+Runs the scenario catalogue through Jumio and Persona (local simulators unless credentials are set),
+prints a side-by-side comparison, then serves it as a web page until Ctrl-C.
+
+Options:
+  --provider <jumio|persona>  run one provider only (default: both)
+  --scenario <id>             run this catalogue scenario; repeat for several (default: all)
+  --json                      print the comparison as JSON on stdout (and nothing else there)
+  --no-web                    exit after the run instead of serving the web page
+  --port <number>             port for the web page (default ${defaultPort}; 0 for any free port)
+  -h, --help                  show this help
+
+Scenarios: ${scenarioIds.join(', ')}`
+
+/**
+ * Parses the demo's command line with `node:util`'s `parseArgs` (strict: unknown flags and stray
+ * arguments are errors, so a typo never silently runs the whole catalogue).
+ *
+ * @example
+ * ```ts
+ * const options = parseCliOptions(['--provider', 'persona', '--scenario', 'clean_approve', '--no-web'])
+ * ```
+ */
+export function parseCliOptions(argv: readonly string[]): CliOptions {
+  let values: ReturnType<typeof parse>['values']
+  try {
+    values = parse(argv).values
+  } catch (error) {
+    // parseArgs' messages are one line and name the offending flag; keep them, drop the stack.
+    throw new CliUsageError(error instanceof Error ? error.message : 'invalid arguments')
+  }
+
+  const provider = values.provider
+  if (provider !== undefined && !isProviderName(provider)) {
+    throw new CliUsageError(`Unknown provider "${provider}": use ${providerNames.join(' or ')}.`)
+  }
+
+  const requested = values.scenario ?? []
+  const unknown = requested.filter((id) => !(scenarioIds as readonly string[]).includes(id))
+  if (unknown.length > 0) {
+    throw new CliUsageError(
+      `Unknown scenario ${unknown.map((id) => `"${id}"`).join(', ')}: choose from ${scenarioIds.join(', ')}.`,
+    )
+  }
+
+  let port = defaultPort
+  if (values.port !== undefined) {
+    port = Number(values.port)
+    if (!/^\d+$/.test(values.port) || port > 65_535) {
+      throw new CliUsageError(`Invalid --port "${values.port}": expected a number from 0 to 65535.`)
+    }
+  }
+
+  return {
+    providers: provider === undefined ? providerNames : [provider],
+    scenarios: scenarioIds.filter((id) => requested.length === 0 || requested.includes(id)),
+    json: values.json ?? false,
+    web: !(values['no-web'] ?? false),
+    port,
+    help: values.help ?? false,
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      provider: { type: 'string' },
+      scenario: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      'no-web': { type: 'boolean' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+}

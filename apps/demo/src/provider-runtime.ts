@@ -1,0 +1,24 @@
+import type { KycClient, VerificationReference } from '@openkyc/core'
+import type { Scenario } from '@openkyc/testkit/catalogue'
+import type { ProviderMode, ProviderName } from './provider-name.js'
+
+/**
+ * One provider as the demo drives it: a KYC client built with `createKyc` (what an application
+ * would hold), plus the demo's stand-in for the applicant and the vendor's back office, which is the
+ * simulator's control API locally and whatever the vendor's sandbox allows against the real API.
+ */
+export type ProviderRuntime = {
+  readonly name: ProviderName
+  readonly mode: ProviderMode
+  /** One line for people: where requests go. Never holds a secret. */
+  readonly description: string
+  readonly client: KycClient
+  /**
+   * Plays the scenario for a verification the client created: the applicant submits the scenario's
+   * documents (their last name is the simulators' magic input), then the back office reviews or the
+   * session expires, as the scenario says.
+   */
+  realiseScenario(options: { reference: VerificationReference; scenario: Scenario }): Promise<void>
+  /** Stops servers and timers. */
+  close(): Promise<void>
+}
