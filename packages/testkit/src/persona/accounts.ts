@@ -254,12 +254,9 @@ export function registerAccountRoutes(app: PersonaApp, context: PersonaRouteCont
     if (typeof referenceId === 'string') {
       const existing = findAccountByReference(context, referenceId)
       if (existing !== undefined) {
-        // Before 2025-10-27 the 409 carried the existing Account; since then an error body.
-        if (usesModernShape(c.get('persona').apiVersion))
-          throw conflict('Resource already exists as an active resource')
-        return sendDocument(c, 409, {
-          data: context.present(existing, { apiVersion: c.get('persona').apiVersion }),
-        })
+        // The changelog hints that before 2025-10-27 a 409 carried the Account; the official 2023-01-05
+        // schema documents an error body, which is what every version gets here.
+        throw conflict('Resource already exists as an active resource')
       }
     }
     const flat: Record<string, unknown> = {}
