@@ -5,7 +5,10 @@ import { startVitest } from 'vitest/node'
 
 type Outcome = { title: string; state: string | undefined }
 
-function collect(tasks: readonly (RunnerTestCase | RunnerTestSuite)[] | undefined, into: Outcome[] = []): Outcome[] {
+function collect(
+  tasks: readonly (RunnerTestCase | RunnerTestSuite)[] | undefined,
+  into: Outcome[] = [],
+): Outcome[] {
   for (const task of tasks ?? []) {
     if (task.type === 'suite') collect(task.tasks as (RunnerTestCase | RunnerTestSuite)[], into)
     else into.push({ title: task.name, state: task.result?.state ?? task.mode })
@@ -24,11 +27,15 @@ async function runBrokenSuite(): Promise<Outcome[]> {
     reporters: [{}],
   })
   process.exitCode = exitCode
-  return vitest.state.getFiles().flatMap((file) => collect(file.tasks as (RunnerTestCase | RunnerTestSuite)[]))
+  return vitest.state
+    .getFiles()
+    .flatMap((file) => collect(file.tasks as (RunnerTestCase | RunnerTestSuite)[]))
 }
 
 describe('the conformance suite', () => {
-  it('fails an adapter that approves declines and accepts unsigned webhooks', { timeout: 120_000 }, async () => {
+  it('fails an adapter that approves declines and accepts unsigned webhooks', {
+    timeout: 120_000,
+  }, async () => {
     const outcomes = await runBrokenSuite()
     const stateOf = (id: string) => outcomes.find((outcome) => outcome.title.endsWith(`[${id}]`))?.state
     expect(outcomes.length).toBeGreaterThan(40)
@@ -43,7 +50,12 @@ describe('the conformance suite', () => {
       expect(stateOf(`webhook.forged.${forgery}`), forgery).toBe('fail')
     }
     // What the broken copy still does right keeps passing: the suite pinpoints, it does not just go red.
-    for (const id of ['scenario.clean_approve.read', 'scenario.watchlist_hit.webhook', 'errors.authentication', 'webhook.duplicate']) {
+    for (const id of [
+      'scenario.clean_approve.read',
+      'scenario.watchlist_hit.webhook',
+      'errors.authentication',
+      'webhook.duplicate',
+    ]) {
       expect(stateOf(id), id).toBe('pass')
     }
   })
