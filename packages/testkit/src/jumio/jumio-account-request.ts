@@ -1,9 +1,5 @@
 import { z } from 'zod'
-import {
-  type JumioCredentialCategory,
-  type JumioWorkflowDefinition,
-  jumioWorkflows,
-} from './jumio-workflows.js'
+import type { JumioCredentialCategory, JumioWorkflowDefinition } from './jumio-workflows.js'
 
 /**
  * Validation of `POST /api/v1/accounts` and `PUT /api/v1/accounts/{id}` bodies, rule by rule from the
@@ -128,6 +124,14 @@ export type AccountValidationSettings = {
   allowInsecureCallbackUrls: boolean
   /** Clock time, for the 3-year continuous-consent limit. */
   now: number
+  /** The workflow keys this tenant has. */
+  workflows: ReadonlyMap<number, JumioWorkflowDefinition>
+  /**
+   * Whether `userConsent` must come with the account request of a biometric workflow (`create`), or only
+   * before biometric evidence is uploaded through the API (`api-upload`, the default: seed 002 ties the
+   * customer's consent duty to API uploads, and the web client collects consent itself).
+   */
+  consentRequired: 'create' | 'api-upload'
 }
 
 function isIpAddress(hostname: string): boolean {
@@ -226,30 +230,32 @@ function credentialProblems(
 function consentProblems(
   request: JumioAccountRequest,
   workflow: JumioWorkflowDefinition,
-  now: number,
+  settings: Pick<AccountValidationSettings, 'now' | 'consentRequired'>,
 ): string[] {
   const consent = request.userConsent
-  if (!workflow.biometric && consent === undefined) return []
+  const now = settings.now
+  if (consent === undefined) {
+    return workflow.biometric && settings.consentRequired === 'create'
+      ? [`userConsent: required for workflow ${workflow.key}, which collects biometric data`]
+      : []
+  }
   const problems: string[] = []
   const required = workflow.biometric
-  if (required && consent === undefined) {
-    return [`userConsent: required for workflow ${workflow.key}, which collects biometric data`]
-  }
-  if (required && (consent?.userIp === undefined || consent.userIp === '')) {
+  if (required && (consent.userIp === undefined || consent.userIp === '')) {
     problems.push('userConsent.userIp: required when biometric data is collected')
   }
-  const country = consent?.userLocation?.country
+  const country = consent.userLocation?.country
   if (required && country === undefined) {
     problems.push('userConsent.userLocation.country: required when biometric data is collected')
   }
   if (country !== undefined && !alpha3Pattern.test(country)) {
     problems.push('userConsent.userLocation.country: must be an ISO 3166-1 alpha-3 code')
   }
-  const obtained = consent?.consent?.obtained
+  const obtained = consent.consent?.obtained
   if (country === 'USA' && obtained === undefined) {
     problems.push('userConsent.consent.obtained: required when the user is in the USA')
   }
-  const obtainedAt = consent?.consent?.obtainedAt
+  const obtainedAt = consent.consent?.obtainedAt
   if (obtained === 'yes' && obtainedAt === undefined) {
     problems.push('userConsent.consent.obtainedAt: required when consent was obtained')
   }
@@ -287,7 +293,7 @@ export function validateAccountRequest(
     }
   }
   const request = parsed.data
-  const workflow = jumioWorkflows.get(Number(request.workflowDefinition.key))
+  const workflow = settings.workflows.get(Number(request.workflowDefinition.key))
   if (workflow === undefined) {
     return { ok: false, problems: ['workflowDefinition.key: unknown workflow definition key'] }
   }
@@ -310,7 +316,7 @@ export function validateAccountRequest(
     problems.push(`userReference: required for screening workflow ${workflow.key}`)
   }
   problems.push(...credentialProblems(workflow, request.workflowDefinition.credentials ?? []))
-  problems.push(...consentProblems(request, workflow, settings.now))
+  problems.push(...consentProblems(request, workflow, settings))
   if (problems.length > 0) return { ok: false, problems }
   return { ok: true, request, workflow, tokenLifetimeSeconds }
 }

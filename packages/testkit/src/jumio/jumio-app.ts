@@ -13,12 +13,12 @@ import {
   stepsResponse,
   uploadResponse,
 } from './jumio-payloads.js'
-import { jumioProblem } from './jumio-problem.js'
+import { isBlob, isResponse, jumioProblem } from './jumio-problem.js'
 import { type JumioRateLimits, TokenBucket } from './jumio-rate-limits.js'
 import type { StoredExecution } from './jumio-state.js'
 import { basicCredentials, bearerToken, type JumioTokenIssuer } from './jumio-tokens.js'
 import { checkFacemap, checkImage, checkPreparedData, type JumioUploadLimits } from './jumio-uploads.js'
-import { classifiersByCategory } from './jumio-workflows.js'
+import { classifiersByCategory, type JumioWorkflowDefinition } from './jumio-workflows.js'
 
 /**
  * The HTTP surface: every documented Jumio endpoint on one Hono app. One listener serves all of
@@ -45,10 +45,15 @@ export type JumioAppSettings = {
   rateLimits: JumioRateLimits
   uploadLimits: JumioUploadLimits
   allowInsecureCallbackUrls: boolean
+  workflows: ReadonlyMap<number, JumioWorkflowDefinition>
+  consentRequired: 'create' | 'api-upload'
   urls: (context: SimulatorContext) => JumioUrls
 }
 
 type Service = keyof JumioUrls
+
+/** User agents that name a runtime, not a business: Jumio wants `YourCompany YourApp/v1.0` (G23). */
+const anonymousUserAgents = new Set(['', 'node', 'undici', 'deno', 'bun'])
 type JumioEnv = { Bindings: { simulator: SimulatorContext }; Variables: { clientId: string } }
 type JumioContext = Context<JumioEnv>
 
@@ -105,7 +110,8 @@ export function createJumioApp(settings: JumioAppSettings): Hono<JumioEnv> {
     if (service !== undefined && hostServices.length > 0 && !hostServices.includes(service)) {
       return jumioProblem(404, 'No such endpoint on this host')
     }
-    if (service !== 'web' && service !== 'status' && (c.req.header('user-agent') ?? '').trim() === '') {
+    const agent = (c.req.header('user-agent') ?? '').trim().toLowerCase()
+    if (service !== 'web' && service !== 'status' && anonymousUserAgents.has(agent)) {
       return jumioProblem(403, 'A User-Agent header naming your company and application is required')
     }
     await next()
@@ -166,7 +172,7 @@ export function createJumioApp(settings: JumioAppSettings): Hono<JumioEnv> {
   // ── Account create / update ─────────────────────────────────────────────────────────────────────
   const initiate = async (c: JumioContext, accountId: string | undefined): Promise<Response> => {
     const client = oauth(c, 'initiate')
-    if (client instanceof Response) return client
+    if (isResponse(client)) return client
     const tooMany = limited('initiation', client.id)
     if (tooMany) return tooMany
     let body: unknown
@@ -180,6 +186,8 @@ export function createJumioApp(settings: JumioAppSettings): Hono<JumioEnv> {
     const validation = validateAccountRequest(body, {
       allowInsecureCallbackUrls: settings.allowInsecureCallbackUrls,
       now: clock.now(),
+      workflows: settings.workflows,
+      consentRequired: settings.consentRequired,
     })
     if (!validation.ok) return jumioProblem(400, validation.problems.join('; '))
     const { workflow, request } = validation
@@ -244,7 +252,7 @@ export function createJumioApp(settings: JumioAppSettings): Hono<JumioEnv> {
 
   const upload = async (c: JumioContext): Promise<Response> => {
     const execution = transaction(c)
-    if (execution instanceof Response) return execution
+    if (isResponse(execution)) return execution
     const credential = engine.store
       .credentialsOf(execution)
       .find((item) => item.id === c.req.param('credentialId'))
@@ -261,6 +269,12 @@ export function createJumioApp(settings: JumioAppSettings): Hono<JumioEnv> {
     }
     if (execution.status !== 'INITIATED') {
       return jumioProblem(400, 'The workflow execution was finalized and accepts no more credentials')
+    }
+    if (execution.workflow.biometric && execution.request.userConsent === undefined) {
+      return jumioProblem(
+        400,
+        "userConsent: the account request must carry the end user's consent before biometric data is uploaded through the API",
+      )
     }
     const contentLength = Number(c.req.header('content-length') ?? '0')
     if (contentLength > settings.uploadLimits.maxBytes + 64 * 1024) {
@@ -293,7 +307,7 @@ export function createJumioApp(settings: JumioAppSettings): Hono<JumioEnv> {
     } catch {
       return jumioProblem(400, 'Malformed multipart body')
     }
-    if (!(file instanceof Blob)) return jumioProblem(400, 'file: required (multipart field "file")')
+    if (!isBlob(file)) return jumioProblem(400, 'file: required (multipart field "file")')
     const bytes = new Uint8Array(await file.arrayBuffer())
     if (classifier === 'FACEMAP') {
       const checked = checkFacemap(bytes, settings.uploadLimits)
@@ -319,7 +333,7 @@ export function createJumioApp(settings: JumioAppSettings): Hono<JumioEnv> {
 
   app.put(executionPath, (c) => {
     const execution = transaction(c)
-    if (execution instanceof Response) return execution
+    if (isResponse(execution)) return execution
     // PUT is idempotent: finalizing a finalized execution answers the same body and changes nothing.
     engine.finalize(execution)
     return c.json(finalizeResponse(execution, clock.now()))
@@ -328,7 +342,7 @@ export function createJumioApp(settings: JumioAppSettings): Hono<JumioEnv> {
   // ── Retrieval and deletion (OAuth token) ────────────────────────────────────────────────────────
   const retrieval = (c: JumioContext): Response | undefined => {
     const client = oauth(c, 'retrieve')
-    if (client instanceof Response) return client
+    if (isResponse(client)) return client
     return limited('retrieval', client.id)
   }
   const findExecution = (c: JumioContext): StoredExecution | undefined =>

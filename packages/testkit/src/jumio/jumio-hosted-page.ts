@@ -2,6 +2,7 @@ import type { Hono } from 'hono'
 import { type ScenarioId, scenarioByLastName, scenarios } from '../catalogue/index.js'
 import type { SimulatorContext } from '../harness/simulator.js'
 import type { JumioEngine } from './jumio-engine.js'
+import { isBlob } from './jumio-problem.js'
 import {
   choiceFor,
   jumioScenarioRealisations,
@@ -186,7 +187,7 @@ export function registerHostedPage(app: Hono<HostedEnv>, settings: { engine: Jum
     }[] = []
     for (const upload of uploads) {
       const file = form.get(upload.field)
-      if (!(file instanceof Blob) || file.size === 0) continue
+      if (!isBlob(file) || file.size === 0) continue
       const checked = checkImage(
         new Uint8Array(await file.arrayBuffer()),
         upload.category,

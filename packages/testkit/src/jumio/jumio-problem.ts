@@ -29,3 +29,18 @@ export function jumioProblemBody(status: number, detail?: string): JumioProblemB
 export function jumioProblem(status: number, detail?: string, headers?: Record<string, string>): Response {
   return Response.json(jumioProblemBody(status, detail), { status, ...(headers ? { headers } : {}) })
 }
+
+/**
+ * `instanceof Response` is unreliable here: `@hono/node-server` swaps the global `Response` for its
+ * own class, so values are told apart by shape.
+ */
+export function isResponse(value: unknown): value is Response {
+  return (
+    typeof value === 'object' && value !== null && 'status' in value && 'headers' in value && 'body' in value
+  )
+}
+
+/** A multipart file field (a `Blob` or `File`, whichever class the runtime made it from). */
+export function isBlob(value: unknown): value is Blob {
+  return typeof value === 'object' && value !== null && 'arrayBuffer' in value && 'size' in value
+}

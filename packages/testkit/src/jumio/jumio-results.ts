@@ -369,6 +369,7 @@ export function computeJumioResult(input: ComputeResultInput): JumioResult {
     const verdict = verdictFor('liveness', refs.map(usable))
     const age = ageAt(applicant.dateOfBirth, now)
     const facemap = facemaps[0]
+    const livenessType = of('FACEMAP')[0]?.type?.values?.[0] ?? 'JUMIO_STANDARD'
     const extra =
       input.settings.facemapOnPremise && facemap !== undefined
         ? {
@@ -382,7 +383,7 @@ export function computeJumioResult(input: ComputeResultInput): JumioResult {
       verdict.type === 'NOT_EXECUTED'
         ? {}
         : {
-            type: 'JUMIO_STANDARD',
+            type: livenessType,
             predictedAge: age,
             ageConfidenceRange: `${Math.max(age - 10, 0)}-${age + 10}`,
           },
@@ -392,7 +393,8 @@ export function computeJumioResult(input: ComputeResultInput): JumioResult {
   if (inWorkflow.has('authentication')) {
     const refs = [selfie, ...facemaps].filter((c): c is StoredCredential => c !== undefined)
     const verdict = verdictFor('authentication', refs.map(usable))
-    add('authentication', refs, verdict, verdict.type === 'NOT_EXECUTED' ? {} : { type: 'JUMIO_STANDARD' })
+    const authenticationType = of('FACEMAP')[0]?.type?.values?.[0] ?? 'JUMIO_STANDARD'
+    add('authentication', refs, verdict, verdict.type === 'NOT_EXECUTED' ? {} : { type: authenticationType })
   }
   if (inWorkflow.has('watchlistScreening')) {
     const basedOnData = !inWorkflow.has('extraction')

@@ -18,6 +18,7 @@ import { type JumioScenarioRealisation, jumioScenarioRealisations } from './jumi
 import type { JumioWorkflowStatus } from './jumio-state.js'
 import { JumioTokenIssuer } from './jumio-tokens.js'
 import { defaultUploadLimits, type JumioUploadLimits } from './jumio-uploads.js'
+import { type JumioWorkflowDefinition, jumioWorkflows } from './jumio-workflows.js'
 
 /** Jumio's data-centre regions (`reference/jumio-api.md` §1). */
 export type JumioRegion = 'amer-1' | 'emea-1' | 'apac-1'
@@ -121,6 +122,16 @@ export type JumioSimulatorOptions = {
   watchlistSearchStatus?: string
   /** Replaces how scenarios are realised, per scenario. */
   scenarioRealisations?: Partial<Record<ScenarioId, JumioScenarioRealisation>>
+  /**
+   * Tenant-specific workflow keys, added to (or replacing) the built-in definitions: Jumio configures
+   * keys per tenant, so a customer's own key or a trimmed capability list can be simulated.
+   */
+  workflows?: readonly JumioWorkflowDefinition[]
+  /**
+   * When `userConsent` is required for biometric workflows: with the account request (`create`), or
+   * before the first API upload of evidence (`api-upload`, default; the web client collects consent).
+   */
+  consentRequired?: 'create' | 'api-upload'
 }
 
 /** A read-only view of one workflow execution, for tests and the demo (no personal data). */
@@ -290,6 +301,11 @@ export function createJumioSimulator(options: JumioSimulatorOptions = {}): Jumio
     rateLimits,
     uploadLimits: { ...defaultUploadLimits, ...options.uploadLimits },
     allowInsecureCallbackUrls: options.allowInsecureCallbackUrls ?? false,
+    workflows: new Map([
+      ...jumioWorkflows,
+      ...(options.workflows ?? []).map((workflow) => [workflow.key, workflow] as const),
+    ]),
+    consentRequired: options.consentRequired ?? 'api-upload',
     urls: (context: SimulatorContext) => {
       currentOrigin = context.baseUrl
       return urlsFor(context.baseUrl)
