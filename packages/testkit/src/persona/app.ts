@@ -22,14 +22,13 @@ import { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { registerAccountRoutes } from './accounts.js'
 import { registerCaseRoutes } from './cases.js'
-import { registerImporterRoutes } from './importers.js'
-import { registerListRoutes } from './lists.js'
 import type { PersonaApp, PersonaEnv, PersonaEnvironment, PersonaRouteContext } from './context.js'
 import { registerEventRoutes } from './events.js'
+import { registerImporterRoutes } from './importers.js'
 import { parseKeyInflection } from './inflection.js'
 import { errorDocument, PersonaApiError, sendErrors } from './json-api.js'
+import { registerListRoutes } from './lists.js'
 import { registerVerificationRoutes } from './verifications.js'
-
 
 /** The route modules mounted under `/api/v1`, in registration order. */
 const routeModules: ReadonlyArray<(app: PersonaApp, context: PersonaRouteContext) => void> = [
