@@ -312,6 +312,43 @@ describe('CSV importers', () => {
     })
   }, 60_000)
 
+  it('imports accounts: one per row, duplicates by reference id, invalid birthdates as errors', async () => {
+    const existing = await persona.call('POST', '/accounts', {
+      data: { attributes: { 'reference-id': 'user-1' } },
+    })
+    expect(existing.status).toBe(201)
+    const csv = createCsv({
+      header: ['reference_id', 'name_first', 'name_last', 'birthdate', 'tags'],
+      rows: [
+        ['user-2', 'Test', 'Applicant', '1990-01-31', 'vip;beta'],
+        ['user-3', 'Other', 'Applicant', '', ''],
+        ['user-4', 'Bad', 'Date', '31/01/1990', ''],
+        ['user-2', 'Again', 'Applicant', '', ''], // repeated in the file
+        ['user-1', 'Existing', 'Applicant', '', ''], // already an account
+      ],
+    })
+    const created = await persona.call('POST', '/importer/accounts', {
+      data: { attributes: { file: { data: Buffer.from(csv).toString('base64'), filename: 'accounts.csv' } } },
+    })
+    expect(created.status).toBe(201)
+    expect(created.body.data).toMatchObject({ type: 'importer/account', attributes: { status: 'pending' } })
+    expect((await retrieve(created.body.data.id)).attributes).toMatchObject({
+      status: 'ready',
+      'successful-count': 2,
+      'error-count': 1,
+      'duplicate-count': 2,
+    })
+    const imported = await persona.call('GET', '/accounts?filter[reference-id]=user-2')
+    expect(imported.body.data).toHaveLength(1)
+    expect(imported.body.data[0].attributes.tags).toEqual(['vip', 'beta'])
+    expect(imported.body.data[0].attributes.fields.name.value.first.value).toBe('Test')
+    const names = persona.context.state
+      .collection('event')
+      .list()
+      .map((event) => event.attributes.name)
+    expect(names.filter((name) => name === 'account.created')).toHaveLength(3)
+  })
+
   it('produces responses that match the official importer examples in shape', async () => {
     const listId = await createList('names')
     const created = await importCsv('names', listId, 'name_first,name_last\nA,B\n')
