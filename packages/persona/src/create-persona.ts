@@ -356,10 +356,12 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
     return { url: link.url, ...(link.expiresAt ? { expiresAt: link.expiresAt } : {}) }
   }
 
-  const cancelVerification: NonNullable<KycAdapterV1['cancelVerification']> = async (options) =>
-    toVerification(
-      await inquiries.expire({ inquiryId: inquiryIdOf(options.reference), ...withSignal(options.signal) }),
-    )
+  const cancelVerification: NonNullable<KycAdapterV1['cancelVerification']> = async (options) => {
+    const inquiryId = inquiryIdOf(options.reference)
+    // Tag first: the expire response and the `inquiry.expired` webhook then already say `cancelled`.
+    await inquiries.addTag({ inquiryId, tagName: personaCancelledTag, ...withSignal(options.signal) })
+    return toVerification(await inquiries.expire({ inquiryId, ...withSignal(options.signal) }))
+  }
 
   const reviewVerification: NonNullable<KycAdapterV1['reviewVerification']> = async (options) => {
     const action = match(options.action)
