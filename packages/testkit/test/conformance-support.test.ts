@@ -1,0 +1,95 @@
+import { kycCapabilities } from '@openkyc/core'
+import { describe, expect, it } from 'vitest'
+import { scenarioById, scenarioIds } from '../src/catalogue/index.js'
+import { conformanceTestIds } from '../src/conformance/index.js'
+import {
+  createCapturingLogger,
+  expectNoPersonalData,
+  expectScenarioState,
+  instantSleep,
+  personalDataOf,
+} from '../src/conformance/support.js'
+
+describe('conformance test ids', () => {
+  it('are unique and name every scenario and capability', () => {
+    expect(new Set(conformanceTestIds).size).toBe(conformanceTestIds.length)
+    for (const id of scenarioIds) {
+      expect(conformanceTestIds).toContain(`scenario.${id}.read`)
+      expect(conformanceTestIds).toContain(`scenario.${id}.webhook`)
+    }
+    for (const capability of kycCapabilities) {
+      expect(conformanceTestIds).toContain(`capability.${capability}`)
+      expect(conformanceTestIds).toContain(`capability.${capability}.undeclared`)
+    }
+  })
+})
+
+describe('conformance assertions', () => {
+  const approved = {
+    id: 'v_1',
+    provider: 'test',
+    reference: { id: 'v_1' },
+    status: 'completed' as const,
+    decision: {
+      outcome: 'approved' as const,
+      reasons: [],
+      decidedBy: 'provider' as const,
+      raw: { status: 'ok' },
+    },
+    checks: ['document_authenticity', 'face_match', 'liveness'].map((kind) => ({
+      kind: kind as 'liveness',
+      outcome: 'passed' as const,
+      reasons: [],
+      raw: { name: kind },
+    })),
+    credentials: [],
+    createdAt: '2030-01-01T00:00:00Z',
+    updatedAt: '2030-01-01T00:00:00Z',
+    raw: { status: 'ok' },
+  }
+
+  it('accept a state that matches the scenario', () => {
+    expect(() => expectScenarioState(approved, scenarioById('clean_approve').expected, 'test')).not.toThrow()
+  })
+
+  it('reject a wrong outcome, an extra reason, a missing check kind or the wrong decider', () => {
+    const expected = scenarioById('clean_approve').expected
+    const declined = { ...approved, decision: { ...approved.decision, outcome: 'declined' as const } }
+    expect(() => expectScenarioState(declined, expected, 'test')).toThrow(/decision outcome/)
+    const extraReason = {
+      ...approved,
+      decision: { ...approved.decision, reasons: [{ code: 'other' as const }] },
+    }
+    expect(() => expectScenarioState(extraReason, expected, 'test')).toThrow(/reason codes/)
+    expect(() =>
+      expectScenarioState({ ...approved, checks: approved.checks.slice(1) }, expected, 'test'),
+    ).toThrow(/document_authenticity/)
+    const manual = { ...approved, decision: { ...approved.decision, decidedBy: 'manual' as const } }
+    expect(() => expectScenarioState(manual, expected, 'test')).toThrow(/decided by/)
+    expect(() => expectScenarioState(undefined, expected, 'test')).toThrow(/no verification state/)
+  })
+
+  it('find personal data anywhere in a serialized value, without printing it', () => {
+    const needles = personalDataOf([scenarioById('underage').applicant])
+    expect(needles).toEqual(['Wrenolyn', 'Testperson-Minor', '2012-08-09', 'ZZ4100009'])
+    expect(() =>
+      expectNoPersonalData({ nested: ['fine', { note: 'born 2012-08-09' }] }, needles, 'a log'),
+    ).toThrow('personal data of a catalogue applicant appears in a log')
+    expect(() => expectNoPersonalData({ nested: 'nothing here' }, needles, 'a log')).not.toThrow()
+  })
+
+  it('capture every log level', () => {
+    const { logger, lines } = createCapturingLogger()
+    logger.debug('a', { x: 1 })
+    logger.error('b')
+    expect(lines).toEqual([
+      { level: 'debug', message: 'a', fields: { x: 1 } },
+      { level: 'error', message: 'b', fields: undefined },
+    ])
+  })
+
+  it('sleep without waiting, but honour an aborted signal', async () => {
+    await expect(instantSleep(60_000)).resolves.toBeUndefined()
+    await expect(instantSleep(1, AbortSignal.abort(new Error('stop')))).rejects.toThrow('stop')
+  })
+})
