@@ -92,10 +92,9 @@ describe('createPersona: requests', () => {
   ])('sends template %s as %s', async (templateId, key) => {
     const { fake, persona } = setup({ templateId, handoff: 'hosted-url' })
     await persona.createVerification({ subjectReference: 'user_123' })
-    expect(
-      (fake.requests[0]?.json as { data: { attributes: Record<string, unknown> } }).data.attributes,
-    ).toEqual({
-      [key]: templateId,
+    expect(fake.requests[0]?.json).toEqual({
+      data: { attributes: { [key]: templateId } },
+      meta: { 'auto-create-account-reference-id': 'user_123' },
     })
   })
 
