@@ -429,7 +429,7 @@ function createWatchlistReport(
       'is-continuous': false,
       'is-recurring': false,
       tags: [],
-      'matched-lists': [{ name: 'Simulated sanctions list', 'match-count': 1 }],
+      'matched-lists': [{ name: 'Simulated sanctions list', 'list-type': 'sanction' }],
       'ignore-list': [],
       'name-first': applicant.firstName,
       'name-last': applicant.lastName,

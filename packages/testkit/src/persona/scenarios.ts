@@ -104,7 +104,7 @@ export const defaultPersonaScenarioPlans: Readonly<Record<ScenarioId, PersonaSce
   watchlist_hit: {
     verifications: allPass,
     flowOutcome: 'completed',
-    decision: 'declined',
+    decision: 'needs_review',
     watchlistMatch: true,
   },
   underage: {
