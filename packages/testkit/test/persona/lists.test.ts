@@ -133,6 +133,27 @@ describe('lists', () => {
   })
 })
 
+describe('key inflection', () => {
+  it('renders lists and items in camelCase or snake_case when Key-Inflection asks for it', async () => {
+    const list = await createList('names', 'Inflected', { 'allow-fuzzy-name-first': true })
+    const item = await persona.call('POST', '/list-item/names', {
+      data: { attributes: { 'list-id': list.id, 'name-first': 'Key', 'name-last': 'Case' } },
+    })
+    // Plain fetch: the official schemas are written in the default kebab-case.
+    const get = async (path: string, inflection: string) =>
+      (await (
+        await fetch(`${persona.baseUrl}/api/v1${path}`, {
+          headers: { Authorization: `Bearer ${testApiKey}`, 'Key-Inflection': inflection },
+        })
+      ).json()) as Json
+    const camel = await get(`/lists/${list.id}`, 'camel')
+    expect(camel.data.attributes).toMatchObject({ allowFuzzyNameFirst: true, archivedAt: null })
+    expect(camel.data.relationships).toEqual({ listItems: { data: [] } })
+    const snake = await get(`/list-item/names/${item.body.data.id}`, 'snake')
+    expect(snake.data.attributes).toMatchObject({ name_first: 'Key', name_last: 'Case', match_count: 0 })
+  })
+})
+
 describe('list items', () => {
   it('creates, retrieves and archives an item of every kind, pending then active', async () => {
     configurePersonaLists(persona.context, { listItemActivationDelayMs: 2_000 })

@@ -8,6 +8,7 @@ import {
   trimPersonaOpenapi,
 } from '../../scripts/trim-persona-openapi.mjs'
 import {
+  createPersonaSchemaCheckingFetch,
   listPersonaOperations,
   matchPersonaOperation,
   personaSchemaSource,
@@ -392,5 +393,44 @@ describe('validatePersonaWebhookBody', () => {
     const broken = structuredClone(event) as Json
     broken.data.attributes['created-at'] = 'yesterday'
     expect(validatePersonaWebhookBody({ body: broken }).valid).toBe(false)
+  })
+})
+
+describe('createPersonaSchemaCheckingFetch', () => {
+  const reply =
+    (status: number, body: unknown, contentType = 'application/json') =>
+    async () =>
+      new Response(typeof body === 'string' ? body : JSON.stringify(body), {
+        status,
+        headers: { 'Content-Type': contentType },
+      })
+
+  it('records a response that breaks the schema and passes the response through untouched', async () => {
+    const checked = createPersonaSchemaCheckingFetch(
+      reply(200, { data: [], links: { prev: null }, extra: 1 }),
+    )
+    const response = await checked('http://127.0.0.1:1/api/v1/lists')
+    expect(((await response.json()) as Json).extra).toBe(1)
+    expect(checked.checkedResponses()).toBe(1)
+    expect(checked.violations).toMatchObject([
+      { direction: 'response', method: 'GET', path: '/api/v1/lists', status: 200, operation: 'GET /lists' },
+    ])
+  })
+
+  it('records a request body that breaks the schema, and leaves multipart, non-JSON and skipped traffic alone', async () => {
+    const checked = createPersonaSchemaCheckingFetch(reply(200, { data: null }), {
+      skip: (_method, path) => path.endsWith('/skipped'),
+    })
+    await checked('http://127.0.0.1:1/api/v1/cases/case_1/assign', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ meta: {} }),
+    })
+    expect(checked.violations.map((violation) => violation.direction)).toEqual(['request', 'response'])
+    const pdf = createPersonaSchemaCheckingFetch(reply(200, '%PDF', 'application/pdf'))
+    await pdf('http://127.0.0.1:1/api/v1/inquiries/inq_1/print')
+    expect(pdf.checkedResponses()).toBe(0)
+    await checked('http://127.0.0.1:1/api/v1/skipped')
+    expect(checked.violations).toHaveLength(2)
   })
 })
