@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import type { ScenarioId } from '../catalogue/index.js'
 import { scenarioById } from '../catalogue/index.js'
 import type { SimulatorClock } from '../harness/clock.js'
-import { createJpeg } from '../harness/fixtures.js'
 import type { DeliveryMode, WebhookDeliverer } from '../harness/webhook-deliverer.js'
 import type { JumioAccountRequest } from './jumio-account-request.js'
 import { createJumioEvidenceImage } from './jumio-images.js'
@@ -303,7 +302,7 @@ export class JumioEngine {
             credential,
             classifier,
             {
-              bytes: createJpeg({ width: 480, height: 640, fill: [120, 110, 100] }),
+              bytes: createJumioEvidenceImage({ width: 480, height: 640, fill: [120, 110, 100] }),
               contentType: 'image/jpeg',
             },
             'WEB',

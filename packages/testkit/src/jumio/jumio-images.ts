@@ -78,10 +78,16 @@ export function createJumioEvidenceImage(options: JumioEvidenceImageOptions = {}
   const width = options.width ?? 640
   const height = options.height ?? 400
   const fill = options.fill ?? ([180, 190, 200] as const)
-  if (options.format === 'png') {
-    const png = createPng({ width, height, fill })
-    return options.text === undefined ? png : withPngText(png, options.text)
+  const format = options.format ?? 'jpeg'
+  // Encoding in pure JavaScript is slow and the pixels never differ: encode each size once.
+  const key = `${format}:${width}x${height}:${fill.join(',')}`
+  let base = encoded.get(key)
+  if (base === undefined) {
+    base = format === 'png' ? createPng({ width, height, fill }) : createJpeg({ width, height, fill })
+    encoded.set(key, base)
   }
-  const jpeg = createJpeg({ width, height, fill })
-  return options.text === undefined ? jpeg : withJpegComment(jpeg, options.text)
+  if (options.text === undefined) return base.slice()
+  return format === 'png' ? withPngText(base, options.text) : withJpegComment(base, options.text)
 }
+
+const encoded = new Map<string, Uint8Array>()

@@ -156,6 +156,12 @@ export type JumioControls = {
   readonly region: JumioRegion
   /** The base URLs in force now (they change when `listen()` gives the simulator a port). */
   urls(): JumioUrls
+  /**
+   * Replaces the configured base URLs (unset hosts fall back as in `baseUrls`). Useful after
+   * `listen()`, for example to put the api host on `http://localhost:PORT` and the others on
+   * `http://127.0.0.1:PORT`: one listener, distinct hosts, and Jumio's host rules enforced.
+   */
+  setBaseUrls(urls: Partial<JumioUrls>): void
   /** Makes an execution reach a catalogue scenario's end state now (capture, finalize, process, callback). */
   resolve(reference: JumioExecutionReference, scenarioId: ScenarioId, options?: ResolveOptions): Promise<void>
   /** Decides the scenario an execution realises when it is finalized later (by the adapter or the hosted page). */
@@ -237,10 +243,11 @@ export function createJumioSimulator(options: JumioSimulatorOptions = {}): Jumio
   const region = options.region ?? 'amer-1'
   const regional = regionalUrls(region, options.webPrefix ?? 'openkyc')
   let currentOrigin = defaultSimulatorOrigin
+  let baseUrls: Partial<JumioUrls> = { ...options.baseUrls }
   const urlsFor = (origin: string): JumioUrls => {
     const fallback = origin === defaultSimulatorOrigin ? regional : undefined
     const pick = (name: keyof JumioUrls): string =>
-      (options.baseUrls?.[name] ?? fallback?.[name] ?? origin).replace(/\/+$/, '')
+      (baseUrls[name] ?? fallback?.[name] ?? origin).replace(/\/+$/, '')
     return {
       auth: pick('auth'),
       account: pick('account'),
@@ -357,6 +364,9 @@ export function createJumioSimulator(options: JumioSimulatorOptions = {}): Jumio
   const controls: JumioControls = {
     region,
     urls,
+    setBaseUrls(next) {
+      baseUrls = { ...next }
+    },
     async resolve(reference, scenarioId, resolveOptions) {
       engine.resolve(engine.find(reference), scenarioId, resolveOptions)
       await engine.idle()

@@ -95,6 +95,7 @@ export async function startJumio(options: JumioSimulatorOptions = {}): Promise<J
     return ((await response.json()) as { access_token: string }).access_token
   }
   let cached: string | undefined
+  let closed = false
   const call: JumioTestServer['call'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -132,6 +133,8 @@ export async function startJumio(options: JumioSimulatorOptions = {}): Promise<J
       return { status: response.status, body: (await response.json()) as AccountResponseBody }
     },
     async close() {
+      if (closed) return
+      closed = true
       jumio.shutdown()
       await server.close()
     },
