@@ -30,6 +30,8 @@ export {
   type JumioSettings,
   type JumioStore,
   type JumioTransaction,
+  type JumioUserConsent,
+  type JumioUserConsentSupplier,
   jumioCallbackAddresses,
   jumioEnvironmentVariables,
   jumioRegionBaseUrls,

@@ -33,6 +33,7 @@ import type { JumioAccountResponse, JumioDetailsResponse, JumioStatusResponse } 
 import {
   type JumioSettings,
   type JumioTransaction,
+  type JumioUserConsent,
   parseTokenLifetime,
   type ResolvedJumioSettings,
   resolveJumioSettings,
@@ -70,8 +71,8 @@ export type JumioCreateVerificationExtras = {
   customerInternalReference?: string
   /** Jumio's `reportingCriteria` (≤ 255 characters). */
   reportingCriteria?: string
-  /** Consent for biometric processing, mandatory when biometrics are collected (G23 `userConsent`). */
-  userConsent?: JumioAccountRequest['userConsent']
+  /** Consent for biometric processing, mandatory when biometrics are collected (G23 `userConsent`). Wins over the setting. */
+  userConsent?: JumioUserConsent
   /** Extra `workflowDefinition.credentials` entries (for example an existing credential by id). */
   credentials?: Record<string, unknown>[]
 }
@@ -166,11 +167,50 @@ const createOptionsSchema = z.object({
       workflowKey: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).optional(),
       customerInternalReference: jumioReferenceText.optional(),
       reportingCriteria: z.string().min(1).max(255).optional(),
-      userConsent: z.record(z.string(), z.unknown()).optional(),
+      userConsent: z.unknown().optional(),
       credentials: z.array(z.record(z.string(), z.unknown())).optional(),
     })
     .optional(),
 })
+
+const userConsentSchema = z.strictObject({
+  userIp: z.union([z.ipv4(), z.ipv6()]),
+  userLocation: z.strictObject({
+    country: z.string().regex(/^[A-Za-z]{2,3}$/, 'expected an ISO 3166-1 alpha-2 or alpha-3 country code'),
+    state: z.string().min(1).max(100).optional(),
+  }),
+  consent: z
+    .strictObject({
+      obtained: z.enum(['yes', 'no', 'na']),
+      obtainedAt: z.iso.datetime({ offset: true }).optional(),
+    })
+    .optional(),
+})
+
+/** The consent record as Jumio expects it: alpha-3 country, `YYYY-MM-DDThh:mm:ss.SSSZ` time (G23). */
+function toJumioUserConsent(input: unknown): NonNullable<JumioAccountRequest['userConsent']> {
+  const parsed = userConsentSchema.safeParse(input)
+  if (!parsed.success) throw invalidRequest('userConsent', parsed.error)
+  const { userIp, userLocation, consent } = parsed.data
+  const country =
+    userLocation.country.length === 2
+      ? (alpha2ToJumioCountry(userLocation.country) ?? userLocation.country)
+      : userLocation.country.toUpperCase()
+  return {
+    userIp,
+    userLocation: { country, ...(userLocation.state === undefined ? {} : { state: userLocation.state }) },
+    ...(consent === undefined
+      ? {}
+      : {
+          consent: {
+            obtained: consent.obtained,
+            ...(consent.obtainedAt === undefined
+              ? {}
+              : { obtainedAt: new Date(consent.obtainedAt).toISOString() }),
+          },
+        }),
+  }
+}
 
 const referenceSchema = z.object({ accountId: z.string().min(1), workflowExecutionId: z.string().min(1) })
 
@@ -298,8 +338,17 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
 
   const tokenLifetimeMs = parseTokenLifetime(resolved.tokenLifetime ?? '30m')
 
-  function accountRequest(options: z.infer<typeof createOptionsSchema>): JumioAccountRequest {
+  async function accountRequest(options: z.infer<typeof createOptionsSchema>): Promise<JumioAccountRequest> {
     const extras = options.jumio
+    const consentInput =
+      extras?.userConsent ??
+      (typeof resolved.userConsent === 'function'
+        ? await resolved.userConsent({
+            subjectReference: options.subjectReference,
+            channel: options.channel ?? 'hosted',
+          })
+        : resolved.userConsent)
+    const userConsent = consentInput === undefined ? undefined : toJumioUserConsent(consentInput)
     const country = options.country === undefined ? undefined : alpha2ToJumioCountry(options.country)
     const types = [
       ...new Set((options.documentTypes ?? []).flatMap((type) => documentTypeToJumio(type) ?? [])),
@@ -331,7 +380,7 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
       ...(resolved.callbackUrl === undefined ? {} : { callbackUrl: resolved.callbackUrl }),
       ...(resolved.tokenLifetime === undefined ? {} : { tokenLifetime: resolved.tokenLifetime }),
       ...(Object.keys(web).length === 0 ? {} : { web }),
-      ...(extras?.userConsent === undefined ? {} : { userConsent: extras.userConsent }),
+      ...(userConsent === undefined ? {} : { userConsent }),
     }
   }
 
@@ -372,7 +421,10 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
     signal?: AbortSignal,
   ): Promise<Verification> {
     try {
-      return mapJumioDetails(await client.getDetails(reference, signal), { now })
+      return mapJumioDetails(await client.getDetails(reference, signal), {
+        now,
+        minimumAge: resolved.minimumAge,
+      })
     } catch (error) {
       if (!isNotFound(error)) throw error
       // Details may not be there yet (or ever, for an execution that expired untouched): the status
@@ -408,7 +460,7 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
       const parsed = createOptionsSchema.safeParse(options)
       if (!parsed.success) throw invalidRequest('createVerification options', parsed.error)
       const input = parsed.data
-      const body = accountRequest(input)
+      const body = await accountRequest(input)
       const signal = options.signal
       const knownAccount = await accountStore.get(input.subjectReference)
       let response: JumioAccountResponse | undefined

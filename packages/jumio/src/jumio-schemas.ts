@@ -94,6 +94,7 @@ export const jumioExtractionDataSchema = z.object({
   documentNumber: looseString,
   gender: looseString,
   nationality: looseString,
+  currentAge: looseNumber,
   address: z
     .object({
       line1: looseString,

@@ -55,6 +55,23 @@ export type JumioStore<Value> = {
   delete(key: string): void | Promise<void>
 }
 
+/**
+ * The applicant's consent to biometric processing, which Jumio requires when a workflow collects
+ * biometrics (G23 `userConsent`): the applicant's IP address and location, and for applicants in the
+ * USA whether and when consent was obtained. Countries may be given as alpha-2 (`US`) or alpha-3.
+ */
+export type JumioUserConsent = {
+  userIp: string
+  userLocation: { country: string; state?: string }
+  consent?: { obtained: 'yes' | 'no' | 'na'; obtainedAt?: string }
+}
+
+/** Supplies the consent record the application collected for a subject, at verification start. */
+export type JumioUserConsentSupplier = (context: {
+  subjectReference: string
+  channel: 'hosted' | 'api'
+}) => JumioUserConsent | undefined | Promise<JumioUserConsent | undefined>
+
 /** Every setting `createJumio` accepts. Each string setting falls back to an environment variable. */
 export type JumioSettings = {
   /** OAuth2 client id (`JUMIO_CLIENT_ID`). */
@@ -88,6 +105,19 @@ export type JumioSettings = {
    * to Jumio's documented schedule (40 s, 60 s, 100 s … 940 s). `[]` disables waiting.
    */
   retrievalRetryDelaysMs?: readonly number[]
+  /**
+   * The age your Jumio ruleset requires (`JUMIO_MINIMUM_AGE`), default 18. Jumio shows no capability
+   * label when a tenant's age rule rejects an applicant; when a rejection (or review) is explained by
+   * no capability and the age read from the document is below this, the reason is `age_requirement`.
+   * `false` turns the inference off.
+   */
+  minimumAge?: number | false
+  /**
+   * The applicant's consent record for workflows that collect biometrics (Jumio answers 400 without
+   * it), as a fixed value or a function of the subject. `createVerification({ jumio: { userConsent } })`
+   * wins over it. The consent is the application's to collect; the adapter only forwards it.
+   */
+  userConsent?: JumioUserConsent | JumioUserConsentSupplier
   /** Remembers which Jumio account belongs to which subject. Defaults to an in-memory map. */
   accountStore?: JumioStore<string>
   /** Keeps API-channel upload URLs and tokens. Defaults to an in-memory map. */
@@ -125,6 +155,7 @@ export const jumioEnvironmentVariables = {
   workflowKey: 'JUMIO_WORKFLOW_KEY',
   callbackUrl: 'JUMIO_CALLBACK_URL',
   tokenLifetime: 'JUMIO_TOKEN_LIFETIME',
+  minimumAge: 'JUMIO_MINIMUM_AGE',
   verifyCallbackSource: 'JUMIO_CALLBACK_IPS',
   'baseUrls.auth': 'JUMIO_AUTH_URL',
   'baseUrls.account': 'JUMIO_ACCOUNT_URL',
@@ -165,6 +196,7 @@ const resolvedSettingsSchema = z.strictObject({
     .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]), 'expected IP addresses or CIDR ranges')
     .optional(),
   retrievalRetryDelaysMs: z.array(z.number().int().min(0)),
+  minimumAge: z.union([z.number().int().min(0).max(150), z.literal(false)]),
   timeoutMs: z.number().int().positive().optional(),
   retries: z.number().int().min(0).max(10).optional(),
   transactionRateLimit: z.union([
@@ -185,6 +217,7 @@ export type ResolvedJumioSettings = z.infer<typeof resolvedSettingsSchema> & {
   sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined
   accountStore: JumioStore<string>
   transactionStore: JumioStore<JumioTransaction>
+  userConsent: JumioUserConsent | JumioUserConsentSupplier | undefined
 }
 
 /**
@@ -269,6 +302,9 @@ export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumi
     tokenLifetime: settings.tokenLifetime ?? nonEmpty(env.JUMIO_TOKEN_LIFETIME),
     callbackSourceAddresses,
     retrievalRetryDelaysMs: [...(settings.retrievalRetryDelaysMs ?? jumioRetrievalRetryDelaysMs)],
+    minimumAge:
+      settings.minimumAge ??
+      (nonEmpty(env.JUMIO_MINIMUM_AGE) === undefined ? 18 : Number(nonEmpty(env.JUMIO_MINIMUM_AGE))),
     timeoutMs: settings.timeoutMs,
     retries: settings.retries,
     transactionRateLimit: settings.transactionRateLimit ?? { requests: 1, intervalMs: 1000 },
@@ -286,6 +322,7 @@ export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumi
     sleep: settings.sleep,
     accountStore: settings.accountStore ?? createMemoryStore<string>(),
     transactionStore: settings.transactionStore ?? createMemoryStore<JumioTransaction>(),
+    userConsent: settings.userConsent,
   }
 }
 

@@ -59,13 +59,18 @@ function uniqueReasons(reasons: readonly Reason[]): Reason[] {
 /**
  * The normalized {@link Decision} of a processed workflow execution. Reasons come from the checks that
  * explain the outcome: the failed ones for a decline, the warnings and failures for a review. When no
- * capability explains it, the overall label itself becomes the reason (`TECHNICAL_ERROR` →
- * `technical_error`, anything else → `other`).
+ * capability explains it: `age_requirement` when the age read from the document is under `minimumAge`
+ * (a tenant's age rule leaves no capability label, UNCERTAIN), else the overall label itself
+ * (`TECHNICAL_ERROR` → `technical_error`, anything else → `other`).
  */
 export function mapJumioDecision(options: {
   decision: JumioDecisionInput | null | undefined
   checks: readonly Check[]
   decidedAt?: string | undefined
+  /** The applicant's age read from the document, when extraction ran. Never copied into the decision. */
+  age?: number | undefined
+  /** The age under which an otherwise unexplained rejection is read as `age_requirement`; `false` never. */
+  minimumAge?: number | false | undefined
 }): Decision {
   const type = options.decision?.type ?? impliedDecisionType(options.checks)
   const label = options.decision?.details?.label ?? type
@@ -81,15 +86,15 @@ export function mapJumioDecision(options: {
     })
     .with('review', () => reasonsOf(['warning', 'failed']))
     .exhaustive()
-  const reasons =
+  const underage =
+    typeof options.minimumAge === 'number' && options.age !== undefined && options.age < options.minimumAge
+  const reasons: Reason[] =
     outcome === 'approved' || explained.length > 0
       ? uniqueReasons(explained)
-      : [
-          {
-            code: label === 'TECHNICAL_ERROR' ? ('technical_error' as const) : ('other' as const),
-            raw: label,
-          },
-        ]
+      : underage
+        ? // Jumio shows no capability label for a tenant's age rule; the age it read is the explanation.
+          [{ code: 'age_requirement' }]
+        : [{ code: label === 'TECHNICAL_ERROR' ? 'technical_error' : 'other', raw: label }]
   const score = options.decision?.risk?.score
   return {
     outcome,

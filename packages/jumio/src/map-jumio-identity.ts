@@ -101,6 +101,21 @@ export function mapJumioIdentity(data: JumioExtractionData): IdentityData | unde
 }
 
 /**
+ * The applicant's age in whole years: Jumio's `currentAge` when present, else from the date of birth
+ * at `at` (`YYYY-MM-DD` or ISO time). `undefined` when neither can be read.
+ */
+export function jumioApplicantAge(data: JumioExtractionData | undefined, at: string): number | undefined {
+  if (data === undefined) return undefined
+  if (data.currentAge !== undefined && data.currentAge >= 0) return Math.floor(data.currentAge)
+  const birth = calendarDate(data.dateOfBirth)
+  if (birth === undefined) return undefined
+  const [birthYear, birthMonth, birthDay] = birth.split('-').map(Number) as [number, number, number]
+  const [year, month, day] = at.slice(0, 10).split('-').map(Number) as [number, number, number]
+  const hadBirthday = month > birthMonth || (month === birthMonth && day >= birthDay)
+  return year - birthYear - (hadBirthday ? 0 : 1)
+}
+
+/**
  * The identity from the first extraction capability that passed and carries data. Extraction with
  * another decision (`NOT_EXECUTED`) holds nothing reliable.
  */

@@ -3,8 +3,11 @@ import type { JumioAccountResponse, JumioDetailsResponse, JumioStatusResponse } 
 import { mapJumioCapabilities } from './map-jumio-capability.js'
 import { mapJumioCredentials } from './map-jumio-credential.js'
 import { mapJumioDecision } from './map-jumio-decision.js'
-import { mapJumioExtraction } from './map-jumio-identity.js'
+import { jumioApplicantAge, mapJumioExtraction } from './map-jumio-identity.js'
 import { mapJumioStatus } from './map-jumio-status.js'
+
+/** The minimum age used to explain an otherwise unexplained rejection, unless configured otherwise. */
+export const defaultJumioMinimumAge = 18
 
 /** The provider name the adapter reports. */
 export const jumioProvider = 'jumio'
@@ -28,7 +31,10 @@ export function jumioReference(accountId: string, workflowExecutionId: string): 
  *
  * @see Jumio docs "Workflow Details" (DOC), KYX guide retrieval (G23, G22); seed 003 example
  */
-export function mapJumioDetails(details: JumioDetailsResponse, options: { now: () => number }): Verification {
+export function mapJumioDetails(
+  details: JumioDetailsResponse,
+  options: { now: () => number; minimumAge?: number | false },
+): Verification {
   const workflowStatus = details.workflow.status
   const decisionType = details.decision?.type ?? undefined
   const decisionLabel = details.decision?.details?.label ?? undefined
@@ -53,7 +59,15 @@ export function mapJumioDetails(details: JumioDetailsResponse, options: { now: (
     ...(details.workflow.userReference ? { subjectReference: details.workflow.userReference } : {}),
     status,
     ...(status === 'completed'
-      ? { decision: mapJumioDecision({ decision: details.decision, checks, decidedAt: completedAt }) }
+      ? {
+          decision: mapJumioDecision({
+            decision: details.decision,
+            checks,
+            decidedAt: completedAt,
+            age: jumioApplicantAge(extraction.data, completedAt ?? nowIso),
+            minimumAge: options.minimumAge ?? defaultJumioMinimumAge,
+          }),
+        }
       : {}),
     checks,
     credentials: redactedAt === undefined ? mapJumioCredentials(details.credentials, extraction) : [],

@@ -83,6 +83,38 @@ describe('mapJumioDecision', () => {
     ).toEqual([{ code: 'other', raw: 'CUSTOM_RULE_7' }])
   })
 
+  it('reads an unexplained rejection of an applicant under the minimum age as age_requirement', () => {
+    const rejected = { type: 'REJECTED', details: { label: 'REJECTED' }, risk: { score: 100 } }
+    const passedChecks = [check('passed', undefined)]
+    expect(
+      mapJumioDecision({ decision: rejected, checks: passedChecks, age: 14, minimumAge: 18 }).reasons,
+    ).toEqual([{ code: 'age_requirement' }])
+    // Of age, or the inference turned off, or no age read: the label stays the reason.
+    for (const options of [
+      { age: 18, minimumAge: 18 },
+      { age: 14, minimumAge: false as const },
+      { age: undefined, minimumAge: 18 },
+    ]) {
+      expect(mapJumioDecision({ decision: rejected, checks: passedChecks, ...options }).reasons).toEqual([
+        { code: 'other', raw: 'REJECTED' },
+      ])
+    }
+    // A capability that explains the rejection wins over the inference.
+    expect(
+      mapJumioDecision({
+        decision: rejected,
+        checks: [check('failed', 'document_tampered', 'FAKE')],
+        age: 14,
+        minimumAge: 18,
+      }).reasons,
+    ).toEqual([{ code: 'document_tampered', raw: 'FAKE' }])
+    // An approval stays an approval, whatever the age.
+    expect(
+      mapJumioDecision({ decision: { type: 'PASSED' }, checks: passedChecks, age: 14, minimumAge: 18 })
+        .outcome,
+    ).toBe('approved')
+  })
+
   it('drops a score outside 0–100 (Jumio sends -1 for not executed)', () => {
     const decision = mapJumioDecision({
       decision: { type: 'NOT_EXECUTED', details: { label: 'TECHNICAL_ERROR' }, risk: { score: -1 } },

@@ -5,6 +5,7 @@ import {
   jumioDetailsResponseSchema,
   jumioStatusResponseSchema,
 } from '../src/jumio-schemas.js'
+import { jumioApplicantAge } from '../src/map-jumio-identity.js'
 import {
   mapJumioAccountResponse,
   mapJumioDetails,
@@ -180,6 +181,18 @@ describe('mapJumioDetails on other recorded shapes', () => {
     const verification = mapJumioDetails(jumioDetailsResponseSchema.parse(payload), { now })
     expect(verification.identity).toEqual({ lastName: 'MUSTERMANN', documentType: 'other' })
     expect(VerificationSchema.parse(verification)).toEqual(verification)
+  })
+})
+
+describe('jumioApplicantAge', () => {
+  it.each([
+    [{ currentAge: 54, dateOfBirth: '1969-01-18' }, '2024-01-01T00:00:00.000Z', 54],
+    [{ dateOfBirth: '2010-06-15' }, '2024-06-14T23:59:59.000Z', 13],
+    [{ dateOfBirth: '2010-06-15' }, '2024-06-15', 14],
+    [{ dateOfBirth: 'unknown' }, '2024-06-15', undefined],
+    [{}, '2024-06-15', undefined],
+  ] as const)('%o at %s → %s', (data, at, age) => {
+    expect(jumioApplicantAge(data, at)).toBe(age)
   })
 })
 
