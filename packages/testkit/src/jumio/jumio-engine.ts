@@ -339,8 +339,11 @@ export class JumioEngine {
 
   // ── transitions ─────────────────────────────────────────────────────────────────────────────────
 
-  /** Finalize: `INITIATED → ACQUIRED`, then processing after the configured delay. */
-  finalize(execution: StoredExecution): void {
+  /**
+   * Finalize: `INITIATED → ACQUIRED`, then processing after the configured delay (unless
+   * `schedule` is false: the control API processes right away itself).
+   */
+  finalize(execution: StoredExecution, schedule = true): void {
     if (execution.status !== 'INITIATED') return
     const now = this.clock.now()
     execution.startedAt ??= now
@@ -348,6 +351,7 @@ export class JumioEngine {
     execution.acquiredAt = now
     this.#cancelTimers(execution)
     if (this.options.intermediateCallbacks) this.#sendCallback(execution, 'ACQUIRED')
+    if (!schedule) return
     if (this.options.processingDelayMs <= 0) {
       this.process(execution)
     } else {
@@ -464,7 +468,7 @@ export class JumioEngine {
     if (execution.status === 'INITIATED') {
       const channel = options.channel ?? (execution.workflow.hosted ? 'WEB' : 'API')
       this.captureAll(execution, applicant, channel)
-      this.finalize(execution)
+      this.finalize(execution, false)
     }
     if (execution.status === 'ACQUIRED' || execution.status === 'PROCESSED') {
       this.process(execution, options.profile)
