@@ -1,7 +1,7 @@
 import { signTimestampedPayload } from '@openkyc/core'
 import {
   type CapturedWebhook,
-  type ConformanceDriver,
+  type SignatureConformanceDriver,
   simulatorControls,
   toCapturedWebhook,
   type WebhookForgery,
@@ -26,7 +26,7 @@ function signed(rawBody: string, secret: string, timestamp: number): CapturedWeb
  * describeAdapterConformance({ name: 'acme', createAdapter: …, driver: createAcmeDriver })
  * ```
  */
-export function createAcmeDriver(): ConformanceDriver {
+export function createAcmeDriver(): SignatureConformanceDriver {
   const simulator = createAcmeSimulator(acmeTestCredentials)
   const { webhookSecret } = acmeTestCredentials
   const timestampOf = (delivery: CapturedWebhook) =>

@@ -149,3 +149,12 @@ export function toCapturedWebhook(
     ...(remoteAddress === undefined ? {} : { remoteAddress }),
   }
 }
+
+/** A driver for a provider that signs its webhooks (Persona, Acme): `forgeWebhook` is required. */
+export type SignatureConformanceDriver = Extract<ConformanceDriver, { webhookSecurity: 'signature' }>
+
+/** A driver for a provider whose callbacks are unsigned hints the adapter confirms by fetching (Jumio). */
+export type FetchBackConformanceDriver = Extract<
+  ConformanceDriver,
+  { webhookSecurity: 'unsigned-fetch-back' }
+>
