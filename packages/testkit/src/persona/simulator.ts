@@ -103,7 +103,7 @@ export type PersonaControls = {
   /** The scenario a name-last value selects, if any. */
   scenarioForLastName(lastName: string): ScenarioId | undefined
   /** A conformance driver for the suite (`webhookSecurity: 'signature'`). */
-  conformanceDriver(): ConformanceDriver
+  conformanceDriver(): Extract<ConformanceDriver, { webhookSecurity: 'signature' }>
 }
 
 /** A Persona simulator: the harness {@link Simulator} plus {@link PersonaControls}. */
