@@ -8,7 +8,6 @@ import {
   readListFilter,
   readQuery,
   recordNotFound,
-  sendDocument,
   sendList,
   sendResource,
 } from './json-api.js'
