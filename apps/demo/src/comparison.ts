@@ -215,7 +215,9 @@ export function rawView(verification: Verification): unknown {
     {
       verification: verification.raw,
       decision: verification.decision?.raw,
-      checks: verification.checks.map((check) => check.raw),
+      // A check's `raw.name` is the vendor's check name, not a person's: keep it under another key, which
+      // `redact` (matching `name` as personal data) leaves readable.
+      checks: verification.checks.map(({ raw: { name, ...rest } }) => ({ check: name, ...rest })),
       credentials: verification.credentials,
     },
     // Dates and nationality are personal data too; the core list covers names, numbers and secrets.

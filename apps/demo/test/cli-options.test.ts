@@ -1,0 +1,64 @@
+import { scenarioIds } from '@openkyc/testkit/catalogue'
+import { describe, expect, it } from 'vitest'
+import { CliUsageError, defaultPort, parseCliOptions } from '../src/cli-options.js'
+
+describe('parseCliOptions', () => {
+  it('runs both providers, the whole catalogue and the web page by default', () => {
+    expect(parseCliOptions([])).toEqual({
+      providers: ['jumio', 'persona'],
+      scenarios: scenarioIds,
+      json: false,
+      web: true,
+      port: defaultPort,
+      help: false,
+    })
+  })
+
+  it('reads every flag', () => {
+    const options = parseCliOptions([
+      '--provider',
+      'persona',
+      '--scenario',
+      'underage',
+      '--scenario',
+      'clean_approve',
+      '--json',
+      '--no-web',
+      '--port',
+      '0',
+    ])
+    expect(options).toEqual({
+      providers: ['persona'],
+      // Catalogue order, whatever the order on the command line.
+      scenarios: ['clean_approve', 'underage'],
+      json: true,
+      web: false,
+      port: 0,
+      help: false,
+    })
+  })
+
+  it.each([
+    [['--provider', 'onfido'], /Unknown provider "onfido": use jumio or persona/],
+    [['--scenario', 'clean-approve'], /Unknown scenario "clean-approve": choose from clean_approve, /],
+    [['--port', 'eighty'], /Invalid --port "eighty"/],
+    [['--port', '70000'], /Invalid --port "70000"/],
+    [['--verbose'], /Unknown option '--verbose'/],
+    [['extra'], /positional argument/i],
+    [['--provider'], /argument missing/],
+  ])('rejects %j with a one-line usage error', (argv, message) => {
+    let thrown: unknown
+    try {
+      parseCliOptions(argv)
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(CliUsageError)
+    expect((thrown as Error).message).toMatch(message)
+    expect((thrown as Error).message).not.toContain('\n')
+  })
+
+  it('asks for help with -h', () => {
+    expect(parseCliOptions(['-h']).help).toBe(true)
+  })
+})
