@@ -20,6 +20,7 @@ import { z } from 'zod'
 import { mapPersonaEvent } from './map-persona-event.js'
 import { personaIdClassFor } from './map-persona-identity.js'
 import { mapPersonaInquiry, personaCancelledTag, personaProvider } from './map-persona-inquiry.js'
+import { mapPersonaInquiryStatus } from './map-persona-inquiry-status.js'
 import { createPersonaAccounts, type PersonaAccounts } from './persona-accounts.js'
 import { createPersonaCases, type PersonaCaseRecord, type PersonaCases } from './persona-cases.js'
 import { createPersonaHttpClient } from './persona-http.js'
@@ -29,7 +30,11 @@ import {
   type PersonaSimulateAction,
 } from './persona-inquiries.js'
 import { createPersonaLists, type PersonaLists } from './persona-lists.js'
-import type { PersonaInquiryDocument } from './persona-schemas.js'
+import {
+  type PersonaEventDocument,
+  type PersonaInquiryDocument,
+  PersonaInquirySchema,
+} from './persona-schemas.js'
 import {
   type PersonaSettings,
   type ResolvedPersonaSettings,
@@ -325,6 +330,40 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
     return toVerification(document)
   }
 
+  /**
+   * Webhook payloads of API versions before 2025-10-27 carry the inquiry without `included`, so a
+   * decided inquiry arrives without the verifications that explain the decision. For those events
+   * (and only those: a decision or a completed flow without any included verification) the
+   * inquiry's verifications and reports are read from the API and joined to the signed payload; the
+   * status and timestamps stay the payload's. A failed read throws, so the pipeline answers 503 and
+   * Persona delivers again later.
+   */
+  const withInquiryEvidence = async (
+    document: PersonaEventDocument,
+    signal: AbortSignal | undefined,
+  ): Promise<PersonaEventDocument> => {
+    const { name, payload } = document.data.attributes
+    if (!name.startsWith('inquiry.') || name === 'inquiry.redacted' || payload?.data?.type !== 'inquiry') {
+      return document
+    }
+    const inquiry = PersonaInquirySchema.safeParse(payload.data)
+    if (!inquiry.success) return document
+    const { status } = mapPersonaInquiryStatus(inquiry.data.attributes.status, policy)
+    const hasEvidence = (payload.included ?? []).some((resource) => resource.type.startsWith('verification/'))
+    if ((status !== 'completed' && status !== 'submitted') || hasEvidence) return document
+    const current = await inquiries.get({ inquiryId: inquiry.data.id, ...withSignal(signal) })
+    return {
+      ...document,
+      data: {
+        ...document.data,
+        attributes: {
+          ...document.data.attributes,
+          payload: { ...payload, included: current.included ?? [] },
+        },
+      },
+    }
+  }
+
   const parseWebhook: KycAdapterV1['parseWebhook'] = async (options): Promise<KycEvent[]> => {
     options.signal?.throwIfAborted()
     const document = verifyPersonaWebhook({
@@ -334,7 +373,7 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
       toleranceSeconds: resolved.webhookToleranceSeconds,
       now,
     })
-    return mapPersonaEvent(document, policy)
+    return mapPersonaEvent(await withInquiryEvidence(document, options.signal), policy)
   }
 
   const createSessionLink: NonNullable<KycAdapterV1['createSessionLink']> = async (

@@ -100,6 +100,7 @@ export const personaReasonTable: Readonly<Record<string, ReasonCode>> = {
   type_not_detected: 'document_unsupported',
   invalid_country: 'document_unsupported',
   replica_detected: 'document_tampered',
+  matched_other_account: 'repeated_face',
 }
 
 /** The meaning of a check name; unknown names are kind `other` with reason `other`. */

@@ -1,4 +1,4 @@
-import { createHttpClient, type HttpClient, type HttpFetch } from '@openkyc/core/http'
+import { createHttpClient, createRateLimiter, type HttpClient, type HttpFetch } from '@openkyc/core/http'
 import { personaProvider } from './map-persona-inquiry.js'
 import type { PersonaSettings, ResolvedPersonaSettings } from './persona-settings.js'
 
@@ -12,8 +12,8 @@ import type { PersonaSettings, ResolvedPersonaSettings } from './persona-setting
  *   never creates a second inquiry, case or list;
  * - a client-side budget of 300 requests a minute, Persona's default environment limit.
  *
- * The clock is handed to the client only together with `sleep`: the rate limiter and `Retry-After`
- * waits must measure time with the same clock they wait on.
+ * The injected clock is handed to the client only together with `sleep` (for `Retry-After` dates
+ * and backoff); the rate limiter always runs on the real clock.
  *
  * @see https://docs.withpersona.com/docs/idempotence
  * @see https://docs.withpersona.com/docs/rate-limiting
@@ -33,7 +33,9 @@ export function createPersonaHttpClient(
       'key-inflection': 'kebab',
     },
     idempotency: { header: 'Idempotency-Key' },
-    rateLimit: { requests: resolved.requestsPerMinute, intervalMs: 60_000 },
+    // On the real clock and timer: a simulator's clock may stand still, and an injected instant
+    // sleep would spin; the budget is about Persona's wall-clock minute either way.
+    rateLimit: createRateLimiter({ requests: resolved.requestsPerMinute, intervalMs: 60_000 }),
     requestIdHeaders: ['request-id', 'x-request-id'],
     ...(settings.fetch === undefined ? {} : { fetch: settings.fetch as HttpFetch }),
     ...(settings.logger === undefined ? {} : { logger: settings.logger }),

@@ -86,6 +86,7 @@ const reasonRows: [string, ReasonCode][] = [
   ['type_not_detected', 'document_unsupported'],
   ['invalid_country', 'document_unsupported'],
   ['replica_detected', 'document_tampered'],
+  ['matched_other_account', 'repeated_face'],
 ]
 
 describe('mapPersonaCheckName', () => {

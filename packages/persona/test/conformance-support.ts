@@ -1,0 +1,76 @@
+import type { CapturedWebhook, ConformanceDriver } from '@openkyc/testkit'
+import { validatePersonaRequest } from '@openkyc/testkit/persona'
+
+/** The simulator's webhook secret and the adapter settings every conformance run shares. */
+export const conformanceWebhookSecret = 'wbhsec_conformance'
+export const conformanceSettings = {
+  apiKey: 'persona_sandbox_conformance',
+  templateId: 'itmpl_Conformance',
+  caseTemplateId: 'ctmpl_Conformance',
+  webhookSecrets: [conformanceWebhookSecret],
+  env: {},
+} as const
+
+/**
+ * Fills a delivery's `sentAt` from the `t` Persona signed it with, when the driver leaves it out:
+ * Persona signs at send time, and the suite uses `sentAt` as the receiver's clock. Without it a
+ * delivery signed before the simulator's clock jumped a day (applicant_abandons) looks replayed.
+ */
+export function withSentAt(driver: ConformanceDriver): ConformanceDriver {
+  const webhookDeliveries: ConformanceDriver['webhookDeliveries'] = async (options) =>
+    (await driver.webhookDeliveries(options)).map((delivery): CapturedWebhook => {
+      if (delivery.sentAt !== undefined) return delivery
+      const signed = /(?:^|[\s,])t=(\d+)/.exec(delivery.headers.get('persona-signature') ?? '')?.[1]
+      return signed === undefined ? delivery : { ...delivery, sentAt: Number(signed) * 1000 }
+    })
+  return { ...driver, webhookDeliveries }
+}
+
+/** A request body that Persona's official OpenAPI schema does not accept. */
+export type SchemaViolation = { operation: string; pointer: string; message: string }
+
+/**
+ * Operations the adapter uses that the official 2023-01-05 bundle does not describe (added to
+ * Persona's API later), so there is no schema to validate their bodies against.
+ */
+export const undocumentedOperations = [/^POST \/api\/v1\/inquiries\/[^/]+\/mark-for-review$/]
+
+/**
+ * Wraps the simulated vendor's `fetch` so every request body the adapter sends is checked against
+ * Persona's official OpenAPI request schema (testkit's validator) before it reaches the simulator.
+ */
+export function createValidatingFetch(inner: typeof fetch) {
+  const violations: SchemaViolation[] = []
+  const undocumented: string[] = []
+  let validated = 0
+  const validating = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request ? input : new Request(input, init)
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      const text = await request.clone().text()
+      const path = new URL(request.url).pathname
+      const line = `${request.method} ${path}`
+      if (undocumentedOperations.some((pattern) => pattern.test(line))) {
+        undocumented.push(line)
+      } else {
+        const result = validatePersonaRequest({
+          method: request.method,
+          path,
+          ...(text === '' ? {} : { body: JSON.parse(text) }),
+        })
+        validated += 1
+        if (result.operation === undefined) {
+          violations.push({ operation: line, pointer: '', message: 'no documented operation' })
+        }
+        for (const error of result.errors) {
+          violations.push({
+            operation: result.operation ?? line,
+            pointer: error.pointer,
+            message: error.message,
+          })
+        }
+      }
+    }
+    return inner(request)
+  }
+  return { fetch: validating as typeof fetch, violations, undocumented, validated: () => validated }
+}
