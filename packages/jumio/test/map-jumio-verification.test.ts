@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   jumioAccountResponseSchema,
   jumioDetailsResponseSchema,
+  jumioExtractionDataSchema,
   jumioStatusResponseSchema,
 } from '../src/jumio-schemas.js'
 import { jumioApplicantAge } from '../src/map-jumio-identity.js'
@@ -192,7 +193,7 @@ describe('jumioApplicantAge', () => {
     [{ dateOfBirth: 'unknown' }, '2024-06-15', undefined],
     [{}, '2024-06-15', undefined],
   ] as const)('%o at %s → %s', (data, at, age) => {
-    expect(jumioApplicantAge(data, at)).toBe(age)
+    expect(jumioApplicantAge(jumioExtractionDataSchema.parse(data), at)).toBe(age)
   })
 })
 
