@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // The soak runs thousands of simulated flows: generous limits, never assertions on time.
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+  },
+})
