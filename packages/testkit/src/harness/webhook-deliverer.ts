@@ -24,7 +24,7 @@ export type WebhookDelivererOptions = {
    * attempt with the clock's time, so a retry hours later carries a fresh timestamp. Omit for vendors
    * that do not sign (Jumio).
    */
-  sign?: (rawBody: string, now: number) => Record<string, string>
+  sign?: (rawBody: string, now: number, attempt: WebhookSignContext) => Record<string, string>
   /** Delays (ms) before retry 1, 2, …, after a non-2xx answer or a network error. Empty: never retry. */
   retrySchedule: readonly number[]
   /** Multiplies the retry delays (for example `0.001` so a demo sees an hours-long schedule in seconds). Default 1. */
@@ -77,6 +77,14 @@ export type DeliverOptions = {
   subject?: string
   /** Headers for this message only. */
   headers?: Record<string, string>
+}
+
+/** Which attempt a signature is for, so vendors can add attempt headers (Persona's `Persona-Webhook-Attempts-Made`). */
+export type WebhookSignContext = {
+  /** 1 for the first attempt, 2 for the first retry, … */
+  attempt: number
+  /** When the message was first emitted, in ms since the epoch (simulator clock). */
+  firstAttemptAt: number
 }
 
 /** Delivers a simulated vendor's webhooks: signing, retries on a schedule, duplicates, reordering, a log. */
@@ -149,11 +157,15 @@ export function createWebhookDeliverer(options: WebhookDelivererOptions): Webhoo
   let held: WebhookMessage[] = []
   const inFlight = new Set<Promise<void>>()
 
-  const headersFor = (message: Pick<DeliverOptions, 'headers'>, rawBody: string): Record<string, string> => ({
+  const headersFor = (
+    message: Pick<DeliverOptions, 'headers'>,
+    rawBody: string,
+    context: WebhookSignContext,
+  ): Record<string, string> => ({
     'content-type': 'application/json',
     ...options.headers,
     ...message.headers,
-    ...options.sign?.(rawBody, clock.now()),
+    ...options.sign?.(rawBody, clock.now(), context),
   })
 
   const attempt = async (
@@ -161,7 +173,13 @@ export function createWebhookDeliverer(options: WebhookDelivererOptions): Webhoo
     extraHeaders: Record<string, string> | undefined,
     number: number,
   ): Promise<void> => {
-    const headers = number === 1 ? message.headers : headersFor({ headers: extraHeaders }, message.rawBody)
+    const headers =
+      number === 1
+        ? message.headers
+        : headersFor({ headers: extraHeaders }, message.rawBody, {
+            attempt: number,
+            firstAttemptAt: Date.parse(message.emittedAt),
+          })
     let status: WebhookAttempt['status']
     try {
       const response = await send(
@@ -209,7 +227,7 @@ export function createWebhookDeliverer(options: WebhookDelivererOptions): Webhoo
         url: deliverOptions.url,
         ...(deliverOptions.subject === undefined ? {} : { subject: deliverOptions.subject }),
         rawBody,
-        headers: headersFor(deliverOptions, rawBody),
+        headers: headersFor(deliverOptions, rawBody, { attempt: 1, firstAttemptAt: clock.now() }),
         emittedAt: clock.isoNow(),
       }
       const batch = [first]

@@ -6,6 +6,7 @@ import {
   type DeliveryMode,
   type WebhookDeliverer,
   type WebhookMessage,
+  type WebhookSignContext,
   type WebhookTarget,
 } from '../harness/webhook-deliverer.js'
 import type { PersonaRouteContext } from './context.js'
@@ -125,28 +126,14 @@ export function createPersonaWebhookSender(options: {
     (webhook.url === undefined
       ? async () => new Response(null, { status: 202 })
       : (request) => fetch(request))
-  const firstAttemptAt = new Map<string, number>()
   const pending = new Set<Promise<unknown>>()
 
   const activeSecrets = (now: number) =>
     secrets.filter((secret) => secret.expiresAtMs === null || secret.expiresAtMs > now)
 
-  // Attempt numbers follow from the time since the first attempt: retries run exactly on the schedule.
-  const attemptsMadeAt = (elapsedMs: number): number => {
-    let total = 0
-    let made = 1
-    for (const delay of retrySchedule) {
-      total += delay * timeScale
-      if (elapsedMs + 0.5 >= total) made += 1
-      else break
-    }
-    return Math.min(made, retrySchedule.length + 1)
-  }
-
-  const sign = (rawBody: string, now: number): Record<string, string> => {
-    const first = firstAttemptAt.get(rawBody) ?? now
-    if (!firstAttemptAt.has(rawBody)) firstAttemptAt.set(rawBody, now)
-    const made = attemptsMadeAt(now - first)
+  const sign = (rawBody: string, now: number, context: WebhookSignContext): Record<string, string> => {
+    const made = context.attempt
+    const first = context.firstAttemptAt
     const timestamp = Math.floor(now / 1000)
     return {
       'Persona-Signature': personaSignatureHeader(
