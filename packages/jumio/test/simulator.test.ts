@@ -1,0 +1,114 @@
+import { createJpeg, scenarioById } from '@openkyc/testkit'
+import { createJumioConformanceDriver, jumioSimulatorClient } from '@openkyc/testkit/jumio'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createJumio } from '../src/index.js'
+
+type Driver = Awaited<ReturnType<typeof createJumioConformanceDriver>>
+const drivers: Driver[] = []
+afterEach(async () => {
+  await Promise.all(drivers.splice(0).map((driver) => driver.close()))
+})
+
+async function setup() {
+  const driver = await createJumioConformanceDriver()
+  drivers.push(driver)
+  const jumio = createJumio({
+    clientId: jumioSimulatorClient.id,
+    clientSecret: jumioSimulatorClient.secret,
+    region: 'amer-1',
+    userAgent: 'OpenKYC Tests/1.0',
+    workflowKey: 32,
+    fetch: driver.fetch,
+    now: () => driver.now(),
+    sleep: async () => {},
+    transactionRateLimit: false,
+    env: {},
+    userConsent: { userIp: '203.0.113.10', userLocation: { country: 'DE' } },
+  })
+  return { driver, jumio }
+}
+
+describe('against the Jumio simulator', () => {
+  it('runs the API channel end to end: upload with the transaction token, finalize, read the decision', async () => {
+    const { jumio } = await setup()
+    const { verification } = await jumio.createVerification({
+      subjectReference: 'api-channel-user',
+      channel: 'api',
+      country: 'DE',
+      documentTypes: ['passport'],
+    })
+    const { reference } = verification
+    // Jumio's minimum resolutions: documents 563 × 355, selfies 480 × 640.
+    const document = createJpeg({ width: 800, height: 520 })
+    const selfie = createJpeg({ width: 600, height: 800 })
+    await jumio.uploadCredential({
+      reference,
+      kind: 'id_document',
+      part: 'front',
+      content: document,
+      contentType: 'image/jpeg',
+    })
+    await jumio.uploadCredential({
+      reference,
+      kind: 'selfie',
+      part: 'face',
+      content: selfie,
+      contentType: 'image/jpeg',
+    })
+    const submitted = await jumio.submitVerification({ reference })
+    expect(submitted.id).toBe(verification.id)
+    expect(['submitted', 'completed']).toContain(submitted.status)
+    const read = await jumio.getVerification({ reference })
+    expect(read.status).toBe('completed')
+    expect(read.credentials.map((credential) => credential.kind)).toEqual(
+      expect.arrayContaining(['id_document', 'selfie']),
+    )
+  })
+
+  it('refuses an image below Jumio’s minimum resolution as an invalid request', async () => {
+    const { jumio } = await setup()
+    const { verification } = await jumio.createVerification({
+      subjectReference: 'small-image',
+      channel: 'api',
+      country: 'DE',
+    })
+    await expect(
+      jumio.uploadCredential({
+        reference: verification.reference,
+        kind: 'id_document',
+        part: 'front',
+        content: createJpeg({ width: 320, height: 200 }),
+        contentType: 'image/jpeg',
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_request', status: 400 })
+  })
+
+  it('starts a returning applicant’s next verification on the same Jumio account', async () => {
+    const { jumio } = await setup()
+    const first = await jumio.createVerification({ subjectReference: 'returning-user', country: 'DE' })
+    const second = await jumio.createVerification({ subjectReference: 'returning-user', country: 'DE' })
+    expect(second.verification.reference.accountId).toBe(first.verification.reference.accountId)
+    expect(second.verification.id).not.toBe(first.verification.id)
+    expect(second.verification.session?.url).toMatch(/^https?:\/\//)
+  })
+
+  it('confirms the simulator’s callbacks against retrieval', async () => {
+    const { driver, jumio } = await setup()
+    const scenario = scenarioById('face_mismatch')
+    const { verification } = await jumio.createVerification({
+      subjectReference: 'callback-user',
+      country: 'ES',
+    })
+    await driver.runScenario({ reference: verification.reference, scenario })
+    const deliveries = await driver.webhookDeliveries({ reference: verification.reference })
+    expect(deliveries.length).toBeGreaterThan(0)
+    const events = (await Promise.all(deliveries.map((delivery) => jumio.parseWebhook(delivery)))).flat()
+    expect(events.at(-1)).toMatchObject({
+      type: 'verification.completed',
+      verification: {
+        id: verification.id,
+        decision: { outcome: 'declined', reasons: [{ code: 'face_mismatch' }] },
+      },
+    })
+  })
+})
