@@ -19,7 +19,7 @@ async function setup() {
     userAgent: 'OpenKYC Tests/1.0',
     workflowKey: 32,
     fetch: driver.fetch,
-    now: () => driver.now(),
+    now: () => driver.now?.() ?? Date.now(),
     sleep: async () => {},
     transactionRateLimit: false,
     env: {},
