@@ -44,6 +44,29 @@ function expectedLabel(expected) {
   return `expected: ${expected.outcome}${reasons}`
 }
 
+const severity = { failed: 3, warning: 2, passed: 1, not_executed: 0 }
+
+/** One line per check kind (providers run several checks of a kind): its worst outcome and the counts. */
+function groupChecks(checks) {
+  const groups = new Map()
+  for (const check of checks) {
+    const group = groups.get(check.kind) ?? { kind: check.kind, worst: check.outcome, tally: new Map() }
+    if (severity[check.outcome] > severity[group.worst]) group.worst = check.outcome
+    group.tally.set(check.outcome, (group.tally.get(check.outcome) ?? 0) + 1)
+    groups.set(check.kind, group)
+  }
+  return [...groups.values()]
+    .sort((left, right) => severity[right.worst] - severity[left.worst])
+    .map((group) => ({
+      kind: group.kind,
+      worst: group.worst,
+      counts: [...group.tally.entries()]
+        .sort(([left], [right]) => severity[right] - severity[left])
+        .map(([outcome, count]) => `${count} ${outcome.replace('_', ' ')}`)
+        .join(', '),
+    }))
+}
+
 function renderResult(row, provider) {
   const result = row.results[provider]
   const cell = element('td', { className: 'result', 'data-provider': provider })
@@ -96,11 +119,14 @@ function renderResult(row, provider) {
     element(
       'ul',
       { className: 'checks', 'data-field': 'checks' },
-      result.checks.map((check) =>
+      groupChecks(result.checks).map((group) =>
         element(
           'li',
-          { className: `check ${check.outcome}${differingChecks.has(check.kind) ? ' diff' : ''}` },
-          `${check.kind}: ${check.outcome.replace('_', ' ')}`,
+          {
+            className: `check ${group.worst}${differingChecks.has(group.kind) ? ' diff' : ''}`,
+            'data-kind': group.kind,
+          },
+          `${group.kind}: ${group.counts}`,
         ),
       ),
     ),

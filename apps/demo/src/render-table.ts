@@ -68,10 +68,14 @@ function outcomeText(result: Pick<ProviderResult, 'status' | 'outcome'>): string
 function checksText(result: ProviderResult): string {
   if (result.checks.length === 0) return 'checks: none'
   const passed = result.checks.filter((check) => check.outcome === 'passed').length
-  const others = result.checks
-    .filter((check) => check.outcome !== 'passed')
-    .map((check) => `${check.kind} ${check.outcome.replace('_', ' ')}`)
-  return `checks: ${[passed > 0 ? `${passed} passed` : '', ...others].filter(Boolean).join(', ')}`
+  const others = new Map<string, number>()
+  for (const check of result.checks) {
+    if (check.outcome === 'passed') continue
+    const label = `${check.kind} ${check.outcome.replace('_', ' ')}`
+    others.set(label, (others.get(label) ?? 0) + 1)
+  }
+  const labels = [...others].map(([label, count]) => (count === 1 ? label : `${label} ×${count}`))
+  return `checks: ${[passed > 0 ? `${passed} passed` : '', ...labels].filter(Boolean).join(', ')}`
 }
 
 function formatMs(ms: number | null): string {

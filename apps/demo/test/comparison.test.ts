@@ -30,7 +30,12 @@ const declined = (code: 'document_expired' | 'face_mismatch', overrides: Partial
   createMockVerification({
     provider: 'persona',
     status: 'completed',
-    decision: { outcome: 'declined', reasons: [{ code }], decidedBy: 'provider', raw: { status: 'declined' } },
+    decision: {
+      outcome: 'declined',
+      reasons: [{ code }],
+      decidedBy: 'provider',
+      raw: { status: 'declined' },
+    },
     ...overrides,
   })
 
@@ -49,7 +54,10 @@ describe('expectationMismatches', () => {
       'decided by provider, expected manual',
     ])
     expect(
-      expectationMismatches(createMockVerification({ status: 'in_progress' }), scenarioById('applicant_abandons').expected),
+      expectationMismatches(
+        createMockVerification({ status: 'in_progress' }),
+        scenarioById('applicant_abandons').expected,
+      ),
     ).toEqual(['status in_progress, expected expired'])
     expect(expectationMismatches(undefined, scenarioById('underage').expected)).toEqual(['no verification'])
   })
@@ -67,7 +75,13 @@ describe('identityDifferences', () => {
   it('lists differing and one-sided fields by dotted name only, ignoring case and spacing', () => {
     const differences = identityDifferences(
       { firstName: 'Quillonda', lastName: 'TESTPERSON-APPROVE', sex: 'female', address: { city: 'Berlin' } },
-      { firstName: 'Quillonda ', lastName: 'Testperson-Approve', sex: 'male', address: { city: 'Bonn' }, nationality: 'DE' },
+      {
+        firstName: 'Quillonda ',
+        lastName: 'Testperson-Approve',
+        sex: 'male',
+        address: { city: 'Bonn' },
+        nationality: 'DE',
+      },
     )
     expect(differences).toEqual(['address.city', 'nationality', 'sex'])
     expect(JSON.stringify(differences)).not.toMatch(/Berlin|Bonn|Quillonda/)
@@ -150,7 +164,8 @@ describe('buildRow', () => {
       attempts: [{ provider: 'jumio', verification, latencyMs: 12.345 }],
     })
     const text = JSON.stringify(row)
-    for (const secret of ['Quillonda', '1986-03-14', 'ZZ4100001', 'secret-token']) expect(text).not.toContain(secret)
+    for (const secret of ['Quillonda', '1986-03-14', 'ZZ4100001', 'secret-token'])
+      expect(text).not.toContain(secret)
     expect(row.results.jumio).toMatchObject({
       status: 'completed',
       outcome: 'approved',
@@ -164,10 +179,12 @@ describe('buildRow', () => {
   it('checks catalogue rows against their expectation, not rows started from the page', () => {
     const scenario = scenarioById('expired_document')
     const attempts = [{ provider: 'jumio' as const, verification: approved(), latencyMs: 1 }]
-    expect(buildRow({ id: 'a', source: 'catalogue', scenario, attempts }).results.jumio?.expectationMismatches).toContain(
-      'outcome approved, expected declined',
-    )
-    expect(buildRow({ id: 'b', source: 'new', scenario, attempts }).results.jumio?.expectationMismatches).toBeNull()
+    expect(
+      buildRow({ id: 'a', source: 'catalogue', scenario, attempts }).results.jumio?.expectationMismatches,
+    ).toContain('outcome approved, expected declined')
+    expect(
+      buildRow({ id: 'b', source: 'new', scenario, attempts }).results.jumio?.expectationMismatches,
+    ).toBeNull()
   })
 
   it('shows a failed call as an error result', () => {
@@ -216,7 +233,11 @@ describe('summaries', () => {
   it('counts agreement overall and per scenario kind, skipping rows that cannot be compared', () => {
     const rows = [
       rowFor('clean_approve', approved(), approved()),
-      rowFor('expired_document', declined('document_expired', { provider: 'jumio' }), declined('document_expired')),
+      rowFor(
+        'expired_document',
+        declined('document_expired', { provider: 'jumio' }),
+        declined('document_expired'),
+      ),
       rowFor('tampered_document', approved(), declined('face_mismatch')),
       buildRow({
         id: 'underage',
@@ -244,7 +265,14 @@ describe('summaries', () => {
       rowFor('underage', approved(), approved(), [20, 60]),
     ]
     const [jumio, persona] = summarizeLatency(['jumio', 'persona'], rows)
-    expect(jumio).toMatchObject({ provider: 'jumio', count: 3, minMs: 10, medianMs: 20, meanMs: 20, maxMs: 30 })
+    expect(jumio).toMatchObject({
+      provider: 'jumio',
+      count: 3,
+      minMs: 10,
+      medianMs: 20,
+      meanMs: 20,
+      maxMs: 30,
+    })
     expect(persona).toMatchObject({ count: 3, minMs: 20, medianMs: 40, meanMs: 40, maxMs: 60 })
     expect(jumio?.samples).toEqual([
       { rowId: 'clean_approve', latencyMs: 10 },
@@ -255,7 +283,9 @@ describe('summaries', () => {
   })
 
   it('builds the capability matrix from the declarations', () => {
-    const declared = Object.fromEntries(kycCapabilities.map((capability) => [capability, capability === 'upload']))
+    const declared = Object.fromEntries(
+      kycCapabilities.map((capability) => [capability, capability === 'upload']),
+    )
     const matrix = capabilityMatrix([
       { provider: 'jumio', capabilities: declared as never },
       { provider: 'persona', capabilities: { ...declared, upload: false, lists: true } as never },

@@ -67,7 +67,9 @@ describe('resolveProviderModes', () => {
 
   it('treats a Persona template without an API key as partial', () => {
     const error = failure(() => resolveProviderModes(both, { PERSONA_TEMPLATE_ID: 'itmpl_1' }))
-    expect(error.message).toMatch(/^Persona credentials are incomplete: set PERSONA_API_KEY \(found PERSONA_TEMPLATE_ID\)/)
+    expect(error.message).toMatch(
+      /^Persona credentials are incomplete: set PERSONA_API_KEY \(found PERSONA_TEMPLATE_ID\)/,
+    )
   })
 
   it('treats blank variables as unset', () => {

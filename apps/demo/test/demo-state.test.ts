@@ -37,7 +37,9 @@ describe('createDemoState', () => {
     demo.addRow({ id: 'r', source: 'new', scenario: scenarioById('clean_approve') })
     const fromEvent = verification({ status: 'submitted', updatedAt: at(1) })
     demo.record('r', 'jumio', { verification: fromEvent })
-    demo.record('r', 'jumio', { verification: { ...fromEvent, identity: { firstName: 'Ann', sex: 'female' } } })
+    demo.record('r', 'jumio', {
+      verification: { ...fromEvent, identity: { firstName: 'Ann', sex: 'female' } },
+    })
     expect(demo.verification('r', 'jumio')?.identity).toEqual({ firstName: 'Ann', sex: 'female' })
     expect(demo.row('r')?.results.jumio?.identityFields).toEqual(['firstName', 'sex'])
   })

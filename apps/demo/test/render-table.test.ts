@@ -81,7 +81,9 @@ describe('renderReport', () => {
       'OpenKYC demo: 11 applicants through Jumio (simulator at http://127.0.0.1:1) and Persona (Persona API (sandbox))',
     )
     expect(report).toMatch(/│ Applicant\s+│ Jumio\s+│ Persona\s+│ Agree │ Other differences\s+│/)
-    expect(report).toMatch(/│ Repeated face\s+│ review {2}✓ as expected\s+│ declined {2}✗ unexpected\s+│ NO {4}│/)
+    expect(report).toMatch(
+      /│ Repeated face\s+│ review {2}✓ as expected\s+│ declined {2}✗ unexpected\s+│ NO {4}│/,
+    )
     expect(report).toContain('✗ outcome declined, expected review')
     expect(report).toContain('As the catalogue expects: Jumio 11/11 · Persona 10/11')
     expect(report).toContain('Agreement on the outcome: 10/11 (91%)')

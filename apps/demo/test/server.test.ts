@@ -20,7 +20,11 @@ afterEach(async () => {
 
 async function start(runtimes: FakeRuntime[], logs: string[] = []) {
   const state = createDemoState({
-    providers: runtimes.map((runtime) => ({ provider: runtime.name, mode: runtime.mode, description: runtime.description })),
+    providers: runtimes.map((runtime) => ({
+      provider: runtime.name,
+      mode: runtime.mode,
+      description: runtime.description,
+    })),
     capabilities: capabilityMatrix(
       runtimes.map((runtime) => ({ provider: runtime.name, capabilities: runtime.adapter.capabilities })),
     ),
@@ -47,7 +51,9 @@ describe('the demo server', () => {
     const html = await page.text()
     expect(html).toContain('<form id="new-verification">')
     expect(html).toContain('<script type="module" src="/assets/app.js">')
-    expect((await fetch(`${server.url}/assets/app.js`)).headers.get('content-type')).toMatch(/^text\/javascript/)
+    expect((await fetch(`${server.url}/assets/app.js`)).headers.get('content-type')).toMatch(
+      /^text\/javascript/,
+    )
     expect((await fetch(`${server.url}/assets/style.css`)).status).toBe(200)
     expect((await fetch(`${server.url}/assets/../package.json`)).status).toBe(404)
 
@@ -67,7 +73,10 @@ describe('the demo server', () => {
     const initial = await events.next<DemoSnapshot>('snapshot')
     expect(initial.rows).toEqual([])
 
-    const started = await postJson(`${server.url}/api/verifications`, { provider: 'persona', scenario: 'face_mismatch' })
+    const started = await postJson(`${server.url}/api/verifications`, {
+      provider: 'persona',
+      scenario: 'face_mismatch',
+    })
     expect(started.status).toBe(200)
     const { rowId, url } = (await started.json()) as { rowId: string; url: string }
     expect(rowId).toBe('new:1')
@@ -91,7 +100,8 @@ describe('the demo server', () => {
     expect(await answer.json()).toEqual({ received: 1, duplicates: 0 })
 
     let change = await events.next<DemoChange>('change')
-    while (change.row.results.persona?.identityFields.length === 0) change = await events.next<DemoChange>('change')
+    while (change.row.results.persona?.identityFields.length === 0)
+      change = await events.next<DemoChange>('change')
     expect(change.row).toMatchObject({
       id: 'new:1',
       source: 'new',
@@ -102,7 +112,11 @@ describe('the demo server', () => {
     expect(JSON.stringify(events.received)).not.toContain('Testperson-Mismatch')
 
     // A redelivery is acknowledged and skipped.
-    const again = await fetch(`${server.url}/webhooks/persona`, { method: 'POST', headers: delivery.headers, body: delivery.rawBody })
+    const again = await fetch(`${server.url}/webhooks/persona`, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: delivery.rawBody,
+    })
     expect(await again.json()).toEqual({ received: 0, duplicates: 1 })
   })
 
@@ -127,17 +141,29 @@ describe('the demo server', () => {
   it('refuses unknown providers and scenarios, and reports a provider failure on the row', async () => {
     const jumio = createFakeRuntime({
       name: 'jumio',
-      createError: new KycProviderUnavailableError({ provider: 'jumio', message: 'The jumio API answered 503.' }),
+      createError: new KycProviderUnavailableError({
+        provider: 'jumio',
+        message: 'The jumio API answered 503.',
+      }),
     })
     const { state, server } = await start([jumio])
-    const unknownProvider = await postJson(`${server.url}/api/verifications`, { provider: 'persona', scenario: 'underage' })
+    const unknownProvider = await postJson(`${server.url}/api/verifications`, {
+      provider: 'persona',
+      scenario: 'underage',
+    })
     expect(unknownProvider.status).toBe(400)
-    const unknownScenario = await postJson(`${server.url}/api/verifications`, { provider: 'jumio', scenario: 'nope' })
+    const unknownScenario = await postJson(`${server.url}/api/verifications`, {
+      provider: 'jumio',
+      scenario: 'nope',
+    })
     expect(await unknownScenario.json()).toEqual({ error: 'unknown scenario' })
     const notJson = await fetch(`${server.url}/api/verifications`, { method: 'POST', body: 'provider=jumio' })
     expect(notJson.status).toBe(400)
 
-    const failed = await postJson(`${server.url}/api/verifications`, { provider: 'jumio', scenario: 'underage' })
+    const failed = await postJson(`${server.url}/api/verifications`, {
+      provider: 'jumio',
+      scenario: 'underage',
+    })
     expect(failed.status).toBe(502)
     expect(await failed.json()).toEqual({ rowId: 'new:1', error: 'The jumio API answered 503.' })
     expect(state.row('new:1')?.results.jumio?.error).toBe('The jumio API answered 503.')

@@ -26,7 +26,10 @@ export type FakeRuntime = ProviderRuntime & {
 }
 
 let clock = Date.parse('2030-01-01T00:00:00Z')
-const tick = () => new Date((clock += 1000)).toISOString()
+const tick = () => {
+  clock += 1000
+  return new Date(clock).toISOString()
+}
 
 /**
  * A provider for tests, built on core's mock adapter: it decides every scenario as the catalogue

@@ -1,0 +1,226 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { constants } from 'node:fs'
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { scenarios } from '@openkyc/testkit/catalogue'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DemoSnapshot } from '../src/comparison.js'
+import { cleanEnvironment, cliPath } from './support/run-cli.js'
+
+/** Debian's Chromium; the test never downloads a browser. */
+const chromiumPath = '/usr/bin/chromium'
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+const screenshotPath = fileURLToPath(new URL('../artifacts/demo.png', import.meta.url))
+
+let demo: ChildProcess | undefined
+let demoUrl = ''
+let profileDirectory = ''
+let context: BrowserContext | undefined
+let page: Page
+
+/** Starts `node dist/cli.js --port 0` and resolves with the URL it prints once the catalogue ran. */
+function startDemo(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, '--port', '0'], {
+      env: cleanEnvironment(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    demo = child
+    let stdout = ''
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk
+    })
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+      const match = /Web page: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)
+      if (match !== null) resolve(match[1]!)
+    })
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`the demo exited (${code}) before serving: ${stderr}`)))
+  })
+}
+
+async function stopDemo(): Promise<void> {
+  const child = demo
+  if (child === undefined || child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
+const resultCell = (rowId: string, provider: string) =>
+  page.locator(`#rows tr[data-row-id="${rowId}"] td[data-provider="${provider}"]`)
+
+beforeAll(async () => {
+  try {
+    await access(chromiumPath, constants.X_OK)
+  } catch {
+    throw new Error(
+      `Chromium is not installed at ${chromiumPath}: install it with "apt-get install -y chromium" (this test never downloads a browser).`,
+    )
+  }
+  demoUrl = await startDemo()
+  profileDirectory = await mkdtemp(join(tmpdir(), 'openkyc-demo-chromium-'))
+  context = await chromium.launchPersistentContext(profileDirectory, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 1400, height: 1000 },
+  })
+  page = context.pages()[0] ?? (await context.newPage())
+})
+
+afterAll(async () => {
+  await context?.close()
+  await stopDemo()
+  if (profileDirectory !== '') await rm(profileDirectory, { recursive: true, force: true })
+})
+
+describe('the demo page in Chromium', () => {
+  it('shows the run side by side with the agreement summary, latency chart and capability matrix', async () => {
+    await page.goto(demoUrl)
+    await page.locator('body[data-ready="true"]').waitFor()
+    await expect.poll(() => page.locator('#live').getAttribute('data-state')).toBe('open')
+
+    const snapshot = (await (await fetch(`${demoUrl}/api/state`)).json()) as DemoSnapshot
+    const rows = page.locator('#rows tbody tr')
+    await expect.poll(() => rows.count()).toBe(scenarios.length)
+    expect(await page.locator('#rows thead th').allTextContents()).toEqual([
+      'Applicant',
+      'Jumio',
+      'Persona',
+      'Comparison',
+    ])
+
+    // Every row shows both providers' normalized results, as the server computed them.
+    for (const row of snapshot.rows) {
+      for (const provider of ['jumio', 'persona'] as const) {
+        const result = row.results[provider]!
+        const cell = resultCell(row.id, provider)
+        expect(await cell.locator('[data-field="status"]').textContent(), `${row.id} ${provider}`).toBe(
+          result.status,
+        )
+        expect(await cell.locator('[data-field="outcome"]').textContent(), `${row.id} ${provider}`).toBe(
+          result.outcome ?? (result.status === 'completed' ? 'completed' : result.status),
+        )
+      }
+      const agrees = row.comparison.outcomeAgrees === null ? 'none' : String(row.comparison.outcomeAgrees)
+      expect(await page.locator(`#rows tr[data-row-id="${row.id}"]`).getAttribute('data-agrees')).toBe(agrees)
+    }
+    expect(
+      await resultCell('catalogue:clean_approve', 'jumio').locator('[data-field="outcome"]').textContent(),
+    ).toBe('approved')
+    expect(
+      await resultCell('catalogue:clean_approve', 'persona').locator('[data-field="outcome"]').textContent(),
+    ).toBe('approved')
+
+    // Differences are highlighted; the raw view is redacted.
+    const highlighted = await page.locator('#rows .diff').count()
+    const expectedHighlights = snapshot.rows.some(
+      (row) => row.comparison.differences.length > 0 || row.comparison.checkDifferences.length > 0,
+    )
+    expect(highlighted > 0).toBe(expectedHighlights)
+    // Checks are grouped by kind: providers run several checks of one kind.
+    const personaChecks = snapshot.rows[0]!.results.persona!.checks
+    expect(
+      await resultCell('catalogue:clean_approve', 'persona').locator('[data-field="checks"] li').count(),
+    ).toBe(new Set(personaChecks.map((check) => check.kind)).size)
+    const raw = await resultCell('catalogue:clean_approve', 'persona')
+      .locator('[data-field="raw"]')
+      .textContent()
+    expect(JSON.parse(raw ?? 'null')).toMatchObject({ verification: { status: expect.any(String) } })
+
+    // The agreement summary, per scenario kind.
+    const { agreement } = snapshot
+    expect(await page.locator('#agreement-overall').textContent()).toBe(
+      `${agreement.agreed} of ${agreement.compared} outcomes agree (${Math.round(agreement.rate! * 100)}%)`,
+    )
+    expect(
+      await page
+        .locator('#agreement-by-kind tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => tr.dataset.kind)),
+    ).toEqual(['baseline', 'document', 'biometric', 'compliance', 'lifecycle', 'review'])
+
+    // Latency as an inline SVG chart: one bar and one dot per applicant for each provider.
+    expect(await page.locator('#latency-chart svg rect.bar').count()).toBe(2)
+    expect(await page.locator('#latency-chart svg circle.dot-jumio').count()).toBe(scenarios.length)
+
+    // The capability matrix, from the adapters' declarations.
+    for (const entry of snapshot.capabilities.providers) {
+      for (const capability of snapshot.capabilities.capabilities) {
+        const cell = page.locator(
+          `#capabilities tr[data-capability="${capability}"] td[data-provider="${entry.provider}"]`,
+        )
+        expect(await cell.textContent()).toBe(entry.declared[capability] ? '✓' : '–')
+      }
+    }
+
+    // No personal data reaches the page.
+    // textContent includes the collapsed raw payloads too.
+    const text = (await page.locator('body').textContent()) ?? ''
+    for (const { applicant } of scenarios) {
+      for (const value of [
+        applicant.firstName,
+        applicant.lastName,
+        applicant.dateOfBirth,
+        applicant.documentNumber,
+      ]) {
+        expect(text).not.toContain(value)
+      }
+    }
+  })
+
+  it.each([
+    { provider: 'persona', scenario: 'face_mismatch', outcome: 'declined', rowId: 'new:1' },
+    { provider: 'jumio', scenario: 'clean_approve', outcome: 'approved', rowId: 'new:2' },
+  ])('runs a new $provider verification through the hosted flow and updates its row live', async (run) => {
+    // Marks this page load: a reload would lose it.
+    await page.evaluate(() => {
+      ;(window as unknown as { loadMarker: string }).loadMarker = 'still the same page'
+    })
+
+    await page.selectOption('#new-provider', run.provider)
+    await page.selectOption('#new-scenario', run.scenario)
+    await page.click('#new-start')
+    await expect.poll(() => page.locator('#new-status').getAttribute('data-row-id')).toBe(run.rowId)
+
+    // The row appears before the applicant did anything.
+    const cell = resultCell(run.rowId, run.provider)
+    await cell.locator('[data-field="status"]').waitFor()
+    expect(await cell.locator('[data-field="outcome"]').textContent()).not.toBe(run.outcome)
+
+    // The applicant completes the provider's hosted flow in the iframe.
+    const flow = page.frameLocator('#hosted-flow')
+    await flow.locator('select#scenario').selectOption(run.scenario)
+    await flow.locator('#submit').click()
+    await page.frameLocator('#hosted-flow').locator('#done-message').waitFor()
+
+    // The webhook (Persona, signed) or callback (Jumio, confirmed by retrieval) lands; the row updates.
+    await expect
+      .poll(() => cell.locator('[data-field="outcome"]').textContent(), { timeout: 30_000 })
+      .toBe(run.outcome)
+    expect(await cell.locator('[data-field="status"]').textContent()).toBe('completed')
+    expect(await page.evaluate(() => (window as unknown as { loadMarker?: string }).loadMarker)).toBe(
+      'still the same page',
+    )
+  })
+
+  it('saves a screenshot', async () => {
+    await mkdir(fileURLToPath(new URL('../artifacts/', import.meta.url)), { recursive: true })
+    await page.screenshot({ path: screenshotPath, fullPage: true })
+    await access(screenshotPath)
+  })
+})

@@ -1,0 +1,37 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** The built CLI, as `pnpm demo` runs it. */
+export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
+
+/** The environment without any vendor credentials, so tests never reach a real vendor by accident. */
+export function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(JUMIO|PERSONA|KYC)_/.test(name)) env[name] = value
+  }
+  return { ...env, ...extra }
+}
+
+/** What a finished CLI run printed. */
+export type CliRun = { code: number | null; stdout: string; stderr: string }
+
+/** Runs the built CLI to completion (use `--no-web`, or it serves until stopped). */
+export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: cleanEnvironment(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk
+    })
+    child.once('error', reject)
+    child.once('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
