@@ -31,8 +31,10 @@ export {
 } from './map-persona-identity.js'
 export {
   type MapPersonaInquiryOptions,
+  mapPersonaDecidedBy,
   mapPersonaInquiry,
   mapPersonaScreeningReport,
+  personaCancelledTag,
   personaProvider,
 } from './map-persona-inquiry.js'
 export {

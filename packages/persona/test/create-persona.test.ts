@@ -311,6 +311,50 @@ describe('createPersona: webhooks', () => {
     expect(events.map((event) => event.type)).toEqual(['verification.completed'])
   })
 
+  function signedDelivery(persona: ReturnType<typeof setup>['persona'], body: unknown) {
+    const rawBody = JSON.stringify(body)
+    const timestamp = 1_708_040_897
+    const signature = computeHmacSha256('wbhsec_unit', `${timestamp}.${rawBody}`)
+    return persona.parseWebhook({
+      headers: new Headers({ 'persona-signature': `t=${timestamp},v1=${signature}` }),
+      rawBody,
+    })
+  }
+
+  it('reads the verifications of a decided inquiry whose payload carries none (API versions before 2025-10-27)', async () => {
+    const { fake, persona } = setup({ now: () => 1_708_040_897_000 })
+    const body = fixture('event-inquiry-approved.json') as {
+      data: { attributes: { payload: { data: { id: string }; included?: unknown } } }
+    }
+    delete body.data.attributes.payload.included
+    body.data.attributes.payload.data.id = fake.inquiryId
+    const [event] = await signedDelivery(persona, body)
+    expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      `GET inquiries/${fake.inquiryId}`,
+    ])
+    // The status is the payload's (approved), not the later read's.
+    expect(event?.verification?.decision?.outcome).toBe('approved')
+  })
+
+  it('does not read back when the payload includes the verifications, or nothing is decided yet', async () => {
+    const { fake, persona } = setup({ now: () => 1_708_040_897_000 })
+    await signedDelivery(persona, fixture('event-inquiry-approved.json'))
+    const started = fixture('event-inquiry-approved.json') as {
+      data: {
+        attributes: {
+          name: string
+          payload: { data: { attributes: { status: string } }; included?: unknown }
+        }
+      }
+    }
+    started.data.attributes.name = 'inquiry.started'
+    started.data.attributes.payload.data.attributes.status = 'pending'
+    delete started.data.attributes.payload.included
+    const [event] = await signedDelivery(persona, started)
+    expect(event?.type).toBe('verification.started')
+    expect(fake.requests).toHaveLength(0)
+  })
+
   it('needs a webhook secret only when a webhook arrives', async () => {
     const { persona } = setup({ webhookSecrets: [] })
     await expect(persona.parseWebhook({ headers: new Headers(), rawBody: '{}' })).rejects.toThrow(

@@ -184,5 +184,5 @@ describe('README examples', () => {
         return `${diagnostic.file.fileName.slice(virtualRoot.length + 1)}:${line + 1} ${message}`
       })
     expect(problems).toEqual([])
-  }, 60_000)
+  }, 180_000)
 })
