@@ -96,7 +96,8 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
 
 function parse(argv: readonly string[]) {
   return parseArgs({
-    args: [...argv],
+    // `pnpm demo -- --json` (the npm habit) passes the separator through; it is not a positional here.
+    args: argv[0] === '--' ? argv.slice(1) : [...argv],
     strict: true,
     allowPositionals: false,
     options: {

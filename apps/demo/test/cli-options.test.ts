@@ -58,6 +58,11 @@ describe('parseCliOptions', () => {
     expect((thrown as Error).message).not.toContain('\n')
   })
 
+  it('ignores a leading -- separator', () => {
+    expect(parseCliOptions(['--', '--json']).json).toBe(true)
+    expect(() => parseCliOptions(['--json', '--', 'x'])).toThrow(CliUsageError)
+  })
+
   it('asks for help with -h', () => {
     expect(parseCliOptions(['-h']).help).toBe(true)
   })
