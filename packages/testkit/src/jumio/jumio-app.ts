@@ -74,7 +74,17 @@ function serviceOf(method: string, path: string): Service | undefined {
   return undefined
 }
 
-/** Creates the Jumio Hono app; `app.fetch(request, { simulator: context })` handles one request. */
+/**
+ * Creates the Jumio Hono app; `app.fetch(request, { simulator: context })` handles one request.
+ * `createJumioSimulator` wires it to the harness; use this directly only to mount Jumio's endpoints
+ * inside another Hono app.
+ *
+ * @example
+ * ```ts
+ * const app = createJumioApp(settings)
+ * const response = await app.fetch(new Request('https://account.amer-1.jumio.ai/api/v1/accounts'), { simulator: context })
+ * ```
+ */
 export function createJumioApp(settings: JumioAppSettings): Hono<JumioEnv> {
   const { engine, tokens } = settings
   const app = new Hono<JumioEnv>()
@@ -419,5 +429,3 @@ export function createJumioApp(settings: JumioAppSettings): Hono<JumioEnv> {
   })
   return app
 }
-
-export type { JumioEnv }

@@ -82,6 +82,10 @@ export class JumioControlError extends Error {
   override readonly name = 'JumioControlError'
 }
 
+/**
+ * The state machine and control operations behind the HTTP routes, so the hosted page, the control
+ * API and the conformance driver change state exactly the way the API channel does.
+ */
 export class JumioEngine {
   readonly store = new JumioStore()
   readonly options: JumioEngineOptions

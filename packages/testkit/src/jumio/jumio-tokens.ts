@@ -94,7 +94,16 @@ export function basicCredentials(
   const separator = decoded.indexOf(':')
   if (separator === -1) return undefined
   return {
-    id: decodeURIComponent(decoded.slice(0, separator)),
-    secret: decodeURIComponent(decoded.slice(separator + 1)),
+    id: formDecode(decoded.slice(0, separator)),
+    secret: formDecode(decoded.slice(separator + 1)),
+  }
+}
+
+/** RFC 6749 §2.3.1 form-encodes client credentials before Basic encoding; a stray `%` is kept as it is. */
+function formDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replaceAll('+', ' '))
+  } catch {
+    return value
   }
 }

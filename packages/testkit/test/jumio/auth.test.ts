@@ -45,6 +45,9 @@ describe('OAuth2 client credentials', () => {
     for (const authorization of [
       basic('stranger', 'nope'),
       basic(jumioSimulatorClient.id, 'wrong'),
+      basic('100%', '%zz'),
+      'Basic !!',
+      'Bearer something',
       undefined,
     ]) {
       const response = await tokenRequest(test.url, authorization === undefined ? {} : { authorization })
