@@ -6,7 +6,6 @@ import {
   conformanceSettings,
   conformanceWebhookSecret,
   createValidatingFetch,
-  withSentAt,
 } from './conformance-support.js'
 
 // The suite creates the driver, then the adapter: the adapter talks to the server the driver started.
@@ -19,7 +18,7 @@ describeAdapterConformance({
     const simulator = createPersonaSimulator({ webhook: { secret: conformanceWebhookSecret } })
     const server = await simulator.listen()
     serverUrl = server.url
-    const driver = withSentAt(simulator.persona.conformanceDriver())
+    const driver = simulator.persona.conformanceDriver()
     return {
       ...driver,
       close: async () => {

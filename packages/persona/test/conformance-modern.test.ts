@@ -1,7 +1,7 @@
 import { describeAdapterConformance } from '@openkyc/testkit'
 import { createPersonaSimulator } from '@openkyc/testkit/persona'
 import { createPersona } from '../src/index.js'
-import { conformanceSettings, conformanceWebhookSecret, withSentAt } from './conformance-support.js'
+import { conformanceSettings, conformanceWebhookSecret } from './conformance-support.js'
 
 // The same suite with API version 2025-12-08 on both sides: no default `included`, PII only in
 // `fields`, check `requirement`s, and webhook payloads that carry `included`.
@@ -12,10 +12,8 @@ describeAdapterConformance({
   createAdapter: ({ fetch, logger, now, sleep }) =>
     createPersona({ ...conformanceSettings, apiVersion, fetch, logger, now, sleep }),
   driver: () =>
-    withSentAt(
-      createPersonaSimulator({
-        defaultApiVersion: apiVersion,
-        webhook: { secret: conformanceWebhookSecret, apiVersion },
-      }).persona.conformanceDriver(),
-    ),
+    createPersonaSimulator({
+      defaultApiVersion: apiVersion,
+      webhook: { secret: conformanceWebhookSecret, apiVersion },
+    }).persona.conformanceDriver(),
 })

@@ -11,21 +11,6 @@ export const conformanceSettings = {
   env: {},
 } as const
 
-/**
- * Fills a delivery's `sentAt` from the `t` Persona signed it with, when the driver leaves it out:
- * Persona signs at send time, and the suite uses `sentAt` as the receiver's clock. Without it a
- * delivery signed before the simulator's clock jumped a day (applicant_abandons) looks replayed.
- */
-export function withSentAt(driver: ConformanceDriver): ConformanceDriver {
-  const webhookDeliveries: ConformanceDriver['webhookDeliveries'] = async (options) =>
-    (await driver.webhookDeliveries(options)).map((delivery): CapturedWebhook => {
-      if (delivery.sentAt !== undefined) return delivery
-      const signed = /(?:^|[\s,])t=(\d+)/.exec(delivery.headers.get('persona-signature') ?? '')?.[1]
-      return signed === undefined ? delivery : { ...delivery, sentAt: Number(signed) * 1000 }
-    })
-  return { ...driver, webhookDeliveries }
-}
-
 /** A request body that Persona's official OpenAPI schema does not accept. */
 export type SchemaViolation = { operation: string; pointer: string; message: string }
 

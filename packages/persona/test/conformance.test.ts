@@ -6,7 +6,6 @@ import {
   conformanceSettings,
   conformanceWebhookSecret,
   createValidatingFetch,
-  withSentAt,
 } from './conformance-support.js'
 
 const checkers: ReturnType<typeof createValidatingFetch>[] = []
@@ -20,9 +19,7 @@ describeAdapterConformance({
     return createPersona({ ...conformanceSettings, fetch: checked.fetch, logger, now, sleep })
   },
   driver: () =>
-    withSentAt(
-      createPersonaSimulator({ webhook: { secret: conformanceWebhookSecret } }).persona.conformanceDriver(),
-    ),
+    createPersonaSimulator({ webhook: { secret: conformanceWebhookSecret } }).persona.conformanceDriver(),
 })
 
 afterAll(() => {

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { SimulatorClock } from '../harness/clock.js'
-import type { CapturedWebhook, WebhookForgery } from '../harness/driver.js'
+import { type CapturedWebhook, toCapturedWebhook, type WebhookForgery } from '../harness/driver.js'
 import {
   createWebhookDeliverer,
   type DeliveryMode,
@@ -221,7 +221,7 @@ export function createPersonaWebhookSender(options: {
       return deliverer.messages
         .filter((message: WebhookMessage) => message.copyOf === undefined)
         .filter((message) => subject === undefined || message.subject === subject)
-        .map((message) => ({ headers: new Headers(message.headers), rawBody: message.rawBody }))
+        .map((message) => toCapturedWebhook(message))
     },
     forge(kind, delivery) {
       const headers = new Headers(delivery.headers)
