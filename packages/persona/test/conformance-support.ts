@@ -1,4 +1,3 @@
-import type { CapturedWebhook, ConformanceDriver } from '@openkyc/testkit'
 import { validatePersonaRequest } from '@openkyc/testkit/persona'
 
 /** The simulator's webhook secret and the adapter settings every conformance run shares. */
