@@ -44,7 +44,7 @@ function failureLine(error: unknown): string {
 
 function modeLine(name: ProviderName, runtime: ProviderRuntime): string {
   if (runtime.mode === 'live')
-    return `${name}: using ${runtime.description} (credentials found in the environment)`
+    return `${name}: using ${runtime.description} with the credentials in the environment`
   const variables = credentialRules[name].triggers.join(' and ')
   return `${name}: using the local ${runtime.description} (set ${variables} to use ${providerTitles[name]}'s API)`
 }

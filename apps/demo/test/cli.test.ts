@@ -1,4 +1,6 @@
 import { scenarios } from '@openkyc/testkit/catalogue'
+import { createSimulatorClock } from '@openkyc/testkit/harness'
+import { createPersonaSimulator } from '@openkyc/testkit/persona'
 import { describe, expect, it } from 'vitest'
 import type { DemoSnapshot } from '../src/comparison.js'
 import { runCli } from './support/run-cli.js'
@@ -58,6 +60,51 @@ describe('the built CLI', () => {
     expect(run.stdout).toMatch(/│ Underage\s+│ declined/)
     expect(run.stdout).not.toContain('Jumio')
     expect(run.stdout).not.toContain('Web page')
+  })
+
+  it("uses a provider's real API when its credentials are set, and says so", async () => {
+    // Stands in for Persona's sandbox: the CLI talks to it exactly as to api.withpersona.com.
+    const sandbox = createPersonaSimulator({ clock: createSimulatorClock({ mode: 'real' }) })
+    const server = await sandbox.listen()
+    try {
+      const run = await runCli(
+        [
+          '--provider',
+          'persona',
+          '--scenario',
+          'clean_approve',
+          '--scenario',
+          'expired_document',
+          '--json',
+          '--no-web',
+        ],
+        {
+          PERSONA_API_KEY: 'persona_sandbox_cli_test_key',
+          PERSONA_TEMPLATE_ID: 'itmpl_cli_test',
+          PERSONA_BASE_URL: `${server.url}/api/v1`,
+          PERSONA_HOSTED_FLOW_URL: `${server.url}/verify`,
+        },
+      )
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr).toContain(
+        'persona: using Persona API (sandbox) with the credentials in the environment',
+      )
+      expect(run.stderr).not.toContain('persona_sandbox_cli_test_key')
+      const snapshot = JSON.parse(run.stdout) as DemoSnapshot
+      expect(snapshot.providers).toEqual([
+        { provider: 'persona', mode: 'live', description: 'Persona API (sandbox)' },
+      ])
+      // The sandbox's simulate actions moved each inquiry to the catalogue's outcome.
+      expect(snapshot.rows.map((row) => [row.scenario.id, row.results.persona?.outcome])).toEqual([
+        ['clean_approve', 'approved'],
+        ['expired_document', 'declined'],
+      ])
+      expect(
+        sandbox.requests.filter((request) => request.path.endsWith('/perform-simulate-actions')),
+      ).toHaveLength(2)
+    } finally {
+      await server.close()
+    }
   })
 
   it('names the missing variable when credentials are partial, in one line, without a stack trace', async () => {
