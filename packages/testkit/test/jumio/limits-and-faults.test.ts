@@ -99,3 +99,12 @@ describe('fault injection over the listener', () => {
     expect((await test.call('GET', path)).status).toBe(200)
   })
 })
+
+describe('health', () => {
+  it('answers UP on the status host without authentication', async () => {
+    test = await startJumio()
+    const response = await fetch(`${test.url}/`)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ status: 'UP' })
+  })
+})
