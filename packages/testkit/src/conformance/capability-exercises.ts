@@ -30,21 +30,23 @@ export const capabilityExercises: Record<KycCapability, (context: ExerciseContex
     const verification = await createClean(adapter, 'api')
     const { applicant } = cleanApprove
     const reference = verification.reference
-    const image = createJpeg({ width: 320, height: 200 })
+    // Sizes within every documented vendor limit (Jumio: documents ≥ 563×355, selfies ≥ 480×640).
+    const documentImage = createJpeg({ width: 800, height: 520 })
+    const selfieImage = createJpeg({ width: 600, height: 800 })
     const document = { documentType: applicant.documentType, country: applicant.issuingCountry }
     await adapter.uploadCredential({
       reference,
       kind: 'id_document',
       part: 'front',
       ...document,
-      content: image,
+      content: documentImage,
       contentType: 'image/jpeg',
     })
     await adapter.uploadCredential({
       reference,
       kind: 'selfie',
       part: 'face',
-      content: image,
+      content: selfieImage,
       contentType: 'image/jpeg',
     })
     const submitted = await adapter.submitVerification({ reference })

@@ -125,6 +125,7 @@ export function describeAdapterConformance(options: AdapterConformanceOptions): 
     const declared = probe.adapter.capabilities
     const webhookSecurity = probe.driver.webhookSecurity
     const canForgeCallbacks = probe.driver.forgeWebhook !== undefined
+    const stateOptions = { checkDecidedBy: declared.manualReview }
     await probe.driver.close()
 
     // ─── 1. The interface ──────────────────────────────────────────────────────────────────────
@@ -161,12 +162,13 @@ export function describeAdapterConformance(options: AdapterConformanceOptions): 
                 await adapter.getVerification({ reference }),
                 expected.intermediate,
                 'before review',
+                stateOptions,
               )
               await subject.driver.runScenario({ reference, scenario, stage: 'final' })
             }
             const verification = await adapter.getVerification({ reference })
             expectValidVerification(verification, adapter, created.id)
-            expectScenarioState(verification, expected, 'getVerification')
+            expectScenarioState(verification, expected, 'getVerification', stateOptions)
             if (scenario.id === 'clean_approve') {
               const { applicant } = scenario
               expect(verification.identity, 'identity extracted from the document').toMatchObject({
@@ -201,13 +203,14 @@ export function describeAdapterConformance(options: AdapterConformanceOptions): 
                 await replayer.state(created.id),
                 expected.intermediate,
                 'webhooks before review',
+                stateOptions,
               )
               await driver.runScenario({ reference, scenario, stage: 'final' })
             }
             const deliveries = await driver.webhookDeliveries({ reference })
             expect(deliveries.length, 'the vendor sent webhooks').toBeGreaterThan(seen)
             await replayer.replay(deliveries.slice(seen))
-            expectScenarioState(await replayer.state(created.id), expected, 'webhooks')
+            expectScenarioState(await replayer.state(created.id), expected, 'webhooks', stateOptions)
           },
         )
       }
@@ -300,6 +303,7 @@ export function describeAdapterConformance(options: AdapterConformanceOptions): 
           await replayer.state(verification.id),
           scenario.expected,
           'webhooks in reverse order',
+          stateOptions,
         )
       })
     })
