@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+// The browser test: Debian's Chromium at /usr/bin/chromium, driven by playwright-core, headless.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.e2e.test.ts'],
+    globalSetup: ['test/support/build-cli.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+})
