@@ -39,6 +39,7 @@ import {
   resolveJumioSettings,
 } from './jumio-settings.js'
 import { documentTypeToJumio } from './map-jumio-identity.js'
+import { jumioExpiredStatuses } from './map-jumio-status.js'
 import {
   jumioProvider,
   mapJumioAccountResponse,
@@ -424,6 +425,7 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
       return mapJumioDetails(await client.getDetails(reference, signal), {
         now,
         minimumAge: resolved.minimumAge,
+        detectManualDecisions: resolved.detectManualDecisions,
       })
     } catch (error) {
       if (!isNotFound(error)) throw error
@@ -590,11 +592,11 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
           }
           throw error
         }
-        // Jumio's status says PROCESSED but the details are not ready yet: wait as Jumio documents.
-        const detailsPending =
-          verification.raw.detailsAvailable === false && verification.raw.status === 'PROCESSED'
+        // The callback announces an end (PROCESSED, or an expiry) that retrieval does not show yet:
+        // the details are not ready, so wait on Jumio's documented schedule and read again.
+        const pending = retrievalIsBehind(callback.workflowExecution.status ?? undefined, verification)
         const delay = delays[attempt]
-        if (!detailsPending || delay === undefined) break
+        if (!pending || delay === undefined) break
         logger?.debug?.('jumio callback: details not ready, retrying retrieval', {
           attempt: attempt + 1,
           delayMs: delay,
@@ -638,6 +640,20 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
   const neutral: KycAdapterV1 = adapter
   void neutral
   return adapter
+}
+
+/**
+ * Whether retrieval is behind what a callback announced: the callback says the execution ended
+ * (`PROCESSED`, `TOKEN_EXPIRED`, `SESSION_EXPIRED`) but retrieval shows no end (no decision yet, or only
+ * the status). Jumio asks integrators to retry retrieval then (G23 best practice: 40, 60, 100 … 940 s).
+ */
+export function retrievalIsBehind(callbackStatus: string | undefined, verification: Verification): boolean {
+  if (verification.redactedAt !== undefined) return false
+  const ended = verification.status === 'completed' || verification.status === 'expired'
+  const announcedEnd =
+    callbackStatus === 'PROCESSED' ||
+    (callbackStatus !== undefined && jumioExpiredStatuses.includes(callbackStatus))
+  return announcedEnd && !ended
 }
 
 /** A not-found answer, whichever copy of core threw it. */

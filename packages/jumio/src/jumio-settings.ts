@@ -113,6 +113,13 @@ export type JumioSettings = {
    */
   minimumAge?: number | false
   /**
+   * Jumio documents no field telling a reviewer's decision from an automated one. Its automated
+   * decision follows the capabilities, so by default an approval over a capability that warned or
+   * failed is read as a person's override (`decidedBy: 'manual'`). Set `false` when your ruleset
+   * approves over warnings by itself.
+   */
+  detectManualDecisions?: boolean
+  /**
    * The applicant's consent record for workflows that collect biometrics (Jumio answers 400 without
    * it), as a fixed value or a function of the subject. `createVerification({ jumio: { userConsent } })`
    * wins over it. The consent is the application's to collect; the adapter only forwards it.
@@ -197,6 +204,7 @@ const resolvedSettingsSchema = z.strictObject({
     .optional(),
   retrievalRetryDelaysMs: z.array(z.number().int().min(0)),
   minimumAge: z.union([z.number().int().min(0).max(150), z.literal(false)]),
+  detectManualDecisions: z.boolean(),
   timeoutMs: z.number().int().positive().optional(),
   retries: z.number().int().min(0).max(10).optional(),
   transactionRateLimit: z.union([
@@ -302,6 +310,7 @@ export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumi
     tokenLifetime: settings.tokenLifetime ?? nonEmpty(env.JUMIO_TOKEN_LIFETIME),
     callbackSourceAddresses,
     retrievalRetryDelaysMs: [...(settings.retrievalRetryDelaysMs ?? jumioRetrievalRetryDelaysMs)],
+    detectManualDecisions: settings.detectManualDecisions ?? true,
     minimumAge:
       settings.minimumAge ??
       (nonEmpty(env.JUMIO_MINIMUM_AGE) === undefined ? 18 : Number(nonEmpty(env.JUMIO_MINIMUM_AGE))),

@@ -71,6 +71,8 @@ export function mapJumioDecision(options: {
   age?: number | undefined
   /** The age under which an otherwise unexplained rejection is read as `age_requirement`; `false` never. */
   minimumAge?: number | false | undefined
+  /** Read an approval over failed or warning capabilities as a person's decision (default true). */
+  detectManualDecisions?: boolean | undefined
 }): Decision {
   const type = options.decision?.type ?? impliedDecisionType(options.checks)
   const label = options.decision?.details?.label ?? type
@@ -96,17 +98,26 @@ export function mapJumioDecision(options: {
           [{ code: 'age_requirement' }]
         : [{ code: label === 'TECHNICAL_ERROR' ? 'technical_error' : 'other', raw: label }]
   const score = options.decision?.risk?.score
+  // Jumio derives its decision from the capabilities; an approval over a capability that warned or
+  // failed is an override, which only a person makes (Jumio documents no field for it, UNCERTAIN).
+  const overridden =
+    outcome === 'approved' &&
+    options.decision !== null &&
+    options.decision !== undefined &&
+    options.checks.some((check) => check.outcome === 'warning' || check.outcome === 'failed')
+  const manual = overridden && options.detectManualDecisions !== false
   return {
     outcome,
     reasons,
     ...(score !== undefined && score >= 0 && score <= 100 ? { riskScore: score } : {}),
-    decidedBy: 'provider',
+    decidedBy: manual ? 'manual' : 'provider',
     ...(options.decidedAt === undefined ? {} : { decidedAt: options.decidedAt }),
     raw: {
       status: type,
       label,
       ...(score === undefined ? {} : { riskScore: score }),
       ...(options.decision === null || options.decision === undefined ? { implied: true } : {}),
+      ...(overridden ? { overridesCapabilities: true } : {}),
     },
   }
 }

@@ -33,7 +33,7 @@ export function jumioReference(accountId: string, workflowExecutionId: string): 
  */
 export function mapJumioDetails(
   details: JumioDetailsResponse,
-  options: { now: () => number; minimumAge?: number | false },
+  options: { now: () => number; minimumAge?: number | false; detectManualDecisions?: boolean },
 ): Verification {
   const workflowStatus = details.workflow.status
   const decisionType = details.decision?.type ?? undefined
@@ -66,6 +66,7 @@ export function mapJumioDetails(
             decidedAt: completedAt,
             age: jumioApplicantAge(extraction.data, completedAt ?? nowIso),
             minimumAge: options.minimumAge ?? defaultJumioMinimumAge,
+            detectManualDecisions: options.detectManualDecisions,
           }),
         }
       : {}),

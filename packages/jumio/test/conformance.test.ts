@@ -18,6 +18,8 @@ function createConformanceAdapter(context: AdapterFactoryContext, baseUrls?: Jum
     now,
     sleep,
     env: {},
+    // The driver delivers callbacks from Jumio's published amer-1 addresses: check them.
+    verifyCallbackSource: true,
     userConsent: () => ({
       userIp: '203.0.113.10',
       userLocation: { country: 'DE' },

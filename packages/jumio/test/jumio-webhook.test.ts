@@ -123,12 +123,27 @@ describe('parseWebhook', () => {
     expect(event).toMatchObject({ type: 'verification.submitted', verification: { status: 'submitted' } })
   })
 
-  it('does not wait when retrieval says the execution is still being processed (the hint was early or false)', async () => {
+  it('waits while retrieval is behind an announced PROCESSED (an early callback), then reports the decision', async () => {
     const { fake, jumio, slept } = setup()
-    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-acquired'))
+    let detailReads = 0
+    fake.use((_request, url) => {
+      if (!url.hostname.startsWith('retrieval.') || url.pathname.endsWith('/status')) return undefined
+      detailReads += 1
+      return Response.json(
+        loadFixture(detailReads <= 2 ? 'retrieval-details-acquired' : 'retrieval-details-passed'),
+      )
+    })
     const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
+    expect(slept).toEqual([40_000, 60_000])
+    expect(event).toMatchObject({ type: 'verification.completed', verification: { status: 'completed' } })
+  })
+
+  it('answers at once when retrieval already shows an end, whatever the callback claims', async () => {
+    const { fake, jumio, slept } = setup()
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-passed'))
+    await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-token-expired') })
+    await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
     expect(slept).toEqual([])
-    expect(event?.type).toBe('verification.submitted')
   })
 
   it('rejects a callback for an execution that does not exist at Jumio', async () => {

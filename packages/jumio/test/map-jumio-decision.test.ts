@@ -115,6 +115,41 @@ describe('mapJumioDecision', () => {
     ).toBe('approved')
   })
 
+  it('reads an approval over a capability that warned or failed as a person’s decision', () => {
+    const approved = { type: 'PASSED', details: { label: 'PASSED' }, risk: { score: 0 } }
+    for (const outcome of ['warning', 'failed'] as const) {
+      const decision = mapJumioDecision({
+        decision: approved,
+        checks: [check('passed', undefined), check(outcome, 'data_mismatch')],
+      })
+      expect(decision).toMatchObject({
+        outcome: 'approved',
+        reasons: [],
+        decidedBy: 'manual',
+        raw: { overridesCapabilities: true },
+      })
+    }
+    // All capabilities passed, or the detection turned off, or a decline: the provider decided.
+    expect(mapJumioDecision({ decision: approved, checks: [check('passed', undefined)] }).decidedBy).toBe(
+      'provider',
+    )
+    expect(
+      mapJumioDecision({
+        decision: approved,
+        checks: [check('warning', 'data_mismatch')],
+        detectManualDecisions: false,
+      }).decidedBy,
+    ).toBe('provider')
+    expect(
+      mapJumioDecision({ decision: { type: 'REJECTED' }, checks: [check('failed', 'face_mismatch')] })
+        .decidedBy,
+    ).toBe('provider')
+    // A decision implied from the capabilities is never an override.
+    expect(
+      mapJumioDecision({ decision: undefined, checks: [check('not_executed', 'other')] }).decidedBy,
+    ).toBe('provider')
+  })
+
   it('drops a score outside 0–100 (Jumio sends -1 for not executed)', () => {
     const decision = mapJumioDecision({
       decision: { type: 'NOT_EXECUTED', details: { label: 'TECHNICAL_ERROR' }, risk: { score: -1 } },

@@ -13,7 +13,11 @@ import { mapJumioDecisionOutcome } from '../src/map-jumio-decision.js'
 import { mapJumioDocumentType } from '../src/map-jumio-identity.js'
 import { mapJumioStatus } from '../src/map-jumio-status.js'
 
+// Table cells are padded by the formatter: collapse the padding so rows read the same either way.
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  .split('\n')
+  .map((line) => (line.startsWith('|') ? line.replace(/ {2,}/g, ' ') : line))
+  .join('\n')
 
 /** The body rows of the first table after a heading (or after a line of text), as cells. */
 function tableAfter(marker: string, occurrence = 0): string[][] {

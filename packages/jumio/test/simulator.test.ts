@@ -92,6 +92,40 @@ describe('against the Jumio simulator', () => {
     expect(second.verification.session?.url).toMatch(/^https?:\/\//)
   })
 
+  it('retries retrieval on Jumio’s schedule when the callback comes before the results', async () => {
+    const { driver } = await setup()
+    const slept: number[] = []
+    const jumio = createJumio({
+      clientId: jumioSimulatorClient.id,
+      clientSecret: jumioSimulatorClient.secret,
+      region: 'amer-1',
+      userAgent: 'OpenKYC Tests/1.0',
+      workflowKey: 32,
+      fetch: driver.fetch,
+      now: () => driver.now?.() ?? Date.now(),
+      // Waiting moves the simulated Jumio's clock, so its results become ready.
+      sleep: async (ms) => {
+        slept.push(ms)
+        await driver.advanceTime(ms)
+      },
+      transactionRateLimit: false,
+      env: {},
+    })
+    driver.simulator.setEarlyCallbacks(90_000)
+    const { verification } = await jumio.createVerification({
+      subjectReference: 'early-callback',
+      country: 'DE',
+    })
+    await driver.runScenario({ reference: verification.reference, scenario: scenarioById('clean_approve') })
+    const [delivery] = await driver.webhookDeliveries({ reference: verification.reference })
+    const [event] = await jumio.parseWebhook(delivery!)
+    expect(slept).toEqual([40_000, 60_000])
+    expect(event).toMatchObject({
+      type: 'verification.completed',
+      verification: { decision: { outcome: 'approved' } },
+    })
+  })
+
   it('confirms the simulator’s callbacks against retrieval', async () => {
     const { driver, jumio } = await setup()
     const scenario = scenarioById('face_mismatch')
