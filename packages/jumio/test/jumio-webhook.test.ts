@@ -100,7 +100,7 @@ describe('parseWebhook', () => {
     const { fake, jumio, slept } = setup()
     fake.setStatus(accountId, workflowExecutionId, loadFixture('retrieval-status-processed'))
     let detailReads = 0
-    fake.use((request, url) => {
+    fake.use((_request, url) => {
       if (!url.hostname.startsWith('retrieval.') || url.pathname.endsWith('/status')) return undefined
       detailReads += 1
       return detailReads <= 3
