@@ -154,7 +154,8 @@ const jumioReferenceText = z
   .regex(/^[^<>"/;\\`%{}|]*$/, 'must not contain < > " / ; \\ ` % { } |')
 
 const createOptionsSchema = z.object({
-  subjectReference: jumioReferenceText,
+  // Jumio's `userReference`: 1 to 100 characters, no personal data (G23).
+  subjectReference: z.string().min(1).max(100),
   channel: z.enum(['hosted', 'api']).optional(),
   redirectUrl: z
     .url({ protocol: /^https?$/ })

@@ -259,11 +259,25 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed === undefined || trimmed === '' ? undefined : trimmed
 }
 
-function createMemoryStore<Value>(): JumioStore<Value> {
+/**
+ * A store in memory. With `isExpired`, entries past their time are dropped when read and swept on
+ * every write, so abandoned upload sessions do not pile up.
+ */
+function createMemoryStore<Value>(isExpired?: (value: Value) => boolean): JumioStore<Value> {
   const entries = new Map<string, Value>()
   return {
-    get: (key) => entries.get(key),
+    get: (key) => {
+      const value = entries.get(key)
+      if (value !== undefined && isExpired?.(value) === true) {
+        entries.delete(key)
+        return undefined
+      }
+      return value
+    },
     set: (key, value) => {
+      if (isExpired !== undefined) {
+        for (const [existing, entry] of entries) if (isExpired(entry)) entries.delete(existing)
+      }
       entries.set(key, value)
     },
     delete: (key) => {
@@ -330,7 +344,11 @@ export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumi
     now: settings.now ?? Date.now,
     sleep: settings.sleep,
     accountStore: settings.accountStore ?? createMemoryStore<string>(),
-    transactionStore: settings.transactionStore ?? createMemoryStore<JumioTransaction>(),
+    transactionStore:
+      settings.transactionStore ??
+      createMemoryStore<JumioTransaction>(
+        (transaction) => transaction.expiresAt <= (settings.now ?? Date.now)(),
+      ),
     userConsent: settings.userConsent,
   }
 }

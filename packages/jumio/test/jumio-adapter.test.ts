@@ -1,4 +1,5 @@
 import {
+  createKyc,
   enforceCapabilities,
   KycInvalidRequestError,
   KycInvalidStateError,
@@ -139,7 +140,6 @@ describe('createVerification', () => {
 
   it.each([
     [{ subjectReference: '' }, 'subjectReference'],
-    [{ subjectReference: 'a/b' }, 'subjectReference'],
     [{ subjectReference: 'x'.repeat(101) }, 'subjectReference'],
     [{ subjectReference: 'ok', country: 'USA' }, 'country'],
     [{ subjectReference: 'ok', redirectUrl: 'javascript:alert(1)' }, 'redirectUrl'],
@@ -335,6 +335,23 @@ describe('API channel', () => {
     await expect(jumio.submitVerification({ reference })).rejects.toBeInstanceOf(KycInvalidStateError)
   })
 
+  it('forgets an upload session once its transaction token has expired', async () => {
+    let time = Date.parse('2024-01-01T00:00:00.000Z')
+    const fake = createFakeJumio()
+    const jumio = createJumio({ ...testSettings(fake, () => time), tokenLifetime: '10m' })
+    const { verification } = await jumio.createVerification({ subjectReference: 'user-42', channel: 'api' })
+    time += 10 * 60_000
+    await expect(
+      jumio.uploadCredential({
+        reference: verification.reference,
+        kind: 'selfie',
+        part: 'face',
+        content: jpeg,
+        contentType: 'image/jpeg',
+      }),
+    ).rejects.toBeInstanceOf(KycInvalidStateError)
+  })
+
   it('keeps upload sessions in a shared store when one is given', async () => {
     const fake = createFakeJumio()
     const entries = new Map<string, unknown>()
@@ -424,6 +441,34 @@ describe('deleteVerificationData', () => {
       method: 'DELETE',
       url: `https://retrieval.amer-1.jumio.ai/api/v1/accounts/${accountId}`,
     })
+  })
+})
+
+describe('with createKyc', () => {
+  it('is chosen by configuration and reads its settings from the environment', async () => {
+    const fake = createFakeJumio()
+    fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-passed'))
+    const env = {
+      KYC_PROVIDER: 'jumio',
+      JUMIO_CLIENT_ID: 'client-id-1',
+      JUMIO_CLIENT_SECRET: 'client-secret-very-secret',
+      JUMIO_REGION: 'amer-1',
+      JUMIO_USER_AGENT: 'OpenKYC Tests/1.0',
+    }
+    const kyc = createKyc({
+      env,
+      adapters: { jumio: () => createJumio({ env, fetch: fake.fetch, transactionRateLimit: false }) },
+    })
+    expect(kyc.provider).toBe('jumio')
+    const verification = await kyc.getVerification({ reference })
+    expect(verification.decision?.outcome).toBe('approved')
+    await expect(kyc.cancelVerification({ reference })).rejects.toBeInstanceOf(KycUnsupportedCapabilityError)
+  })
+
+  it('fails at start-up naming the missing setting', () => {
+    expect(() =>
+      createKyc({ env: { KYC_PROVIDER: 'jumio' }, adapters: { jumio: () => createJumio({ env: {} }) } }),
+    ).toThrow(/clientId.*JUMIO_CLIENT_ID/)
   })
 })
 
