@@ -102,7 +102,16 @@ function transactionPath(pathname: string): Pick<HttpRequestOptions, 'path' | 'p
   }
 }
 
-/** Creates the Jumio REST client for one tenant. */
+/**
+ * Creates the Jumio REST client for one tenant: one HTTP client per Jumio host (they differ per
+ * region), one token cache shared by all of them.
+ *
+ * @example
+ * ```ts
+ * const client = createJumioClient(resolveJumioSettings({ region: 'emea-1', userAgent: 'Acme App/1.0' }))
+ * const details = await client.getDetails({ accountId, workflowExecutionId }, signal)
+ * ```
+ */
 export function createJumioClient(settings: ResolvedJumioSettings): JumioClient {
   const common = {
     provider: jumioProvider,
