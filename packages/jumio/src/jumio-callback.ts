@@ -10,7 +10,7 @@ const decoder = new TextDecoder()
  * execution to look at; anything that is not a callback's shape cannot be from Jumio and is rejected
  * with `KycWebhookVerificationError` (the message never quotes the body).
  *
- * @see KYX implementation guide "Callback" (G23), Jumio docs "Callback" (DOC); `shared/reference/jumio-api.md` §5
+ * @see KYX implementation guide "Callback" (G23), Jumio docs "Callback" (DOC); `docs/reference/jumio-api.md` §5
  */
 export function parseJumioCallback(rawBody: Uint8Array | string): JumioCallback {
   const text = typeof rawBody === 'string' ? rawBody : decoder.decode(rawBody)

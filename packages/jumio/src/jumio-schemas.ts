@@ -3,7 +3,7 @@
  * where real payloads have been seen without it, enums as open strings. Private to the package; the
  * inferred types are exported for the adapter's vendor API.
  *
- * Sources are tagged as in `shared/reference/jumio-api.md` (G23 implementation guide, G22 KYX guide,
+ * Sources are tagged as in `docs/reference/jumio-api.md` (G23 implementation guide, G22 KYX guide,
  * DOC current docs, IF real captured payloads).
  */
 import { z } from 'zod'

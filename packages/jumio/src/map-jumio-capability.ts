@@ -7,7 +7,7 @@ import type { JumioCapability } from './jumio-schemas.js'
  * names: on an ID or document it is `document_quality`, on a selfie or face map it is part of
  * establishing a live capture, so `liveness`. Capabilities Jumio adds later become `other`.
  *
- * @see Jumio KYX implementation guide, "Capabilities" (G23); `shared/reference/jumio-api.md` §3, §6
+ * @see Jumio KYX implementation guide, "Capabilities" (G23); `docs/reference/jumio-api.md` §3, §6
  */
 export const jumioCapabilityKinds: Readonly<Record<string, CheckKind>> = {
   usability: 'document_quality',
@@ -43,7 +43,7 @@ const commonReasons: Readonly<Record<string, ReasonCode>> = {
  * `raw`. Passing labels (`OK`, `MATCH`, `LOW_RISK`) produce no reason.
  *
  * @see Jumio docs, capability pages Usability, Image Checks, Data Checks, Liveness (DOC), and the KYX
- *   implementation guide's label tables (G23); `shared/reference/jumio-api.md` §6 "Capability decision labels"
+ *   implementation guide's label tables (G23); `docs/reference/jumio-api.md` §6 "Capability decision labels"
  */
 export const jumioReasonTable: Readonly<Record<string, Readonly<Record<string, ReasonCode>>>> = {
   usability: {
@@ -181,7 +181,7 @@ export function mapJumioReasonCode(capability: string, label: string): ReasonCod
  * Jumio's capability `decision.type` → our check outcome. A type Jumio adds later is a `warning`:
  * neither a pass nor a failure, so it surfaces for review instead of being silently accepted.
  *
- * @see Jumio docs, Retrieval "Workflow Details" (DOC), and G23; `shared/reference/jumio-api.md` §6
+ * @see Jumio docs, Retrieval "Workflow Details" (DOC), and G23; `docs/reference/jumio-api.md` §6
  */
 export function mapJumioCheckOutcome(type: string | null | undefined): CheckOutcome {
   return match(type ?? '')

@@ -34,7 +34,7 @@ export function mapJumioCredentialKind(category: string | null | undefined): Cre
  * `back`, `FACE`, `FACEMAP` and the `LIVENESS_1…6` frames → `face`, `PREPARED_DATA` → `data`,
  * `PAGE_n` → `page`. Unknown classifiers are dropped.
  *
- * @see Jumio docs "Workflow Credentials" (DOC); `shared/reference/jumio-api.md` §6 retrieval classifiers
+ * @see Jumio docs "Workflow Credentials" (DOC); `docs/reference/jumio-api.md` §6 retrieval classifiers
  */
 export function mapJumioPart(classifier: string | null | undefined): CredentialPart | undefined {
   return match(classifier ?? '')

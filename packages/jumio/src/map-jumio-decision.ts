@@ -23,7 +23,7 @@ export type JumioDecisionInput = {
  * too, never to approval.
  *
  * @see Jumio docs "View/Retrieve Workflow Transactions" (DOC) and KYX guide `decision` (G22);
- *   `shared/reference/jumio-api.md` §6 "Overall decision"
+ *   `docs/reference/jumio-api.md` §6 "Overall decision"
  */
 export function mapJumioDecisionOutcome(type: string | null | undefined): DecisionOutcome {
   return match(type ?? '')

@@ -7,7 +7,7 @@ import { type JumioCapability, type JumioExtractionData, jumioExtractionDataSche
  * Jumio's extraction `type` (and `subType`) → our document type. A resident permit is an `ID_CARD`
  * with sub-type `RESIDENT_PERMIT_ID` at Jumio; `UNSUPPORTED` and types Jumio adds later are `other`.
  *
- * @see KYX implementation guide, extraction `data.type` / `subType` (G23); `shared/reference/jumio-api.md` §6
+ * @see KYX implementation guide, extraction `data.type` / `subType` (G23); `docs/reference/jumio-api.md` §6
  */
 export function mapJumioDocumentType(
   type: string | null | undefined,

@@ -27,7 +27,7 @@ export type JumioStatusContext = {
  * | anything else | `in_progress` (unknown statuses are treated as not final) |
  *
  * @see Jumio docs "Workflow Status" and statusMappings (DOC), KYX guide "Callback" (G23);
- *   `shared/reference/jumio-api.md` §5, §6
+ *   `docs/reference/jumio-api.md` §5, §6
  */
 export function mapJumioStatus(status: string, context: JumioStatusContext = {}): VerificationStatus {
   return match(status)

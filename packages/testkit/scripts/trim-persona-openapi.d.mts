@@ -16,7 +16,7 @@ export declare function trimPersonaOpenapi(
   bundle: Record<string, unknown>,
   options?: { sourceName?: string },
 ): TrimmedPersonaOpenapi
-/** Reads and trims the bundle file (default: `../shared/reference/persona-openapi.yaml` beside the checkout). */
+/** Reads and trims the bundle file (default: `docs/reference/persona-openapi.yaml` beside the checkout). */
 export declare function trimPersonaOpenapiFile(bundlePath?: string): TrimmedPersonaOpenapi
 /** Absolute path of the committed trimmed document. */
 export declare const trimmedDocumentPath: string

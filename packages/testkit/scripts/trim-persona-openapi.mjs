@@ -4,7 +4,7 @@
 // Usage (from the repository root or anywhere):
 //   node packages/testkit/scripts/trim-persona-openapi.mjs [path/to/persona-openapi.yaml] [--check]
 //
-// The bundle defaults to `../shared/reference/persona-openapi.yaml` beside the repository checkout.
+// The bundle defaults to `docs/reference/persona-openapi.yaml` beside the repository checkout.
 // Only the operations the Persona simulator implements are kept, with structure only: descriptions,
 // examples, titles, defaults, discriminators and `x-*` extensions are dropped, shared schemas stay in
 // one local `components.schemas` map referenced as `#/components/schemas/<name>`.
@@ -282,7 +282,7 @@ export function trimPersonaOpenapi(bundle, options = {}) {
   return {
     source: `${options.sourceName ?? 'persona-openapi.yaml'} (${bundle.info?.title}, info.version ${bundle.info?.version})`,
     regenerate:
-      'node packages/testkit/scripts/trim-persona-openapi.mjs [../shared/reference/persona-openapi.yaml] — generated, do not edit by hand',
+      'node packages/testkit/scripts/trim-persona-openapi.mjs [docs/reference/persona-openapi.yaml] — generated, do not edit by hand',
     operations,
     webhooks,
     components: { schemas: sortedComponents },
@@ -292,8 +292,8 @@ export function trimPersonaOpenapi(bundle, options = {}) {
 const scriptDirectory = dirname(fileURLToPath(import.meta.url))
 /** Where the trimmed document is committed. */
 export const trimmedDocumentPath = resolve(scriptDirectory, '../src/persona/openapi/persona-schemas.json')
-/** Where the bundle lives in a standard checkout (`shared/` beside the repository). */
-export const defaultBundlePath = resolve(scriptDirectory, '../../../../shared/reference/persona-openapi.yaml')
+/** Where the bundle lives: vendored in the repository at `docs/reference/`. */
+export const defaultBundlePath = resolve(scriptDirectory, '../../../docs/reference/persona-openapi.yaml')
 
 /**
  * Reads and trims the bundle at `bundlePath`.
@@ -301,7 +301,7 @@ export const defaultBundlePath = resolve(scriptDirectory, '../../../../shared/re
  */
 export function trimPersonaOpenapiFile(bundlePath = defaultBundlePath) {
   const bundle = parse(readFileSync(bundlePath, 'utf8'), { maxAliasCount: -1 })
-  return trimPersonaOpenapi(bundle, { sourceName: 'shared/reference/persona-openapi.yaml' })
+  return trimPersonaOpenapi(bundle, { sourceName: 'docs/reference/persona-openapi.yaml' })
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -18,7 +18,7 @@ import { applyTagAction } from './tags.js'
  * Persona accounts: one per end user, keyed by the application's `reference-id` (unique: a duplicate
  * create is a 409). Account `fields` use snake_case hash keys and are never key-inflected.
  *
- * @see /work/shared/reference/persona-api.md §6
+ * @see docs/reference/persona-api.md §6
  */
 
 type TypedValue = { type: string; value: unknown }

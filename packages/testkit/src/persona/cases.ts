@@ -23,7 +23,7 @@ import { applyTagAction } from './tags.js'
  * statuses `Approved` and `Declined`) unless a test defines the template with
  * {@link definePersonaCaseTemplate}.
  *
- * @see /work/shared/reference/persona-api.md §4 (cases)
+ * @see docs/reference/persona-api.md §4 (cases)
  */
 
 /** A case template as the simulator needs it: its name prefix and status categories. */

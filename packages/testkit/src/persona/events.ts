@@ -5,7 +5,7 @@ import { readListFilter, readQuery, recordNotFound, sendList, sendResource } fro
  * `GET /events` and `GET /events/{id}`: every emitted event, whether or not a webhook was subscribed,
  * with the documented filters (`filter[name]`, `filter[object-id]`, `filter[id]`, comma lists).
  *
- * @see /work/shared/reference/persona-api.md §8
+ * @see docs/reference/persona-api.md §8
  */
 export function registerEventRoutes(app: PersonaApp, context: PersonaRouteContext): void {
   const events = context.state.collection('event')

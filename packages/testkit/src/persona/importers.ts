@@ -28,7 +28,7 @@ import { formatTimestamp, type StoredResource } from './state.js'
  * The accounts importer creates its accounts while the file is read (they exist before the importer
  * reads `ready`), through the accounts module, so each emits `account.created`.
  *
- * @see /work/shared/reference/persona-api.md §5 (importers)
+ * @see docs/reference/persona-api.md §5 (importers)
  */
 
 /** CSV columns per importable kind (snake_case as Persona documents them); the rest are optional. */

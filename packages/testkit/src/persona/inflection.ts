@@ -3,7 +3,7 @@
  * request, while request bodies and query keys may use any of the three casings. The simulator stores
  * everything in kebab-case (Persona's canonical form) and converts only at the edges.
  *
- * @see /work/shared/reference/persona-api.md §1 (MIR `api-key-inflection.md`)
+ * @see docs/reference/persona-api.md §1 (MIR `api-key-inflection.md`)
  */
 
 /** The three key casings Persona serves; kebab is the default. */

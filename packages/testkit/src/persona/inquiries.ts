@@ -39,7 +39,7 @@ import { createVerification } from './verifications.js'
 /**
  * Persona's inquiry endpoints.
  *
- * @see /work/shared/reference/persona-api.md §2 and §10 (perform-simulate-actions)
+ * @see docs/reference/persona-api.md §2 and §10 (perform-simulate-actions)
  */
 
 /** Relationships a pre-2025-10-27 retrieve includes by default (OAS: reports, verifications, sessions, documents, template). */

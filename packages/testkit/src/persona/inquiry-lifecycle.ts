@@ -13,7 +13,7 @@ import { createVerification, redactVerification } from './verifications.js'
  * `created → pending → completed|failed|expired`, then decisioning to `approved|declined|needs_review`.
  * Each transition sets its timestamp and emits the documented event.
  *
- * @see /work/shared/reference/persona-api.md §2 (status values & lifecycle)
+ * @see docs/reference/persona-api.md §2 (status values & lifecycle)
  */
 
 /** Default template fields and their Persona field types. */

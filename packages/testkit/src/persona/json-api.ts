@@ -16,7 +16,7 @@ import type { RelationshipData, ResourceIdentifier, StoredResource } from './sta
  * (`errors[].title/details`, not JSON:API's `detail`), key inflection on output, `include`, sparse
  * fieldsets and cursor pagination with relative links.
  *
- * @see /work/shared/reference/persona-api.md §1 (document shape, pagination) and §9 (errors)
+ * @see docs/reference/persona-api.md §1 (document shape, pagination) and §9 (errors)
  */
 
 /** A JSON:API resource object as Persona serializes it (kebab-case keys before inflection). */

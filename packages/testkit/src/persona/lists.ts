@@ -22,7 +22,7 @@ import { formatTimestamp, type StoredResource } from './state.js'
  * 100,000 rows adds 100,000 keys, not 100,000 JSON:API objects. That ledger is also the simulator's back
  * door for tests ("the simulator received every row once"): {@link readPersonaListReceipt}.
  *
- * @see /work/shared/reference/persona-api.md §5 (lists, list items, importers)
+ * @see docs/reference/persona-api.md §5 (lists, list items, importers)
  */
 
 /** Every list kind Persona documents, singular as in the `list/<kind>` and `list-item/<kind>` types. */

@@ -8,7 +8,7 @@ import { formatTimestamp, type StoredResource } from './state.js'
  * Persona verifications (`verification/government-id`, `/selfie`, `/database`): created by the
  * applicant's flow (hosted page, control API, sandbox simulate actions), never by the API directly.
  *
- * @see /work/shared/reference/persona-api.md §3
+ * @see docs/reference/persona-api.md §3
  */
 
 /** The documented checks per verification kind, with their requirement. */

@@ -21,7 +21,7 @@ import type { StoredResource } from './state.js'
  * per active secret, newest first, space-separated, during rotation), with the attempt headers, posted
  * at least once on Persona's retry schedule through the harness deliverer.
  *
- * @see /work/shared/reference/persona-api.md §8 (Delivery, Persona-Signature)
+ * @see docs/reference/persona-api.md §8 (Delivery, Persona-Signature)
  */
 
 /** Persona's documented retry delays in seconds (≈ n⁶ s for n = 2..7, first ≈ 3 s): 7 retries, 8 attempts. */

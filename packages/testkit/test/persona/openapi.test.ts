@@ -20,7 +20,7 @@ import {
 // biome-ignore lint/suspicious/noExplicitAny: the parsed OpenAPI bundle is walked generically
 type Json = any
 
-/** The official bundle, read from `shared/reference` beside the checkout (as in CI). */
+/** The official bundle, vendored in `docs/reference`. */
 let bundle: Json
 
 function resolveReference(node: Json): Json {
@@ -90,7 +90,7 @@ beforeAll(() => {
 describe('trimmed Persona schemas', () => {
   it('are what the trimmer derives from the official bundle today (regenerate when this fails)', () => {
     const committed = JSON.parse(readFileSync(trimmedDocumentPath, 'utf8'))
-    const regenerated = trimPersonaOpenapi(bundle, { sourceName: 'shared/reference/persona-openapi.yaml' })
+    const regenerated = trimPersonaOpenapi(bundle, { sourceName: 'docs/reference/persona-openapi.yaml' })
     expect(committed).toEqual(regenerated)
     expect(personaSchemaSource.regenerate).toContain('trim-persona-openapi.mjs')
   })
