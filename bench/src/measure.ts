@@ -1,0 +1,87 @@
+/** Summary statistics of a sample. */
+export type Summary = { median: number; p10: number; p90: number; samples: number }
+
+/** The median (and 10th/90th percentiles) of `values`. */
+export function summarize(values: readonly number[]): Summary {
+  if (values.length === 0) return { median: Number.NaN, p10: Number.NaN, p90: Number.NaN, samples: 0 }
+  const sorted = [...values].sort((left, right) => left - right)
+  const at = (fraction: number) => {
+    const position = (sorted.length - 1) * fraction
+    const lower = Math.floor(position)
+    const upper = Math.ceil(position)
+    return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower)
+  }
+  return { median: at(0.5), p10: at(0.1), p90: at(0.9), samples: sorted.length }
+}
+
+/** Options of {@link compareInterleaved}. */
+export type InterleavedOptions = {
+  /** The measured side (the adapter). Called once per operation. */
+  subject: (index: number) => Promise<unknown>
+  /** The baseline side. Called once per operation, with the same indexes. */
+  baseline: (index: number) => Promise<unknown>
+  /** Rounds measured; each round times `batch` operations of each side. */
+  rounds: number
+  /** Rounds run first and thrown away (JIT warm-up, caches). */
+  warmupRounds: number
+  /** Operations per side per round. */
+  batch: number
+  /** Called between timed batches (outside the timing), e.g. to move a simulator clock. */
+  between?: () => Promise<void> | void
+}
+
+/** What {@link compareInterleaved} measured: milliseconds per operation, and the subject ÷ baseline ratio. */
+export type InterleavedResult = {
+  subjectMs: Summary
+  baselineMs: Summary
+  /** Per-round ratio of subject time to baseline time. */
+  ratio: Summary
+}
+
+async function timeBatch(
+  run: (index: number) => Promise<unknown>,
+  batch: number,
+  offset: number,
+): Promise<number> {
+  const started = performance.now()
+  for (let index = 0; index < batch; index += 1) await run(offset + index)
+  return (performance.now() - started) / batch
+}
+
+/**
+ * Times two implementations of the same work in alternating batches (A then B, then B then A, …),
+ * so that drift in machine speed, garbage collection and JIT state hits both sides alike. Reports
+ * the median per-operation time of each and the median of the per-round ratios.
+ *
+ * @example
+ * ```ts
+ * const result = await compareInterleaved({ subject: runAdapterFlow, baseline: runHandFlow, rounds: 30, warmupRounds: 5, batch: 10 })
+ * console.log(result.ratio.median) // 1.04: the adapter costs 4 % more than a bare client
+ * ```
+ */
+export async function compareInterleaved(options: InterleavedOptions): Promise<InterleavedResult> {
+  const subjectTimes: number[] = []
+  const baselineTimes: number[] = []
+  const ratios: number[] = []
+  let offset = 0
+  for (let round = 0; round < options.warmupRounds + options.rounds; round += 1) {
+    const subjectFirst = round % 2 === 0
+    let subjectTime = 0
+    let baselineTime = 0
+    for (const side of subjectFirst ? ['subject', 'baseline'] : ['baseline', 'subject']) {
+      await options.between?.()
+      if (side === 'subject') subjectTime = await timeBatch(options.subject, options.batch, offset)
+      else baselineTime = await timeBatch(options.baseline, options.batch, offset)
+    }
+    offset += options.batch
+    if (round < options.warmupRounds) continue
+    subjectTimes.push(subjectTime)
+    baselineTimes.push(baselineTime)
+    ratios.push(subjectTime / baselineTime)
+  }
+  return {
+    subjectMs: summarize(subjectTimes),
+    baselineMs: summarize(baselineTimes),
+    ratio: summarize(ratios),
+  }
+}

@@ -1,0 +1,95 @@
+import type { KycLogger } from '@openkyc/core'
+import { createJumio, type JumioSettings } from '@openkyc/jumio'
+import { createPersona, type PersonaSettings } from '@openkyc/persona'
+import type { Scenario } from '@openkyc/testkit/catalogue'
+import { createJumioEvidenceImage, jumioSimulatorClient } from '@openkyc/testkit/jumio'
+
+/** The Persona simulator's default origin and API path, where in-process requests go. */
+export const personaSimulatorApi = 'https://persona.simulator.test/api/v1'
+
+/** The sandbox key and template every Persona run uses (test values, not secrets). */
+export const personaTestCredentials = {
+  apiKey: 'persona_sandbox_openkyc_bench',
+  templateId: 'itmpl_openkyc_bench',
+  webhookSecret: 'wbhsec_openkyc_bench',
+} as const
+
+/** The Jumio workflow the runs use: ID, identity and screening (32), so every catalogue scenario can happen. */
+export const jumioBenchWorkflowKey = 32
+
+/**
+ * The consent record an application collects before a biometric Jumio workflow. Synthetic: a
+ * documentation address and a fixed time.
+ */
+export const jumioBenchConsent = {
+  userIp: '203.0.113.10',
+  userLocation: { country: 'DE' },
+  consent: { obtained: 'yes' as const, obtainedAt: '2030-01-01T00:00:00.000Z' },
+}
+
+/** What both factories accept besides the vendor settings. */
+export type BenchAdapterContext = {
+  fetch: typeof fetch
+  now: () => number
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  logger?: KycLogger
+}
+
+/**
+ * A Jumio adapter pointed at an in-process Jumio simulator: simulator credentials, workflow 32,
+ * consent, and no client-side transaction budget (the simulator's clock, not the wall clock, is the
+ * one that matters in process).
+ */
+export function createBenchJumio(context: BenchAdapterContext, settings: Partial<JumioSettings> = {}) {
+  return createJumio({
+    clientId: jumioSimulatorClient.id,
+    clientSecret: jumioSimulatorClient.secret,
+    region: 'amer-1',
+    userAgent: 'OpenKYC Bench/1.0',
+    workflowKey: jumioBenchWorkflowKey,
+    userConsent: jumioBenchConsent,
+    transactionRateLimit: false,
+    env: {},
+    fetch: context.fetch,
+    now: context.now,
+    ...(context.sleep === undefined ? {} : { sleep: context.sleep }),
+    ...(context.logger === undefined ? {} : { logger: context.logger }),
+    ...settings,
+  })
+}
+
+/** A Persona adapter pointed at an in-process Persona simulator, with the sandbox key. */
+export function createBenchPersona(context: BenchAdapterContext, settings: Partial<PersonaSettings> = {}) {
+  return createPersona({
+    apiKey: personaTestCredentials.apiKey,
+    templateId: personaTestCredentials.templateId,
+    webhookSecrets: [personaTestCredentials.webhookSecret],
+    baseUrl: personaSimulatorApi,
+    env: {},
+    fetch: context.fetch,
+    now: context.now,
+    ...(context.sleep === undefined ? {} : { sleep: context.sleep }),
+    ...(context.logger === undefined ? {} : { logger: context.logger }),
+    ...settings,
+  })
+}
+
+/** A document front and a selfie that carry a catalogue applicant's magic last name for the Jumio simulator. */
+export type JumioEvidence = { front: Uint8Array; selfie: Uint8Array }
+
+const evidenceCache = new Map<string, JumioEvidence>()
+
+/** The evidence images of one scenario's applicant (solid colour, so they are small), made once. */
+export function jumioEvidenceFor(scenario: Pick<Scenario, 'applicant'>): JumioEvidence {
+  const text = scenario.applicant.lastName
+  let evidence = evidenceCache.get(text)
+  if (evidence === undefined) {
+    const fill = [200, 200, 200] as const
+    evidence = {
+      front: createJumioEvidenceImage({ text, fill }),
+      selfie: createJumioEvidenceImage({ text, fill, width: 480, height: 640 }),
+    }
+    evidenceCache.set(text, evidence)
+  }
+  return evidence
+}

@@ -1,0 +1,61 @@
+/**
+ * `pnpm bench`: runs every benchmark (or the ones named on the command line), prints a table and
+ * writes `results.json` next to `package.json`. Benchmarks report; they never fail on a number.
+ */
+import { writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { runAdapterOverhead } from './benchmarks/adapter-overhead.js'
+import { runBulkImport } from './benchmarks/bulk-import.js'
+import { runPackageCost } from './benchmarks/package-cost.js'
+import { runRateLimit } from './benchmarks/rate-limit.js'
+import { runTokenEconomy } from './benchmarks/token-economy.js'
+import { runWebhookIngest } from './benchmarks/webhook-ingest.js'
+import { type BenchmarkResult, type BenchmarkRun, formatTable } from './report.js'
+
+const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
+  'adapter-overhead': () => runAdapterOverhead(),
+  'webhook-ingest': () => runWebhookIngest(),
+  'token-economy': () => runTokenEconomy(),
+  'rate-limit': () => runRateLimit(),
+  'bulk-import': () => runBulkImport(),
+  'package-cost': () => runPackageCost(),
+}
+
+async function main(): Promise<void> {
+  const requested = process.argv.slice(2)
+  const unknown = requested.filter((name) => !(name in benchmarks))
+  if (unknown.length > 0) {
+    throw new Error(
+      `Unknown benchmark(s): ${unknown.join(', ')}. Known: ${Object.keys(benchmarks).join(', ')}.`,
+    )
+  }
+  const run: BenchmarkRun = {
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    benchmarks: [],
+  }
+  for (const [name, benchmark] of Object.entries(benchmarks)) {
+    if (requested.length > 0 && !requested.includes(name)) continue
+    process.stderr.write(`running ${name}…\n`)
+    const result = await benchmark()
+    process.stderr.write(`  ${name}: ${result.durationSeconds.toFixed(1)} s\n`)
+    run.benchmarks.push(result)
+  }
+  console.log(formatTable(run))
+  for (const benchmark of run.benchmarks) {
+    console.log(`\n${benchmark.id}: ${benchmark.title}\n  baseline: ${benchmark.baseline}`)
+    for (const note of benchmark.notes) console.log(`  - ${note}`)
+  }
+  const target = fileURLToPath(new URL('../results.json', import.meta.url))
+  writeFileSync(target, `${JSON.stringify(run, null, 2)}\n`)
+  console.log(`\nwrote ${target}`)
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
