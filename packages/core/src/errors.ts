@@ -110,23 +110,18 @@ export type KycIssue = { path: (string | number)[]; message: string; code?: stri
 /** What a constructor accepts as issues: ours, or zod's (only their paths, messages and codes are kept). */
 export type KycIssueInput = readonly KycIssue[] | readonly z.core.$ZodIssue[]
 
-function toKycIssues(issues: KycIssueInput | undefined): KycIssue[] {
-  return (issues ?? []).map((issue) => ({
-    path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
-    message: issue.message,
-    ...(issue.code === undefined ? {} : { code: issue.code }),
-  }))
-}
-
-/** What we were asked to send is invalid: caught by our schemas, or refused by the provider (HTTP 400/422). */
-export class KycInvalidRequestError extends KycError {
-  override readonly code = 'invalid_request'
+/** A {@link KycError} that lists where a payload departed from its schema (paths and messages, never values). */
+export abstract class KycErrorWithIssues extends KycError {
   /** Paths and messages of the problems, without the offending values. */
   readonly issues: KycIssue[]
 
   constructor(options: KycErrorOptions & { issues?: KycIssueInput }) {
     super(options)
-    this.issues = toKycIssues(options.issues)
+    this.issues = (options.issues ?? []).map((issue) => ({
+      path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
+      message: issue.message,
+      ...(issue.code === undefined ? {} : { code: issue.code }),
+    }))
   }
 
   override toJSON(): Record<string, unknown> {
@@ -134,20 +129,14 @@ export class KycInvalidRequestError extends KycError {
   }
 }
 
+/** What we were asked to send is invalid: caught by our schemas, or refused by the provider (HTTP 400/422). */
+export class KycInvalidRequestError extends KycErrorWithIssues {
+  override readonly code = 'invalid_request'
+}
+
 /** The provider answered with something we cannot read: malformed JSON or an unexpected shape. */
-export class KycInvalidProviderResponseError extends KycError {
+export class KycInvalidProviderResponseError extends KycErrorWithIssues {
   override readonly code = 'invalid_provider_response'
-  /** Where the response departed from the expected shape (paths and messages only, never values). */
-  readonly issues: KycIssue[]
-
-  constructor(options: KycErrorOptions & { issues?: KycIssueInput }) {
-    super(options)
-    this.issues = toKycIssues(options.issues)
-  }
-
-  override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), issues: this.issues }
-  }
 }
 
 /** The provider is down or unreachable (5xx, network failure, timeout) after retries. */

@@ -1,3 +1,5 @@
+import { raceAbort } from '@openkyc/core/http'
+
 /** One OAuth2 access token and how long Jumio said it lives. */
 export type JumioAccessToken = { accessToken: string; expiresInSeconds: number | undefined }
 
@@ -70,23 +72,4 @@ export function createJumioTokenCache(options: JumioTokenCacheOptions): JumioTok
       if (current?.token === token) current = undefined
     },
   }
-}
-
-/** Settles like `promise`, or rejects with the abort reason first; the shared refresh goes on for the others. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
 }

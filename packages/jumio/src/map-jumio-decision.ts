@@ -1,4 +1,5 @@
 import type { Check, Decision, DecisionOutcome, Reason } from '@openkyc/core'
+import { uniqueReasons } from '@openkyc/core'
 import { match } from 'ts-pattern'
 
 /** The overall `decision` object of a retrieval response, as read. */
@@ -44,16 +45,6 @@ function impliedDecisionType(checks: readonly Check[]): string {
   if (checks.some((check) => check.outcome === 'warning')) return 'WARNING'
   if (checks.length > 0 && checks.every((check) => check.outcome === 'passed')) return 'PASSED'
   return 'NOT_EXECUTED'
-}
-
-function uniqueReasons(reasons: readonly Reason[]): Reason[] {
-  const seen = new Set<string>()
-  return reasons.filter((reason) => {
-    const key = `${reason.code}\u0000${reason.raw ?? ''}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
 }
 
 /**

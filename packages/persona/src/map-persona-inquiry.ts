@@ -1,4 +1,10 @@
-import type { Check, Decision, Reason, Verification, VerificationSession } from '@openkyc/core'
+import {
+  type Check,
+  type Decision,
+  uniqueReasons,
+  type Verification,
+  type VerificationSession,
+} from '@openkyc/core'
 import { match } from 'ts-pattern'
 import { mapPersonaCheck, mapPersonaCheckReasons } from './map-persona-check.js'
 import { mapPersonaIdentity } from './map-persona-identity.js'
@@ -104,16 +110,6 @@ export function mapPersonaScreeningReport(report: PersonaReport): Check | undefi
   }
 }
 
-function dedupeReasons(reasons: readonly Reason[]): Reason[] {
-  const seen = new Set<string>()
-  return reasons.filter((reason) => {
-    const key = `${reason.code}\u0000${reason.raw ?? ''}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
-}
-
 /**
  * The reasons behind a decline or review, from the most telling evidence available:
  *
@@ -144,7 +140,7 @@ function decisionReasons(verifications: readonly PersonaVerification[], reports:
     ).flatMap(mapPersonaCheckReasons),
     failedChecks(verifications).flatMap(mapPersonaCheckReasons),
   ]
-  return dedupeReasons(tiers.find((reasons) => reasons.length > 0) ?? [])
+  return uniqueReasons(tiers.find((reasons) => reasons.length > 0) ?? [])
 }
 
 /**

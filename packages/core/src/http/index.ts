@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export type { Sleep } from './abort.js'
+export { raceAbort, type Sleep } from './abort.js'
 export {
   createHttpClient,
   type HttpAttempt,

@@ -50,3 +50,17 @@ export const ReasonSchema = z.object({
 
 /** A reason for a decision or a check outcome. See {@link ReasonSchema}. */
 export type Reason = z.infer<typeof ReasonSchema>
+
+/**
+ * Drops repeated reasons (same code and vendor label), keeping the first of each in order. Vendors
+ * often report one label on several checks; a decision lists it once.
+ */
+export function uniqueReasons(reasons: readonly Reason[]): Reason[] {
+  const seen = new Set<string>()
+  return reasons.filter((reason) => {
+    const key = `${reason.code}\u0000${reason.raw ?? ''}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
