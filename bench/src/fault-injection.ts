@@ -29,6 +29,8 @@ export type FaultCounts = {
   connectionReset: number
   /** Timeouts after the vendor acted: the response was lost (the retry must not act twice). */
   lostResponse: number
+  /** Of those, POSTs: the ones only an idempotency key makes safe to retry. */
+  lostPostResponse: number
   /** Timeouts before the vendor saw the request. */
   connectTimeout: number
 }
@@ -54,12 +56,26 @@ export type FaultInjectingFetch = {
   readonly counts: FaultCounts
 }
 
+/**
+ * Stalled requests, held until their client aborts them. A real socket keeps a pending `fetch` (and so
+ * the caller's abort signals) reachable; without this set a stalled in-process request is garbage,
+ * the signals that would abort it (`AbortSignal.any` holds its dependants weakly) are collected, and
+ * the caller waits forever.
+ */
+const stalledRequests = new Set<Promise<Response>>()
+
 /** A promise that settles only when the request is aborted, as a stalled connection does. */
 function stalled(request: Request): Promise<Response> {
-  return new Promise<Response>((_resolve, reject) => {
+  const pending = new Promise<Response>((_resolve, reject) => {
     if (request.signal.aborted) return reject(request.signal.reason)
     request.signal.addEventListener('abort', () => reject(request.signal.reason), { once: true })
   })
+  stalledRequests.add(pending)
+  const release = () => {
+    stalledRequests.delete(pending)
+  }
+  pending.then(release, release)
+  return pending
 }
 
 /**
@@ -82,6 +98,7 @@ export function createFaultInjectingFetch(options: FaultInjectingFetchOptions): 
     rateLimited: 0,
     connectionReset: 0,
     lostResponse: 0,
+    lostPostResponse: 0,
     connectTimeout: 0,
   }
   const fetchWithFaults = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -114,6 +131,7 @@ export function createFaultInjectingFetch(options: FaultInjectingFetchOptions): 
         return stalled(request)
       }
       counts.lostResponse += 1
+      if (request.method === 'POST') counts.lostPostResponse += 1
       // The vendor acts on the request; its answer never arrives.
       await simulator.fetch(request)
       return stalled(request)
