@@ -58,7 +58,16 @@ export function createBenchJumio(context: BenchAdapterContext, settings: Partial
   })
 }
 
-/** A Persona adapter pointed at an in-process Persona simulator, with the sandbox key. */
+/**
+ * A Persona adapter pointed at an in-process Persona simulator, with the sandbox key (so
+ * `simulateVerification` exists).
+ *
+ * @example
+ * ```ts
+ * const simulator = createPersonaSimulator()
+ * const persona = createBenchPersona({ fetch: simulator.fetch, now: () => simulator.clock.now() })
+ * ```
+ */
 export function createBenchPersona(context: BenchAdapterContext, settings: Partial<PersonaSettings> = {}) {
   return createPersona({
     apiKey: personaTestCredentials.apiKey,
