@@ -39,6 +39,12 @@ export type BenchAdapterContext = {
  * A Jumio adapter pointed at an in-process Jumio simulator: simulator credentials, workflow 32,
  * consent, and no client-side transaction budget (the simulator's clock, not the wall clock, is the
  * one that matters in process).
+ *
+ * @example
+ * ```ts
+ * const simulator = createJumioSimulator({ rateLimits: false })
+ * const jumio = createBenchJumio({ fetch: simulator.fetch, now: () => simulator.clock.now() })
+ * ```
  */
 export function createBenchJumio(context: BenchAdapterContext, settings: Partial<JumioSettings> = {}) {
   return createJumio({
