@@ -78,6 +78,7 @@ export {
   type PersonaEnvironment,
   type PersonaHandoff,
   type PersonaSettings,
+  personaRequestsPerMinute,
   type ResolvedPersonaSettings,
   resolvePersonaSettings,
 } from './persona-settings.js'

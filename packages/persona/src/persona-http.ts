@@ -1,4 +1,10 @@
-import { createHttpClient, createRateLimiter, type HttpClient, type HttpFetch } from '@openkyc/core/http'
+import {
+  createHttpClient,
+  createRateLimiter,
+  type HttpClient,
+  type HttpFetch,
+  type RateLimiter,
+} from '@openkyc/core/http'
 import { personaProvider } from './map-persona-inquiry.js'
 import type { PersonaSettings, ResolvedPersonaSettings } from './persona-settings.js'
 
@@ -10,10 +16,12 @@ import type { PersonaSettings, ResolvedPersonaSettings } from './persona-setting
  *   explicitly, so responses never depend on defaults configured on the API key;
  * - an `Idempotency-Key` on every POST, stable across retries, so a retry after a lost response
  *   never creates a second inquiry, case or list;
- * - a client-side budget of 300 requests a minute, Persona's default environment limit.
+ * - a client-side budget (`rateLimit`), by default 300 requests a minute, Persona's default
+ *   environment limit.
  *
- * The injected clock is handed to the client only together with `sleep` (for `Retry-After` dates
- * and backoff); the rate limiter always runs on the real clock.
+ * The injected clock is handed to the client and to the budget only together with `sleep`: a clock
+ * without a matching sleep would make the limiter wait on one time and measure another (with a real
+ * clock and an instant sleep it would spin until the minute is really over).
  *
  * @see https://docs.withpersona.com/docs/idempotence
  * @see https://docs.withpersona.com/docs/rate-limiting
@@ -33,9 +41,7 @@ export function createPersonaHttpClient(
       'key-inflection': 'kebab',
     },
     idempotency: { header: 'Idempotency-Key' },
-    // On the real clock and timer: a simulator's clock may stand still, and an injected instant
-    // sleep would spin; the budget is about Persona's wall-clock minute either way.
-    rateLimit: createRateLimiter({ requests: resolved.requestsPerMinute, intervalMs: 60_000 }),
+    ...(resolved.rateLimit === false ? {} : { rateLimit: personaRateLimiter(resolved.rateLimit, settings) }),
     requestIdHeaders: ['request-id', 'x-request-id'],
     ...(settings.fetch === undefined ? {} : { fetch: settings.fetch as HttpFetch }),
     ...(settings.logger === undefined ? {} : { logger: settings.logger }),
@@ -43,5 +49,22 @@ export function createPersonaHttpClient(
     ...(settings.sleep !== undefined && settings.now !== undefined ? { now: settings.now } : {}),
     ...(resolved.timeoutMs === undefined ? {} : { timeoutMs: resolved.timeoutMs }),
     ...(resolved.maxRetries === undefined ? {} : { retry: { limit: resolved.maxRetries } }),
+  })
+}
+
+/**
+ * The limiter for a budget: a given `RateLimiter` as is (it may be shared, on its own clock), a
+ * `RateLimit` on the adapter's injected `now` and `sleep` when both are given, else on real time.
+ */
+function personaRateLimiter(
+  rateLimit: Exclude<ResolvedPersonaSettings['rateLimit'], false>,
+  settings: PersonaSettings,
+): RateLimiter {
+  if ('acquire' in rateLimit) return rateLimit
+  return createRateLimiter({
+    ...rateLimit,
+    ...(settings.now !== undefined && settings.sleep !== undefined
+      ? { now: settings.now, sleep: settings.sleep }
+      : {}),
   })
 }

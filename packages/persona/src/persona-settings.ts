@@ -1,4 +1,5 @@
-import { type KycLogger, parseAdapterSettings } from '@openkyc/core'
+import { KycConfigurationError, type KycLogger, parseAdapterSettings } from '@openkyc/core'
+import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
 import type { PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
 
@@ -26,6 +27,12 @@ export const defaultPersonaHostedFlowUrl = 'https://inquiry.withpersona.com/veri
  * @see https://docs.withpersona.com/docs/hosted-flow
  */
 export type PersonaHandoff = 'one-time-link' | 'session-token' | 'hosted-url'
+
+/**
+ * Persona's default environment rate limit: 300 requests per minute.
+ * @see https://docs.withpersona.com/docs/rate-limiting
+ */
+export const personaRequestsPerMinute = 300
 
 /** A source of environment variables (defaults to `process.env`). */
 export type PersonaEnvironment = Readonly<Record<string, string | undefined>>
@@ -64,7 +71,21 @@ export type PersonaSettings = {
    * verifications from, so simulated inquiries carry checks. Without them only statuses change.
    */
   simulationVerificationTemplateIds?: readonly string[]
-  /** Requests per minute the client allows itself. Persona's default environment limit is 300. */
+  /**
+   * The client-side request budget. Persona's documented default environment limit is 300 requests
+   * per minute, so that is the default: staying under it ourselves is cheaper than collecting 429s.
+   * The budget is measured with the adapter's `now` and `sleep` when both are injected (tests and
+   * simulations see it on their own clock), otherwise on the real clock and timer. Pass a
+   * `RateLimiter` from `@openkyc/core/http` to share one budget between several adapters of one
+   * environment (or bring your own clock), a `RateLimit` for an environment with a higher limit, or
+   * `false` to turn it off.
+   */
+  rateLimit?: RateLimit | RateLimiter | false
+  /**
+   * Shorthand for `rateLimit: { requests: n, intervalMs: 60_000 }`, kept for existing callers.
+   * Setting it together with `rateLimit` is a configuration error.
+   * @deprecated Use `rateLimit`.
+   */
   requestsPerMinute?: number
   /** Per-attempt timeout in milliseconds. */
   timeoutMs?: number
@@ -97,7 +118,8 @@ export type ResolvedPersonaSettings = {
   inquiryExpiresInSeconds?: number
   decisionPolicy: Required<PersonaDecisionPolicy>
   simulationVerificationTemplateIds: string[]
-  requestsPerMinute: number
+  /** The budget in force: Persona's 300 a minute unless `rateLimit` or `requestsPerMinute` said otherwise. */
+  rateLimit: RateLimit | RateLimiter | false
   timeoutMs?: number
   maxRetries?: number
   sandbox: boolean
@@ -147,7 +169,18 @@ const SettingsSchema = z.strictObject({
   inquiryExpiresInSeconds: positiveInteger.optional(),
   completedMeans: z.enum(['approved', 'review', 'pending']).default('pending'),
   simulationVerificationTemplateIds: z.array(z.string().min(1)).default([]),
-  requestsPerMinute: positiveInteger.default(300),
+  requestsPerMinute: positiveInteger.optional(),
+  rateLimit: z
+    .union([
+      z.strictObject({ requests: positiveInteger, intervalMs: positiveInteger }),
+      z.custom<RateLimiter>(
+        (value) =>
+          typeof value === 'object' && value !== null && typeof (value as RateLimiter).acquire === 'function',
+        'expected { requests, intervalMs }, a RateLimiter or false',
+      ),
+      z.literal(false),
+    ])
+    .optional(),
   timeoutMs: positiveInteger.optional(),
   maxRetries: z.number().int().min(0).optional(),
 })
@@ -177,6 +210,7 @@ export function resolvePersonaSettings(settings: PersonaSettings = {}): Resolved
     completedMeans: settings.decisionPolicy?.completedMeans,
     simulationVerificationTemplateIds: settings.simulationVerificationTemplateIds,
     requestsPerMinute: settings.requestsPerMinute,
+    rateLimit: settings.rateLimit,
     timeoutMs: settings.timeoutMs,
     maxRetries: settings.maxRetries,
   }
@@ -184,9 +218,17 @@ export function resolvePersonaSettings(settings: PersonaSettings = {}): Resolved
     provider: 'persona',
     env,
   })
-  const { completedMeans, ...rest } = parsed
+  const { completedMeans, requestsPerMinute, rateLimit, ...rest } = parsed
+  if (requestsPerMinute !== undefined && rateLimit !== undefined) {
+    throw new KycConfigurationError({
+      provider: 'persona',
+      message:
+        'The persona adapter is misconfigured: set either rateLimit or requestsPerMinute (its older shorthand), not both.',
+    })
+  }
   return {
     ...rest,
+    rateLimit: rateLimit ?? { requests: requestsPerMinute ?? personaRequestsPerMinute, intervalMs: 60_000 },
     decisionPolicy: { completedMeans },
     sandbox: rest.apiKey.startsWith('persona_sandbox_'),
   }

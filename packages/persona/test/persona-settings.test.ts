@@ -26,7 +26,7 @@ describe('resolvePersonaSettings', () => {
       webhookSecrets: [],
       webhookToleranceSeconds: 300,
       decisionPolicy: { completedMeans: 'pending' },
-      requestsPerMinute: 300,
+      rateLimit: { requests: 300, intervalMs: 60_000 },
       sandbox: true,
     })
   })
