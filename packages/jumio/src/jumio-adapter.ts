@@ -505,6 +505,12 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
     async uploadCredential(options) {
       const reference = executionReference(options.reference)
       const transaction = await requireTransaction(reference)
+      if (transaction.finalized === true) {
+        throw new KycInvalidStateError({
+          provider: jumioProvider,
+          message: 'This Jumio workflow execution was already finalized; it takes no more uploads.',
+        })
+      }
       const part = options.kind === 'personal_data' ? 'data' : options.part
       const target = uploadTarget(options.kind, part)
       const credential =
@@ -558,13 +564,29 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
     async submitVerification(options) {
       const reference = executionReference(options.reference)
       const transaction = await requireTransaction(reference)
-      await client.finalize({
-        url: transaction.finalizeUrl,
-        token: transaction.token,
-        ...signalOption(options.signal),
-      })
+      // The session stays in the store until the whole call succeeded, so a retry has what it needs.
+      if (transaction.finalized !== true) {
+        try {
+          await client.finalize({
+            url: transaction.finalizeUrl,
+            token: transaction.token,
+            ...signalOption(options.signal),
+          })
+        } catch (error) {
+          // A finalize whose response was lost may be refused when repeated (undocumented at Jumio):
+          // if the execution shows it was finalized, that is the success we were after.
+          if (!isKycError(error) || !(error.code === 'invalid_request' || error.code === 'invalid_state'))
+            throw error
+          const current = await readVerification(reference, options.signal)
+          if (current.status !== 'submitted' && current.status !== 'completed') throw error
+          await transactionStore.delete(reference.workflowExecutionId)
+          return current
+        }
+        await transactionStore.set(reference.workflowExecutionId, { ...transaction, finalized: true })
+      }
+      const verification = await readVerification(reference, options.signal)
       await transactionStore.delete(reference.workflowExecutionId)
-      return readVerification(reference, options.signal)
+      return verification
     },
 
     async deleteVerificationData(options) {

@@ -1,9 +1,10 @@
-import { isKycError, KycInvalidProviderResponseError } from '@openkyc/core'
+import { isKycError, KycInvalidProviderResponseError, KycProviderUnavailableError } from '@openkyc/core'
 import {
   createHttpClient,
   createRateLimiter,
   type HttpClient,
   type HttpRequestOptions,
+  raceAbort,
 } from '@openkyc/core/http'
 import type { z } from 'zod'
 import {
@@ -71,6 +72,11 @@ export type JumioClient = {
   }): Promise<string | undefined>
   /** Finalizes an API-channel execution (`PUT api.workflowExecution`). */
   finalize(options: { url: string; token: string; signal?: AbortSignal }): Promise<void>
+}
+
+/** A 5xx, reset or timeout, whichever copy of core threw it. */
+function isUnavailable(error: unknown): error is KycProviderUnavailableError {
+  return isKycError(error) && error.code === 'provider_unavailable'
 }
 
 const executionPath = 'api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}'
@@ -148,17 +154,42 @@ export function createJumioClient(settings: ResolvedJumioSettings): JumioClient 
     return client
   }
 
+  const repeats = settings.retries ?? 2
+  const sleep =
+    settings.sleep ??
+    ((ms: number, signal?: AbortSignal) =>
+      raceAbort(new Promise<void>((resolve) => setTimeout(resolve, ms)), signal))
+  /**
+   * Repeats a POST that Jumio documents as safe to repeat, after a 5xx, a reset or a timeout. Core's
+   * policy never repeats a POST without an idempotency key (Jumio has none) and has no per-request
+   * override, so this is the one hand-written loop; 429 is already retried inside `request`.
+   */
+  async function repeatSafePost<Result>(send: () => Promise<Result>, signal?: AbortSignal): Promise<Result> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send()
+      } catch (error) {
+        if (!isUnavailable(error) || attempt > repeats) throw error
+        await sleep(Math.floor(Math.random() * Math.min(30_000, 250 * 2 ** (attempt - 1))), signal)
+        signal?.throwIfAborted()
+      }
+    }
+  }
+
   const basic = Buffer.from(`${settings.clientId}:${settings.clientSecret}`, 'utf8').toString('base64')
   const tokens = createJumioTokenCache({
     now: settings.now,
+    // Client credentials: a repeated request only mints another token (DOC Authorization), so safe to repeat.
     requestToken: async () => {
-      const response = await auth.request({
-        method: 'POST',
-        path: 'oauth2/token',
-        headers: { authorization: `Basic ${basic}` },
-        body: new URLSearchParams({ grant_type: 'client_credentials' }),
-        schema: jumioTokenResponseSchema,
-      })
+      const response = await repeatSafePost(() =>
+        auth.request({
+          method: 'POST',
+          path: 'oauth2/token',
+          headers: { authorization: `Basic ${basic}` },
+          body: new URLSearchParams({ grant_type: 'client_credentials' }),
+          schema: jumioTokenResponseSchema,
+        }),
+      )
       return { accessToken: response.access_token, expiresInSeconds: response.expires_in }
     },
   })
@@ -201,14 +232,27 @@ export function createJumioClient(settings: ResolvedJumioSettings): JumioClient 
 
   return {
     tokens,
-    createAccount: (body, signal) =>
-      withToken(account, {
-        method: 'POST',
-        path: 'api/v1/accounts',
-        json: body,
-        schema: jumioAccountResponseSchema,
-        ...(signal === undefined ? {} : { signal }),
-      }),
+    async createAccount(body, signal) {
+      try {
+        return await withToken(account, {
+          method: 'POST',
+          path: 'api/v1/accounts',
+          json: body,
+          schema: jumioAccountResponseSchema,
+          ...(signal === undefined ? {} : { signal }),
+        })
+      } catch (error) {
+        // No response at all (timeout, reset): Jumio may have created the account. It has no
+        // idempotency key and no documented lookup, so say so instead of pretending nothing happened.
+        if (!isUnavailable(error) || error.status !== undefined) throw error
+        throw new KycProviderUnavailableError({
+          provider: jumioProvider,
+          message:
+            'Jumio POST api/v1/accounts got no response (timeout or connection reset): the outcome is unknown, an account may have been created. Retrying is safe for the applicant but may leave an unused account at Jumio.',
+          cause: error,
+        })
+      }
+    },
     updateAccount: (accountId, body, signal) =>
       withToken(account, {
         method: 'PUT',
@@ -250,18 +294,34 @@ export function createJumioClient(settings: ResolvedJumioSettings): JumioClient 
       }),
     async uploadPart({ url, token, body, json, signal }) {
       const { client, path, pathParams } = transactionCall(url)
-      const response = await client.request({
-        method: 'POST',
-        path,
-        ...(pathParams === undefined ? {} : { pathParams }),
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(json === true ? { 'content-type': 'application/json' } : {}),
-        },
-        body,
-        schema: jumioUploadResponseSchema.nullish(),
-        ...(signal === undefined ? {} : { signal }),
-      })
+      const send = (method: 'POST' | 'PUT') =>
+        client.request({
+          method,
+          path,
+          ...(pathParams === undefined ? {} : { pathParams }),
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(json === true ? { 'content-type': 'application/json' } : {}),
+          },
+          body,
+          schema: jumioUploadResponseSchema.nullish(),
+          ...(signal === undefined ? {} : { signal }),
+        })
+      let response: z.output<typeof jumioUploadResponseSchema> | null | undefined
+      try {
+        response = await send('POST')
+      } catch (error) {
+        if (!isUnavailable(error)) throw error
+        // The first upload may or may not have landed. `PUT` on the part URL is Jumio's documented
+        // "update/replace part" (Credentials API), so it is the safe repeat (and core retries PUT
+        // itself); 404 from it means there was nothing to replace, so the part is sent as new.
+        try {
+          response = await send('PUT')
+        } catch (replaceError) {
+          if (!isKycError(replaceError) || replaceError.code !== 'not_found') throw replaceError
+          response = await send('POST')
+        }
+      }
       return response?.api?.token ?? undefined
     },
     async finalize({ url, token, signal }) {

@@ -41,6 +41,11 @@ export type JumioTransaction = {
   credentials: { id: string; category: string; parts: Record<string, string> }[]
   /** Milliseconds since the epoch after which Jumio no longer accepts the token. */
   expiresAt: number
+  /**
+   * Set once Jumio accepted the finalize, until `submitVerification` has also read the result: a
+   * retried submit then reads the state instead of finalizing again.
+   */
+  finalized?: boolean
 }
 
 /**
