@@ -2,6 +2,7 @@ import {
   type CreateVerificationOptions,
   type CreateVerificationResult,
   type ImportResult,
+  isKycError,
   type KycAdapterV1,
   type KycCapabilities,
   type KycCase,
@@ -264,6 +265,38 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
       .with('hosted-url', async () => ({ session: { url: hostedUrl(inquiryId) } }))
       .exhaustive()
 
+  /**
+   * The hand-off, made safe to fail: the inquiry already exists, so throwing now would make the
+   * application's retry create a second one. When the one-time link (or session token) cannot be had
+   * after core's retries, the verification is returned all the same with the hosted-flow URL by
+   * inquiry id (Persona's documented hand-off that needs no request), and a warning is logged with
+   * the inquiry id and the error's code only. Call `createSessionLink` later for a single-use link.
+   * An abort by the caller and non-Kyc errors (bugs) still throw.
+   */
+  const handOffOrFallBack = async (
+    inquiryId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ session: VerificationSession }> => {
+    try {
+      return await handOff(inquiryId, signal)
+    } catch (error) {
+      if (signal?.aborted || !isKycError(error)) throw error
+      settings.logger?.warn?.(
+        'persona: hand-off failed after the inquiry was created; using the hosted-flow URL',
+        {
+          provider: personaProvider,
+          inquiryId,
+          handoff: resolved.handoff,
+          fallback: 'hosted-url',
+          code: error.code,
+          ...(error.status === undefined ? {} : { status: error.status }),
+          ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+        },
+      )
+      return { session: { url: hostedUrl(inquiryId) } }
+    }
+  }
+
   const createVerification = async (
     options: CreateVerificationOptions,
   ): Promise<CreateVerificationResult> => {
@@ -316,7 +349,7 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
       ...withSignal(options.signal),
     })
     const inquiryId = created.data.id
-    const { session } = await handOff(inquiryId, options.signal)
+    const { session } = await handOffOrFallBack(inquiryId, options.signal)
     // The create response is the state to report: the hand-off call may have moved the inquiry's
     // sessions along but not its status, and carries no included verifications yet.
     return { verification: toVerification(created, { session, subjectReference: input.subjectReference }) }

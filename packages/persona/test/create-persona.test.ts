@@ -146,6 +146,32 @@ describe('createPersona: hand-off', () => {
     expect(verification.session).toEqual({ url: `http://127.0.0.1:9/verify?inquiry-id=${fake.inquiryId}` })
   })
 
+  it('falls back to the hosted-flow URL when the session token cannot be had, and still throws on abort', async () => {
+    const { fake, persona } = setup({ handoff: 'session-token', maxRetries: 0 })
+    fake.once(
+      (request) => request.path.endsWith('/resume'),
+      () => Response.json({ errors: [{ title: 'Service Unavailable' }] }, { status: 503 }),
+    )
+    const { verification } = await persona.createVerification({ subjectReference: 'user_123' })
+    expect(verification.session).toEqual({
+      url: `https://inquiry.withpersona.com/verify?inquiry-id=${fake.inquiryId}`,
+    })
+    expect(fake.requests.filter((request) => request.path === 'inquiries')).toHaveLength(1)
+
+    const controller = new AbortController()
+    const linked = setup({ maxRetries: 0 })
+    linked.fake.once(
+      (request) => request.path.endsWith('/generate-one-time-link'),
+      () => {
+        controller.abort(new Error('caller gave up'))
+        return Response.json({ errors: [{ title: 'Service Unavailable' }] }, { status: 503 })
+      },
+    )
+    await expect(
+      linked.persona.createVerification({ subjectReference: 'user_123', signal: controller.signal }),
+    ).rejects.toThrow(/generate-one-time-link/)
+  })
+
   it('creates one-time links on demand, with their expiry', async () => {
     const { fake, persona, reference } = setup()
     const link = await persona.createSessionLink({ reference, expiresInSeconds: 600 })

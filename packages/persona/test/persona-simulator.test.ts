@@ -85,6 +85,71 @@ describe('idempotent creates against the simulator', () => {
   })
 })
 
+describe('a hand-off that fails after the inquiry was created', () => {
+  const linkPath = /^\/api\/v1\/inquiries\/[^/]+\/generate-one-time-link$/
+
+  it('returns the created verification with the hosted-flow URL, so a retry never makes a second inquiry', async () => {
+    const simulator = createPersonaSimulator()
+    const lines: { level: string; message: string; fields: unknown }[] = []
+    const log =
+      (level: string) =>
+      (message: string, fields?: Record<string, unknown>): void => {
+        lines.push({ level, message, fields })
+      }
+    const persona = createPersona({
+      apiKey,
+      templateId: 'itmpl_SimulatorTests',
+      hostedFlowUrl: 'https://inquiry.example.test/verify',
+      fetch: simulator.fetch,
+      sleep: instantSleep,
+      logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+      env: {},
+    })
+    // More failures than core's retries: the link request fails for good.
+    simulator.failNext({ status: 503, times: 10, match: { method: 'POST', path: linkPath } })
+    const { verification } = await persona.createVerification({
+      subjectReference: 'user_link_down',
+      prefill: { firstName: 'Zebulon', lastName: 'Quartermaine', dateOfBirth: '1971-03-04' },
+    })
+    simulator.clearFaults()
+    const linkAttempts = simulator.requests.filter((request) => linkPath.test(request.path))
+    expect(linkAttempts.length).toBeGreaterThan(1)
+    expect(linkAttempts.every((request) => request.status === 503)).toBe(true)
+    expect(verification.status).toBe('created')
+    expect(verification.session).toEqual({
+      url: `https://inquiry.example.test/verify?inquiry-id=${verification.id}`,
+    })
+    expect(await inquiryCount(simulator)).toBe(1)
+    // The hosted-flow URL really opens the inquiry on the simulated Persona.
+    expect(simulator.persona.hostedUrl(verification.id)).toContain(verification.id)
+    // One warning, naming the inquiry and the failure, with no personal data or secrets.
+    const warnings = lines.filter((line) => line.level === 'warn')
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]?.fields).toMatchObject({
+      inquiryId: verification.id,
+      code: 'provider_unavailable',
+      status: 503,
+    })
+    const logged = JSON.stringify(lines)
+    for (const secret of ['Zebulon', 'Quartermaine', '1971-03-04', apiKey])
+      expect(logged).not.toContain(secret)
+    // A single-use link can still be had once Persona answers again.
+    const link = await persona.createSessionLink({ reference: verification.reference })
+    expect(link.url).toMatch(/^https?:\/\//)
+    expect(await inquiryCount(simulator)).toBe(1)
+  })
+
+  it('still throws when the inquiry itself cannot be created', async () => {
+    const { simulator, persona } = setup()
+    simulator.failNext({ status: 503, times: 10, match: { method: 'POST', path: '/api/v1/inquiries' } })
+    await expect(persona.createVerification({ subjectReference: 'user_create_down' })).rejects.toThrow(
+      KycProviderUnavailableError,
+    )
+    simulator.clearFaults()
+    expect(await inquiryCount(simulator)).toBe(0)
+  })
+})
+
 describe('a 100 000-row list import against the simulator', () => {
   it('streams every row exactly once, in chunks, with bounded read-ahead', async () => {
     const { simulator, persona } = setup()
