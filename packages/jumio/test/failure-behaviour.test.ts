@@ -13,7 +13,9 @@ const partPath = /\/credentials\/[^/]+\/parts\/FRONT$/
 const finalizePath = /^\/api\/v1\/accounts\/[^/]+\/workflow-executions\/[^/]+$/
 
 /** The adapter on a fresh simulator; `wrap` may stand between them to lose or rewrite responses. */
-function setup(wrap?: (fetch: JumioSimulator['fetch']) => JumioSimulator['fetch']) {
+function setup(
+  wrap?: (send: (request: Request) => Promise<Response>) => (request: Request) => Promise<Response>,
+) {
   const simulator = createJumioSimulator()
   simulators.push(simulator)
   const jumio = createJumio({
@@ -22,7 +24,11 @@ function setup(wrap?: (fetch: JumioSimulator['fetch']) => JumioSimulator['fetch'
     region: 'amer-1',
     userAgent: 'OpenKYC Tests/1.0',
     workflowKey: 32,
-    fetch: wrap === undefined ? simulator.fetch : wrap(simulator.fetch),
+    fetch:
+      wrap === undefined
+        ? simulator.fetch
+        : (input: RequestInfo | URL, init?: RequestInit) =>
+            wrap((request) => simulator.fetch(request))(new Request(input, init)),
     now: () => simulator.clock.now(),
     sleep: async () => {},
     transactionRateLimit: false,
@@ -57,6 +63,18 @@ describe('submitVerification is retry-safe', () => {
       code: 'provider_unavailable',
     })
     expect(requestsTo(simulator, 'PUT', finalizePath)).toHaveLength(1)
+    // Finalized: no more uploads, refused before any request.
+    const before = simulator.requestCount
+    await expect(
+      jumio.uploadCredential({
+        reference,
+        kind: 'selfie',
+        part: 'face',
+        content: createJpeg({ width: 600, height: 800 }),
+        contentType: 'image/jpeg',
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_state' })
+    expect(simulator.requestCount).toBe(before)
 
     const submitted = await jumio.submitVerification({ reference })
     expect(['submitted', 'completed']).toContain(submitted.status)
