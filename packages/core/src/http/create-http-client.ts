@@ -1,4 +1,4 @@
-import ky, { type Options as KyOptions } from 'ky'
+import ky, { TimeoutError } from 'ky'
 import { z } from 'zod'
 import type { KycLogger } from '../adapter.js'
 import {
@@ -256,19 +256,23 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const requestIdHeaders = options.requestIdHeaders ?? ['request-id', 'x-request-id']
   const baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`
   const limiter = resolveRateLimiter(options.rateLimit, now, sleep)
-  // ky always calls `fetch` with a Request, which is all an HttpFetch needs.
-  const send = ky.create({
-    retry: 0,
-    timeout: false,
-    throwHttpErrors: false,
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch as KyOptions['fetch'] }),
-  })
+  // ky always calls `fetch` with a Request, which is all an HttpFetch needs. `globalThis.fetch` is looked
+  // up per request, as ky itself does, so a fetch replaced after the client was created is honoured.
+  const innerFetch: HttpFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  // ky's `timeout` aborts ky's own controller, which the Request follows; the per-request `fetch` below
+  // reads the body before it resolves, so the one timer covers the headers and the body alike.
+  const send = ky.create({ retry: 0, timeout: timeoutMs, throwHttpErrors: false })
+  // The redacted record is built only when someone reads it: redaction walks the record and parses the URL.
+  const reporting = options.logger?.debug !== undefined || options.onAttempt !== undefined
 
   const report = (attempt: HttpAttempt) => {
+    if (!reporting) return
     const fields = redact(attempt)
     options.logger?.debug?.(`${describeRequest(attempt)} attempt ${attempt.attempt}`, fields)
     options.onAttempt?.(fields)
   }
+
+  const staticHeaders = typeof options.headers === 'function' ? undefined : (options.headers ?? {})
 
   const resolveHeaders = async (description: RequestDescription): Promise<Record<string, string>> => {
     if (typeof options.headers !== 'function') return options.headers ?? {}
@@ -290,7 +294,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const method = call.method ?? 'GET'
     const description: RequestDescription = { provider, method, path: pathTemplate(call.path) }
     const url = buildUrl(baseUrl, call, description)
-    const loggedUrl = redactQueryValues(url)
+    const loggedUrl = reporting ? redactQueryValues(url) : ''
     const responseType = method === 'HEAD' ? 'none' : (call.responseType ?? 'json')
     const idempotencyKey =
       idempotencyHeader === undefined
@@ -298,17 +302,31 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         : (call.idempotencyKey ?? (method === 'POST' ? crypto.randomUUID() : undefined))
 
     for (let attempt = 1; ; attempt++) {
-      const headers = new Headers(await resolveHeaders(description))
-      if (responseType === 'json' && !headers.has('accept')) headers.set('accept', 'application/json')
-      for (const [name, value] of Object.entries(call.headers ?? {})) headers.set(name, value)
+      // Header names are case-insensitive: a plain object keyed by lower-case name merges like `Headers`
+      // would, without building a `Headers` that ky copies into one of its own anyway.
+      const headers: Record<string, string> = {}
+      addHeaders(headers, staticHeaders ?? (await resolveHeaders(description)))
+      if (responseType === 'json' && headers.accept === undefined) headers.accept = 'application/json'
+      if (call.headers !== undefined) addHeaders(headers, call.headers)
       if (idempotencyHeader !== undefined && idempotencyKey !== undefined) {
-        headers.set(idempotencyHeader, idempotencyKey)
+        headers[idempotencyHeader.toLowerCase()] = idempotencyKey
       }
+      // An invalid name or value fails here, before sending, with the `TypeError` of `Headers`.
+      if (!validHeaders(headers)) new Headers(headers)
 
       // Last thing before sending, so a slow token supplier cannot bunch requests up behind the limiter.
-      await limiter?.acquire(signal)
+      if (limiter !== undefined) await limiter.acquire(signal)
       const startedAt = now()
-      const result = await sendOnce({ send, url, method, headers, call, responseType, timeoutMs })
+      const result = await sendOnce({
+        send,
+        fetch: innerFetch,
+        url,
+        method,
+        headers,
+        call,
+        responseType,
+        timeoutMs,
+      })
       const record: HttpAttempt = {
         provider,
         method,
@@ -373,53 +391,73 @@ type SendResult =
   | { kind: 'timeout'; error: Error }
   | { kind: 'network'; error: unknown }
 
+const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const headerValue = /^[^\0\r\n]*$/
+
+/** Whether `Headers` would accept every name and value (checked here, as ky builds its `Headers` inside the attempt). */
+function validHeaders(headers: Record<string, string>): boolean {
+  for (const name in headers) {
+    if (!headerName.test(name) || !headerValue.test(headers[name]!)) return false
+  }
+  return true
+}
+
+/** Adds `source` to `target` under lower-case names, later values winning, like `Headers.set`. */
+function addHeaders(target: Record<string, string>, source: Record<string, string>): void {
+  for (const name in source) {
+    if (!Object.hasOwn(source, name)) continue
+    const value = source[name]!
+    // ky drops a header whose value is the text `undefined` when given a `Headers`; so does this.
+    if (value === 'undefined') delete target[name.toLowerCase()]
+    else target[name.toLowerCase()] = value
+  }
+}
+
 /**
  * One attempt: sends the request and reads the body under one timer, so a provider that sends its
- * headers and then stalls also times out (ky's own `timeout` stops at the headers).
+ * headers and then stalls also times out. ky's `timeout` alone stops at the headers, so the `fetch`
+ * handed to ky reads the body before it resolves; on timeout ky aborts the request, which also ends
+ * a stalled body. No controller or timer of our own: ky creates both anyway.
  */
 async function sendOnce(input: {
   send: typeof ky
+  fetch: HttpFetch
   url: string
   method: HttpMethod
-  headers: Headers
+  headers: Record<string, string>
   call: HttpRequestOptions
   responseType: 'json' | 'none'
   timeoutMs: number
 }): Promise<SendResult> {
-  const { call } = input
+  const { call, responseType } = input
   const signal = call.signal
-  const controller = new AbortController()
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    controller.abort()
-  }, input.timeoutMs)
-  const forwardAbort = () => controller.abort(signal?.reason)
-  signal?.addEventListener('abort', forwardAbort, { once: true })
+  let text = ''
+  const fetchAndRead = async (request: Request, init?: RequestInit): Promise<Response> => {
+    const response = await input.fetch(request, init)
+    // Not awaited: cancelling one branch of a teed (cloned) body only settles once every branch is cancelled.
+    if (responseType === 'none' && response.ok) void response.body?.cancel().catch(() => undefined)
+    else text = await response.text()
+    return response
+  }
   try {
     const response = await input.send(input.url, {
       method: input.method,
       headers: input.headers,
-      signal: controller.signal,
+      fetch: fetchAndRead as typeof globalThis.fetch,
+      ...(signal === undefined ? {} : { signal }),
       ...(call.json === undefined
         ? call.body === undefined
           ? {}
           : { body: call.body }
         : { json: call.json }),
     })
-    let text = ''
-    // Not awaited: cancelling one branch of a teed (cloned) body only settles once every branch is cancelled.
-    if (input.responseType === 'none' && response.ok) void response.body?.cancel().catch(() => undefined)
-    else text = await response.text()
     return { kind: 'response', response, text }
   } catch (error) {
     if (signal?.aborted) throw signal.reason
-    if (timedOut)
+    if (error instanceof TimeoutError) {
       return { kind: 'timeout', error: new Error(`The attempt timed out after ${input.timeoutMs} ms.`) }
+    }
     return { kind: 'network', error }
-  } finally {
-    clearTimeout(timer)
-    signal?.removeEventListener('abort', forwardAbort)
   }
 }
 

@@ -76,10 +76,26 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   }
 
+  /** Callers whose turn has not settled yet; while there are none, a free slot can be granted at once. */
+  let waiting = 0
+  const leaveLine = () => {
+    waiting--
+  }
+
   return {
     acquire(signal) {
+      // Fast path: nobody is in line, so granting now keeps the order and skips the promise chain.
+      if (waiting === 0 && signal?.aborted !== true) {
+        const current = now()
+        while (grants.length > 0 && grants[0]! <= current - intervalMs) grants.shift()
+        if (grants.length < requests) {
+          grants.push(current)
+          return Promise.resolve()
+        }
+      }
+      waiting++
       const turn = line.then(() => waitForSlot(signal))
-      line = turn.catch(() => undefined)
+      line = turn.then(leaveLine, leaveLine)
       return raceAbort(turn, signal)
     },
   }
