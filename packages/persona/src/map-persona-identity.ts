@@ -99,7 +99,9 @@ export function inquiryFieldValue(inquiry: PersonaInquiry, name: string): unknow
 }
 
 function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T
+  const defined: Record<string, unknown> = {}
+  for (const key in value) if (value[key] !== undefined) defined[key] = value[key]
+  return defined as T
 }
 
 /**

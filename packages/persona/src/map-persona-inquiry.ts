@@ -47,9 +47,16 @@ function isoTimestamp(value: string | null | undefined): string | undefined {
 }
 
 function latest(values: readonly (string | undefined)[]): string | undefined {
+  // Each value is parsed once: this runs on every webhook event.
   let best: string | undefined
+  let bestTime = Number.NEGATIVE_INFINITY
   for (const value of values) {
-    if (value !== undefined && (best === undefined || Date.parse(value) > Date.parse(best))) best = value
+    if (value === undefined) continue
+    const time = Date.parse(value)
+    if (best === undefined || time > bestTime) {
+      best = value
+      bestTime = time
+    }
   }
   return best
 }
@@ -63,10 +70,13 @@ function related<T extends { id: string }>(
 ): T[] {
   const linked = document.data.relationships?.[relationship]?.data
   const ids = linked ? new Set(linked.map((resource) => resource.id)) : undefined
-  return (document.included ?? [])
-    .filter((resource) => resource.type.startsWith(typePrefix) && (ids === undefined || ids.has(resource.id)))
-    .map(parse)
-    .filter((resource): resource is T => resource !== undefined)
+  const found: T[] = []
+  for (const resource of document.included ?? []) {
+    if (!resource.type.startsWith(typePrefix) || (ids !== undefined && !ids.has(resource.id))) continue
+    const parsed = parse(resource)
+    if (parsed !== undefined) found.push(parsed)
+  }
+  return found
 }
 
 /** The included verifications of an inquiry, parsed leniently (unreadable ones are skipped). */
@@ -214,12 +224,16 @@ export function mapPersonaInquiry(
       redactedAt,
     ]) ?? createdAt
 
-  const checks = [
-    ...verifications.flatMap((verification) =>
-      (verification.attributes?.checks ?? []).map((check) => mapPersonaCheck(check, verification.type)),
-    ),
-    ...reports.map(mapPersonaScreeningReport).filter((check): check is Check => check !== undefined),
-  ]
+  const checks: Check[] = []
+  for (const verification of verifications) {
+    for (const check of verification.attributes?.checks ?? []) {
+      checks.push(mapPersonaCheck(check, verification.type))
+    }
+  }
+  for (const report of reports) {
+    const check = mapPersonaScreeningReport(report)
+    if (check !== undefined) checks.push(check)
+  }
 
   const decision: Decision | undefined =
     mapped.outcome === undefined

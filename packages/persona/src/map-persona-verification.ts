@@ -1,5 +1,5 @@
 import type { Credential, CredentialKind, CredentialPart, DocumentType } from '@openkyc/core'
-import { match, P } from 'ts-pattern'
+import { match } from 'ts-pattern'
 import { mapPersonaCountry, mapPersonaIdClass } from './map-persona-identity.js'
 import type { PersonaVerification } from './persona-schemas.js'
 
@@ -24,23 +24,28 @@ import type { PersonaVerification } from './persona-schemas.js'
 export function mapPersonaVerificationType(
   type: string,
 ): { kind: CredentialKind; documentType?: DocumentType } | undefined {
-  return match<string, { kind: CredentialKind; documentType?: DocumentType } | undefined>(type)
-    .with('verification/government-id', 'verification/government-id-nfc', () => ({ kind: 'id_document' }))
-    .with('verification/passport', () => ({ kind: 'id_document', documentType: 'passport' }))
-    .with('verification/driver-license', () => ({ kind: 'id_document', documentType: 'driving_license' }))
-    .with('verification/national-identity-card', () => ({ kind: 'id_document', documentType: 'id_card' }))
-    .with('verification/other-identity-card', () => ({ kind: 'id_document', documentType: 'other' }))
-    .with('verification/selfie', () => ({ kind: 'selfie' }))
-    .with('verification/document', () => ({ kind: 'document' }))
-    .with(
-      P.string.startsWith('verification/database'),
-      'verification/aamva',
-      'verification/phone-number',
-      'verification/email-address',
-      () => ({ kind: 'personal_data' }),
-    )
-    .otherwise(() => undefined)
+  // A table rather than ts-pattern: this runs several times per verification on every webhook event.
+  const known = verificationTypes.get(type)
+  if (known) return { ...known }
+  return type.startsWith('verification/database') ? { kind: 'personal_data' } : undefined
 }
+
+const verificationTypes: ReadonlyMap<string, { kind: CredentialKind; documentType?: DocumentType }> = new Map<
+  string,
+  { kind: CredentialKind; documentType?: DocumentType }
+>([
+  ['verification/government-id', { kind: 'id_document' }],
+  ['verification/government-id-nfc', { kind: 'id_document' }],
+  ['verification/passport', { kind: 'id_document', documentType: 'passport' }],
+  ['verification/driver-license', { kind: 'id_document', documentType: 'driving_license' }],
+  ['verification/national-identity-card', { kind: 'id_document', documentType: 'id_card' }],
+  ['verification/other-identity-card', { kind: 'id_document', documentType: 'other' }],
+  ['verification/selfie', { kind: 'selfie' }],
+  ['verification/document', { kind: 'document' }],
+  ['verification/aamva', { kind: 'personal_data' }],
+  ['verification/phone-number', { kind: 'personal_data' }],
+  ['verification/email-address', { kind: 'personal_data' }],
+])
 
 /**
  * Whether a verification in this status holds evidence the applicant submitted.
@@ -54,18 +59,21 @@ export function mapPersonaVerificationType(
  * @see https://docs.withpersona.com/docs/verification-lifecycle
  */
 export function personaVerificationHasEvidence(status: string | null | undefined): boolean {
-  return match<string | null | undefined, boolean>(status)
-    .with('submitted', 'passed', 'failed', 'requires_retry', () => true)
-    .with('initiated', 'confirmed', 'canceled', 'skipped', () => false)
-    .otherwise(() => false)
+  // `initiated`, `confirmed`, `canceled`, `skipped` and unknown statuses hold no evidence.
+  return status === 'submitted' || status === 'passed' || status === 'failed' || status === 'requires_retry'
 }
 
+const photoParts: ReadonlyMap<string, CredentialPart> = new Map<string, CredentialPart>([
+  ['front', 'front'],
+  ['back', 'back'],
+  ['portrait', 'face'],
+  ['left_photo', 'face'],
+  ['center_photo', 'face'],
+  ['right_photo', 'face'],
+])
+
 function photoPart(page: string | null | undefined): CredentialPart | undefined {
-  return match<string | null | undefined, CredentialPart | undefined>(page)
-    .with('front', () => 'front')
-    .with('back', () => 'back')
-    .with('portrait', 'left_photo', 'center_photo', 'right_photo', () => 'face')
-    .otherwise(() => undefined)
+  return typeof page === 'string' ? photoParts.get(page) : undefined
 }
 
 function partsOf(verification: PersonaVerification, kind: CredentialKind): CredentialPart[] {

@@ -3,8 +3,12 @@ import { z } from 'zod'
 /*
  * Lenient schemas for what Persona sends us. They list only the fields the adapter reads, accept
  * `null` or absence everywhere (`.nullish()`), keep every enum an open string (Persona: "do not
- * assume this is a static enumeration") and let unknown keys through, so API drift never breaks a
- * read. They stay private: the package exports types, not schemas.
+ * assume this is a static enumeration") and tolerate unknown keys, so API drift never breaks a
+ * read. Envelopes let unknown keys through (`z.looseObject`); the large, repeated parts that every
+ * webhook carries (inquiry attributes and fields, verification attributes, checks) drop them
+ * instead (`z.object`), because copying dozens of unread keys per check was a large share of
+ * webhook ingest, and a dropped key (check `metadata`, extracted data we do not read) is one less
+ * place personal data could travel. They stay private: the package exports types, not schemas.
  *
  * @see https://docs.withpersona.com/reference/response-body (JSON:API documents)
  */
@@ -24,7 +28,7 @@ const ToOneSchema = z
 const ToManySchema = z.looseObject({ data: z.array(ResourceIdentifierSchema).nullish() }).nullish()
 
 /** One check inside a verification. @see https://docs.withpersona.com/docs/verification-checks */
-export const PersonaCheckSchema = z.looseObject({
+export const PersonaCheckSchema = z.object({
   name: z.string(),
   status: text,
   reasons: z.array(z.string().nullable()).nullish(),
@@ -35,7 +39,7 @@ export const PersonaCheckSchema = z.looseObject({
 export type PersonaCheck = z.infer<typeof PersonaCheckSchema>
 
 /** A photo entry of a government-id verification (`photo-urls[]`); we read the page only. */
-const PhotoUrlSchema = z.looseObject({ page: text })
+const PhotoUrlSchema = z.object({ page: text })
 
 /**
  * A verification of any type (`verification/government-id`, `verification/selfie`, …): the shared
@@ -45,7 +49,7 @@ export const PersonaVerificationSchema = z.looseObject({
   type: z.string(),
   id: z.string(),
   attributes: z
-    .looseObject({
+    .object({
       status: text,
       'created-at': timestamp,
       'submitted-at': timestamp,
@@ -92,13 +96,13 @@ export const PersonaReportSchema = z.looseObject({
 export type PersonaReport = z.infer<typeof PersonaReportSchema>
 
 /** One inquiry field: `{ type, value }`; the value's shape depends on the field type. */
-const FieldSchema = z.looseObject({ type: text, value: z.unknown() })
+const FieldSchema = z.object({ type: text, value: z.unknown() })
 
 /** An inquiry. @see https://docs.withpersona.com/reference/retrieve-an-inquiry */
 export const PersonaInquirySchema = z.looseObject({
   type: z.literal('inquiry'),
   id: z.string().min(1),
-  attributes: z.looseObject({
+  attributes: z.object({
     status: z.string(),
     'reference-id': text,
     'created-at': timestamp,
@@ -116,7 +120,7 @@ export const PersonaInquirySchema = z.looseObject({
     fields: z.record(z.string(), FieldSchema.nullish()).nullish(),
   }),
   relationships: z
-    .looseObject({
+    .object({
       account: ToOneSchema,
       reviewer: ToOneSchema,
       verifications: ToManySchema,
