@@ -73,9 +73,21 @@ export function mapPersonaSex(sex: string | null | undefined): IdentityData['sex
 export function mapPersonaDate(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined
   const date = value.slice(0, 10)
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined
-  const parsed = new Date(`${date}T00:00:00Z`)
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(date) ? date : undefined
+  const parts = datePattern.exec(date)
+  if (!parts) return undefined
+  // Checked by arithmetic (proleptic Gregorian, as `Date` does) rather than by a `Date` round trip:
+  // several dates are read on every webhook event.
+  const year = Number(parts[1])
+  const month = Number(parts[2])
+  const day = Number(parts[3])
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) ? date : undefined
+}
+
+const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
 function nonEmpty(value: unknown): string | undefined {

@@ -98,6 +98,35 @@ export type PersonaReport = z.infer<typeof PersonaReportSchema>
 /** One inquiry field: `{ type, value }`; the value's shape depends on the field type. */
 const FieldSchema = z.object({ type: text, value: z.unknown() })
 
+/**
+ * The inquiry fields the identity mapping reads (`map-persona-identity.ts`), each under both
+ * spellings: kebab-case up to API version 2025-10-27, as configured on the template (usually
+ * snake_case) after it. Only these are validated and kept; a template may define many more, and
+ * none of them should decide whether a webhook is readable.
+ */
+export const personaIdentityFieldNames = [
+  'name-first',
+  'name-middle',
+  'name-last',
+  'birthdate',
+  'identification-number',
+  'address-street-1',
+  'address-street-2',
+  'address-city',
+  'address-subdivision',
+  'address-postal-code',
+  'address-country-code',
+] as const
+
+const FieldsSchema = z.object(
+  Object.fromEntries(
+    personaIdentityFieldNames.flatMap((name) => [
+      [name, FieldSchema.nullish()],
+      [name.replaceAll('-', '_'), FieldSchema.nullish()],
+    ]),
+  ) as Record<string, z.ZodOptional<z.ZodNullable<typeof FieldSchema>>>,
+)
+
 /** An inquiry. @see https://docs.withpersona.com/reference/retrieve-an-inquiry */
 export const PersonaInquirySchema = z.looseObject({
   type: z.literal('inquiry'),
@@ -117,7 +146,7 @@ export const PersonaInquirySchema = z.looseObject({
     'redacted-at': timestamp,
     'reviewer-comment': text,
     tags: z.array(z.string().nullable()).nullish(),
-    fields: z.record(z.string(), FieldSchema.nullish()).nullish(),
+    fields: FieldsSchema.nullish(),
   }),
   relationships: z
     .object({

@@ -127,7 +127,7 @@ export function verifyTimestampedSignature(
     for (const secret of secrets) {
       // The prefix and the body are fed to the HMAC in turn: copying a large body into a joined
       // buffer first cost as much as hashing it. UTF-8 either way, so the bytes hashed are the same.
-      const expected = createHmac('sha256', toBytes(secret))
+      const expected = createHmac('sha256', secret)
         .update(`${timestamp}.`)
         .update(options.rawBody)
         .digest('hex')
