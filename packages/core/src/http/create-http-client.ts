@@ -309,7 +309,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (responseType === 'json' && headers.accept === undefined) headers.accept = 'application/json'
       if (call.headers !== undefined) addHeaders(headers, call.headers)
       if (idempotencyHeader !== undefined && idempotencyKey !== undefined) {
-        headers[idempotencyHeader.toLowerCase()] = idempotencyKey
+        addHeaders(headers, { [idempotencyHeader]: idempotencyKey })
       }
       // An invalid name or value fails here, before sending, with the `TypeError` of `Headers`.
       if (!validHeaders(headers)) new Headers(headers)
@@ -546,6 +546,7 @@ function buildUrl(baseUrl: string, call: HttpRequestOptions, description: Reques
   })
   // Joined as text: `new URL(path, base)` would drop the base path for `/x` and read `a:b` as a scheme.
   const url = new URL(baseUrl + path)
+  if (call.searchParams === undefined) return url.href
   const searchParams =
     call.searchParams instanceof URLSearchParams
       ? [...call.searchParams.entries()]

@@ -296,4 +296,23 @@ describe('requests', () => {
     expect(requests[0]?.headers.get('content-type')).toBe('application/json')
     expect(requests[1]?.body).toBe('bytes')
   })
+
+  it('merges header names case-insensitively, the call winning over the client', async () => {
+    const { http, requests } = setup([jsonResponse(200, {})], {
+      headers: { Authorization: 'Bearer client', 'X-Trace': 'client' },
+    })
+    await http.request({ path: 'inquiries', headers: { authorization: 'Bearer call', Accept: 'text/plain' } })
+    expect(requests[0]?.headers.get('authorization')).toBe('Bearer call')
+    expect(requests[0]?.headers.get('x-trace')).toBe('client')
+    expect(requests[0]?.headers.get('accept')).toBe('text/plain')
+  })
+
+  it('rejects an invalid header value before sending anything', async () => {
+    const { http, requests } = setup([jsonResponse(200, {})])
+    const error = await http
+      .request({ path: 'inquiries', headers: { 'x-broken': 'a\nb' } })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(TypeError)
+    expect(requests).toHaveLength(0)
+  })
 })

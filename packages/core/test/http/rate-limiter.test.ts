@@ -98,6 +98,40 @@ describe('createRateLimiter', () => {
     expect(clock.now()).toBe(1000)
   })
 
+  it('does not let a newcomer overtake a waiter once the window has room again', async () => {
+    let time = 0
+    const pendingSleeps: (() => void)[] = []
+    const limiter = createRateLimiter({
+      requests: 1,
+      intervalMs: 1000,
+      now: () => time,
+      sleep: (ms) =>
+        new Promise<void>((resolve) =>
+          pendingSleeps.push(() => {
+            time += ms
+            resolve()
+          }),
+        ),
+    })
+    const served: string[] = []
+    await limiter.acquire()
+    const first = limiter.acquire().then(() => served.push('waiter'))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(pendingSleeps).toHaveLength(1)
+    // The window has room now, but the waiter has not woken up yet: the newcomer must queue behind it.
+    time = 1000
+    const second = limiter.acquire().then(() => served.push('newcomer'))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(served).toEqual([])
+    pendingSleeps.shift()?.()
+    await first
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(served).toEqual(['waiter'])
+    pendingSleeps.shift()?.()
+    await second
+    expect(served).toEqual(['waiter', 'newcomer'])
+  })
+
   it('does not wait while the window has room', async () => {
     let sleeps = 0
     const limiter = createRateLimiter({
