@@ -5,7 +5,7 @@ import {
   KycInvalidProviderResponseError,
   type Verification,
 } from '@openkyc/core'
-import { match, P } from 'ts-pattern'
+import { match } from 'ts-pattern'
 import { mapPersonaInquiry, personaProvider } from './map-persona-inquiry.js'
 import type { PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
 import { type PersonaEventDocument, PersonaInquirySchema } from './persona-schemas.js'
@@ -64,41 +64,42 @@ export function mapPersonaEvent(
     ...(object ? { objectType: object.type, objectId: object.id } : {}),
   }
 
-  return match(name)
-    .with(P.string.startsWith('inquiry.'), (): KycEvent[] => {
-      if (object?.type !== 'inquiry') return []
-      const inquiry = PersonaInquirySchema.safeParse(object)
-      if (!inquiry.success) {
-        throw new KycInvalidProviderResponseError({
-          provider: personaProvider,
-          message: `The persona ${name} webhook carries an inquiry we cannot read.`,
-        })
-      }
-      const redacted = name === 'inquiry.redacted'
-      const verification = mapPersonaInquiry(
-        { data: inquiry.data, included: payload?.included },
-        { policy, now: () => Date.parse(occurredAt) },
-      )
-      if (redacted && verification.redactedAt === undefined) {
-        // The event is the proof of redaction even when its payload predates the timestamp.
-        verification.redactedAt = occurredAt
-        verification.credentials = []
-        delete verification.identity
-      }
-      const type = redacted ? 'verification.redacted' : eventTypeForState(verification)
-      return [
-        {
-          id: event.id,
-          provider: personaProvider,
-          type,
-          occurredAt,
-          verification: toEventVerification(verification),
-          raw,
-        },
-      ]
-    })
-    .with(P.string.startsWith('case.'), (): KycEvent[] => [
-      { id: event.id, provider: personaProvider, type: 'case.updated', occurredAt, raw },
-    ])
-    .otherwise(() => [])
+  // Plain prefix tests rather than a ts-pattern matcher: this runs once per delivery, and building
+  // the matcher cost more than the rest of the dispatch.
+  if (name.startsWith('inquiry.')) {
+    if (object?.type !== 'inquiry') return []
+    const inquiry = PersonaInquirySchema.safeParse(object)
+    if (!inquiry.success) {
+      throw new KycInvalidProviderResponseError({
+        provider: personaProvider,
+        message: `The persona ${name} webhook carries an inquiry we cannot read.`,
+      })
+    }
+    const redacted = name === 'inquiry.redacted'
+    const verification = mapPersonaInquiry(
+      { data: inquiry.data, included: payload?.included },
+      { policy, now: () => Date.parse(occurredAt) },
+    )
+    if (redacted && verification.redactedAt === undefined) {
+      // The event is the proof of redaction even when its payload predates the timestamp.
+      verification.redactedAt = occurredAt
+      verification.credentials = []
+      delete verification.identity
+    }
+    const type = redacted ? 'verification.redacted' : eventTypeForState(verification)
+    return [
+      {
+        id: event.id,
+        provider: personaProvider,
+        type,
+        occurredAt,
+        verification: toEventVerification(verification),
+        raw,
+      },
+    ]
+  }
+  if (name.startsWith('case.')) {
+    return [{ id: event.id, provider: personaProvider, type: 'case.updated', occurredAt, raw }]
+  }
+  return []
 }

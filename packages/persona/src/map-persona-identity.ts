@@ -80,7 +80,15 @@ export function mapPersonaDate(value: unknown): string | undefined {
   const year = Number(parts[1])
   const month = Number(parts[2])
   const day = Number(parts[3])
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) ? date : undefined
+  return isCalendarDate(year, month, day) ? date : undefined
+}
+
+/**
+ * Whether year, month (1–12) and day name a real date in the proleptic Gregorian calendar, the one
+ * `Date` uses: the check a `Date` round trip makes, without building a `Date`.
+ */
+export function isCalendarDate(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
 }
 
 const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/

@@ -7,7 +7,7 @@ import {
 } from '@openkyc/core'
 import { match } from 'ts-pattern'
 import { mapPersonaCheck, mapPersonaCheckReasons } from './map-persona-check.js'
-import { mapPersonaIdentity } from './map-persona-identity.js'
+import { isCalendarDate, mapPersonaIdentity } from './map-persona-identity.js'
 import { mapPersonaInquiryStatus, type PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
 import { mapPersonaCredential, mapPersonaVerificationType } from './map-persona-verification.js'
 import {
@@ -40,8 +40,15 @@ export type MapPersonaInquiryOptions = {
   now?: () => number
 }
 
+/** `YYYY-MM-DDTHH:MM:SS.sssZ`: the form `toISOString` writes and Persona sends. */
+const canonicalTimestamp = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/
+
 function isoTimestamp(value: string | null | undefined): string | undefined {
   if (!value) return undefined
+  // A valid timestamp already in canonical form is its own normalization; building a `Date` to
+  // print it again was a visible cost on every webhook event. Anything else takes the long way.
+  const parts = canonicalTimestamp.exec(value)
+  if (parts && isCalendarDate(Number(parts[1]), Number(parts[2]), Number(parts[3]))) return value
   const time = Date.parse(value)
   return Number.isNaN(time) ? undefined : new Date(time).toISOString()
 }
