@@ -23,7 +23,8 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
 }
 
 async function main(): Promise<void> {
-  const requested = process.argv.slice(2)
+  // `pnpm bench -- ids` passes the `--` through; it is not a benchmark name.
+  const requested = process.argv.slice(2).filter((argument) => argument !== '--')
   const unknown = requested.filter((name) => !(name in benchmarks))
   if (unknown.length > 0) {
     throw new Error(
