@@ -54,7 +54,14 @@ export type {
   PersonaAccounts,
 } from './persona-accounts.js'
 export type { CreatePersonaCaseOptions, PersonaCaseRecord, PersonaCases } from './persona-cases.js'
-export { type ChunkCsvOptions, type CsvChunk, type CsvSource, chunkCsv } from './persona-csv.js'
+export {
+  type ChunkCsvOptions,
+  type CsvByteChunk,
+  type CsvChunk,
+  type CsvSource,
+  chunkCsv,
+  chunkCsvBytes,
+} from './persona-csv.js'
 export type { PersonaOneTimeLink, PersonaSimulateAction } from './persona-inquiries.js'
 export { type PersonaListKindSpec, personaListKinds } from './persona-list-kinds.js'
 export type {

@@ -33,8 +33,6 @@ function toReadable(source: CsvSource): Readable {
   return Readable.from(source as AsyncIterable<Uint8Array | string>)
 }
 
-const encoder = new TextEncoder()
-
 /**
  * A record's raw text, ending in exactly the file's line terminator. csv-parse's `raw` may carry
  * blank lines (or the `\n` of a `\r\n`) in front and a partial or no terminator at the end; a row
@@ -42,6 +40,19 @@ const encoder = new TextEncoder()
  */
 function normalizeRow(raw: string, terminator: string): string {
   return `${raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '')}${terminator}`
+}
+
+/**
+ * A chunk as bytes, for uploading: `data` is a view of a buffer the splitter reuses, valid only
+ * until the next chunk is asked for (copy it, as `new Blob([data])` does, to keep it longer).
+ */
+export type CsvByteChunk = {
+  /** The chunk's UTF-8 bytes, beginning with the header row. Reused: valid until the next chunk. */
+  data: Uint8Array
+  /** Data rows in this chunk (the header not counted). */
+  rows: number
+  /** `data.byteLength`. */
+  bytes: number
 }
 
 /**
@@ -60,37 +71,73 @@ function normalizeRow(raw: string, terminator: string): string {
  * ```
  */
 export async function* chunkCsv(source: CsvSource, options: ChunkCsvOptions): AsyncGenerator<CsvChunk> {
+  for await (const chunk of chunkCsvBytes(source, options)) {
+    yield {
+      csv: Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.bytes).toString('utf8'),
+      rows: chunk.rows,
+      bytes: chunk.bytes,
+    }
+  }
+}
+
+/**
+ * {@link chunkCsv} as bytes, for uploads. Each row is written straight into one staging buffer
+ * that is reused from chunk to chunk, so a chunk's rows never pile up on the JavaScript heap (where
+ * ten thousand row strings would outlive the young generation and bloat the old one): the heap
+ * sees only short-lived garbage, and the chunk exists once, off-heap, until the uploader copies it.
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of chunkCsvBytes(stream, { maxRows: 10_000, maxBytes: 1 << 20 })) {
+ *   await upload(new Blob([chunk.data]))
+ * }
+ * ```
+ */
+export async function* chunkCsvBytes(
+  source: CsvSource,
+  options: ChunkCsvOptions,
+): AsyncGenerator<CsvByteChunk> {
   const parser = toReadable(source).pipe(
     parse({ raw: true, bom: true, skip_empty_lines: true, relax_column_count: false }),
   )
-  let header: string | undefined
+  let header = false
   let terminator = '\n'
   let headerBytes = 0
-  let rows: string[] = []
-  let bytes = 0
-  const flush = (): CsvChunk => {
-    const chunk = { csv: header + rows.join(''), rows: rows.length, bytes }
-    rows = []
-    bytes = headerBytes
+  let staging = Buffer.allocUnsafeSlow(Math.min(Math.max(options.maxBytes, 1024), 64 * 1024))
+  let used = 0
+  let rows = 0
+  const reserve = (bytes: number) => {
+    if (used + bytes <= staging.byteLength) return
+    const grown = Buffer.allocUnsafeSlow(Math.max(staging.byteLength * 2, used + bytes))
+    staging.copy(grown, 0, 0, used)
+    staging = grown
+  }
+  const flush = (): CsvByteChunk => {
+    const chunk = { data: staging.subarray(0, used), rows, bytes: used }
+    used = headerBytes
+    rows = 0
     return chunk
   }
   try {
     for await (const entry of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-      if (header === undefined && /\r\n?$/.test(entry.raw)) terminator = '\r\n'
+      if (!header && /\r\n?$/.test(entry.raw)) terminator = '\r\n'
       const row = normalizeRow(entry.raw, terminator)
-      if (header === undefined) {
+      // Counted, not encoded: an encoded copy of every row is garbage a million times over.
+      const rowBytes = Buffer.byteLength(row, 'utf8')
+      if (!header) {
         options.checkHeader?.(entry.record.map((column) => column.trim()))
-        header = row
-        headerBytes = encoder.encode(row).byteLength
-        bytes = headerBytes
+        header = true
+        reserve(rowBytes)
+        used += staging.write(row, used, 'utf8')
+        headerBytes = used
         continue
       }
-      const rowBytes = encoder.encode(row).byteLength
-      if (rows.length > 0 && (rows.length >= options.maxRows || bytes + rowBytes > options.maxBytes)) {
+      if (rows > 0 && (rows >= options.maxRows || used + rowBytes > options.maxBytes)) {
         yield flush()
       }
-      rows.push(row)
-      bytes += rowBytes
+      reserve(rowBytes)
+      used += staging.write(row, used, 'utf8')
+      rows += 1
     }
   } catch (error) {
     if (error instanceof CsvError) {
@@ -107,5 +154,5 @@ export async function* chunkCsv(source: CsvSource, options: ChunkCsvOptions): As
   } finally {
     parser.destroy()
   }
-  if (rows.length > 0) yield flush()
+  if (rows > 0) yield flush()
 }

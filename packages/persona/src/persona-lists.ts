@@ -8,7 +8,7 @@ import {
 } from '@openkyc/core'
 import type { HttpClient } from '@openkyc/core/http'
 import { personaProvider } from './map-persona-inquiry.js'
-import { type CsvSource, chunkCsv } from './persona-csv.js'
+import { type CsvSource, chunkCsvBytes } from './persona-csv.js'
 import {
   listKindOfPersonaType,
   type PersonaListKindSpec,
@@ -57,7 +57,7 @@ export type ImportPersonaCsvOptions = {
   kind?: ListKind
   /** Data rows per importer request. Default 10 000. */
   maxRowsPerChunk?: number
-  /** UTF-8 bytes per importer request, before base64. Default 1 MiB. */
+  /** UTF-8 bytes per importer request (the CSV file part). Default 1 MiB. */
   maxBytesPerChunk?: number
   /** Called after each chunk is accepted by Persona. */
   onProgress?: (progress: ImportProgress) => void
@@ -105,7 +105,8 @@ export type PersonaLists = {
   /**
    * Bulk import through `POST /importer/list-item/{kind}`. A large file is split at row boundaries
    * into chunks (each with the header row), read as fast as they are sent, so memory stays bounded
-   * whatever the size. Each chunk is one importer request with its own idempotency key.
+   * whatever the size. Each chunk is one multipart importer request (the CSV as the file part, no
+   * base64) with its own idempotency key. Pending importers are then polled together, a few at a time.
    *
    * @example
    * ```ts
@@ -218,6 +219,9 @@ export function personaListItemAttributes(
   }
   return attributes
 }
+
+/** Importer polls in flight at once: a few, so a large import's wait stays well inside the rate limit. */
+const importerPollConcurrency = 8
 
 const abortableSleep = (milliseconds: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -356,27 +360,27 @@ export function createPersonaLists(
       const importers: PersonaImporterRecord[] = []
       let rowsSent = 0
       let bytesSent = 0
-      const chunks = chunkCsv(options.csv, {
+      const chunks = chunkCsvBytes(options.csv, {
         maxRows: options.maxRowsPerChunk ?? 10_000,
         maxBytes: options.maxBytesPerChunk ?? 1024 * 1024,
         checkHeader,
       })
       for await (const chunk of chunks) {
         options.signal?.throwIfAborted()
+        // Multipart, as Persona documents for importers: the chunk's bytes go out once, as they
+        // are, instead of base64 inside a JSON string (three more copies of the chunk, 4/3 larger).
+        const form = new FormData()
+        form.set('data[attributes][list-id]', listId)
+        form.set(
+          'data[attributes][file]',
+          // The Blob takes its own copy: the chunk's bytes are reused for the next chunk.
+          new Blob([chunk.data as Uint8Array<ArrayBuffer>], { type: 'text/csv' }),
+          `openkyc-import-${importers.length + 1}.csv`,
+        )
         const document = await http.request({
           method: 'POST',
           path: `importer/list-item/${spec.segment}`,
-          json: {
-            data: {
-              attributes: {
-                'list-id': listId,
-                file: {
-                  data: Buffer.from(chunk.csv, 'utf8').toString('base64'),
-                  filename: `openkyc-import-${importers.length + 1}.csv`,
-                },
-              },
-            },
-          },
+          body: form,
           schema: ImporterDocumentSchema,
           ...withSignal(options.signal),
         })
@@ -390,13 +394,23 @@ export function createPersonaLists(
 
       if (options.waitForCompletion ?? true) {
         const deadline = clock.now() + (options.maxWaitMs ?? 5 * 60_000)
-        for (let index = 0; index < importers.length; index++) {
-          let importer = importers[index] as PersonaImporterRecord
-          while (importer.status === 'pending' && clock.now() < deadline) {
-            await sleep(options.pollIntervalMs ?? 1_000, options.signal)
-            importer = await getImporter(importer.id, options.signal)
+        const interval = options.pollIntervalMs ?? 1_000
+        // Every pending importer is polled in each round, a few at a time, so waiting takes about
+        // as long as the slowest importer rather than the sum of all of them.
+        let pending = importers.flatMap((importer, index) => (importer.status === 'pending' ? [index] : []))
+        while (pending.length > 0 && clock.now() < deadline) {
+          await sleep(interval, options.signal)
+          for (let start = 0; start < pending.length; start += importerPollConcurrency) {
+            await Promise.all(
+              pending.slice(start, start + importerPollConcurrency).map(async (index) => {
+                importers[index] = await getImporter(
+                  (importers[index] as PersonaImporterRecord).id,
+                  options.signal,
+                )
+              }),
+            )
           }
-          importers[index] = importer
+          pending = pending.filter((index) => importers[index]?.status === 'pending')
         }
       }
 

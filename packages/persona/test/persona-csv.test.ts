@@ -1,7 +1,7 @@
 import { KycInvalidRequestError } from '@openkyc/core'
 import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
-import { chunkCsv } from '../src/persona-csv.js'
+import { chunkCsv, chunkCsvBytes } from '../src/persona-csv.js'
 
 async function collect(source: Parameters<typeof chunkCsv>[0], maxRows = 2, maxBytes = 1 << 20) {
   const chunks = []
@@ -101,5 +101,22 @@ describe('chunkCsv', () => {
     expect(rowsConsumed).toBe(50_000)
     // Without back-pressure the whole source would be read before the first chunk (50 000 ahead).
     expect(maxAhead).toBeLessThan(5_000)
+  })
+})
+
+describe('chunkCsvBytes', () => {
+  it('writes each chunk as UTF-8 into one reused buffer, growing it for a row larger than the rest', async () => {
+    const long = `${'ü'.repeat(50_000)}@x.test`
+    const csv = `value\na@x.test\n${long}\nb@x.test\nc@x.test\n`
+    const decoded: string[] = []
+    const buffers = new Set<ArrayBufferLike>()
+    for await (const chunk of chunkCsvBytes(csv, { maxRows: 2, maxBytes: 2_048 })) {
+      expect(chunk.bytes).toBe(chunk.data.byteLength)
+      buffers.add(chunk.data.buffer)
+      decoded.push(new TextDecoder().decode(chunk.data))
+    }
+    expect(decoded).toEqual(['value\na@x.test\n', `value\n${long}\n`, 'value\nb@x.test\nc@x.test\n'])
+    // One staging buffer is reused; it was replaced once, by a bigger one, for the long row.
+    expect(buffers.size).toBe(2)
   })
 })
