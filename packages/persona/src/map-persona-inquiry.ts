@@ -145,19 +145,25 @@ function decisionReasons(verifications: readonly PersonaVerification[], reports:
   const screeningHits = reports
     .map(mapPersonaScreeningReport)
     .flatMap((check) => (check?.outcome === 'failed' ? check.reasons : []))
+  // Each tier is worked out only when the ones before it found nothing.
   const tiers = [
-    [
+    () => [
       ...failedChecks(verifications)
         .filter((check) => check.requirement === 'required')
         .flatMap(mapPersonaCheckReasons),
       ...screeningHits,
     ],
-    failedChecks(
-      verifications.filter((verification) => verification.attributes?.status === 'failed'),
-    ).flatMap(mapPersonaCheckReasons),
-    failedChecks(verifications).flatMap(mapPersonaCheckReasons),
+    () =>
+      failedChecks(
+        verifications.filter((verification) => verification.attributes?.status === 'failed'),
+      ).flatMap(mapPersonaCheckReasons),
+    () => failedChecks(verifications).flatMap(mapPersonaCheckReasons),
   ]
-  return uniqueReasons(tiers.find((reasons) => reasons.length > 0) ?? [])
+  for (const tier of tiers) {
+    const reasons = tier()
+    if (reasons.length > 0) return uniqueReasons(reasons)
+  }
+  return uniqueReasons([])
 }
 
 /**
