@@ -469,12 +469,8 @@ describe('createPersona: lists', () => {
     })
     expect(result.importers.map((importer) => importer.id)).toEqual(['mprt_1', 'mprt_2', 'mprt_3'])
     const importer = fake.requests.find((request) => request.path === 'importer/list-item/email-addresses')
-    expect(importer?.headers.get('content-type')).toMatch(/^multipart\/form-data; boundary=/)
-    expect(importer?.headers.get('idempotency-key')).toMatch(/^[0-9a-f-]{36}$/)
-    expect(importer?.fields).toEqual({ 'data[attributes][list-id]': 'lst_1' })
-    expect(importer?.files?.['data[attributes][file]']).toMatchObject({
-      name: 'openkyc-import-1.csv',
-      type: 'text/csv',
+    expect(importer?.json).toMatchObject({
+      data: { attributes: { 'list-id': 'lst_1', file: { filename: 'openkyc-import-1.csv' } } },
     })
     // The three importers were polled once each, in one round.
     expect(fake.importerPolls()).toBe(3)

@@ -8,10 +8,6 @@ export type RecordedRequest = {
   search: URLSearchParams
   headers: Headers
   json: unknown
-  /** The text fields of a multipart body. */
-  fields?: Record<string, string>
-  /** The file parts of a multipart body, by field name. */
-  files?: Record<string, { name: string; type: string; text: string }>
 }
 
 type Override = (request: RecordedRequest) => Response | undefined
@@ -98,11 +94,8 @@ export function createFakePersona() {
       )
     }
     if (resource === 'importer' && method === 'POST') {
-      const file = request.files?.['data[attributes][file]']
-      if (file === undefined || request.fields?.['data[attributes][list-id]'] === undefined) {
-        return Response.json({ errors: [{ title: 'Bad Request' }] }, { status: 400 })
-      }
-      const csv = file.text
+      const file = (request.json as { data: { attributes: { file: { data: string } } } }).data.attributes.file
+      const csv = Buffer.from(file.data, 'base64').toString('utf8')
       importedCsv.push(csv)
       const rows = csv.trimEnd().split('\n').length - 1
       return Response.json(
@@ -187,23 +180,13 @@ export function createFakePersona() {
   const fetch = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : new Request(input, init)
     const url = new URL(request.url)
-    const multipart = request.headers.get('content-type')?.startsWith('multipart/form-data') === true
-    const form = multipart ? await request.formData() : undefined
-    const text = request.method === 'GET' || multipart ? '' : await request.text()
+    const text = request.method === 'GET' ? '' : await request.text()
     const recorded: RecordedRequest = {
       method: request.method,
       path: url.pathname.replace(/^\/api\/v1\//, ''),
       search: url.searchParams,
       headers: request.headers,
       json: text === '' ? undefined : JSON.parse(text),
-    }
-    if (form !== undefined) {
-      recorded.fields = {}
-      recorded.files = {}
-      for (const [name, value] of form.entries()) {
-        if (typeof value === 'string') recorded.fields[name] = value
-        else recorded.files[name] = { name: value.name, type: value.type, text: await value.text() }
-      }
     }
     requests.push(recorded)
     for (const [index, override] of overrides.entries()) {
