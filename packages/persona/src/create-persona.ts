@@ -31,11 +31,7 @@ import {
   type PersonaSimulateAction,
 } from './persona-inquiries.js'
 import { createPersonaLists, type PersonaLists } from './persona-lists.js'
-import {
-  type PersonaEventDocument,
-  type PersonaInquiryDocument,
-  PersonaInquirySchema,
-} from './persona-schemas.js'
+import type { PersonaEventDocument, PersonaInquiryDocument } from './persona-schemas.js'
 import {
   type PersonaSettings,
   type ResolvedPersonaSettings,
@@ -379,12 +375,13 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
     if (!name.startsWith('inquiry.') || name === 'inquiry.redacted' || payload?.data?.type !== 'inquiry') {
       return document
     }
-    const inquiry = PersonaInquirySchema.safeParse(payload.data)
-    if (!inquiry.success) return document
-    const { status } = mapPersonaInquiryStatus(inquiry.data.attributes.status, policy)
+    // Only the status is needed here; mapPersonaEvent validates the whole inquiry once, afterwards.
+    const rawStatus = (payload.data.attributes as { status?: unknown } | undefined)?.status
+    if (typeof rawStatus !== 'string') return document
+    const { status } = mapPersonaInquiryStatus(rawStatus, policy)
     const hasEvidence = (payload.included ?? []).some((resource) => resource.type.startsWith('verification/'))
     if ((status !== 'completed' && status !== 'submitted') || hasEvidence) return document
-    const current = await inquiries.get({ inquiryId: inquiry.data.id, ...withSignal(signal) })
+    const current = await inquiries.get({ inquiryId: payload.data.id, ...withSignal(signal) })
     return {
       ...document,
       data: {
