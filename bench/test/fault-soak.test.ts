@@ -165,7 +165,7 @@ function createPersonaSoakAdapter(
   return createBenchPersona(
     { fetch, now: () => simulator.clock.now(), sleep: instantSleep, logger: capture.logger },
     // The client-side budget runs on the wall clock; 1,000 flows in seconds would wait minutes for it.
-    { maxRetries: retries, timeoutMs, requestsPerMinute: 1_000_000_000 },
+    { maxRetries: retries, timeoutMs, rateLimit: false },
   )
 }
 

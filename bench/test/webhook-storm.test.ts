@@ -109,7 +109,7 @@ describe('webhook storm', () => {
     const capture = createCapture()
     const adapter = createBenchPersona(
       { fetch: simulator.fetch, now: () => simulator.clock.now(), logger: capture.logger },
-      { handoff: 'hosted-url', requestsPerMinute: 1_000_000_000 },
+      { handoff: 'hosted-url', rateLimit: false },
     )
     const subjects: Subject[] = []
     for (let index = 0; index < verifications; index += 1) {

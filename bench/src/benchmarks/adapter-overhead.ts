@@ -144,7 +144,7 @@ export async function runAdapterOverhead(options: AdapterOverheadOptions = {}): 
   })
   const personaAdapter = createBenchPersona(
     { fetch: persona.fetch, now: () => persona.clock.now() },
-    { handoff: 'hosted-url', requestsPerMinute: 1_000_000_000 },
+    { handoff: 'hosted-url', rateLimit: false },
   )
   const personaThroughAdapter = async (index: number) => {
     const { verification } = await personaAdapter.createVerification({

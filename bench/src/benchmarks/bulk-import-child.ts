@@ -29,7 +29,7 @@ async function main(): Promise<void> {
           templateId: personaTestCredentials.templateId,
           baseUrl: apiBase,
           env: {},
-          requestsPerMinute: 1_000_000_000,
+          rateLimit: false,
         })
       : undefined
   const list =

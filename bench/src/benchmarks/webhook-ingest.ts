@@ -48,7 +48,7 @@ export async function collectPersonaDeliveries(inquiriesPerScenario: number) {
   })
   const adapter = createBenchPersona(
     { fetch: simulator.fetch, now: () => simulator.clock.now() },
-    { handoff: 'hosted-url', requestsPerMinute: 1_000_000_000 },
+    { handoff: 'hosted-url', rateLimit: false },
   )
   for (let round = 0; round < inquiriesPerScenario; round += 1) {
     for (const scenario of scenarios) {
