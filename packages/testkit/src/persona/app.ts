@@ -2,7 +2,7 @@
  * The Persona API simulator's Hono app factory.
  *
  * CONTRACT FOR ROUTE MODULES (cases, lists, importers, inquiries, accounts, verifications, events):
- * - A module exports `registerXxxRoutes(app: PersonaApp, context: PersonaRouteContext): void` and is called
+ * - A module exports `register<Name>Routes(app: PersonaApp, context: PersonaRouteContext): void` and is called
  *   once below, in `routeModules` (inquiries come in through `registerCoreRoutes`, bound to the clock). `app` is already based at `/api/v1`: register `app.get('/cases', …)`.
  * - Before a handler runs, middleware has: assigned `Request-Id`, authenticated the Bearer key (401 body),
  *   resolved `c.get('persona')` = `{requestId, apiVersion, inflection, environment}`, applied the

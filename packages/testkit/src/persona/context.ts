@@ -5,7 +5,7 @@ import type { PersonaState, StoredResource } from './state.js'
 
 /**
  * The contract between the Persona app factory and its route modules. A route module exports
- * `registerXxxRoutes(app: PersonaApp, context: PersonaRouteContext): void`, registers its handlers on the
+ * `register<Name>Routes(app: PersonaApp, context: PersonaRouteContext): void`, registers its handlers on the
  * `/api/v1`-based app, keeps its objects in `context.state.collection(name)`, registers a presenter for
  * each collection it owns, and emits events through `context.emitEvent`. Authentication, `Request-Id`,
  * rate limiting and idempotency are already done by middleware before a handler runs.
