@@ -1,4 +1,4 @@
-import type { Hono } from 'hono'
+import type { Context, Hono } from 'hono'
 import { type ScenarioId, scenarioByLastName, scenarios } from '../catalogue/index.js'
 import type { SimulatorContext } from '../harness/simulator.js'
 import type { JumioEngine } from './jumio-engine.js'
@@ -102,27 +102,30 @@ export function registerHostedPage(app: Hono<HostedEnv>, settings: { engine: Jum
     execution.status === 'SESSION_EXPIRED' ||
     execution.tokenExpiresAt <= engine.clock.now()
 
+  /** The page for a link that no longer opens a journey: unknown or expired (401), or already submitted. */
+  const closedJourney = (c: Context, execution: StoredExecution | undefined) =>
+    execution === undefined || expired(execution)
+      ? c.html(
+          page(
+            'This link is no longer valid',
+            '<p>The verification link is invalid or has expired (error 9200).</p>',
+            'error',
+          ),
+          401,
+        )
+      : c.html(
+          page(
+            'Verification submitted',
+            '<p id="journey-result">This verification was already submitted.</p>',
+            'done',
+          ),
+        )
+
   app.get('/web/v4/app', (c) => {
     const token = c.req.query('authorizationToken')
     const execution = lookup(token)
-    if (execution === undefined || expired(execution)) {
-      return c.html(
-        page(
-          'This link is no longer valid',
-          '<p>The verification link is invalid or has expired (error 9200).</p>',
-          'error',
-        ),
-        401,
-      )
-    }
-    if (execution.status !== 'INITIATED') {
-      return c.html(
-        page(
-          'Verification submitted',
-          '<p id="journey-result">This verification was already submitted.</p>',
-          'done',
-        ),
-      )
+    if (execution === undefined || execution.status !== 'INITIATED' || expired(execution)) {
+      return closedJourney(c, execution)
     }
     engine.touch(execution)
     return c.html(page('Verify your identity', journeyForm(execution, token!, engine), 'open'))
@@ -137,24 +140,8 @@ export function registerHostedPage(app: Hono<HostedEnv>, settings: { engine: Jum
     }
     const token = form.get('authorizationToken')
     const execution = lookup(typeof token === 'string' ? token : undefined)
-    if (execution === undefined || expired(execution)) {
-      return c.html(
-        page(
-          'This link is no longer valid',
-          '<p>The verification link is invalid or has expired (error 9200).</p>',
-          'error',
-        ),
-        401,
-      )
-    }
-    if (execution.status !== 'INITIATED') {
-      return c.html(
-        page(
-          'Verification submitted',
-          '<p id="journey-result">This verification was already submitted.</p>',
-          'done',
-        ),
-      )
+    if (execution === undefined || execution.status !== 'INITIATED' || expired(execution)) {
+      return closedJourney(c, execution)
     }
     engine.touch(execution)
     if (form.get('action') === 'leave') {

@@ -174,19 +174,7 @@ export function createVerification(
       'selfie-photo': null,
       'selfie-photo-url': null,
       'video-url': null,
-      'name-first': applicant.firstName,
-      'name-middle': null,
-      'name-last': applicant.lastName,
-      'name-suffix': null,
-      birthdate: applicant.dateOfBirth,
-      'issuing-authority': applicant.issuingCountry,
-      'issuing-subdivision': null,
-      nationality: applicant.nationality,
-      'document-number': applicant.documentNumber,
-      'visa-status': null,
-      'issue-date': applicant.issueDate,
-      'expiration-date': applicant.expiryDate,
-      designations: [],
+      ...extractedDocumentAttributes(applicant),
       birthplace: null,
       endorsements: null,
       height: null,
@@ -284,6 +272,25 @@ export function createVerification(
   return verification
 }
 
+/** What a government ID reads as, shared by the verification and the document it creates. */
+function extractedDocumentAttributes(applicant: SyntheticApplicant): Record<string, unknown> {
+  return {
+    'name-first': applicant.firstName,
+    'name-middle': null,
+    'name-last': applicant.lastName,
+    'name-suffix': null,
+    birthdate: applicant.dateOfBirth,
+    'issuing-authority': applicant.issuingCountry,
+    'issuing-subdivision': null,
+    nationality: applicant.nationality,
+    'document-number': applicant.documentNumber,
+    'visa-status': null,
+    'issue-date': applicant.issueDate,
+    'expiration-date': applicant.expiryDate,
+    designations: [],
+  }
+}
+
 /** The `document/government-id` a government-id submission creates (the uploaded images and what was read). */
 function createGovernmentIdDocument(
   context: PersonaRouteContext,
@@ -305,19 +312,7 @@ function createGovernmentIdDocument(
       'back-photo': null,
       'selfie-photo': null,
       'id-class': idClassByDocumentType[applicant.documentType],
-      'name-first': applicant.firstName,
-      'name-middle': null,
-      'name-last': applicant.lastName,
-      'name-suffix': null,
-      birthdate: applicant.dateOfBirth,
-      'issuing-authority': applicant.issuingCountry,
-      'issuing-subdivision': null,
-      nationality: applicant.nationality,
-      'document-number': applicant.documentNumber,
-      'visa-status': null,
-      'issue-date': applicant.issueDate,
-      'expiration-date': applicant.expiryDate,
-      designations: [],
+      ...extractedDocumentAttributes(applicant),
       'identification-number': applicant.documentNumber,
     },
     relationships: {
