@@ -11,6 +11,10 @@ import {
   type OnfidoSimulatorOptions,
 } from './onfido-simulator.js'
 import { onfidoSignatureHeader, signOnfidoWebhook } from './onfido-webhooks.js'
+import {
+  createOnfidoSchemaCheckingFetch,
+  type OnfidoSchemaViolation,
+} from './openapi/schema-checking-fetch.js'
 
 /**
  * The conformance suite's back door into the Onfido simulator. Onfido signs the raw body with the
@@ -21,7 +25,17 @@ import { onfidoSignatureHeader, signOnfidoWebhook } from './onfido-webhooks.js'
 type Reference = Parameters<ConformanceDriver['runScenario']>[0]['reference']
 
 /** A driver plus the simulator it drives (for tests that want the Onfido controls too). */
-export type OnfidoConformanceDriver = ConformanceDriver & { simulator: OnfidoSimulator }
+export type OnfidoConformanceDriver = ConformanceDriver & {
+  simulator: OnfidoSimulator
+  /**
+   * Every exchange through `driver.fetch` that did not match the official spec: requests the adapter
+   * sent (JSON bodies) and responses the simulator gave. A `malformedNext` fault shows up here by
+   * design (it is a body that is not JSON).
+   */
+  schemaViolations(): readonly OnfidoSchemaViolation[]
+  /** How many responses `driver.fetch` checked against the spec. */
+  checkedResponses(): number
+}
 
 /**
  * The workflow run a verification reference names: `workflowRunId` (what a Studio-based adapter
@@ -51,7 +65,8 @@ function applicantIdOf(simulator: OnfidoSimulator, reference: Reference): string
 
 /**
  * Creates a {@link ConformanceDriver} over a fresh Onfido simulator, with its default webhook
- * (token {@link onfidoSimulatorWebhookToken}) captured in process.
+ * (token `onfidoSimulatorWebhookToken`) captured in process. `driver.fetch` checks every exchange
+ * against Onfido's official spec; read the findings with `schemaViolations()`.
  *
  * `runScenario` acts as the applicant in the hosted flow (evidence the adapter already uploaded is
  * kept): for `applicant_abandons` it opens the link and lets the clock run past the interactive-task
@@ -69,10 +84,14 @@ function applicantIdOf(simulator: OnfidoSimulator, reference: Reference): string
  */
 export function createOnfidoConformanceDriver(options: OnfidoSimulatorOptions = {}): OnfidoConformanceDriver {
   const simulator = createOnfidoSimulator(options)
+  const checkedFetch = createOnfidoSchemaCheckingFetch(simulator.fetch)
   const interactiveTimeoutMs = options.interactiveTaskTimeoutMs ?? 24 * 60 * 60 * 1000
   return {
     ...simulatorControls(simulator),
+    fetch: checkedFetch,
     simulator,
+    schemaViolations: () => checkedFetch.violations,
+    checkedResponses: () => checkedFetch.checkedResponses(),
     webhookSecurity: 'signature',
     async runScenario({ reference, scenario, stage = 'final' }) {
       const runId = runIdOf(simulator, reference)
