@@ -71,8 +71,30 @@ export type VerifiedTimestampedSignature = {
   timestamp: number
 }
 
-function fail(reason: string): never {
+/**
+ * The longest signature header any verifier in this module reads. Longer headers are refused before
+ * they are parsed, so the work spent on a forged delivery does not grow with what its sender packs
+ * into the header. A real header is a few hundred characters even during a rotation.
+ */
+export const maxSignatureHeaderLength = 1024
+
+/** @internal Throws the verification error every signature scheme uses; the reason names no value. */
+export function fail(reason: string): never {
   throw new KycWebhookVerificationError({ message: `Webhook signature verification failed: ${reason}.` })
+}
+
+/**
+ * @internal The configured secrets, without empty and repeated ones (each is hashed at most once).
+ * No secret at all is our fault, not the sender's: `KycConfigurationError`.
+ */
+export function configuredSecrets(secrets: readonly string[]): string[] {
+  const distinct = [...new Set(secrets.filter((secret) => typeof secret === 'string' && secret.length > 0))]
+  if (distinct.length === 0) {
+    throw new KycConfigurationError({
+      message: 'No webhook secret is configured, so no delivery can be verified.',
+    })
+  }
+  return distinct
 }
 
 function signedPayload(timestamp: string, rawBody: HmacInput): Uint8Array {
@@ -107,12 +129,7 @@ function signedPayload(timestamp: string, rawBody: HmacInput): Uint8Array {
 export function verifyTimestampedSignature(
   options: VerifyTimestampedSignatureOptions,
 ): VerifiedTimestampedSignature {
-  const secrets = options.secrets.filter((secret) => secret.length > 0)
-  if (secrets.length === 0) {
-    throw new KycConfigurationError({
-      message: 'No webhook secret is configured, so no delivery can be verified.',
-    })
-  }
+  const secrets = configuredSecrets(options.secrets)
   const header = options.header?.trim()
   if (!header) fail('the signature header is missing')
   const signatureSets = parseSignatureHeader(header, options.format)

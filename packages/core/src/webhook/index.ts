@@ -1,6 +1,15 @@
 export {
+  type BodySignatureAlgorithm,
+  type BodySignatureEncoding,
+  type SignBodyOptions,
+  signBody,
+  type VerifyBodySignatureOptions,
+  verifyBodySignature,
+} from './body-signature.js'
+export {
   computeHmacSha256,
   type HmacInput,
+  maxSignatureHeaderLength,
   type SignTimestampedPayloadOptions,
   signTimestampedPayload,
   type TimestampedSignatureFormat,
