@@ -113,3 +113,20 @@ describe('Onfido conformance driver', () => {
     await driver.close()
   })
 })
+
+describe('API-channel references', () => {
+  it('runScenario leaves an applicant without a run (a classic-check verification) as it is', async () => {
+    const driver = createOnfidoConformanceDriver()
+    const applicant = await (
+      await driver.fetch('https://api.eu.onfido.com/v3.6/applicants', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ first_name: 'Quillonda', last_name: 'Testperson-Approve' }),
+      })
+    ).json()
+    await driver.runScenario({ reference: { applicantId: applicant.id }, scenario: scenarios[0]! })
+    expect(driver.simulator.runs()).toEqual([])
+    expect(await driver.webhookDeliveries({ reference: { applicantId: applicant.id } })).toEqual([])
+    await driver.close()
+  })
+})
