@@ -252,7 +252,7 @@ export function presentWorkflowRun(run: WorkflowRunRecord, linkUrl: string): Rec
     tags: run.tags,
     customer_user_id: run.customerUserId,
     dashboard_url: `https://dashboard.onfido.com/results/${run.id}`,
-    sdk_token: terminalRunStatuses.has(run.status) ? null : run.sdkToken,
+    sdk_token: run.sdkToken,
     link: {
       url: linkUrl,
       completed_redirect_url: run.link.completedRedirectUrl,

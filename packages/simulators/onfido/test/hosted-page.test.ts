@@ -22,7 +22,6 @@ describe('hosted flow at the workflow run link', () => {
     expect(submitted.headers.get('location')).toBe('https://app.example.test/done')
     const after = await onfido.call('GET', `/v3.6/workflow_runs/${runId}`)
     expect(after.body.status).toBe('review')
-    expect(after.body.sdk_token).toBeNull()
     const again = await fetch(run.body.link.url)
     expect(await again.text()).toContain('data-run-state="done"')
   })
