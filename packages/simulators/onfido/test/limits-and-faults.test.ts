@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest'
+import { onfidoSimulatorApiToken } from '../src/index.js'
 import { startOnfido } from './onfido-test-server.js'
 
 describe('rate limit and faults', () => {
   it('allows 400 requests a minute per token, answers the 401st with 429 and the envelope, and resets with the window', async () => {
     const onfido = await startOnfido()
+    // The first 400 in process (the limiter is the same; a loopback round trip each is slow on a busy machine).
+    const headers = { authorization: `Token token=${onfidoSimulatorApiToken}` }
     for (let index = 0; index < 400; index += 1) {
-      const reply = await onfido.call('GET', '/v3.6/ping')
-      if (reply.status !== 200) expect.fail(`request ${index + 1} got ${reply.status}`)
+      const response = await onfido.simulator.fetch('https://api.eu.onfido.com/v3.6/ping', { headers })
+      if (response.status !== 200) expect.fail(`request ${index + 1} got ${response.status}`)
     }
     const limited = await onfido.call('GET', '/v3.6/ping')
     expect(limited.status).toBe(429)
@@ -16,7 +19,7 @@ describe('rate limit and faults', () => {
     expect((await onfido.call('GET', '/v3.6/ping', { token: 'api_sandbox.other' })).status).toBe(200)
     await onfido.clock.advance(60_000)
     expect((await onfido.call('GET', '/v3.6/ping')).status).toBe(200)
-  })
+  }, 30_000)
 
   it('sends Retry-After when configured, and a custom limit', async () => {
     const onfido = await startOnfido({ rateLimit: { limit: 2, windowMs: 1000 }, retryAfterSeconds: 1 })
