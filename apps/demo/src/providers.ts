@@ -2,13 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { createKyc, type KycAdapter, type KycClient } from '@openkyc/core'
 import { createJumio } from '@openkyc/jumio'
 import { createPersona } from '@openkyc/persona'
-import { createSimulatorClock } from '@openkyc/testkit/harness'
 import {
   createJumioConformanceDriver,
   jumioSimulatorClient,
   scenarioReferencePrefix,
-} from '@openkyc/testkit/jumio'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
+} from '@openkyc/simulator-jumio'
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
+import { createSimulatorClock } from '@openkyc/testkit/harness'
 import type { Environment } from './credentials.js'
 import type { ProviderMode, ProviderName } from './provider-name.js'
 import type { ProviderRuntime } from './provider-runtime.js'
