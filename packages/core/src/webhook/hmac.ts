@@ -107,7 +107,7 @@ function signedPayload(timestamp: string, rawBody: HmacInput): Uint8Array {
 }
 
 /** The most `t=…` timestamps a timestamped signature header may hold (Persona sends one per secret). */
-export const maxSignatureTimestamps = 8
+export const maxSignatureTimestamps = 4
 
 /** The most signatures a timestamped signature header may hold, over all its timestamps. */
 export const maxSignatures = 16
