@@ -205,7 +205,8 @@ export type HttpClient = {
   readonly provider: string
   /**
    * Sends one call, with the client's rate limit, timeouts and retries, and returns the response body:
-   * parsed by `schema` when given, as JSON when not, `undefined` for `responseType: 'none'`.
+   * parsed by `schema` when given, as JSON when not, `undefined` for `responseType: 'none'`, the
+   * {@link HttpRawResponse} for `responseType: 'bytes'`.
    *
    * Rejects with a `KycError` for every failure (see {@link createHttpClient}), or with
    * `signal.reason` when the caller aborted.
