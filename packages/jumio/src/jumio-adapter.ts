@@ -655,14 +655,16 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
 
     accounts: {
       create: (body, options) => client.createAccount(body, options?.signal),
-      update: (accountId, body, options) =>
+      update: async (accountId, body, options) =>
         client.updateAccount(jumioId(accountId, 'accountId'), body, options?.signal),
-      delete: (accountId, options) => client.deleteAccount(jumioId(accountId, 'accountId'), options?.signal),
+      delete: async (accountId, options) =>
+        client.deleteAccount(jumioId(accountId, 'accountId'), options?.signal),
       forSubject: async (subjectReference) => accountStore.get(subjectReference),
     },
     retrieval: {
-      details: (reference, options) => client.getDetails(executionReference(reference), options?.signal),
-      status: (reference, options) => client.getStatus(executionReference(reference), options?.signal),
+      details: async (reference, options) =>
+        client.getDetails(executionReference(reference), options?.signal),
+      status: async (reference, options) => client.getStatus(executionReference(reference), options?.signal),
     },
   } satisfies JumioAdapter
   // The Jumio adapter is a KycAdapterV1: checked here, where a mismatch is a compile error.
