@@ -1,4 +1,4 @@
-import { KycConfigurationError, type KycLogger } from '@openkyc/core'
+import { headerSafeSecret, headerSafeText, KycConfigurationError, type KycLogger } from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
 
@@ -204,8 +204,8 @@ const rateLimitSetting = z.union([
 ])
 
 const resolvedSettingsSchema = z.strictObject({
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
+  clientId: headerSafeSecret,
+  clientSecret: headerSafeSecret,
   region: z.enum(['amer-1', 'emea-1', 'apac-1']).optional(),
   baseUrls: z.strictObject({
     auth: httpUrl,
@@ -213,7 +213,7 @@ const resolvedSettingsSchema = z.strictObject({
     api: httpUrl.optional(),
     retrieval: httpUrl,
   }),
-  userAgent: z.string().trim().min(1).max(255),
+  userAgent: headerSafeText.max(255),
   workflowKey: z.string().regex(/^\d+$/, 'expected a numeric workflow definition key'),
   callbackUrl: httpUrl.max(255).optional(),
   tokenLifetime: z
