@@ -38,22 +38,3 @@ export function invalidHeader(headers: Record<string, string>, source: HeaderSou
   }
   return undefined
 }
-
-/**
- * Throws `KycConfigurationError` unless `value` can be sent as an HTTP header value (a ByteString
- * without NUL, CR or LF). The message names `setting`, never the value. Adapter factories call it for
- * API keys and tokens at creation, so a key pasted with a trailing newline fails at start-up instead
- * of as a `TypeError` quoting `Bearer <key>` on the first request.
- *
- * @example
- * ```ts
- * assertHeaderValue(settings.apiKey, { provider: 'acme', setting: 'apiKey' })
- * ```
- */
-export function assertHeaderValue(value: string, owner: { provider?: string; setting: string }): void {
-  if (isHeaderValue(value)) return
-  throw new KycConfigurationError({
-    provider: owner.provider,
-    message: `Invalid setting ${owner.setting}: it holds a character a header value cannot carry (a line break, NUL or a character above U+00FF).`,
-  })
-}

@@ -22,7 +22,6 @@ export {
   type HttpSign,
   type HttpSignInput,
 } from './create-http-client.js'
-export { assertHeaderValue } from './header-values.js'
 export { type HttpErrorContext, issuesFromErrorBody } from './map-http-error.js'
 export {
   createRateLimiter,
