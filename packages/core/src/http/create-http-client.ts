@@ -11,7 +11,7 @@ import {
 } from '../errors.js'
 import { pathSegment } from '../path-segment.js'
 import { REDACTED, redact } from '../redact.js'
-import { assertClock } from '../webhook/hmac.js'
+import { assertClock } from '../setting-checks.js'
 import { realSleep, type Sleep } from './abort.js'
 import { invalidHeader } from './header-values.js'
 import {
