@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
   KycAuthenticationError,
+  KycConfigurationError,
   KycError,
   KycInvalidProviderResponseError,
   KycInvalidRequestError,
@@ -220,6 +221,24 @@ describe('failures before any request', () => {
     expect(requests).toHaveLength(0)
   })
 
+  // Fails on main before issue 12: `..` and `.` were sent, and URL resolution moved the request.
+  it.each(['..', '.', 'a/b', 'a\\b', '%2e%2e', 'x\u0000'])(
+    'refuses the path parameter %j (it could change the endpoint) without sending anything',
+    async (value) => {
+      const { http, requests } = setup([jsonResponse(200, {})])
+      const error = await failure(
+        http.request({
+          method: 'DELETE',
+          path: 'accounts/{accountId}/workflow-executions/{workflowExecutionId}',
+          pathParams: { accountId: 'a1', workflowExecutionId: value },
+        }),
+      )
+      expect(error).toBeInstanceOf(KycInvalidRequestError)
+      expect(error.message).toMatch(/^Invalid workflowExecutionId: /)
+      expect(requests).toHaveLength(0)
+    },
+  )
+
   it('reports a failing headers supplier as an authentication error', async () => {
     const { http, requests } = setup([jsonResponse(200, {})], {
       headers: async () => {
@@ -263,12 +282,12 @@ describe('requests', () => {
     })
     await http.request({
       path: '/accounts/{accountId}/relationships',
-      pathParams: { accountId: 'act/1 2' },
+      pathParams: { accountId: 'act:1 2' },
       searchParams: { 'filter[reference-id]': 'user 7', 'page[size]': 10, skipped: undefined },
       headers: { 'persona-version': '2025-12-08' },
     })
     expect(requests[0]?.url).toBe(
-      'https://api.withpersona.test/api/v1/accounts/act%2F1%202/relationships?filter%5Breference-id%5D=user+7&page%5Bsize%5D=10',
+      'https://api.withpersona.test/api/v1/accounts/act%3A1%202/relationships?filter%5Breference-id%5D=user+7&page%5Bsize%5D=10',
     )
     expect(requests[0]?.headers.get('authorization')).toBe('Bearer key')
     expect(requests[0]?.headers.get('persona-version')).toBe('2025-12-08')
@@ -307,12 +326,46 @@ describe('requests', () => {
     expect(requests[0]?.headers.get('accept')).toBe('text/plain')
   })
 
-  it('rejects an invalid header value before sending anything', async () => {
+  // Fails on main before issue 12: a bad value surfaced as the `TypeError` of `Headers`, whose
+  // message quotes the value (an API key with a stray newline, `Bearer <key>`).
+  it('regression: rejects an invalid call header before sending anything, naming it but not its value', async () => {
     const { http, requests } = setup([jsonResponse(200, {})])
-    const error = await http
-      .request({ path: 'inquiries', headers: { 'x-broken': 'a\nb' } })
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(TypeError)
+    for (const value of ['secret-a\nb', 'secret-a\rb', 'secret-a\u0000b', 'secret-\u2028', 'secret-😀']) {
+      const error = await http
+        .request({ path: 'inquiries', headers: { 'x-broken': value } })
+        .catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(KycInvalidRequestError)
+      expect((error as Error).message).toContain('x-broken')
+      expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('secret-')
+    }
+    expect(requests).toHaveLength(0)
+  })
+
+  it('regression: rejects an invalid client header at creation as a configuration error naming the setting', () => {
+    for (const value of ['key\n', 'key\r\nx-injected: 1', 'key\u0000', 'ключ']) {
+      let error: unknown
+      try {
+        createHttpClient({
+          provider: 'acme',
+          baseUrl: 'https://api.acme.test/',
+          headers: { authorization: `Bearer ${value}` },
+        })
+      } catch (caught) {
+        error = caught
+      }
+      expect(error).toBeInstanceOf(KycConfigurationError)
+      expect((error as Error).message).toMatch(/headers\.authorization/)
+      expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('Bearer')
+    }
+  })
+
+  it('rejects an invalid value from a headers supplier before sending, as a configuration error', async () => {
+    const { http, requests } = setup([jsonResponse(200, {})], {
+      headers: () => ({ authorization: 'Bearer secret-key\n' }),
+    })
+    const error = await http.request({ path: 'inquiries' }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(KycConfigurationError)
+    expect((error as Error).message).not.toContain('secret-key')
     expect(requests).toHaveLength(0)
   })
 })
