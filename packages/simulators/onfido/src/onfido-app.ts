@@ -490,8 +490,11 @@ export function createOnfidoApp(
     })
   })
   api.post('/webhooks/resend', async (context) => {
-    await readJson(context)
-    // [UNCERTAIN] what a resend re-sends exactly; the simulator accepts and answers 204.
+    const body = await readJson(context)
+    const items = (body.data as { resource_id: string; event: string }[] | undefined) ?? []
+    // The spec documents this operation's 422 without a body (unlike every other error).
+    if (!engine.canResend(scopeOf(context), items)) return context.body(null, 422)
+    engine.resendEvents(scopeOf(context), items)
     return context.body(null, 204)
   })
   api.get('/webhooks/:webhook_id', (context) =>

@@ -712,6 +712,35 @@ export class OnfidoEngine {
     })
   }
 
+  /** The last event sent per `action:object id`, for `POST /webhooks/resend`. */
+  private readonly sentEvents = new Map<
+    string,
+    { owner: Parameters<OnfidoEngine['emit']>[0]; event: OnfidoWebhookEvent }
+  >()
+
+  /**
+   * `POST /webhooks/resend` (§8.1): sends each named event again to the webhooks that would get it
+   * now. The whole request is refused when one of them was never sent in the caller's scope
+   * ({@link canResend}).
+   */
+  resendEvents(scope: OnfidoScope, items: readonly { resource_id: string; event: string }[]): void {
+    if (!this.canResend(scope, items)) {
+      throw validationError({ data: ['names an event that was not sent for that resource'] })
+    }
+    for (const item of items) {
+      const sent = this.sentEvents.get(`${item.event}:${item.resource_id}`)
+      if (sent !== undefined) this.emit(sent.owner, sent.event)
+    }
+  }
+
+  /** Whether every named event was sent before, in the caller's scope. */
+  canResend(scope: OnfidoScope, items: readonly { resource_id: string; event: string }[]): boolean {
+    return items.every((item) => {
+      const sent = this.sentEvents.get(`${item.event}:${item.resource_id}`)
+      return sent !== undefined && this.visible(sent.owner, scope)
+    })
+  }
+
   /** Sends an event to every enabled webhook that subscribed to it, in the object's environment. */
   private emit(
     owner: {
@@ -722,6 +751,7 @@ export class OnfidoEngine {
     },
     event: OnfidoWebhookEvent,
   ): void {
+    this.sentEvents.set(`${event.action}:${event.object.id}`, { owner, event })
     const environment = owner.environment === 'sandbox' ? 'sandbox' : 'live'
     for (const webhook of this.webhooks.values()) {
       if (!webhook.enabled || webhook.region !== owner.region) continue

@@ -146,10 +146,18 @@ describe('webhooks', () => {
     expect(updated.body.enabled).toBe(false)
     expect((await onfido.call('DELETE', `/v3.6/webhooks/${liveOnly.body.id}`)).status).toBe(204)
     expect((await onfido.call('GET', `/v3.6/webhooks/${liveOnly.body.id}`)).status).toBe(404)
+    const sent = onfido.simulator.deliveries.length
     const resend = await onfido.call('POST', '/v3.6/webhooks/resend', {
       body: { data: [{ resource_id: runId, event: 'workflow_run.completed' }] },
     })
     expect(resend.status).toBe(204)
+    await onfido.simulator.deliveriesIdle()
+    expect(onfido.simulator.deliveries).toHaveLength(sent + 1)
+    expect(onfido.simulator.deliveries.at(-1)!.rawBody).toBe(onfido.simulator.deliveries[0]!.rawBody)
+    const unknown = await onfido.call('POST', '/v3.6/webhooks/resend', {
+      body: { data: [{ resource_id: runId, event: 'check.completed' }] },
+    })
+    expect(unknown.status).toBe(422)
   })
 
   it('retries a failed delivery on its schedule and can duplicate deliveries', async () => {
