@@ -1,0 +1,79 @@
+import {
+  isKycError,
+  KycConfigurationError,
+  type KycError,
+  KycInvalidStateError,
+  KycProviderUnavailableError,
+} from '@openkyc/core'
+
+/** The name errors from this package carry in `provider`: the store, not a KYC vendor. */
+export const storeName = 'postgres'
+
+/** SQLSTATE classes and driver codes that mean the connection or server went away. */
+const connectionLostCodes = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01', // admin_shutdown (pg_terminate_backend, server stopping)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+])
+
+/** SQLSTATEs a retry may get past: timeouts, lock waits, serialization failures, deadlocks. */
+const transientCodes = new Set(['57014', '55P03', '40001', '40P01', '25P03'])
+
+function codeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' ? code : undefined
+}
+
+/**
+ * Turns whatever the driver threw into a typed `KycError` that says what to do. The database's own
+ * message is never copied: PostgreSQL puts offending values (personal data, ids) into messages and
+ * details. Only the SQLSTATE and the name of our statement are kept; the original stays as `cause`.
+ */
+export function toStoreError(error: unknown, statement: string): KycError {
+  if (isKycError(error)) return error
+  const code = codeOf(error)
+  if (code !== undefined && (connectionLostCodes.has(code) || code.startsWith('08'))) {
+    return new KycProviderUnavailableError({
+      provider: storeName,
+      message: `The PostgreSQL connection was lost during "${statement}" (${code}); the transaction was rolled back and nothing was written. Check that the server is up and retry: a provider's redelivery will be processed.`,
+      cause: error,
+    })
+  }
+  if (code !== undefined && transientCodes.has(code)) {
+    return new KycProviderUnavailableError({
+      provider: storeName,
+      message: `PostgreSQL gave up on "${statement}" (${code}: timeout, lock wait or conflict); the transaction was rolled back and nothing was written. Retry; raise statementTimeoutMs if it keeps happening.`,
+      cause: error,
+    })
+  }
+  if (code === '42P01' || code === '3F000' || code === '42883') {
+    return new KycConfigurationError({
+      provider: storeName,
+      message: `The OpenKYC tables are missing in this database ("${statement}", ${code}). Call migrate() from @openkyc/postgres before opening the store.`,
+      cause: error,
+    })
+  }
+  return new KycInvalidStateError({
+    provider: storeName,
+    message: `PostgreSQL refused "${statement}"${code === undefined ? '' : ` (${code})`}; nothing was written. The database may have been changed by hand: compare its tables with the migrations of @openkyc/postgres and run verifyAuditChain().`,
+    cause: error,
+  })
+}
+
+/** A stored row that is not what we wrote: unparseable, or belonging to something else. */
+export function corruptRowError(options: { table: string; key: string; problem: string; cause?: unknown }) {
+  return new KycInvalidStateError({
+    provider: storeName,
+    message: `A row in ${options.table} (${options.key}) is corrupt or foreign: ${options.problem}. It was not used. Restore the row from a backup or delete it, then replay the verification's events.`,
+    ...(options.cause === undefined ? {} : { cause: options.cause }),
+  })
+}
