@@ -1,9 +1,9 @@
 import {
   isKycError,
-  KycConfigurationError,
   type KycError,
-  KycInvalidStateError,
-  KycProviderUnavailableError,
+  KycStoreConflictError,
+  KycStoreIntegrityError,
+  KycStoreUnavailableError,
 } from '@openkyc/core'
 
 /** The name errors from this package carry in `provider`: the store, not a KYC vendor. */
@@ -24,8 +24,11 @@ const connectionLostCodes = new Set([
   '57P03', // cannot_connect_now
 ])
 
-/** SQLSTATEs a retry may get past: timeouts, lock waits, serialization failures, deadlocks. */
-const transientCodes = new Set(['57014', '55P03', '40001', '40P01', '25P03'])
+/** SQLSTATEs of a statement that gave up: statement or lock timeout, idle transaction ended. */
+const timeoutCodes = new Set(['57014', '55P03', '25P03'])
+
+/** SQLSTATEs of a lost race the server resolved by rolling us back: serialization failure, deadlock. */
+const conflictCodes = new Set(['40001', '40P01'])
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined
@@ -42,28 +45,30 @@ export function toStoreError(error: unknown, statement: string): KycError {
   if (isKycError(error)) return error
   const code = codeOf(error)
   if (code !== undefined && (connectionLostCodes.has(code) || code.startsWith('08'))) {
-    return new KycProviderUnavailableError({
-      provider: storeName,
+    return new KycStoreUnavailableError({
       message: `The PostgreSQL connection was lost during "${statement}" (${code}); the transaction was rolled back and nothing was written. Check that the server is up and retry: a provider's redelivery will be processed.`,
       cause: error,
     })
   }
-  if (code !== undefined && transientCodes.has(code)) {
-    return new KycProviderUnavailableError({
-      provider: storeName,
-      message: `PostgreSQL gave up on "${statement}" (${code}: timeout, lock wait or conflict); the transaction was rolled back and nothing was written. Retry; raise statementTimeoutMs if it keeps happening.`,
+  if (code !== undefined && timeoutCodes.has(code)) {
+    return new KycStoreUnavailableError({
+      message: `PostgreSQL gave up on "${statement}" (${code}: a statement or lock timeout); the transaction was rolled back and nothing was written. Retry; raise statementTimeoutMs if it keeps happening.`,
       cause: error,
     })
   }
-  if (code === '42P01' || code === '3F000' || code === '42883') {
-    return new KycConfigurationError({
-      provider: storeName,
+  if (code !== undefined && conflictCodes.has(code)) {
+    return new KycStoreConflictError({
+      message: `PostgreSQL rolled back "${statement}" to resolve a conflict with a concurrent transaction (${code}); nothing was written. Retry.`,
+      cause: error,
+    })
+  }
+  if (code === '42P01' || code === '3F000' || code === '42883' || code === '42703') {
+    return new KycStoreIntegrityError({
       message: `The OpenKYC tables are missing in this database ("${statement}", ${code}). Call migrate() from @openkyc/postgres before opening the store.`,
       cause: error,
     })
   }
-  return new KycInvalidStateError({
-    provider: storeName,
+  return new KycStoreIntegrityError({
     message: `PostgreSQL refused "${statement}"${code === undefined ? '' : ` (${code})`}; nothing was written. The database may have been changed by hand: compare its tables with the migrations of @openkyc/postgres and run verifyAuditChain().`,
     cause: error,
   })
@@ -71,8 +76,7 @@ export function toStoreError(error: unknown, statement: string): KycError {
 
 /** A stored row that is not what we wrote: unparseable, or belonging to something else. */
 export function corruptRowError(options: { table: string; key: string; problem: string; cause?: unknown }) {
-  return new KycInvalidStateError({
-    provider: storeName,
+  return new KycStoreIntegrityError({
     message: `A row in ${options.table} (${options.key}) is corrupt or foreign: ${options.problem}. It was not used. Restore the row from a backup or delete it, then replay the verification's events.`,
     ...(options.cause === undefined ? {} : { cause: options.cause }),
   })

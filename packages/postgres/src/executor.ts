@@ -26,29 +26,46 @@ export type SqlExecutor = {
   /** Runs a script of several statements without parameters (migrations). */
   execute(script: string, name: string): Promise<void>
   /**
-   * Runs `work` in one transaction: commits when it resolves, rolls back when it throws (the error
-   * is rethrown as a typed `KycError` unless it already is one, or comes from `work` itself).
+   * Runs `work` in one transaction: commits when it resolves, rolls back when it throws. An error
+   * thrown by `work` reaches the caller unchanged, even when the rollback fails as well; errors of
+   * the driver alone (begin, commit) become typed `KycError`s.
    */
   transaction<T>(work: (transaction: SqlExecutor) => Promise<T>): Promise<T>
   /** Closes the connection or pool; the executor cannot be used afterwards. */
   close(): Promise<void>
 }
 
-/** Errors thrown by the application's own work pass through a transaction unchanged. */
-class WorkError {
-  constructor(readonly error: unknown) {}
-}
-
-async function runWork<T>(work: () => Promise<T>): Promise<T> {
+/** Runs `begin` around `work`, keeping `work`'s own error in front of whatever the rollback throws. */
+async function runTransaction<Handle, T>(
+  begin: (inside: (handle: Handle) => Promise<T>) => Promise<T>,
+  work: (handle: Handle) => Promise<T>,
+): Promise<T> {
+  let workFailure: { error: unknown } | undefined
   try {
-    return await work()
+    return await begin(async (handle) => {
+      try {
+        return await work(handle)
+      } catch (error) {
+        workFailure = { error }
+        throw error
+      }
+    })
   } catch (error) {
-    throw error instanceof WorkError ? error : new WorkError(error)
+    if (workFailure !== undefined) throw workFailure.error
+    throw toStoreError(error, 'commit transaction')
   }
 }
 
-function unwrap(error: unknown, name: string): unknown {
-  return error instanceof WorkError ? error.error : toStoreError(error, name)
+async function mapped<T>(name: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    throw toStoreError(error, name)
+  }
+}
+
+const closeInsideTransaction = async () => {
+  throw new TypeError('close() is not available inside a transaction')
 }
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec' | 'transaction' | 'close'>
@@ -56,68 +73,51 @@ type PgliteLike = Pick<PGlite, 'query' | 'exec' | 'transaction' | 'close'>
 function pgliteTransactionExecutor(transaction: PgliteTransaction, depth: number): SqlExecutor {
   return {
     kind: 'pglite',
-    async query<Row>(statement: SqlStatement) {
-      try {
-        return (await transaction.query<Row>(statement.text, [...statement.values])).rows
-      } catch (error) {
-        throw toStoreError(error, statement.name)
-      }
-    },
-    async execute(script, name) {
-      try {
-        await transaction.exec(script)
-      } catch (error) {
-        throw toStoreError(error, name)
-      }
-    },
+    query: <Row>(statement: SqlStatement) =>
+      mapped(
+        statement.name,
+        async () => (await transaction.query<Row>(statement.text, [...statement.values])).rows,
+      ),
+    execute: (script, name) => mapped(name, async () => void (await transaction.exec(script))),
     async transaction(work) {
       const savepoint = `openkyc_savepoint_${depth}`
-      await transaction.exec(`SAVEPOINT ${savepoint}`)
+      await mapped('savepoint', () => transaction.exec(`SAVEPOINT ${savepoint}`))
       try {
         const result = await work(pgliteTransactionExecutor(transaction, depth + 1))
-        await transaction.exec(`RELEASE SAVEPOINT ${savepoint}`)
+        await mapped('release savepoint', () => transaction.exec(`RELEASE SAVEPOINT ${savepoint}`))
         return result
       } catch (error) {
-        await transaction.exec(`ROLLBACK TO SAVEPOINT ${savepoint}`)
+        await transaction.exec(`ROLLBACK TO SAVEPOINT ${savepoint}`).catch(() => undefined)
         throw error
       }
     },
-    async close() {
-      throw new TypeError('close() is not available inside a transaction')
-    },
+    close: closeInsideTransaction,
   }
 }
 
 /**
  * An executor over PGlite, the in-process WASM build of PostgreSQL. PGlite has one connection:
  * transactions run one at a time, in the order they were asked for.
+ *
+ * @example
+ * ```ts
+ * const executor = createPgliteExecutor(await PGlite.create('./data'))
+ * ```
  */
 export function createPgliteExecutor(database: PgliteLike): SqlExecutor {
   return {
     kind: 'pglite',
-    async query<Row>(statement: SqlStatement) {
-      try {
-        return (await database.query<Row>(statement.text, [...statement.values])).rows
-      } catch (error) {
-        throw toStoreError(error, statement.name)
-      }
-    },
-    async execute(script, name) {
-      try {
-        await database.exec(script)
-      } catch (error) {
-        throw toStoreError(error, name)
-      }
-    },
-    async transaction(work) {
-      try {
-        return await database.transaction((transaction) =>
-          runWork(() => work(pgliteTransactionExecutor(transaction, 0))),
-        )
-      } catch (error) {
-        throw unwrap(error, 'transaction')
-      }
-    },
+    query: <Row>(statement: SqlStatement) =>
+      mapped(
+        statement.name,
+        async () => (await database.query<Row>(statement.text, [...statement.values])).rows,
+      ),
+    execute: (script, name) => mapped(name, async () => void (await database.exec(script))),
+    transaction: <T>(work: (transaction: SqlExecutor) => Promise<T>) =>
+      runTransaction<PgliteTransaction, T>(
+        (inside) => database.transaction(inside),
+        (transaction) => work(pgliteTransactionExecutor(transaction, 0)),
+      ),
     close: () => database.close(),
   }
 }
@@ -127,62 +127,47 @@ type PostgresJsLike = Pick<Sql, 'unsafe' | 'begin' | 'end'>
 function serverTransactionExecutor(transaction: TransactionSql): SqlExecutor {
   return {
     kind: 'server',
-    async query<Row>(statement: SqlStatement) {
-      try {
-        return (await transaction.unsafe(statement.text, [...statement.values], {
-          prepare: true,
-        })) as unknown as Row[]
-      } catch (error) {
-        throw toStoreError(error, statement.name)
-      }
-    },
-    async execute(script, name) {
-      try {
-        await transaction.unsafe(script)
-      } catch (error) {
-        throw toStoreError(error, name)
-      }
-    },
-    async transaction(work) {
-      return (await transaction.savepoint((savepoint) =>
-        work(serverTransactionExecutor(savepoint)),
-      )) as Awaited<ReturnType<typeof work>>
-    },
-    async close() {
-      throw new TypeError('close() is not available inside a transaction')
-    },
+    query: <Row>(statement: SqlStatement) =>
+      mapped(
+        statement.name,
+        async () =>
+          (await transaction.unsafe(statement.text, [...statement.values], {
+            prepare: true,
+          })) as unknown as Row[],
+      ),
+    execute: (script, name) => mapped(name, async () => void (await transaction.unsafe(script))),
+    transaction: <T>(work: (transaction: SqlExecutor) => Promise<T>) =>
+      runTransaction<TransactionSql, T>(
+        (inside) => transaction.savepoint(inside) as Promise<T>,
+        (savepoint) => work(serverTransactionExecutor(savepoint)),
+      ),
+    close: closeInsideTransaction,
   }
 }
 
-/** An executor over a PostgreSQL server through a postgres.js (`postgres` package) connection pool. */
+/**
+ * An executor over a PostgreSQL server through a postgres.js (`postgres` package) connection pool.
+ *
+ * @example
+ * ```ts
+ * const executor = createServerExecutor(postgres(process.env.DATABASE_URL))
+ * ```
+ */
 export function createServerExecutor(sql: PostgresJsLike): SqlExecutor {
   return {
     kind: 'server',
-    async query<Row>(statement: SqlStatement) {
-      try {
-        return (await sql.unsafe(statement.text, [...statement.values], {
-          prepare: true,
-        })) as unknown as Row[]
-      } catch (error) {
-        throw toStoreError(error, statement.name)
-      }
-    },
-    async execute(script, name) {
-      try {
-        await sql.unsafe(script)
-      } catch (error) {
-        throw toStoreError(error, name)
-      }
-    },
-    async transaction(work) {
-      try {
-        return (await sql.begin((transaction) =>
-          runWork(() => work(serverTransactionExecutor(transaction))),
-        )) as Awaited<ReturnType<typeof work>>
-      } catch (error) {
-        throw unwrap(error, 'transaction')
-      }
-    },
+    query: <Row>(statement: SqlStatement) =>
+      mapped(
+        statement.name,
+        async () =>
+          (await sql.unsafe(statement.text, [...statement.values], { prepare: true })) as unknown as Row[],
+      ),
+    execute: (script, name) => mapped(name, async () => void (await sql.unsafe(script))),
+    transaction: <T>(work: (transaction: SqlExecutor) => Promise<T>) =>
+      runTransaction<TransactionSql, T>(
+        (inside) => sql.begin(inside) as Promise<T>,
+        (transaction) => work(serverTransactionExecutor(transaction)),
+      ),
     close: () => sql.end({ timeout: 5 }),
   }
 }

@@ -1,14 +1,4 @@
 export {
-  AuditActorSchema,
-  type AuditChainReport,
-  type AuditEntry,
-  AuditEntrySchema,
-  type AuditRecord,
-  auditGenesisHash,
-  canonicalJson,
-  chainAuditHash,
-} from './audit.js'
-export {
   createPgliteExecutor,
   createServerExecutor,
   type SqlExecutor,
@@ -26,13 +16,8 @@ export {
 } from './migrations.js'
 export { type OpenDatabaseOptions, openDatabase } from './open-database.js'
 export {
-  type AppliedVerification,
   createPostgresStore,
-  type InboxClaim,
-  type PersistedEvent,
   type PostgresStore,
-  type PostgresStoreOperations,
   type PostgresStoreOptions,
-  type PostgresStoreTransaction,
-  type ProcessEventResult,
+  type PostgresTransactionHandle,
 } from './postgres-store.js'

@@ -1,5 +1,4 @@
-import { KycConfigurationError } from '@openkyc/core'
-import { storeName } from './errors.js'
+import { KycStoreIntegrityError } from '@openkyc/core'
 import type { SqlExecutor } from './executor.js'
 import { quoteIdentifier, statements } from './sql.js'
 
@@ -23,56 +22,33 @@ export const migrations: readonly Migration[] = [
 CREATE TABLE IF NOT EXISTS ${schema}.webhook_inbox (
   provider text NOT NULL,
   event_id text NOT NULL,
-  state text NOT NULL CHECK (state IN ('claimed', 'processed')),
+  state text NOT NULL CHECK (state IN ('claimed', 'completed')),
+  claim_token uuid,
   lease_expires_at timestamptz,
   attempts integer NOT NULL DEFAULT 1,
-  processed_at timestamptz,
+  completed_at timestamptz,
   expires_at timestamptz NOT NULL,
   PRIMARY KEY (provider, event_id)
 );
 CREATE INDEX IF NOT EXISTS webhook_inbox_expires_at ON ${schema}.webhook_inbox (expires_at);
 
+-- progress is verificationProgressKey() of @openkyc/core: its byte order is the forward-only order.
 CREATE TABLE IF NOT EXISTS ${schema}.verification (
   provider text NOT NULL,
   id text NOT NULL,
-  status text NOT NULL,
-  status_rank smallint NOT NULL,
-  decision_rank smallint NOT NULL,
-  redacted boolean NOT NULL,
-  updated_at_ms bigint NOT NULL,
+  progress text COLLATE "C" NOT NULL,
   document jsonb NOT NULL,
   stored_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (provider, id)
 );
 
--- The forward-only merge, the same rule as applyVerificationUpdate in @openkyc/core: the update
--- replaces the state, except that subjectReference, identity and session are kept when the update
--- lacks them, createdAt never changes, and redaction is sticky (identity, session, credentials gone).
-CREATE OR REPLACE FUNCTION ${schema}.merge_verification(current_document jsonb, update_document jsonb)
-RETURNS jsonb LANGUAGE sql IMMUTABLE AS $merge$
-  SELECT CASE
-    WHEN merged ? 'redactedAt'
-      THEN (merged - 'identity' - 'session') || jsonb_build_object('credentials', '[]'::jsonb)
-    ELSE merged
-  END
-  FROM (
-    SELECT coalesce(
-        (SELECT jsonb_object_agg(key, value) FROM jsonb_each(current_document)
-         WHERE key IN ('subjectReference', 'identity', 'session', 'redactedAt')),
-        '{}'::jsonb)
-      || update_document
-      || jsonb_build_object('createdAt', current_document -> 'createdAt') AS merged
-  ) AS combined
-$merge$;
-
--- entry is the canonical JSON that was hashed, kept as text so the hash can be recomputed byte for
--- byte; provider and verification_id repeat two of its fields for lookups (verifyAuditChain checks them).
+-- entry is the whole AuditEntry (hash included); provider and verification_id repeat two of its
+-- fields for lookups. audit_head is the chain head, locked by every append so the chain never forks.
 CREATE TABLE IF NOT EXISTS ${schema}.audit_log (
   sequence bigint PRIMARY KEY,
-  entry text NOT NULL,
-  hash text NOT NULL,
   provider text NOT NULL,
-  verification_id text
+  verification_id text NOT NULL,
+  entry jsonb NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_log_verification ON ${schema}.audit_log (provider, verification_id, sequence);
 CREATE TABLE IF NOT EXISTS ${schema}.audit_head (
@@ -84,8 +60,8 @@ INSERT INTO ${schema}.audit_head (singleton, sequence, hash)
 VALUES (true, 0, '0000000000000000000000000000000000000000000000000000000000000000')
 ON CONFLICT (singleton) DO NOTHING;
 
--- Append-only: rows cannot be changed or removed through SQL (the owner can still disable the
--- trigger; the hash chain is what catches that).
+-- Append-only: rows cannot be changed or removed through SQL. (The owner can still disable the
+-- trigger; the hash chain and verifyAuditChain() catch that.)
 CREATE OR REPLACE FUNCTION ${schema}.reject_audit_change() RETURNS trigger LANGUAGE plpgsql AS $reject$
 BEGIN
   RAISE EXCEPTION 'the OpenKYC audit log is append-only' USING ERRCODE = 'insufficient_privilege';
@@ -177,7 +153,7 @@ CREATE TABLE IF NOT EXISTS ${schema}.migration (
 }
 
 /**
- * Throws a `KycConfigurationError` naming what to do when the database is behind this package
+ * Throws a `KycStoreIntegrityError` naming what to do when the database is behind this package
  * (call `migrate()`) or ahead of it (upgrade `@openkyc/postgres`). The store calls it when it opens.
  */
 export async function assertMigrated(executor: SqlExecutor, options: MigrateOptions = {}): Promise<void> {
@@ -185,20 +161,17 @@ export async function assertMigrated(executor: SqlExecutor, options: MigrateOpti
   const state = await readMigrationState(executor, schema)
   const version = state?.version
   if (state !== undefined && state.count !== state.version) {
-    throw new KycConfigurationError({
-      provider: storeName,
+    throw new KycStoreIntegrityError({
       message: `The database schema ${schema} is missing a migration below version ${state.version} (${state.count} of ${state.version} recorded). Call migrate(database) to apply it (migrations are idempotent).`,
     })
   }
   if (version === undefined || version < latestMigrationVersion) {
-    throw new KycConfigurationError({
-      provider: storeName,
+    throw new KycStoreIntegrityError({
       message: `The database schema ${schema} is at migration ${version ?? 'none'}, this @openkyc/postgres needs ${latestMigrationVersion}. Call migrate(database) (or run "openkyc migrate") before opening the store.`,
     })
   }
   if (version > latestMigrationVersion) {
-    throw new KycConfigurationError({
-      provider: storeName,
+    throw new KycStoreIntegrityError({
       message: `The database schema ${schema} is at migration ${version}, newer than this @openkyc/postgres knows (${latestMigrationVersion}). Upgrade @openkyc/postgres in this application.`,
     })
   }

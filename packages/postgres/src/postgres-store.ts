@@ -1,23 +1,45 @@
 import {
-  type KycEvent,
-  type Verification,
-  VerificationSchema,
-  type VerificationUpdate,
-  verificationStatusRank,
-} from '@openkyc/core'
-import {
+  type AppliedVerification,
   type AuditChainReport,
   type AuditEntry,
-  AuditEntrySchema,
-  type AuditRecord,
-  canonicalJson,
-  type StoredAuditRow,
-  verifyAuditRows,
-} from './audit.js'
+  type AuditQuery,
+  applyVerificationUpdate,
+  chainAuditEntry,
+  type InboxClaim,
+  type InboxClaimResult,
+  type JsonValue,
+  type KeyValueStore,
+  type KycStore,
+  KycStoreConflictError,
+  type KycStoreTransaction,
+  parseAuditEntryInput,
+  parseClaimRequest,
+  parseKeyValueName,
+  parseKeyValueWrite,
+  parseStoredAuditEntry,
+  parseStoredVerification,
+  parseVerificationUpdate,
+  type VerificationKey,
+  verificationProgressKey,
+  verifyAuditChain,
+} from '@openkyc/core'
+import { raceAbort } from '@openkyc/core/http'
 import { corruptRowError } from './errors.js'
-import type { SqlExecutor } from './executor.js'
+import type { SqlExecutor, SqlValue } from './executor.js'
 import { assertMigrated } from './migrations.js'
 import { quoteIdentifier, statements } from './sql.js'
+
+/**
+ * What the application's handler gets as `transaction.handle`: run your own SQL in the event's
+ * transaction, so your rows commit or roll back with the inbox mark, the state and the audit entry.
+ * The same on PGlite and on a server.
+ */
+export type PostgresTransactionHandle = {
+  /** `pglite` or `server`. */
+  readonly kind: 'pglite' | 'server'
+  /** Runs one parameterised statement (`$1`, `$2`…) in the transaction and returns its rows. */
+  query<Row = Record<string, unknown>>(text: string, values?: readonly SqlValue[]): Promise<Row[]>
+}
 
 /** Options for {@link createPostgresStore}. */
 export type PostgresStoreOptions = {
@@ -25,359 +47,363 @@ export type PostgresStoreOptions = {
   database: SqlExecutor
   /** The schema the tables live in. Default `openkyc`. */
   schema?: string
-  /** How long a processed event id is remembered for dedupe. Default 7 days, longer than any provider retries. */
-  inboxTtlMs?: number
-  /** How long a claim holds before another delivery may take the event over. Default 60 s. */
-  leaseMs?: number
-}
-
-/** The result of claiming an event in the inbox. */
-export type InboxClaim =
-  /** The caller holds the event now and must complete or release it. */
-  | 'claimed'
-  /** The event was processed already: a redelivery, skip it. */
-  | 'processed'
-  /** Another delivery holds a live claim on it; answer so that the provider retries later. */
-  | 'busy'
-
-/** What applying one update did to the stored verification. */
-export type AppliedVerification = {
-  /** The stored state after the update (the state already held when the update was behind). */
-  verification: Verification
-  /** The stored state before the update, if any. */
-  previous: Verification | undefined
-  /** True when the update moved the stored state forward. */
-  changed: boolean
-}
-
-/** Store operations, on the database directly or bound to one transaction. */
-export type PostgresStoreOperations = {
-  /** Claims an event id (atomic across instances; an expired lease is taken over). */
-  claimEvent(provider: string, eventId: string, options?: { leaseMs?: number }): Promise<InboxClaim>
-  /** Marks a claimed event processed: later deliveries are duplicates until the dedupe lifetime ends. */
-  completeEvent(provider: string, eventId: string): Promise<void>
-  /** Drops a claim so the next delivery is processed. Processed events are left as they are. */
-  releaseEvent(provider: string, eventId: string): Promise<void>
-  /** The latest stored state of a verification, validated; a corrupt or foreign row throws a `KycInvalidStateError`. */
-  getVerification(provider: string, id: string): Promise<Verification | undefined>
-  /** Applies an update forward-only, in SQL; see {@link AppliedVerification}. */
-  applyVerification(update: VerificationUpdate): Promise<AppliedVerification>
-  /** Appends an audit entry to the hash chain. */
-  appendAudit(entry: AuditEntry): Promise<AuditRecord>
-  /** Reads a key (`undefined` when absent or expired). */
-  getValue<T = unknown>(namespace: string, key: string): Promise<T | undefined>
-  /** Writes a JSON value, optionally for a limited time. */
-  setValue(namespace: string, key: string, value: unknown, options?: { ttlMs?: number }): Promise<void>
-  /** Removes a key. */
-  deleteValue(namespace: string, key: string): Promise<void>
-}
-
-/** Operations bound to one transaction, plus the transaction itself for the application's own SQL. */
-export type PostgresStoreTransaction = PostgresStoreOperations & {
-  /** Run your own statements here: they commit or roll back with the store's. */
-  readonly sql: SqlExecutor
-}
-
-/** What one event did, as handed to the application's handler inside the transaction. */
-export type PersistedEvent = {
-  event: KycEvent
-  /** `undefined` for events without a verification. */
-  applied: AppliedVerification | undefined
-}
-
-/** The outcome of {@link PostgresStore.processEvent}. */
-export type ProcessEventResult =
-  | { status: 'processed'; applied: AppliedVerification | undefined }
-  | { status: 'duplicate' }
-  | { status: 'busy' }
-
-/** The durable store. */
-export type PostgresStore = PostgresStoreOperations & {
-  readonly database: SqlExecutor
-  /** Runs `work` in one transaction with operations bound to it. */
-  transaction<T>(work: (transaction: PostgresStoreTransaction) => Promise<T>): Promise<T>
   /**
-   * One event, one transaction: claim the id, apply the verification forward-only, append the audit
-   * row, run the application's handler with the transaction, mark the event processed, commit. If
-   * anything throws, nothing is written and the error is rethrown, so the redelivery is processed.
+   * How long a completed event stays deduplicated, in milliseconds. Default 7 days, longer than any
+   * provider keeps redelivering. Expired marks are removed by `purgeExpired()`.
    */
-  processEvent(
-    event: KycEvent,
-    handler?: (persisted: PersistedEvent, transaction: PostgresStoreTransaction) => Promise<void> | void,
-  ): Promise<ProcessEventResult>
-  /** The audit entries of one verification, oldest first. */
-  listAudit(provider: string, verificationId: string): Promise<AuditRecord[]>
-  /** Every audit entry as JSON Lines (one canonical entry with `sequence` and `hash` per line), oldest first. */
-  exportAudit(options?: { pageSize?: number }): AsyncIterable<string>
-  /** Recomputes the hash chain; reports the first changed, removed or foreign row. */
-  verifyAuditChain(options?: { pageSize?: number }): Promise<AuditChainReport>
-  /** Deletes expired inbox records and key-values, at most `limit` of each. Returns how many. */
+  ttlMs?: number
+  /** Close the database when the store is closed. Default false (you opened it, you close it). */
+  closeDatabase?: boolean
+}
+
+/** The PostgreSQL store: a `KycStore` plus what only a database can do. */
+export type PostgresStore = KycStore<PostgresTransactionHandle> & {
+  /** The database the store runs on. */
+  readonly database: SqlExecutor
+  /**
+   * Checks the whole audit log with core's `verifyAuditChain`, against the head the database
+   * recorded (so removed rows at the end are found too). Reads rows as stored: a changed, removed,
+   * inserted or foreign row makes it report `valid: false` with the sequence, never throw.
+   */
+  verifyAuditChain(): Promise<AuditChainReport>
+  /** The committed audit log as JSON Lines, one entry (with `sequence` and `hash`) per line, oldest first. */
+  exportAudit(query?: Omit<AuditQuery, 'limit'>): AsyncIterable<string>
+  /** Deletes expired inbox marks and key-values, at most `limit` of each (default 10,000). */
   purgeExpired(options?: { limit?: number }): Promise<{ inbox: number; keyValues: number }>
+  /** Closes the store (and the database when `closeDatabase` was set). */
+  close(): Promise<void>
 }
 
-const defaultInboxTtlMs = 7 * 24 * 60 * 60 * 1000
-const defaultLeaseMs = 60_000
+const defaultTtlMs = 7 * 24 * 60 * 60 * 1000
+const pageSize = 500
 
-function decisionRank(update: VerificationUpdate): number {
-  if (update.decision === undefined) return 0
-  return update.decision.outcome === 'review' ? 1 : 2
-}
-
-function parseAuditRecord(row: StoredAuditRow): AuditRecord {
-  let entry: AuditEntry
-  try {
-    entry = AuditEntrySchema.parse(JSON.parse(row.entry))
-  } catch (error) {
-    throw corruptRowError({
-      table: 'audit_log',
-      key: `sequence ${row.sequence}`,
-      problem: 'the entry is not a valid audit entry',
-      cause: error,
-    })
-  }
-  return { ...entry, sequence: row.sequence, hash: row.hash }
-}
-
-type RawAuditRow = { sequence: string; entry: string; hash: string }
-
-function toStoredRow(row: RawAuditRow): StoredAuditRow {
-  return { sequence: Number(row.sequence), entry: row.entry, hash: row.hash }
-}
+type AuditRow = { sequence: string; provider: string; verification_id: string; entry: unknown }
 
 /**
- * Opens the durable store over a migrated database (PGlite or a server): the webhook inbox with
- * leases, the verification state with the forward-only rule applied in SQL, the hash-chained audit
- * log and a key-value table for adapters. Throws a `KycConfigurationError` when `migrate()` has not
- * been run for this version of the package.
+ * The durable `KycStore` over PostgreSQL (PGlite or a server): the webhook inbox with claims and
+ * leases, verification states moved forward-only under a row lock with the order checked in SQL,
+ * the hash-chained append-only audit log (chained by core's `chainAuditEntry`, so every store's chain
+ * verifies alike) and a key-value table for adapters. Throws a `KycStoreIntegrityError` naming what to
+ * do when `migrate()` has not been run for this version of the package.
  *
  * @example
  * ```ts
  * const database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: '.openkyc/db' })
  * await migrate(database)
  * const store = await createPostgresStore({ database })
- * await store.processEvent(event, async ({ applied }, { sql }) => {
- *   if (applied?.changed) await sql.query({ name: 'record decision', text: 'INSERT INTO decisions …', values: [] })
- * })
  * ```
  */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const { database } = options
   const schemaName = options.schema ?? 'openkyc'
   const schema = quoteIdentifier(schemaName)
-  const inboxTtlMs = options.inboxTtlMs ?? defaultInboxTtlMs
-  const defaultLease = options.leaseMs ?? defaultLeaseMs
-  if (!(inboxTtlMs > 0) || !(defaultLease > 0)) {
-    throw new RangeError('createPostgresStore: inboxTtlMs and leaseMs must be positive')
-  }
+  const ttlMs = options.ttlMs ?? defaultTtlMs
+  if (!Number.isInteger(ttlMs) || ttlMs < 1)
+    throw new RangeError('createPostgresStore: ttlMs must be a positive integer')
   await assertMigrated(database, { schema: schemaName })
+  let closed = false
 
-  const readVerification = (
-    row: { provider: string; id: string; document: unknown } | undefined,
-    provider: string,
-    id: string,
-  ): Verification | undefined => {
-    if (row === undefined) return undefined
-    return parseVerificationDocument(row.document, provider, id)
+  const readVerification = async (executor: SqlExecutor, key: VerificationKey, lock: boolean) => {
+    const statement = lock
+      ? statements.selectVerificationForUpdate(schema, key.provider, key.id)
+      : statements.selectVerification(schema, key.provider, key.id)
+    const [row] = await executor.query<{ document: unknown }>(statement)
+    return row === undefined ? undefined : parseStoredVerification(row.document, key)
   }
 
-  const parseVerificationDocument = (document: unknown, provider: string, id: string): Verification => {
-    const parsed = VerificationSchema.safeParse(document)
-    const key = 'the stored row'
-    if (!parsed.success) {
-      throw corruptRowError({
-        table: 'verification',
-        key,
-        problem: `the document is not a valid verification (at "${parsed.error.issues[0]?.path.join('.') ?? ''}")`,
+  const keyValueOn = (executor: SqlExecutor): KeyValueStore => ({
+    async get(namespace, key) {
+      parseKeyValueName(namespace, key)
+      const [row] = await executor.query<{ value: JsonValue }>(
+        statements.selectKeyValue(schema, namespace, key),
+      )
+      return row?.value
+    },
+    async set(namespace, key, value, setOptions) {
+      const text = parseKeyValueWrite(namespace, key, value, setOptions)
+      await executor.query(statements.upsertKeyValue(schema, namespace, key, text, setOptions?.ttlMs ?? null))
+    },
+    async setIfAbsent(namespace, key, value, setOptions) {
+      const text = parseKeyValueWrite(namespace, key, value, setOptions)
+      // A value removed between our insert attempt and our read: try again (a handful of times at most).
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const [written] = await executor.query<{ value: JsonValue }>(
+          statements.insertKeyValueIfAbsent(schema, namespace, key, text, setOptions?.ttlMs ?? null),
+        )
+        if (written !== undefined) return written.value
+        const [existing] = await executor.query<{ value: JsonValue }>(
+          statements.selectKeyValue(schema, namespace, key),
+        )
+        if (existing !== undefined) return existing.value
+      }
+      throw new KycStoreConflictError({
+        message:
+          'setIfAbsent kept racing with concurrent writers of the same key; nothing was written. Retry.',
       })
-    }
-    if (parsed.data.provider !== provider || parsed.data.id !== id) {
-      throw corruptRowError({
-        table: 'verification',
-        key,
-        problem: 'the document belongs to another verification',
-      })
-    }
-    return parsed.data
-  }
+    },
+    async delete(namespace, key) {
+      parseKeyValueName(namespace, key)
+      await executor.query(statements.deleteKeyValue(schema, namespace, key))
+    },
+  })
 
-  const bind = (executor: SqlExecutor, inTransaction: boolean): PostgresStoreOperations => {
-    const withinTransaction = <T>(work: (executor: SqlExecutor) => Promise<T>) =>
-      inTransaction ? work(executor) : executor.transaction(work)
-    return {
-      async claimEvent(provider, eventId, claimOptions = {}) {
-        const leaseMs = claimOptions.leaseMs ?? defaultLease
-        const claimed = await executor.query(
-          statements.claimInboxEvent(schema, provider, eventId, leaseMs, inboxTtlMs),
-        )
-        if (claimed.length > 0) return 'claimed'
-        const [row] = await executor.query<{ state: string; lease_live: boolean | null; live: boolean }>(
-          statements.selectInboxEvent(schema, provider, eventId),
-        )
-        // Gone between the two statements (released, purged): the next delivery claims it.
-        if (row === undefined) return 'busy'
-        return row.state === 'processed' ? 'processed' : 'busy'
-      },
-      async completeEvent(provider, eventId) {
-        await executor.query(statements.completeInboxEvent(schema, provider, eventId))
-      },
-      async releaseEvent(provider, eventId) {
-        await executor.query(statements.releaseInboxEvent(schema, provider, eventId))
-      },
-      async getVerification(provider, id) {
-        const [row] = await executor.query<{ provider: string; id: string; document: unknown }>(
-          statements.selectVerification(schema, provider, id),
-        )
-        return readVerification(row, provider, id)
-      },
-      applyVerification(update) {
-        return withinTransaction(async (transaction) => {
-          await transaction.query(statements.lockVerification(update.provider, update.id))
-          const [row] = await transaction.query<{ previous: unknown; written: unknown }>(
-            statements.upsertVerification(schema, {
-              provider: update.provider,
-              id: update.id,
-              status: update.status,
-              statusRank: verificationStatusRank[update.status],
-              decisionRank: decisionRank(update),
-              redacted: update.redactedAt !== undefined,
-              updatedAtMs: Date.parse(update.updatedAt),
-              document: JSON.stringify(update),
-            }),
-          )
-          const previous =
-            row?.previous === null || row?.previous === undefined
-              ? undefined
-              : parseVerificationDocument(row.previous, update.provider, update.id)
-          if (row?.written !== null && row?.written !== undefined) {
-            return {
-              verification: parseVerificationDocument(row.written, update.provider, update.id),
-              previous,
-              changed: true,
-            }
-          }
-          if (previous === undefined) {
-            throw corruptRowError({
-              table: 'verification',
-              key: 'the stored row',
-              problem: 'the upsert wrote nothing and read nothing',
-            })
-          }
-          return { verification: previous, previous, changed: false }
-        })
-      },
-      async appendAudit(entry) {
-        const valid = AuditEntrySchema.parse(entry)
-        const text = canonicalJson(valid)
-        const [row] = await executor.query<{ sequence: string; hash: string }>(
-          statements.appendAudit(schema, text, valid.provider, valid.verificationId ?? null),
-        )
-        if (row === undefined) {
-          throw corruptRowError({ table: 'audit_head', key: 'the head row', problem: 'it is missing' })
-        }
-        return { ...valid, sequence: Number(row.sequence), hash: row.hash }
-      },
-      async getValue<T>(namespace: string, key: string) {
-        const [row] = await executor.query<{ value: T }>(statements.selectKeyValue(schema, namespace, key))
-        return row?.value
-      },
-      async setValue(namespace, key, value, valueOptions = {}) {
-        const text = JSON.stringify(value)
-        if (text === undefined) throw new TypeError('setValue: the value is not JSON-serializable')
-        await executor.query(
-          statements.upsertKeyValue(schema, namespace, key, text, valueOptions.ttlMs ?? null),
-        )
-      },
-      async deleteValue(namespace, key) {
-        await executor.query(statements.deleteKeyValue(schema, namespace, key))
-      },
-    }
-  }
-
-  const transaction = <T>(work: (transaction: PostgresStoreTransaction) => Promise<T>) =>
-    database.transaction((executor) => work({ ...bind(executor, true), sql: executor }))
-
-  async function* auditPages(pageSize: number): AsyncGenerator<StoredAuditRow[]> {
-    let after = 0
+  const applyVerification = async (executor: SqlExecutor, update: unknown): Promise<AppliedVerification> => {
+    const parsed = parseVerificationUpdate(update)
+    const key = { provider: parsed.provider, id: parsed.id }
     for (;;) {
-      const rows = await database.query<RawAuditRow>(statements.selectAuditPage(schema, after, pageSize))
-      if (rows.length === 0) return
-      const page = rows.map(toStoredRow)
-      yield page
-      after = page[page.length - 1]!.sequence
-      if (rows.length < pageSize) return
+      const previous = await readVerification(executor, key, true)
+      const verification = applyVerificationUpdate(previous, parsed)
+      if (verification === previous) return { previous, verification, applied: false }
+      const row = {
+        ...key,
+        progress: verificationProgressKey(verification),
+        document: JSON.stringify(verification),
+      }
+      if (previous === undefined) {
+        const [inserted] = await executor.query(statements.insertVerification(schema, row))
+        if (inserted !== undefined) return { previous, verification, applied: true }
+        // Another transaction inserted it first and has committed: read it under lock and merge again.
+        continue
+      }
+      const [advanced] = await executor.query(statements.advanceVerification(schema, row))
+      if (advanced === undefined) {
+        // The row is locked by us and the update is ahead of it, so SQL must agree; if it does not,
+        // the stored progress key does not match its document.
+        throw corruptRowError({
+          table: 'verification',
+          key: `verification ${key.id}`,
+          problem: 'its progress column disagrees with its document',
+        })
+      }
+      return { previous, verification, applied: true }
     }
+  }
+
+  const appendAudit = async (executor: SqlExecutor, input: unknown): Promise<AuditEntry> => {
+    const parsed = parseAuditEntryInput(input)
+    const [head] = await executor.query<{ sequence: string; hash: string }>(statements.lockAuditHead(schema))
+    if (head === undefined) {
+      throw corruptRowError({ table: 'audit_head', key: 'the head row', problem: 'it is missing' })
+    }
+    const sequence = Number(head.sequence)
+    const entry = chainAuditEntry(
+      parsed,
+      sequence === 0 ? undefined : { sequence, hash: head.hash },
+      new Date(),
+    )
+    const [appended] = await executor.query(
+      statements.insertAuditEntry(schema, {
+        sequence: entry.sequence,
+        provider: entry.provider,
+        verificationId: entry.verificationId,
+        hash: entry.hash,
+        document: JSON.stringify(entry),
+      }),
+    )
+    if (appended === undefined) {
+      throw corruptRowError({ table: 'audit_head', key: 'the head row', problem: 'it could not be moved' })
+    }
+    return entry
+  }
+
+  async function* auditRows(query: AuditQuery): AsyncGenerator<AuditRow> {
+    let after = query.afterSequence ?? 0
+    let remaining = query.limit ?? Number.POSITIVE_INFINITY
+    while (remaining > 0) {
+      const rows = await database.query<AuditRow>(
+        statements.selectAuditPage(schema, {
+          afterSequence: after,
+          provider: query.provider ?? null,
+          verificationId: query.verificationId ?? null,
+          limit: Math.min(pageSize, remaining),
+        }),
+      )
+      for (const row of rows) yield row
+      if (rows.length < Math.min(pageSize, remaining)) return
+      remaining -= rows.length
+      after = Number(rows[rows.length - 1]!.sequence)
+    }
+  }
+
+  /** A stored row as an entry, checked against the columns it was filed under (a foreign row fails). */
+  const toAuditEntry = (row: AuditRow): AuditEntry => {
+    const entry = parseStoredAuditEntry(row.entry)
+    if (
+      entry.sequence !== Number(row.sequence) ||
+      entry.provider !== row.provider ||
+      entry.verificationId !== row.verification_id
+    ) {
+      throw corruptRowError({
+        table: 'audit_log',
+        key: `sequence ${row.sequence}`,
+        problem: 'the entry does not match the sequence, provider or verification it is filed under',
+      })
+    }
+    return entry
+  }
+
+  const ensureOpen = () => {
+    if (closed) throw new TypeError('@openkyc/postgres: the store is closed')
   }
 
   return {
-    ...bind(database, false),
     database,
-    transaction,
-    async processEvent(event, handler) {
-      return transaction(async (bound) => {
-        const claim = await bound.claimEvent(event.provider, event.id)
-        if (claim === 'processed') return { status: 'duplicate' } as const
-        if (claim === 'busy') return { status: 'busy' } as const
-        let applied: AppliedVerification | undefined
-        if (event.verification !== undefined) {
-          applied = await bound.applyVerification(event.verification)
+    inbox: {
+      async claim(request): Promise<InboxClaimResult> {
+        ensureOpen()
+        const { provider, eventId, leaseMs } = parseClaimRequest(request)
+        // Each pass either returns or saw the row change between its two statements; a few suffice.
+        for (let attempt = 0; attempt < 5; attempt += 1) {
+          const token = crypto.randomUUID()
+          const [claimed] = await database.query<{ lease_expires_ms: number }>(
+            statements.claimInboxEvent(schema, { provider, eventId, token, leaseMs, ttlMs }),
+          )
+          if (claimed !== undefined) {
+            const claim: InboxClaim = {
+              provider,
+              eventId,
+              token,
+              leaseExpiresAt: new Date(claimed.lease_expires_ms).toISOString(),
+            }
+            return { status: 'claimed', claim }
+          }
+          const [row] = await database.query<{
+            state: string
+            live: boolean
+            lease_expires_ms: number | null
+          }>(statements.selectInboxEvent(schema, provider, eventId))
+          // Released, purged or expired between the two statements: claim again.
+          if (row === undefined || !row.live) continue
+          if (row.state === 'completed') return { status: 'completed' }
+          if (row.lease_expires_ms === null) continue
+          return { status: 'busy', leaseExpiresAt: new Date(row.lease_expires_ms).toISOString() }
         }
-        await handler?.({ event, applied }, bound)
-        if (applied?.changed) {
-          await bound.appendAudit({
-            kind: 'state_change',
-            provider: event.provider,
-            verificationId: applied.verification.id,
-            eventId: event.id,
-            eventType: event.type,
-            ...(applied.previous === undefined ? {} : { fromStatus: applied.previous.status }),
-            toStatus: applied.verification.status,
-            ...(applied.previous?.decision === undefined
-              ? {}
-              : { fromOutcome: applied.previous.decision.outcome }),
-            ...(applied.verification.decision === undefined
-              ? {}
-              : {
-                  toOutcome: applied.verification.decision.outcome,
-                  reasons: applied.verification.decision.reasons.map((reason) => reason.code),
-                }),
-            actor: applied.verification.decision?.decidedBy === 'manual' ? 'manual' : 'provider',
-            at: new Date().toISOString(),
-          })
+        throw new KycStoreConflictError({
+          provider,
+          message: `The inbox row of event ${eventId} kept changing while it was claimed; nothing was claimed. Retry.`,
+        })
+      },
+      async release(claim) {
+        await database.query(statements.releaseInboxEvent(schema, claim))
+      },
+    },
+    verifications: {
+      get: (key) => readVerification(database, key, false),
+    },
+    audit: {
+      async *read(query = {}) {
+        for await (const row of auditRows(query)) yield toAuditEntry(row)
+      },
+      async head() {
+        const [last] = await database.query<AuditRow>(statements.selectLastAuditEntry(schema))
+        return last === undefined ? undefined : toAuditEntry(last)
+      },
+    },
+    keyValue: keyValueOn(database),
+    async transaction(work, transactionOptions = {}) {
+      ensureOpen()
+      const { signal } = transactionOptions
+      signal?.throwIfAborted()
+      const abandon = new AbortController()
+      const transactionSignal =
+        signal === undefined ? abandon.signal : AbortSignal.any([signal, abandon.signal])
+      const run = database.transaction(async (executor) => {
+        // The caller gave up while we waited for a connection or PGlite's turn: run nothing.
+        transactionSignal.throwIfAborted()
+        let open = true
+        const guard = <T>(operation: () => Promise<T>) => {
+          if (!open) {
+            return Promise.reject(
+              new KycStoreConflictError({
+                message: 'This transaction has ended; do not use it after its work returned.',
+              }),
+            )
+          }
+          return operation()
         }
-        await bound.completeEvent(event.provider, event.id)
-        return { status: 'processed', applied } as const
+        const keyValue = keyValueOn(executor)
+        const transaction: KycStoreTransaction<PostgresTransactionHandle> = {
+          handle: {
+            kind: executor.kind,
+            query: (text, values = []) =>
+              guard(() => executor.query({ name: 'application statement', text, values })),
+          },
+          signal: transactionSignal,
+          keyValue: {
+            get: (namespace, key) => guard(() => keyValue.get(namespace, key)),
+            set: (namespace, key, value, setOptions) =>
+              guard(() => keyValue.set(namespace, key, value, setOptions)),
+            setIfAbsent: (namespace, key, value, setOptions) =>
+              guard(() => keyValue.setIfAbsent(namespace, key, value, setOptions)),
+            delete: (namespace, key) => guard(() => keyValue.delete(namespace, key)),
+          },
+          getVerification: (key) => guard(() => readVerification(executor, key, false)),
+          applyVerification: (update) => guard(() => applyVerification(executor, update)),
+          appendAudit: (entry) => guard(() => appendAudit(executor, entry)),
+          completeClaim: (claim) =>
+            guard(async () => {
+              const [completed] = await executor.query(statements.completeInboxEvent(schema, claim, ttlMs))
+              if (completed === undefined) {
+                throw new KycStoreConflictError({
+                  provider: claim.provider,
+                  message: `The claim on event ${claim.eventId} is no longer held (its lease expired and another delivery took it, or it completed); this transaction was rolled back.`,
+                })
+              }
+            }),
+        }
+        try {
+          return await (signal === undefined ? work(transaction) : raceAbort(work(transaction), signal))
+        } finally {
+          open = false
+        }
       })
-    },
-    async listAudit(provider, verificationId) {
-      const rows = await database.query<RawAuditRow>(
-        statements.selectAuditForVerification(schema, provider, verificationId),
-      )
-      return rows.map((row) => parseAuditRecord(toStoredRow(row)))
-    },
-    async *exportAudit(exportOptions = {}) {
-      for await (const page of auditPages(exportOptions.pageSize ?? 1000)) {
-        for (const row of page) {
-          yield `${canonicalJson({ ...parseAuditRecord(row), sequence: row.sequence, hash: row.hash })}\n`
-        }
+      try {
+        return await (signal === undefined ? run : raceAbort(run, signal))
+      } catch (error) {
+        abandon.abort(error)
+        run.catch(() => undefined)
+        throw error
       }
     },
-    async verifyAuditChain(verifyOptions = {}) {
+    async verifyAuditChain() {
       const [head] = await database.query<{ sequence: string; hash: string }>(
         statements.selectAuditHead(schema),
       )
-      if (head === undefined) {
-        return { ok: false, entries: 0, sequence: 0, problem: 'the chain head row is missing' }
+      const headSequence = Number(head?.sequence ?? 0)
+      const rows = async function* () {
+        for await (const row of auditRows({})) {
+          // As stored, not parsed: the chain check reports a bad row instead of throwing. A row whose
+          // columns disagree with its entry (filed under another verification) is reported as invalid.
+          const entry = row.entry as Partial<AuditEntry> | null
+          const filedRight =
+            entry !== null &&
+            typeof entry === 'object' &&
+            entry.sequence === Number(row.sequence) &&
+            entry.provider === row.provider &&
+            entry.verificationId === row.verification_id
+          yield filedRight ? entry : { sequence: Number(row.sequence) }
+        }
       }
-      return verifyAuditRows(auditPages(verifyOptions.pageSize ?? 1000), {
-        sequence: Number(head.sequence),
-        hash: head.hash,
-      })
+      return verifyAuditChain(
+        rows(),
+        headSequence === 0 || head === undefined
+          ? {}
+          : { expectedHead: { sequence: headSequence, hash: head.hash } },
+      )
+    },
+    async *exportAudit(query = {}) {
+      for await (const row of auditRows(query)) yield `${JSON.stringify(toAuditEntry(row))}\n`
     },
     async purgeExpired(purgeOptions = {}) {
       const limit = purgeOptions.limit ?? 10_000
       const inbox = await database.query(statements.deleteExpiredInboxEvents(schema, limit))
       const keyValues = await database.query(statements.deleteExpiredKeyValues(schema, limit))
       return { inbox: inbox.length, keyValues: keyValues.length }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      if (options.closeDatabase === true) await database.close()
     },
   }
 }

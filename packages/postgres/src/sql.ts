@@ -47,42 +47,58 @@ export const statements = {
 
   // — webhook inbox —
   /**
-   * Claims an event: a new row, or a takeover of a claim whose lease ran out, or of a record whose
-   * dedupe lifetime ended. Returns one row when the caller now holds the claim, none otherwise.
+   * Claims an event: a new row, a takeover of a claim whose lease ran out, or of a completed mark
+   * whose dedupe lifetime ended; each time with the caller's fresh token. Returns one row when the
+   * caller now holds the claim, none otherwise.
    */
-  claimInboxEvent: (schema: string, provider: string, eventId: string, leaseMs: number, ttlMs: number) =>
+  claimInboxEvent: (
+    schema: string,
+    claim: { provider: string; eventId: string; token: string; leaseMs: number; ttlMs: number },
+  ) =>
     statement(
       'claim inbox event',
-      `INSERT INTO ${schema}.webhook_inbox AS inbox (provider, event_id, state, lease_expires_at, expires_at)
-VALUES ($1, $2, 'claimed', clock_timestamp() + make_interval(secs => $3::float8 / 1000),
-        clock_timestamp() + make_interval(secs => $4::float8 / 1000))
+      `INSERT INTO ${schema}.webhook_inbox AS inbox
+  (provider, event_id, state, claim_token, lease_expires_at, expires_at)
+VALUES ($1, $2, 'claimed', $3::uuid, clock_timestamp() + make_interval(secs => $4::float8 / 1000),
+        clock_timestamp() + make_interval(secs => ($4::float8 + $5::float8) / 1000))
 ON CONFLICT (provider, event_id) DO UPDATE
-  SET state = 'claimed', lease_expires_at = excluded.lease_expires_at, expires_at = excluded.expires_at,
-      attempts = inbox.attempts + 1, processed_at = NULL
+  SET state = 'claimed', claim_token = excluded.claim_token, lease_expires_at = excluded.lease_expires_at,
+      expires_at = excluded.expires_at, attempts = inbox.attempts + 1, completed_at = NULL
   WHERE (inbox.state = 'claimed' AND inbox.lease_expires_at <= clock_timestamp())
-     OR inbox.expires_at <= clock_timestamp()
-RETURNING inbox.attempts`,
-      [provider, eventId, leaseMs, ttlMs],
+     OR (inbox.state = 'completed' AND inbox.expires_at <= clock_timestamp())
+RETURNING (extract(epoch FROM inbox.lease_expires_at) * 1000)::float8 AS lease_expires_ms`,
+      [claim.provider, claim.eventId, claim.token, claim.leaseMs, claim.ttlMs],
     ),
   selectInboxEvent: (schema: string, provider: string, eventId: string) =>
     statement(
       'select inbox event',
-      `SELECT state, (lease_expires_at > clock_timestamp()) AS lease_live, (expires_at > clock_timestamp()) AS live
+      `SELECT state, (extract(epoch FROM lease_expires_at) * 1000)::float8 AS lease_expires_ms,
+  CASE WHEN state = 'completed' THEN expires_at > clock_timestamp() ELSE lease_expires_at > clock_timestamp() END AS live
 FROM ${schema}.webhook_inbox WHERE provider = $1 AND event_id = $2`,
       [provider, eventId],
     ),
-  completeInboxEvent: (schema: string, provider: string, eventId: string) =>
+  /** Completes a claim, inside the event's transaction, only while the caller's token and lease hold. */
+  completeInboxEvent: (
+    schema: string,
+    claim: { provider: string; eventId: string; token: string },
+    ttlMs: number,
+  ) =>
     statement(
       'complete inbox event',
-      `UPDATE ${schema}.webhook_inbox SET state = 'processed', processed_at = clock_timestamp(), lease_expires_at = NULL
-WHERE provider = $1 AND event_id = $2 RETURNING event_id`,
-      [provider, eventId],
+      `UPDATE ${schema}.webhook_inbox
+SET state = 'completed', completed_at = clock_timestamp(), claim_token = NULL, lease_expires_at = NULL,
+    expires_at = clock_timestamp() + make_interval(secs => $4::float8 / 1000)
+WHERE provider = $1 AND event_id = $2 AND state = 'claimed' AND claim_token = $3::uuid
+  AND lease_expires_at > clock_timestamp()
+RETURNING 1 AS completed`,
+      [claim.provider, claim.eventId, claim.token, ttlMs],
     ),
-  releaseInboxEvent: (schema: string, provider: string, eventId: string) =>
+  releaseInboxEvent: (schema: string, claim: { provider: string; eventId: string; token: string }) =>
     statement(
       'release inbox event',
-      `DELETE FROM ${schema}.webhook_inbox WHERE provider = $1 AND event_id = $2 AND state = 'claimed'`,
-      [provider, eventId],
+      `DELETE FROM ${schema}.webhook_inbox
+WHERE provider = $1 AND event_id = $2 AND state = 'claimed' AND claim_token = $3::uuid`,
+      [claim.provider, claim.eventId, claim.token],
     ),
   deleteExpiredInboxEvents: (schema: string, limit: number) =>
     statement(
@@ -94,117 +110,98 @@ RETURNING 1 AS deleted`,
     ),
 
   // — verification state —
-  /** Serializes writers of one verification until the transaction ends (across every instance). */
-  lockVerification: (provider: string, id: string) =>
+  /** Reads a verification's state and locks its row until the transaction ends. */
+  selectVerificationForUpdate: (schema: string, provider: string, id: string) =>
     statement(
-      'lock verification',
-      `SELECT pg_advisory_xact_lock(hashtextextended(length($1)::text || ':' || $1 || $2, 0))::text AS locked`,
+      'select verification for update',
+      `SELECT document FROM ${schema}.verification WHERE provider = $1 AND id = $2 FOR UPDATE`,
       [provider, id],
     ),
   selectVerification: (schema: string, provider: string, id: string) =>
     statement(
       'select verification',
-      `SELECT provider, id, document FROM ${schema}.verification WHERE provider = $1 AND id = $2`,
+      `SELECT document FROM ${schema}.verification WHERE provider = $1 AND id = $2`,
       [provider, id],
     ),
-  /**
-   * The forward-only upsert. The row changes only when the update is ahead of it by (status rank,
-   * decision rank, redaction, updatedAt), compared in SQL on the stored row, so two instances racing
-   * can never move a verification backwards. Returns the document before and the one written (null
-   * when the update was behind or equal).
-   */
-  upsertVerification: (
+  /** Inserts a first state; returns no row when a concurrent transaction inserted it first. */
+  insertVerification: (
     schema: string,
-    update: {
-      provider: string
-      id: string
-      status: string
-      statusRank: number
-      decisionRank: number
-      redacted: boolean
-      updatedAtMs: number
-      document: string
-    },
+    row: { provider: string; id: string; progress: string; document: string },
   ) =>
     statement(
-      'upsert verification',
-      `WITH previous AS (
-  SELECT document FROM ${schema}.verification WHERE provider = $1 AND id = $2 FOR UPDATE
-), written AS (
-  INSERT INTO ${schema}.verification AS stored
-    (provider, id, status, status_rank, decision_rank, redacted, updated_at_ms, document)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb)
-  ON CONFLICT (provider, id) DO UPDATE SET
-    status = excluded.status,
-    status_rank = excluded.status_rank,
-    decision_rank = excluded.decision_rank,
-    redacted = stored.redacted OR excluded.redacted,
-    updated_at_ms = excluded.updated_at_ms,
-    document = ${schema}.merge_verification(stored.document, excluded.document),
-    stored_at = now()
-  WHERE (excluded.status_rank, excluded.decision_rank, excluded.redacted, excluded.updated_at_ms)
-      > (stored.status_rank, stored.decision_rank, stored.redacted, stored.updated_at_ms)
-  RETURNING stored.document
-)
-SELECT (SELECT document FROM previous) AS previous, (SELECT document FROM written) AS written`,
-      [
-        update.provider,
-        update.id,
-        update.status,
-        update.statusRank,
-        update.decisionRank,
-        update.redacted,
-        update.updatedAtMs,
-        update.document,
-      ],
+      'insert verification',
+      `INSERT INTO ${schema}.verification (provider, id, progress, document)
+VALUES ($1, $2, $3, $4::text::jsonb)
+ON CONFLICT (provider, id) DO NOTHING
+RETURNING 1 AS inserted`,
+      [row.provider, row.id, row.progress, row.document],
     ),
-  deleteVerification: (schema: string, provider: string, id: string) =>
-    statement('delete verification', `DELETE FROM ${schema}.verification WHERE provider = $1 AND id = $2`, [
-      provider,
-      id,
-    ]),
+  /**
+   * The forward-only write: the row changes only when the new progress key is ahead of the stored
+   * one, compared in SQL on the row itself, so no writer (another instance, a stale process, a bug)
+   * can move a verification backwards.
+   */
+  advanceVerification: (
+    schema: string,
+    row: { provider: string; id: string; progress: string; document: string },
+  ) =>
+    statement(
+      'advance verification',
+      `UPDATE ${schema}.verification
+SET progress = $3, document = $4::text::jsonb, stored_at = now()
+WHERE provider = $1 AND id = $2 AND progress < $3
+RETURNING 1 AS advanced`,
+      [row.provider, row.id, row.progress, row.document],
+    ),
 
   // — audit log —
-  /**
-   * Appends one entry: moves the head (sequence + 1, hash = sha256(previous hash, newline, entry))
-   * and inserts the row, in one statement. The head row's lock orders appends across instances.
-   */
-  appendAudit: (schema: string, entry: string, provider: string, verificationId: string | null) =>
+  /** Reads the chain head and locks it until the transaction ends: appends are serialized, the chain never forks. */
+  lockAuditHead: (schema: string) =>
     statement(
-      'append audit entry',
-      `WITH head AS (
-  UPDATE ${schema}.audit_head
-  SET sequence = sequence + 1,
-      hash = encode(sha256(convert_to(hash || chr(10) || $1::text, 'UTF8')), 'hex')
-  WHERE singleton
-  RETURNING sequence, hash
-)
-INSERT INTO ${schema}.audit_log (sequence, entry, hash, provider, verification_id)
-SELECT sequence, $1::text, hash, $2, $3 FROM head
-RETURNING sequence::text AS sequence, hash`,
-      [entry, provider, verificationId],
+      'lock audit head',
+      `SELECT sequence::text AS sequence, hash FROM ${schema}.audit_head WHERE singleton FOR UPDATE`,
     ),
   selectAuditHead: (schema: string) =>
     statement(
       'select audit head',
       `SELECT sequence::text AS sequence, hash FROM ${schema}.audit_head WHERE singleton`,
     ),
-  selectAuditPage: (schema: string, afterSequence: number, limit: number) =>
+  /** Inserts the entry chained by core's `chainAuditEntry` and moves the head to it. */
+  insertAuditEntry: (
+    schema: string,
+    entry: { sequence: number; provider: string; verificationId: string; hash: string; document: string },
+  ) =>
+    statement(
+      'insert audit entry',
+      `WITH inserted AS (
+  INSERT INTO ${schema}.audit_log (sequence, provider, verification_id, entry)
+  VALUES ($1, $2, $3, $5::text::jsonb)
+  RETURNING sequence
+)
+UPDATE ${schema}.audit_head SET sequence = inserted.sequence, hash = $4 FROM inserted WHERE singleton
+RETURNING 1 AS appended`,
+      [entry.sequence, entry.provider, entry.verificationId, entry.hash, entry.document],
+    ),
+  selectLastAuditEntry: (schema: string) =>
+    statement(
+      'select last audit entry',
+      `SELECT sequence::text AS sequence, provider, verification_id, entry FROM ${schema}.audit_log
+ORDER BY sequence DESC LIMIT 1`,
+    ),
+  /** One page of the log in ascending sequence; `null` filters match everything. */
+  selectAuditPage: (
+    schema: string,
+    query: { afterSequence: number; provider: string | null; verificationId: string | null; limit: number },
+  ) =>
     statement(
       'select audit page',
-      `SELECT sequence::text AS sequence, entry, hash FROM ${schema}.audit_log
-WHERE sequence > $1 ORDER BY sequence LIMIT $2`,
-      [afterSequence, limit],
-    ),
-  selectAuditForVerification: (schema: string, provider: string, verificationId: string) =>
-    statement(
-      'select audit for verification',
-      `SELECT sequence::text AS sequence, entry, hash FROM ${schema}.audit_log
-WHERE provider = $1 AND verification_id = $2 ORDER BY sequence`,
-      [provider, verificationId],
+      `SELECT sequence::text AS sequence, provider, verification_id, entry FROM ${schema}.audit_log
+WHERE sequence > $1 AND ($2::text IS NULL OR provider = $2) AND ($3::text IS NULL OR verification_id = $3)
+ORDER BY sequence LIMIT $4`,
+      [query.afterSequence, query.provider, query.verificationId, query.limit],
     ),
 
-  // — key-value for adapters —
+  // — key-value —
   selectKeyValue: (schema: string, namespace: string, key: string) =>
     statement(
       'select key-value',
@@ -219,6 +216,24 @@ WHERE namespace = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > clock_
 VALUES ($1, $2, $3::text::jsonb,
         CASE WHEN $4::float8 IS NULL THEN NULL ELSE clock_timestamp() + make_interval(secs => $4::float8 / 1000) END)
 ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+      [namespace, key, value, ttlMs],
+    ),
+  /** Writes only over nothing or an expired value; returns the row when it wrote. */
+  insertKeyValueIfAbsent: (
+    schema: string,
+    namespace: string,
+    key: string,
+    value: string,
+    ttlMs: number | null,
+  ) =>
+    statement(
+      'insert key-value if absent',
+      `INSERT INTO ${schema}.key_value AS stored (namespace, key, value, expires_at)
+VALUES ($1, $2, $3::text::jsonb,
+        CASE WHEN $4::float8 IS NULL THEN NULL ELSE clock_timestamp() + make_interval(secs => $4::float8 / 1000) END)
+ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+  WHERE stored.expires_at IS NOT NULL AND stored.expires_at <= clock_timestamp()
+RETURNING value`,
       [namespace, key, value, ttlMs],
     ),
   deleteKeyValue: (schema: string, namespace: string, key: string) =>

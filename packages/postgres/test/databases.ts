@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import type { Verification } from '@openkyc/core'
 import { afterAll } from 'vitest'
-import { openDatabase, type SqlExecutor } from '../src/index.js'
+import { createPostgresStore, migrate, openDatabase, type SqlExecutor } from '../src/index.js'
 
 /** The databases every store test runs on: PGlite always, the server when DATABASE_URL is set. */
 export type TestDatabase = {
@@ -33,4 +34,35 @@ export function testDatabases(): TestDatabase[] {
 /** A schema name no other test uses, so each test starts from empty tables. */
 export function freshSchema(): string {
   return `test_${randomUUID().replaceAll('-', '').slice(0, 16)}`
+}
+
+/** A migrated, empty store in its own schema on `target`. */
+export async function freshStore(target: TestDatabase, options: { ttlMs?: number } = {}) {
+  const database = await target.database()
+  const schema = freshSchema()
+  await migrate(database, { schema })
+  const store = await createPostgresStore({ database, schema, ...options })
+  return { store, database, schema }
+}
+
+/** A valid verification of `id` at `status`, updated at `minute` past 10:00. */
+export function verificationAt(
+  id: string,
+  status: Verification['status'],
+  minute: number,
+  extra: Partial<Verification> = {},
+): Verification {
+  const at = `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`
+  return {
+    id,
+    provider: 'persona',
+    reference: { inquiryId: id },
+    status,
+    checks: [],
+    credentials: [],
+    createdAt: '2025-06-01T10:00:00.000Z',
+    updatedAt: at,
+    raw: { status },
+    ...extra,
+  }
 }
