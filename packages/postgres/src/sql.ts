@@ -186,7 +186,7 @@ RETURNING 1 AS appended`,
     statement(
       'select last audit entry',
       `SELECT sequence::text AS sequence, provider, verification_id, entry FROM ${schema}.audit_log
-ORDER BY sequence DESC LIMIT 1`,
+ORDER BY audit_log.sequence DESC LIMIT 1`,
     ),
   /** One page of the log in ascending sequence; `null` filters match everything. */
   selectAuditPage: (
@@ -197,7 +197,7 @@ ORDER BY sequence DESC LIMIT 1`,
       'select audit page',
       `SELECT sequence::text AS sequence, provider, verification_id, entry FROM ${schema}.audit_log
 WHERE sequence > $1 AND ($2::text IS NULL OR provider = $2) AND ($3::text IS NULL OR verification_id = $3)
-ORDER BY sequence LIMIT $4`,
+ORDER BY audit_log.sequence LIMIT $4`,
       [query.afterSequence, query.provider, query.verificationId, query.limit],
     ),
 

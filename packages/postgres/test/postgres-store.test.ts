@@ -208,7 +208,13 @@ for (const target of testDatabases()) {
 
     it('chains audit entries with core hashing, verifies, exports JSON Lines, and lists per verification', async () => {
       const { store } = await freshStore(target)
-      for (const [index, id] of ['inq_1', 'inq_2', 'inq_1'].entries()) {
+      // Twelve entries: more than nine, so an ordering by text instead of number would show.
+      for (const [index, id] of [
+        'inq_1',
+        'inq_2',
+        'inq_1',
+        ...Array.from({ length: 9 }, () => 'inq_3'),
+      ].entries()) {
         await store.transaction((transaction) =>
           transaction.appendAudit({
             provider: 'persona',
@@ -221,18 +227,20 @@ for (const target of testDatabases()) {
           }),
         )
       }
-      expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: 3 })
+      expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: 12 })
       const lines: string[] = []
       for await (const line of store.exportAudit()) lines.push(line)
-      expect(lines).toHaveLength(3)
+      expect(lines).toHaveLength(12)
       expect(lines.every((line) => line.endsWith('\n'))).toBe(true)
       const parsed = lines.map((line) => JSON.parse(line))
-      expect(parsed.map((entry) => entry.sequence)).toEqual([1, 2, 3])
+      expect(parsed.map((entry) => entry.sequence)).toEqual(
+        Array.from({ length: 12 }, (_, index) => index + 1),
+      )
       expect(parsed[1].previousHash).toBe(parsed[0].hash)
       const forOne: number[] = []
       for await (const entry of store.audit.read({ verificationId: 'inq_1' })) forOne.push(entry.sequence)
       expect(forOne).toEqual([1, 3])
-      expect((await store.audit.head())?.sequence).toBe(3)
+      expect((await store.audit.head())?.sequence).toBe(12)
     })
 
     it('refuses to change audit rows through SQL, and finds rows changed, removed or filed under another verification', async () => {
