@@ -1,6 +1,6 @@
 import { createMemoryStore, createWebhookPipeline, type ProcessedWebhookEvent } from '@openkyc/core'
-import { scenarioById } from '@openkyc/testkit/catalogue'
 import { createPersonaSimulator } from '@openkyc/simulator-persona'
+import { scenarioById } from '@openkyc/testkit/catalogue'
 import { describe, expect, it } from 'vitest'
 import { createPersona } from '../src/index.js'
 import { conformanceSettings, conformanceWebhookSecret } from './conformance-support.js'
