@@ -46,7 +46,8 @@ const donePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
  * event stream of changes, "new verification" (creates one at a provider and returns its hosted-flow
  * URL), and one webhook endpoint per provider. Webhooks go through core's pipeline
  * (`client.webhooks.handle`: Persona's signature is checked, Jumio's unsigned callback is confirmed by
- * reading the execution back), then the row is refreshed with a full read and pushed to every page.
+ * reading the execution back), and for each event that changed something, inside its store
+ * transaction, the row is refreshed with a full read and pushed to every page.
  *
  * @example
  * ```ts
@@ -141,10 +142,12 @@ export function createDemoApp(options: DemoAppOptions): Hono {
     const runtime = isProviderName(name) ? options.runtime(name) : undefined
     if (runtime === undefined) return c.json({ error: 'unknown provider' }, 404)
     try {
-      const outcome = await runtime.client.webhooks.handle(c.req.raw)
-      for (const processed of outcome.events) {
-        if (processed.changed) await refresh(runtime, processed.event)
-      }
+      const outcome = await runtime.client.webhooks.handle(c.req.raw, {
+        // Inside each event's store transaction: the row is refreshed exactly once per change.
+        onEvent: async (processed) => {
+          if (processed.changed) await refresh(runtime, processed.event)
+        },
+      })
       return toWebhookResponse(outcome)
     } catch (error) {
       log(`${runtime.name}: webhook rejected (${isKycError(error) ? error.code : 'unexpected error'})`)

@@ -87,6 +87,7 @@ async function crashRun(options: {
       kills += 1
       receiver = await startReceiver(options.environment)
       restarting = false
+      if (process.env.STORM_DEBUG) console.info(`kill ${kills} at ${acknowledged} acknowledged`)
     },
   })
   if (receiver !== undefined) await stopReceiver(receiver, 'SIGTERM')
@@ -99,6 +100,9 @@ describe('crash test on PGlite with a data directory', () => {
   beforeAll(async () => {
     storm = await createPersonaStorm(60)
     directory = mkdtempSync(join(tmpdir(), 'openkyc-pglite-crash-'))
+    // PGlite's first start in a directory runs initdb (tens of seconds on a loaded machine): do it here.
+    const database = await openDatabase({ dataDir: directory })
+    await database.close()
   })
   afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
@@ -133,7 +137,8 @@ describe('crash test on PGlite with a data directory', () => {
     } finally {
       await database.close()
     }
-  })
+    // Each restart boots PGlite's WASM PostgreSQL and recovers the directory: seconds each.
+  }, 240_000)
 })
 
 const url = process.env.DATABASE_URL
