@@ -37,6 +37,8 @@ import { quoteIdentifier, statements } from './sql.js'
 export type PostgresTransactionHandle = {
   /** `pglite` or `server`. */
   readonly kind: 'pglite' | 'server'
+  /** The schema the store's tables live in (unquoted), for applications that keep their rows beside them. */
+  readonly schema: string
   /** Runs one parameterised statement (`$1`, `$2`…) in the transaction and returns its rows. */
   query<Row = Record<string, unknown>>(text: string, values?: readonly SqlValue[]): Promise<Row[]>
 }
@@ -325,6 +327,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const transaction: KycStoreTransaction<PostgresTransactionHandle> = {
           handle: {
             kind: executor.kind,
+            schema: schemaName,
             query: (text, values = []) =>
               guard(() => executor.query({ name: 'application statement', text, values })),
           },

@@ -1,7 +1,7 @@
 import { applyVerificationUpdate, type Verification, verificationProgressKey } from '@openkyc/core'
 import { createPersona } from '@openkyc/persona'
-import { scenarios } from '@openkyc/testkit/catalogue'
 import { createPersonaSimulator } from '@openkyc/simulator-persona'
+import { scenarios } from '@openkyc/testkit/catalogue'
 
 /** Test values, not secrets. */
 export const stormCredentials = {
