@@ -15,6 +15,7 @@ export {
   migrations,
 } from './migrations.js'
 export { type OpenDatabaseOptions, openDatabase } from './open-database.js'
+export { type OpenPostgresStoreOptions, openPostgresStore } from './open-postgres-store.js'
 export {
   createPostgresStore,
   type PostgresStore,

@@ -7,7 +7,7 @@ import {
   type Verification,
 } from '@openkyc/core'
 import { describe, expect, it } from 'vitest'
-import { createPostgresStore, migrate } from '../src/index.js'
+import { createPostgresStore, migrate, openPostgresStore } from '../src/index.js'
 import { freshSchema, freshStore, testDatabases, verificationAt } from './databases.js'
 
 const approved = (id: string, minute: number) =>
@@ -416,3 +416,30 @@ for (const target of testDatabases()) {
     }
   })
 }
+
+describe('openPostgresStore', () => {
+  it('opens PGlite in a data directory, migrates, and keeps what was written after close and reopen', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const directory = mkdtempSync(join(tmpdir(), 'openkyc-pglite-open-'))
+    try {
+      const first = await openPostgresStore({ dataDir: directory })
+      await first.transaction((transaction) => transaction.applyVerification(approved('inq_kept', 1)))
+      await first.close()
+      const second = await openPostgresStore({ dataDir: directory })
+      expect(second.database.kind).toBe('pglite')
+      expect(await second.verifications.get({ provider: 'persona', id: 'inq_kept' })).toMatchObject({
+        status: 'completed',
+      })
+      await second.close()
+    } finally {
+      rmSync(directory, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses a URL that is not postgres:// with a KycConfigurationError', async () => {
+    const error = await openPostgresStore({ url: 'mysql://localhost/x' }).catch((caught) => caught)
+    expect(isKycError(error) && error.code).toBe('configuration')
+  })
+})
