@@ -10,6 +10,7 @@ import type { CapturedWebhook } from '@openkyc/testkit/harness'
 import { summarize } from '../measure.js'
 import { createBenchPersona, personaTestCredentials } from '../providers.js'
 import type { BenchmarkResult, Figure } from '../report.js'
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../throwaway-postgres.js'
 import { collectPersonaDeliveries } from './webhook-ingest.js'
 
 /** How long the measurement runs. */
@@ -20,7 +21,10 @@ export type PersistedWebhooksOptions = {
   concurrency?: number
   /** Inquiries per catalogue scenario behind the delivery template. */
   inquiries?: number
-  /** A PostgreSQL server to measure as well. Default `process.env.DATABASE_URL`. */
+  /**
+   * A PostgreSQL server to measure as well. Default `process.env.DATABASE_URL`; when unset, a
+   * throwaway cluster is started if Debian's PostgreSQL is installed (see `scripts/postgres-cluster.sh`).
+   */
   databaseUrl?: string
 }
 
@@ -82,10 +86,15 @@ async function postgresSide(name: string, label: string, database: SqlExecutor):
  */
 export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {}): Promise<BenchmarkResult> {
   const started = performance.now()
-  const rounds = options.rounds ?? 6
+  const rounds = options.rounds ?? 5
   const warmupRounds = options.warmupRounds ?? 1
   const concurrency = options.concurrency ?? 8
-  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL
+  let throwaway: ThrowawayPostgres | undefined
+  let databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL
+  if (databaseUrl === undefined || databaseUrl === '') {
+    throwaway = await startThrowawayPostgres()
+    databaseUrl = throwaway?.url
+  }
   const { simulator, deliveries } = await collectPersonaDeliveries(options.inquiries ?? 2)
   // Batches are signed with the wall clock: the adapter checks them against it.
   const adapter = createBenchPersona({ fetch: simulator.fetch, now: Date.now }, { rateLimit: false })
@@ -158,6 +167,7 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
     }
   } finally {
     for (const side of sides) await side.close()
+    await throwaway?.stop()
   }
 
   const percentile = (values: number[], fraction: number) => {
@@ -203,9 +213,13 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
     'Per event: claim (committed), then one transaction: forward-only apply, audit entry (hash chain), the handler inserting one row, complete the claim, commit.',
     'Latency is per delivery (parse, verify, and the whole store path), measured under that concurrency.',
   ]
+  if (throwaway !== undefined)
+    notes.push(
+      'Server: a throwaway cluster started for this run (scripts/postgres-cluster.sh), default settings, fsync on.',
+    )
   if (!sides.some((side) => side.name === 'server')) {
     notes.push(
-      'No PostgreSQL server measured: set DATABASE_URL, or run `scripts/with-postgres.sh pnpm bench -- persisted-webhooks`.',
+      "No PostgreSQL server measured: set DATABASE_URL, or install Debian's postgresql (a throwaway cluster is then started for the run).",
     )
   }
   return {

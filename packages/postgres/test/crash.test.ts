@@ -179,7 +179,7 @@ describe.runIf(url !== undefined && url !== '')('on the PostgreSQL server', () =
       backwardMoves: 0,
       auditValid: true,
     })
-  })
+  }, 180_000)
 
   it('several instances: 4 receivers on one server take the same storm concurrently, no verification moves backwards', async () => {
     const schema = freshSchema()
@@ -219,5 +219,5 @@ describe.runIf(url !== undefined && url !== '')('on the PostgreSQL server', () =
       backwardMoves: 0,
       auditValid: true,
     })
-  })
+  }, 180_000)
 })
