@@ -184,10 +184,21 @@ function withDeadline<T>(
   operation: string,
   signal?: AbortSignal,
 ): Promise<T> {
-  const timeout = new AbortController()
-  const timer = setTimeout(() => timeout.abort(storeTimeout(operation, ms)), ms)
-  const combined = signal === undefined ? timeout.signal : AbortSignal.any([signal, timeout.signal])
-  return raceAbort(promise, combined).finally(() => clearTimeout(timer))
+  if (signal?.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => settle(() => reject(signal?.reason))
+    const timer = setTimeout(() => settle(() => reject(storeTimeout(operation, ms))), ms)
+    const settle = (action: () => void) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      action()
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error)),
+    )
+  })
 }
 
 function auditState(verification: Verification): AuditState {
