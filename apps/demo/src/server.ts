@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { isKycError, type KycEvent, toWebhookResponse } from '@openkyc/core'
+import { isKycError, type KycEvent, type KycStore, toWebhookResponse } from '@openkyc/core'
 import { scenarios as catalogue, type Scenario, type ScenarioId } from '@openkyc/testkit/catalogue'
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
+import { readAuditTimelines } from './audit-timeline.js'
 import type { DemoState } from './demo-state.js'
 import { isProviderName, type ProviderName } from './provider-name.js'
 import type { ProviderRuntime } from './provider-runtime.js'
@@ -25,6 +26,8 @@ export type DemoAppOptions = {
   log?: (line: string) => void
   /** Interval between SSE keep-alive comments. Default 15 s. */
   keepAliveMs?: number
+  /** The store the providers' webhook pipelines write to; its audit log feeds `GET /api/audit`. */
+  store?: KycStore<unknown>
 }
 
 /** The page's static files, by URL path. Nothing else is read from disk. */
@@ -67,6 +70,11 @@ export function createDemoApp(options: DemoAppOptions): Hono {
   const app = new Hono()
 
   app.get('/api/state', (c) => c.json(state.snapshot()))
+
+  app.get('/api/audit', async (c) => {
+    if (options.store === undefined) return c.json({ error: 'no store' }, 404)
+    return c.json(await readAuditTimelines(options.store.audit))
+  })
 
   app.get('/api/scenarios', (c) =>
     c.json(offered.map((scenario) => ({ id: scenario.id, title: scenario.title, kind: scenario.kind }))),
