@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { isKycError, type KycEvent, toWebhookResponse } from '@openkyc/core'
+import { isKycError, type KycEvent, type KycStore, toWebhookResponse } from '@openkyc/core'
 import { scenarios as catalogue, type Scenario, type ScenarioId } from '@openkyc/testkit/catalogue'
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
+import { readAuditTimelines } from './audit-timeline.js'
 import type { DemoState } from './demo-state.js'
 import { isProviderName, type ProviderName } from './provider-name.js'
 import type { ProviderRuntime } from './provider-runtime.js'
@@ -25,6 +26,8 @@ export type DemoAppOptions = {
   log?: (line: string) => void
   /** Interval between SSE keep-alive comments. Default 15 s. */
   keepAliveMs?: number
+  /** The store the providers' webhook pipelines write to; its audit log feeds `GET /api/audit`. */
+  store?: KycStore<unknown>
 }
 
 /** The page's static files, by URL path. Nothing else is read from disk. */
@@ -32,13 +35,16 @@ const assets: Readonly<Record<string, { file: string; type: string }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/assets/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/assets/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
+  // Browsers and tools that ignore the page's icon link still ask for this path.
+  '/favicon.ico': { file: 'favicon.svg', type: 'image/svg+xml' },
 }
 
 /** Where the page's files live: `public/` beside `src/` and `dist/`. */
 const publicDirectory = new URL('../public/', import.meta.url)
 
 const donePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Submitted</title>
-<link rel="stylesheet" href="/assets/style.css"></head><body class="done"><h1>Submitted</h1>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/style.css"></head><body class="done"><h1>Submitted</h1>
 <p id="done-message">The hosted flow is finished. The row on the demo page updates as soon as the provider's webhook arrives.</p></body></html>`
 
 /**
@@ -64,6 +70,11 @@ export function createDemoApp(options: DemoAppOptions): Hono {
   const app = new Hono()
 
   app.get('/api/state', (c) => c.json(state.snapshot()))
+
+  app.get('/api/audit', async (c) => {
+    if (options.store === undefined) return c.json({ error: 'no store' }, 404)
+    return c.json(await readAuditTimelines(options.store.audit))
+  })
 
   app.get('/api/scenarios', (c) =>
     c.json(offered.map((scenario) => ({ id: scenario.id, title: scenario.title, kind: scenario.kind }))),
@@ -102,11 +113,11 @@ export function createDemoApp(options: DemoAppOptions): Hono {
     state.addRow({ id: rowId, source: 'new', scenario })
     const redirectUrl = new URL(`/done?row=${encodeURIComponent(rowId)}`, c.req.url).toString()
     try {
-      const creation = await timed(() =>
-        runtime.client.createVerification(
-          createOptionsFor(scenario, `demo-page-${newRows}-${Date.now().toString(36)}`, redirectUrl),
-        ),
-      )
+      const options = {
+        ...createOptionsFor(scenario, `demo-page-${newRows}-${Date.now().toString(36)}`, redirectUrl),
+        ...runtime.hostedFlowOptions?.(scenario),
+      }
+      const creation = await timed(() => runtime.client.createVerification(options))
       const { verification } = creation.value
       state.track(runtime.name, verification.id, rowId)
       state.record(rowId, runtime.name, { verification, timings: { createMs: creation.ms, readMs: 0 } })

@@ -18,7 +18,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()))
 })
 
-async function start(runtimes: FakeRuntime[], logs: string[] = []) {
+async function start(runtimes: FakeRuntime[], logs: string[] = [], withStore = false) {
   const state = createDemoState({
     providers: runtimes.map((runtime) => ({
       provider: runtime.name,
@@ -30,7 +30,13 @@ async function start(runtimes: FakeRuntime[], logs: string[] = []) {
     ),
   })
   const byName = new Map<ProviderName, FakeRuntime>(runtimes.map((runtime) => [runtime.name, runtime]))
-  const app = createDemoApp({ state, runtime: (name) => byName.get(name), log: (line) => logs.push(line) })
+  const app = createDemoApp({
+    state,
+    runtime: (name) => byName.get(name),
+    log: (line) => logs.push(line),
+    // The fake runtimes each hold their own memory store; the page's audit reads the first one's.
+    ...(withStore && runtimes[0] !== undefined ? { store: runtimes[0].client.store } : {}),
+  })
   const server = await startDemoServer({ fetch: app.fetch, port: 0 })
   servers.push(server)
   return { state, server }
@@ -120,6 +126,51 @@ describe('the demo server', () => {
     expect(await again.json()).toEqual({ received: 0, duplicates: 1 })
   })
 
+  it("serves each verification's audit timeline from the store, hash chain checked, without personal data", async () => {
+    const persona = createFakeRuntime({ name: 'persona', webhookSecret })
+    const { server } = await start([persona], [], true)
+    expect((await fetch(`${server.url}/api/audit`)).status).toBe(200)
+    await postJson(`${server.url}/api/verifications`, { provider: 'persona', scenario: 'face_mismatch' })
+    persona.decideNow('persona_1', scenarioById('face_mismatch'))
+    const delivery = persona.completedDelivery('persona_1')
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await fetch(`${server.url}/webhooks/persona`, {
+        method: 'POST',
+        headers: delivery.headers,
+        body: delivery.rawBody,
+      })
+    }
+    const response = await fetch(`${server.url}/api/audit`)
+    const text = await response.text()
+    expect(JSON.parse(text)).toMatchObject({
+      chain: { valid: true, count: 1 },
+      verifications: [
+        {
+          provider: 'persona',
+          verificationId: 'persona_1',
+          entries: [
+            {
+              sequence: 1,
+              eventType: 'verification.completed',
+              action: 'state_changed',
+              actor: 'provider',
+              to: { status: 'completed', outcome: 'declined' },
+              reasons: ['face_mismatch'],
+            },
+          ],
+        },
+      ],
+    })
+    expect(text).not.toContain('Testperson')
+    const page = await (await fetch(`${server.url}/`)).text()
+    expect(page).toContain('id="audit-timelines"')
+  })
+
+  it('answers 404 for the audit timeline when no store is given', async () => {
+    const { server } = await start([createFakeRuntime({ name: 'persona' })])
+    expect((await fetch(`${server.url}/api/audit`)).status).toBe(404)
+  })
+
   it('rejects forged webhooks through the pipeline and leaves the row alone', async () => {
     const persona = createFakeRuntime({ name: 'persona', webhookSecret })
     const logs: string[] = []
@@ -167,6 +218,35 @@ describe('the demo server', () => {
     expect(failed.status).toBe(502)
     expect(await failed.json()).toEqual({ rowId: 'new:1', error: 'The jumio API answered 503.' })
     expect(state.row('new:1')?.results.jumio?.error).toBe('The jumio API answered 503.')
+  })
+
+  it('carries the chosen applicant into the hosted flow with the runtime’s vendor options', async () => {
+    const jumio = createFakeRuntime({ name: 'jumio' })
+    const hinted = {
+      ...jumio,
+      hostedFlowOptions: (scenario: { id: string }) => ({
+        jumio: { customerInternalReference: `scenario:${scenario.id}:x` },
+      }),
+    }
+    const { server } = await start([hinted])
+    await postJson(`${server.url}/api/verifications`, { provider: 'jumio', scenario: 'face_mismatch' })
+    const create = jumio.adapter.calls.find((call) => call.method === 'createVerification')
+    expect(create?.options).toMatchObject({
+      subjectReference: expect.stringMatching(/^demo-page-1-/),
+      prefill: { lastName: scenarioById('face_mismatch').applicant.lastName },
+      jumio: { customerInternalReference: 'scenario:face_mismatch:x' },
+    })
+  })
+
+  it('serves a favicon, so the browser console stays clean', async () => {
+    const { server } = await start([createFakeRuntime({ name: 'jumio' })])
+    for (const path of ['/favicon.ico', '/favicon.svg']) {
+      const icon = await fetch(`${server.url}${path}`)
+      expect(icon.status, path).toBe(200)
+      expect(icon.headers.get('content-type')).toBe('image/svg+xml')
+      expect(await icon.text()).toContain('<svg')
+    }
+    expect(await (await fetch(`${server.url}/`)).text()).toContain('<link rel="icon" href="/favicon.svg"')
   })
 
   it('serves the page the hosted flow redirects to', async () => {

@@ -37,10 +37,22 @@ export type KycConfig<Name extends string = string, Handle = undefined> = {
    * (`@openkyc/postgres`) in production.
    */
   store?: KycStore<Handle>
-  /** The webhook pipeline's timing: lease, store timeout, claim wait. See `WebhookPipelineOptions`. */
-  webhooks?: Pick<WebhookPipelineOptions, 'leaseMs' | 'storeTimeoutMs' | 'claimWaitMs' | 'maxBodyBytes'>
+  /**
+   * The webhook pipeline's settings: lease, store timeout, claim wait, body limit, and a default
+   * `onEvent` (used when `handle` gets none, and for the adapter's background events). See
+   * `WebhookPipelineOptions`.
+   */
+  webhooks?: Pick<
+    WebhookPipelineOptions<Handle>,
+    'leaseMs' | 'storeTimeoutMs' | 'claimWaitMs' | 'maxBodyBytes' | 'onEvent'
+  >
   /** Receives the pipeline's log lines (ids and statuses, never personal data). */
   logger?: KycLogger
+  /**
+   * Receives events the adapter produced after a delivery was answered (a Jumio re-read once details
+   * are ready), already deduped and applied; see `WebhookPipelineOptions.onBackgroundOutcome`.
+   */
+  onBackgroundWebhookOutcome?: WebhookPipelineOptions['onBackgroundOutcome']
   /** The environment to read `KYC_PROVIDER` from. Default `process.env`; inject one in tests. */
   env?: Environment
 }
@@ -94,9 +106,20 @@ const kycConfigSchema = z.strictObject({
       storeTimeoutMs: positiveInteger.optional(),
       claimWaitMs: positiveInteger.optional(),
       maxBodyBytes: positiveInteger.optional(),
+      onEvent: z
+        .custom<NonNullable<WebhookPipelineOptions['onEvent']>>((value) => typeof value === 'function', {
+          message: 'expected a function',
+        })
+        .optional(),
     })
     .optional(),
   logger: z.custom<KycLogger>(isObject, { message: 'expected a logger object' }).optional(),
+  onBackgroundWebhookOutcome: z
+    .custom<NonNullable<WebhookPipelineOptions['onBackgroundOutcome']>>(
+      (value) => typeof value === 'function',
+      { message: 'expected a function' },
+    )
+    .optional(),
   env: z.custom<Environment>(isObject, { message: 'expected an environment object' }).optional(),
 })
 
@@ -220,6 +243,9 @@ export function createKyc<const Name extends string, Handle = undefined>(
     store,
     ...parsed.data.webhooks,
     ...(parsed.data.logger === undefined ? {} : { logger: parsed.data.logger }),
+    ...(parsed.data.onBackgroundWebhookOutcome === undefined
+      ? {}
+      : { onBackgroundOutcome: parsed.data.onBackgroundWebhookOutcome }),
   })
   return Object.freeze({ ...adapter, providers: installed, webhooks, store })
 }

@@ -306,6 +306,36 @@ describe('the webhook pipeline: waiting and timeouts', () => {
     expect(retry.events.map((processed) => processed.changed)).toEqual([true])
   })
 
+  it.each(['beginning a transaction', 'committing'])(
+    'a store transaction stuck %s times out, and the claim is released',
+    async (operation) => {
+      const memory = createMemoryStore()
+      let stuck = true
+      const store: KycStore<undefined> = {
+        ...memory,
+        transaction: async (work, options) => {
+          if (!stuck) return memory.transaction(work, options)
+          stuck = false
+          if (operation === 'beginning a transaction') return new Promise(() => {})
+          // Runs the work, then never reports the commit (and commits nothing).
+          await memory
+            .transaction(async (transaction) => {
+              await work(transaction)
+              throw new Error('rolled back behind the caller')
+            }, options)
+            .catch(() => undefined)
+          return new Promise(() => {})
+        },
+      }
+      const { kyc, request } = setUp({ store, storeTimeoutMs: 40 })
+      await expect(kyc.webhooks.handle(request([event('evt_1', submitted)]))).rejects.toThrow(
+        `did not answer within 40 ms while ${operation}`,
+      )
+      const retry = await kyc.webhooks.handle(request([event('evt_1', submitted)]))
+      expect(retry.events.map((processed) => processed.changed)).toEqual([true])
+    },
+  )
+
   it('a store that never answers a claim fails the delivery after storeTimeoutMs', async () => {
     const memory = createMemoryStore()
     const store: KycStore<undefined> = {

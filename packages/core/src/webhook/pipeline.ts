@@ -54,6 +54,19 @@ export type WebhookPipelineOptions<Handle = unknown> = {
    * failing with a retryable `KycStoreUnavailableError`. Default 5,000.
    */
   claimWaitMs?: number
+  /**
+   * Your work for each event, inside its transaction, when a `handle` call gives no `onEvent` of its
+   * own, and for the adapter's background events (see `onBackgroundOutcome`). See {@link WebhookEventHandler}.
+   */
+  onEvent?: WebhookEventHandler<Handle>
+  /**
+   * Receives the outcome of events the adapter produced in the background (see
+   * `KycAdapterV1.subscribeBackgroundEvents`: a Jumio re-read once details are ready), after they went
+   * through the same transactional path as delivered ones (claim, forward-only apply, audit, the
+   * pipeline's `onEvent`, commit). No provider redelivers these: when their processing fails, the
+   * failure is the adapter's to log, and the next callback or a reconciler read brings the state.
+   */
+  onBackgroundOutcome?: (outcome: WebhookOutcome) => void | Promise<void>
 }
 
 /** One new event and what it did to the stored verification. */
@@ -134,6 +147,8 @@ export type WebhookPipeline<Handle = unknown> = {
    * duplicates and processes the rest. See {@link toWebhookResponse}.
    */
   handle(input: WebhookInput, options?: HandleWebhookOptions<Handle>): Promise<WebhookOutcome>
+  /** Stops receiving the adapter's background events. Deliveries can still be handled. */
+  close(): void
 }
 
 function toHeaders(headers: Headers | IncomingHeaders): Headers {
@@ -169,10 +184,21 @@ function withDeadline<T>(
   operation: string,
   signal?: AbortSignal,
 ): Promise<T> {
-  const timeout = new AbortController()
-  const timer = setTimeout(() => timeout.abort(storeTimeout(operation, ms)), ms)
-  const combined = signal === undefined ? timeout.signal : AbortSignal.any([signal, timeout.signal])
-  return raceAbort(promise, combined).finally(() => clearTimeout(timer))
+  if (signal?.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => settle(() => reject(signal?.reason))
+    const timer = setTimeout(() => settle(() => reject(storeTimeout(operation, ms))), ms)
+    const settle = (action: () => void) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      action()
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error)),
+    )
+  })
 }
 
 function auditState(verification: Verification): AuditState {
@@ -235,6 +261,10 @@ function checkPositiveInteger(name: string, value: number, provider: string): nu
  * at-least-once provider plus this transactional inbox is exactly-once in effect.
  *
  * Verification failures are never swallowed: they propagate as `KycWebhookVerificationError`.
+ *
+ * When the adapter has `subscribeBackgroundEvents` (Jumio: details not ready when the callback came),
+ * the pipeline subscribes at creation: those events take the same transactional path, with the
+ * pipeline's `onEvent`, and their outcome goes to `onBackgroundOutcome`. `close()` unsubscribes.
  *
  * @example
  * ```ts
@@ -390,9 +420,46 @@ export function createWebhookPipeline<Handle = undefined>(
     }
   }
 
+  /** One transaction per event: one path for delivered and background events alike. */
+  const processEvents = async (
+    events: KycEvent[],
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<WebhookOutcome> => {
+    const outcome: WebhookOutcome = { events: [], duplicates: [] }
+    const seenInDelivery = new Set<string>()
+    for (const event of events.map(normalize)) {
+      const processed = seenInDelivery.has(event.id) ? undefined : await processEvent(event, onEvent, signal)
+      seenInDelivery.add(event.id)
+      if (processed === undefined) {
+        outcome.duplicates.push(event.id)
+        log('debug', 'kyc webhook duplicate event skipped', { provider, eventId: event.id, type: event.type })
+        continue
+      }
+      outcome.events.push(processed)
+      log('info', 'kyc webhook event', {
+        provider,
+        eventId: event.id,
+        type: event.type,
+        verificationId: processed.verification?.id,
+        status: processed.verification?.status,
+        changed: processed.changed,
+      })
+    }
+    return outcome
+  }
+
+  const unsubscribe = adapter.subscribeBackgroundEvents?.(async (events) => {
+    const outcome = await processEvents(events, options.onEvent, undefined)
+    await options.onBackgroundOutcome?.(outcome)
+  })
+
   return {
     provider,
     store,
+    close() {
+      unsubscribe?.()
+    },
     async handle(input, handleOptions = {}) {
       const { signal, onEvent } = handleOptions
       let events: KycEvent[]
@@ -414,33 +481,7 @@ export function createWebhookPipeline<Handle = undefined>(
         throw error
       }
 
-      const outcome: WebhookOutcome = { events: [], duplicates: [] }
-      const seenInDelivery = new Set<string>()
-      for (const event of events.map(normalize)) {
-        const processed = seenInDelivery.has(event.id)
-          ? undefined
-          : await processEvent(event, onEvent, signal)
-        seenInDelivery.add(event.id)
-        if (processed === undefined) {
-          outcome.duplicates.push(event.id)
-          log('debug', 'kyc webhook duplicate event skipped', {
-            provider,
-            eventId: event.id,
-            type: event.type,
-          })
-          continue
-        }
-        outcome.events.push(processed)
-        log('info', 'kyc webhook event', {
-          provider,
-          eventId: event.id,
-          type: event.type,
-          verificationId: processed.verification?.id,
-          status: processed.verification?.status,
-          changed: processed.changed,
-        })
-      }
-      return outcome
+      return processEvents(events, onEvent ?? options.onEvent, signal)
     },
   }
 }
