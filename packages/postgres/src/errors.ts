@@ -30,6 +30,19 @@ const timeoutCodes = new Set(['57014', '55P03', '25P03'])
 /** SQLSTATEs of a lost race the server resolved by rolling us back: serialization failure, deadlock. */
 const conflictCodes = new Set(['40001', '40P01'])
 
+/**
+ * What is kept of a driver error as `cause`: its class name and code. Driver errors carry the
+ * statement's parameters and PostgreSQL's detail (values of the row: personal data); a logger that
+ * prints `error.cause` must not print those.
+ */
+function safeCause(error: unknown): Error {
+  const name = error instanceof Error ? error.name : typeof error
+  const code = codeOf(error)
+  const cause = new Error(`${name}${code === undefined ? '' : ` ${code}`}`)
+  cause.name = name
+  return cause
+}
+
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const code = (error as { code?: unknown }).code
@@ -39,7 +52,8 @@ function codeOf(error: unknown): string | undefined {
 /**
  * Turns whatever the driver threw into a typed `KycError` that says what to do. The database's own
  * message is never copied: PostgreSQL puts offending values (personal data, ids) into messages and
- * details. Only the SQLSTATE and the name of our statement are kept; the original stays as `cause`.
+ * details. Only the SQLSTATE and the name of our statement are kept, and `cause` holds only the
+ * driver error's class and code.
  */
 export function toStoreError(error: unknown, statement: string): KycError {
   if (isKycError(error)) return error
@@ -47,30 +61,30 @@ export function toStoreError(error: unknown, statement: string): KycError {
   if (code !== undefined && (connectionLostCodes.has(code) || code.startsWith('08'))) {
     return new KycStoreUnavailableError({
       message: `The PostgreSQL connection was lost during "${statement}" (${code}); the transaction was rolled back and nothing was written. Check that the server is up and retry: a provider's redelivery will be processed.`,
-      cause: error,
+      cause: safeCause(error),
     })
   }
   if (code !== undefined && timeoutCodes.has(code)) {
     return new KycStoreUnavailableError({
       message: `PostgreSQL gave up on "${statement}" (${code}: a statement or lock timeout); the transaction was rolled back and nothing was written. Retry; raise statementTimeoutMs if it keeps happening.`,
-      cause: error,
+      cause: safeCause(error),
     })
   }
   if (code !== undefined && conflictCodes.has(code)) {
     return new KycStoreConflictError({
       message: `PostgreSQL rolled back "${statement}" to resolve a conflict with a concurrent transaction (${code}); nothing was written. Retry.`,
-      cause: error,
+      cause: safeCause(error),
     })
   }
   if (code === '42P01' || code === '3F000' || code === '42883' || code === '42703') {
     return new KycStoreIntegrityError({
       message: `The OpenKYC tables are missing in this database ("${statement}", ${code}). Call migrate() from @openkyc/postgres before opening the store.`,
-      cause: error,
+      cause: safeCause(error),
     })
   }
   return new KycStoreIntegrityError({
     message: `PostgreSQL refused "${statement}"${code === undefined ? '' : ` (${code})`}; nothing was written. The database may have been changed by hand: compare its tables with the migrations of @openkyc/postgres and run verifyAuditChain().`,
-    cause: error,
+    cause: safeCause(error),
   })
 }
 
@@ -78,6 +92,6 @@ export function toStoreError(error: unknown, statement: string): KycError {
 export function corruptRowError(options: { table: string; key: string; problem: string; cause?: unknown }) {
   return new KycStoreIntegrityError({
     message: `A row in ${options.table} (${options.key}) is corrupt or foreign: ${options.problem}. It was not used. Restore the row from a backup or delete it, then replay the verification's events.`,
-    ...(options.cause === undefined ? {} : { cause: options.cause }),
+    ...(options.cause === undefined ? {} : { cause: safeCause(options.cause) }),
   })
 }
