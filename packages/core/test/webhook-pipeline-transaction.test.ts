@@ -336,6 +336,32 @@ describe('the webhook pipeline: waiting and timeouts', () => {
     },
   )
 
+  it('a transaction that begins only after the delivery gave up runs no handler and commits nothing', async () => {
+    const memory = createMemoryStore()
+    let late = true
+    const store: KycStore<undefined> = {
+      ...memory,
+      transaction: async (work) => {
+        if (late) {
+          late = false
+          // Ignores the signal and begins long after the deadline.
+          await new Promise((resolve) => setTimeout(resolve, 120))
+        }
+        return memory.transaction(work)
+      },
+    }
+    const { kyc, request } = setUp({ store, storeTimeoutMs: 40 })
+    const handled: string[] = []
+    await expect(
+      kyc.webhooks.handle(request([event('evt_1', submitted)]), {
+        onEvent: ({ event }) => void handled.push(event.id),
+      }),
+    ).rejects.toThrow(/while beginning a transaction/)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(handled).toEqual([])
+    expect(await memory.verifications.get({ provider: 'mock', id: 'inq_1' })).toBeUndefined()
+  })
+
   it('a store that never answers a claim fails the delivery after storeTimeoutMs', async () => {
     const memory = createMemoryStore()
     const store: KycStore<undefined> = {

@@ -405,6 +405,8 @@ export function createWebhookPipeline<Handle = undefined>(
     try {
       const work = async (transaction: KycStoreTransaction<Handle>) => {
         clearTimeout(phaseTimer)
+        // A store that began after we gave up must not run the handler: roll back at once.
+        if (transactionSignal.aborted) throw transactionSignal.reason
         const processed = await applyInTransaction(event, transaction, transactionSignal)
         await onEvent?.(processed, { transaction, handle: transaction.handle, signal: transaction.signal })
         await call(transaction.completeClaim(claim), 'marking the event processed', transactionSignal)
