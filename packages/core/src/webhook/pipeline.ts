@@ -7,9 +7,9 @@ import { redact } from '../redact.js'
 import {
   bodyTooLarge,
   defaultMaxWebhookBodyBytes,
-  type IncomingHeaders,
   type RawWebhookInput,
   readWebRequestBody,
+  toWebHeaders,
 } from './read-body.js'
 import { createMemoryWebhookStore, type WebhookStore } from './store.js'
 
@@ -74,16 +74,6 @@ export type WebhookPipeline = {
   close(): void
 }
 
-function toHeaders(headers: Headers | IncomingHeaders): Headers {
-  if (headers instanceof Headers) return headers
-  const result = new Headers()
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    for (const item of Array.isArray(value) ? value : [value]) result.append(name, item)
-  }
-  return result
-}
-
 const encoder = new TextEncoder()
 
 function byteLength(body: Uint8Array | string): number {
@@ -143,7 +133,7 @@ export function createWebhookPipeline(options: WebhookPipelineOptions): WebhookP
     if (byteLength(input.rawBody) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes)
     return {
       rawBody: input.rawBody,
-      headers: toHeaders(input.headers),
+      headers: toWebHeaders(input.headers),
       ...(input.remoteAddress === undefined ? {} : { remoteAddress: input.remoteAddress }),
     }
   }
