@@ -89,8 +89,8 @@ function isFinal(verification: Verification): boolean {
  *   "try later" (`KycRateLimitedError`, 503), so a flood of forged callbacks never queues behind or
  *   eats into the application's own reads.
  * - The first read is the status endpoint, which exists for every execution: a forged callback with
- *   a random id costs exactly that one request. Only an execution Jumio reports `PROCESSED` is read a
- *   second time, for its details.
+ *   a random id costs exactly that one request. Only an execution that exists is read a second
+ *   time, for its details.
  * - Details that are not ready yet are not waited for: the current state is returned, and one
  *   background re-read per execution (at most {@link jumioMaxBackgroundReads} executions) follows
  *   Jumio's schedule; what it finds goes to the subscribers (the webhook pipeline), never through
@@ -148,8 +148,9 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
   }
 
   /**
-   * The current state: the status endpoint, then the details when Jumio reports `PROCESSED` (the
-   * decision is only in the details). Details that are not there yet leave the status's state.
+   * The current state: the status endpoint (does the execution exist at all?), then the details,
+   * which hold the decision, checks and credentials. Details that are not there (not ready yet, or
+   * never, for an execution that expired untouched) leave the status's state.
    */
   const readCurrent = async (
     reference: JumioExecutionReference,
@@ -157,7 +158,6 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
     signal?: AbortSignal,
   ): Promise<Verification> => {
     const current = await options.readStatus(reference, signal)
-    if (current.raw.status !== 'PROCESSED') return current
     try {
       await takeDetailsSlot()
       return await options.readDetails(reference, signal)
