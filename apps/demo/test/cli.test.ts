@@ -1,6 +1,6 @@
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { scenarios } from '@openkyc/testkit/catalogue'
 import { createSimulatorClock } from '@openkyc/testkit/harness'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
 import { describe, expect, it } from 'vitest'
 import type { DemoSnapshot } from '../src/comparison.js'
 import { runCli } from './support/run-cli.js'
@@ -134,7 +134,7 @@ describe('the built CLI', () => {
     const run = await runCli(['--provider', 'onfido'])
     expect(run.code).toBe(2)
     expect(run.stderr).toBe(
-      'error: Unknown provider "onfido": use jumio or persona.\nRun with --help for usage.\n',
+      'error: Unknown provider "onfido": use jumio or persona. Run with --help for usage.\n',
     )
   })
 

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto'
 import { createWebhookPipeline, KycInvalidRequestError, KycWebhookVerificationError } from '@openkyc/core'
 import { createRateLimiter } from '@openkyc/core/http'
+import { createJumioConformanceDriver, jumioSimulatorClient } from '@openkyc/simulator-jumio'
 import { scenarioById } from '@openkyc/testkit'
-import { createJumioConformanceDriver, jumioSimulatorClient } from '@openkyc/testkit/jumio'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createJumio, type JumioSettings } from '../src/index.js'
 

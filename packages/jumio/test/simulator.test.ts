@@ -1,6 +1,6 @@
 import { createWebhookPipeline, type WebhookOutcome } from '@openkyc/core'
+import { createJumioConformanceDriver, jumioSimulatorClient } from '@openkyc/simulator-jumio'
 import { createJpeg, scenarioById } from '@openkyc/testkit'
-import { createJumioConformanceDriver, jumioSimulatorClient } from '@openkyc/testkit/jumio'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createJumio } from '../src/index.js'
 

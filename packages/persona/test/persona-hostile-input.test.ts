@@ -3,7 +3,7 @@
  * on main before issue 12 (checked once when it was written).
  */
 import { KycInvalidRequestError } from '@openkyc/core'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { describe, expect, it } from 'vitest'
 import { createPersona, type PersonaSettings } from '../src/index.js'
 
