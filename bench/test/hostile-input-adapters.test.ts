@@ -9,9 +9,9 @@ import {
 import { createRateLimiter } from '@openkyc/core/http'
 import { createJumio } from '@openkyc/jumio'
 import { createPersona } from '@openkyc/persona'
+import { createJumioConformanceDriver } from '@openkyc/simulator-jumio'
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { scenarioById } from '@openkyc/testkit/catalogue'
-import { createJumioConformanceDriver } from '@openkyc/testkit/jumio'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBenchJumio, createBenchPersona } from '../src/providers.js'
 
@@ -137,7 +137,7 @@ describe('hostile input against the adapters (issue 12)', () => {
   })
 
   it('class 2: an early (or forged) PROCESSED callback is answered at once; the decision comes from one background re-read', async () => {
-    const { driver, jumio, parse, sent, waits, pending, releaseWaits } = await jumioSetup({
+    const { driver, jumio, sent, waits, pending, releaseWaits } = await jumioSetup({
       callbackReadRateLimit: false,
     })
     driver.simulator.setEarlyCallbacks(90_000)

@@ -125,7 +125,7 @@ describe('parseWebhook', () => {
     const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
     expect(event).toMatchObject({ type: 'verification.submitted', verification: { status: 'submitted' } })
     expect(detailReads).toBe(1)
-    await vi.waitFor(() => expect(background).toHaveLength(1))
+    await vi.waitFor(() => expect(background).toHaveLength(1), { timeout: 15_000 })
     expect(slept).toEqual([40_000, 60_000, 100_000])
     expect(background[0]?.[0]).toMatchObject({
       type: 'verification.completed',
@@ -169,8 +169,9 @@ describe('parseWebhook', () => {
     void jumio
     const [event] = await logged.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
     expect(event).toMatchObject({ type: 'verification.submitted', verification: { status: 'submitted' } })
-    await vi.waitFor(() =>
-      expect(warnings).toContain('jumio background retrieval gave up: details still not ready'),
+    await vi.waitFor(
+      () => expect(warnings).toContain('jumio background retrieval gave up: details still not ready'),
+      { timeout: 15_000 },
     )
     expect(slept).toEqual([5, 10])
     // 1 status + 1 details in the request, then 2 background attempts of status + details.
@@ -194,7 +195,7 @@ describe('parseWebhook', () => {
     })
     const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
     expect(event?.verification?.status).toBe('submitted')
-    await vi.waitFor(() => expect(background).toHaveLength(1))
+    await vi.waitFor(() => expect(background).toHaveLength(1), { timeout: 15_000 })
     expect(slept).toEqual([40_000, 60_000])
     expect(background[0]?.[0]).toMatchObject({ type: 'verification.completed' })
   })
