@@ -52,10 +52,6 @@ export type JumioCallbackReads = {
   ): Promise<Verification>
   /** For `KycAdapterV1.subscribeBackgroundEvents`. */
   subscribe(listener: KycBackgroundEventListener): () => void
-  /** Executions with a background re-read going (for tests and metrics). */
-  readonly backgroundReads: number
-  /** Resolves when every background re-read has ended (for tests and shutdown). */
-  idle(): Promise<void>
 }
 
 function isNotFound(error: unknown): boolean {
@@ -101,7 +97,8 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
   /** Key → time until which the execution is known not to exist; insertion order is LRU order. */
   const unknown = new Map<string, number>()
   const listeners = new Set<KycBackgroundEventListener>()
-  const inFlight = new Map<string, Promise<void>>()
+  /** Executions with a background re-read going. */
+  const inFlight = new Set<string>()
 
   const keyOf = (reference: JumioExecutionReference) =>
     `${reference.accountId}/${reference.workflowExecutionId}`
@@ -173,8 +170,8 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
       await budget?.acquire()
     }
     for (const [attempt, delay] of options.retryDelaysMs.entries()) {
-      await options.sleep(delay)
       try {
+        await options.sleep(delay)
         await waitForSlot()
         const verification = await readCurrent(reference, waitForSlot)
         if (!isFinal(verification)) continue
@@ -201,8 +198,8 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
       })
       return
     }
-    const run = rereadInBackground(reference).finally(() => inFlight.delete(key))
-    inFlight.set(key, run)
+    inFlight.add(key)
+    void rereadInBackground(reference).finally(() => inFlight.delete(key))
   }
 
   return {
@@ -230,12 +227,6 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
       return () => {
         listeners.delete(listener)
       }
-    },
-    get backgroundReads() {
-      return inFlight.size
-    },
-    async idle() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight.values()])
     },
   }
 }
