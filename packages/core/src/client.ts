@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { type KycAdapter, type KycLogger, kycCapabilities } from './adapter.js'
 import { type EnforcedKycAdapter, enforceCapabilities } from './capabilities.js'
 import { isKycError, KycConfigurationError } from './errors.js'
+import { createSafeObject } from './safe-keys.js'
 import { createMemoryStore } from './store/memory-store.js'
 import type { KycStore } from './store/types.js'
 import {
@@ -318,7 +319,9 @@ export function parseAdapterSettings<Schema extends z.ZodType>(
   options: ParseAdapterSettingsOptions,
 ): z.output<Schema> {
   const env = options.env ?? defaultEnvironment()
-  const merged: Record<string, unknown> = {}
+  // No prototype: a settings object parsed from JSON with a `__proto__` key cannot lend the schema
+  // inherited values.
+  const merged = createSafeObject()
   for (const [name, variable] of Object.entries(envMap)) {
     const value = env[variable]
     if (value !== undefined && value !== '') merged[name] = value
