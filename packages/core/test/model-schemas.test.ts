@@ -13,6 +13,7 @@ import {
   DecisionOutcomeSchema,
   DecisionSchema,
   DocumentTypeSchema,
+  deriveChecks,
   EventVerificationSchema,
   IdentityDataSchema,
   isTerminalStatus,
@@ -333,6 +334,42 @@ describe('schema details', () => {
     })
     expect(next.attempt).toBe(2)
     expect(next.decision?.attempt).toBe(1)
+  })
+
+  it('derives checks from a decision only where its reasons speak about one, never a pass', () => {
+    expect(deriveChecks({ outcome: 'approved', reasons: [] })).toEqual([])
+    expect(
+      deriveChecks({
+        outcome: 'declined',
+        reasons: [
+          { code: 'face_mismatch', raw: 'FACE_NO_MATCH' },
+          { code: 'repeated_face', raw: 'SEEN_BEFORE' },
+          { code: 'suspected_fraud', raw: 'RISKY' },
+        ],
+      }),
+    ).toEqual([
+      {
+        kind: 'face_match',
+        outcome: 'failed',
+        reasons: [
+          { code: 'face_mismatch', raw: 'FACE_NO_MATCH' },
+          { code: 'repeated_face', raw: 'SEEN_BEFORE' },
+        ],
+        source: 'derived',
+        raw: { name: 'decision', label: 'FACE_NO_MATCH,SEEN_BEFORE' },
+      },
+    ])
+    const pending = deriveChecks({ outcome: 'review', reasons: [{ code: 'watchlist_hit' }] })
+    expect(pending).toEqual([
+      {
+        kind: 'watchlist',
+        outcome: 'warning',
+        reasons: [{ code: 'watchlist_hit' }],
+        source: 'derived',
+        raw: { name: 'decision' },
+      },
+    ])
+    for (const check of pending) expect(CheckSchema.safeParse(check).success).toBe(true)
   })
 
   it('knows the reason families real vendors report', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { ReasonSchema } from './reason.js'
+import type { Decision } from './decision.js'
+import { type ReasonCode, ReasonSchema } from './reason.js'
 
 /** What a check looked at. Open to growth; adapters map vendor check names onto these kinds. */
 export const CheckKindSchema = z.enum([
@@ -60,4 +61,59 @@ export type Check = z.infer<typeof CheckSchema>
  */
 export function checkSource(check: Pick<Check, 'source'>): CheckSource {
   return check.source ?? 'reported'
+}
+
+/**
+ * The check kind each reason code speaks about, for adapters that derive checks from a decision.
+ * Codes about no particular check (`suspected_fraud`, `restricted_location`, `attempt_limit_reached`,
+ * `applicant_abandoned`, `technical_error`, `other`) derive none.
+ */
+export const reasonCheckKinds: Readonly<Partial<Record<ReasonCode, CheckKind>>> = {
+  document_expired: 'data_consistency',
+  document_unreadable: 'document_quality',
+  document_incomplete: 'document_quality',
+  document_damaged: 'document_quality',
+  document_unsupported: 'document_authenticity',
+  document_tampered: 'document_authenticity',
+  face_mismatch: 'face_match',
+  repeated_face: 'face_match',
+  liveness_failed: 'liveness',
+  selfie_unusable: 'liveness',
+  data_mismatch: 'data_consistency',
+  age_requirement: 'age',
+  watchlist_hit: 'watchlist',
+  duplicate_identity: 'database',
+}
+
+/**
+ * Checks derived from a decision, for vendors that report one decision and no per-check results: one
+ * check per kind the reasons speak about ({@link reasonCheckKinds}), `failed` when the decision
+ * declines and `warning` otherwise, with `source: 'derived'` and the vendor labels in `raw.label`. An
+ * approval derives nothing: a derived pass would claim a check the vendor never reported.
+ *
+ * @example
+ * ```ts
+ * deriveChecks({ outcome: 'declined', reasons: [{ code: 'face_mismatch', raw: 'FACE_NO_MATCH' }] })
+ * // [{ kind: 'face_match', outcome: 'failed', reasons: [...], source: 'derived', raw: { name: 'decision', label: 'FACE_NO_MATCH' } }]
+ * ```
+ */
+export function deriveChecks(decision: Pick<Decision, 'outcome' | 'reasons'>): Check[] {
+  if (decision.outcome === 'approved') return []
+  const byKind = new Map<CheckKind, Check>()
+  for (const reason of decision.reasons) {
+    const kind = reasonCheckKinds[reason.code]
+    if (kind === undefined) continue
+    const check = byKind.get(kind) ?? {
+      kind,
+      outcome: decision.outcome === 'declined' ? 'failed' : 'warning',
+      reasons: [],
+      source: 'derived',
+      raw: { name: 'decision' },
+    }
+    check.reasons.push(reason)
+    const labels = check.reasons.flatMap((each) => (each.raw === undefined ? [] : [each.raw]))
+    if (labels.length > 0) check.raw = { name: 'decision', label: labels.join(',') }
+    byKind.set(kind, check)
+  }
+  return [...byKind.values()]
 }

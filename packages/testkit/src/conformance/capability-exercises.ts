@@ -88,6 +88,7 @@ export const capabilityExercises: Record<KycCapability, (context: ExerciseContex
       await adapter.getVerification({ reference: verification.reference }),
       cleanApprove.expected,
       'before deletion',
+      { checkResults: driver.checkResults ?? 'reported' },
     )
     await adapter.deleteVerificationData({ reference: verification.reference })
     const after = await adapter.getVerification({ reference: verification.reference }).catch((error) => error)
