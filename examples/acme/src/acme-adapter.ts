@@ -175,7 +175,10 @@ export function createAcme(settings: AcmeSettings): KycAdapter {
       if (type === undefined) return []
       const { identity, session, ...verification } = toVerification(event.data.data.check, plan)
       const kycEvent: KycEvent = {
-        id: event.data.id,
+        // Lite events carry no id: build one from what identifies the event in the signed body (the
+        // check, the event type, Acme's own event time), never from the delivery, so a redelivery or
+        // a replay gets the same id and dedupe absorbs it.
+        id: event.data.id ?? `${event.data.data.check.id}:${event.data.type}:${event.data.created_at}`,
         provider: 'acme',
         type,
         occurredAt: event.data.created_at,

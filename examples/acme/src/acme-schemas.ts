@@ -32,7 +32,8 @@ export const AcmeDecisionSchema = z.object({ result: AcmeResultSchema.nullish() 
 
 /** An Acme webhook event. */
 export const AcmeEventSchema = z.object({
-  id: z.string(),
+  /** Absent on the `lite` plan. */
+  id: z.string().nullish(),
   type: z.string(),
   created_at: z.string(),
   data: z.object({ check: AcmeCheckSchema }),

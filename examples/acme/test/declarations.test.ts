@@ -35,6 +35,14 @@ describe('the conformance suite holds drivers to their declarations', { timeout:
     expect(state(manual, 'scenario.manual_review_then_approve.read')).toBe('fail')
     expect(state(manual, 'scenario.manual_review_then_approve.webhook')).toBe('pass')
 
+    // Body-only signatures leave replays to dedupe: ids made at receipt let a replay through. Only
+    // webhook.replayed sees it; webhook.duplicate counts state changes, which the forward-only rule
+    // already keeps at one.
+    const unstableIds = 'acme lite with event ids made at receipt'
+    expect(state(unstableIds, 'webhook.replayed')).toBe('fail')
+    expect(state(unstableIds, 'webhook.duplicate')).toBe('pass')
+    expect(state(unstableIds, 'webhook.forged.bad-signature')).toBe('pass')
+
     // A two-request read that sends one request too many after a 429 fails the relative count.
     const overRetry = 'acme lite retrying a 429 twice'
     expect(state(overRetry, 'errors.rate-limited-once')).toBe('fail')

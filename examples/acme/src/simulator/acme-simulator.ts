@@ -26,6 +26,7 @@ import { Hono } from 'hono'
  * per-check results: `GET /v1/checks/:id` carries neither `result` nor `checks`, the decision is read
  * from `GET /v1/checks/:id/decision` (so a read takes two requests), and an analyst's verdict only
  * arrives by webhook (`check.reviewed`); the decision endpoint keeps showing Acme's own decision.
+ * Lite webhooks carry no event `id`.
  */
 export type AcmePlan = 'verify' | 'lite'
 
@@ -182,7 +183,13 @@ export function createAcmeSimulator(options: AcmeSimulatorOptions): AcmeSimulato
     deliverer.deliver({
       url: options.webhookUrl ?? 'https://webhooks.acme-customer.test/acme',
       subject: check.id,
-      body: { id: `evt_${++sequence}`, type, created_at: clock.isoNow(), data: { check: publicView(check) } },
+      body: {
+        // Lite webhooks carry no event id (as some real vendors' do not).
+        ...(lite ? {} : { id: `evt_${++sequence}` }),
+        type,
+        created_at: clock.isoNow(),
+        data: { check: publicView(check) },
+      },
     })
 
   const error = (status: number, code: string, message: string) =>
