@@ -2,9 +2,11 @@ import {
   type KycAdapter,
   KycConfigurationError,
   type KycEvent,
+  KycInvalidProviderResponseError,
   KycInvalidRequestError,
   type KycLogger,
   KycUnsupportedCapabilityError,
+  signBody,
   verifyBodySignature,
 } from '@openkyc/core'
 import { createHttpClient, type HttpFetch, type Sleep } from '@openkyc/core/http'
@@ -20,7 +22,8 @@ export type AcmeSettings = {
   webhookSecret: string
   /**
    * The Acme plan of the account (default `verify`). On `lite` Acme reports no per-check results (the
-   * adapter derives them from the decision) and the decision is read from a second endpoint.
+   * adapter derives them from the decision), the decision is read from a second endpoint, and requests
+   * and responses are signed with the shared secret (`webhookSecret`).
    */
   plan?: 'verify' | 'lite'
   /** Default `https://api.acme-verify.test/`. */
@@ -40,6 +43,38 @@ const SettingsSchema = z.object({
   baseUrl: z.url().optional(),
   plan: z.enum(['verify', 'lite']).default('verify'),
 })
+
+/**
+ * Lite signs both ways with the shared secret: each attempt gets a fresh `Acme-Request-Signature`
+ * over its body bytes (its path without one), and each answered body must carry a valid
+ * `Acme-Response-Signature`, or it is refused as an invalid provider response.
+ */
+function liteSigning(secret: string) {
+  const sign = (rawBody: string | Uint8Array) => signBody({ rawBody, secret, encoding: 'hex' })
+  return {
+    sign: ({ url, body }: { url: string; body: Uint8Array | undefined }) => ({
+      'acme-request-signature': sign(body ?? new URL(url).pathname),
+    }),
+    onResponse: ({ status, headers, body }: { status: number; headers: Headers; body: Uint8Array }) => {
+      // Only Acme's own answers are signed; a failure status keeps its usual error.
+      if (status < 200 || status >= 300 || status === 204) return
+      try {
+        verifyBodySignature({
+          header: headers.get('acme-response-signature'),
+          rawBody: body,
+          secrets: [secret],
+          encoding: 'hex',
+        })
+      } catch (cause) {
+        throw new KycInvalidProviderResponseError({
+          provider: 'acme',
+          message: 'The Acme response is not signed with the shared secret.',
+          cause,
+        })
+      }
+    },
+  }
+}
 
 /**
  * The Acme Verify adapter: the reference for writing an OpenKYC adapter. One HTTP client from
@@ -68,6 +103,7 @@ export function createAcme(settings: AcmeSettings): KycAdapter {
     ...(settings.now ? { now: settings.now } : {}),
     ...(settings.sleep ? { sleep: settings.sleep } : {}),
     ...(settings.logger ? { logger: settings.logger } : {}),
+    ...(plan === 'lite' ? liteSigning(settings.webhookSecret) : {}),
   })
   const getCheck = (checkId: string | undefined, signal?: AbortSignal) =>
     http.request({

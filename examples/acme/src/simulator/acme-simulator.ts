@@ -26,7 +26,10 @@ import { Hono } from 'hono'
  * per-check results: `GET /v1/checks/:id` carries neither `result` nor `checks`, the decision is read
  * from `GET /v1/checks/:id/decision` (so a read takes two requests), and an analyst's verdict only
  * arrives by webhook (`check.reviewed`); the decision endpoint keeps showing Acme's own decision.
- * Lite webhooks carry no event `id`.
+ * Lite webhooks carry no event `id`. Lite also signs both ways with the shared secret (the webhook
+ * secret), as Veriff does: each request carries `Acme-Request-Signature`, a hex HMAC-SHA256 of its
+ * body (of its path when it has none), and is refused with 401 without a valid one; each answer
+ * carries `Acme-Response-Signature`, a hex HMAC-SHA256 of its body.
  */
 export type AcmePlan = 'verify' | 'lite'
 
@@ -196,11 +199,25 @@ export function createAcmeSimulator(options: AcmeSimulatorOptions): AcmeSimulato
     Response.json({ error: { code, message } }, { status })
 
   const app = new Hono()
+  const sign = (rawBody: string | Uint8Array) =>
+    signBody({ rawBody, secret: options.webhookSecret, encoding: 'hex' })
   app.use('/v1/*', async (context, next) => {
     if (context.req.header('authorization') !== `Bearer ${options.apiKey}`) {
       return error(401, 'unauthorized', 'Missing or invalid API key')
     }
+    if (lite) {
+      const body = new Uint8Array(await context.req.arrayBuffer())
+      const expected = sign(body.byteLength > 0 ? body : new URL(context.req.url).pathname)
+      if (context.req.header('acme-request-signature') !== expected) {
+        return error(401, 'invalid_signature', 'Missing or invalid request signature')
+      }
+    }
     await next()
+    if (lite)
+      context.res.headers.set(
+        'acme-response-signature',
+        sign(new Uint8Array(await context.res.clone().arrayBuffer())),
+      )
   })
   app.post('/v1/checks', async (context) => {
     const body = (await context.req.json().catch(() => null)) as { reference?: unknown } | null
