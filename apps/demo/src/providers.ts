@@ -130,8 +130,9 @@ function startPersonaLive(options: StartProvidersOptions): ProviderRuntime {
     client,
     async realiseScenario({ reference, scenario }) {
       // The sandbox can move an inquiry to an outcome; production needs a real applicant.
-      if (!sandbox) return
-      await client.simulateVerification({ reference, outcome: scenario.expected.outcome ?? 'expired' })
+      const outcome = scenario.expected.outcome ?? 'expired'
+      if (!sandbox || outcome === 'resubmission_requested') return
+      await client.simulateVerification({ reference, outcome })
     },
     async close() {},
   }

@@ -27,13 +27,29 @@ export const EventVerificationSchema = VerificationSchema.omit({ identity: true,
 /** The verification as carried by an event. See {@link EventVerificationSchema}. */
 export type EventVerification = z.infer<typeof EventVerificationSchema>
 
-/** A verified, normalized webhook event. */
+/**
+ * A verified, normalized webhook event.
+ *
+ * **Stable ids.** `id` must be the same on every redelivery of one vendor event and differ between
+ * events, because the pipeline dedupes on it. Use the vendor's event id when it sends one (Persona
+ * `evt_…`). When its webhooks carry none, build one from what identifies the event in the signed body
+ * and never from the delivery: provider, the verification id, the vendor's event or status name, the
+ * attempt and the vendor's own event time, for example `veriff:${sessionId}:${attemptId}:${status}`.
+ * Never use the receipt time, a random value or a hash of headers (a redelivery would get a new id).
+ * With a body-only signature (no timestamp) a replayed body then yields the same id and dedupe
+ * swallows it.
+ *
+ * **Missing event time.** When the vendor gives no event time, `occurredAt` is the time of receipt
+ * (the injected clock) and `observedTimes` lists `occurredAt`.
+ */
 export const KycEventSchema = z.object({
   /** Stable across redeliveries of the same event; the webhook pipeline dedupes on it. */
   id: z.string().min(1),
   provider: z.string().min(1),
   type: KycEventTypeSchema,
   occurredAt: z.iso.datetime({ offset: true }),
+  /** `['occurredAt']` when `occurredAt` is the time of receipt because the vendor gave no event time. */
+  observedTimes: z.array(z.literal('occurredAt')).optional(),
   /** Present on verification events. */
   verification: EventVerificationSchema.optional(),
   /** The vendor's own event name and ids; never personal data. */
