@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { type KycAdapter, type KycLogger, kycCapabilities } from './adapter.js'
 import { type EnforcedKycAdapter, enforceCapabilities } from './capabilities.js'
-import { isKycError, KycConfigurationError } from './errors.js'
+import { describeIssues, isKycError, KycConfigurationError } from './errors.js'
 import { createWebhookPipeline, type WebhookPipeline } from './webhook/pipeline.js'
 import { createMemoryWebhookStore, type WebhookStore } from './webhook/store.js'
 
@@ -71,12 +71,6 @@ const kycConfigSchema = z.strictObject({
   logger: z.custom<KycLogger>(isObject, { message: 'expected a logger object' }).optional(),
   env: z.custom<Environment>(isObject, { message: 'expected an environment object' }).optional(),
 })
-
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}`))
-    .join('; ')
-}
 
 function defaultEnvironment(): Environment {
   return typeof process === 'undefined' ? {} : process.env
@@ -154,7 +148,7 @@ export function createKyc<const Name extends string>(config: KycConfig<Name>): K
   const parsed = kycConfigSchema.safeParse(config)
   if (!parsed.success) {
     throw new KycConfigurationError({
-      message: `Invalid createKyc configuration: ${describeIssues(parsed.error.issues)}.`,
+      message: `Invalid createKyc configuration: ${describeIssues(parsed.error.issues, Number.POSITIVE_INFINITY)}.`,
     })
   }
   const adapters = parsed.data.adapters as Record<string, KycAdapterEntry>

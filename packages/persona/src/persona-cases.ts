@@ -1,4 +1,4 @@
-import { type KycCase, KycConfigurationError, KycInvalidRequestError } from '@openkyc/core'
+import { describeIssues, type KycCase, KycConfigurationError, KycInvalidRequestError } from '@openkyc/core'
 import type { HttpClient } from '@openkyc/core/http'
 import { z } from 'zod'
 import { personaProvider } from './map-persona-inquiry.js'
@@ -127,7 +127,11 @@ export function createPersonaCases(http: HttpClient, defaultTemplateId: string |
   return {
     async create(options) {
       const parsed = CreateCaseOptionsSchema.safeParse(options)
-      if (!parsed.success) throw invalid('persona cases.create: invalid options.', parsed.error.issues)
+      if (!parsed.success)
+        throw invalid(
+          `persona cases.create: invalid options: ${describeIssues(parsed.error.issues)}.`,
+          parsed.error.issues,
+        )
       const templateId = parsed.data.templateId ?? defaultTemplateId
       if (templateId === undefined) {
         throw new KycConfigurationError({

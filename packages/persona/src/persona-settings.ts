@@ -147,7 +147,15 @@ const secretList = z.preprocess(
 )
 
 const SettingsSchema = z.strictObject({
-  apiKey: z.string().trim().min(1, 'must not be empty'),
+  // Persona's documented key prefixes: the key decides the environment.
+  apiKey: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .regex(
+      /^persona_(sandbox|production)_\S+$/,
+      'must start with persona_sandbox_ or persona_production_ (an API key from the Persona dashboard)',
+    ),
   apiVersion: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2023-01-05')
