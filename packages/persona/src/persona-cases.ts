@@ -2,6 +2,7 @@ import { describeIssues, type KycCase, KycConfigurationError, KycInvalidRequestE
 import type { HttpClient } from '@openkyc/core/http'
 import { z } from 'zod'
 import { personaProvider } from './map-persona-inquiry.js'
+import { personaFields, personaId } from './persona-ids.js'
 import { type PersonaCase, PersonaCaseSchema, singleDocument } from './persona-schemas.js'
 
 /** A Persona case as the adapter returns it: the common {@link KycCase} plus Persona's own parts. */
@@ -116,7 +117,7 @@ export function createPersonaCases(http: HttpClient, defaultTemplateId: string |
     const document = await http.request({
       method: 'POST',
       path: `cases/{caseId}/${action}`,
-      pathParams: { caseId: requireText(caseId, 'caseId') },
+      pathParams: { caseId: personaId(caseId, 'caseId') },
       json: { meta },
       schema: CaseDocumentSchema,
       ...(signal ? { signal } : {}),
@@ -126,12 +127,15 @@ export function createPersonaCases(http: HttpClient, defaultTemplateId: string |
 
   return {
     async create(options) {
-      const parsed = CreateCaseOptionsSchema.safeParse(options)
-      if (!parsed.success)
+      // Checked before zod, which drops a `__proto__` key silently instead of refusing it.
+      const fields = options.fields === undefined ? undefined : personaFields(options.fields)
+      const parsed = CreateCaseOptionsSchema.safeParse({ ...options, fields })
+      if (!parsed.success) {
         throw invalid(
           `persona cases.create: invalid options: ${describeIssues(parsed.error.issues)}.`,
           parsed.error.issues,
         )
+      }
       const templateId = parsed.data.templateId ?? defaultTemplateId
       if (templateId === undefined) {
         throw new KycConfigurationError({
@@ -156,7 +160,7 @@ export function createPersonaCases(http: HttpClient, defaultTemplateId: string |
             attributes: {
               'case-template-id': templateId,
               ...(parsed.data.queueId ? { 'case-queue-id': parsed.data.queueId } : {}),
-              ...(parsed.data.fields ? { fields: parsed.data.fields } : {}),
+              ...(fields ? { fields } : {}),
             },
           },
           ...(Object.keys(meta).length > 0 ? { meta } : {}),
@@ -170,7 +174,7 @@ export function createPersonaCases(http: HttpClient, defaultTemplateId: string |
     async get(options) {
       const document = await http.request({
         path: 'cases/{caseId}',
-        pathParams: { caseId: requireText(options.caseId, 'caseId') },
+        pathParams: { caseId: personaId(options.caseId, 'caseId') },
         schema: CaseDocumentSchema,
         ...(options.signal ? { signal: options.signal } : {}),
       })

@@ -1,4 +1,4 @@
-import { KycConfigurationError, type KycLogger, parseAdapterSettings } from '@openkyc/core'
+import { headerSafeSecret, KycConfigurationError, type KycLogger, parseAdapterSettings } from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
 import type { PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
@@ -147,15 +147,11 @@ const secretList = z.preprocess(
 )
 
 const SettingsSchema = z.strictObject({
-  // Persona's documented key prefixes: the key decides the environment.
-  apiKey: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .regex(
-      /^persona_(sandbox|production)_\S+$/,
-      'must start with persona_sandbox_ or persona_production_ (an API key from the Persona dashboard)',
-    ),
+  // Visible ASCII (it goes into a header), with Persona's documented prefixes: the key decides the environment.
+  apiKey: headerSafeSecret.regex(
+    /^persona_(sandbox|production)_\S+$/,
+    'must start with persona_sandbox_ or persona_production_ (an API key from the Persona dashboard)',
+  ),
   apiVersion: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2023-01-05')
