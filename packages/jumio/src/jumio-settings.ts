@@ -1,4 +1,10 @@
-import { headerSafeSecret, headerSafeText, KycConfigurationError, type KycLogger } from '@openkyc/core'
+import {
+  assertClock,
+  headerSafeSecret,
+  headerSafeText,
+  KycConfigurationError,
+  type KycLogger,
+} from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
 
@@ -401,6 +407,7 @@ export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumi
     transactionRateLimit: settings.transactionRateLimit ?? { requests: 1, intervalMs: 1000 },
     callbackReadRateLimit: settings.callbackReadRateLimit ?? jumioCallbackReadRateLimit,
   }
+  if (settings.now !== undefined) assertClock(settings.now, { provider: 'jumio', setting: 'now' })
   const parsed = resolvedSettingsSchema.safeParse(candidate)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!

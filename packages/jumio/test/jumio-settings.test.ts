@@ -166,6 +166,14 @@ describe('Jumio settings', () => {
     },
   )
 
+  it.each([() => Number.NaN, () => 'soon' as unknown as number, () => undefined as unknown as number])(
+    'refuses a clock that tells no time at creation (%#)',
+    (now) => {
+      const error = configurationError(() => createJumio({ ...complete, now }))
+      expect(error.message).toContain('now')
+    },
+  )
+
   it.each(['4m', '61d', '30x', 'soon'])('rejects the token lifetime %s', (tokenLifetime) => {
     const error = configurationError(() => createJumio({ ...complete, tokenLifetime }))
     expect(error.message).toContain('"tokenLifetime"')

@@ -1,4 +1,5 @@
 import {
+  assertClock,
   CountryCodeSchema,
   type CreateVerificationOptions,
   type CreateVerificationResult,
@@ -206,6 +207,8 @@ export function planSimulateActions(
 export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
   const resolved = resolvePersonaSettings(settings)
   const now = settings.now ?? Date.now
+  // A clock that tells no time would switch replay protection off: refused now, not at the first webhook.
+  assertClock(now, { provider: personaProvider, setting: 'now' })
   const http = createPersonaHttpClient(resolved, settings)
   const inquiries = createPersonaInquiryEndpoints(http, now)
   const cases = createPersonaCases(http, resolved.caseTemplateId)
