@@ -15,7 +15,9 @@ import {
   DocumentTypeSchema,
   deriveChecks,
   EventVerificationSchema,
+  eventTypeForStatus,
   IdentityDataSchema,
+  isCountryCode,
   isTerminalStatus,
   KycEventSchema,
   KycEventTypeSchema,
@@ -48,8 +50,8 @@ const cases: Case[] = [
   {
     name: 'CountryCodeSchema',
     schema: CountryCodeSchema,
-    valid: ['DE', 'US'],
-    invalid: ['DEU', 'de', '', 49],
+    valid: ['DE', 'US', 'XK', 'ZW'],
+    invalid: ['DEU', 'de', '', 49, 'XX', 'UK', 'EU'],
   },
   {
     name: 'ReasonCodeSchema',
@@ -410,6 +412,41 @@ describe('schema details', () => {
       'completed',
       'expired',
       'cancelled',
+    ])
+  })
+})
+
+describe('country codes', () => {
+  it('accept only assigned ISO 3166-1 alpha-2 codes, and say "upper case" without repeating the value', () => {
+    expect(isCountryCode('DE')).toBe(true)
+    expect(isCountryCode('XX')).toBe(false)
+    for (const value of ['de', 'XX']) {
+      const parsed = CountryCodeSchema.safeParse(value)
+      expect(parsed.error?.issues[0]?.message).toBe(
+        'expected an ISO 3166-1 alpha-2 country code in upper case, for example "DE"',
+      )
+    }
+  })
+})
+
+describe('eventTypeForStatus', () => {
+  it('maps each status to its event type, and a person’s decision to verification.reviewed', () => {
+    const decided = (decidedBy: 'provider' | 'manual') => ({
+      status: 'completed' as const,
+      decision: { outcome: 'approved' as const, reasons: [], decidedBy, raw: { status: 'approved' } },
+    })
+    expect(eventTypeForStatus(decided('provider'))).toBe('verification.completed')
+    expect(eventTypeForStatus(decided('manual'))).toBe('verification.reviewed')
+    expect(
+      (['created', 'in_progress', 'submitted', 'expired', 'cancelled'] as const).map((status) =>
+        eventTypeForStatus({ status }),
+      ),
+    ).toEqual([
+      'verification.created',
+      'verification.started',
+      'verification.submitted',
+      'verification.expired',
+      'verification.cancelled',
     ])
   })
 })

@@ -58,6 +58,23 @@ describe('parseWebhook', () => {
     expect(JSON.stringify(events)).not.toMatch(/ERIKA|MUSTERMANN|C01X00T47|1964-08-12|HEIDESTRASSE/)
   })
 
+  it('reports an approval a person made over a failed capability as verification.reviewed, as Persona does', async () => {
+    const { fake, jumio } = setup()
+    const details = loadFixture('retrieval-details-passed') as {
+      capabilities: { dataChecks: { decision: { type: string; details: { label: string } } }[] }
+    }
+    details.capabilities.dataChecks[0]!.decision = {
+      type: 'WARNING',
+      details: { label: 'MISMATCHING_DATAPOINTS' },
+    }
+    fake.setDetails(accountId, workflowExecutionId, details)
+    const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
+    expect(event).toMatchObject({
+      type: 'verification.reviewed',
+      verification: { status: 'completed', decision: { outcome: 'approved', decidedBy: 'manual' } },
+    })
+  })
+
   it('accepts the body as bytes', async () => {
     const { fake, jumio } = setup()
     fake.setDetails(accountId, workflowExecutionId, loadFixture('retrieval-details-passed'))

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { VerificationSchema } from './verification.js'
+import { type Verification, VerificationSchema } from './verification.js'
 
 /** The normalized event types. Adapters emit the subset their provider supports. */
 export const KycEventTypeSchema = z.enum([
@@ -17,6 +17,48 @@ export const KycEventTypeSchema = z.enum([
 
 /** The normalized event types. See {@link KycEventTypeSchema}. */
 export type KycEventType = z.infer<typeof KycEventTypeSchema>
+
+/**
+ * The event type a verification's new state stands for, the same from every adapter:
+ *
+ * | status | type |
+ * | --- | --- |
+ * | `created` | `verification.created` |
+ * | `in_progress` | `verification.started` |
+ * | `submitted` | `verification.submitted` |
+ * | `completed`, decided by the provider | `verification.completed` |
+ * | `completed`, decided by a person (`decision.decidedBy: 'manual'`) | `verification.reviewed` |
+ * | `expired` | `verification.expired` |
+ * | `cancelled` | `verification.cancelled` |
+ *
+ * A manual decision is `verification.reviewed` whichever vendor reported it (a Persona dashboard
+ * approval, a Jumio approval over failed capabilities), so an application can react to a person's
+ * decision without knowing the provider. Both types carry the decision. (A redaction is
+ * `verification.redacted`, whatever the status: adapters tell it from the vendor's event.)
+ *
+ * @example
+ * ```ts
+ * const event = { id, provider: 'acme', type: eventTypeForStatus(verification), occurredAt, verification, raw }
+ * ```
+ */
+export function eventTypeForStatus(verification: Pick<Verification, 'status' | 'decision'>): KycEventType {
+  switch (verification.status) {
+    case 'created':
+      return 'verification.created'
+    case 'in_progress':
+      return 'verification.started'
+    case 'submitted':
+      return 'verification.submitted'
+    case 'completed':
+      return verification.decision?.decidedBy === 'manual'
+        ? 'verification.reviewed'
+        : 'verification.completed'
+    case 'expired':
+      return 'verification.expired'
+    case 'cancelled':
+      return 'verification.cancelled'
+  }
+}
 
 /**
  * The verification as carried by an event: the authoritative state after the event, without the
