@@ -357,9 +357,12 @@ export function createWebhookPipeline<Handle = undefined>(
     event: KycEvent,
     transaction: KycStoreTransaction<Handle>,
     signal: AbortSignal,
-  ): Promise<ProcessedWebhookEvent> => {
+  ): Promise<{ processed: ProcessedWebhookEvent; audit: AuditEntryInput | undefined }> => {
     if (event.verification === undefined) {
-      return { event, verification: undefined, previous: undefined, changed: false, changes: [] }
+      return {
+        processed: { event, verification: undefined, previous: undefined, changed: false, changes: [] },
+        audit: undefined,
+      }
     }
     const { previous, verification, applied } = await call(
       transaction.applyVerification(event.verification),
@@ -367,12 +370,10 @@ export function createWebhookPipeline<Handle = undefined>(
       signal,
     )
     const changes = applied ? describeVerificationChanges(previous, verification) : []
-    await call(
-      transaction.appendAudit(auditEntryFor(event, previous, verification, applied, changes)),
-      'appending to the audit log',
-      signal,
-    )
-    return { event, verification, previous, changed: changes.length > 0, changes }
+    return {
+      processed: { event, verification, previous, changed: changes.length > 0, changes },
+      audit: auditEntryFor(event, previous, verification, applied, changes),
+    }
   }
 
   /** One event, one transaction. `undefined` when the event was processed already. */
@@ -397,9 +398,14 @@ export function createWebhookPipeline<Handle = undefined>(
         clearTimeout(phaseTimer)
         // A store that began after we gave up must not run the handler: roll back at once.
         if (transactionSignal.aborted) throw transactionSignal.reason
-        const processed = await applyInTransaction(event, transaction, transactionSignal)
+        const { processed, audit } = await applyInTransaction(event, transaction, transactionSignal)
         await onEvent?.(processed, { transaction, handle: transaction.handle, signal: transaction.signal })
         await call(transaction.completeClaim(claim), 'marking the event processed', transactionSignal)
+        // Last before the commit: a store that serializes its one audit chain (a lock on the chain
+        // head) holds that lock for as short a time as possible, not across the handler.
+        if (audit !== undefined) {
+          await call(transaction.appendAudit(audit), 'appending to the audit log', transactionSignal)
+        }
         armPhase('committing')
         return processed
       }
