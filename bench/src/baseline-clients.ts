@@ -1,4 +1,4 @@
-import { jumioSimulatorClient } from '@openkyc/testkit/jumio'
+import { jumioSimulatorClient } from '@openkyc/simulator-jumio'
 import {
   type JumioEvidence,
   jumioBenchConsent,

@@ -1,8 +1,8 @@
 import type { KycLogger } from '@openkyc/core'
 import { createJumio, type JumioSettings } from '@openkyc/jumio'
 import { createPersona, type PersonaSettings } from '@openkyc/persona'
+import { createJumioEvidenceImage, jumioSimulatorClient } from '@openkyc/simulator-jumio'
 import type { Scenario } from '@openkyc/testkit/catalogue'
-import { createJumioEvidenceImage, jumioSimulatorClient } from '@openkyc/testkit/jumio'
 
 /** The Persona simulator's default origin and API path, where in-process requests go. */
 export const personaSimulatorApi = 'https://persona.simulator.test/api/v1'

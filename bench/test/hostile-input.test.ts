@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import { createWebhookPipeline, isKycError, type KycAdapter, type VerificationReference } from '@openkyc/core'
+import { createJumioSimulator } from '@openkyc/simulator-jumio'
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { scenarioById, scenarios } from '@openkyc/testkit/catalogue'
 import { type CapturedWebhook, createCsv } from '@openkyc/testkit/harness'
-import { createJumioSimulator } from '@openkyc/testkit/jumio'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {

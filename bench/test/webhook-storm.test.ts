@@ -6,10 +6,10 @@ import {
   type VerificationReference,
   type WebhookStore,
 } from '@openkyc/core'
+import { createJumioSimulator } from '@openkyc/simulator-jumio'
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { type Scenario, scenarios } from '@openkyc/testkit/catalogue'
 import { type CapturedWebhook, toCapturedWebhook } from '@openkyc/testkit/harness'
-import { createJumioSimulator } from '@openkyc/testkit/jumio'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
 import { describe, expect, it } from 'vitest'
 import { createBenchJumio, createBenchPersona, personaTestCredentials } from '../src/providers.js'
 import { createSeededRandom, shuffled } from '../src/random.js'

@@ -1,6 +1,6 @@
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { scenarios } from '@openkyc/testkit/catalogue'
 import { createSimulatorClock } from '@openkyc/testkit/harness'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
 import { describe, expect, it } from 'vitest'
 import type { DemoSnapshot } from '../src/comparison.js'
 import { runCli } from './support/run-cli.js'

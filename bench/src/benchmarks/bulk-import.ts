@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import type { BenchmarkResult } from '../report.js'
 
 const run = promisify(execFile)

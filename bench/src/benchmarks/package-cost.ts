@@ -19,8 +19,8 @@ export const publicEntries = [
   '@openkyc/testkit',
   '@openkyc/testkit/catalogue',
   '@openkyc/testkit/harness',
-  '@openkyc/testkit/jumio',
-  '@openkyc/testkit/persona',
+  '@openkyc/simulator-jumio',
+  '@openkyc/simulator-persona',
 ] as const
 
 /** Size of the runs. */

@@ -1,6 +1,6 @@
 import { isKycError } from '@openkyc/core'
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { createSimulatorClock } from '@openkyc/testkit/harness'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
 import { createBenchPersona } from '../providers.js'
 import type { BenchmarkResult } from '../report.js'
 import { createVirtualTime } from '../virtual-time.js'

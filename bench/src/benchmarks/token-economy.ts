@@ -1,5 +1,5 @@
+import { createJumioSimulator } from '@openkyc/simulator-jumio'
 import { scenarioById } from '@openkyc/testkit/catalogue'
-import { createJumioSimulator } from '@openkyc/testkit/jumio'
 import { runJumioFlowByHand } from '../baseline-clients.js'
 import { createBenchJumio, jumioEvidenceFor } from '../providers.js'
 import type { BenchmarkResult } from '../report.js'

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { scenarios } from '@openkyc/testkit/catalogue'
 import type { CapturedWebhook } from '@openkyc/testkit/harness'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
 import { compareInterleaved } from '../measure.js'
 import { createBenchPersona, personaTestCredentials } from '../providers.js'
 import type { BenchmarkResult, Figure } from '../report.js'

@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  assertClock,
+  assertTolerance,
   computeHmacSha256,
   KycConfigurationError,
   KycWebhookVerificationError,
@@ -199,5 +201,57 @@ describe('verifyTimestampedSignature', () => {
       }),
       { numRuns: 200 },
     )
+  })
+})
+
+// Both tests fail on main before issue 12: a NaN clock or tolerance made every timestamp look fresh,
+// so a year-old signature was accepted.
+describe('replay protection fails closed (issue 12, class 8)', () => {
+  const yearOld = signTimestampedPayload({ rawBody, secrets: secret, timestamp: nowSeconds - 365 * 86_400 })
+
+  it.each([
+    ['NaN', () => Number.NaN],
+    ['a string', () => '1764686826000' as unknown as number],
+    ['undefined', () => undefined as unknown as number],
+    ['Infinity', () => Number.POSITIVE_INFINITY],
+  ])(
+    'regression: a clock returning %s is a configuration error, not an accepted stale signature',
+    (_case, brokenNow) => {
+      expect(() =>
+        verifyTimestampedSignature({ header: yearOld, rawBody, secrets: [secret], now: brokenNow }),
+      ).toThrow(KycConfigurationError)
+    },
+  )
+
+  it.each([
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['zero', 0],
+    ['negative', -300],
+    ['a string', '300' as unknown as number],
+  ])('regression: a tolerance of %s is a configuration error', (_case, toleranceSeconds) => {
+    expect(() =>
+      verifyTimestampedSignature({ header: yearOld, rawBody, secrets: [secret], now, toleranceSeconds }),
+    ).toThrow(KycConfigurationError)
+  })
+
+  it('assertClock and assertTolerance accept the defaults and sane values, and name only the setting', () => {
+    expect(() => assertClock(undefined)).not.toThrow()
+    expect(() => assertClock(now)).not.toThrow()
+    expect(() => assertTolerance(undefined)).not.toThrow()
+    expect(() => assertTolerance(0.5)).not.toThrow()
+    let error: unknown
+    try {
+      assertTolerance(Number.NaN, { provider: 'acme', setting: 'webhookToleranceSeconds' })
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(KycConfigurationError)
+    expect(error).toMatchObject({
+      provider: 'acme',
+      message: expect.stringMatching(/webhookToleranceSeconds/),
+    })
+    expect(() => assertClock(() => Number.NaN, { setting: 'now' })).toThrow(KycConfigurationError)
+    expect(() => assertClock('Date.now', { setting: 'now' })).toThrow(/Invalid setting now/)
   })
 })

@@ -1,5 +1,5 @@
+import { createJumioConformanceDriver, jumioSimulatorClient } from '@openkyc/simulator-jumio'
 import { type AdapterFactoryContext, describeAdapterConformance } from '@openkyc/testkit'
-import { createJumioConformanceDriver, jumioSimulatorClient } from '@openkyc/testkit/jumio'
 import { createJumio, type JumioBaseUrls } from '../src/index.js'
 
 /**

@@ -1,5 +1,5 @@
+import { createJumioSimulator, jumioSimulatorClient } from '@openkyc/simulator-jumio'
 import { createJpeg } from '@openkyc/testkit'
-import { createJumioSimulator, jumioSimulatorClient } from '@openkyc/testkit/jumio'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createJumio } from '../src/index.js'
 

@@ -1,5 +1,5 @@
+import { createJumioConformanceDriver, jumioSimulatorClient } from '@openkyc/simulator-jumio'
 import { createJpeg, scenarioById } from '@openkyc/testkit'
-import { createJumioConformanceDriver, jumioSimulatorClient } from '@openkyc/testkit/jumio'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createJumio } from '../src/index.js'
 

@@ -1,5 +1,5 @@
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { describeAdapterConformance } from '@openkyc/testkit'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
 import { afterAll, expect } from 'vitest'
 import { createPersona } from '../src/index.js'
 import {

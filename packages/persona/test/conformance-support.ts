@@ -1,4 +1,4 @@
-import { validatePersonaRequest } from '@openkyc/testkit/persona'
+import { validatePersonaRequest } from '@openkyc/simulator-persona'
 
 /** The simulator's webhook secret and the adapter settings every conformance run shares. */
 export const conformanceWebhookSecret = 'wbhsec_conformance'

@@ -1,5 +1,5 @@
 import { KycProviderUnavailableError } from '@openkyc/core'
-import { createPersonaSimulator } from '@openkyc/testkit/persona'
+import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { describe, expect, it } from 'vitest'
 import { createPersona } from '../src/index.js'
 

@@ -12,7 +12,7 @@ import type { Decision } from '../model/decision.js'
 import { type KycEvent, KycEventSchema } from '../model/event.js'
 import type { VerificationStatus } from '../model/status.js'
 import type { Verification, VerificationReference } from '../model/verification.js'
-import { signTimestampedPayload, verifyTimestampedSignature } from '../webhook/hmac.js'
+import { assertClock, signTimestampedPayload, verifyTimestampedSignature } from '../webhook/hmac.js'
 
 /** Every method a mock adapter can answer. */
 export type MockAdapterMethod =
@@ -154,6 +154,7 @@ function isSequence(method: MockAdapterMethod, answer: unknown): answer is reado
  */
 export function createMockAdapter(options: MockAdapterOptions = {}): MockKycAdapter {
   const provider = options.provider ?? 'mock'
+  assertClock(options.now, { provider, setting: 'now' })
   const now = options.now ?? Date.now
   const capabilities = Object.fromEntries(
     kycCapabilities.map((capability) => [capability, options.capabilities?.[capability] ?? true]),

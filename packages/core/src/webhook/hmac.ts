@@ -71,8 +71,30 @@ export type VerifiedTimestampedSignature = {
   timestamp: number
 }
 
-function fail(reason: string): never {
+/**
+ * The longest signature header any verifier in this module reads. Longer headers are refused before
+ * they are parsed, so the work spent on a forged delivery does not grow with what its sender packs
+ * into the header. A real header is a few hundred characters even during a rotation.
+ */
+export const maxSignatureHeaderLength = 1024
+
+/** @internal Throws the verification error every signature scheme uses; the reason names no value. */
+export function fail(reason: string): never {
   throw new KycWebhookVerificationError({ message: `Webhook signature verification failed: ${reason}.` })
+}
+
+/**
+ * @internal The configured secrets, without empty and repeated ones (each is hashed at most once).
+ * No secret at all is our fault, not the sender's: `KycConfigurationError`.
+ */
+export function configuredSecrets(secrets: readonly string[]): string[] {
+  const distinct = [...new Set(secrets.filter((secret) => typeof secret === 'string' && secret.length > 0))]
+  if (distinct.length === 0) {
+    throw new KycConfigurationError({
+      message: 'No webhook secret is configured, so no delivery can be verified.',
+    })
+  }
+  return distinct
 }
 
 function signedPayload(timestamp: string, rawBody: HmacInput): Uint8Array {
@@ -84,6 +106,12 @@ function signedPayload(timestamp: string, rawBody: HmacInput): Uint8Array {
   return payload
 }
 
+/** The most `t=…` timestamps a timestamped signature header may hold (Persona sends one per secret). */
+export const maxSignatureTimestamps = 8
+
+/** The most signatures a timestamped signature header may hold, over all its timestamps. */
+export const maxSignatures = 16
+
 /**
  * Verifies a `t=…,v1=…[,v1=…]` signature header (Persona's scheme, and a common one elsewhere):
  * the HMAC-SHA256 over `` `${t}.${rawBody}` `` must match one `v1` value under one of `secrets`,
@@ -91,9 +119,16 @@ function signedPayload(timestamp: string, rawBody: HmacInput): Uint8Array {
  * delivery cannot be replayed later. During a rotation the header may hold several `v1` values or
  * several space-separated `t=…,v1=…` sets; any one match is enough.
  *
+ * The cost of a forged delivery is bounded before the body is hashed: a header longer than
+ * {@link maxSignatureHeaderLength}, or with more than {@link maxSignatureTimestamps} timestamps or
+ * {@link maxSignatures} signatures, is refused; timestamps outside the tolerance are dropped unhashed,
+ * and so are signatures that cannot be a SHA-256 hex digest; the body is then hashed once per
+ * distinct timestamp per distinct secret, whatever the number of signatures.
+ *
  * Throws `KycWebhookVerificationError` whose message says why (missing header, malformed header,
  * stale timestamp, no match) and never contains a signature, a secret or the body. Throws
- * `KycConfigurationError` when no secret is configured, because that is our fault, not the sender's.
+ * `KycConfigurationError` when no secret is configured, or when `now()` or `toleranceSeconds` is not a
+ * finite number (positive, for the tolerance): replay protection fails closed, never open.
  *
  * @example
  * ```ts
@@ -107,22 +142,33 @@ function signedPayload(timestamp: string, rawBody: HmacInput): Uint8Array {
 export function verifyTimestampedSignature(
   options: VerifyTimestampedSignatureOptions,
 ): VerifiedTimestampedSignature {
-  const secrets = options.secrets.filter((secret) => secret.length > 0)
-  if (secrets.length === 0) {
-    throw new KycConfigurationError({
-      message: 'No webhook secret is configured, so no delivery can be verified.',
-    })
-  }
-  const header = options.header?.trim()
-  if (!header) fail('the signature header is missing')
-  const signatureSets = parseSignatureHeader(header, options.format)
-  if (signatureSets.length === 0) fail('the signature header has no timestamped signature')
-
+  const secrets = configuredSecrets(options.secrets)
   const toleranceSeconds = options.toleranceSeconds ?? 300
-  const nowSeconds = (options.now ?? Date.now)() / 1000
-  let signedButStale = false
-  let verifiedTimestamp: number | undefined
-  for (const { timestamp, signatures } of signatureSets) {
+  assertTolerance(toleranceSeconds, { setting: 'toleranceSeconds' })
+  const nowMs = (options.now ?? Date.now)()
+  if (!isFiniteNumber(nowMs)) {
+    throw new KycConfigurationError({ message: 'The webhook clock (now) did not return a finite time.' })
+  }
+  const raw = options.header
+  if (typeof raw !== 'string' || raw.trim() === '') fail('the signature header is missing')
+  if (raw.length > maxSignatureHeaderLength) fail('the signature header is too long')
+  const signatureSets = parseSignatureHeader(raw, options.format)
+  if (signatureSets.length === 0) fail('the signature header has no timestamped signature')
+  if (signatureSets.length > maxSignatureTimestamps) fail('the signature header has too many timestamps')
+  const signatureCount = signatureSets.reduce((count, set) => count + set.signatures.length, 0)
+  if (signatureCount > maxSignatures) fail('the signature header has too many signatures')
+
+  // Before any hashing: a stale timestamp cannot verify, so its signatures are not worth computing.
+  const nowSeconds = nowMs / 1000
+  const fresh = signatureSets.filter(
+    (set) => Math.abs(nowSeconds - Number(set.timestamp)) <= toleranceSeconds,
+  )
+  if (fresh.length === 0) fail(`the timestamp is outside the ${toleranceSeconds} s tolerance`)
+
+  for (const { timestamp, signatures } of mergeByTimestamp(fresh)) {
+    // A SHA-256 hex digest is 64 hex digits; anything else cannot match, so costs no hashing.
+    const candidates = signatures.filter((signature) => sha256Hex.test(signature))
+    if (candidates.length === 0) continue
     let matched = false
     for (const secret of secrets) {
       // The prefix and the body are fed to the HMAC in turn: copying a large body into a joined
@@ -131,18 +177,83 @@ export function verifyTimestampedSignature(
         .update(`${timestamp}.`)
         .update(options.rawBody)
         .digest('hex')
-      for (const signature of signatures) {
+      for (const signature of candidates) {
         // No early exit: the time taken does not tell which secret or signature matched.
         if (timingSafeEqualStrings(expected, signature)) matched = true
       }
     }
-    if (!matched) continue
-    if (Math.abs(nowSeconds - Number(timestamp)) > toleranceSeconds) signedButStale = true
-    else verifiedTimestamp ??= Number(timestamp)
+    if (matched) return { timestamp: Number(timestamp) }
   }
-  if (verifiedTimestamp !== undefined) return { timestamp: verifiedTimestamp }
-  if (signedButStale) fail(`the timestamp is outside the ${toleranceSeconds} s tolerance`)
   fail('no signature matches')
+}
+
+const sha256Hex = /^[0-9a-f]{64}$/
+
+/** One set per distinct timestamp, holding every signature given for it: each is hashed once. */
+function mergeByTimestamp(sets: readonly SignatureSet[]): SignatureSet[] {
+  const merged = new Map<string, string[]>()
+  for (const { timestamp, signatures } of sets) {
+    merged.set(timestamp, [...(merged.get(timestamp) ?? []), ...signatures])
+  }
+  return [...merged].map(([timestamp, signatures]) => ({ timestamp, signatures }))
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value)
+}
+
+/** Where a setting checked by {@link assertClock} or {@link assertTolerance} belongs, for its error message. */
+export type SettingOwner = {
+  /** The adapter's provider name, carried by the error. */
+  provider?: string
+  /** The option's name as the user writes it (`webhookToleranceSeconds`). Named in the message. */
+  setting?: string
+}
+
+/**
+ * Throws `KycConfigurationError` unless `now` is absent (the default clock applies) or a function
+ * that returns a finite number of milliseconds. Adapter factories call it at creation, so a broken
+ * clock fails at start-up instead of disabling replay protection later. The message names the
+ * setting, never its value.
+ *
+ * @example
+ * ```ts
+ * assertClock(options.now, { provider: 'acme', setting: 'now' })
+ * ```
+ */
+export function assertClock(
+  now: unknown,
+  owner: SettingOwner = {},
+): asserts now is (() => number) | undefined {
+  if (now === undefined) return
+  if (typeof now !== 'function' || !isFiniteNumber(now())) {
+    throw new KycConfigurationError({
+      provider: owner.provider,
+      message: `Invalid setting ${owner.setting ?? 'now'}: it must be a function returning a finite time in milliseconds.`,
+    })
+  }
+}
+
+/**
+ * Throws `KycConfigurationError` unless `toleranceSeconds` is absent (the default applies) or a finite
+ * number greater than 0. A NaN or infinite tolerance would accept a signature of any age.
+ *
+ * @example
+ * ```ts
+ * assertTolerance(options.webhookToleranceSeconds, { provider: 'acme', setting: 'webhookToleranceSeconds' })
+ * ```
+ */
+export function assertTolerance(
+  toleranceSeconds: unknown,
+  owner: SettingOwner = {},
+): asserts toleranceSeconds is number | undefined {
+  if (toleranceSeconds === undefined) return
+  if (!isFiniteNumber(toleranceSeconds) || toleranceSeconds <= 0) {
+    throw new KycConfigurationError({
+      provider: owner.provider,
+      message: `Invalid setting ${owner.setting ?? 'toleranceSeconds'}: it must be a finite number of seconds greater than 0.`,
+    })
+  }
 }
 
 type SignatureSet = { timestamp: string; signatures: string[] }
@@ -151,6 +262,7 @@ type SignatureSet = { timestamp: string; signatures: string[] }
  * Reads every `t=…,v1=…` set in a header. Both rotation layouts occur: one timestamp with several
  * `v1` elements, and several space-separated sets (Persona's documented form). Each timestamp
  * element starts a new set; elements before the first timestamp and unknown keys are ignored.
+ * The caller bounds the header's length first, so this walk is bounded too.
  */
 function parseSignatureHeader(
   header: string,
@@ -160,7 +272,7 @@ function parseSignatureHeader(
   const signatureKey = format?.signatureKey ?? 'v1'
   const sets: SignatureSet[] = []
   let current: SignatureSet | undefined
-  for (const element of header.split(/[\s,]+/)) {
+  for (const element of header.trim().split(/[\s,]+/)) {
     const separator = element.indexOf('=')
     if (separator <= 0) continue
     const key = element.slice(0, separator)

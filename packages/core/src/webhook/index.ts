@@ -1,6 +1,20 @@
 export {
+  type BodySignatureAlgorithm,
+  type BodySignatureEncoding,
+  type SignBodyOptions,
+  signBody,
+  type VerifyBodySignatureOptions,
+  verifyBodySignature,
+} from './body-signature.js'
+export {
+  assertClock,
+  assertTolerance,
   computeHmacSha256,
   type HmacInput,
+  maxSignatureHeaderLength,
+  maxSignatures,
+  maxSignatureTimestamps,
+  type SettingOwner,
   type SignTimestampedPayloadOptions,
   signTimestampedPayload,
   type TimestampedSignatureFormat,

@@ -1,0 +1,130 @@
+import { createHmac } from 'node:crypto'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  KycWebhookVerificationError,
+  maxSignatureHeaderLength,
+  signBody,
+  signTimestampedPayload,
+  verifyBodySignature,
+  verifyTimestampedSignature,
+} from '../src/index.js'
+
+// Counts every HMAC the verifiers start: the pre-authentication cost of a forged delivery is the number
+// of times its body is hashed, so the bounds below are asserted as counts, not as timings.
+vi.mock('node:crypto', async (importOriginal) => {
+  const original = await importOriginal<typeof import('node:crypto')>()
+  return { ...original, createHmac: vi.fn(original.createHmac) }
+})
+const hmacCalls = vi.mocked(createHmac)
+
+const secret = 'wbhsec_cost'
+const rawBody = 'x'.repeat(1024)
+const nowSeconds = 1_764_686_826
+const now = () => nowSeconds * 1000
+const forgedSignature = 'ab'.repeat(32)
+
+function rejected(run: () => unknown): void {
+  expect(run).toThrow(KycWebhookVerificationError)
+}
+
+beforeEach(() => {
+  hmacCalls.mockClear()
+})
+
+describe('verifyBodySignature pre-authentication cost', () => {
+  it('hashes the body once per distinct secret', () => {
+    const header = signBody({ rawBody, secret, encoding: 'hex' })
+    hmacCalls.mockClear()
+    verifyBodySignature({ header, rawBody, secrets: [secret, 'other', secret, ''], encoding: 'hex' })
+    expect(hmacCalls).toHaveBeenCalledTimes(2)
+  })
+
+  it('does not hash at all for a header that cannot be one digest', () => {
+    for (const header of ['a'.repeat(1_000_000), `${'a'.repeat(64)} ${'b'.repeat(64)}`, 'abc']) {
+      rejected(() => verifyBodySignature({ header, rawBody, secrets: [secret], encoding: 'hex' }))
+    }
+    expect(hmacCalls).not.toHaveBeenCalled()
+  })
+})
+
+// Each test below fails on main before issue 12: there the verifier hashed the body once per set
+// and per secret, whatever the header held (a ~1,800-set header made ~1,800 hashes of a 1 MiB body).
+describe('verifyTimestampedSignature pre-authentication cost (issue 12, class 1)', () => {
+  it('regression: refuses a header packed with ~1,800 sets without hashing the body', () => {
+    const header = Array.from({ length: 1800 }, () => `t=${nowSeconds},v1=${forgedSignature}`).join(' ')
+    expect(header.length).toBeGreaterThan(maxSignatureHeaderLength)
+    expect(() => verifyTimestampedSignature({ header, rawBody, secrets: [secret], now })).toThrow(/too long/)
+    expect(hmacCalls).not.toHaveBeenCalled()
+  })
+
+  it('regression: refuses more timestamps or signatures than a rotation needs, unhashed', () => {
+    const manySets = Array.from({ length: 9 }, (_, index) => `t=${nowSeconds - index},v1=${'a'.repeat(64)}`)
+    expect(() =>
+      verifyTimestampedSignature({ header: manySets.join(' '), rawBody, secrets: [secret], now }),
+    ).toThrow(/too many timestamps/)
+    const manySignatures = [`t=${nowSeconds}`, ...Array.from({ length: 17 }, () => 'v1=ab')].join(',')
+    expect(() =>
+      verifyTimestampedSignature({ header: manySignatures, rawBody, secrets: [secret], now }),
+    ).toThrow(/too many signatures/)
+    expect(hmacCalls).not.toHaveBeenCalled()
+  })
+
+  it('regression: rejects out-of-tolerance timestamps before hashing', () => {
+    const stale = Array.from(
+      { length: 8 },
+      (_, index) => `t=${nowSeconds - 301 - index},v1=${forgedSignature}`,
+    )
+    expect(() =>
+      verifyTimestampedSignature({ header: stale.join(' '), rawBody, secrets: [secret, 'other'], now }),
+    ).toThrow(/outside the 300 s tolerance/)
+    expect(hmacCalls).not.toHaveBeenCalled()
+  })
+
+  it('regression: hashes once per distinct timestamp per secret, not per set or signature', () => {
+    const sameTimestamp = Array.from(
+      { length: 6 },
+      () => `t=${nowSeconds},v1=${forgedSignature},v1=${'cd'.repeat(32)}`,
+    )
+    rejected(() =>
+      verifyTimestampedSignature({
+        header: sameTimestamp.join(' '),
+        rawBody,
+        secrets: [secret, 'other'],
+        now,
+      }),
+    )
+    expect(hmacCalls).toHaveBeenCalledTimes(2)
+    hmacCalls.mockClear()
+    const twoTimestamps = [...sameTimestamp.slice(0, 3), `t=${nowSeconds - 1},v1=${forgedSignature}`]
+    rejected(() =>
+      verifyTimestampedSignature({
+        header: twoTimestamps.join(' '),
+        rawBody,
+        secrets: [secret, 'other'],
+        now,
+      }),
+    )
+    expect(hmacCalls).toHaveBeenCalledTimes(4)
+  })
+
+  it('does not hash for signatures that cannot be a SHA-256 hex digest', () => {
+    rejected(() =>
+      verifyTimestampedSignature({
+        header: `t=${nowSeconds},v1=zz,v1=${'a'.repeat(63)}`,
+        rawBody,
+        secrets: [secret],
+        now,
+      }),
+    )
+    expect(hmacCalls).not.toHaveBeenCalled()
+  })
+
+  it('still verifies a genuine header after the bounds, with one hash per secret', () => {
+    const header = signTimestampedPayload({ rawBody, secrets: ['rotated', secret], now })
+    hmacCalls.mockClear()
+    expect(verifyTimestampedSignature({ header, rawBody, secrets: [secret], now })).toEqual({
+      timestamp: nowSeconds,
+    })
+    expect(hmacCalls).toHaveBeenCalledTimes(1)
+  })
+})
