@@ -1,9 +1,8 @@
 import {
-  computeHmacSha256,
   KycConfigurationError,
   KycInvalidProviderResponseError,
   KycWebhookVerificationError,
-  timingSafeEqualStrings,
+  verifyBodySignature,
 } from '@openkyc/core'
 import { type OnfidoWebhookEnvelope, OnfidoWebhookEnvelopeSchema } from './onfido-schemas.js'
 import { onfidoProvider } from './onfido-settings.js'
@@ -17,34 +16,6 @@ export type VerifyOnfidoWebhookOptions = {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
-
-function reject(reason: string): never {
-  throw new KycWebhookVerificationError({
-    provider: onfidoProvider,
-    message: `Onfido webhook signature verification failed: ${reason}.`,
-  })
-}
-
-/**
- * Checks `X-SHA2-Signature`: one hex HMAC-SHA256 of the raw body under a webhook token, compared in
- * constant time. The header is refused unread unless it is exactly 64 hex digits, so a forged
- * delivery costs at most one HMAC per configured token.
- */
-function checkSignature(
-  header: string | null,
-  rawBody: Uint8Array | string,
-  tokens: readonly string[],
-): void {
-  const signature = header?.trim()
-  if (!signature) reject('the X-SHA2-Signature header is missing')
-  if (!/^[0-9a-fA-F]{64}$/.test(signature)) reject('the X-SHA2-Signature header is not one hex digest')
-  let matched = false
-  for (const token of tokens) {
-    // No early exit: the time taken does not tell which token matched.
-    if (timingSafeEqualStrings(computeHmacSha256(token, rawBody), signature.toLowerCase())) matched = true
-  }
-  if (!matched) reject('no signature matches')
-}
 
 /**
  * Verifies an Onfido webhook delivery and parses its envelope.
@@ -74,7 +45,25 @@ export function verifyOnfidoWebhook(options: VerifyOnfidoWebhookOptions): Onfido
         'Onfido webhooks cannot be verified without a token: pass { webhookTokens } or set ONFIDO_WEBHOOK_TOKENS (or ONFIDO_WEBHOOK_TOKEN).',
     })
   }
-  checkSignature(options.headers.get('x-sha2-signature'), options.rawBody, tokens)
+  try {
+    // Core's body-HMAC verifier: one hex digest of exactly 64 digits or refused unread, then one
+    // HMAC per configured token, compared in constant time.
+    verifyBodySignature({
+      header: options.headers.get('x-sha2-signature'),
+      rawBody: options.rawBody,
+      secrets: tokens,
+      encoding: 'hex',
+    })
+  } catch (error) {
+    if (error instanceof KycWebhookVerificationError) {
+      throw new KycWebhookVerificationError({
+        provider: onfidoProvider,
+        message: error.message,
+        cause: error,
+      })
+    }
+    throw error
+  }
   let document: unknown
   try {
     document = JSON.parse(
