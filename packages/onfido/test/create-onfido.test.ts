@@ -359,6 +359,24 @@ describe('parseWebhook', () => {
     expect(JSON.stringify(events)).not.toMatch(new RegExp(fixturePersonalData.join('|')))
   })
 
+  it('reads the run back when a workflow_run event carries no resource', async () => {
+    const { fake, adapter } = setup({ run: 'workflow-run-declined.json', reports: 'reports-expired-document.json' })
+    const body = JSON.stringify({
+      payload: {
+        resource_type: 'workflow_run',
+        action: 'workflow_run.completed',
+        object: { id: ids.workflowRun, status: 'declined', completed_at_iso8601: '2026-01-01T00:05:00Z' },
+      },
+    })
+    const headers = new Headers({ 'x-sha2-signature': computeHmacSha256(testSettings.webhookTokens[0], body) })
+    const [event] = await adapter.parseWebhook({ rawBody: body, headers })
+    expect(fake.lines()[0]).toBe(`GET workflow_runs/${ids.workflowRun}`)
+    expect(event?.verification?.decision).toMatchObject({
+      outcome: 'declined',
+      reasons: [{ code: 'document_expired' }],
+    })
+  })
+
   it('gives one delivery the same id every time, so the pipeline drops redeliveries', async () => {
     const { adapter } = setup()
     const first = await adapter.parseWebhook(signed('webhook-workflow-run-completed.json'))
