@@ -155,6 +155,34 @@ describe('getVerification', () => {
     })
   })
 
+  it('maps a status and fields Onfido adds later instead of failing, and logs no personal data', async () => {
+    const { fake, adapter, logs } = setup()
+    fake.override((request) =>
+      request.path.startsWith('workflow_runs/')
+        ? Response.json({
+            id: ids.workflowRun,
+            applicant_id: ids.applicant,
+            workflow_id: ids.workflow,
+            status: 'awaiting_second_opinion',
+            brand_new_field: { nested: [1, 2, 3] },
+            reasons: null,
+            link: null,
+          })
+        : undefined,
+    )
+    const verification = await adapter.getVerification({ reference: hostedReference })
+    expect(verification).toMatchObject({
+      status: 'submitted',
+      raw: { status: 'awaiting_second_opinion', timestampsFrom: 'received' },
+      createdAt: '2026-01-02T00:00:00.000Z',
+    })
+    expect(verification.decision).toBeUndefined()
+    expect(logs.length).toBeGreaterThan(0)
+    expect(JSON.stringify(logs)).not.toMatch(
+      new RegExp([...fixturePersonalData, 'secret-token-value'].join('|')),
+    )
+  })
+
   it('reads a run in error as review with technical_error', async () => {
     const { adapter } = setup({ run: 'workflow-run-error.json', checks: null })
     const verification = await adapter.getVerification({ reference: hostedReference })
@@ -360,7 +388,10 @@ describe('parseWebhook', () => {
   })
 
   it('reads the run back when a workflow_run event carries no resource', async () => {
-    const { fake, adapter } = setup({ run: 'workflow-run-declined.json', reports: 'reports-expired-document.json' })
+    const { fake, adapter } = setup({
+      run: 'workflow-run-declined.json',
+      reports: 'reports-expired-document.json',
+    })
     const body = JSON.stringify({
       payload: {
         resource_type: 'workflow_run',
@@ -368,13 +399,22 @@ describe('parseWebhook', () => {
         object: { id: ids.workflowRun, status: 'declined', completed_at_iso8601: '2026-01-01T00:05:00Z' },
       },
     })
-    const headers = new Headers({ 'x-sha2-signature': computeHmacSha256(testSettings.webhookTokens[0], body) })
+    const headers = new Headers({
+      'x-sha2-signature': computeHmacSha256(testSettings.webhookTokens[0], body),
+    })
     const [event] = await adapter.parseWebhook({ rawBody: body, headers })
     expect(fake.lines()[0]).toBe(`GET workflow_runs/${ids.workflowRun}`)
     expect(event?.verification?.decision).toMatchObject({
       outcome: 'declined',
       reasons: [{ code: 'document_expired' }],
     })
+  })
+
+  it('accepts the raw body as bytes', async () => {
+    const { adapter } = setup()
+    const { rawBody, headers } = signed('webhook-workflow-run-completed.json')
+    const events = await adapter.parseWebhook({ rawBody: new TextEncoder().encode(rawBody), headers })
+    expect(events.map((event) => event.type)).toEqual(['verification.completed'])
   })
 
   it('gives one delivery the same id every time, so the pipeline drops redeliveries', async () => {
