@@ -6,6 +6,8 @@ const svgNamespace = 'http://www.w3.org/2000/svg'
 
 /** @type {{ providers: any[], rows: any[], agreement: any, latency: any[], capabilities: any } | null} */
 let snapshot = null
+/** The verification started from this page that the status line follows. */
+let followed = null
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag)
@@ -46,13 +48,22 @@ function expectedLabel(expected) {
 
 const severity = { failed: 3, warning: 2, passed: 1, not_executed: 0 }
 
-/** One line per check kind (providers run several checks of a kind): its worst outcome and the counts. */
+/**
+ * One line per check kind (providers run several checks of a kind): its worst outcome and the counts.
+ * The vendor's check names go in the tooltip, and in the text for kind `other`, which alone says nothing.
+ */
 function groupChecks(checks) {
   const groups = new Map()
   for (const check of checks) {
-    const group = groups.get(check.kind) ?? { kind: check.kind, worst: check.outcome, tally: new Map() }
+    const group = groups.get(check.kind) ?? {
+      kind: check.kind,
+      worst: check.outcome,
+      tally: new Map(),
+      names: [],
+    }
     if (severity[check.outcome] > severity[group.worst]) group.worst = check.outcome
     group.tally.set(check.outcome, (group.tally.get(check.outcome) ?? 0) + 1)
+    group.names.push(`${check.name}: ${check.outcome.replace('_', ' ')}`)
     groups.set(check.kind, group)
   }
   return [...groups.values()]
@@ -60,6 +71,7 @@ function groupChecks(checks) {
     .map((group) => ({
       kind: group.kind,
       worst: group.worst,
+      names: group.names,
       counts: [...group.tally.entries()]
         .sort(([left], [right]) => severity[right] - severity[left])
         .map(([outcome, count]) => `${count} ${outcome.replace('_', ' ')}`)
@@ -69,7 +81,11 @@ function groupChecks(checks) {
 
 function renderResult(row, provider) {
   const result = row.results[provider]
-  const cell = element('td', { className: 'result', 'data-provider': provider })
+  const cell = element('td', {
+    className: 'result',
+    'data-provider': provider,
+    'data-title': title(provider),
+  })
   if (result === undefined) {
     cell.append(element('span', { className: 'no' }, row.source === 'new' ? 'not started here' : '–'))
     return cell
@@ -125,8 +141,9 @@ function renderResult(row, provider) {
           {
             className: `check ${group.worst}${differingChecks.has(group.kind) ? ' diff' : ''}`,
             'data-kind': group.kind,
+            title: group.names.join('\n'),
           },
-          `${group.kind}: ${group.counts}`,
+          group.kind === 'other' ? `other: ${group.names.join(', ')}` : `${group.kind}: ${group.counts}`,
         ),
       ),
     ),
@@ -148,7 +165,11 @@ function renderResult(row, provider) {
 
 function renderAgreementCell(row) {
   const { comparison } = row
-  const cell = element('td', { className: 'agreement-cell', 'data-field': 'agreement' })
+  const cell = element('td', {
+    className: 'agreement-cell',
+    'data-field': 'agreement',
+    'data-title': 'Comparison',
+  })
   if (comparison.outcomeAgrees === null) {
     cell.append(element('span', { className: 'verdict no' }, '–'))
     return cell
@@ -188,7 +209,7 @@ function renderRow(row) {
     {
       'data-row-id': row.id,
       'data-agrees': agrees === null ? 'none' : String(agrees),
-      className: row.source === 'new' ? 'new' : '',
+      className: `${row.source === 'new' ? 'new' : ''}${followed?.rowId === row.id ? ' current' : ''}`.trim(),
     },
     element(
       'th',
@@ -249,9 +270,10 @@ function renderLatency() {
   const rowHeight = 34
   const chartWidth = width - labelWidth - 10
   const maximum = Math.max(1, ...entries.map((entry) => entry.maxMs ?? 0))
+  // Scales down with its panel (a phone is narrower than the drawing); never wider than drawn.
   const chart = svg('svg', {
-    width,
-    height: entries.length * rowHeight + 20,
+    width: '100%',
+    style: `max-width: ${width}px; height: auto`,
     viewBox: `0 0 ${width} ${entries.length * rowHeight + 20}`,
     role: 'img',
     'aria-label': 'Latency per provider',
@@ -370,6 +392,46 @@ function applyChange(change) {
   else existing.replaceWith(fresh)
   renderAgreement()
   renderLatency()
+  if (followed?.rowId === change.row.id) followRow(change.row, fresh)
+}
+
+/** What the status line says about the followed verification, from its row. */
+function followedStatus(row) {
+  const result = row.results[followed.provider]
+  const who = `${title(followed.provider)}, ${row.scenario.title}`
+  if (result === undefined) return `${who}: creating the verification…`
+  if (result.error !== null) return `${who}: ${result.error}`
+  const waiting = {
+    created: 'waiting for the applicant in the hosted flow below',
+    in_progress: 'the applicant is in the hosted flow',
+    submitted: 'submitted; waiting for the decision',
+  }[result.status]
+  if (waiting !== undefined) return `${who}: ${waiting}.`
+  const mismatches = result.expectationMismatches ?? []
+  const verdict =
+    mismatches.length === 0
+      ? 'as the catalogue expects'
+      : `differs from the catalogue (${mismatches.join('; ')})`
+  return `${who}: ${outcomeLabel(result)}, ${verdict}.`
+}
+
+/** Keeps the status line current; once the verification has ended, brings its row into view. */
+function followRow(row, rowElement) {
+  const status = document.getElementById('new-status')
+  status.textContent = followedStatus(row)
+  const result = row.results[followed.provider]
+  const ended = result !== undefined && (result.error !== null || result.expectationMismatches !== null)
+  if (ended && !followed.shown) {
+    followed.shown = true
+    rowElement.scrollIntoView({ block: 'center' })
+  }
+  status.append(' ', element('a', { href: `#row-${row.id}`, id: 'new-row-link' }, 'Show its row'))
+  status.lastChild.addEventListener('click', (event) => {
+    event.preventDefault()
+    document
+      .querySelector(`#rows tr[data-row-id="${CSS.escape(row.id)}"]`)
+      ?.scrollIntoView({ block: 'center' })
+  })
 }
 
 function connect() {
@@ -422,8 +484,13 @@ async function startVerification(event) {
       status.textContent = `Could not start: ${body.error ?? response.statusText}`
       return
     }
-    status.textContent = `Started ${body.rowId}: complete the hosted flow below; the row updates when the webhook arrives.`
+    followed = { rowId: body.rowId, provider, shown: false }
     status.dataset.rowId = body.rowId
+    for (const previous of document.querySelectorAll('#rows tr.current')) previous.classList.remove('current')
+    const row = snapshot?.rows.find((candidate) => candidate.id === body.rowId)
+    const rowElement = document.querySelector(`#rows tr[data-row-id="${CSS.escape(body.rowId)}"]`)
+    rowElement?.classList.add('current')
+    if (row !== undefined && rowElement !== null) followRow(row, rowElement)
     document.getElementById('hosted').hidden = false
     document.getElementById('hosted-link').href = body.url
     document.getElementById('hosted-flow').src = body.url

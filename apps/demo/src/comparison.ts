@@ -3,6 +3,7 @@ import {
   type CheckOutcome,
   type DecisionOutcome,
   type IdentityData,
+  isTerminalStatus,
   type KycCapabilities,
   type KycCapability,
   kycCapabilities,
@@ -28,8 +29,11 @@ export type ProviderAttempt = {
   error?: string
 }
 
-/** One check, reduced to what the comparison shows. */
-export type CheckSummary = { kind: CheckKind; outcome: CheckOutcome }
+/**
+ * One check, reduced to what the comparison shows: our kind, its outcome, and the vendor's own check
+ * name (`selfie_glare_detection`, `imageChecks`), which says what a check of kind `other` was.
+ */
+export type CheckSummary = { kind: CheckKind; outcome: CheckOutcome; name: string }
 
 /**
  * One provider's normalized result for one applicant, safe to print, serve and serialize: no
@@ -48,7 +52,10 @@ export type ProviderResult = {
   identityFields: string[]
   latencyMs: number
   error: string | null
-  /** For catalogue applicants: how the result departs from the catalogue's expectation (empty = as expected). */
+  /**
+   * How the result departs from the catalogue's expectation for the applicant (empty = as expected).
+   * `null` while a verification started from the page still waits for the applicant.
+   */
   expectationMismatches: string[] | null
   /** The vendor's status, decision and check labels, redacted. */
   raw: unknown
@@ -221,6 +228,16 @@ export function rawView(verification: Verification): unknown {
   )
 }
 
+/**
+ * Whether a result is checked against the catalogue yet: catalogue rows always (the run realised the
+ * scenario), rows started from the page once the verification ended or a call failed (before that the
+ * applicant is still in the hosted flow).
+ */
+function expectationDue(attempt: ProviderAttempt, source: ComparisonRow['source']): boolean {
+  if (source === 'catalogue' || attempt.error !== undefined) return true
+  return attempt.verification !== undefined && isTerminalStatus(attempt.verification.status)
+}
+
 /** Turns an internal attempt into the result the table, JSON and page show. */
 export function toProviderResult(attempt: ProviderAttempt, expected?: ScenarioExpectation): ProviderResult {
   const verification = attempt.verification
@@ -231,7 +248,11 @@ export function toProviderResult(attempt: ProviderAttempt, expected?: ScenarioEx
     outcome: verification?.decision?.outcome ?? null,
     decidedBy: verification?.decision?.decidedBy ?? null,
     reasons: reasonCodesOf(verification),
-    checks: (verification?.checks ?? []).map((check) => ({ kind: check.kind, outcome: check.outcome })),
+    checks: (verification?.checks ?? []).map((check) => ({
+      kind: check.kind,
+      outcome: check.outcome,
+      name: check.raw.name,
+    })),
     identityFields: [...flattenIdentity(verification?.identity).keys()].sort(),
     latencyMs: Math.round(attempt.latencyMs * 10) / 10,
     error: attempt.error ?? null,
@@ -327,8 +348,9 @@ export type BuildRowOptions = {
 }
 
 /**
- * Builds one applicant's row. Catalogue rows are checked against the scenario's expectation; rows
- * started from the page are not (the person in the hosted flow may choose anything).
+ * Builds one applicant's row. Every result is checked against the scenario's expectation: catalogue
+ * rows at once, rows started from the page once their verification has ended (the chosen applicant
+ * is carried into the hosted flow, so a different result there is worth flagging too).
  *
  * @example
  * ```ts
@@ -338,9 +360,11 @@ export type BuildRowOptions = {
  */
 export function buildRow(options: BuildRowOptions): ComparisonRow {
   const { scenario } = options
-  const expected = options.source === 'catalogue' ? scenario.expected : undefined
   const results: Partial<Record<ProviderName, ProviderResult>> = {}
-  for (const attempt of options.attempts) results[attempt.provider] = toProviderResult(attempt, expected)
+  for (const attempt of options.attempts) {
+    const expected = expectationDue(attempt, options.source) ? scenario.expected : undefined
+    results[attempt.provider] = toProviderResult(attempt, expected)
+  }
   return {
     id: options.id,
     source: options.source,

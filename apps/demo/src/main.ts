@@ -70,8 +70,11 @@ export async function runDemo(io: DemoProcess): Promise<ExitCode> {
     }
     modes = resolveProviderModes(options.providers, io.env)
   } catch (error) {
-    line(io.stderr, `error: ${failureLine(error)}`)
-    if (error instanceof CliUsageError) line(io.stderr, 'Run with --help for usage.')
+    // One line, whatever went wrong: the hint rides on the same line as the error.
+    const message = failureLine(error)
+    const hint =
+      error instanceof CliUsageError ? `${/[.!?]$/.test(message) ? '' : '.'} Run with --help for usage.` : ''
+    line(io.stderr, `error: ${message}${hint}`)
     return error instanceof CliUsageError ? 2 : 1
   }
 

@@ -19,6 +19,12 @@ export type ProviderRuntime = {
    * session expires, as the scenario says.
    */
   realiseScenario(options: { reference: VerificationReference; scenario: Scenario }): Promise<void>
+  /**
+   * Vendor options, beside the neutral ones, that carry an applicant chosen on the page into the
+   * hosted flow. The Jumio simulator reads a `scenario:<id>` `customerInternalReference` (Jumio takes no
+   * name prefill); Persona reads the prefilled last name, so it needs none. Absent against real APIs.
+   */
+  hostedFlowOptions?(scenario: Scenario): Record<string, unknown>
   /** Stops servers and timers. */
   close(): Promise<void>
 }

@@ -1,8 +1,12 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { createKyc, type KycAdapter, type KycClient } from '@openkyc/core'
 import { createJumio } from '@openkyc/jumio'
 import { createPersona } from '@openkyc/persona'
-import { createJumioConformanceDriver, jumioSimulatorClient } from '@openkyc/simulator-jumio'
+import {
+  createJumioConformanceDriver,
+  jumioSimulatorClient,
+  scenarioReferencePrefix,
+} from '@openkyc/simulator-jumio'
 import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { createSimulatorClock } from '@openkyc/testkit/harness'
 import type { Environment } from './credentials.js'
@@ -96,6 +100,10 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
     description: `simulator at ${server.url}`,
     client: clientFor('jumio', adapter),
     realiseScenario: ({ reference, scenario }) => driver.runScenario({ reference, scenario, stage: 'final' }),
+    // The simulator's documented magic input; its hosted page then preselects the applicant.
+    hostedFlowOptions: (scenario) => ({
+      jumio: { customerInternalReference: `${scenarioReferencePrefix}${scenario.id}:${randomUUID()}` },
+    }),
     async close() {
       await driver.close()
       await server.close()

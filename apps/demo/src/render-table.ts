@@ -65,13 +65,19 @@ function outcomeText(result: Pick<ProviderResult, 'status' | 'outcome'>): string
   return result.status === 'completed' ? result.outcome : `${result.status} / ${result.outcome}`
 }
 
+/**
+ * `checks: 12 passed, face_match failed`. A check of kind `other` is named by the vendor's check name
+ * (`other (selfie_glare_detection) passed`): "other" alone says nothing.
+ */
 function checksText(result: ProviderResult): string {
   if (result.checks.length === 0) return 'checks: none'
-  const passed = result.checks.filter((check) => check.outcome === 'passed').length
+  const named = (check: ProviderResult['checks'][number]) => check.kind === 'other'
+  const passed = result.checks.filter((check) => check.outcome === 'passed' && !named(check)).length
   const others = new Map<string, number>()
   for (const check of result.checks) {
-    if (check.outcome === 'passed') continue
-    const label = `${check.kind} ${check.outcome.replace('_', ' ')}`
+    if (check.outcome === 'passed' && !named(check)) continue
+    const kind = named(check) ? `other (${check.name})` : check.kind
+    const label = `${kind} ${check.outcome.replace('_', ' ')}`
     others.set(label, (others.get(label) ?? 0) + 1)
   }
   const labels = [...others].map(([label, count]) => (count === 1 ? label : `${label} ×${count}`))

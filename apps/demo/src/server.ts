@@ -32,13 +32,16 @@ const assets: Readonly<Record<string, { file: string; type: string }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/assets/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/assets/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
+  // Browsers and tools that ignore the page's icon link still ask for this path.
+  '/favicon.ico': { file: 'favicon.svg', type: 'image/svg+xml' },
 }
 
 /** Where the page's files live: `public/` beside `src/` and `dist/`. */
 const publicDirectory = new URL('../public/', import.meta.url)
 
 const donePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Submitted</title>
-<link rel="stylesheet" href="/assets/style.css"></head><body class="done"><h1>Submitted</h1>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/style.css"></head><body class="done"><h1>Submitted</h1>
 <p id="done-message">The hosted flow is finished. The row on the demo page updates as soon as the provider's webhook arrives.</p></body></html>`
 
 /**
@@ -101,11 +104,11 @@ export function createDemoApp(options: DemoAppOptions): Hono {
     state.addRow({ id: rowId, source: 'new', scenario })
     const redirectUrl = new URL(`/done?row=${encodeURIComponent(rowId)}`, c.req.url).toString()
     try {
-      const creation = await timed(() =>
-        runtime.client.createVerification(
-          createOptionsFor(scenario, `demo-page-${newRows}-${Date.now().toString(36)}`, redirectUrl),
-        ),
-      )
+      const options = {
+        ...createOptionsFor(scenario, `demo-page-${newRows}-${Date.now().toString(36)}`, redirectUrl),
+        ...runtime.hostedFlowOptions?.(scenario),
+      }
+      const creation = await timed(() => runtime.client.createVerification(options))
       const { verification } = creation.value
       state.track(runtime.name, verification.id, rowId)
       state.record(rowId, runtime.name, { verification, timings: { createMs: creation.ms, readMs: 0 } })

@@ -23,12 +23,16 @@ const chromiumArgs = [
   '--disable-sync',
 ]
 const screenshotPath = fileURLToPath(new URL('../artifacts/demo.png', import.meta.url))
+const mobileScreenshotPath = fileURLToPath(new URL('../artifacts/demo-mobile.png', import.meta.url))
 
 let demo: ChildProcess | undefined
 let demoUrl = ''
 let profileDirectory = ''
 let context: BrowserContext | undefined
 let page: Page
+/** Every response the page got with an error status, and every console error: both should stay empty. */
+const failedRequests: string[] = []
+const consoleErrors: string[] = []
 
 /** Starts `node dist/cli.js --port 0` and resolves with the URL it prints once the catalogue ran. */
 function startDemo(): Promise<string> {
@@ -61,6 +65,12 @@ async function stopDemo(): Promise<void> {
   await exited
 }
 
+/** Whether an element is fully inside the window, as the person sees it. */
+function isInViewport(node: Element): boolean {
+  const box = node.getBoundingClientRect()
+  return box.top >= 0 && box.bottom <= window.innerHeight
+}
+
 const resultCell = (rowId: string, provider: string) =>
   page.locator(`#rows tr[data-row-id="${rowId}"] td[data-provider="${provider}"]`)
 
@@ -81,6 +91,13 @@ beforeAll(async () => {
     viewport: { width: 1400, height: 1000 },
   })
   page = context.pages()[0] ?? (await context.newPage())
+  page.on('response', (response) => {
+    if (response.status() >= 400)
+      failedRequests.push(`${response.status()} ${new URL(response.url()).pathname}`)
+  })
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text())
+  })
 })
 
 afterAll(async () => {
@@ -138,6 +155,16 @@ describe('the demo page in Chromium', () => {
     expect(
       await resultCell('catalogue:clean_approve', 'persona').locator('[data-field="checks"] li').count(),
     ).toBe(new Set(personaChecks.map((check) => check.kind)).size)
+    // A check of kind `other` is named by the vendor's check names, never a bare "other: 3 passed".
+    const otherNames = personaChecks.filter((check) => check.kind === 'other').map((check) => check.name)
+    expect(otherNames.length).toBeGreaterThan(0)
+    const otherLine = await resultCell('catalogue:clean_approve', 'persona')
+      .locator('[data-field="checks"] li[data-kind="other"]')
+      .textContent()
+    for (const name of otherNames) expect(otherLine).toContain(name)
+    expect(await page.locator('#rows li[data-kind="other"]').allTextContents()).not.toContainEqual(
+      expect.stringMatching(/^other: \d/),
+    )
     const raw = await resultCell('catalogue:clean_approve', 'persona')
       .locator('[data-field="raw"]')
       .textContent()
@@ -185,37 +212,94 @@ describe('the demo page in Chromium', () => {
 
   it.each([
     { provider: 'persona', scenario: 'face_mismatch', outcome: 'declined', rowId: 'new:1' },
-    { provider: 'jumio', scenario: 'clean_approve', outcome: 'approved', rowId: 'new:2' },
-  ])('runs a new $provider verification through the hosted flow and updates its row live', async (run) => {
-    // Marks this page load: a reload would lose it.
-    await page.evaluate(() => {
-      ;(window as unknown as { loadMarker: string }).loadMarker = 'still the same page'
-    })
+    { provider: 'jumio', scenario: 'face_mismatch', outcome: 'declined', rowId: 'new:2' },
+    { provider: 'jumio', scenario: 'expired_document', outcome: 'declined', rowId: 'new:3' },
+  ])(
+    'runs a new $provider verification for $scenario through the hosted flow, which preselects it, and follows its row',
+    async (run) => {
+      // Marks this page load: a reload would lose it.
+      await page.evaluate(() => {
+        ;(window as unknown as { loadMarker: string }).loadMarker = 'still the same page'
+      })
 
-    await page.selectOption('#new-provider', run.provider)
-    await page.selectOption('#new-scenario', run.scenario)
+      await page.selectOption('#new-provider', run.provider)
+      await page.selectOption('#new-scenario', run.scenario)
+      await page.click('#new-start')
+      await expect.poll(() => page.locator('#new-status').getAttribute('data-row-id')).toBe(run.rowId)
+
+      // The row appears before the applicant did anything; the status line names the provider and applicant.
+      const cell = resultCell(run.rowId, run.provider)
+      await cell.locator('[data-field="status"]').waitFor()
+      expect(await cell.locator('[data-field="outcome"]').textContent()).not.toBe(run.outcome)
+      const title = scenarios.find((scenario) => scenario.id === run.scenario)!.title
+      const status = page.locator('#new-status')
+      expect(await status.textContent()).toContain(title)
+      expect(await status.textContent()).not.toContain('new:')
+
+      // The hosted flow in the iframe already has the chosen applicant; the applicant just submits.
+      const flow = page.frameLocator('#hosted-flow')
+      expect(await flow.locator('select#scenario').inputValue()).toBe(run.scenario)
+      await flow.locator('#submit').click()
+      await page.frameLocator('#hosted-flow').locator('#done-message').waitFor()
+
+      // The webhook (Persona, signed) or callback (Jumio, confirmed by retrieval) lands; the row updates.
+      await expect
+        .poll(() => cell.locator('[data-field="outcome"]').textContent(), { timeout: 30_000 })
+        .toBe(run.outcome)
+      expect(await cell.locator('[data-field="status"]').textContent()).toBe('completed')
+      // Checked against the catalogue like the run's rows, and the status line says so, kept current.
+      expect(await cell.locator('[data-field="expectation"]').getAttribute('class')).toBe('expectation ok')
+      await expect.poll(() => status.textContent()).toContain(`${run.outcome}, as the catalogue expects`)
+      // The row is brought into view and marked.
+      const row = page.locator(`#rows tr[data-row-id="${run.rowId}"]`)
+      expect(await row.getAttribute('class')).toContain('current')
+      await expect.poll(() => row.evaluate(isInViewport)).toBe(true)
+      expect(await page.evaluate(() => (window as unknown as { loadMarker?: string }).loadMarker)).toBe(
+        'still the same page',
+      )
+    },
+  )
+
+  it('flags a new row whose result differs from what the catalogue expects for its applicant', async () => {
+    await page.selectOption('#new-provider', 'persona')
+    await page.selectOption('#new-scenario', 'underage')
     await page.click('#new-start')
-    await expect.poll(() => page.locator('#new-status').getAttribute('data-row-id')).toBe(run.rowId)
-
-    // The row appears before the applicant did anything.
-    const cell = resultCell(run.rowId, run.provider)
-    await cell.locator('[data-field="status"]').waitFor()
-    expect(await cell.locator('[data-field="outcome"]').textContent()).not.toBe(run.outcome)
-
-    // The applicant completes the provider's hosted flow in the iframe.
+    await expect.poll(() => page.locator('#new-status').getAttribute('data-row-id')).toBe('new:4')
+    // The person in the hosted flow picks another outcome than the applicant stands for.
     const flow = page.frameLocator('#hosted-flow')
-    await flow.locator('select#scenario').selectOption(run.scenario)
+    await flow.locator('select#scenario').selectOption('clean_approve')
     await flow.locator('#submit').click()
-    await page.frameLocator('#hosted-flow').locator('#done-message').waitFor()
-
-    // The webhook (Persona, signed) or callback (Jumio, confirmed by retrieval) lands; the row updates.
+    const cell = resultCell('new:4', 'persona')
     await expect
       .poll(() => cell.locator('[data-field="outcome"]').textContent(), { timeout: 30_000 })
-      .toBe(run.outcome)
-    expect(await cell.locator('[data-field="status"]').textContent()).toBe('completed')
-    expect(await page.evaluate(() => (window as unknown as { loadMarker?: string }).loadMarker)).toBe(
-      'still the same page',
-    )
+      .toBe('approved')
+    const flag = cell.locator('[data-field="expectation"]')
+    expect(await flag.getAttribute('class')).toBe('expectation bad')
+    expect(await flag.textContent()).toContain('outcome approved, expected declined')
+    await expect.poll(() => page.locator('#new-status').textContent()).toContain('differs from the catalogue')
+  })
+
+  it('fits a phone: no horizontal overflow at 390×844, the latency chart inside its panel', async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.reload()
+    await page.locator('body[data-ready="true"]').waitFor()
+    const widths = await page.evaluate(() => ({
+      document: document.documentElement.scrollWidth,
+      viewport: document.documentElement.clientWidth,
+    }))
+    expect(widths.document).toBeLessThanOrEqual(widths.viewport)
+    const chart = await page.locator('#latency-chart svg').boundingBox()
+    const panel = await page.locator('#latency').boundingBox()
+    expect(chart!.x + chart!.width).toBeLessThanOrEqual(panel!.x + panel!.width)
+    await mkdir(fileURLToPath(new URL('../artifacts/', import.meta.url)), { recursive: true })
+    await page.screenshot({ path: mobileScreenshotPath, fullPage: true })
+    await access(mobileScreenshotPath)
+    await page.setViewportSize({ width: 1400, height: 1000 })
+  })
+
+  it('loads without a failed request (the favicon included) or a console error', () => {
+    expect(failedRequests).toEqual([])
+    expect(consoleErrors).toEqual([])
   })
 
   it('saves a screenshot', async () => {

@@ -134,7 +134,7 @@ describe('the built CLI', () => {
     const run = await runCli(['--provider', 'onfido'])
     expect(run.code).toBe(2)
     expect(run.stderr).toBe(
-      'error: Unknown provider "onfido": use jumio or persona.\nRun with --help for usage.\n',
+      'error: Unknown provider "onfido": use jumio or persona. Run with --help for usage.\n',
     )
   })
 

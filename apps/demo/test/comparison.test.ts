@@ -176,7 +176,7 @@ describe('buildRow', () => {
     })
   })
 
-  it('checks catalogue rows against their expectation, not rows started from the page', () => {
+  it('flags a result that differs from the catalogue, on rows started from the page too once they end', () => {
     const scenario = scenarioById('expired_document')
     const attempts = [{ provider: 'jumio' as const, verification: approved(), latencyMs: 1 }]
     expect(
@@ -184,7 +184,36 @@ describe('buildRow', () => {
     ).toContain('outcome approved, expected declined')
     expect(
       buildRow({ id: 'b', source: 'new', scenario, attempts }).results.jumio?.expectationMismatches,
+    ).toContain('outcome approved, expected declined')
+    // While the applicant is still in the hosted flow there is nothing to judge yet.
+    const waiting = [
+      { provider: 'jumio' as const, verification: approved({ status: 'in_progress' }), latencyMs: 1 },
+    ]
+    expect(
+      buildRow({ id: 'c', source: 'new', scenario, attempts: waiting }).results.jumio?.expectationMismatches,
     ).toBeNull()
+  })
+
+  it('keeps the vendor check name beside our kind', () => {
+    const row = buildRow({
+      id: 'a',
+      source: 'catalogue',
+      scenario: scenarioById('clean_approve'),
+      attempts: [
+        {
+          provider: 'persona',
+          latencyMs: 1,
+          verification: approved({
+            checks: [
+              { kind: 'other', outcome: 'passed', reasons: [], raw: { name: 'selfie_glare_detection' } },
+            ],
+          }),
+        },
+      ],
+    })
+    expect(row.results.persona?.checks).toEqual([
+      { kind: 'other', outcome: 'passed', name: 'selfie_glare_detection' },
+    ])
   })
 
   it('shows a failed call as an error result', () => {

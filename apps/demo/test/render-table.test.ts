@@ -95,6 +95,29 @@ describe('renderReport', () => {
     for (const scenario of scenarios) expect(report).not.toContain(scenario.applicant.lastName)
   })
 
+  it('names checks of kind other by the vendor check name', async () => {
+    const persona = createFakeRuntime({
+      name: 'persona',
+      decide: () => ({
+        checks: [
+          { kind: 'liveness', outcome: 'passed', reasons: [], raw: { name: 'selfie_liveness_detection' } },
+          { kind: 'other', outcome: 'passed', reasons: [], raw: { name: 'selfie_glare_detection' } },
+          { kind: 'other', outcome: 'warning', reasons: [], raw: { name: 'selfie_glasses_detection' } },
+        ],
+      }),
+    })
+    const state = createDemoState({
+      providers: [{ provider: 'persona', mode: 'simulator', description: 'fake' }],
+      capabilities: capabilityMatrix([{ provider: 'persona', capabilities: persona.adapter.capabilities }]),
+    })
+    await runCatalogue({ runtimes: [persona], scenarios: [scenarioById('clean_approve')], state, runId: 'x' })
+    // The cell wraps; read it as one line.
+    const report = renderReport(state.snapshot()).replace(/[\s│]+/g, ' ')
+    expect(report).toContain(
+      'checks: 1 passed, other (selfie_glare_detection) passed, other (selfie_glasses_detection) warning',
+    )
+  })
+
   it('leaves out the comparison columns for a single provider', async () => {
     const jumio = createFakeRuntime({ name: 'jumio' })
     const state = createDemoState({

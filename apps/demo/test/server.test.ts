@@ -169,6 +169,35 @@ describe('the demo server', () => {
     expect(state.row('new:1')?.results.jumio?.error).toBe('The jumio API answered 503.')
   })
 
+  it('carries the chosen applicant into the hosted flow with the runtime’s vendor options', async () => {
+    const jumio = createFakeRuntime({ name: 'jumio' })
+    const hinted = {
+      ...jumio,
+      hostedFlowOptions: (scenario: { id: string }) => ({
+        jumio: { customerInternalReference: `scenario:${scenario.id}:x` },
+      }),
+    }
+    const { server } = await start([hinted])
+    await postJson(`${server.url}/api/verifications`, { provider: 'jumio', scenario: 'face_mismatch' })
+    const create = jumio.adapter.calls.find((call) => call.method === 'createVerification')
+    expect(create?.options).toMatchObject({
+      subjectReference: expect.stringMatching(/^demo-page-1-/),
+      prefill: { lastName: scenarioById('face_mismatch').applicant.lastName },
+      jumio: { customerInternalReference: 'scenario:face_mismatch:x' },
+    })
+  })
+
+  it('serves a favicon, so the browser console stays clean', async () => {
+    const { server } = await start([createFakeRuntime({ name: 'jumio' })])
+    for (const path of ['/favicon.ico', '/favicon.svg']) {
+      const icon = await fetch(`${server.url}${path}`)
+      expect(icon.status, path).toBe(200)
+      expect(icon.headers.get('content-type')).toBe('image/svg+xml')
+      expect(await icon.text()).toContain('<svg')
+    }
+    expect(await (await fetch(`${server.url}/`)).text()).toContain('<link rel="icon" href="/favicon.svg"')
+  })
+
   it('serves the page the hosted flow redirects to', async () => {
     const { server } = await start([createFakeRuntime({ name: 'jumio' })])
     const done = await fetch(`${server.url}/done?row=new%3A1`)

@@ -208,6 +208,15 @@ export type KycAdapterV1 = {
    * delivery cannot be trusted. Returns no events for deliveries that carry nothing we model.
    */
   parseWebhook(options: ParseWebhookOptions): Promise<KycEvent[]>
+  /**
+   * Optional. Registers a listener for events the adapter produces after a `parseWebhook` call has
+   * returned: work a delivery started but must not hold the webhook request open for (Jumio: a
+   * bounded background re-read while the execution's details are not ready yet). The webhook
+   * pipeline subscribes once, when it is created, and sends these events through the same
+   * normalize → dedupe → forward-only apply path as delivered ones. Returns the unsubscribe function.
+   * An adapter without background work leaves it out.
+   */
+  subscribeBackgroundEvents?(listener: KycBackgroundEventListener): () => void
 
   uploadCredential?(options: UploadCredentialOptions): Promise<void>
   submitVerification?(options: VerificationCallOptions): Promise<Verification>
@@ -223,6 +232,12 @@ export type KycAdapterV1 = {
   setCaseStatus?(options: SetCaseStatusOptions): Promise<KycCase>
   assignCase?(options: AssignCaseOptions): Promise<KycCase>
 }
+
+/**
+ * Receives events an adapter produced in the background (see `KycAdapterV1.subscribeBackgroundEvents`).
+ * The adapter awaits it and reports a rejection to its logger; the events are not retried.
+ */
+export type KycBackgroundEventListener = (events: KycEvent[]) => Promise<void>
 
 /** The current adapter interface. */
 export type KycAdapter = KycAdapterV1

@@ -49,6 +49,9 @@ export function enforceCapabilities(adapter: KycAdapter): EnforcedKycAdapter {
     createVerification: adapter.createVerification.bind(adapter),
     getVerification: adapter.getVerification.bind(adapter),
     parseWebhook: adapter.parseWebhook.bind(adapter),
+    ...(adapter.subscribeBackgroundEvents === undefined
+      ? {}
+      : { subscribeBackgroundEvents: adapter.subscribeBackgroundEvents.bind(adapter) }),
   }
   for (const capability of kycCapabilities) {
     for (const method of capabilityMethods[capability]) {

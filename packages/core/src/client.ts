@@ -2,7 +2,11 @@ import { z } from 'zod'
 import { type KycAdapter, type KycLogger, kycCapabilities } from './adapter.js'
 import { type EnforcedKycAdapter, enforceCapabilities } from './capabilities.js'
 import { isKycError, KycConfigurationError } from './errors.js'
-import { createWebhookPipeline, type WebhookPipeline } from './webhook/pipeline.js'
+import {
+  createWebhookPipeline,
+  type WebhookPipeline,
+  type WebhookPipelineOptions,
+} from './webhook/pipeline.js'
 import { createMemoryWebhookStore, type WebhookStore } from './webhook/store.js'
 
 /** Environment variables as `process.env` holds them. */
@@ -30,6 +34,11 @@ export type KycConfig<Name extends string = string> = {
   webhookStore?: WebhookStore
   /** Receives the pipeline's log lines (ids and statuses, never personal data). */
   logger?: KycLogger
+  /**
+   * Receives events the adapter produced after a delivery was answered (a Jumio re-read once details
+   * are ready), already deduped and applied; see `WebhookPipelineOptions.onBackgroundOutcome`.
+   */
+  onBackgroundWebhookOutcome?: WebhookPipelineOptions['onBackgroundOutcome']
   /** The environment to read `KYC_PROVIDER` from. Default `process.env`; inject one in tests. */
   env?: Environment
 }
@@ -69,6 +78,12 @@ const kycConfigSchema = z.strictObject({
     .refine((adapters) => Object.keys(adapters).length > 0, { message: 'install at least one adapter' }),
   webhookStore: webhookStoreSchema.optional(),
   logger: z.custom<KycLogger>(isObject, { message: 'expected a logger object' }).optional(),
+  onBackgroundWebhookOutcome: z
+    .custom<NonNullable<WebhookPipelineOptions['onBackgroundOutcome']>>(
+      (value) => typeof value === 'function',
+      { message: 'expected a function' },
+    )
+    .optional(),
   env: z.custom<Environment>(isObject, { message: 'expected an environment object' }).optional(),
 })
 
@@ -182,6 +197,9 @@ export function createKyc<const Name extends string>(config: KycConfig<Name>): K
     adapter,
     store: parsed.data.webhookStore ?? createMemoryWebhookStore(),
     ...(parsed.data.logger === undefined ? {} : { logger: parsed.data.logger }),
+    ...(parsed.data.onBackgroundWebhookOutcome === undefined
+      ? {}
+      : { onBackgroundOutcome: parsed.data.onBackgroundWebhookOutcome }),
   })
   return Object.freeze({ ...adapter, providers: installed, webhooks })
 }

@@ -329,6 +329,48 @@ describe('createWebhookPipeline', () => {
   })
 })
 
+describe('background events', () => {
+  it('sends events an adapter produces after a delivery through the same dedupe and apply path', async () => {
+    const mock = createMockAdapter({ webhookSecret: secret, now })
+    let listener: ((events: KycEvent[]) => Promise<void>) | undefined
+    let unsubscribed = false
+    const adapter = {
+      ...mock,
+      subscribeBackgroundEvents(next: (events: KycEvent[]) => Promise<void>) {
+        listener = next
+        return () => {
+          unsubscribed = true
+        }
+      },
+    }
+    const store = createMemoryWebhookStore()
+    const outcomes: { events: number; duplicates: number; changed: boolean[] }[] = []
+    const pipeline = createWebhookPipeline({
+      adapter,
+      store,
+      onBackgroundOutcome: (outcome) => {
+        outcomes.push({
+          events: outcome.events.length,
+          duplicates: outcome.duplicates.length,
+          changed: outcome.events.map((processed) => processed.changed),
+        })
+      },
+    })
+    const { rawBody, headers } = mock.createWebhookDelivery([event('evt_1', submitted)])
+    await pipeline.handle({ rawBody, headers })
+
+    await listener?.([event('evt_2', completed, 'verification.completed')])
+    await listener?.([event('evt_2', completed, 'verification.completed'), event('evt_1', submitted)])
+    expect(outcomes).toEqual([
+      { events: 1, duplicates: 0, changed: [true] },
+      { events: 0, duplicates: 2, changed: [] },
+    ])
+    expect((await store.getVerification('mock', 'inq_1'))?.status).toBe('completed')
+    pipeline.close()
+    expect(unsubscribed).toBe(true)
+  })
+})
+
 describe('toWebhookResponse', () => {
   it('answers 200 with counts for an outcome', async () => {
     const response = toWebhookResponse({ events: [], duplicates: ['evt_1'] })

@@ -12,8 +12,15 @@ export {
   type JumioCreateVerificationOptions,
   type JumioDeleteVerificationDataOptions,
   jumioCapabilities,
+  jumioEvent,
+  jumioId,
   toJumioPreparedData,
 } from './jumio-adapter.js'
+export {
+  jumioMaxBackgroundReads,
+  jumioUnknownExecutionMemoryMs,
+  jumioUnknownExecutionMemorySize,
+} from './jumio-callback-reads.js'
 export type { JumioAccountRequest, JumioExecutionReference } from './jumio-client.js'
 export type {
   JumioAccountResponse,
@@ -33,6 +40,7 @@ export {
   type JumioUserConsent,
   type JumioUserConsentSupplier,
   jumioCallbackAddresses,
+  jumioCallbackReadRateLimit,
   jumioEnvironmentVariables,
   jumioRegionBaseUrls,
   jumioRegions,

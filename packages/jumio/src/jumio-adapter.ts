@@ -7,21 +7,27 @@ import {
   DocumentTypeSchema,
   isKycError,
   type KycAdapterV1,
+  type KycBackgroundEventListener,
   type KycCapabilities,
   type KycEvent,
   type KycEventType,
   KycInvalidRequestError,
   KycInvalidStateError,
   KycWebhookVerificationError,
+  nestDottedKeys,
   type ParseWebhookOptions,
+  pathSegment,
   type UploadCredentialOptions,
+  uuidPattern,
   type Verification,
   type VerificationCallOptions,
   type VerificationReference,
 } from '@openkyc/core'
+import { createRateLimiter } from '@openkyc/core/http'
 import { match } from 'ts-pattern'
 import { z } from 'zod'
 import { createCallbackSourceCheck, parseJumioCallback } from './jumio-callback.js'
+import { createJumioCallbackReads } from './jumio-callback-reads.js'
 import {
   createJumioClient,
   type JumioAccountRequest,
@@ -39,7 +45,6 @@ import {
   resolveJumioSettings,
 } from './jumio-settings.js'
 import { documentTypeToJumio } from './map-jumio-identity.js'
-import { jumioExpiredStatuses } from './map-jumio-status.js'
 import {
   jumioProvider,
   mapJumioAccountResponse,
@@ -98,6 +103,11 @@ export type JumioAdapter = Omit<
   uploadCredential(options: UploadCredentialOptions): Promise<void>
   submitVerification(options: VerificationCallOptions): Promise<Verification>
   deleteVerificationData(options: JumioDeleteVerificationDataOptions): Promise<void>
+  /**
+   * Events found by background re-reads after a callback was answered (details not ready when it
+   * came). The webhook pipeline subscribes by itself; subscribe directly only without it.
+   */
+  subscribeBackgroundEvents(listener: KycBackgroundEventListener): () => void
   /** The workflow definition key new executions use. */
   readonly workflowKey: string
   /** Jumio accounts: one per applicant, each holding its workflow executions. */
@@ -224,11 +234,19 @@ function invalidRequest(what: string, error: z.ZodError): KycInvalidRequestError
   })
 }
 
+/** A Jumio account or workflow execution id: a UUID, refused before any request otherwise. */
+export function jumioId(value: unknown, name: 'accountId' | 'workflowExecutionId'): string {
+  return pathSegment(value, { provider: jumioProvider, name, pattern: uuidPattern, format: 'a UUID' })
+}
+
 function executionReference(reference: VerificationReference): JumioExecutionReference {
   const parsed = referenceSchema.safeParse(reference)
   if (!parsed.success)
     throw invalidRequest('verification reference (expected accountId and workflowExecutionId)', parsed.error)
-  return parsed.data
+  return {
+    accountId: jumioId(parsed.data.accountId, 'accountId'),
+    workflowExecutionId: jumioId(parsed.data.workflowExecutionId, 'workflowExecutionId'),
+  }
 }
 
 /** Our credential kind and part → Jumio's credential category and lower-case part key (G23 upload, seed 002). */
@@ -259,26 +277,22 @@ function uploadTarget(
 /**
  * Prepared data (`PREPARED_DATA`, W22 / DOC "Uploading Prepared Data") from flat string fields:
  * dotted keys become nested objects (`address.country`), and two-letter countries in `nationality`
- * and `*.country` become Jumio's alpha-3.
+ * and `*.country` become Jumio's alpha-3. Field names come from the caller (often from a form), so
+ * each segment must be a plain identifier (letters, digits, `_`, `-`) and `__proto__`,
+ * `constructor` and `prototype` are refused with `KycInvalidRequestError`; the objects are built
+ * without a prototype.
  */
 export function toJumioPreparedData(data: Record<string, string>): Record<string, unknown> {
-  const result: Record<string, unknown> = {}
-  for (const [key, rawValue] of Object.entries(data)) {
-    const path = key.split('.')
-    const leaf = path.at(-1)!
-    const value =
-      (leaf === 'country' || leaf === 'nationality') && /^[A-Za-z]{2}$/.test(rawValue)
+  return nestDottedKeys(
+    data,
+    { provider: jumioProvider, what: 'prepared data', path: ['data'], pattern: /^[A-Za-z0-9_-]{1,64}$/ },
+    (rawValue, segments) => {
+      const leaf = segments.at(-1)
+      return (leaf === 'country' || leaf === 'nationality') && /^[A-Za-z]{2}$/.test(rawValue)
         ? (alpha2ToJumioCountry(rawValue) ?? rawValue)
         : rawValue
-    let target = result
-    for (const segment of path.slice(0, -1)) {
-      const next = target[segment]
-      target[segment] = typeof next === 'object' && next !== null ? next : {}
-      target = target[segment] as Record<string, unknown>
-    }
-    target[leaf] = value
-  }
-  return result
+    },
+  )
 }
 
 function eventType(verification: Verification): KycEventType {
@@ -339,6 +353,29 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
   const signalOption = (signal: AbortSignal | undefined) => (signal === undefined ? {} : { signal })
 
   const tokenLifetimeMs = parseTokenLifetime(resolved.tokenLifetime ?? '30m')
+  const mapOptions = {
+    now,
+    minimumAge: resolved.minimumAge,
+    detectManualDecisions: resolved.detectManualDecisions,
+  }
+  const callbackReads = createJumioCallbackReads({
+    readStatus: async (reference, signal) =>
+      mapJumioStatusResponse(await client.getStatus(reference, signal), { now }),
+    readDetails: async (reference, signal) =>
+      mapJumioDetails(await client.getDetails(reference, signal), mapOptions),
+    toEvent: jumioEvent,
+    // On the real clock, like the transaction limit: it protects the tenant's real retrieval quota.
+    budget:
+      resolved.callbackReadRateLimit === false
+        ? undefined
+        : 'acquire' in resolved.callbackReadRateLimit
+          ? resolved.callbackReadRateLimit
+          : createRateLimiter(resolved.callbackReadRateLimit),
+    retryDelaysMs: resolved.retrievalRetryDelaysMs,
+    sleep: (ms) => sleep(ms),
+    now,
+    logger,
+  })
 
   async function accountRequest(options: z.infer<typeof createOptionsSchema>): Promise<JumioAccountRequest> {
     const extras = options.jumio
@@ -423,11 +460,7 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
     signal?: AbortSignal,
   ): Promise<Verification> {
     try {
-      return mapJumioDetails(await client.getDetails(reference, signal), {
-        now,
-        minimumAge: resolved.minimumAge,
-        detectManualDecisions: resolved.detectManualDecisions,
-      })
+      return mapJumioDetails(await client.getDetails(reference, signal), mapOptions)
     } catch (error) {
       if (!isNotFound(error)) throw error
       // Details may not be there yet (or ever, for an execution that expired untouched): the status
@@ -599,64 +632,39 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
     async parseWebhook(options: ParseWebhookOptions): Promise<KycEvent[]> {
       checkSource?.(options.remoteAddress)
       const callback = parseJumioCallback(options.rawBody)
-      const reference = { accountId: callback.account.id, workflowExecutionId: callback.workflowExecution.id }
-      const delays = resolved.retrievalRetryDelaysMs
-      let verification: Verification
-      for (let attempt = 0; ; attempt++) {
-        try {
-          verification = await readVerification(reference, options.signal)
-        } catch (error) {
-          if (isNotFound(error)) {
-            throw new KycWebhookVerificationError({
-              provider: jumioProvider,
-              message: 'The Jumio callback names a workflow execution that does not exist at Jumio.',
-              cause: error,
-            })
-          }
-          throw error
+      // Only the two ids are taken from the unsigned body, and only in Jumio's format: anything else
+      // cannot be Jumio's and costs no request. Everything in the event comes from retrieval.
+      let reference: JumioExecutionReference
+      try {
+        reference = {
+          accountId: jumioId(callback.account.id, 'accountId'),
+          workflowExecutionId: jumioId(callback.workflowExecution.id, 'workflowExecutionId'),
         }
-        // The callback announces an end (PROCESSED, or an expiry) that retrieval does not show yet:
-        // the details are not ready, so wait on Jumio's documented schedule and read again.
-        const pending = retrievalIsBehind(callback.workflowExecution.status ?? undefined, verification)
-        const delay = delays[attempt]
-        if (!pending || delay === undefined) break
-        logger?.debug?.('jumio callback: details not ready, retrying retrieval', {
-          attempt: attempt + 1,
-          delayMs: delay,
-        })
-        await sleep(delay, options.signal)
-        options.signal?.throwIfAborted()
-      }
-      const { identity: _identity, session: _session, ...eventVerification } = verification
-      return [
-        {
-          id: `jumio:${verification.id}:${String(verification.raw.status)}:${verification.decision?.outcome ?? verification.status}${verification.redactedAt === undefined ? '' : ':redacted'}`,
+      } catch (cause) {
+        throw new KycWebhookVerificationError({
           provider: jumioProvider,
-          type: eventType(verification),
-          occurredAt: jumioOccurredAt(callback.callbackSentAt) ?? new Date(now()).toISOString(),
-          verification: eventVerification,
-          raw: {
-            type: callback.workflowExecution.status ?? 'UNKNOWN',
-            accountId: reference.accountId,
-            workflowExecutionId: reference.workflowExecutionId,
-            ...(callback.workflowExecution.definitionKey === null ||
-            callback.workflowExecution.definitionKey === undefined
-              ? {}
-              : { definitionKey: String(callback.workflowExecution.definitionKey) }),
-          },
-        },
-      ]
+          message: 'The Jumio callback names ids that are not Jumio UUIDs.',
+          cause,
+        })
+      }
+      const claimedStatus = callback.workflowExecution.status ?? undefined
+      return [jumioEvent(await callbackReads.read(reference, claimedStatus, options.signal))]
     },
+
+    subscribeBackgroundEvents: (listener) => callbackReads.subscribe(listener),
 
     accounts: {
       create: (body, options) => client.createAccount(body, options?.signal),
-      update: (accountId, body, options) => client.updateAccount(accountId, body, options?.signal),
-      delete: (accountId, options) => client.deleteAccount(accountId, options?.signal),
+      update: async (accountId, body, options) =>
+        client.updateAccount(jumioId(accountId, 'accountId'), body, options?.signal),
+      delete: async (accountId, options) =>
+        client.deleteAccount(jumioId(accountId, 'accountId'), options?.signal),
       forSubject: async (subjectReference) => accountStore.get(subjectReference),
     },
     retrieval: {
-      details: (reference, options) => client.getDetails(executionReference(reference), options?.signal),
-      status: (reference, options) => client.getStatus(executionReference(reference), options?.signal),
+      details: async (reference, options) =>
+        client.getDetails(executionReference(reference), options?.signal),
+      status: async (reference, options) => client.getStatus(executionReference(reference), options?.signal),
     },
   } satisfies JumioAdapter
   // The Jumio adapter is a KycAdapterV1: checked here, where a mismatch is a compile error.
@@ -666,26 +674,32 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
 }
 
 /**
- * Whether retrieval is behind what a callback announced: the callback says the execution ended
- * (`PROCESSED`, `TOKEN_EXPIRED`, `SESSION_EXPIRED`) but retrieval shows no end (no decision yet, or only
- * the status). Jumio asks integrators to retry retrieval then (G23 best practice: 40, 60, 100 … 940 s).
+ * The event for a state read from the Retrieval API. Every field comes from retrieval, none from the
+ * unsigned callback: the id is derived from the retrieved state (so a forged callback racing the
+ * genuine one yields the same id with the same content), `occurredAt` is the state's own time, and
+ * `raw` is Jumio's status and definition key as retrieval reported them. Identity and session stay
+ * out of events (personal data, secrets).
  */
-export function retrievalIsBehind(callbackStatus: string | undefined, verification: Verification): boolean {
-  if (verification.redactedAt !== undefined) return false
-  const ended = verification.status === 'completed' || verification.status === 'expired'
-  const announcedEnd =
-    callbackStatus === 'PROCESSED' ||
-    (callbackStatus !== undefined && jumioExpiredStatuses.includes(callbackStatus))
-  return announcedEnd && !ended
+export function jumioEvent(verification: Verification): KycEvent {
+  const { identity: _identity, session: _session, ...eventVerification } = verification
+  const reference = verification.reference as JumioExecutionReference
+  const definitionKey = verification.raw.definitionKey
+  return {
+    id: `jumio:${verification.id}:${String(verification.raw.status)}:${verification.decision?.outcome ?? verification.status}${verification.redactedAt === undefined ? '' : ':redacted'}`,
+    provider: jumioProvider,
+    type: eventType(verification),
+    occurredAt: verification.updatedAt,
+    verification: eventVerification,
+    raw: {
+      type: String(verification.raw.status),
+      accountId: reference.accountId,
+      workflowExecutionId: reference.workflowExecutionId,
+      ...(typeof definitionKey === 'string' ? { definitionKey } : {}),
+    },
+  }
 }
 
 /** A not-found answer, whichever copy of core threw it. */
 function isNotFound(error: unknown): boolean {
   return isKycError(error) && error.code === 'not_found'
-}
-
-function jumioOccurredAt(value: string | null | undefined): string | undefined {
-  if (typeof value !== 'string') return undefined
-  const time = Date.parse(value)
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString()
 }

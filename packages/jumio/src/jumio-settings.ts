@@ -1,4 +1,4 @@
-import { KycConfigurationError, type KycLogger } from '@openkyc/core'
+import { headerSafeSecret, headerSafeText, KycConfigurationError, type KycLogger } from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
 
@@ -106,8 +106,11 @@ export type JumioSettings = {
    */
   verifyCallbackSource?: boolean | readonly string[]
   /**
-   * How long to wait before each retrieval retry while a callback's details are not ready. Defaults
-   * to Jumio's documented schedule (40 s, 60 s, 100 s … 940 s). `[]` disables waiting.
+   * When a callback's execution is `PROCESSED` but its details are not ready, the callback is
+   * answered with the current state at once and one background re-read per execution follows this
+   * schedule (waits before each read, through `sleep`), its result reaching the webhook pipeline
+   * through `subscribeBackgroundEvents`. Defaults to Jumio's documented schedule (40 s, 60 s,
+   * 100 s … 940 s); pass a scaled copy to run it faster. `[]` disables the background re-read.
    */
   retrievalRetryDelaysMs?: readonly number[]
   /**
@@ -154,6 +157,14 @@ export type JumioSettings = {
    * simulator, a tenant with a higher limit).
    */
   transactionRateLimit?: RateLimit | RateLimiter | false
+  /**
+   * Budget for the Retrieval API reads that callbacks trigger, apart from the application's own
+   * calls: anyone can post a callback, so a flood of forged ones must not use up the tenant's
+   * retrieval quota (15 per second, DOC Rate Limits). Default 5 reads per second on the real clock.
+   * A callback that finds no read free is answered "try later" (`KycRateLimitedError`, HTTP 503)
+   * at once, never held open. Background re-reads wait for a slot. `false` turns it off.
+   */
+  callbackReadRateLimit?: RateLimit | RateLimiter | false
   /** Where to read the fallbacks from. Defaults to `process.env`. */
   env?: Record<string, string | undefined>
 }
@@ -183,9 +194,18 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }
 /** Jumio's `tokenLifetime` syntax (G23): a number and one of s, m, h, d; 5 minutes to 60 days. */
 const tokenLifetimePattern = /^([+-]?\d+)([smhd])$/
 
+const rateLimitSetting = z.union([
+  z.strictObject({ requests: z.number().int().positive(), intervalMs: z.number().int().positive() }),
+  z.custom<RateLimiter>(
+    (value) =>
+      typeof value === 'object' && value !== null && typeof (value as RateLimiter).acquire === 'function',
+  ),
+  z.literal(false),
+])
+
 const resolvedSettingsSchema = z.strictObject({
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
+  clientId: headerSafeSecret,
+  clientSecret: headerSafeSecret,
   region: z.enum(['amer-1', 'emea-1', 'apac-1']).optional(),
   baseUrls: z.strictObject({
     auth: httpUrl,
@@ -193,7 +213,7 @@ const resolvedSettingsSchema = z.strictObject({
     api: httpUrl.optional(),
     retrieval: httpUrl,
   }),
-  userAgent: z.string().trim().min(1).max(255),
+  userAgent: headerSafeText.max(255),
   workflowKey: z.string().regex(/^\d+$/, 'expected a numeric workflow definition key'),
   callbackUrl: httpUrl.max(255).optional(),
   tokenLifetime: z
@@ -212,14 +232,8 @@ const resolvedSettingsSchema = z.strictObject({
   detectManualDecisions: z.boolean(),
   timeoutMs: z.number().int().positive().optional(),
   retries: z.number().int().min(0).max(10).optional(),
-  transactionRateLimit: z.union([
-    z.strictObject({ requests: z.number().int().positive(), intervalMs: z.number().int().positive() }),
-    z.custom<RateLimiter>(
-      (value) =>
-        typeof value === 'object' && value !== null && typeof (value as RateLimiter).acquire === 'function',
-    ),
-    z.literal(false),
-  ]),
+  transactionRateLimit: rateLimitSetting,
+  callbackReadRateLimit: rateLimitSetting,
 })
 
 /** Settings after defaults, environment fallbacks and validation. */
@@ -240,6 +254,12 @@ export type ResolvedJumioSettings = z.infer<typeof resolvedSettingsSchema> & {
 export const jumioRetrievalRetryDelaysMs: readonly number[] = [
   40, 60, 100, 160, 240, 340, 460, 600, 760, 940,
 ].map((seconds) => seconds * 1000)
+
+/**
+ * The default budget of callback-triggered retrieval reads: 5 per second, a third of Jumio's
+ * documented 15 per second for retrieval, so the application's own reads keep the rest.
+ */
+export const jumioCallbackReadRateLimit: RateLimit = Object.freeze({ requests: 5, intervalMs: 1000 })
 
 /** Jumio's `tokenLifetime` in milliseconds (`30m` → 1 800 000). */
 export function parseTokenLifetime(value: string): number {
@@ -336,6 +356,7 @@ export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumi
     timeoutMs: settings.timeoutMs,
     retries: settings.retries,
     transactionRateLimit: settings.transactionRateLimit ?? { requests: 1, intervalMs: 1000 },
+    callbackReadRateLimit: settings.callbackReadRateLimit ?? jumioCallbackReadRateLimit,
   }
   const parsed = resolvedSettingsSchema.safeParse(candidate)
   if (!parsed.success) {

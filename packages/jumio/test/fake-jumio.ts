@@ -25,6 +25,8 @@ export function createFakeJumio(options: { expiresIn?: number } = {}) {
   const overrides: Handler[] = []
   const details = new Map<string, Record<string, unknown> | number>()
   const statuses = new Map<string, Record<string, unknown> | number>()
+  /** Statuses set by `setDetails` rather than `setStatus`. */
+  const derivedStatuses = new Set<string>()
 
   const fetch = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : new Request(input, init)
@@ -114,10 +116,28 @@ export function createFakeJumio(options: { expiresIn?: number } = {}) {
     revokeTokens() {
       validTokens.clear()
     },
+    /**
+     * Sets the details; unless a status was set explicitly, the status endpoint then answers with the
+     * details' workflow status (as at Jumio, an execution with details has a status).
+     */
     setDetails(accountId: string, workflowExecutionId: string, value: Record<string, unknown> | number) {
-      details.set(`${accountId}/${workflowExecutionId}`, value)
+      const key = `${accountId}/${workflowExecutionId}`
+      details.set(key, value)
+      const workflow = typeof value === 'number' ? undefined : (value.workflow as Record<string, unknown>)
+      if (workflow !== undefined && (!statuses.has(key) || derivedStatuses.has(key))) {
+        derivedStatuses.add(key)
+        statuses.set(key, {
+          account: { id: accountId },
+          workflowExecution: {
+            id: workflowExecutionId,
+            status: workflow.status,
+            definitionKey: workflow.definitionKey,
+          },
+        })
+      }
     },
     setStatus(accountId: string, workflowExecutionId: string, value: Record<string, unknown> | number) {
+      derivedStatuses.delete(`${accountId}/${workflowExecutionId}`)
       statuses.set(`${accountId}/${workflowExecutionId}`, value)
     },
     /** Answers matching requests first; return `undefined` to fall through. */

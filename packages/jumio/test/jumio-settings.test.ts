@@ -121,6 +121,22 @@ describe('Jumio settings', () => {
     expect(error.message).not.toContain('client-id-1')
   })
 
+  // Fails on main before issue 12: these passed creation and broke the first request with a TypeError.
+  it.each([
+    ['clientId', 'JUMIO_CLIENT_ID', 'client-id\n1'],
+    ['clientSecret', 'JUMIO_CLIENT_SECRET', 'client-secret\r\nX-Evil: 1'],
+    ['clientSecret', 'JUMIO_CLIENT_SECRET', 'client-secret\u0000'],
+    ['userAgent', 'JUMIO_USER_AGENT', 'Acme\r\nX-Evil: 1'],
+  ] as const)(
+    'refuses a %s that cannot go into a header, naming the setting and %s only',
+    (setting, variable, value) => {
+      const error = configurationError(() => createJumio({ ...complete, [setting]: value }))
+      expect(error.message).toContain(`"${setting}" (or ${variable})`)
+      expect(JSON.stringify(error)).not.toContain(value)
+      expect(error.message).not.toMatch(/client-secret|Evil/)
+    },
+  )
+
   it.each(['4m', '61d', '30x', 'soon'])('rejects the token lifetime %s', (tokenLifetime) => {
     const error = configurationError(() => createJumio({ ...complete, tokenLifetime }))
     expect(error.message).toContain('"tokenLifetime"')

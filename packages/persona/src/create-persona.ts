@@ -25,6 +25,7 @@ import { mapPersonaInquiryStatus } from './map-persona-inquiry-status.js'
 import { createPersonaAccounts, type PersonaAccounts } from './persona-accounts.js'
 import { createPersonaCases, type PersonaCaseRecord, type PersonaCases } from './persona-cases.js'
 import { createPersonaHttpClient } from './persona-http.js'
+import { personaId } from './persona-ids.js'
 import {
   createPersonaInquiryEndpoints,
   type PersonaOneTimeLink,
@@ -113,15 +114,7 @@ const CreateVerificationOptionsSchema = z.object({
 })
 
 function inquiryIdOf(reference: VerificationReference | undefined): string {
-  const inquiryId = reference?.inquiryId
-  if (typeof inquiryId !== 'string' || inquiryId.trim() === '') {
-    throw new KycInvalidRequestError({
-      provider: personaProvider,
-      message: 'A Persona verification reference needs an inquiryId.',
-      issues: [{ path: ['reference', 'inquiryId'], message: 'Required' }],
-    })
-  }
-  return inquiryId
+  return personaId(reference?.inquiryId, 'inquiryId')
 }
 
 function withSignal(signal: AbortSignal | undefined) {

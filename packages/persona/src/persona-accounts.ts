@@ -3,6 +3,7 @@ import type { HttpClient } from '@openkyc/core/http'
 import { z } from 'zod'
 import { mapPersonaCountry } from './map-persona-identity.js'
 import { personaProvider } from './map-persona-inquiry.js'
+import { personaFields, personaId } from './persona-ids.js'
 import { listDocument, type PersonaAccount, PersonaAccountSchema, singleDocument } from './persona-schemas.js'
 
 /**
@@ -114,7 +115,9 @@ export function createPersonaAccounts(http: HttpClient): PersonaAccounts {
   const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {})
   return {
     async create(options) {
-      const parsed = CreateAccountOptionsSchema.safeParse(options)
+      // Checked before zod, which drops a `__proto__` key silently instead of refusing it.
+      const fields = options.fields === undefined ? undefined : personaFields(options.fields)
+      const parsed = CreateAccountOptionsSchema.safeParse({ ...options, fields })
       if (!parsed.success) {
         throw new KycInvalidRequestError({
           provider: personaProvider,
@@ -122,7 +125,7 @@ export function createPersonaAccounts(http: HttpClient): PersonaAccounts {
           issues: parsed.error.issues,
         })
       }
-      const { referenceId, tags, countryCode, fields } = parsed.data
+      const { referenceId, tags, countryCode } = parsed.data
       const document = await http.request({
         method: 'POST',
         path: 'accounts',
@@ -145,7 +148,7 @@ export function createPersonaAccounts(http: HttpClient): PersonaAccounts {
     async get(options) {
       const document = await http.request({
         path: 'accounts/{accountId}',
-        pathParams: { accountId: requireText(options.accountId, 'accountId') },
+        pathParams: { accountId: personaId(options.accountId, 'accountId') },
         schema: AccountDocumentSchema,
         ...withSignal(options.signal),
       })
@@ -164,7 +167,7 @@ export function createPersonaAccounts(http: HttpClient): PersonaAccounts {
     },
 
     async relations(options) {
-      const accountId = requireText(options.accountId, 'accountId')
+      const accountId = personaId(options.accountId, 'accountId')
       const key = requireText(options.key, 'key')
       const accounts: PersonaAccountRecord[] = []
       let after: string | undefined
@@ -195,7 +198,7 @@ export function createPersonaAccounts(http: HttpClient): PersonaAccounts {
       await http.request({
         method: 'DELETE',
         path: 'accounts/{accountId}',
-        pathParams: { accountId: requireText(options.accountId, 'accountId') },
+        pathParams: { accountId: personaId(options.accountId, 'accountId') },
         responseType: 'none',
         ...withSignal(options.signal),
       })

@@ -2,6 +2,7 @@ import { type KycCase, KycConfigurationError, KycInvalidRequestError } from '@op
 import type { HttpClient } from '@openkyc/core/http'
 import { z } from 'zod'
 import { personaProvider } from './map-persona-inquiry.js'
+import { personaFields, personaId } from './persona-ids.js'
 import { type PersonaCase, PersonaCaseSchema, singleDocument } from './persona-schemas.js'
 
 /** A Persona case as the adapter returns it: the common {@link KycCase} plus Persona's own parts. */
@@ -116,7 +117,7 @@ export function createPersonaCases(http: HttpClient, defaultTemplateId: string |
     const document = await http.request({
       method: 'POST',
       path: `cases/{caseId}/${action}`,
-      pathParams: { caseId: requireText(caseId, 'caseId') },
+      pathParams: { caseId: personaId(caseId, 'caseId') },
       json: { meta },
       schema: CaseDocumentSchema,
       ...(signal ? { signal } : {}),
@@ -126,7 +127,9 @@ export function createPersonaCases(http: HttpClient, defaultTemplateId: string |
 
   return {
     async create(options) {
-      const parsed = CreateCaseOptionsSchema.safeParse(options)
+      // Checked before zod, which drops a `__proto__` key silently instead of refusing it.
+      const fields = options.fields === undefined ? undefined : personaFields(options.fields)
+      const parsed = CreateCaseOptionsSchema.safeParse({ ...options, fields })
       if (!parsed.success) throw invalid('persona cases.create: invalid options.', parsed.error.issues)
       const templateId = parsed.data.templateId ?? defaultTemplateId
       if (templateId === undefined) {
@@ -152,7 +155,7 @@ export function createPersonaCases(http: HttpClient, defaultTemplateId: string |
             attributes: {
               'case-template-id': templateId,
               ...(parsed.data.queueId ? { 'case-queue-id': parsed.data.queueId } : {}),
-              ...(parsed.data.fields ? { fields: parsed.data.fields } : {}),
+              ...(fields ? { fields } : {}),
             },
           },
           ...(Object.keys(meta).length > 0 ? { meta } : {}),
@@ -166,7 +169,7 @@ export function createPersonaCases(http: HttpClient, defaultTemplateId: string |
     async get(options) {
       const document = await http.request({
         path: 'cases/{caseId}',
-        pathParams: { caseId: requireText(options.caseId, 'caseId') },
+        pathParams: { caseId: personaId(options.caseId, 'caseId') },
         schema: CaseDocumentSchema,
         ...(options.signal ? { signal: options.signal } : {}),
       })

@@ -1,6 +1,7 @@
 import { KycInvalidProviderResponseError } from '@openkyc/core'
 import type { HttpClient } from '@openkyc/core/http'
 import { personaProvider } from './map-persona-inquiry.js'
+import { personaId } from './persona-ids.js'
 import { type PersonaInquiryDocument, PersonaInquiryDocumentSchema } from './persona-schemas.js'
 
 /**
@@ -58,7 +59,7 @@ export function createPersonaInquiryEndpoints(http: HttpClient, now: () => numbe
     http.request({
       method: 'POST',
       path: `${inquiryPath}/${path}`,
-      pathParams: { inquiryId: options.inquiryId },
+      pathParams: { inquiryId: personaId(options.inquiryId, 'inquiryId') },
       searchParams: { include: inquiryInclude },
       json,
       schema: PersonaInquiryDocumentSchema,
@@ -81,7 +82,7 @@ export function createPersonaInquiryEndpoints(http: HttpClient, now: () => numbe
     get(options: InquiryCallOptions) {
       return http.request({
         path: inquiryPath,
-        pathParams: { inquiryId: options.inquiryId },
+        pathParams: { inquiryId: personaId(options.inquiryId, 'inquiryId') },
         searchParams: { include: inquiryInclude },
         schema: PersonaInquiryDocumentSchema,
         ...(options.signal ? { signal: options.signal } : {}),
@@ -152,7 +153,7 @@ export function createPersonaInquiryEndpoints(http: HttpClient, now: () => numbe
       return http.request({
         method: 'DELETE',
         path: inquiryPath,
-        pathParams: { inquiryId: options.inquiryId },
+        pathParams: { inquiryId: personaId(options.inquiryId, 'inquiryId') },
         responseType: 'none',
         ...(options.signal ? { signal: options.signal } : {}),
       })

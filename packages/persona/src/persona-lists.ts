@@ -1,14 +1,17 @@
 import {
+  createSafeObject,
   type ImportProgress,
   type ImportResult,
   KycInvalidRequestError,
   type KycList,
   type ListItemInput,
   type ListKind,
+  safeKeySegments,
 } from '@openkyc/core'
 import type { HttpClient } from '@openkyc/core/http'
 import { personaProvider } from './map-persona-inquiry.js'
 import { type CsvSource, chunkCsvBytes } from './persona-csv.js'
+import { personaId } from './persona-ids.js'
 import {
   listKindOfPersonaType,
   type PersonaListKindSpec,
@@ -174,20 +177,34 @@ export function mapPersonaImporter(resource: PersonaImporter): PersonaImporterRe
   }
 }
 
+/**
+ * Item field names come from the caller (often a spreadsheet): a plain identifier, never
+ * `__proto__`, `constructor` or `prototype`, and never echoed in errors.
+ */
+function checkItemFieldName(key: string, position: number, index: number): void {
+  safeKeySegments(key, position, {
+    provider: personaProvider,
+    what: 'list item',
+    path: ['items', index],
+    pattern: /^[A-Za-z][A-Za-z0-9_-]{0,63}$/,
+  })
+}
+
 /** One item's attributes in Persona's spelling, checked against the kind's attribute list. */
 export function personaListItemAttributes(
   spec: PersonaListKindSpec,
   item: ListItemInput,
   index: number,
 ): Record<string, string | number> {
-  const attributes: Record<string, string | number> = {}
-  for (const [key, value] of Object.entries(item)) {
+  const attributes = createSafeObject<string | number>()
+  for (const [position, [key, value]] of Object.entries(item).entries()) {
+    checkItemFieldName(key, position, index)
     let name = toKebabCase(key)
     if (name === 'value' && spec.valueAlias !== undefined) name = spec.valueAlias
     if (!spec.itemAttributes.includes(name)) {
       throw invalid(
-        `A ${spec.type} item has no "${key}" attribute; expected ${spec.itemAttributes.join(', ')}.`,
-        [{ path: ['items', index, key], message: 'unknown attribute' }],
+        `A ${spec.type} item has an unknown attribute (field number ${position + 1}); expected ${spec.itemAttributes.join(', ')}.`,
+        [{ path: ['items', index, position], message: 'unknown attribute' }],
       )
     }
     if (spec.numericItemAttributes.includes(name)) {
@@ -248,7 +265,7 @@ export function createPersonaLists(
   const getList = async (listId: string, signal: AbortSignal | undefined) => {
     const document = await http.request({
       path: 'lists/{listId}',
-      pathParams: { listId: requireText(listId, 'listId') },
+      pathParams: { listId: personaId(listId, 'listId') },
       schema: ListDocumentSchema,
       ...withSignal(signal),
     })
@@ -266,7 +283,7 @@ export function createPersonaLists(
   const getImporter = async (importerId: string, signal: AbortSignal | undefined) => {
     const document = await http.request({
       path: 'importers/{importerId}',
-      pathParams: { importerId: requireText(importerId, 'importerId') },
+      pathParams: { importerId: personaId(importerId, 'importerId') },
       schema: ImporterDocumentSchema,
       ...withSignal(signal),
     })
@@ -294,7 +311,7 @@ export function createPersonaLists(
       const document = await http.request({
         method: 'DELETE',
         path: 'lists/{listId}',
-        pathParams: { listId: requireText(options.listId, 'listId') },
+        pathParams: { listId: personaId(options.listId, 'listId') },
         schema: ListDocumentSchema,
         ...withSignal(options.signal),
       })
@@ -302,8 +319,12 @@ export function createPersonaLists(
     },
 
     async addItems(options) {
-      const listId = requireText(options.listId, 'listId')
+      const listId = personaId(options.listId, 'listId')
       if (options.items.length === 0) return []
+      // Field names are checked before the list's kind is looked up: a hostile name costs no request.
+      options.items.forEach((item, index) => {
+        Object.keys(item).forEach((key, position) => checkItemFieldName(key, position, index))
+      })
       const spec = specFor(await kindOf(listId, options.kind, options.signal))
       // Validate every item before sending any, so a bad row never leaves half a batch behind.
       const bodies = options.items.map((item, index) => personaListItemAttributes(spec, item, index))
@@ -327,7 +348,7 @@ export function createPersonaLists(
       const document = await http.request({
         method: 'DELETE',
         path: `list-item/${spec.segment}/{listItemId}`,
-        pathParams: { listItemId: requireText(options.listItemId, 'listItemId') },
+        pathParams: { listItemId: personaId(options.listItemId, 'listItemId') },
         schema: ListItemDocumentSchema,
         ...withSignal(options.signal),
       })
@@ -336,7 +357,7 @@ export function createPersonaLists(
     },
 
     async importCsv(options) {
-      const listId = requireText(options.listId, 'listId')
+      const listId = personaId(options.listId, 'listId')
       const kind = await kindOf(listId, options.kind, options.signal)
       const spec = specFor(kind)
       const columns = spec.importColumns
@@ -344,13 +365,18 @@ export function createPersonaLists(
         throw invalid(`Persona has no CSV importer for ${kind} lists; use addItems instead.`)
       }
       const checkHeader = (header: readonly string[]) => {
-        const unknown = header.filter((column) => !columns.includes(column))
+        // A file without its header row has personal data here (e-mail, names, ID numbers): unknown
+        // columns are reported by position and count only, never by their text.
+        const unknown = header.flatMap((column, position) => (columns.includes(column) ? [] : [position]))
         const missing = (spec.requiredImportColumns ?? []).filter((column) => !header.includes(column))
         if (unknown.length > 0 || missing.length > 0) {
           throw invalid(
-            `The CSV header does not fit a ${spec.type} import (allowed columns: ${columns.join(', ')}).`,
+            `The CSV header does not fit a ${spec.type} import: ${unknown.length} of ${header.length} columns are not allowed${missing.length > 0 ? `, ${missing.length} required missing` : ''} (allowed columns: ${columns.join(', ')}; is the header row missing?).`,
             [
-              ...unknown.map((column) => ({ path: ['csv', 'header', column], message: 'unknown column' })),
+              ...unknown.map((position) => ({
+                path: ['csv', 'header', position],
+                message: 'unknown column',
+              })),
               ...missing.map((column) => ({ path: ['csv', 'header', column], message: 'missing column' })),
             ],
           )

@@ -1,4 +1,4 @@
-import { KycConfigurationError, type KycLogger, parseAdapterSettings } from '@openkyc/core'
+import { headerSafeSecret, KycConfigurationError, type KycLogger, parseAdapterSettings } from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
 import type { PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
@@ -147,7 +147,7 @@ const secretList = z.preprocess(
 )
 
 const SettingsSchema = z.strictObject({
-  apiKey: z.string().trim().min(1, 'must not be empty'),
+  apiKey: headerSafeSecret,
   apiVersion: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2023-01-05')

@@ -482,12 +482,31 @@ describe('createPersona: lists', () => {
       .importListItems({ listId: 'lst_1', csv: 'email,secret_column\nsomeone@x.test,1\n' })
       .catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(KycInvalidRequestError)
+    // Unknown columns by position (their text may be a data row), missing ones by our own name.
     expect((error as KycInvalidRequestError).issues.map((issue) => issue.path.at(-1))).toEqual([
-      'email',
-      'secret_column',
+      0,
+      1,
       'value',
     ])
     expect(JSON.stringify(error)).not.toContain('someone@x.test')
+    expect(fake.importedCsv).toHaveLength(0)
+  })
+
+  // Fails on main before issue 12: the first data row (e-mail, names, ID number) landed in issues[].path.
+  it('never puts cell text into the error when the CSV has no header row', async () => {
+    const { fake, persona } = setup()
+    const error = await persona
+      .importListItems({ listId: 'lst_1', csv: 'erika.mustermann@example.test\nmax@example.test\n' })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(KycInvalidRequestError)
+    expect((error as KycInvalidRequestError).issues).toEqual([
+      { path: ['csv', 'header', 0], message: 'unknown column' },
+      { path: ['csv', 'header', 'value'], message: 'missing column' },
+    ])
+    expect((error as Error).message).toContain('1 of 1 columns are not allowed')
+    expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toMatch(
+      /erika|mustermann|example\.test/,
+    )
     expect(fake.importedCsv).toHaveLength(0)
   })
 

@@ -97,6 +97,29 @@ describe('resolvePersonaSettings', () => {
     expect(serialized).not.toContain('wbhsec_NOT_A_TEMPLATE')
   })
 
+  // Fails on main before issue 12: such a key passed and the first request threw a raw TypeError
+  // quoting `Bearer <key>`.
+  it.each([
+    'persona_sandbox_ab\ncd',
+    'persona_sandbox_ab\r\nX-Evil: 1',
+    'persona_sandbox_ab\u0000cd',
+    'persona_sandbox_äb',
+  ])(
+    'refuses an API key that cannot be a header value (%j) at creation, naming only the setting',
+    (hostileKey) => {
+      const error = configurationError(() =>
+        resolvePersonaSettings({ apiKey: hostileKey, templateId, env: {} }),
+      )
+      expect(error.message).toContain('apiKey')
+      expect(error.message).not.toContain('persona_sandbox_ab')
+      const fromEnvironment = configurationError(() =>
+        resolvePersonaSettings({ templateId, env: { PERSONA_API_KEY: hostileKey } }),
+      )
+      expect(fromEnvironment.message).toContain('PERSONA_API_KEY')
+      expect(JSON.stringify(fromEnvironment)).not.toContain('persona_sandbox_ab')
+    },
+  )
+
   it('rejects unknown enum values and bad numbers by name', () => {
     const error = configurationError(() =>
       resolvePersonaSettings({

@@ -9,6 +9,7 @@ import {
   KycInvalidRequestError,
   KycProviderUnavailableError,
 } from '../errors.js'
+import { pathSegment } from '../path-segment.js'
 import { REDACTED, redact } from '../redact.js'
 import { realSleep, type Sleep } from './abort.js'
 import {
@@ -542,7 +543,8 @@ function buildUrl(baseUrl: string, call: HttpRequestOptions, description: Reques
         issues: [{ path: ['pathParams', name], message: 'Required' }],
       })
     }
-    return encodeURIComponent(String(value))
+    // `.` and `..` survive encodeURIComponent and would move the request to another endpoint.
+    return encodeURIComponent(pathSegment(value, { provider: description.provider, name }))
   })
   // Joined as text: `new URL(path, base)` would drop the base path for `/x` and read `a:b` as a scheme.
   const url = new URL(baseUrl + path)

@@ -24,6 +24,11 @@ export type RateLimiter = {
    * when `signal` aborts first; an aborted caller gives up its place and consumes no budget.
    */
   acquire(signal?: AbortSignal): Promise<void>
+  /**
+   * Takes a slot only if one is free now and nobody is waiting; never waits. For work that must not
+   * be held open (a webhook request): `false` means answer "try later" instead of queueing.
+   */
+  tryAcquire?(): boolean
 }
 
 /** What {@link createRateLimiter} accepts: the budget, plus the clock to measure it with. */
@@ -82,17 +87,21 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     waiting--
   }
 
+  /** Grants a slot at once when nobody is in line and the window has room. */
+  const grantNow = (): boolean => {
+    if (waiting !== 0) return false
+    const current = now()
+    while (grants.length > 0 && grants[0]! <= current - intervalMs) grants.shift()
+    if (grants.length >= requests) return false
+    grants.push(current)
+    return true
+  }
+
   return {
+    tryAcquire: grantNow,
     acquire(signal) {
       // Fast path: nobody is in line, so granting now keeps the order and skips the promise chain.
-      if (waiting === 0 && signal?.aborted !== true) {
-        const current = now()
-        while (grants.length > 0 && grants[0]! <= current - intervalMs) grants.shift()
-        if (grants.length < requests) {
-          grants.push(current)
-          return Promise.resolve()
-        }
-      }
+      if (signal?.aborted !== true && grantNow()) return Promise.resolve()
       waiting++
       const turn = line.then(() => waitForSlot(signal))
       line = turn.then(leaveLine, leaveLine)

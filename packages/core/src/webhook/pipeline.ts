@@ -26,6 +26,12 @@ export type WebhookPipelineOptions = {
   logger?: KycLogger
   /** The largest body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number
+  /**
+   * Receives the outcome of events the adapter produced in the background (see
+   * `KycAdapterV1.subscribeBackgroundEvents`), after they went through the same dedupe and
+   * forward-only apply as delivered ones. Act on `changed` events here as in a `handle` result.
+   */
+  onBackgroundOutcome?: (outcome: WebhookOutcome) => void | Promise<void>
 }
 
 /** One new event and what it did to the stored verification. */
@@ -64,6 +70,8 @@ export type WebhookPipeline = {
    * see {@link toWebhookResponse}.
    */
   handle(input: WebhookInput, options?: HandleWebhookOptions): Promise<WebhookOutcome>
+  /** Stops receiving the adapter's background events. Deliveries can still be handled. */
+  close(): void
 }
 
 function toHeaders(headers: Headers | IncomingHeaders): Headers {
@@ -92,6 +100,10 @@ function byteLength(body: Uint8Array | string): number {
  * When storing an event fails, its dedupe mark is released (`store.forget`) so the provider's
  * retry is processed. Updates to one verification are serialized within this process; with several
  * processes, give them a shared store.
+ *
+ * When the adapter has `subscribeBackgroundEvents` (Jumio: details not ready when the callback came),
+ * the pipeline subscribes at creation: those events take the same dedupe and apply path and their
+ * outcome goes to `onBackgroundOutcome`. `close()` unsubscribes.
  *
  * @example
  * ```ts
@@ -165,8 +177,52 @@ export function createWebhookPipeline(options: WebhookPipelineOptions): WebhookP
     logger?.[level]?.(message, redact(fields))
   }
 
+  /** Dedupes and applies verified events: one path for delivered and background events alike. */
+  const processEvents = async (events: KycEvent[]): Promise<WebhookOutcome> => {
+    const outcome: WebhookOutcome = { events: [], duplicates: [] }
+    const seenInDelivery = new Set<string>()
+    for (const event of events.map(normalize)) {
+      const key = `${event.provider}\u0000${event.id}`
+      if (seenInDelivery.has(key) || !(await store.markSeen(key))) {
+        outcome.duplicates.push(event.id)
+        log('debug', 'kyc webhook duplicate event skipped', {
+          provider: event.provider,
+          eventId: event.id,
+          type: event.type,
+        })
+        continue
+      }
+      seenInDelivery.add(key)
+      let processed: ProcessedWebhookEvent
+      try {
+        processed = await applyEvent(event)
+      } catch (error) {
+        await store.forget?.(key)
+        throw error
+      }
+      outcome.events.push(processed)
+      log('info', 'kyc webhook event', {
+        provider: event.provider,
+        eventId: event.id,
+        type: event.type,
+        verificationId: processed.verification?.id,
+        status: processed.verification?.status,
+        changed: processed.changed,
+      })
+    }
+    return outcome
+  }
+
+  const unsubscribe = adapter.subscribeBackgroundEvents?.(async (events) => {
+    const outcome = await processEvents(events)
+    await options.onBackgroundOutcome?.(outcome)
+  })
+
   return {
     provider: adapter.provider,
+    close() {
+      unsubscribe?.()
+    },
     async handle(input, handleOptions = {}) {
       let events: KycEvent[]
       try {
@@ -187,38 +243,7 @@ export function createWebhookPipeline(options: WebhookPipelineOptions): WebhookP
         throw error
       }
 
-      const outcome: WebhookOutcome = { events: [], duplicates: [] }
-      const seenInDelivery = new Set<string>()
-      for (const event of events.map(normalize)) {
-        const key = `${event.provider}\u0000${event.id}`
-        if (seenInDelivery.has(key) || !(await store.markSeen(key))) {
-          outcome.duplicates.push(event.id)
-          log('debug', 'kyc webhook duplicate event skipped', {
-            provider: event.provider,
-            eventId: event.id,
-            type: event.type,
-          })
-          continue
-        }
-        seenInDelivery.add(key)
-        let processed: ProcessedWebhookEvent
-        try {
-          processed = await applyEvent(event)
-        } catch (error) {
-          await store.forget?.(key)
-          throw error
-        }
-        outcome.events.push(processed)
-        log('info', 'kyc webhook event', {
-          provider: event.provider,
-          eventId: event.id,
-          type: event.type,
-          verificationId: processed.verification?.id,
-          status: processed.verification?.status,
-          changed: processed.changed,
-        })
-      }
-      return outcome
+      return processEvents(events)
     },
   }
 }

@@ -220,6 +220,24 @@ describe('failures before any request', () => {
     expect(requests).toHaveLength(0)
   })
 
+  // Fails on main before issue 12: `..` and `.` were sent, and URL resolution moved the request.
+  it.each(['..', '.', 'a/b', 'a\\b', '%2e%2e', 'x\u0000'])(
+    'refuses the path parameter %j (it could change the endpoint) without sending anything',
+    async (value) => {
+      const { http, requests } = setup([jsonResponse(200, {})])
+      const error = await failure(
+        http.request({
+          method: 'DELETE',
+          path: 'accounts/{accountId}/workflow-executions/{workflowExecutionId}',
+          pathParams: { accountId: 'a1', workflowExecutionId: value },
+        }),
+      )
+      expect(error).toBeInstanceOf(KycInvalidRequestError)
+      expect(error.message).toMatch(/^Invalid workflowExecutionId: /)
+      expect(requests).toHaveLength(0)
+    },
+  )
+
   it('reports a failing headers supplier as an authentication error', async () => {
     const { http, requests } = setup([jsonResponse(200, {})], {
       headers: async () => {
@@ -263,12 +281,12 @@ describe('requests', () => {
     })
     await http.request({
       path: '/accounts/{accountId}/relationships',
-      pathParams: { accountId: 'act/1 2' },
+      pathParams: { accountId: 'act:1 2' },
       searchParams: { 'filter[reference-id]': 'user 7', 'page[size]': 10, skipped: undefined },
       headers: { 'persona-version': '2025-12-08' },
     })
     expect(requests[0]?.url).toBe(
-      'https://api.withpersona.test/api/v1/accounts/act%2F1%202/relationships?filter%5Breference-id%5D=user+7&page%5Bsize%5D=10',
+      'https://api.withpersona.test/api/v1/accounts/act%3A1%202/relationships?filter%5Breference-id%5D=user+7&page%5Bsize%5D=10',
     )
     expect(requests[0]?.headers.get('authorization')).toBe('Bearer key')
     expect(requests[0]?.headers.get('persona-version')).toBe('2025-12-08')

@@ -146,6 +146,36 @@ describe('createRateLimiter', () => {
     expect(sleeps).toBe(0)
   })
 
+  it('tryAcquire grants only while the window has room, and never waits', () => {
+    let time = 0
+    const limiter = createRateLimiter({ requests: 2, intervalMs: 1000, now: () => time })
+    expect([limiter.tryAcquire?.(), limiter.tryAcquire?.(), limiter.tryAcquire?.()]).toEqual([
+      true,
+      true,
+      false,
+    ])
+    time = 1000
+    expect(limiter.tryAcquire?.()).toBe(true)
+  })
+
+  it('tryAcquire does not overtake a caller already waiting in line', async () => {
+    let time = 0
+    const wakers: (() => void)[] = []
+    const limiter = createRateLimiter({
+      requests: 1,
+      intervalMs: 1000,
+      now: () => time,
+      sleep: () => new Promise<void>((resolve) => wakers.push(resolve)),
+    })
+    await limiter.acquire()
+    const waiting = limiter.acquire()
+    await new Promise((resolve) => setImmediate(resolve))
+    time = 1000
+    expect(limiter.tryAcquire?.()).toBe(false)
+    wakers.shift()?.()
+    await waiting
+  })
+
   it.each([
     { requests: 0, intervalMs: 1000 },
     { requests: 1.5, intervalMs: 1000 },

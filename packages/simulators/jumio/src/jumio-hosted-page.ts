@@ -49,13 +49,17 @@ ${body}
 
 function journeyForm(execution: StoredExecution, token: string, engine: JumioEngine, error?: string): string {
   const categories = new Set(engine.store.credentialsOf(execution).map((credential) => credential.category))
+  // A scenario the request already named (a `scenario:<id>` or magic last name in a reference) is
+  // preselected, as Persona's hosted flow preselects the one its prefilled last name names.
+  const preselected = execution.scenario?.scenarioId
   const options = scenarios
     .filter((scenario) => scenarioUnsupportedReason(scenario.id, execution.workflow) === undefined)
     .map(
       (scenario) =>
-        `<option value="${scenario.id}">${escapeHtml(scenario.title)} (${escapeHtml(scenario.applicant.lastName)})</option>`,
+        `<option value="${scenario.id}"${scenario.id === preselected ? ' selected' : ''}>${escapeHtml(scenario.title)} (${escapeHtml(scenario.applicant.lastName)})</option>`,
     )
     .join('')
+  const lastName = execution.scenario?.applicant.lastName ?? ''
   const files: string[] = []
   if (categories.has('ID')) {
     files.push(
@@ -78,7 +82,7 @@ ${error === undefined ? '' : `<p class="error" role="alert" id="journey-error">$
 <fieldset><legend>Who is verifying</legend>
 <label for="scenario">Scenario</label>
 <select name="scenario" id="scenario"><option value="">Read it from the document (last name or images)</option>${options}</select>
-<label>Last name on the document <input name="lastName" id="last-name" autocomplete="off"></label>
+<label>Last name on the document <input name="lastName" id="last-name" autocomplete="off" value="${escapeHtml(lastName)}"></label>
 </fieldset>
 <fieldset><legend>Evidence (optional: the simulator makes images when none are given)</legend>
 ${files.join('\n')}

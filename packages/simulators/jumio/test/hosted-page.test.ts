@@ -86,6 +86,28 @@ describe('hosted page at web.href', () => {
     expect(test.jumio.callbacks.map(statusOf)).toEqual(['PROCESSED'])
   })
 
+  it('preselects the scenario a reference names and fills its last name, so a plain submit realises it', async () => {
+    test = await startJumio()
+    const body = await created({ customerInternalReference: 'scenario:face_mismatch:demo-1' })
+    const html = await (await fetch(body.web!.href)).text()
+    const lastName = scenarioById('face_mismatch').applicant.lastName
+    // What a browser submits when the applicant changes nothing: the selected option and the filled field.
+    const selected = /<option value="([a-z_]+)" selected>/.exec(html)?.[1]
+    const typed = /id="last-name" autocomplete="off" value="([^"]*)"/.exec(html)?.[1]
+    expect(selected).toBe('face_mismatch')
+    expect(typed).toBe(lastName)
+    await submit(body.web!.href, { scenario: selected!, lastName: typed!, action: 'submit' })
+    expect(test.jumio.execution(body.workflowExecution.id)).toMatchObject({
+      scenarioId: 'face_mismatch',
+      decisionType: 'REJECTED',
+    })
+
+    // Without a scenario in the request nothing is preselected and the last name is empty.
+    const plain = await (await fetch((await created()).web!.href)).text()
+    expect(plain).not.toContain(' selected>')
+    expect(plain).toContain('id="last-name" autocomplete="off" value=""')
+  })
+
   it('reads the magic last name typed by the applicant, and uploaded images', async () => {
     test = await startJumio()
     const typed = await created()

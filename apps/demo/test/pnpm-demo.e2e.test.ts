@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { cleanEnvironment } from './support/run-cli.js'
+
+/** The repository root, where a newcomer types `pnpm demo`. */
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+
+function runPnpm(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('pnpm', args, {
+      cwd: root,
+      env: cleanEnvironment(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk
+    })
+    child.once('error', reject)
+    child.once('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+// Runs the root command itself (build included), so it lives with the end-to-end tests, not `pnpm test`.
+describe('pnpm demo, from the repository root', () => {
+  it('says it is building, then refuses a bad flag with exit code 2 and one error line', async () => {
+    const run = await runPnpm(['demo', '--bogus'])
+    expect(run.code).toBe(2)
+    const output = `${run.stdout}\n${run.stderr}`
+    expect(run.stderr).toContain('Building the demo and the packages it uses')
+    const errors = output
+      .split('\n')
+      .filter((line) => /error/i.test(line) && !line.startsWith('[ELIFECYCLE]'))
+    expect(errors).toEqual(["error: Unknown option '--bogus'. Run with --help for usage."])
+    expect(output).not.toContain('ERR_PNPM')
+  }, 300_000)
+})
