@@ -7,6 +7,7 @@ import {
   type KycEvent,
   KycInvalidRequestError,
   KycInvalidStateError,
+  toSafeRecord,
   type UploadCredentialOptions,
   type Verification,
   type VerificationCallOptions,
@@ -17,16 +18,10 @@ import { z } from 'zod'
 import { mapOnfidoEvent } from './map-onfido-event.js'
 import { toOnfidoDocumentType } from './map-onfido-identity.js'
 import { mapOnfidoApplicantCheck, mapOnfidoWorkflowRun } from './map-onfido-verification.js'
-import {
-  createOnfidoClient,
-  type OnfidoApplicantFields,
-  type OnfidoClient,
-  type OnfidoReference,
-  OnfidoReferenceSchema,
-  onfidoIdPattern,
-} from './onfido-client.js'
+import { createOnfidoClient, type OnfidoApplicantFields, type OnfidoClient } from './onfido-client.js'
 import { alpha2ToOnfidoCountry } from './onfido-country.js'
 import { createOnfidoHttpClient } from './onfido-http.js'
+import { onfidoId } from './onfido-ids.js'
 import {
   type OnfidoCheck,
   type OnfidoReport,
@@ -138,7 +133,7 @@ const personalDataFields: Readonly<Record<string, keyof OnfidoApplicantFields>> 
   phoneNumber: 'phone_number',
 }
 
-function invalid(message: string, path: string[], issue: string): never {
+function invalid(message: string, path: (string | number)[], issue: string): never {
   throw new KycInvalidRequestError({
     provider: onfidoProvider,
     message,
@@ -146,20 +141,16 @@ function invalid(message: string, path: string[], issue: string): never {
   })
 }
 
-/** A reference this adapter wrote: an applicant id, and a workflow run id for hosted verifications. */
+/** A reference as this adapter writes it: the applicant, and the workflow run for hosted verifications. */
+export type OnfidoReference = { applicantId: string; workflowRunId?: string }
+
+/** A reference this adapter wrote, every id checked as a UUID path segment before any request. */
 function parseReference(reference: VerificationReference | undefined): OnfidoReference {
-  const parsed = OnfidoReferenceSchema.safeParse(reference)
-  if (!parsed.success) {
-    throw new KycInvalidRequestError({
-      provider: onfidoProvider,
-      message: 'An Onfido verification reference needs an applicantId (and a workflowRunId for hosted ones).',
-      issues: parsed.error.issues.map((issue) => ({
-        path: ['reference', ...issue.path.map(String)],
-        message: issue.message,
-      })),
-    })
-  }
-  return parsed.data
+  const applicantId = onfidoId(reference?.applicantId, 'applicantId')
+  const workflowRunId = reference?.workflowRunId
+  return workflowRunId === undefined
+    ? { applicantId }
+    : { applicantId, workflowRunId: onfidoId(workflowRunId, 'workflowRunId') }
 }
 
 function withSignal(signal: AbortSignal | undefined) {
@@ -339,13 +330,19 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
     }
     const { applicantId } = reference
     if (options.kind === 'personal_data') {
+      const data = toSafeRecord(options.data, {
+        provider: onfidoProvider,
+        what: 'personal data',
+        path: ['data'],
+        pattern: /^[A-Za-z]{1,64}$/,
+      })
       const fields: OnfidoApplicantFields = {}
-      for (const [key, value] of Object.entries(options.data)) {
+      for (const [key, value] of Object.entries(data)) {
         const field = Object.hasOwn(personalDataFields, key) ? personalDataFields[key] : undefined
         if (field === undefined) {
           invalid(
             'onfido uploadCredential: a personal_data key Onfido does not take.',
-            ['data', key],
+            ['data', Object.keys(data).indexOf(key)],
             `expected one of ${Object.keys(personalDataFields).join(', ')}`,
           )
         }
@@ -430,22 +427,28 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
       const run =
         carried.success && carried.data.id === object.id && carried.data.status
           ? carried.data
-          : await client.getWorkflowRun({ workflowRunId: requireId(object.id), ...withSignal(signal) })
+          : await client.getWorkflowRun({
+              workflowRunId: onfidoId(object.id, 'workflowRunId'),
+              ...withSignal(signal),
+            })
       return runVerification(run, signal)
     }
     if (action.startsWith('workflow_task.')) {
       const runId =
         object.workflow_run_id ?? (resource as { workflow_run_id?: unknown } | undefined)?.workflow_run_id
       if (typeof runId !== 'string') return undefined
-      const run = await client.getWorkflowRun({ workflowRunId: requireId(runId), ...withSignal(signal) })
+      const run = await client.getWorkflowRun({
+        workflowRunId: onfidoId(runId, 'workflowRunId'),
+        ...withSignal(signal),
+      })
       const verification = await runVerification(run, signal, { withReports: false })
       // A task started: the applicant is in the flow, even while the run still awaits input.
       return verification.status === 'created' ? { ...verification, status: 'in_progress' } : verification
     }
     if (action.startsWith('check.')) {
-      const check = await client.getCheck({ checkId: requireId(object.id), ...withSignal(signal) })
+      const check = await client.getCheck({ checkId: onfidoId(object.id, 'checkId'), ...withSignal(signal) })
       if (!check.applicant_id) return undefined
-      return applicantVerification(requireId(check.applicant_id), signal)
+      return applicantVerification(onfidoId(check.applicant_id, 'applicantId'), signal)
     }
     return undefined
   }
@@ -501,9 +504,11 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
         }
         return client.createCheck({
           body: {
-            applicant_id: requireId(options.applicantId),
+            applicant_id: onfidoId(options.applicantId, 'applicantId'),
             report_names: [...options.reportNames],
-            ...(options.documentIds ? { document_ids: options.documentIds.map(requireId) } : {}),
+            ...(options.documentIds
+              ? { document_ids: options.documentIds.map((id) => onfidoId(id, 'documentId')) }
+              : {}),
             ...(options.consider ? { consider: [...options.consider] } : {}),
             ...(options.subResult ? { sub_result: options.subResult } : {}),
           },
@@ -511,18 +516,18 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
         })
       },
       async get(options) {
-        return client.getCheck({ checkId: requireId(options.checkId), ...withSignal(options.signal) })
+        return client.getCheck({
+          checkId: onfidoId(options.checkId, 'checkId'),
+          ...withSignal(options.signal),
+        })
       },
       async reports(options) {
-        return client.listReports({ checkId: requireId(options.checkId), ...withSignal(options.signal) })
+        return client.listReports({
+          checkId: onfidoId(options.checkId, 'checkId'),
+          ...withSignal(options.signal),
+        })
       },
     },
     settings: Object.freeze({ ...publicSettings, webhookTokenCount: webhookTokens.length }),
   }
-}
-
-/** An Onfido id (a UUID) from outside, checked before it goes into a path or a query. */
-function requireId(value: string): string {
-  if (!onfidoIdPattern.test(value)) invalid('An Onfido id must be a UUID.', ['id'], 'expected a UUID')
-  return value
 }

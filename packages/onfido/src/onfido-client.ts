@@ -1,5 +1,4 @@
 import type { HttpClient } from '@openkyc/core/http'
-import { z } from 'zod'
 import {
   type OnfidoApplicant,
   OnfidoApplicantSchema,
@@ -190,15 +189,3 @@ export type OnfidoClient = ReturnType<typeof createOnfidoClient>
 function toBlob(file: OnfidoUpload): Blob {
   return new Blob([new Uint8Array(file.content)], { type: file.contentType })
 }
-
-/** Onfido ids are UUIDs; anything else in a reference is refused before a request is built. */
-export const onfidoIdPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
-
-/** A reference as this adapter writes it. */
-export const OnfidoReferenceSchema = z.object({
-  applicantId: z.string().regex(onfidoIdPattern, 'expected an Onfido applicant id (a UUID)'),
-  workflowRunId: z.string().regex(onfidoIdPattern, 'expected an Onfido workflow run id (a UUID)').optional(),
-})
-
-/** A parsed reference: the applicant, and the workflow run for hosted verifications. */
-export type OnfidoReference = z.infer<typeof OnfidoReferenceSchema>

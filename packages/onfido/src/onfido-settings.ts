@@ -1,4 +1,4 @@
-import { type KycLogger, parseAdapterSettings } from '@openkyc/core'
+import { headerSafeSecret, type KycLogger, parseAdapterSettings } from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
 
@@ -110,7 +110,7 @@ const tokenList = z.preprocess(
 )
 
 const SettingsSchema = z.strictObject({
-  apiToken: z.string().trim().min(1, 'must not be empty'),
+  apiToken: headerSafeSecret,
   region: z.enum(['eu', 'us', 'ca']).default('eu'),
   baseUrl: z
     .url({ protocol: /^https?$/ })

@@ -57,6 +57,9 @@ describe('resolveOnfidoSettings', () => {
     expect((missing as Error).message).toContain('ONFIDO_API_TOKEN')
     expect((missing as Error).message).toContain('ONFIDO_WORKFLOW_ID')
     expect(() => createOnfido({ env: { ...env, ONFIDO_REGION: 'mars' } })).toThrow(/ONFIDO_REGION/)
+    // A token that would break the Authorization header is refused at creation, without echoing it.
+    expect(() => createOnfido({ env, apiToken: 'api_sandbox.abc\r\nX-Evil: 1' })).toThrow(/apiToken/)
+    expect(() => createOnfido({ env, apiToken: 'api_sandbox.abc\r\nX-Evil: 1' })).not.toThrow(/X-Evil/)
     const invalidWorkflow = (() => {
       try {
         resolveOnfidoSettings({ env: { ...env, ONFIDO_WORKFLOW_ID: 'secret-looking-value' } })
