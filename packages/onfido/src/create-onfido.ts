@@ -252,6 +252,25 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
     return runVerification(run, signal)
   }
 
+  /**
+   * The run could not be created after the applicant was: the application will retry and create a
+   * new applicant, so this one (holding the applicant's names) is deleted at once, best effort.
+   * Onfido deletes an applicant without checks immediately. A failed clean-up is logged (ids and
+   * codes only) and never hides the original error.
+   */
+  const discardApplicant = async (applicantId: string, cause: unknown) => {
+    try {
+      await client.deleteApplicant({ applicantId })
+    } catch (error) {
+      settings.logger?.warn?.('onfido: could not delete the applicant of a failed verification', {
+        provider: onfidoProvider,
+        applicantId,
+        cause: isKycError(cause) ? cause.code : 'error',
+        code: isKycError(error) ? error.code : 'error',
+      })
+    }
+  }
+
   const createVerification = async (
     options: CreateVerificationOptions,
   ): Promise<CreateVerificationResult> => {
@@ -295,15 +314,20 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
       ...(expiresAt ? { expires_at: expiresAt } : {}),
       ...(language ? { language } : {}),
     }
-    const run = await client.createWorkflowRun({
-      body: {
-        workflow_id: resolved.workflowId,
-        applicant_id: applicant.id,
-        customer_user_id: input.subjectReference,
-        ...(Object.keys(link).length > 0 ? { link } : {}),
-      },
-      ...withSignal(options.signal),
-    })
+    const run = await client
+      .createWorkflowRun({
+        body: {
+          workflow_id: resolved.workflowId,
+          applicant_id: applicant.id,
+          customer_user_id: input.subjectReference,
+          ...(Object.keys(link).length > 0 ? { link } : {}),
+        },
+        ...withSignal(options.signal),
+      })
+      .catch(async (error: unknown) => {
+        await discardApplicant(applicant.id, error)
+        throw error
+      })
     const linkExpiry = run.link?.expires_at ? Date.parse(run.link.expires_at) : Number.NaN
     const session: VerificationSession = {
       ...(run.link?.url && /^https?:\/\//.test(run.link.url) ? { url: run.link.url } : {}),

@@ -499,6 +499,24 @@ describe('errors', () => {
     expect(everything).not.toContain('secret-token-value')
   })
 
+  it('deletes the applicant when the workflow run cannot be created, so no orphan holds the names', async () => {
+    const { fake, adapter } = setup()
+    fake.override((request) =>
+      request.method === 'POST' && request.path === 'workflow_runs'
+        ? new Response('oops', { status: 500 })
+        : undefined,
+    )
+    const error = await adapter
+      .createVerification({ subjectReference: 'user_123', prefill })
+      .catch((e: unknown) => e)
+    expect(isKycError(error) && error.code).toBe('provider_unavailable')
+    expect(fake.lines()).toEqual([
+      'POST applicants',
+      'POST workflow_runs',
+      `DELETE applicants/${ids.applicant}`,
+    ])
+  })
+
   it('never repeats a POST after a 5xx (Onfido has no idempotency keys), so no second applicant', async () => {
     const { fake, adapter } = setup()
     fake.override((request) =>
