@@ -102,3 +102,68 @@ describe('redactUrl', () => {
     expect(redactUrl('not a url')).toBe('not a url')
   })
 })
+
+// Fails on main before issue 12: redact() knew only Persona's secret header, and redactUrl() used a
+// second, different rule (a `key` query parameter was hidden in URLs but not in objects, and the
+// other way round for vendor headers).
+describe('one rule for redact and redactUrl (issue 12, class 9)', () => {
+  const vendorSecrets = [
+    'x-auth-client',
+    'X-HMAC-SIGNATURE',
+    'x-api-key',
+    'X-App-Token',
+    'X-App-Access-Sig',
+    'X-SHA2-Signature',
+    'authorization',
+    'Persona-Signature',
+    'tokens',
+    'sdk_token',
+    'webhookSecret',
+    'document.number',
+    'document[number]',
+  ]
+
+  it('regression: covers the common vendor secret headers and fields', () => {
+    for (const key of vendorSecrets) expect(isSensitiveKey(key), key).toBe(true)
+    const output = redact({
+      headers: new Headers({ 'x-auth-client': seededPii.apiKey, 'x-sha2-signature': 'ab'.repeat(32) }),
+      document: { number: seededPii.documentNumber, type: 'passport' },
+      'document.number': seededPii.documentNumber,
+      auth: `Token token=${seededPii.apiKey}`,
+    })
+    expect(output).toEqual({
+      headers: { 'x-auth-client': REDACTED, 'x-sha2-signature': REDACTED },
+      document: { number: REDACTED, type: 'passport' },
+      'document.number': REDACTED,
+      auth: REDACTED,
+    })
+  })
+
+  it('regression: a key is hidden in a URL exactly when it is hidden in an object', () => {
+    const keys = [
+      ...vendorSecrets,
+      'key',
+      'inquiry-id',
+      'status',
+      'country',
+      'step',
+      'email',
+      'refresh_token',
+    ]
+    for (const key of keys) {
+      const inObject = redact({ [key]: 'value' })[key] === REDACTED
+      const url = new URL(redactUrl(`https://flow.example.test/?${encodeURIComponent(key)}=value`))
+      const inUrl = url.searchParams.get(key) === REDACTED
+      expect(inUrl, key).toBe(inObject)
+      expect(inObject, key).toBe(isSensitiveKey(key))
+    }
+  })
+
+  it('redacts URLs inside objects, and credentials written into a URL', () => {
+    const output = redact({
+      link: `https://user:${seededPii.apiKey}@flow.example.test/l?session-token=${seededPii.apiKey}&step=2`,
+    })
+    expect(output.link).not.toContain(seededPii.apiKey)
+    expect(new URL(output.link).searchParams.get('step')).toBe('2')
+  })
+})

@@ -58,7 +58,7 @@ describe('verifyTimestampedSignature pre-authentication cost (issue 12, class 1)
   })
 
   it('regression: refuses more timestamps or signatures than a rotation needs, unhashed', () => {
-    const manySets = Array.from({ length: 9 }, (_, index) => `t=${nowSeconds - index},v1=${'a'.repeat(64)}`)
+    const manySets = Array.from({ length: 5 }, (_, index) => `t=${nowSeconds - index},v1=${'a'.repeat(64)}`)
     expect(() =>
       verifyTimestampedSignature({ header: manySets.join(' '), rawBody, secrets: [secret], now }),
     ).toThrow(/too many timestamps/)
@@ -71,7 +71,7 @@ describe('verifyTimestampedSignature pre-authentication cost (issue 12, class 1)
 
   it('regression: rejects out-of-tolerance timestamps before hashing', () => {
     const stale = Array.from(
-      { length: 8 },
+      { length: 4 },
       (_, index) => `t=${nowSeconds - 301 - index},v1=${forgedSignature}`,
     )
     expect(() =>
@@ -82,7 +82,7 @@ describe('verifyTimestampedSignature pre-authentication cost (issue 12, class 1)
 
   it('regression: hashes once per distinct timestamp per secret, not per set or signature', () => {
     const sameTimestamp = Array.from(
-      { length: 6 },
+      { length: 4 },
       () => `t=${nowSeconds},v1=${forgedSignature},v1=${'cd'.repeat(32)}`,
     )
     rejected(() =>

@@ -33,6 +33,18 @@ function verify(
 }
 
 describe('verifyPersonaWebhook', () => {
+  // Fails on main before issue 12: the adapter split the header into sets and verified each alone,
+  // hashing the body once per set (a ~1,800-set header with a 1 MiB body held the loop ~2 s).
+  it("regression: refuses a header packed with sets as a whole, with core's bounds", () => {
+    const packed = Array.from({ length: 1800 }, () => `t=${nowSeconds},v1=${'ab'.repeat(32)}`).join(' ')
+    expect(() => verify(packed)).toThrow(/too long/)
+    const five = Array.from({ length: 5 }, (_, index) => signed(rawBody, 'wbhsec_other', nowSeconds - index))
+    expect(() => verify(five.join(' '))).toThrow(/too many timestamps/)
+    expect(verify(`${signed(rawBody, 'wbhsec_other')} ${signed(rawBody, secret)}`).data.id).toBe(
+      'evt_o9byQRbjygu76Jbtea9wuJ1boP7a',
+    )
+  })
+
   it('accepts a genuine delivery and returns its event', () => {
     expect(verify(signed(rawBody, secret)).data.id).toBe('evt_o9byQRbjygu76Jbtea9wuJ1boP7a')
   })

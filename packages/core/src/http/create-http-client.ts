@@ -11,7 +11,9 @@ import {
 } from '../errors.js'
 import { pathSegment } from '../path-segment.js'
 import { REDACTED, redact } from '../redact.js'
+import { assertClock } from '../setting-checks.js'
 import { realSleep, type Sleep } from './abort.js'
+import { invalidHeader } from './header-values.js'
 import {
   attemptsSuffix,
   describeRequest,
@@ -20,6 +22,13 @@ import {
   type RequestDescription,
 } from './map-http-error.js'
 import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limiter.js'
+import {
+  defaultMaxResponseBytes,
+  type HttpRawResponse,
+  type ReadBodyResult,
+  readBodyCapped,
+} from './read-response.js'
+import { type PreparedBody, prepareBody } from './request-body.js'
 import {
   type AttemptFailure,
   backoffDelay,
@@ -69,6 +78,35 @@ export type HttpAttempt = {
   retryInMs?: number
 }
 
+/**
+ * What a {@link HttpSign} hook sees of one attempt: exactly what will be sent, after every other
+ * header (idempotency key, content type) is in place.
+ */
+export type HttpSignInput = {
+  method: HttpMethod
+  /** The final URL, query string included. */
+  url: string
+  /** The headers of this attempt, lower-case names. Read-only: return what to add instead. */
+  headers: Readonly<Record<string, string>>
+  /** The body bytes as sent (the same on every attempt of one call), or `undefined` without a body. */
+  body: Uint8Array | undefined
+  /** 1 for the first attempt. */
+  attempt: number
+}
+
+/**
+ * Signs one attempt and returns the headers to add (`{ 'x-hmac-signature': … }`). Called before every
+ * attempt, after the rate limiter let it through, so each retry carries a fresh timestamp.
+ */
+export type HttpSign = (input: HttpSignInput) => Record<string, string> | Promise<Record<string, string>>
+
+/** What an {@link HttpClientOptions.onResponse} hook sees: one response and the request it answers. */
+export type HttpResponseCheckInput = HttpRawResponse & {
+  method: HttpMethod
+  url: string
+  attempt: number
+}
+
 /** What {@link createHttpClient} accepts. */
 export type HttpClientOptions = {
   /** The adapter's provider name. Goes into every error and log line. */
@@ -108,6 +146,20 @@ export type HttpClientOptions = {
    * (`context.error`). Never build the message from `context.body`.
    */
   mapError?: (context: HttpErrorContext) => KycError | undefined
+  /**
+   * The largest response body the client reads, in bytes. A body that declares or sends more is not
+   * buffered: the client stops reading and rejects with `KycInvalidProviderResponseError`. Default
+   * {@link defaultMaxResponseBytes} (4 MiB); a call may raise it for a download.
+   */
+  maxResponseBytes?: number
+  /** Adds headers that sign each attempt (Veriff, Sumsub). See {@link HttpSign}. */
+  sign?: HttpSign
+  /**
+   * Sees every response whose body the client read (status, headers and bytes, within the byte cap)
+   * before the client acts on it: the place to verify a vendor's response signature. Throw to refuse
+   * the response; an error that is not a `KycError` becomes a `KycInvalidProviderResponseError`.
+   */
+  onResponse?: (response: HttpResponseCheckInput) => void | Promise<void>
 }
 
 /** Query-string values; `undefined` entries are left out. */
@@ -136,8 +188,13 @@ export type HttpRequestOptions = {
   body?: HttpBody
   /** The schema the response body must match. Use a lenient one: only the fields the adapter reads. */
   schema?: z.ZodType
-  /** `json` (default) parses the body; `none` discards it (for 204 and HEAD). */
-  responseType?: 'json' | 'none'
+  /**
+   * `json` (default) parses the body; `none` discards it (for 204 and HEAD); `bytes` returns the
+   * {@link HttpRawResponse} (status, headers and body bytes) for downloads and custom formats.
+   */
+  responseType?: 'json' | 'none' | 'bytes'
+  /** This call's byte cap, instead of the client's `maxResponseBytes` (a larger one for a download). */
+  maxResponseBytes?: number
   /** An idempotency key of the caller's choosing, instead of a fresh one. Needs `idempotency` enabled. */
   idempotencyKey?: string
   /** Aborts the whole call, including waits for the rate limiter and between retries. */
@@ -149,7 +206,8 @@ export type HttpClient = {
   readonly provider: string
   /**
    * Sends one call, with the client's rate limit, timeouts and retries, and returns the response body:
-   * parsed by `schema` when given, as JSON when not, `undefined` for `responseType: 'none'`.
+   * parsed by `schema` when given, as JSON when not, `undefined` for `responseType: 'none'`, the
+   * {@link HttpRawResponse} for `responseType: 'bytes'`.
    *
    * Rejects with a `KycError` for every failure (see {@link createHttpClient}), or with
    * `signal.reason` when the caller aborted.
@@ -158,6 +216,7 @@ export type HttpClient = {
     options: HttpRequestOptions & { schema: Schema; responseType?: 'json' },
   ): Promise<z.output<Schema>>
   request(options: HttpRequestOptions & { responseType: 'none' }): Promise<undefined>
+  request(options: HttpRequestOptions & { responseType: 'bytes' }): Promise<HttpRawResponse>
   request(options: HttpRequestOptions): Promise<unknown>
 }
 
@@ -180,7 +239,12 @@ const settingsSchema = z.object({
     .union([z.literal(false), z.strictObject({ header: z.string().min(1).optional() })])
     .optional(),
   requestIdHeaders: z.array(z.string().min(1)).optional(),
+  maxResponseBytes: z.number().int().positive().optional(),
+  sign: z.custom<HttpSign>((value) => typeof value === 'function').optional(),
+  onResponse: z.custom<() => void>((value) => typeof value === 'function').optional(),
 })
+
+const maxResponseBytesSchema = z.number().int().positive()
 
 /**
  * Creates the HTTP client an adapter sends every vendor call through, so that timeouts, retries,
@@ -197,9 +261,25 @@ const settingsSchema = z.object({
  * or exactly what `Retry-After` / `RateLimit-Reset` asks, capped by `retry.maxRetryAfterMs`.
  * All waiting goes through the injected `sleep`, `now` and `random`, so tests are deterministic.
  *
+ * **Redirects** are never followed: a 3xx answer is refused with `KycInvalidProviderResponseError`,
+ * so a request (its body and its authentication headers) is never re-sent to another origin, and
+ * nothing answering in the vendor's place is taken for the vendor.
+ *
+ * **Response bodies** are read with a byte cap (`maxResponseBytes`, default 4 MiB, per call for
+ * downloads): a larger body is not buffered but refused with `KycInvalidProviderResponseError`.
+ *
+ * **Headers** set at creation are checked at creation: a value with a line break, NUL or a character
+ * above U+00FF throws `KycConfigurationError` naming the header, never its value. Headers from a
+ * supplier function or a call are checked before each attempt the same way.
+ *
+ * **Signing and response checks.** `sign` adds headers to each attempt from its final method, URL,
+ * headers and body bytes (retries are signed afresh); `onResponse` sees each response's status,
+ * headers and bytes first, to verify a response signature; `responseType: 'bytes'` returns them.
+ *
  * **Errors.** Every failure is a `KycError` carrying `provider`, `status`, `requestId` and `cause`:
  * 401/403 → `KycAuthenticationError`; 404/410 → `KycNotFoundError`; 409 → `KycInvalidStateError`;
- * 429 → `KycRateLimitedError` (with `retryAfterMs`); 400/422 and other 4xx → `KycInvalidRequestError`
+ * 429 → `KycRateLimitedError` (with `retryAfterMs`: the wait the client would use, so capped by
+ * `retry.maxRetryAfterMs`); 400/422 and other 4xx → `KycInvalidRequestError`
  * (issue paths only); 5xx, network errors and timeouts → `KycProviderUnavailableError`; a body that
  * is not JSON or does not match `schema` → `KycInvalidProviderResponseError`. `mapError` may refine
  * error statuses. Messages name the provider, method, path template and status, nothing else.
@@ -243,10 +323,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     })
   }
   const { provider } = options
+  assertClock(options.now, { provider, setting: 'now' })
+  const staticHeaders = typeof options.headers === 'function' ? undefined : (options.headers ?? {})
+  if (staticHeaders !== undefined) {
+    const invalid = invalidHeader(staticHeaders, { provider, kind: 'setting', setting: 'headers' })
+    if (invalid !== undefined) throw invalid
+  }
   const now = options.now ?? Date.now
   const sleep = options.sleep ?? realSleep
   const random = options.random ?? Math.random
   const timeoutMs = options.timeoutMs ?? 30_000
+  const maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes
   const retry: ResolvedRetryOptions =
     options.retry === false
       ? { ...defaultRetryOptions, limit: 0 }
@@ -262,7 +349,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const innerFetch: HttpFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   // ky's `timeout` aborts ky's own controller, which the Request follows; the per-request `fetch` below
   // reads the body before it resolves, so the one timer covers the headers and the body alike.
-  const send = ky.create({ retry: 0, timeout: timeoutMs, throwHttpErrors: false })
+  // `redirect: 'manual'`: a 3xx comes back as it is, and is refused below, never followed.
+  const send = ky.create({ retry: 0, timeout: timeoutMs, throwHttpErrors: false, redirect: 'manual' })
   // The redacted record is built only when someone reads it: redaction walks the record and parses the URL.
   const reporting = options.logger?.debug !== undefined || options.onAttempt !== undefined
 
@@ -273,17 +361,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     options.onAttempt?.(fields)
   }
 
-  const staticHeaders = typeof options.headers === 'function' ? undefined : (options.headers ?? {})
-
-  const resolveHeaders = async (description: RequestDescription): Promise<Record<string, string>> => {
-    if (typeof options.headers !== 'function') return options.headers ?? {}
+  /** Runs an adapter-supplied function (headers, signing); its failure is an authentication error. */
+  const supplied = async <T>(description: RequestDescription, what: string, run: () => T | Promise<T>) => {
     try {
-      return await options.headers()
+      return await run()
     } catch (error) {
       if (KycError.isInstance(error)) throw error
       throw new KycAuthenticationError({
         provider,
-        message: `${describeRequest(description)} failed: the request headers could not be obtained.`,
+        message: `${describeRequest(description)} failed: ${what}.`,
         cause: error,
       })
     }
@@ -297,26 +383,55 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const url = buildUrl(baseUrl, call, description)
     const loggedUrl = reporting ? redactQueryValues(url) : ''
     const responseType = method === 'HEAD' ? 'none' : (call.responseType ?? 'json')
+    const byteCap = call.maxResponseBytes ?? maxResponseBytes
+    if (!maxResponseBytesSchema.safeParse(byteCap).success) {
+      throw new KycInvalidRequestError({
+        provider,
+        message: `${describeRequest(description)} has an invalid maxResponseBytes.`,
+        issues: [{ path: ['maxResponseBytes'], message: 'Expected a positive integer' }],
+      })
+    }
     const idempotencyKey =
       idempotencyHeader === undefined
         ? undefined
         : (call.idempotencyKey ?? (method === 'POST' ? crypto.randomUUID() : undefined))
+    // Serialised once: every attempt sends, and `sign` sees, the same bytes.
+    const body = await prepareBody(call)
 
     for (let attempt = 1; ; attempt++) {
       // Header names are case-insensitive: a plain object keyed by lower-case name merges like `Headers`
       // would, without building a `Headers` that ky copies into one of its own anyway.
       const headers: Record<string, string> = {}
-      addHeaders(headers, staticHeaders ?? (await resolveHeaders(description)))
+      if (staticHeaders !== undefined) addHeaders(headers, staticHeaders)
+      else {
+        const fresh = await supplied(description, 'the request headers could not be obtained', () =>
+          (options.headers as () => Record<string, string> | Promise<Record<string, string>>)(),
+        )
+        throwIfInvalid(fresh, { provider, kind: 'setting', setting: 'headers' })
+        addHeaders(headers, fresh)
+      }
       if (responseType === 'json' && headers.accept === undefined) headers.accept = 'application/json'
-      if (call.headers !== undefined) addHeaders(headers, call.headers)
+      if (call.headers !== undefined) {
+        throwIfInvalid(call.headers, { provider, kind: 'request', setting: 'headers' })
+        addHeaders(headers, call.headers)
+      }
+      if (body?.contentType !== undefined && headers['content-type'] === undefined) {
+        headers['content-type'] = body.contentType
+      }
       if (idempotencyHeader !== undefined && idempotencyKey !== undefined) {
         addHeaders(headers, { [idempotencyHeader]: idempotencyKey })
       }
-      // An invalid name or value fails here, before sending, with the `TypeError` of `Headers`.
-      if (!validHeaders(headers)) new Headers(headers)
 
       // Last thing before sending, so a slow token supplier cannot bunch requests up behind the limiter.
       if (limiter !== undefined) await limiter.acquire(signal)
+      if (options.sign !== undefined) {
+        const sign = options.sign
+        const signature = await supplied(description, 'the request could not be signed', () =>
+          sign({ method, url, headers: { ...headers }, body: body?.bytes, attempt }),
+        )
+        throwIfInvalid(signature, { provider, kind: 'setting', setting: 'sign' })
+        addHeaders(headers, signature)
+      }
       const startedAt = now()
       const result = await sendOnce({
         send,
@@ -324,8 +439,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         url,
         method,
         headers,
-        call,
-        responseType,
+        body,
+        signal,
+        readBody: responseType !== 'none',
+        maxResponseBytes: byteCap,
         timeoutMs,
       })
       const record: HttpAttempt = {
@@ -340,28 +457,62 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
 
       if (result.kind === 'response') {
-        const { response } = result
+        const { response, read } = result
         const requestId = findRequestId(response.headers, requestIdHeaders)
         record.status = response.status
         if (requestId !== undefined) record.requestId = requestId
+        const invalid = (what: string, cause?: unknown, issues?: z.core.$ZodIssue[]) =>
+          new KycInvalidProviderResponseError({
+            provider,
+            status: response.status,
+            requestId,
+            cause,
+            issues,
+            message: `${describeRequest(description)} returned ${what} (HTTP ${response.status}).`,
+          })
+        if (isRedirect(response)) {
+          report(record)
+          throw invalid('a redirect, which is not followed')
+        }
+        if (read?.kind === 'bytes' && options.onResponse !== undefined) {
+          try {
+            await options.onResponse({
+              status: response.status,
+              headers: response.headers,
+              body: read.bytes,
+              method,
+              url,
+              attempt,
+            })
+          } catch (error) {
+            report(record)
+            if (KycError.isInstance(error)) throw error
+            throw invalid('a response that failed its check', error)
+          }
+        }
         if (response.ok) {
           report(record)
-          return readBody({ result, call, responseType, description, requestId })
+          if (read?.kind === 'too_large') throw invalid(`a body larger than ${byteCap} bytes`)
+          if (responseType === 'none' || read === undefined) return undefined
+          if (responseType === 'bytes') {
+            return { status: response.status, headers: response.headers, body: read.bytes }
+          }
+          return parseBody(read.bytes, call.schema, invalid)
         }
-        const retryAfterMs = parseRetryAfter(response.headers, now())
+        const retryAfter = parseRetryAfter(response.headers, now())
+        // The wait the client actually uses, never the vendor's raw value (which may be 1e303).
+        const retryAfterMs =
+          retryAfter === undefined ? undefined : Math.min(retryAfter, retry.maxRetryAfterMs)
         const failure: AttemptFailure = { kind: 'status', status: response.status }
         if (attempt <= retry.limit && isRetryable(method, idempotencyKey !== undefined, failure)) {
-          record.retryInMs =
-            retryAfterMs === undefined
-              ? backoffDelay(attempt, retry, random)
-              : Math.min(retryAfterMs, retry.maxRetryAfterMs)
+          record.retryInMs = retryAfterMs ?? backoffDelay(attempt, retry, random)
           report(record)
           await sleepOrAbort(sleep, record.retryInMs, signal)
           continue
         }
         report(record)
-        const body = parseJson(result.text)
-        const context = { ...description, status: response.status, requestId, retryAfterMs, body }
+        const errorBody = read?.kind === 'bytes' ? parseJson(read.bytes) : undefined
+        const context = { ...description, status: response.status, requestId, retryAfterMs, body: errorBody }
         const error = errorForStatus({ ...context, attempts: attempt })
         throw options.mapError?.({ ...context, headers: response.headers, error }) ?? error
       }
@@ -388,19 +539,25 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 }
 
 type SendResult =
-  | { kind: 'response'; response: Response; text: string }
+  | { kind: 'response'; response: Response; read: ReadBodyResult | undefined }
   | { kind: 'timeout'; error: Error }
   | { kind: 'network'; error: unknown }
 
-const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-const headerValue = /^[^\0\r\n]*$/
+function throwIfInvalid(headers: Record<string, string>, source: Parameters<typeof invalidHeader>[1]): void {
+  const invalid = invalidHeader(headers, source)
+  if (invalid !== undefined) throw invalid
+}
 
-/** Whether `Headers` would accept every name and value (checked here, as ky builds its `Headers` inside the attempt). */
-function validHeaders(headers: Record<string, string>): boolean {
-  for (const name in headers) {
-    if (!headerName.test(name) || !headerValue.test(headers[name]!)) return false
-  }
-  return true
+/**
+ * A redirect, in whatever form the `fetch` in use reports it: the 3xx itself (Node), an opaque
+ * redirect (browsers), or a response that a custom `fetch` reached by following one anyway.
+ */
+function isRedirect(response: Response): boolean {
+  return (
+    response.type === 'opaqueredirect' ||
+    response.redirected ||
+    (response.status >= 300 && response.status < 400)
+  )
 }
 
 /** Adds `source` to `target` under lower-case names, later values winning, like `Headers.set`. */
@@ -417,8 +574,8 @@ function addHeaders(target: Record<string, string>, source: Record<string, strin
 /**
  * One attempt: sends the request and reads the body under one timer, so a provider that sends its
  * headers and then stalls also times out. ky's `timeout` alone stops at the headers, so the `fetch`
- * handed to ky reads the body before it resolves; on timeout ky aborts the request, which also ends
- * a stalled body. No controller or timer of our own: ky creates both anyway.
+ * handed to ky reads the body (up to the byte cap) before it resolves; on timeout ky aborts the
+ * request, which also ends a stalled body. No controller or timer of our own: ky creates both anyway.
  */
 async function sendOnce(input: {
   send: typeof ky
@@ -426,18 +583,21 @@ async function sendOnce(input: {
   url: string
   method: HttpMethod
   headers: Record<string, string>
-  call: HttpRequestOptions
-  responseType: 'json' | 'none'
+  body: PreparedBody | undefined
+  signal: AbortSignal | undefined
+  readBody: boolean
+  maxResponseBytes: number
   timeoutMs: number
 }): Promise<SendResult> {
-  const { call, responseType } = input
-  const signal = call.signal
-  let text = ''
+  const { signal } = input
+  let read: ReadBodyResult | undefined
   const fetchAndRead = async (request: Request, init?: RequestInit): Promise<Response> => {
     const response = await input.fetch(request, init)
-    // Not awaited: cancelling one branch of a teed (cloned) body only settles once every branch is cancelled.
-    if (responseType === 'none' && response.ok) void response.body?.cancel().catch(() => undefined)
-    else text = await response.text()
+    // A redirect's body, or one nobody reads, is left unread. Not awaited: cancelling one branch of a
+    // teed (cloned) body only settles once every branch is cancelled.
+    if (isRedirect(response) || (!input.readBody && response.ok)) {
+      void response.body?.cancel().catch(() => undefined)
+    } else read = await readBodyCapped(response, input.maxResponseBytes)
     return response
   }
   try {
@@ -446,13 +606,9 @@ async function sendOnce(input: {
       headers: input.headers,
       fetch: fetchAndRead as typeof globalThis.fetch,
       ...(signal === undefined ? {} : { signal }),
-      ...(call.json === undefined
-        ? call.body === undefined
-          ? {}
-          : { body: call.body }
-        : { json: call.json }),
+      ...(input.body === undefined ? {} : { body: input.body.bytes }),
     })
-    return { kind: 'response', response, text }
+    return { kind: 'response', response, read }
   } catch (error) {
     if (signal?.aborted) throw signal.reason
     if (error instanceof TimeoutError) {
@@ -462,42 +618,33 @@ async function sendOnce(input: {
   }
 }
 
-function readBody(input: {
-  result: { response: Response; text: string }
-  call: HttpRequestOptions
-  responseType: 'json' | 'none'
-  description: RequestDescription
-  requestId: string | undefined
-}): unknown {
-  const { result, call, description, requestId } = input
-  if (input.responseType === 'none') return undefined
-  const status = result.response.status
-  const invalid = (what: string, cause: unknown, issues?: z.core.$ZodIssue[]) =>
-    new KycInvalidProviderResponseError({
-      provider: description.provider,
-      status,
-      requestId,
-      cause,
-      issues,
-      message: `${describeRequest(description)} returned ${what} (HTTP ${status}).`,
-    })
+const decoder = new TextDecoder()
+
+/** Parses a successful body as JSON and, when given, by `schema`. */
+function parseBody(
+  bytes: Uint8Array,
+  schema: z.ZodType | undefined,
+  invalid: (what: string, cause?: unknown, issues?: z.core.$ZodIssue[]) => KycError,
+): unknown {
+  const text = decoder.decode(bytes)
   let body: unknown
-  if (result.text.trim() !== '') {
+  if (text.trim() !== '') {
     try {
-      body = JSON.parse(result.text)
+      body = JSON.parse(text)
     } catch {
       // The parser's own message quotes the body, so it is not kept as the cause.
       throw invalid('a body that is not JSON', new SyntaxError('The response body is not valid JSON.'))
     }
   }
-  if (call.schema === undefined) return body
-  const parsed = call.schema.safeParse(body)
+  if (schema === undefined) return body
+  const parsed = schema.safeParse(body)
   if (!parsed.success) throw invalid('a body of an unexpected shape', parsed.error, parsed.error.issues)
   return parsed.data
 }
 
-function parseJson(text: string): unknown {
+function parseJson(bytes: Uint8Array): unknown {
   try {
+    const text = decoder.decode(bytes)
     return text.trim() === '' ? undefined : JSON.parse(text)
   } catch {
     return undefined

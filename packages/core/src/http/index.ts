@@ -1,7 +1,8 @@
 /**
  * `@openkyc/core/http`: the HTTP policy every adapter sends its vendor calls through. One place for
  * timeouts, retries with backoff, idempotency keys, client-side rate limits, error mapping to
- * `KycError` and redacted logging, so every provider behaves the same under failure.
+ * `KycError`, redacted logging, request signing, no redirects and bounded response bodies, so every
+ * provider behaves the same under failure and under attack.
  *
  * @packageDocumentation
  */
@@ -16,7 +17,10 @@ export {
   type HttpHeadersSupplier,
   type HttpMethod,
   type HttpRequestOptions,
+  type HttpResponseCheckInput,
   type HttpSearchParams,
+  type HttpSign,
+  type HttpSignInput,
 } from './create-http-client.js'
 export { type HttpErrorContext, issuesFromErrorBody } from './map-http-error.js'
 export {
@@ -25,4 +29,5 @@ export {
   type RateLimiter,
   type RateLimiterOptions,
 } from './rate-limiter.js'
+export { defaultMaxResponseBytes, type HttpRawResponse } from './read-response.js'
 export { type HttpRetryOptions, parseRetryAfter } from './retry-policy.js'

@@ -25,7 +25,10 @@ export type HttpErrorContext = {
   status: number
   /** The provider's request id, from the first `requestIdHeaders` header present. */
   requestId: string | undefined
-  /** What the provider asked us to wait, from `Retry-After`/`RateLimit-Reset`, uncapped. */
+  /**
+   * How long the client waits before another attempt, from `Retry-After`/`RateLimit-Reset`, capped by
+   * `retry.maxRetryAfterMs`: never the provider's raw value, which may be absurdly large.
+   */
   retryAfterMs: number | undefined
   /** The response headers. */
   headers: Headers

@@ -12,7 +12,8 @@ import type { Decision } from '../model/decision.js'
 import { type KycEvent, KycEventSchema } from '../model/event.js'
 import type { VerificationStatus } from '../model/status.js'
 import type { Verification, VerificationReference } from '../model/verification.js'
-import { assertClock, signTimestampedPayload, verifyTimestampedSignature } from '../webhook/hmac.js'
+import { assertClock } from '../setting-checks.js'
+import { signTimestampedPayload, verifyTimestampedSignature } from '../webhook/hmac.js'
 
 /** Every method a mock adapter can answer. */
 export type MockAdapterMethod =

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { KycConfigurationError, KycWebhookVerificationError } from '../errors.js'
+import { assertTolerance, isFiniteNumber } from '../setting-checks.js'
 
 /** A secret or payload as text (UTF-8) or bytes. */
 export type HmacInput = string | Uint8Array
@@ -107,7 +108,7 @@ function signedPayload(timestamp: string, rawBody: HmacInput): Uint8Array {
 }
 
 /** The most `t=…` timestamps a timestamped signature header may hold (Persona sends one per secret). */
-export const maxSignatureTimestamps = 8
+export const maxSignatureTimestamps = 4
 
 /** The most signatures a timestamped signature header may hold, over all its timestamps. */
 export const maxSignatures = 16
@@ -196,64 +197,6 @@ function mergeByTimestamp(sets: readonly SignatureSet[]): SignatureSet[] {
     merged.set(timestamp, [...(merged.get(timestamp) ?? []), ...signatures])
   }
   return [...merged].map(([timestamp, signatures]) => ({ timestamp, signatures }))
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value)
-}
-
-/** Where a setting checked by {@link assertClock} or {@link assertTolerance} belongs, for its error message. */
-export type SettingOwner = {
-  /** The adapter's provider name, carried by the error. */
-  provider?: string
-  /** The option's name as the user writes it (`webhookToleranceSeconds`). Named in the message. */
-  setting?: string
-}
-
-/**
- * Throws `KycConfigurationError` unless `now` is absent (the default clock applies) or a function
- * that returns a finite number of milliseconds. Adapter factories call it at creation, so a broken
- * clock fails at start-up instead of disabling replay protection later. The message names the
- * setting, never its value.
- *
- * @example
- * ```ts
- * assertClock(options.now, { provider: 'acme', setting: 'now' })
- * ```
- */
-export function assertClock(
-  now: unknown,
-  owner: SettingOwner = {},
-): asserts now is (() => number) | undefined {
-  if (now === undefined) return
-  if (typeof now !== 'function' || !isFiniteNumber(now())) {
-    throw new KycConfigurationError({
-      provider: owner.provider,
-      message: `Invalid setting ${owner.setting ?? 'now'}: it must be a function returning a finite time in milliseconds.`,
-    })
-  }
-}
-
-/**
- * Throws `KycConfigurationError` unless `toleranceSeconds` is absent (the default applies) or a finite
- * number greater than 0. A NaN or infinite tolerance would accept a signature of any age.
- *
- * @example
- * ```ts
- * assertTolerance(options.webhookToleranceSeconds, { provider: 'acme', setting: 'webhookToleranceSeconds' })
- * ```
- */
-export function assertTolerance(
-  toleranceSeconds: unknown,
-  owner: SettingOwner = {},
-): asserts toleranceSeconds is number | undefined {
-  if (toleranceSeconds === undefined) return
-  if (!isFiniteNumber(toleranceSeconds) || toleranceSeconds <= 0) {
-    throw new KycConfigurationError({
-      provider: owner.provider,
-      message: `Invalid setting ${owner.setting ?? 'toleranceSeconds'}: it must be a finite number of seconds greater than 0.`,
-    })
-  }
 }
 
 type SignatureSet = { timestamp: string; signatures: string[] }

@@ -7,14 +7,11 @@ export {
   verifyBodySignature,
 } from './body-signature.js'
 export {
-  assertClock,
-  assertTolerance,
   computeHmacSha256,
   type HmacInput,
   maxSignatureHeaderLength,
   maxSignatures,
   maxSignatureTimestamps,
-  type SettingOwner,
   type SignTimestampedPayloadOptions,
   signTimestampedPayload,
   type TimestampedSignatureFormat,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
   KycAuthenticationError,
+  KycConfigurationError,
   KycError,
   KycInvalidProviderResponseError,
   KycInvalidRequestError,
@@ -325,12 +326,46 @@ describe('requests', () => {
     expect(requests[0]?.headers.get('accept')).toBe('text/plain')
   })
 
-  it('rejects an invalid header value before sending anything', async () => {
+  // Fails on main before issue 12: a bad value surfaced as the `TypeError` of `Headers`, whose
+  // message quotes the value (an API key with a stray newline, `Bearer <key>`).
+  it('regression: rejects an invalid call header before sending anything, naming it but not its value', async () => {
     const { http, requests } = setup([jsonResponse(200, {})])
-    const error = await http
-      .request({ path: 'inquiries', headers: { 'x-broken': 'a\nb' } })
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(TypeError)
+    for (const value of ['secret-a\nb', 'secret-a\rb', 'secret-a\u0000b', 'secret-\u2028', 'secret-😀']) {
+      const error = await http
+        .request({ path: 'inquiries', headers: { 'x-broken': value } })
+        .catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(KycInvalidRequestError)
+      expect((error as Error).message).toContain('x-broken')
+      expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('secret-')
+    }
+    expect(requests).toHaveLength(0)
+  })
+
+  it('regression: rejects an invalid client header at creation as a configuration error naming the setting', () => {
+    for (const value of ['key\n', 'key\r\nx-injected: 1', 'key\u0000', 'ключ']) {
+      let error: unknown
+      try {
+        createHttpClient({
+          provider: 'acme',
+          baseUrl: 'https://api.acme.test/',
+          headers: { authorization: `Bearer ${value}` },
+        })
+      } catch (caught) {
+        error = caught
+      }
+      expect(error).toBeInstanceOf(KycConfigurationError)
+      expect((error as Error).message).toMatch(/headers\.authorization/)
+      expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('Bearer')
+    }
+  })
+
+  it('rejects an invalid value from a headers supplier before sending, as a configuration error', async () => {
+    const { http, requests } = setup([jsonResponse(200, {})], {
+      headers: () => ({ authorization: 'Bearer secret-key\n' }),
+    })
+    const error = await http.request({ path: 'inquiries' }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(KycConfigurationError)
+    expect((error as Error).message).not.toContain('secret-key')
     expect(requests).toHaveLength(0)
   })
 })

@@ -171,14 +171,37 @@ describe('Retry-After and RateLimit-Reset', () => {
     expect(clock.sleeps).toEqual([5000])
   })
 
-  it('reports what the provider asked on the final 429', async () => {
-    const { http } = setup([jsonResponse(429, {}, { 'retry-after': '90', 'request-id': 'req_9' })], {
+  it('reports what the provider asked on the final 429, within the cap', async () => {
+    const { http } = setup([jsonResponse(429, {}, { 'retry-after': '30', 'request-id': 'req_9' })], {
       retry: { limit: 1 },
     })
     const error = await http.request({ path: 'inquiries' }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(KycRateLimitedError)
-    expect(error).toMatchObject({ status: 429, retryAfterMs: 90_000, requestId: 'req_9', retryable: true })
+    expect(error).toMatchObject({ status: 429, retryAfterMs: 30_000, requestId: 'req_9', retryable: true })
   })
+
+  // Fails on main before issue 12: the error carried the vendor's raw value (90 000 here, up to 1e303
+  // from a hostile answer), not the wait the client itself would use.
+  it.each([
+    ['90', 60_000],
+    ['9'.repeat(303), 60_000],
+  ])(
+    'regression: retryAfterMs is the capped wait the client uses (Retry-After %#)',
+    async (value, expected) => {
+      const { http, clock } = setup([jsonResponse(429, {}, { 'retry-after': value })], {
+        retry: { limit: 1 },
+      })
+      const error = await http.request({ path: 'inquiries' }).catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(KycRateLimitedError)
+      expect((error as KycRateLimitedError).retryAfterMs).toBe(expected)
+      expect(clock.sleeps).toEqual([expected])
+      const capped = setup([jsonResponse(429, {}, { 'retry-after': value })], {
+        retry: { limit: 0, maxRetryAfterMs: 5_000 },
+      })
+      const cappedError = await capped.http.request({ path: 'inquiries' }).catch((caught: unknown) => caught)
+      expect((cappedError as KycRateLimitedError).retryAfterMs).toBe(5_000)
+    },
+  )
 })
 
 describe('aborting', () => {
