@@ -466,8 +466,13 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
         ...withSignal(signal),
       })
       const verification = await runVerification(run, signal, { withReports: false })
-      // A task started: the applicant is in the flow, even while the run still awaits input.
-      return verification.status === 'created' ? { ...verification, status: 'in_progress' } : verification
+      // A task event tells of progress only. Once the run has ended, its own workflow_run.completed
+      // event (with the reports read back) carries the result; an event from a task read after the end
+      // would carry the decision without the checks and, applied first, hide the complete one.
+      if (verification.status === 'created') return { ...verification, status: 'in_progress' }
+      return verification.status === 'submitted' || verification.status === 'in_progress'
+        ? verification
+        : undefined
     }
     if (action.startsWith('check.')) {
       const check = await client.getCheck({ checkId: onfidoId(object.id, 'checkId'), ...withSignal(signal) })
