@@ -34,7 +34,11 @@ describe('the built CLI', () => {
         expect(result?.outcome, where).toBe(scenario.expected.outcome ?? null)
       }
     }
-    expect(snapshot.capabilities.providers.map((entry) => entry.provider)).toEqual(['jumio', 'persona', 'onfido'])
+    expect(snapshot.capabilities.providers.map((entry) => entry.provider)).toEqual([
+      'jumio',
+      'persona',
+      'onfido',
+    ])
     expect(snapshot.latency.map((entry) => entry.provider)).toEqual(['jumio', 'persona', 'onfido'])
     expect(run.stderr).toContain('jumio: using the local simulator at http://127.0.0.1:')
     expect(run.stderr).toContain('persona: using the local simulator at http://127.0.0.1:')
