@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { createKyc, type KycAdapter, type KycClient } from '@openkyc/core'
+import { createKyc, type KycAdapter, type KycClient, type KycStore } from '@openkyc/core'
 import { createJumio } from '@openkyc/jumio'
 import { createOnfido } from '@openkyc/onfido'
 import { createPersona } from '@openkyc/persona'
@@ -30,10 +30,17 @@ export type StartProvidersOptions = {
   webhookBaseUrl?: string
   /** Where the real vendors' credentials are read from. */
   env: Environment
+  /** The store every provider's webhook pipeline keeps its inbox, states and audit log in. Default: memory. */
+  store?: KycStore<unknown>
 }
 
-function clientFor(name: ProviderName, adapter: KycAdapter): KycClient {
-  return createKyc({ provider: name, adapters: { [name]: adapter }, env: {} })
+function clientFor(name: ProviderName, adapter: KycAdapter, store: KycStore<unknown> | undefined): KycClient {
+  return createKyc({
+    provider: name,
+    adapters: { [name]: adapter },
+    env: {},
+    ...(store === undefined ? {} : { store: store as KycStore<undefined> }),
+  })
 }
 
 /** The Persona simulator on a loopback port, with a Persona adapter pointed at it. */
@@ -64,7 +71,7 @@ async function startPersonaSimulator(options: StartProvidersOptions): Promise<Pr
     name: 'persona',
     mode: 'simulator',
     description: `simulator at ${server.url}`,
-    client: clientFor('persona', adapter),
+    client: clientFor('persona', adapter, options.store),
     realiseScenario: ({ reference, scenario }) => driver.runScenario({ reference, scenario, stage: 'final' }),
     async close() {
       await driver.close()
@@ -93,7 +100,8 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
     userAgent: 'OpenKYC demo/0.0.0',
     // ID and identity verification plus screening, so every catalogue scenario (watchlist too) can happen.
     workflowKey: 10013,
-    ...(callbackUrl === undefined ? {} : { callbackUrl }),
+    // The demo server listens on loopback http; Jumio itself would refuse that URL.
+    ...(callbackUrl === undefined ? {} : { callbackUrl, allowInsecureCallbackUrl: true }),
     // The simulator finishes processing at once; no need for Jumio's minutes-long retrieval schedule.
     retrievalRetryDelaysMs: [200, 500, 1000, 2000],
     transactionRateLimit: false,
@@ -104,7 +112,7 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
     name: 'jumio',
     mode: 'simulator',
     description: `simulator at ${server.url}`,
-    client: clientFor('jumio', adapter),
+    client: clientFor('jumio', adapter, options.store),
     realiseScenario: ({ reference, scenario }) => driver.runScenario({ reference, scenario, stage: 'final' }),
     // The simulator's documented magic input; its hosted page then preselects the applicant.
     hostedFlowOptions: (scenario) => ({
@@ -120,7 +128,7 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
 /** Persona's real API, configured from `PERSONA_*` variables. */
 function startPersonaLive(options: StartProvidersOptions): ProviderRuntime {
   const adapter = createPersona({ env: options.env })
-  const client = clientFor('persona', adapter)
+  const client = clientFor('persona', adapter, options.store)
   const sandbox = client.capabilities.simulate
   return {
     name: 'persona',
@@ -129,8 +137,9 @@ function startPersonaLive(options: StartProvidersOptions): ProviderRuntime {
     client,
     async realiseScenario({ reference, scenario }) {
       // The sandbox can move an inquiry to an outcome; production needs a real applicant.
-      if (!sandbox) return
-      await client.simulateVerification({ reference, outcome: scenario.expected.outcome ?? 'expired' })
+      const outcome = scenario.expected.outcome ?? 'expired'
+      if (!sandbox || outcome === 'resubmission_requested') return
+      await client.simulateVerification({ reference, outcome })
     },
     async close() {},
   }
@@ -143,7 +152,7 @@ function startJumioLive(options: StartProvidersOptions): ProviderRuntime {
     name: 'jumio',
     mode: 'live',
     description: `Jumio API (${options.env.JUMIO_REGION ?? 'custom hosts'})`,
-    client: clientFor('jumio', adapter),
+    client: clientFor('jumio', adapter, options.store),
     // Jumio has no sandbox outcomes: the applicant completes the hosted flow, the rows show where each stands.
     async realiseScenario() {},
     async close() {},

@@ -14,6 +14,9 @@ export type KycErrorCode =
   | 'unsupported_capability'
   | 'invalid_state'
   | 'configuration'
+  | 'store_unavailable'
+  | 'store_conflict'
+  | 'store_integrity'
 
 /** What every {@link KycError} constructor accepts. `message` must never hold personal data or secrets. */
 export type KycErrorOptions = {
@@ -110,6 +113,29 @@ export type KycIssue = { path: (string | number)[]; message: string; code?: stri
 /** What a constructor accepts as issues: ours, or zod's (only their paths, messages and codes are kept). */
 export type KycIssueInput = readonly KycIssue[] | readonly z.core.$ZodIssue[]
 
+/**
+ * Issues as one line for an error message: `prefill.dateOfBirth: Invalid ISO date; country: expected …`
+ * (the path and the rule, never the value). At most `limit` issues are spelled out; the rest are counted.
+ *
+ * @example
+ * ```ts
+ * throw new KycInvalidRequestError({
+ *   provider: 'acme',
+ *   message: `acme createVerification: invalid options: ${describeIssues(parsed.error.issues)}.`,
+ *   issues: parsed.error.issues,
+ * })
+ * ```
+ */
+export function describeIssues(issues: KycIssueInput, limit = 3): string {
+  const described = issues.slice(0, limit).map((issue) => {
+    const path = issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)).join('.')
+    const rule = issue.message.replace(/\.$/, '')
+    return path === '' ? rule : `${path}: ${rule}`
+  })
+  const more = issues.length - described.length
+  return more > 0 ? `${described.join('; ')} (and ${more} more)` : described.join('; ')
+}
+
 /** A {@link KycError} that lists where a payload departed from its schema (paths and messages, never values). */
 export abstract class KycErrorWithIssues extends KycError {
   /** Paths and messages of the problems, without the offending values. */
@@ -179,4 +205,31 @@ export class KycInvalidStateError extends KycError {
 /** OpenKYC is misconfigured: a missing setting or environment variable, an unknown provider. */
 export class KycConfigurationError extends KycError {
   override readonly code = 'configuration'
+}
+
+/**
+ * The store cannot be used right now: unreachable, timed out, or the connection dropped mid-transaction.
+ * Nothing of the interrupted transaction was committed; trying again later may succeed.
+ */
+export class KycStoreUnavailableError extends KycError {
+  override readonly code = 'store_unavailable'
+  override readonly retryable = true
+}
+
+/**
+ * A store operation lost a race it must not win: the claim on an event was no longer held when it was
+ * completed (its lease expired and another delivery reclaimed it). The transaction was rolled back;
+ * the other holder's processing is the one that counts.
+ */
+export class KycStoreConflictError extends KycError {
+  override readonly code = 'store_conflict'
+  override readonly retryable = true
+}
+
+/**
+ * What the store holds cannot be trusted or read: a corrupt or foreign row, a schema the code does not
+ * know (a missing migration), a broken audit chain. Retrying does not help; the message says what to do.
+ */
+export class KycStoreIntegrityError extends KycError {
+  override readonly code = 'store_integrity'
 }
