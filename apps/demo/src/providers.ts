@@ -185,7 +185,7 @@ async function startOnfidoSimulator(options: StartProvidersOptions): Promise<Pro
     name: 'onfido',
     mode: 'simulator',
     description: `simulator at ${server.url}`,
-    client: clientFor('onfido', adapter),
+    client: clientFor('onfido', adapter, options.store),
     realiseScenario: ({ reference, scenario }) => driver.runScenario({ reference, scenario, stage: 'final' }),
     async close() {
       await driver.close()
@@ -201,7 +201,7 @@ function startOnfidoLive(options: StartProvidersOptions): ProviderRuntime {
     name: 'onfido',
     mode: 'live',
     description: `Onfido API (${adapter.settings.region}, ${adapter.settings.sandbox ? 'sandbox' : 'live'})`,
-    client: clientFor('onfido', adapter),
+    client: clientFor('onfido', adapter, options.store),
     // Onfido's sandbox cannot steer a Studio run: the applicant completes the hosted flow.
     async realiseScenario() {},
     async close() {},
