@@ -6,7 +6,6 @@ import {
 } from '@openkyc/simulator-onfido'
 import { describeAdapterConformance } from '@openkyc/testkit'
 import { createOnfido } from '../src/index.js'
-import { withBodySignatureScheme } from './conformance-support.js'
 
 // The suite creates the driver, then the adapter: the adapter talks to the server the driver started.
 let serverUrl: string | undefined
@@ -18,7 +17,7 @@ describeAdapterConformance({
     const server = await driver.simulator.listen()
     serverUrl = server.url
     return {
-      ...withBodySignatureScheme(driver),
+      ...driver,
       close: async () => {
         await driver.close()
         await server.close()

@@ -6,7 +6,6 @@ import {
 } from '@openkyc/simulator-onfido'
 import { describeAdapterConformance } from '@openkyc/testkit'
 import { createOnfido } from '../src/index.js'
-import { withBodySignatureScheme } from './conformance-support.js'
 
 describeAdapterConformance({
   name: 'onfido (in-process)',
@@ -21,5 +20,5 @@ describeAdapterConformance({
       sleep,
       env: {},
     }),
-  driver: () => withBodySignatureScheme(createOnfidoConformanceDriver()),
+  driver: () => createOnfidoConformanceDriver(),
 })
