@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { type KycAdapter, type KycLogger, kycCapabilities } from './adapter.js'
 import { type EnforcedKycAdapter, enforceCapabilities } from './capabilities.js'
 import { isKycError, KycConfigurationError } from './errors.js'
+import { instrumentAdapter } from './telemetry/instrument-adapter.js'
+import { instrumentWebhookPipeline } from './telemetry/instrument-webhooks.js'
 import {
   createWebhookPipeline,
   type WebhookPipeline,
@@ -192,8 +194,8 @@ export function createKyc<const Name extends string>(config: KycConfig<Name>): K
       message: `Unknown KYC provider "${requested}"${source} — installed: ${installed.join(', ')}.`,
     })
   }
-  const adapter = enforceCapabilities(instantiate(name, adapters[name]!))
-  const webhooks = createWebhookPipeline({
+  const adapter = enforceCapabilities(instrumentAdapter(instantiate(name, adapters[name]!)))
+  const pipeline = createWebhookPipeline({
     adapter,
     store: parsed.data.webhookStore ?? createMemoryWebhookStore(),
     ...(parsed.data.logger === undefined ? {} : { logger: parsed.data.logger }),
@@ -201,6 +203,7 @@ export function createKyc<const Name extends string>(config: KycConfig<Name>): K
       ? {}
       : { onBackgroundOutcome: parsed.data.onBackgroundWebhookOutcome }),
   })
+  const webhooks = instrumentWebhookPipeline(pipeline, adapter.provider)
   return Object.freeze({ ...adapter, providers: installed, webhooks })
 }
 
