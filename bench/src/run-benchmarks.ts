@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { runAdapterOverhead } from './benchmarks/adapter-overhead.js'
 import { runBulkImport } from './benchmarks/bulk-import.js'
 import { runPackageCost } from './benchmarks/package-cost.js'
+import { runPersistedWebhooks } from './benchmarks/persisted-webhooks.js'
 import { runRateLimit } from './benchmarks/rate-limit.js'
 import { runTokenEconomy } from './benchmarks/token-economy.js'
 import { runWebhookIngest } from './benchmarks/webhook-ingest.js'
@@ -20,6 +21,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'rate-limit': () => runRateLimit(),
   'bulk-import': () => runBulkImport(),
   'package-cost': () => runPackageCost(),
+  'persisted-webhooks': () => runPersistedWebhooks(),
 }
 
 async function main(): Promise<void> {

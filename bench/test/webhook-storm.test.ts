@@ -1,10 +1,9 @@
 import {
-  createMemoryWebhookStore,
+  createMemoryStore,
   createWebhookPipeline,
   type KycAdapter,
   type Verification,
   type VerificationReference,
-  type WebhookStore,
 } from '@openkyc/core'
 import { createJumioSimulator } from '@openkyc/simulator-jumio'
 import { createPersonaSimulator } from '@openkyc/simulator-persona'
@@ -48,7 +47,7 @@ async function storm(options: {
   seed: number
   capture: ReturnType<typeof createCapture>
 }) {
-  const store: WebhookStore = createMemoryWebhookStore({ maxEntries: 1_000_000 })
+  const store = createMemoryStore({ maxEntries: 1_000_000 })
   const pipeline = createWebhookPipeline({ adapter: options.adapter, store, logger: options.capture.logger })
   const queue = shuffled(
     options.deliveries.flatMap((delivery) => Array.from({ length: copies }, () => delivery)),
@@ -77,7 +76,7 @@ async function storm(options: {
   await runPool(options.subjects.length, concurrency, async (index) => {
     const { scenario, reference } = options.subjects[index]!
     const truth = await options.adapter.getVerification({ reference })
-    const state = await store.getVerification(options.adapter.provider, truth.id)
+    const state = await store.verifications.get({ provider: options.adapter.provider, id: truth.id })
     if (state === undefined) {
       problems.push(`${truth.id} (${scenario.id}): no state stored`)
       return

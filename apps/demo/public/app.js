@@ -449,8 +449,12 @@ function connect() {
     snapshot = JSON.parse(message.data)
     renderAll()
     document.body.dataset.ready = 'true'
+    scheduleAuditReload()
   })
-  events.addEventListener('change', (message) => applyChange(JSON.parse(message.data)))
+  events.addEventListener('change', (message) => {
+    applyChange(JSON.parse(message.data))
+    scheduleAuditReload()
+  })
 }
 
 async function loadScenarios() {
@@ -499,6 +503,80 @@ async function startVerification(event) {
   } finally {
     button.disabled = false
   }
+}
+
+const actionLabels = {
+  state_changed: 'changed',
+  state_updated: 'updated (nothing to act on)',
+  event_stale: 'stale event, ignored',
+  review: 'reviewed',
+  deletion: 'personal data deleted',
+  routing: 'routed',
+  configuration: 'configuration',
+}
+
+const stateLabel = (state) =>
+  state === undefined ? '–' : state.outcome ? `${state.status} (${state.outcome})` : state.status
+
+function renderTimeline(timeline) {
+  const items = timeline.entries.map((entry) =>
+    element(
+      'li',
+      { className: `audit-entry audit-${entry.action}`, 'data-sequence': entry.sequence },
+      element('time', { datetime: entry.recordedAt }, new Date(entry.recordedAt).toLocaleTimeString()),
+      ' ',
+      element('code', {}, entry.eventType ?? entry.action),
+      ` ${stateLabel(entry.from)} → ${stateLabel(entry.to)}, ${actionLabels[entry.action] ?? entry.action}, by ${entry.actor}`,
+      entry.reasons.length === 0 ? '' : ` [${entry.reasons.join(', ')}]`,
+    ),
+  )
+  return element(
+    'details',
+    {
+      className: 'audit-timeline',
+      'data-provider': timeline.provider,
+      'data-verification': timeline.verificationId,
+    },
+    element(
+      'summary',
+      {},
+      `${title(timeline.provider)} ${timeline.verificationId}: ${stateLabel(timeline.entries.at(-1)?.to)} (${timeline.entries.length} ${timeline.entries.length === 1 ? 'entry' : 'entries'})`,
+    ),
+    element('ol', {}, ...items),
+  )
+}
+
+async function loadAudit() {
+  const chainLine = document.getElementById('audit-chain')
+  try {
+    const response = await fetch('/api/audit')
+    if (!response.ok) {
+      chainLine.textContent = 'No store behind this demo.'
+      return
+    }
+    const audit = await response.json()
+    chainLine.dataset.valid = String(audit.chain.valid)
+    chainLine.textContent = audit.chain.valid
+      ? `Hash chain verified: ${audit.chain.count} entries.`
+      : `Hash chain BROKEN at entry ${audit.chain.sequence ?? '?'} (${audit.chain.problem}).`
+    const open = new Set(
+      [...document.querySelectorAll('#audit-timelines details[open]')].map(
+        (node) => node.dataset.verification,
+      ),
+    )
+    const timelines = audit.verifications.map(renderTimeline)
+    for (const node of timelines) if (open.has(node.dataset.verification)) node.open = true
+    document.getElementById('audit-timelines').replaceChildren(...timelines)
+  } catch {
+    chainLine.textContent = 'Could not read the audit log.'
+  }
+}
+
+/** Reloads the timeline shortly after changes settle, not once per change. */
+let auditReload = null
+function scheduleAuditReload() {
+  clearTimeout(auditReload)
+  auditReload = setTimeout(loadAudit, 400)
 }
 
 document.getElementById('new-verification').addEventListener('submit', startVerification)

@@ -1,4 +1,4 @@
-import { isKycError, type KycCapabilities } from '@openkyc/core'
+import { createMemoryStore, isKycError, type KycCapabilities } from '@openkyc/core'
 import { scenarioById } from '@openkyc/testkit/catalogue'
 import { CliUsageError, parseCliOptions, usage } from './cli-options.js'
 import { capabilityMatrix, type ProviderInfo } from './comparison.js'
@@ -90,10 +90,12 @@ export async function runDemo(io: DemoProcess): Promise<ExitCode> {
     if (options.web)
       server = await startDemoServer({ fetch: (request) => handle(request), port: options.port })
 
+    const store = createMemoryStore()
     runtimes = await startProviders({
       providers: options.providers,
       modes,
       env: io.env,
+      store,
       ...(server === undefined ? {} : { webhookBaseUrl: server.url }),
     })
     for (const runtime of runtimes) line(io.stderr, modeLine(runtime.name, runtime))
@@ -117,6 +119,7 @@ export async function runDemo(io: DemoProcess): Promise<ExitCode> {
       state,
       runtime: (name) => byName.get(name),
       log: (text) => line(io.stderr, text),
+      store,
     })
     handle = (request) => app.fetch(request)
 

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { createKyc, type KycAdapter, type KycClient } from '@openkyc/core'
+import { createKyc, type KycAdapter, type KycClient, type KycStore } from '@openkyc/core'
 import { createJumio } from '@openkyc/jumio'
 import { createPersona } from '@openkyc/persona'
 import {
@@ -24,10 +24,17 @@ export type StartProvidersOptions = {
   webhookBaseUrl?: string
   /** Where the real vendors' credentials are read from. */
   env: Environment
+  /** The store every provider's webhook pipeline keeps its inbox, states and audit log in. Default: memory. */
+  store?: KycStore<unknown>
 }
 
-function clientFor(name: ProviderName, adapter: KycAdapter): KycClient {
-  return createKyc({ provider: name, adapters: { [name]: adapter }, env: {} })
+function clientFor(name: ProviderName, adapter: KycAdapter, store: KycStore<unknown> | undefined): KycClient {
+  return createKyc({
+    provider: name,
+    adapters: { [name]: adapter },
+    env: {},
+    ...(store === undefined ? {} : { store: store as KycStore<undefined> }),
+  })
 }
 
 /** The Persona simulator on a loopback port, with a Persona adapter pointed at it. */
@@ -58,7 +65,7 @@ async function startPersonaSimulator(options: StartProvidersOptions): Promise<Pr
     name: 'persona',
     mode: 'simulator',
     description: `simulator at ${server.url}`,
-    client: clientFor('persona', adapter),
+    client: clientFor('persona', adapter, options.store),
     realiseScenario: ({ reference, scenario }) => driver.runScenario({ reference, scenario, stage: 'final' }),
     async close() {
       await driver.close()
@@ -98,7 +105,7 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
     name: 'jumio',
     mode: 'simulator',
     description: `simulator at ${server.url}`,
-    client: clientFor('jumio', adapter),
+    client: clientFor('jumio', adapter, options.store),
     realiseScenario: ({ reference, scenario }) => driver.runScenario({ reference, scenario, stage: 'final' }),
     // The simulator's documented magic input; its hosted page then preselects the applicant.
     hostedFlowOptions: (scenario) => ({
@@ -114,7 +121,7 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
 /** Persona's real API, configured from `PERSONA_*` variables. */
 function startPersonaLive(options: StartProvidersOptions): ProviderRuntime {
   const adapter = createPersona({ env: options.env })
-  const client = clientFor('persona', adapter)
+  const client = clientFor('persona', adapter, options.store)
   const sandbox = client.capabilities.simulate
   return {
     name: 'persona',
@@ -137,7 +144,7 @@ function startJumioLive(options: StartProvidersOptions): ProviderRuntime {
     name: 'jumio',
     mode: 'live',
     description: `Jumio API (${options.env.JUMIO_REGION ?? 'custom hosts'})`,
-    client: clientFor('jumio', adapter),
+    client: clientFor('jumio', adapter, options.store),
     // Jumio has no sandbox outcomes: the applicant completes the hosted flow, the rows show where each stands.
     async realiseScenario() {},
     async close() {},

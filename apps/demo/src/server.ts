@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { isKycError, type KycEvent, toWebhookResponse } from '@openkyc/core'
+import { isKycError, type KycEvent, type KycStore, toWebhookResponse } from '@openkyc/core'
 import { scenarios as catalogue, type Scenario, type ScenarioId } from '@openkyc/testkit/catalogue'
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
+import { readAuditTimelines } from './audit-timeline.js'
 import type { DemoState } from './demo-state.js'
 import { isProviderName, type ProviderName } from './provider-name.js'
 import type { ProviderRuntime } from './provider-runtime.js'
@@ -25,6 +26,8 @@ export type DemoAppOptions = {
   log?: (line: string) => void
   /** Interval between SSE keep-alive comments. Default 15 s. */
   keepAliveMs?: number
+  /** The store the providers' webhook pipelines write to; its audit log feeds `GET /api/audit`. */
+  store?: KycStore<unknown>
 }
 
 /** The page's static files, by URL path. Nothing else is read from disk. */
@@ -49,7 +52,8 @@ const donePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
  * event stream of changes, "new verification" (creates one at a provider and returns its hosted-flow
  * URL), and one webhook endpoint per provider. Webhooks go through core's pipeline
  * (`client.webhooks.handle`: Persona's signature is checked, Jumio's unsigned callback is confirmed by
- * reading the execution back), then the row is refreshed with a full read and pushed to every page.
+ * reading the execution back), and for each event that changed something, inside its store
+ * transaction, the row is refreshed with a full read and pushed to every page.
  *
  * @example
  * ```ts
@@ -66,6 +70,11 @@ export function createDemoApp(options: DemoAppOptions): Hono {
   const app = new Hono()
 
   app.get('/api/state', (c) => c.json(state.snapshot()))
+
+  app.get('/api/audit', async (c) => {
+    if (options.store === undefined) return c.json({ error: 'no store' }, 404)
+    return c.json(await readAuditTimelines(options.store.audit))
+  })
 
   app.get('/api/scenarios', (c) =>
     c.json(offered.map((scenario) => ({ id: scenario.id, title: scenario.title, kind: scenario.kind }))),
@@ -144,10 +153,12 @@ export function createDemoApp(options: DemoAppOptions): Hono {
     const runtime = isProviderName(name) ? options.runtime(name) : undefined
     if (runtime === undefined) return c.json({ error: 'unknown provider' }, 404)
     try {
-      const outcome = await runtime.client.webhooks.handle(c.req.raw)
-      for (const processed of outcome.events) {
-        if (processed.changed) await refresh(runtime, processed.event)
-      }
+      const outcome = await runtime.client.webhooks.handle(c.req.raw, {
+        // Inside each event's store transaction: the row is refreshed exactly once per change.
+        onEvent: async (processed) => {
+          if (processed.changed) await refresh(runtime, processed.event)
+        },
+      })
       return toWebhookResponse(outcome)
     } catch (error) {
       log(`${runtime.name}: webhook rejected (${isKycError(error) ? error.code : 'unexpected error'})`)

@@ -18,7 +18,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()))
 })
 
-async function start(runtimes: FakeRuntime[], logs: string[] = []) {
+async function start(runtimes: FakeRuntime[], logs: string[] = [], withStore = false) {
   const state = createDemoState({
     providers: runtimes.map((runtime) => ({
       provider: runtime.name,
@@ -30,7 +30,13 @@ async function start(runtimes: FakeRuntime[], logs: string[] = []) {
     ),
   })
   const byName = new Map<ProviderName, FakeRuntime>(runtimes.map((runtime) => [runtime.name, runtime]))
-  const app = createDemoApp({ state, runtime: (name) => byName.get(name), log: (line) => logs.push(line) })
+  const app = createDemoApp({
+    state,
+    runtime: (name) => byName.get(name),
+    log: (line) => logs.push(line),
+    // The fake runtimes each hold their own memory store; the page's audit reads the first one's.
+    ...(withStore && runtimes[0] !== undefined ? { store: runtimes[0].client.store } : {}),
+  })
   const server = await startDemoServer({ fetch: app.fetch, port: 0 })
   servers.push(server)
   return { state, server }
@@ -118,6 +124,51 @@ describe('the demo server', () => {
       body: delivery.rawBody,
     })
     expect(await again.json()).toEqual({ received: 0, duplicates: 1 })
+  })
+
+  it("serves each verification's audit timeline from the store, hash chain checked, without personal data", async () => {
+    const persona = createFakeRuntime({ name: 'persona', webhookSecret })
+    const { server } = await start([persona], [], true)
+    expect((await fetch(`${server.url}/api/audit`)).status).toBe(200)
+    await postJson(`${server.url}/api/verifications`, { provider: 'persona', scenario: 'face_mismatch' })
+    persona.decideNow('persona_1', scenarioById('face_mismatch'))
+    const delivery = persona.completedDelivery('persona_1')
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await fetch(`${server.url}/webhooks/persona`, {
+        method: 'POST',
+        headers: delivery.headers,
+        body: delivery.rawBody,
+      })
+    }
+    const response = await fetch(`${server.url}/api/audit`)
+    const text = await response.text()
+    expect(JSON.parse(text)).toMatchObject({
+      chain: { valid: true, count: 1 },
+      verifications: [
+        {
+          provider: 'persona',
+          verificationId: 'persona_1',
+          entries: [
+            {
+              sequence: 1,
+              eventType: 'verification.completed',
+              action: 'state_changed',
+              actor: 'provider',
+              to: { status: 'completed', outcome: 'declined' },
+              reasons: ['face_mismatch'],
+            },
+          ],
+        },
+      ],
+    })
+    expect(text).not.toContain('Testperson')
+    const page = await (await fetch(`${server.url}/`)).text()
+    expect(page).toContain('id="audit-timelines"')
+  })
+
+  it('answers 404 for the audit timeline when no store is given', async () => {
+    const { server } = await start([createFakeRuntime({ name: 'persona' })])
+    expect((await fetch(`${server.url}/api/audit`)).status).toBe(404)
   })
 
   it('rejects forged webhooks through the pipeline and leaves the row alone', async () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createWebhookPipeline, readNodeRequest } from '@openkyc/core'
+import { createWebhookPipeline, readNodeRequest, toWebhookResponse } from '@openkyc/core'
 import { createSimulatorClock } from '@openkyc/testkit/harness'
 import { afterEach, expect, it } from 'vitest'
 import { createAcme, createAcmeSimulator } from '../src/index.js'
@@ -16,13 +16,19 @@ it('runs end to end on loopback: API, hosted flow, signed webhooks into the pipe
   const pipeline = createWebhookPipeline({ adapter })
   const received: string[] = []
   const receiver: Server = createServer(async (request, response) => {
+    let answer: Response
     try {
-      const { events } = await pipeline.handle(await readNodeRequest(request))
-      received.push(...events.map(({ event }) => event.type))
-      response.statusCode = 200
-    } catch {
-      response.statusCode = 401
+      const outcome = await pipeline.handle(await readNodeRequest(request), {
+        // The application's work, inside each event's store transaction.
+        onEvent: ({ event }) => {
+          received.push(event.type)
+        },
+      })
+      answer = toWebhookResponse(outcome)
+    } catch (error) {
+      answer = toWebhookResponse(error)
     }
+    response.statusCode = answer.status
     response.end()
   })
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))

@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { type KycAdapter, type KycLogger, kycCapabilities } from './adapter.js'
 import { type EnforcedKycAdapter, enforceCapabilities } from './capabilities.js'
 import { isKycError, KycConfigurationError } from './errors.js'
+import { createMemoryStore } from './store/memory-store.js'
+import type { KycStore } from './store/types.js'
 import { instrumentAdapter } from './telemetry/instrument-adapter.js'
 import { instrumentWebhookPipeline } from './telemetry/instrument-webhooks.js'
 import {
@@ -9,7 +11,6 @@ import {
   type WebhookPipeline,
   type WebhookPipelineOptions,
 } from './webhook/pipeline.js'
-import { createMemoryWebhookStore, type WebhookStore } from './webhook/store.js'
 
 /** Environment variables as `process.env` holds them. */
 export type Environment = Readonly<Record<string, string | undefined>>
@@ -21,7 +22,7 @@ export type KycAdapterEntry = KycAdapter | (() => KycAdapter)
 export const providerEnvironmentVariable = 'KYC_PROVIDER'
 
 /** Configuration for {@link createKyc}. */
-export type KycConfig<Name extends string = string> = {
+export type KycConfig<Name extends string = string, Handle = undefined> = {
   /**
    * The provider to use, by its key in `adapters`. Default: `KYC_PROVIDER` from the environment, or
    * the only installed adapter when there is just one.
@@ -32,8 +33,21 @@ export type KycConfig<Name extends string = string> = {
    * that only the chosen provider reads and validates its settings.
    */
   adapters: Readonly<Record<Name, KycAdapterEntry>>
-  /** Where the webhook pipeline keeps dedupe marks and latest states. Default: a memory store. */
-  webhookStore?: WebhookStore
+  /**
+   * Where the webhook inbox, verification states and audit log live (see `KycStore`). Default: a
+   * fresh `createMemoryStore()`, for one process; give every instance the same durable store
+   * (`@openkyc/postgres`) in production.
+   */
+  store?: KycStore<Handle>
+  /**
+   * The webhook pipeline's settings: lease, store timeout, claim wait, body limit, and a default
+   * `onEvent` (used when `handle` gets none, and for the adapter's background events). See
+   * `WebhookPipelineOptions`.
+   */
+  webhooks?: Pick<
+    WebhookPipelineOptions<Handle>,
+    'leaseMs' | 'storeTimeoutMs' | 'claimWaitMs' | 'maxBodyBytes' | 'onEvent'
+  >
   /** Receives the pipeline's log lines (ids and statuses, never personal data). */
   logger?: KycLogger
   /**
@@ -49,24 +63,33 @@ export type KycConfig<Name extends string = string> = {
  * A KYC client for the chosen provider: the adapter's methods with capabilities enforced (an
  * undeclared one throws `KycUnsupportedCapabilityError` before any request), plus its webhook pipeline.
  */
-export type KycClient = EnforcedKycAdapter & {
+export type KycClient<Handle = undefined> = EnforcedKycAdapter & {
   /** Every installed adapter name, in configuration order. */
   readonly providers: readonly string[]
   /** The webhook pipeline for the chosen adapter. */
-  readonly webhooks: WebhookPipeline
+  readonly webhooks: WebhookPipeline<Handle>
+  /** The store the client keeps its state in (`config.store`, or the default memory store). */
+  readonly store: KycStore<Handle>
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null
 
-const webhookStoreSchema = z.custom<WebhookStore>(
+const hasMethods = (value: unknown, methods: readonly string[]) =>
+  isObject(value) && methods.every((method) => typeof value[method] === 'function')
+
+const storeSchema = z.custom<KycStore>(
   (value) =>
+    hasMethods(value, ['transaction']) &&
     isObject(value) &&
-    typeof value.markSeen === 'function' &&
-    typeof value.getVerification === 'function' &&
-    typeof value.setVerification === 'function',
-  { message: 'expected a WebhookStore (markSeen, getVerification, setVerification)' },
+    hasMethods(value.inbox, ['claim', 'release']) &&
+    hasMethods(value.verifications, ['get']) &&
+    hasMethods(value.audit, ['read', 'head']) &&
+    hasMethods(value.keyValue, ['get', 'set', 'setIfAbsent', 'delete']),
+  { message: 'expected a KycStore (inbox, verifications, audit, keyValue, transaction)' },
 )
+
+const positiveInteger = z.number().int().positive()
 
 const kycConfigSchema = z.strictObject({
   provider: z.string().trim().min(1, 'expected a provider name').optional(),
@@ -78,7 +101,20 @@ const kycConfigSchema = z.strictObject({
       }),
     )
     .refine((adapters) => Object.keys(adapters).length > 0, { message: 'install at least one adapter' }),
-  webhookStore: webhookStoreSchema.optional(),
+  store: storeSchema.optional(),
+  webhooks: z
+    .strictObject({
+      leaseMs: positiveInteger.optional(),
+      storeTimeoutMs: positiveInteger.optional(),
+      claimWaitMs: positiveInteger.optional(),
+      maxBodyBytes: positiveInteger.optional(),
+      onEvent: z
+        .custom<NonNullable<WebhookPipelineOptions['onEvent']>>((value) => typeof value === 'function', {
+          message: 'expected a function',
+        })
+        .optional(),
+    })
+    .optional(),
   logger: z.custom<KycLogger>(isObject, { message: 'expected a logger object' }).optional(),
   onBackgroundWebhookOutcome: z
     .custom<NonNullable<WebhookPipelineOptions['onBackgroundOutcome']>>(
@@ -167,7 +203,15 @@ function instantiate(name: string, entry: KycAdapterEntry): KycAdapter {
  * const { verification } = await kyc.createVerification({ subjectReference: user.id })
  * ```
  */
-export function createKyc<const Name extends string>(config: KycConfig<Name>): KycClient {
+export function createKyc<const Name extends string, Handle = undefined>(
+  config: KycConfig<Name, Handle>,
+): KycClient<Handle> {
+  if (isObject(config) && 'webhookStore' in config) {
+    throw new KycConfigurationError({
+      message:
+        'createKyc: webhookStore was replaced by store, a KycStore: pass { store: createMemoryStore() } or a durable store such as @openkyc/postgres. A custom store now implements KycStore and runs describeStoreConformance from @openkyc/testkit/store-conformance.',
+    })
+  }
   const parsed = kycConfigSchema.safeParse(config)
   if (!parsed.success) {
     throw new KycConfigurationError({
@@ -195,16 +239,18 @@ export function createKyc<const Name extends string>(config: KycConfig<Name>): K
     })
   }
   const adapter = enforceCapabilities(instrumentAdapter(instantiate(name, adapters[name]!)))
-  const pipeline = createWebhookPipeline({
+  const store = (parsed.data.store ?? createMemoryStore()) as KycStore<Handle>
+  const pipeline = createWebhookPipeline<Handle>({
     adapter,
-    store: parsed.data.webhookStore ?? createMemoryWebhookStore(),
+    store,
+    ...parsed.data.webhooks,
     ...(parsed.data.logger === undefined ? {} : { logger: parsed.data.logger }),
     ...(parsed.data.onBackgroundWebhookOutcome === undefined
       ? {}
       : { onBackgroundOutcome: parsed.data.onBackgroundWebhookOutcome }),
   })
   const webhooks = instrumentWebhookPipeline(pipeline, adapter.provider)
-  return Object.freeze({ ...adapter, providers: installed, webhooks })
+  return Object.freeze({ ...adapter, providers: installed, webhooks, store })
 }
 
 /** Options for {@link readSetting}. */

@@ -14,6 +14,9 @@ export type KycErrorCode =
   | 'unsupported_capability'
   | 'invalid_state'
   | 'configuration'
+  | 'store_unavailable'
+  | 'store_conflict'
+  | 'store_integrity'
 
 /** What every {@link KycError} constructor accepts. `message` must never hold personal data or secrets. */
 export type KycErrorOptions = {
@@ -179,4 +182,31 @@ export class KycInvalidStateError extends KycError {
 /** OpenKYC is misconfigured: a missing setting or environment variable, an unknown provider. */
 export class KycConfigurationError extends KycError {
   override readonly code = 'configuration'
+}
+
+/**
+ * The store cannot be used right now: unreachable, timed out, or the connection dropped mid-transaction.
+ * Nothing of the interrupted transaction was committed; trying again later may succeed.
+ */
+export class KycStoreUnavailableError extends KycError {
+  override readonly code = 'store_unavailable'
+  override readonly retryable = true
+}
+
+/**
+ * A store operation lost a race it must not win: the claim on an event was no longer held when it was
+ * completed (its lease expired and another delivery reclaimed it). The transaction was rolled back;
+ * the other holder's processing is the one that counts.
+ */
+export class KycStoreConflictError extends KycError {
+  override readonly code = 'store_conflict'
+  override readonly retryable = true
+}
+
+/**
+ * What the store holds cannot be trusted or read: a corrupt or foreign row, a schema the code does not
+ * know (a missing migration), a broken audit chain. Retrying does not help; the message says what to do.
+ */
+export class KycStoreIntegrityError extends KycError {
+  override readonly code = 'store_integrity'
 }

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import {
   createKyc,
-  createMemoryWebhookStore,
+  createMemoryStore,
   type KycAdapter,
   KycConfigurationError,
   KycUnsupportedCapabilityError,
@@ -102,11 +102,25 @@ describe('createKyc', () => {
     ).toBe('Invalid createKyc configuration: Unrecognized key: "webhookstore".')
     expect(
       configurationError(() =>
-        createKyc({ adapters, env: {}, webhookStore: { markSeen() {} } } as unknown as Parameters<
+        createKyc({ adapters, env: {}, store: { markSeen() {} } } as unknown as Parameters<
           typeof createKyc
         >[0]),
       ).message,
-    ).toMatch(/webhookStore: expected a WebhookStore/)
+    ).toMatch(/store: expected a KycStore/)
+    expect(
+      configurationError(() =>
+        createKyc({ adapters, env: {}, webhookStore: createMemoryStore() } as unknown as Parameters<
+          typeof createKyc
+        >[0]),
+      ).message,
+    ).toMatch(/webhookStore was replaced by store, a KycStore: pass \{ store: createMemoryStore\(\) \}/)
+    expect(
+      configurationError(() =>
+        createKyc({ adapters, env: {}, webhooks: { leaseMs: 0 } } as unknown as Parameters<
+          typeof createKyc
+        >[0]),
+      ).message,
+    ).toMatch(/webhooks\.leaseMs/)
     expect(
       configurationError(() =>
         createKyc({ adapters: { persona: 42 }, env: {} } as unknown as Parameters<typeof createKyc>[0]),
@@ -187,8 +201,8 @@ describe('createKyc', () => {
 
   it('exposes a webhook pipeline for the chosen adapter, with the given store', async () => {
     const mock = createMockAdapter({ provider: 'persona' })
-    const store = createMemoryWebhookStore()
-    const kyc = createKyc({ adapters: { persona: mock }, webhookStore: store, env: {} })
+    const store = createMemoryStore()
+    const kyc = createKyc({ adapters: { persona: mock }, store, env: {} })
     const { verification } = await kyc.createVerification({ subjectReference: 'user_1' })
     const delivery = mock.createWebhookDelivery([
       {
@@ -203,7 +217,10 @@ describe('createKyc', () => {
     const outcome = await kyc.webhooks.handle(delivery)
     expect(kyc.webhooks.provider).toBe('persona')
     expect(outcome.events[0]?.changed).toBe(true)
-    expect(await store.getVerification('persona', verification.id)).toMatchObject({ id: verification.id })
+    expect(kyc.store).toBe(store)
+    expect(await store.verifications.get({ provider: 'persona', id: verification.id })).toMatchObject({
+      id: verification.id,
+    })
   })
 })
 

@@ -4,9 +4,9 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { createKyc } from '../src/client.js'
 import { KycRateLimitedError, KycWebhookVerificationError } from '../src/errors.js'
 import { createHttpClient } from '../src/http/index.js'
+import { createMemoryStore } from '../src/store/memory-store.js'
 import { telemetryAttributes as attribute, telemetryMetrics as metric } from '../src/telemetry/index.js'
 import { createMockAdapter, createMockVerification } from '../src/test/index.js'
-import { createMemoryWebhookStore } from '../src/webhook/store.js'
 import { jsonResponse, scriptedFetch, steppingClock } from './http/helpers.js'
 import { installTelemetry } from './telemetry-support.js'
 
@@ -154,7 +154,7 @@ describe('createKyc telemetry', () => {
 
   it('makes a span per webhook delivery, counts decisions by outcome and rejections by reason', async () => {
     const mock = createMockAdapter({ provider: 'acme', webhookSecret: 'whsec_test' })
-    const kyc = createKyc({ adapters: { acme: mock }, webhookStore: createMemoryWebhookStore(), env: {} })
+    const kyc = createKyc({ adapters: { acme: mock }, store: createMemoryStore(), env: {} })
     const verification = createMockVerification({
       provider: 'acme',
       status: 'completed',

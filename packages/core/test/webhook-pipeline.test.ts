@@ -2,17 +2,18 @@ import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import {
   applyVerificationUpdate,
-  createMemoryWebhookStore,
+  createMemoryStore,
   createWebhookPipeline,
   type KycEvent,
   KycInvalidProviderResponseError,
   KycInvalidRequestError,
   type KycLogger,
   KycProviderUnavailableError,
+  type KycStore,
+  KycStoreUnavailableError,
   KycWebhookVerificationError,
   toWebhookResponse,
   type Verification,
-  type WebhookStore,
 } from '../src/index.js'
 import { createMockAdapter, mockSignatureHeader } from '../src/test/index.js'
 import { forwardSequenceArbitrary, seededPii, toEventView } from './fixtures.js'
@@ -63,9 +64,18 @@ const completed = base({
   raw: { status: 'approved' },
 })
 
-function setUp(options: { store?: WebhookStore; logger?: KycLogger; maxBodyBytes?: number } = {}) {
+type SetUpOptions = {
+  store?: KycStore<undefined>
+  logger?: KycLogger
+  maxBodyBytes?: number
+  leaseMs?: number
+  storeTimeoutMs?: number
+  claimWaitMs?: number
+}
+
+function setUp(options: SetUpOptions = {}) {
   const adapter = createMockAdapter({ webhookSecret: secret, now })
-  const store = options.store ?? createMemoryWebhookStore()
+  const store = options.store ?? createMemoryStore()
   const pipeline = createWebhookPipeline({ adapter, store, ...options })
   const request = (events: readonly KycEvent[]) => {
     const { rawBody, headers } = adapter.createWebhookDelivery(events)
@@ -85,7 +95,7 @@ describe('createWebhookPipeline', () => {
       event: { id: 'evt_1' },
       verification: toEventView(submitted),
     })
-    expect(await store.getVerification('mock', 'inq_1')).toEqual(toEventView(submitted))
+    expect(await store.verifications.get({ provider: 'mock', id: 'inq_1' })).toEqual(toEventView(submitted))
     expect(pipeline.provider).toBe('mock')
   })
 
@@ -142,7 +152,7 @@ describe('createWebhookPipeline', () => {
     expect(first.events[0]?.changed).toBe(true)
     expect(late.events[0]).toMatchObject({ changed: false, event: { id: 'evt_1' } })
     expect(late.events[0]?.verification?.status).toBe('completed')
-    expect((await store.getVerification('mock', 'inq_1'))?.status).toBe('completed')
+    expect((await store.verifications.get({ provider: 'mock', id: 'inq_1' }))?.status).toBe('completed')
   })
 
   it('reports events without a verification as unchanged', async () => {
@@ -155,7 +165,9 @@ describe('createWebhookPipeline', () => {
       raw: { type: 'list.import_completed' },
     }
     const outcome = await pipeline.handle(request([listEvent]))
-    expect(outcome.events).toEqual([{ event: listEvent, verification: undefined, changed: false }])
+    expect(outcome.events).toEqual([
+      { event: listEvent, verification: undefined, previous: undefined, changed: false, changes: [] },
+    ])
   })
 
   it('propagates verification failures and leaves the store alone', async () => {
@@ -169,7 +181,7 @@ describe('createWebhookPipeline', () => {
     await expect(pipeline.handle({ rawBody, headers: {} })).rejects.toBeInstanceOf(
       KycWebhookVerificationError,
     )
-    expect(await store.getVerification('mock', 'inq_1')).toBeUndefined()
+    expect(await store.verifications.get({ provider: 'mock', id: 'inq_1' })).toBeUndefined()
     // The event was not marked seen: a genuine delivery still goes through.
     expect((await pipeline.handle({ rawBody, headers })).events[0]?.changed).toBe(true)
     expect(logger.warn).toHaveBeenCalledTimes(2)
@@ -208,24 +220,30 @@ describe('createWebhookPipeline', () => {
     await expect(pipeline.handle({ rawBody: oversized, headers: {} })).rejects.toThrow(/1048576-byte limit/)
   })
 
-  it('releases the dedupe mark when storing fails, so the retry is processed', async () => {
-    const memory = createMemoryWebhookStore()
+  it('marks nothing when storing fails, so the retry is processed', async () => {
+    const memory = createMemoryStore()
     let failNext = true
-    const store: WebhookStore = {
-      markSeen: (key) => memory.markSeen(key),
-      forget: vi.fn((key: string) => memory.forget!(key)),
-      getVerification: (provider, id) => memory.getVerification(provider, id),
-      async setVerification(verification) {
-        if (failNext) {
-          failNext = false
-          throw new KycProviderUnavailableError({ message: 'store down' })
-        }
-        await memory.setVerification(verification)
-      },
+    const store: KycStore<undefined> = {
+      ...memory,
+      transaction: (work, options) =>
+        memory.transaction(
+          (transaction) =>
+            work({
+              ...transaction,
+              async applyVerification(update) {
+                if (failNext) {
+                  failNext = false
+                  throw new KycStoreUnavailableError({ message: 'store down' })
+                }
+                return transaction.applyVerification(update)
+              },
+            }),
+          options,
+        ),
     }
     const { pipeline, request } = setUp({ store })
     await expect(pipeline.handle(request([event('evt_1', submitted)]))).rejects.toThrow('store down')
-    expect(store.forget).toHaveBeenCalledTimes(1)
+    expect(await memory.verifications.get({ provider: 'mock', id: 'inq_1' })).toBeUndefined()
     const retry = await pipeline.handle(request([event('evt_1', submitted)]))
     expect(retry.events[0]?.changed).toBe(true)
     expect(retry.duplicates).toEqual([])
@@ -268,34 +286,13 @@ describe('createWebhookPipeline', () => {
     ])
   })
 
-  it('serializes updates to one verification, even with a slow asynchronous store', async () => {
-    const memory = createMemoryWebhookStore()
-    let writes = 0
-    let secondWriteStarted: () => void = () => {}
-    const secondWrite = new Promise<void>((resolve) => {
-      secondWriteStarted = resolve
-    })
-    const store: WebhookStore = {
-      markSeen: (key) => memory.markSeen(key),
-      getVerification: async (provider, id) => memory.getVerification(provider, id),
-      async setVerification(verification) {
-        writes += 1
-        if (writes === 1) {
-          // The first (older) write stalls until a second write starts, or 50 ms pass. Without
-          // serialization the newer write lands first and this one would then overwrite it.
-          await Promise.race([secondWrite, new Promise((resolve) => setTimeout(resolve, 50))])
-        } else {
-          secondWriteStarted()
-        }
-        await memory.setVerification(verification)
-      },
-    }
-    const { pipeline, request } = setUp({ store })
+  it('concurrent deliveries of different events for one verification end at the newest state', async () => {
+    const { pipeline, store, request } = setUp()
     await Promise.all([
-      pipeline.handle(request([event('evt_1', submitted)])),
       pipeline.handle(request([event('evt_2', completed, 'verification.completed')])),
+      pipeline.handle(request([event('evt_1', submitted)])),
     ])
-    expect((await memory.getVerification('mock', 'inq_1'))?.status).toBe('completed')
+    expect((await store.verifications.get({ provider: 'mock', id: 'inq_1' }))?.status).toBe('completed')
   })
 
   it('any order of any redeliveries ends at the state of the in-order sequence (property)', async () => {
@@ -319,7 +316,7 @@ describe('createWebhookPipeline', () => {
           let expected: Verification | undefined
           for (const index of delivered)
             expected = applyVerificationUpdate(expected, events[index]!.verification!)
-          expect(await store.getVerification('mock', 'inq_generated')).toEqual(expected)
+          expect(await store.verifications.get({ provider: 'mock', id: 'inq_generated' })).toEqual(expected)
           expect(changedCount).toBeGreaterThanOrEqual(1)
           expect(changedCount).toBeLessThanOrEqual(delivered.length)
         },
@@ -343,11 +340,17 @@ describe('background events', () => {
         }
       },
     }
-    const store = createMemoryWebhookStore()
+    const store = createMemoryStore()
     const outcomes: { events: number; duplicates: number; changed: boolean[] }[] = []
+    const handled: string[] = []
     const pipeline = createWebhookPipeline({
       adapter,
       store,
+      // The pipeline's own handler runs for background events, inside their transactions.
+      onEvent: async ({ event }, { transaction }) => {
+        handled.push(event.id)
+        await transaction.keyValue.set('app', event.id, 'handled')
+      },
       onBackgroundOutcome: (outcome) => {
         outcomes.push({
           events: outcome.events.length,
@@ -365,7 +368,9 @@ describe('background events', () => {
       { events: 1, duplicates: 0, changed: [true] },
       { events: 0, duplicates: 2, changed: [] },
     ])
-    expect((await store.getVerification('mock', 'inq_1'))?.status).toBe('completed')
+    expect((await store.verifications.get({ provider: 'mock', id: 'inq_1' }))?.status).toBe('completed')
+    expect(handled).toEqual(['evt_1', 'evt_2'])
+    expect(await store.keyValue.get('app', 'evt_2')).toBe('handled')
     pipeline.close()
     expect(unsubscribed).toBe(true)
   })

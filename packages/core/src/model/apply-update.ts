@@ -70,3 +70,58 @@ export function applyVerificationUpdate(
   if ((session ?? current.session) !== undefined) next.session = session ?? current.session
   return next
 }
+
+const progressTimeOffset = 8.64e15
+
+/**
+ * A fixed-width string whose lexicographic (byte) order is the order of
+ * {@link compareVerificationProgress}: status rank, decision rank, redaction, then `updatedAt` in
+ * milliseconds. Stores that apply the forward-only rule in SQL compare it (`WHERE excluded.progress >
+ * stored.progress`) and then store what {@link applyVerificationUpdate} returns.
+ *
+ * @example
+ * ```ts
+ * verificationProgressKey(verification) // '4210001749038400000' for completed, approved, not redacted
+ * ```
+ */
+export function verificationProgressKey(verification: VerificationUpdate): string {
+  const updatedAt = Date.parse(verification.updatedAt) + progressTimeOffset
+  return `${verificationStatusRank[verification.status]}${decisionRank(verification.decision)}${
+    verification.redactedAt === undefined ? 0 : 1
+  }${String(updatedAt).padStart(17, '0')}`
+}
+
+/** One kind of change an application acts on. See {@link describeVerificationChanges}. */
+export type VerificationChange = 'status' | 'outcome' | 'reasons' | 'redaction'
+
+function reasonSet(decision: Decision | undefined): string {
+  return (decision?.reasons ?? [])
+    .map((reason) => `${reason.code}\u0000${reason.raw ?? ''}`)
+    .sort()
+    .join('\u0001')
+}
+
+/**
+ * What changed between two states of one verification that an application acts on: its status, its
+ * decision outcome, its decision reasons (compared as a set) or its redaction. A first state
+ * (`previous` undefined) is a `status` change. A later timestamp, new checks or raw vendor words alone
+ * are not: a Persona `inquiry.failed` followed by `inquiry.declined` (both declined, same reasons) is
+ * one change, not two.
+ *
+ * @example
+ * ```ts
+ * describeVerificationChanges(submitted, approved) // ['status', 'outcome']
+ * ```
+ */
+export function describeVerificationChanges(
+  previous: VerificationUpdate | undefined,
+  next: VerificationUpdate,
+): VerificationChange[] {
+  if (previous === undefined) return ['status']
+  const changes: VerificationChange[] = []
+  if (previous.status !== next.status) changes.push('status')
+  if (previous.decision?.outcome !== next.decision?.outcome) changes.push('outcome')
+  if (reasonSet(previous.decision) !== reasonSet(next.decision)) changes.push('reasons')
+  if ((previous.redactedAt === undefined) !== (next.redactedAt === undefined)) changes.push('redaction')
+  return changes
+}

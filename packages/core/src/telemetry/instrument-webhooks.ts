@@ -8,8 +8,11 @@ import { inSpan, recordDecision, recordWebhookRejection, telemetryAttributes } f
  * decisions that changed a verification in `openkyc.decisions`. The adapter's `parseWebhook` span
  * nests under it. Used by `createKyc`.
  */
-export function instrumentWebhookPipeline(pipeline: WebhookPipeline, provider: string): WebhookPipeline {
-  const handle: WebhookPipeline['handle'] = (input, options) =>
+export function instrumentWebhookPipeline<Handle>(
+  pipeline: WebhookPipeline<Handle>,
+  provider: string,
+): WebhookPipeline<Handle> {
+  const handle: WebhookPipeline<Handle>['handle'] = (input, options) =>
     inSpan(
       'kyc.webhooks.handle',
       { kind: 'server', attributes: { [telemetryAttributes.provider]: provider } },

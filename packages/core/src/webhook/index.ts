@@ -24,6 +24,8 @@ export {
   createWebhookPipeline,
   type HandleWebhookOptions,
   type ProcessedWebhookEvent,
+  type WebhookEventContext,
+  type WebhookEventHandler,
   type WebhookInput,
   type WebhookOutcome,
   type WebhookPipeline,

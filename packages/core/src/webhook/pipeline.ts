@@ -1,9 +1,18 @@
 import type { KycAdapter, KycLogger } from '../adapter.js'
-import { isKycError, KycInvalidProviderResponseError } from '../errors.js'
-import { applyVerificationUpdate } from '../model/apply-update.js'
+import {
+  isKycError,
+  KycConfigurationError,
+  KycInvalidProviderResponseError,
+  KycStoreUnavailableError,
+} from '../errors.js'
+import { raceAbort, realSleep } from '../http/abort.js'
+import { describeVerificationChanges, type VerificationChange } from '../model/apply-update.js'
 import { type KycEvent, KycEventSchema } from '../model/event.js'
 import type { Verification } from '../model/verification.js'
 import { redact } from '../redact.js'
+import type { AuditAction, AuditEntryInput, AuditState } from '../store/audit-entry.js'
+import { createMemoryStore } from '../store/memory-store.js'
+import type { InboxClaim, KycStore, KycStoreTransaction } from '../store/types.js'
 import {
   bodyTooLarge,
   defaultMaxWebhookBodyBytes,
@@ -11,25 +20,51 @@ import {
   type RawWebhookInput,
   readWebRequestBody,
 } from './read-body.js'
-import { createMemoryWebhookStore, type WebhookStore } from './store.js'
 
 /** What the pipeline accepts: a Web `Request` (Hono, Next.js, Bun, Deno) or the raw parts (see `readNodeRequest`). */
 export type WebhookInput = Request | RawWebhookInput
 
 /** Options for {@link createWebhookPipeline}. */
-export type WebhookPipelineOptions = {
+export type WebhookPipelineOptions<Handle = unknown> = {
   /** The adapter that verifies and normalizes deliveries. */
   adapter: KycAdapter
-  /** Dedupe marks and latest states. Default: a fresh {@link createMemoryWebhookStore}. */
-  store?: WebhookStore
+  /**
+   * Where the inbox, verification states and audit log live. Default: a fresh `createMemoryStore()`
+   * (one process, lost on restart); give every instance the same durable store (`@openkyc/postgres`).
+   */
+  store?: KycStore<Handle>
   /** Receives one line per event and per rejected delivery; ids and statuses only, never personal data. */
   logger?: KycLogger
   /** The largest body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number
   /**
+   * How long a claim on an event lasts, in milliseconds: if this process dies while processing the
+   * event, a redelivery after this long processes it again. Longer than your handler ever takes.
+   * Default 60,000.
+   */
+  leaseMs?: number
+  /**
+   * The longest any one store call may take (a claim, beginning a transaction, a write, the commit),
+   * in milliseconds; past it the delivery fails with the retryable `KycStoreUnavailableError` (answer
+   * 503) and the provider redelivers. Your handler is not timed: give it `signal`. Default 10,000.
+   */
+  storeTimeoutMs?: number
+  /**
+   * How long a delivery waits while another delivery of the same event holds its claim, before
+   * failing with a retryable `KycStoreUnavailableError`. Default 5,000.
+   */
+  claimWaitMs?: number
+  /**
+   * Your work for each event, inside its transaction, when a `handle` call gives no `onEvent` of its
+   * own, and for the adapter's background events (see `onBackgroundOutcome`). See {@link WebhookEventHandler}.
+   */
+  onEvent?: WebhookEventHandler<Handle>
+  /**
    * Receives the outcome of events the adapter produced in the background (see
-   * `KycAdapterV1.subscribeBackgroundEvents`), after they went through the same dedupe and
-   * forward-only apply as delivered ones. Act on `changed` events here as in a `handle` result.
+   * `KycAdapterV1.subscribeBackgroundEvents`: a Jumio re-read once details are ready), after they went
+   * through the same transactional path as delivered ones (claim, forward-only apply, audit, the
+   * pipeline's `onEvent`, commit). No provider redelivers these: when their processing fails, the
+   * failure is the adapter's to log, and the next callback or a reconciler read brings the state.
    */
   onBackgroundOutcome?: (outcome: WebhookOutcome) => void | Promise<void>
 }
@@ -38,38 +73,80 @@ export type WebhookPipelineOptions = {
 export type ProcessedWebhookEvent = {
   event: KycEvent
   /**
-   * The stored verification after this event: the new state when `changed`, the state already held
+   * The stored verification after this event: the new state when it moved, the state already held
    * when the event was stale. `undefined` for events that carry no verification (lists, cases).
    */
   verification: Verification | undefined
-  /** True when the event moved the stored verification forward; act on these. */
+  /** The stored verification before this event; `undefined` when it was first seen now (or carries none). */
+  previous: Verification | undefined
+  /**
+   * True when the event changed what an application acts on: status, decision outcome or reasons,
+   * redaction (see `changes`). A later event that only repeats the decision (Persona's
+   * `inquiry.failed` then `inquiry.declined`) is not a change.
+   */
   changed: boolean
+  /** What changed; empty when `changed` is false. See `describeVerificationChanges`. */
+  changes: VerificationChange[]
 }
 
 /** The outcome of one delivery. */
 export type WebhookOutcome = {
-  /** Events not seen before, in delivery order. */
+  /** Events processed by this delivery (and committed), in delivery order. */
   events: ProcessedWebhookEvent[]
   /** Ids of events already processed (redeliveries), skipped. */
   duplicates: string[]
 }
 
+/** What a {@link WebhookEventHandler} is given beside the event. */
+export type WebhookEventContext<Handle = unknown> = {
+  /** The store transaction the event is processed in. */
+  transaction: KycStoreTransaction<Handle>
+  /** The store's own transaction handle (`transaction.handle`): write your rows through it. */
+  handle: Handle
+  /** Aborted when the delivery is abandoned (request aborted, store timeout). */
+  signal: AbortSignal
+}
+
+/**
+ * The application's work for one event, run inside the event's store transaction. The event counts
+ * as processed only when this resolves and the transaction commits; if it throws, everything rolls
+ * back (your writes through `handle` too), the delivery fails and the provider's redelivery brings
+ * the event to you again. Called once per new event, duplicates excluded; act on `changed`.
+ */
+export type WebhookEventHandler<Handle = unknown> = (
+  processed: ProcessedWebhookEvent,
+  context: WebhookEventContext<Handle>,
+) => void | Promise<void>
+
 /** Options for one {@link WebhookPipeline.handle} call. */
-export type HandleWebhookOptions = {
-  /** Aborts the adapter's work (for example a Jumio retrieval). */
+export type HandleWebhookOptions<Handle = unknown> = {
+  /**
+   * Aborts the delivery: the adapter's work (a Jumio retrieval), any wait (another delivery's claim,
+   * the store), and the open transaction, which rolls back.
+   */
   signal?: AbortSignal
+  /** Your work for each new event, inside its transaction. See {@link WebhookEventHandler}. */
+  onEvent?: WebhookEventHandler<Handle>
 }
 
 /** Verifies, dedupes and applies webhook deliveries for one adapter. */
-export type WebhookPipeline = {
+export type WebhookPipeline<Handle = unknown> = {
   /** The adapter's provider name. */
   readonly provider: string
+  /** The store the pipeline processes events in. */
+  readonly store: KycStore<Handle>
   /**
-   * Processes one delivery. Throws `KycWebhookVerificationError` when the delivery cannot be
-   * trusted (answer 401), `KycInvalidRequestError` when it is unreadable or too large (answer 400);
-   * see {@link toWebhookResponse}.
+   * Processes one delivery, one store transaction per new event: claim the event id, apply the
+   * verification forward-only, append an audit entry, run `onEvent`, mark the event processed, commit.
+   * Resolves once every event committed: answer 2xx only then.
+   *
+   * Throws `KycWebhookVerificationError` when the delivery cannot be trusted (answer 401),
+   * `KycInvalidRequestError` when it is unreadable or too large (400), `KycStoreUnavailableError` or
+   * `KycStoreConflictError` (retryable, 503) when the store failed or timed out, and whatever
+   * `onEvent` threw. Events committed before a failure stay processed; the redelivery skips them as
+   * duplicates and processes the rest. See {@link toWebhookResponse}.
    */
-  handle(input: WebhookInput, options?: HandleWebhookOptions): Promise<WebhookOutcome>
+  handle(input: WebhookInput, options?: HandleWebhookOptions<Handle>): Promise<WebhookOutcome>
   /** Stops receiving the adapter's background events. Deliveries can still be handled. */
   close(): void
 }
@@ -90,51 +167,129 @@ function byteLength(body: Uint8Array | string): number {
   return typeof body === 'string' ? encoder.encode(body).length : body.length
 }
 
+const defaultLeaseMs = 60_000
+const defaultStoreTimeoutMs = 10_000
+const defaultClaimWaitMs = 5_000
+
+function storeTimeout(operation: string, ms: number): KycStoreUnavailableError {
+  return new KycStoreUnavailableError({
+    message: `The store did not answer within ${ms} ms while ${operation}; the delivery failed and the provider will redeliver. Check the store's health, or raise storeTimeoutMs.`,
+  })
+}
+
+/** Settles like `promise`, or rejects when `ms` pass (a `KycStoreUnavailableError`) or `signal` aborts. */
+function withDeadline<T>(
+  promise: Promise<T>,
+  ms: number,
+  operation: string,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (signal?.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => settle(() => reject(signal?.reason))
+    const timer = setTimeout(() => settle(() => reject(storeTimeout(operation, ms))), ms)
+    const settle = (action: () => void) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      action()
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error)),
+    )
+  })
+}
+
+function auditState(verification: Verification): AuditState {
+  return verification.decision === undefined
+    ? { status: verification.status }
+    : { status: verification.status, outcome: verification.decision.outcome }
+}
+
+function auditEntryFor(
+  event: KycEvent,
+  previous: Verification | undefined,
+  verification: Verification,
+  applied: boolean,
+  changes: readonly VerificationChange[],
+): AuditEntryInput {
+  const action: AuditAction = changes.includes('redaction')
+    ? 'deletion'
+    : changes.length === 0
+      ? applied
+        ? 'state_updated'
+        : 'event_stale'
+      : event.type === 'verification.reviewed'
+        ? 'review'
+        : 'state_changed'
+  return {
+    provider: event.provider,
+    verificationId: verification.id,
+    eventId: event.id,
+    eventType: event.type,
+    action,
+    actor: changes.length > 0 && verification.decision?.decidedBy === 'manual' ? 'manual' : 'provider',
+    ...(previous === undefined ? {} : { from: auditState(previous) }),
+    to: auditState(verification),
+    // Vendor labels are bounded here so an unusual label never makes an event impossible to record.
+    reasons: (verification.decision?.reasons ?? [])
+      .slice(0, 50)
+      .map((reason) =>
+        reason.raw === undefined
+          ? { code: reason.code }
+          : { code: reason.code, raw: reason.raw.slice(0, 200) },
+      ),
+  }
+}
+
+function checkPositiveInteger(name: string, value: number, provider: string): number {
+  if (Number.isInteger(value) && value > 0) return value
+  throw new KycConfigurationError({
+    provider,
+    message: `createWebhookPipeline: ${name} must be a positive integer of milliseconds.`,
+  })
+}
+
 /**
  * Builds the one webhook pipeline every provider shares: raw body and headers in, the adapter
- * verifies and normalizes them into `KycEvent`s, each event is deduped by id (deliveries are
- * at-least-once) and its verification applied forward-only (deliveries are unordered), so the
- * stored state never moves backwards and the same event delivered three times changes it once.
+ * verifies and normalizes them into `KycEvent`s, then each event is processed in one store
+ * transaction: its id is claimed (deliveries are at-least-once; a claim is a lease, so a process
+ * that dies mid-event does not lose it), its verification applied forward-only (deliveries are
+ * unordered), an audit entry appended, your `onEvent` run with the transaction, and the event marked
+ * processed. If any of it fails, nothing is marked and the provider's redelivery is processed: an
+ * at-least-once provider plus this transactional inbox is exactly-once in effect.
  *
  * Verification failures are never swallowed: they propagate as `KycWebhookVerificationError`.
- * When storing an event fails, its dedupe mark is released (`store.forget`) so the provider's
- * retry is processed. Updates to one verification are serialized within this process; with several
- * processes, give them a shared store.
  *
  * When the adapter has `subscribeBackgroundEvents` (Jumio: details not ready when the callback came),
- * the pipeline subscribes at creation: those events take the same dedupe and apply path and their
- * outcome goes to `onBackgroundOutcome`. `close()` unsubscribes.
+ * the pipeline subscribes at creation: those events take the same transactional path, with the
+ * pipeline's `onEvent`, and their outcome goes to `onBackgroundOutcome`. `close()` unsubscribes.
  *
  * @example
  * ```ts
- * const pipeline = createWebhookPipeline({ adapter: createPersona() })
- * const { events } = await pipeline.handle(request)
- * for (const { event, verification, changed } of events) {
- *   if (changed && verification?.status === 'completed') await onDecision(verification)
- * }
+ * const pipeline = createWebhookPipeline({ adapter: createPersona(), store })
+ * await pipeline.handle(request, {
+ *   async onEvent({ verification, changed }) {
+ *     if (changed && verification?.status === 'completed') await onDecision(verification)
+ *   },
+ * })
  * ```
  */
-export function createWebhookPipeline(options: WebhookPipelineOptions): WebhookPipeline {
+export function createWebhookPipeline<Handle = undefined>(
+  options: WebhookPipelineOptions<Handle>,
+): WebhookPipeline<Handle> {
   const { adapter, logger } = options
-  const store = options.store ?? createMemoryWebhookStore()
+  const provider = adapter.provider
+  const store = options.store ?? (createMemoryStore() as unknown as KycStore<Handle>)
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxWebhookBodyBytes
-  const queues = new Map<string, Promise<unknown>>()
-
-  /** Runs `task` after every earlier task on the same key, so read-apply-write never interleaves. */
-  const serialize = async <T>(key: string, task: () => Promise<T>): Promise<T> => {
-    const previous = queues.get(key) ?? Promise.resolve()
-    const run = previous.then(task, task)
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    )
-    queues.set(key, settled)
-    try {
-      return await run
-    } finally {
-      if (queues.get(key) === settled) queues.delete(key)
-    }
-  }
+  const leaseMs = checkPositiveInteger('leaseMs', options.leaseMs ?? defaultLeaseMs, provider)
+  const storeTimeoutMs = checkPositiveInteger(
+    'storeTimeoutMs',
+    options.storeTimeoutMs ?? defaultStoreTimeoutMs,
+    provider,
+  )
+  const claimWaitMs = checkPositiveInteger('claimWaitMs', options.claimWaitMs ?? defaultClaimWaitMs, provider)
 
   const readInput = async (input: WebhookInput) => {
     if (input instanceof Request) {
@@ -150,26 +305,14 @@ export function createWebhookPipeline(options: WebhookPipelineOptions): WebhookP
 
   const normalize = (event: KycEvent): KycEvent => {
     const parsed = KycEventSchema.safeParse(event)
-    if (parsed.success && parsed.data.provider === adapter.provider) return parsed.data
+    if (parsed.success && parsed.data.provider === provider) return parsed.data
     const issues = parsed.success
-      ? [{ path: ['provider'], message: `expected "${adapter.provider}"` }]
+      ? [{ path: ['provider'], message: `expected "${provider}"` }]
       : parsed.error.issues
     throw new KycInvalidProviderResponseError({
-      provider: adapter.provider,
-      message: `The ${adapter.provider} adapter produced a webhook event that is not a valid KycEvent (at "${issues[0]?.path.join('.') ?? ''}").`,
+      provider,
+      message: `The ${provider} adapter produced a webhook event that is not a valid KycEvent (at "${issues[0]?.path.join('.') ?? ''}").`,
       issues,
-    })
-  }
-
-  const applyEvent = async (event: KycEvent): Promise<ProcessedWebhookEvent> => {
-    const update = event.verification
-    if (update === undefined) return { event, verification: undefined, changed: false }
-    return serialize(`${update.provider}\u0000${update.id}`, async () => {
-      const current = await store.getVerification(update.provider, update.id)
-      const next = applyVerificationUpdate(current, update)
-      const changed = next !== current
-      if (changed) await store.setVerification(next)
-      return { event, verification: next, changed }
     })
   }
 
@@ -177,32 +320,127 @@ export function createWebhookPipeline(options: WebhookPipelineOptions): WebhookP
     logger?.[level]?.(message, redact(fields))
   }
 
-  /** Dedupes and applies verified events: one path for delivered and background events alike. */
-  const processEvents = async (events: KycEvent[]): Promise<WebhookOutcome> => {
+  const call = <T>(promise: Promise<T>, operation: string, signal: AbortSignal | undefined) =>
+    withDeadline(promise, storeTimeoutMs, operation, signal)
+
+  /** Claims the event, waiting (abortably, up to `claimWaitMs`) while another delivery holds it. `undefined`: processed already. */
+  const claimEvent = async (
+    event: KycEvent,
+    signal: AbortSignal | undefined,
+  ): Promise<InboxClaim | undefined> => {
+    const giveUpAt = Date.now() + claimWaitMs
+    let pauseMs = 10
+    for (;;) {
+      const result = await call(
+        store.inbox.claim({ provider, eventId: event.id, leaseMs }),
+        'claiming an event',
+        signal,
+      )
+      if (result.status === 'claimed') return result.claim
+      if (result.status === 'completed') return undefined
+      const remainingMs = giveUpAt - Date.now()
+      if (remainingMs <= 0) {
+        throw new KycStoreUnavailableError({
+          provider,
+          message: `Event ${event.id} is being processed by another delivery; answer 503 so the provider retries it later.`,
+        })
+      }
+      await realSleep(Math.min(pauseMs, remainingMs), signal)
+      pauseMs = Math.min(pauseMs * 2, 250)
+    }
+  }
+
+  const releaseClaim = async (claim: InboxClaim) => {
+    try {
+      await withDeadline(store.inbox.release(claim), storeTimeoutMs, 'releasing a claim')
+    } catch (error) {
+      // The lease expires on its own; the redelivery is processed then.
+      log('warn', 'kyc webhook claim not released', {
+        provider,
+        eventId: claim.eventId,
+        error: isKycError(error) ? error.code : 'unknown',
+      })
+    }
+  }
+
+  const applyInTransaction = async (
+    event: KycEvent,
+    transaction: KycStoreTransaction<Handle>,
+    signal: AbortSignal,
+  ): Promise<ProcessedWebhookEvent> => {
+    if (event.verification === undefined) {
+      return { event, verification: undefined, previous: undefined, changed: false, changes: [] }
+    }
+    const { previous, verification, applied } = await call(
+      transaction.applyVerification(event.verification),
+      'storing the verification',
+      signal,
+    )
+    const changes = applied ? describeVerificationChanges(previous, verification) : []
+    await call(
+      transaction.appendAudit(auditEntryFor(event, previous, verification, applied, changes)),
+      'appending to the audit log',
+      signal,
+    )
+    return { event, verification, previous, changed: changes.length > 0, changes }
+  }
+
+  /** One event, one transaction. `undefined` when the event was processed already. */
+  const processEvent = async (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> => {
+    const claim = await claimEvent(event, signal)
+    if (claim === undefined) return undefined
+    // Times beginning and committing the transaction; the work in between is timed call by call.
+    const phase = new AbortController()
+    let phaseTimer: ReturnType<typeof setTimeout> | undefined
+    const armPhase = (operation: string) => {
+      clearTimeout(phaseTimer)
+      phaseTimer = setTimeout(() => phase.abort(storeTimeout(operation, storeTimeoutMs)), storeTimeoutMs)
+    }
+    const transactionSignal = signal === undefined ? phase.signal : AbortSignal.any([signal, phase.signal])
+    armPhase('beginning a transaction')
+    try {
+      const work = async (transaction: KycStoreTransaction<Handle>) => {
+        clearTimeout(phaseTimer)
+        // A store that began after we gave up must not run the handler: roll back at once.
+        if (transactionSignal.aborted) throw transactionSignal.reason
+        const processed = await applyInTransaction(event, transaction, transactionSignal)
+        await onEvent?.(processed, { transaction, handle: transaction.handle, signal: transaction.signal })
+        await call(transaction.completeClaim(claim), 'marking the event processed', transactionSignal)
+        armPhase('committing')
+        return processed
+      }
+      return await raceAbort(store.transaction(work, { signal: transactionSignal }), transactionSignal)
+    } catch (error) {
+      await releaseClaim(claim)
+      throw error
+    } finally {
+      clearTimeout(phaseTimer)
+    }
+  }
+
+  /** One transaction per event: one path for delivered and background events alike. */
+  const processEvents = async (
+    events: KycEvent[],
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<WebhookOutcome> => {
     const outcome: WebhookOutcome = { events: [], duplicates: [] }
     const seenInDelivery = new Set<string>()
     for (const event of events.map(normalize)) {
-      const key = `${event.provider}\u0000${event.id}`
-      if (seenInDelivery.has(key) || !(await store.markSeen(key))) {
+      const processed = seenInDelivery.has(event.id) ? undefined : await processEvent(event, onEvent, signal)
+      seenInDelivery.add(event.id)
+      if (processed === undefined) {
         outcome.duplicates.push(event.id)
-        log('debug', 'kyc webhook duplicate event skipped', {
-          provider: event.provider,
-          eventId: event.id,
-          type: event.type,
-        })
+        log('debug', 'kyc webhook duplicate event skipped', { provider, eventId: event.id, type: event.type })
         continue
-      }
-      seenInDelivery.add(key)
-      let processed: ProcessedWebhookEvent
-      try {
-        processed = await applyEvent(event)
-      } catch (error) {
-        await store.forget?.(key)
-        throw error
       }
       outcome.events.push(processed)
       log('info', 'kyc webhook event', {
-        provider: event.provider,
+        provider,
         eventId: event.id,
         type: event.type,
         verificationId: processed.verification?.id,
@@ -214,16 +452,18 @@ export function createWebhookPipeline(options: WebhookPipelineOptions): WebhookP
   }
 
   const unsubscribe = adapter.subscribeBackgroundEvents?.(async (events) => {
-    const outcome = await processEvents(events)
+    const outcome = await processEvents(events, options.onEvent, undefined)
     await options.onBackgroundOutcome?.(outcome)
   })
 
   return {
-    provider: adapter.provider,
+    provider,
+    store,
     close() {
       unsubscribe?.()
     },
     async handle(input, handleOptions = {}) {
+      const { signal, onEvent } = handleOptions
       let events: KycEvent[]
       try {
         const { rawBody, headers, ...rest } = await readInput(input)
@@ -231,11 +471,11 @@ export function createWebhookPipeline(options: WebhookPipelineOptions): WebhookP
           rawBody,
           headers,
           ...rest,
-          ...(handleOptions.signal === undefined ? {} : { signal: handleOptions.signal }),
+          ...(signal === undefined ? {} : { signal }),
         })
       } catch (error) {
         log('warn', 'kyc webhook rejected', {
-          provider: adapter.provider,
+          provider,
           error: isKycError(error)
             ? error.toJSON()
             : { name: error instanceof Error ? error.name : 'unknown' },
@@ -243,7 +483,7 @@ export function createWebhookPipeline(options: WebhookPipelineOptions): WebhookP
         throw error
       }
 
-      return processEvents(events)
+      return processEvents(events, onEvent ?? options.onEvent, signal)
     },
   }
 }

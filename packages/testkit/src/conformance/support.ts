@@ -1,5 +1,5 @@
 import {
-  createMemoryWebhookStore,
+  createMemoryStore,
   createWebhookPipeline,
   type EventVerification,
   isKycError,
@@ -118,13 +118,13 @@ export function createWebhookReplayer(
 ) {
   const { logger } = options
   const receiving = options.receiving ?? ((_delivery, work) => work())
-  const store = createMemoryWebhookStore()
+  const store = createMemoryStore()
   const pipeline = createWebhookPipeline({ adapter, store, ...(logger === undefined ? {} : { logger }) })
   const events: KycEvent[] = []
   let changes = 0
   return {
     events,
-    /** How many events moved a stored verification forward. */
+    /** How many events changed what an application acts on (status, outcome, reasons, redaction). */
     changes: () => changes,
     async replay(deliveries: readonly CapturedWebhook[]): Promise<void> {
       for (const delivery of deliveries) {
@@ -143,7 +143,7 @@ export function createWebhookReplayer(
     },
     /** The state the application would have stored for a verification. */
     state: async (id: string): Promise<Verification | undefined> =>
-      store.getVerification(adapter.provider, id),
+      store.verifications.get({ provider: adapter.provider, id }),
   }
 }
 

@@ -1,0 +1,288 @@
+import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import { KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
+import { DecisionOutcomeSchema } from '../model/decision.js'
+import { ReasonSchema } from '../model/reason.js'
+import { VerificationStatusSchema } from '../model/status.js'
+import { describeIssuePaths } from './validate.js'
+
+const timestamp = z.iso.datetime({ offset: true })
+const identifier = z.string().min(1).max(200)
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex SHA-256')
+
+/**
+ * What an audit entry records:
+ *
+ * | action | when |
+ * |---|---|
+ * | `state_changed` | an event changed what an application acts on: status, decision outcome or reasons, redaction |
+ * | `state_updated` | an event moved the stored state forward without such a change (new checks, a later timestamp) |
+ * | `event_stale` | an event arrived late or duplicated and left the stored state as it was |
+ * | `review` | a person reviewed the verification (approve, decline) |
+ * | `deletion` | the verification's personal data was deleted, at the provider or locally |
+ * | `routing` | a routing decision chose (or shadowed) a provider |
+ * | `configuration` | a configuration-relevant event (provider switched, secret rotated) |
+ */
+export const AuditActionSchema = z.enum([
+  'state_changed',
+  'state_updated',
+  'event_stale',
+  'review',
+  'deletion',
+  'routing',
+  'configuration',
+])
+
+/** What an audit entry records. See {@link AuditActionSchema}. */
+export type AuditAction = z.infer<typeof AuditActionSchema>
+
+/** Who caused an audited change: the provider (a webhook, a decision), a person (`manual`), or the application. */
+export const AuditActorSchema = z.enum(['provider', 'manual', 'application'])
+
+/** Who caused an audited change. See {@link AuditActorSchema}. */
+export type AuditActor = z.infer<typeof AuditActorSchema>
+
+/** A status and decision outcome at one point: the `from` or `to` side of an audit entry. */
+export const AuditStateSchema = z.strictObject({
+  status: VerificationStatusSchema,
+  outcome: DecisionOutcomeSchema.optional(),
+})
+
+/** A status and decision outcome at one point. See {@link AuditStateSchema}. */
+export type AuditState = z.infer<typeof AuditStateSchema>
+
+/**
+ * What a caller appends to the audit log (`KycStoreTransaction.appendAudit`). Strict: unknown fields
+ * are refused, so personal data cannot ride along. Reasons hold our codes and the vendor's labels
+ * (`REPEATED_FACE`), never values from the applicant.
+ */
+export const AuditEntryInputSchema = z.strictObject({
+  /** The adapter's provider name. */
+  provider: identifier,
+  /** The provider's verification id. */
+  verificationId: identifier,
+  /** The event that caused the entry, when one did. */
+  eventId: identifier.optional(),
+  /** The normalized event type (`verification.completed`), when an event caused the entry. */
+  eventType: identifier.optional(),
+  action: AuditActionSchema,
+  actor: AuditActorSchema,
+  /** The state before; absent when the verification was new or the action moves no state. */
+  from: AuditStateSchema.optional(),
+  /** The state after; absent when the action moves no state. */
+  to: AuditStateSchema.optional(),
+  /** The decision's reasons after the entry (empty when none). */
+  reasons: z
+    .array(z.strictObject({ code: ReasonSchema.shape.code, raw: z.string().max(200).optional() }))
+    .max(50),
+})
+
+/** What a caller appends to the audit log. See {@link AuditEntryInputSchema}. */
+export type AuditEntryInput = z.input<typeof AuditEntryInputSchema>
+
+/**
+ * One stored audit entry: the input plus its place in the hash chain. `hash` is
+ * `computeAuditHash(entry)`; `previousHash` is the previous entry's `hash` (64 zeros for sequence 1).
+ */
+export const AuditEntrySchema = AuditEntryInputSchema.extend({
+  /** 1, 2, 3… without gaps, in append (commit) order, across the whole store. */
+  sequence: z.number().int().positive(),
+  /** When the store appended the entry (ISO 8601; hashed in its `toISOString()` form, millisecond precision). */
+  recordedAt: timestamp,
+  previousHash: sha256Hex,
+  hash: sha256Hex,
+})
+
+/** One stored audit entry. See {@link AuditEntrySchema}. */
+export type AuditEntry = z.infer<typeof AuditEntrySchema>
+
+/** The `previousHash` of the first entry of a chain. */
+export const genesisAuditHash = '0'.repeat(64)
+
+/** The version tag that starts every canonical serialization; bumped if the format ever changes. */
+const canonicalFormat = 'openkyc-audit-v1'
+
+/**
+ * The canonical serialization of an entry, the bytes its hash covers: a JSON array in a fixed order,
+ * with absent optional fields as `null` and `recordedAt` normalized with `toISOString()` (UTC,
+ * milliseconds), so a backend that stores timestamps natively computes the same bytes:
+ *
+ * ```
+ * ["openkyc-audit-v1", sequence, previousHash, recordedAt, provider, verificationId, eventId|null,
+ *  eventType|null, action, actor, fromStatus|null, fromOutcome|null, toStatus|null, toOutcome|null,
+ *  [[reasonCode, reasonRaw|null], …]]
+ * ```
+ *
+ * Every store computes the chain with this function (through {@link computeAuditHash}); a store in
+ * another language reproduces it from the description above.
+ */
+export function serializeAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
+  return JSON.stringify([
+    canonicalFormat,
+    entry.sequence,
+    entry.previousHash,
+    new Date(entry.recordedAt).toISOString(),
+    entry.provider,
+    entry.verificationId,
+    entry.eventId ?? null,
+    entry.eventType ?? null,
+    entry.action,
+    entry.actor,
+    entry.from?.status ?? null,
+    entry.from?.outcome ?? null,
+    entry.to?.status ?? null,
+    entry.to?.outcome ?? null,
+    entry.reasons.map((reason) => [reason.code, reason.raw ?? null]),
+  ])
+}
+
+/** The chain hash of an entry: lower-case hex SHA-256 of {@link serializeAuditEntry} in UTF-8. */
+export function computeAuditHash(entry: Omit<AuditEntry, 'hash'>): string {
+  return createHash('sha256').update(serializeAuditEntry(entry), 'utf8').digest('hex')
+}
+
+/**
+ * Validates what a caller asked to append. Throws `KycInvalidRequestError` listing the offending
+ * paths (never the values) when `input` is not an {@link AuditEntryInput}: stores call it first, so
+ * nothing is written.
+ */
+export function parseAuditEntryInput(input: unknown): z.output<typeof AuditEntryInputSchema> {
+  const parsed = AuditEntryInputSchema.safeParse(input)
+  if (parsed.success) return parsed.data
+  throw new KycInvalidRequestError({
+    message: `Invalid audit entry: ${describeIssuePaths(parsed.error.issues)}. Audit entries take ids, statuses, outcomes and reason codes only.`,
+    issues: parsed.error.issues,
+  })
+}
+
+/**
+ * Reads a row back from storage as an {@link AuditEntry}. Throws `KycStoreIntegrityError` when the
+ * row is corrupt or foreign (the message names the sequence when readable, never the content).
+ */
+export function parseStoredAuditEntry(row: unknown): AuditEntry {
+  const parsed = AuditEntrySchema.safeParse(row)
+  if (parsed.success) return parsed.data
+  throw new KycStoreIntegrityError({
+    message: `An audit row${describeSequence(row)} is not a valid audit entry (${describeIssuePaths(parsed.error.issues)}); the audit table holds a corrupt or foreign row: restore it from a backup, and run verifyAuditChain.`,
+  })
+}
+
+function describeSequence(row: unknown): string {
+  const sequence = (row as { sequence?: unknown } | null)?.sequence
+  return typeof sequence === 'number' && Number.isInteger(sequence) ? ` (sequence ${sequence})` : ''
+}
+
+/** Where the next entry goes: the current chain head, or `undefined` for an empty log. */
+export type AuditChainHead = Pick<AuditEntry, 'sequence' | 'hash'> | undefined
+
+/**
+ * Validates `input` and builds the entry a store appends after `head`: the next sequence, the
+ * previous hash and the entry's own hash. Stores call it with the head they read under lock and
+ * insert the result as it is. It does not validate: pass what {@link parseAuditEntryInput} returned.
+ *
+ * @example
+ * ```ts
+ * const entry = chainAuditEntry(parseAuditEntryInput(input), await readHeadForUpdate(), new Date())
+ * await insertAuditRow(entry)
+ * ```
+ */
+export function chainAuditEntry(
+  input: z.output<typeof AuditEntryInputSchema>,
+  head: AuditChainHead,
+  recordedAt: Date,
+): AuditEntry {
+  const unhashed: Omit<AuditEntry, 'hash'> = {
+    ...input,
+    sequence: (head?.sequence ?? 0) + 1,
+    recordedAt: recordedAt.toISOString(),
+    previousHash: head?.hash ?? genesisAuditHash,
+  }
+  return { ...unhashed, hash: computeAuditHash(unhashed) }
+}
+
+/** Why {@link verifyAuditChain} rejected a chain. */
+export type AuditChainProblem =
+  /** A row is not a readable `AuditEntry` (missing or malformed fields). */
+  | 'invalid_entry'
+  /** A row's `hash` does not match its content: the row was changed. */
+  | 'hash_mismatch'
+  /** A row's `previousHash` is not the previous row's `hash`: a row before it was removed, inserted or changed. */
+  | 'broken_link'
+  /** Sequences are not 1, 2, 3…: a row was removed or reordered. */
+  | 'sequence_gap'
+  /** The last row is not the expected head: rows at the end were removed. */
+  | 'head_mismatch'
+
+/** The answer of {@link verifyAuditChain}. */
+export type AuditChainReport =
+  | { valid: true; count: number; head: AuditChainHead }
+  | { valid: false; count: number; sequence: number | undefined; problem: AuditChainProblem }
+
+/** Options for {@link verifyAuditChain}. */
+export type VerifyAuditChainOptions = {
+  /**
+   * The head you recorded earlier (`store.audit.head()`, kept outside the store): the chain must end
+   * at or pass through it. Without it, removing rows from the end cannot be detected.
+   */
+  expectedHead?: AuditChainHead
+  /**
+   * The last entry before the first one given, when older entries were pruned (retention): the
+   * first entry must link to it. Default: the chain starts at sequence 1 from {@link genesisAuditHash}.
+   */
+  startAfter?: AuditChainHead
+}
+
+/**
+ * Checks a whole audit log, streamed in ascending `sequence` (`store.audit.read()`): every row's hash
+ * matches its content, links to the previous row, and sequences run 1, 2, 3… without gaps. Finds a
+ * changed, removed, inserted or reordered row; with `expectedHead`, a removed tail too. Reports the
+ * first problem and the sequence where it was found; never throws for bad rows.
+ *
+ * @example
+ * ```ts
+ * const report = await verifyAuditChain(store.audit.read())
+ * if (!report.valid) alert(`audit log tampered at entry ${report.sequence}: ${report.problem}`)
+ * ```
+ */
+export async function verifyAuditChain(
+  entries: Iterable<unknown> | AsyncIterable<unknown>,
+  options: VerifyAuditChainOptions = {},
+): Promise<AuditChainReport> {
+  let previous: AuditChainHead = options.startAfter
+  let count = 0
+  let passedExpectedHead = options.expectedHead === undefined
+  for await (const row of entries) {
+    const parsed = AuditEntrySchema.safeParse(row)
+    const sequenceOf = (value: unknown) =>
+      typeof value === 'object' && value !== null && typeof (value as AuditEntry).sequence === 'number'
+        ? (value as AuditEntry).sequence
+        : undefined
+    if (!parsed.success) {
+      return { valid: false, count, sequence: sequenceOf(row), problem: 'invalid_entry' }
+    }
+    const entry = parsed.data
+    if (entry.sequence !== (previous?.sequence ?? 0) + 1) {
+      return { valid: false, count, sequence: entry.sequence, problem: 'sequence_gap' }
+    }
+    if (entry.previousHash !== (previous?.hash ?? genesisAuditHash)) {
+      return { valid: false, count, sequence: entry.sequence, problem: 'broken_link' }
+    }
+    const { hash, ...unhashed } = entry
+    if (computeAuditHash(unhashed) !== hash) {
+      return { valid: false, count, sequence: entry.sequence, problem: 'hash_mismatch' }
+    }
+    if (
+      options.expectedHead !== undefined &&
+      entry.sequence === options.expectedHead.sequence &&
+      entry.hash === options.expectedHead.hash
+    ) {
+      passedExpectedHead = true
+    }
+    count += 1
+    previous = { sequence: entry.sequence, hash: entry.hash }
+  }
+  if (!passedExpectedHead) {
+    return { valid: false, count, sequence: options.expectedHead?.sequence, problem: 'head_mismatch' }
+  }
+  return { valid: true, count, head: previous }
+}

@@ -1,0 +1,371 @@
+import { KycStoreConflictError } from '../errors.js'
+import { raceAbort } from '../http/abort.js'
+import { applyVerificationUpdate } from '../model/apply-update.js'
+import type { Verification } from '../model/verification.js'
+import { type AuditChainHead, type AuditEntry, chainAuditEntry, parseAuditEntryInput } from './audit-entry.js'
+import type {
+  AppliedVerification,
+  AuditQuery,
+  InboxClaim,
+  InboxClaimResult,
+  JsonValue,
+  KeyValueStore,
+  KycStore,
+  KycStoreTransaction,
+  VerificationKey,
+} from './types.js'
+import {
+  parseClaimRequest,
+  parseKeyValueName,
+  parseKeyValueWrite,
+  parseVerificationUpdate,
+} from './validate.js'
+
+/** Options for {@link createMemoryStore}. */
+export type MemoryStoreOptions = {
+  /**
+   * The most inbox entries, and separately the most verification states and key-value entries, kept;
+   * the least recently used go first. Default 10,000. A verification evicted is treated as unknown, so
+   * a very late event for it is applied as the first one seen.
+   */
+  maxEntries?: number
+  /** The most audit entries kept; the oldest go first (see {@link MemoryStore.auditStart}). Default 100,000. */
+  maxAuditEntries?: number
+  /** How long a completed event stays deduplicated. Default 24 hours, longer than providers retry a delivery. */
+  ttlMs?: number
+  /** The current time in milliseconds. Default `Date.now`; inject one for deterministic tests and leases. */
+  now?: () => number
+}
+
+/**
+ * The memory store: a {@link KycStore} plus what only memory can tell. Its handle is `undefined`:
+ * write the application's own test rows through `transaction.keyValue`, which commits or rolls back
+ * with the rest.
+ */
+export type MemoryStore = KycStore<undefined> & {
+  /**
+   * The last audit entry dropped to respect `maxAuditEntries`, or `undefined` when none was: pass it
+   * as `verifyAuditChain(store.audit.read(), { startAfter: store.auditStart() })`.
+   */
+  auditStart(): AuditChainHead
+}
+
+type InboxEntry = { token: string | undefined; leaseExpiresAt: number; completedUntil: number | undefined }
+type StoredValue = { text: string; expiresAt: number | undefined }
+
+const defaultTtlMs = 24 * 60 * 60 * 1000
+const compositeKey = (first: string, second: string) => `${first}\u0000${second}`
+
+/** Re-inserting on use keeps Map insertion order least-recently-used first. */
+function touch<Value>(map: Map<string, Value>, key: string, value: Value, maxEntries: number): void {
+  map.delete(key)
+  map.set(key, value)
+  while (map.size > maxEntries) {
+    const oldest = map.keys().next()
+    if (oldest.done) break
+    map.delete(oldest.value)
+  }
+}
+
+/**
+ * A {@link KycStore} in one process's memory, bounded (least-recently-used eviction, a time to live on
+ * completed events). Transactions run one at a time and stage their writes, which become visible
+ * together at commit or vanish on failure, so it keeps every promise of the contract within one
+ * process. Everything is lost on restart and nothing is shared between instances: use
+ * `@openkyc/postgres` for that.
+ *
+ * @example
+ * ```ts
+ * const kyc = createKyc({ adapters: { persona: () => createPersona() }, store: createMemoryStore() })
+ * ```
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const maxEntries = options.maxEntries ?? 10_000
+  const maxAuditEntries = options.maxAuditEntries ?? 100_000
+  const ttlMs = options.ttlMs ?? defaultTtlMs
+  const now = options.now ?? Date.now
+  for (const [name, value] of [
+    ['maxEntries', maxEntries],
+    ['maxAuditEntries', maxAuditEntries],
+    ['ttlMs', ttlMs],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`createMemoryStore: ${name} must be a positive integer`)
+    }
+  }
+
+  const inbox = new Map<string, InboxEntry>()
+  const verifications = new Map<string, Verification>()
+  const values = new Map<string, StoredValue>()
+  const audit: AuditEntry[] = []
+  let auditStart: AuditChainHead
+  let turn: Promise<void> = Promise.resolve()
+
+  const liveValue = (stored: StoredValue | undefined): JsonValue | undefined =>
+    stored === undefined || (stored.expiresAt !== undefined && stored.expiresAt <= now())
+      ? undefined
+      : (JSON.parse(stored.text) as JsonValue)
+
+  const auditHead = (): AuditEntry | undefined => audit.at(-1)
+
+  const committedKeyValue: KeyValueStore = {
+    async get(namespace, key) {
+      parseKeyValueName(namespace, key)
+      return liveValue(values.get(compositeKey(namespace, key)))
+    },
+    async set(namespace, key, value, setOptions) {
+      const text = parseKeyValueWrite(namespace, key, value, setOptions)
+      touch(values, compositeKey(namespace, key), toStored(text, setOptions?.ttlMs), maxEntries)
+    },
+    async setIfAbsent(namespace, key, value, setOptions) {
+      const text = parseKeyValueWrite(namespace, key, value, setOptions)
+      const existing = liveValue(values.get(compositeKey(namespace, key)))
+      if (existing !== undefined) return existing
+      touch(values, compositeKey(namespace, key), toStored(text, setOptions?.ttlMs), maxEntries)
+      return JSON.parse(text) as JsonValue
+    },
+    async delete(namespace, key) {
+      parseKeyValueName(namespace, key)
+      values.delete(compositeKey(namespace, key))
+    },
+  }
+
+  const toStored = (text: string, ttl: number | undefined): StoredValue => ({
+    text,
+    expiresAt: ttl === undefined ? undefined : now() + ttl,
+  })
+
+  const claimHeld = (claim: InboxClaim): boolean => {
+    const entry = inbox.get(compositeKey(claim.provider, claim.eventId))
+    return (
+      entry !== undefined &&
+      entry.completedUntil === undefined &&
+      entry.token === claim.token &&
+      entry.leaseExpiresAt > now()
+    )
+  }
+
+  const runTransaction = async <Result>(
+    work: (transaction: KycStoreTransaction<undefined>) => Promise<Result>,
+    signal: AbortSignal | undefined,
+  ): Promise<Result> => {
+    const abandon = new AbortController()
+    const transactionSignal =
+      signal === undefined ? abandon.signal : AbortSignal.any([signal, abandon.signal])
+    const stagedVerifications = new Map<string, Verification>()
+    const stagedAudit: AuditEntry[] = []
+    const stagedValues = new Map<string, StoredValue | null>()
+    const stagedClaims: InboxClaim[] = []
+    const stagedAbsent = new Set<string>()
+    let open = true
+    const ensureOpen = () => {
+      if (!open)
+        throw new KycStoreConflictError({
+          message: 'This memory-store transaction has ended; do not use it after its work returned.',
+        })
+    }
+    const readVerification = (key: string) => stagedVerifications.get(key) ?? verifications.get(key)
+    const readValue = (key: string) =>
+      stagedValues.has(key) ? (stagedValues.get(key) ?? undefined) : values.get(key)
+
+    const keyValue: KeyValueStore = {
+      async get(namespace, key) {
+        ensureOpen()
+        parseKeyValueName(namespace, key)
+        return liveValue(readValue(compositeKey(namespace, key)))
+      },
+      async set(namespace, key, value, setOptions) {
+        ensureOpen()
+        const text = parseKeyValueWrite(namespace, key, value, setOptions)
+        stagedValues.set(compositeKey(namespace, key), toStored(text, setOptions?.ttlMs))
+      },
+      async setIfAbsent(namespace, key, value, setOptions) {
+        ensureOpen()
+        const text = parseKeyValueWrite(namespace, key, value, setOptions)
+        const existing = liveValue(readValue(compositeKey(namespace, key)))
+        if (existing !== undefined) return existing
+        const stagedKey = compositeKey(namespace, key)
+        // Absent from the committed values: re-checked at commit, since writes outside may land meanwhile.
+        if (!stagedValues.has(stagedKey)) stagedAbsent.add(stagedKey)
+        stagedValues.set(stagedKey, toStored(text, setOptions?.ttlMs))
+        return JSON.parse(text) as JsonValue
+      },
+      async delete(namespace, key) {
+        ensureOpen()
+        parseKeyValueName(namespace, key)
+        stagedValues.set(compositeKey(namespace, key), null)
+      },
+    }
+
+    const transaction: KycStoreTransaction<undefined> = {
+      handle: undefined,
+      signal: transactionSignal,
+      keyValue,
+      async getVerification(key: VerificationKey) {
+        ensureOpen()
+        return readVerification(compositeKey(key.provider, key.id))
+      },
+      async applyVerification(update): Promise<AppliedVerification> {
+        ensureOpen()
+        const parsed = parseVerificationUpdate(update)
+        const key = compositeKey(parsed.provider, parsed.id)
+        const previous = readVerification(key)
+        const verification = applyVerificationUpdate(previous, parsed)
+        const applied = verification !== previous
+        if (applied) stagedVerifications.set(key, verification)
+        return { previous, verification, applied }
+      },
+      async appendAudit(entry) {
+        ensureOpen()
+        const input = parseAuditEntryInput(entry)
+        const head = stagedAudit.at(-1) ?? auditHead() ?? auditStart
+        const appended = chainAuditEntry(input, head, new Date(now()))
+        stagedAudit.push(appended)
+        return appended
+      },
+      async completeClaim(claim) {
+        ensureOpen()
+        if (!claimHeld(claim)) throw claimLost(claim)
+        stagedClaims.push(claim)
+      },
+    }
+
+    const commit = () => {
+      // Synchronous from the checks to the last write: nothing can interleave in one JavaScript thread.
+      for (const claim of stagedClaims) if (!claimHeld(claim)) throw claimLost(claim)
+      for (const key of stagedAbsent) {
+        if (liveValue(values.get(key)) !== undefined) {
+          throw new KycStoreConflictError({
+            message:
+              'A value this transaction set only if absent was set meanwhile outside it; the transaction was rolled back.',
+          })
+        }
+      }
+      const time = now()
+      for (const claim of stagedClaims) {
+        touch(
+          inbox,
+          compositeKey(claim.provider, claim.eventId),
+          { token: undefined, leaseExpiresAt: 0, completedUntil: time + ttlMs },
+          maxEntries,
+        )
+      }
+      for (const [key, verification] of stagedVerifications)
+        touch(verifications, key, verification, maxEntries)
+      for (const [key, stored] of stagedValues) {
+        if (stored === null) values.delete(key)
+        else touch(values, key, stored, maxEntries)
+      }
+      audit.push(...stagedAudit)
+      while (audit.length > maxAuditEntries) {
+        const dropped = audit.shift()
+        if (dropped !== undefined) auditStart = { sequence: dropped.sequence, hash: dropped.hash }
+      }
+    }
+
+    try {
+      const result = await raceAbort(work(transaction), transactionSignal)
+      ensureOpen()
+      commit()
+      return result
+    } finally {
+      open = false
+      abandon.abort(new KycStoreConflictError({ message: 'The memory-store transaction ended.' }))
+    }
+  }
+
+  return {
+    inbox: {
+      async claim(request): Promise<InboxClaimResult> {
+        const { provider, eventId, leaseMs } = parseClaimRequest(request)
+        const key = compositeKey(provider, eventId)
+        const time = now()
+        const entry = inbox.get(key)
+        if (entry?.completedUntil !== undefined && entry.completedUntil > time) {
+          touch(inbox, key, entry, maxEntries)
+          return { status: 'completed' }
+        }
+        if (
+          entry?.completedUntil === undefined &&
+          entry?.token !== undefined &&
+          entry.leaseExpiresAt > time
+        ) {
+          return { status: 'busy', leaseExpiresAt: new Date(entry.leaseExpiresAt).toISOString() }
+        }
+        const claim: InboxClaim = {
+          provider,
+          eventId,
+          token: crypto.randomUUID(),
+          leaseExpiresAt: new Date(time + leaseMs).toISOString(),
+        }
+        touch(
+          inbox,
+          key,
+          { token: claim.token, leaseExpiresAt: time + leaseMs, completedUntil: undefined },
+          maxEntries,
+        )
+        return { status: 'claimed', claim }
+      },
+      async release(claim) {
+        if (!claimHeld(claim)) return
+        inbox.delete(compositeKey(claim.provider, claim.eventId))
+      },
+    },
+    verifications: {
+      async get(key) {
+        const stored = verifications.get(compositeKey(key.provider, key.id))
+        if (stored !== undefined) touch(verifications, compositeKey(key.provider, key.id), stored, maxEntries)
+        return stored
+      },
+    },
+    audit: {
+      async *read(query: AuditQuery = {}) {
+        let remaining = query.limit ?? Number.POSITIVE_INFINITY
+        // A snapshot: entries committed while the caller iterates are not included.
+        for (const entry of audit.slice()) {
+          if (remaining <= 0) return
+          if (query.afterSequence !== undefined && entry.sequence <= query.afterSequence) continue
+          if (query.provider !== undefined && entry.provider !== query.provider) continue
+          if (query.verificationId !== undefined && entry.verificationId !== query.verificationId) continue
+          remaining -= 1
+          yield entry
+        }
+      },
+      async head() {
+        return auditHead()
+      },
+    },
+    keyValue: committedKeyValue,
+    transaction(work, transactionOptions = {}) {
+      const { signal } = transactionOptions
+      const previous = turn
+      let finish!: () => void
+      turn = new Promise<void>((resolve) => {
+        finish = resolve
+      })
+      const run = async () => {
+        try {
+          await raceAbort(previous, signal)
+        } catch (reason) {
+          // Leave the queue: our turn passes to the next one as soon as the previous finishes.
+          void previous.then(finish)
+          throw reason
+        }
+        try {
+          return await runTransaction(work, signal)
+        } finally {
+          finish()
+        }
+      }
+      return run()
+    },
+    auditStart: () => auditStart,
+  }
+}
+
+function claimLost(claim: InboxClaim): KycStoreConflictError {
+  return new KycStoreConflictError({
+    provider: claim.provider,
+    message: `The claim on event ${claim.eventId} is no longer held (its lease expired and another delivery took it, or it completed); this transaction was rolled back.`,
+  })
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import { createMemoryStore, createMemoryWebhookStore, verifyAuditChain } from '../src/index.js'
+import { createMockVerification } from '../src/test/index.js'
+
+// The KycStore contract itself is proven by describeStoreConformance in @openkyc/testkit, which runs it
+// against createMemoryStore. These tests cover what only the memory store has: its bounds and clock.
+
+function clock(start = 0) {
+  let time = start
+  return { now: () => time, advance: (ms: number) => (time += ms) }
+}
+
+async function completeEvent(store: ReturnType<typeof createMemoryStore>, eventId: string) {
+  const result = await store.inbox.claim({ provider: 'mock', eventId, leaseMs: 1_000 })
+  if (result.status !== 'claimed') return result.status
+  await store.transaction(async (transaction) => transaction.completeClaim(result.claim))
+  return result.status
+}
+
+describe('createMemoryStore', () => {
+  it('forgets completed events after the time to live (24 h by default)', async () => {
+    const time = clock()
+    const store = createMemoryStore({ now: time.now })
+    expect(await completeEvent(store, 'evt_1')).toBe('claimed')
+    time.advance(24 * 60 * 60 * 1000 - 1)
+    expect(await completeEvent(store, 'evt_1')).toBe('completed')
+    time.advance(1)
+    expect(await completeEvent(store, 'evt_1')).toBe('claimed')
+  })
+
+  it('evicts the least recently used inbox entry past maxEntries', async () => {
+    const store = createMemoryStore({ maxEntries: 3 })
+    for (const eventId of ['a', 'b', 'c', 'd']) await completeEvent(store, eventId)
+    // 'a' was evicted, so it is new again (and evicts 'b').
+    expect(await completeEvent(store, 'a')).toBe('claimed')
+    expect(await completeEvent(store, 'c')).toBe('completed')
+    expect(await completeEvent(store, 'b')).toBe('claimed')
+  })
+
+  it('bounds verifications too, keeping the recently read ones', async () => {
+    const store = createMemoryStore({ maxEntries: 2 })
+    const apply = (id: string) =>
+      store.transaction((transaction) => transaction.applyVerification(createMockVerification({ id })))
+    await apply('v1')
+    await apply('v2')
+    await store.verifications.get({ provider: 'mock', id: 'v1' })
+    await apply('v3')
+    expect(await store.verifications.get({ provider: 'mock', id: 'v1' })).toBeDefined()
+    expect(await store.verifications.get({ provider: 'mock', id: 'v2' })).toBeUndefined()
+    expect(await store.verifications.get({ provider: 'mock', id: 'v3' })).toBeDefined()
+  })
+
+  it('drops the oldest audit entries past maxAuditEntries; the rest still verifies from auditStart', async () => {
+    const store = createMemoryStore({ maxAuditEntries: 2 })
+    for (const verificationId of ['v1', 'v2', 'v3']) {
+      await store.transaction((transaction) =>
+        transaction.appendAudit({
+          provider: 'mock',
+          verificationId,
+          action: 'state_changed',
+          actor: 'provider',
+          to: { status: 'created' },
+          reasons: [],
+        }),
+      )
+    }
+    const sequences = []
+    for await (const entry of store.audit.read()) sequences.push(entry.sequence)
+    expect(sequences).toEqual([2, 3])
+    expect(store.auditStart()).toMatchObject({ sequence: 1 })
+    expect(await verifyAuditChain(store.audit.read())).toMatchObject({
+      valid: false,
+      problem: 'sequence_gap',
+    })
+    expect(await verifyAuditChain(store.audit.read(), { startAfter: store.auditStart() })).toMatchObject({
+      valid: true,
+      count: 2,
+    })
+  })
+
+  it('keeps createMemoryWebhookStore as a deprecated name for the same store', async () => {
+    const store = createMemoryWebhookStore({ maxEntries: 5 })
+    expect(await completeEvent(store, 'evt_1')).toBe('claimed')
+    expect(await completeEvent(store, 'evt_1')).toBe('completed')
+  })
+
+  it('refuses nonsensical limits', () => {
+    expect(() => createMemoryStore({ maxEntries: 0 })).toThrow(RangeError)
+    expect(() => createMemoryStore({ ttlMs: -1 })).toThrow(RangeError)
+    expect(() => createMemoryStore({ maxAuditEntries: 1.5 })).toThrow(RangeError)
+  })
+})

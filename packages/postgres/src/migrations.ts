@@ -1,0 +1,178 @@
+import { KycStoreIntegrityError } from '@openkyc/core'
+import type { SqlExecutor } from './executor.js'
+import { quoteIdentifier, statements } from './sql.js'
+
+/** One schema change shipped with the package. Versions are consecutive from 1 and never edited once released. */
+export type Migration = {
+  readonly version: number
+  readonly name: string
+  /** The SQL, given the quoted schema name. Each runs in its own transaction. */
+  readonly up: (schema: string) => string
+}
+
+/**
+ * The migrations, in order. Every statement is idempotent (`IF NOT EXISTS`, `OR REPLACE`, `ON CONFLICT
+ * DO NOTHING`), so re-running a migration whose record was lost changes nothing.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'webhook inbox, verification state, audit log, key-value',
+    up: (schema) => `
+CREATE TABLE IF NOT EXISTS ${schema}.webhook_inbox (
+  provider text NOT NULL,
+  event_id text NOT NULL,
+  state text NOT NULL CHECK (state IN ('claimed', 'completed')),
+  claim_token uuid,
+  lease_expires_at timestamptz,
+  attempts integer NOT NULL DEFAULT 1,
+  completed_at timestamptz,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (provider, event_id)
+);
+CREATE INDEX IF NOT EXISTS webhook_inbox_expires_at ON ${schema}.webhook_inbox (expires_at);
+
+-- progress is verificationProgressKey() of @openkyc/core: its byte order is the forward-only order.
+CREATE TABLE IF NOT EXISTS ${schema}.verification (
+  provider text NOT NULL,
+  id text NOT NULL,
+  progress text COLLATE "C" NOT NULL,
+  document jsonb NOT NULL,
+  stored_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (provider, id)
+);
+
+-- entry is the whole AuditEntry (hash included); provider and verification_id repeat two of its
+-- fields for lookups. audit_head is the chain head, locked by every append so the chain never forks.
+CREATE TABLE IF NOT EXISTS ${schema}.audit_log (
+  sequence bigint PRIMARY KEY,
+  provider text NOT NULL,
+  verification_id text NOT NULL,
+  entry jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_verification ON ${schema}.audit_log (provider, verification_id, sequence);
+CREATE TABLE IF NOT EXISTS ${schema}.audit_head (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  sequence bigint NOT NULL,
+  hash text NOT NULL
+);
+INSERT INTO ${schema}.audit_head (singleton, sequence, hash)
+VALUES (true, 0, '0000000000000000000000000000000000000000000000000000000000000000')
+ON CONFLICT (singleton) DO NOTHING;
+
+-- Append-only: rows cannot be changed or removed through SQL. (The owner can still disable the
+-- trigger; the hash chain and verifyAuditChain() catch that.)
+CREATE OR REPLACE FUNCTION ${schema}.reject_audit_change() RETURNS trigger LANGUAGE plpgsql AS $reject$
+BEGIN
+  RAISE EXCEPTION 'the OpenKYC audit log is append-only' USING ERRCODE = 'insufficient_privilege';
+END
+$reject$;
+DROP TRIGGER IF EXISTS audit_log_append_only ON ${schema}.audit_log;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON ${schema}.audit_log
+  FOR EACH ROW EXECUTE FUNCTION ${schema}.reject_audit_change();
+DROP TRIGGER IF EXISTS audit_log_no_truncate ON ${schema}.audit_log;
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON ${schema}.audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION ${schema}.reject_audit_change();
+
+CREATE TABLE IF NOT EXISTS ${schema}.key_value (
+  namespace text NOT NULL,
+  key text NOT NULL,
+  value jsonb NOT NULL,
+  expires_at timestamptz,
+  PRIMARY KEY (namespace, key)
+);
+`,
+  },
+]
+
+/** The migration version this copy of the package needs. */
+export const latestMigrationVersion = migrations[migrations.length - 1]?.version ?? 0
+
+/** Options for {@link migrate} and {@link assertMigrated}. */
+export type MigrateOptions = {
+  /** The schema the tables live in. Default `openkyc`. */
+  schema?: string
+}
+
+/** What {@link migrate} did. */
+export type MigrateResult = {
+  /** Versions applied by this call, in order (empty when the database was up to date). */
+  applied: number[]
+  /** The version the database is at now. */
+  version: number
+}
+
+type MigrationState = { version: number; count: number }
+
+async function readMigrationState(
+  executor: SqlExecutor,
+  schema: string,
+): Promise<MigrationState | undefined> {
+  const [table] = await executor.query<{ has_table: boolean }>(statements.selectMigrationTable(schema))
+  if (table?.has_table !== true) return undefined
+  const [row] = await executor.query<MigrationState>(statements.selectMigrationVersion(schema))
+  return row ?? { version: 0, count: 0 }
+}
+
+/**
+ * Brings the database up to this package's schema: creates the schema and applies each missing
+ * migration in its own transaction, under an advisory lock so instances starting together apply
+ * each migration once. Safe to call at every start.
+ *
+ * @example
+ * ```ts
+ * const database = await openDatabase({ url: process.env.DATABASE_URL })
+ * const { applied, version } = await migrate(database)
+ * ```
+ */
+export async function migrate(executor: SqlExecutor, options: MigrateOptions = {}): Promise<MigrateResult> {
+  const schema = quoteIdentifier(options.schema ?? 'openkyc')
+  const applied: number[] = []
+  for (const migration of migrations) {
+    const done = await executor.transaction(async (transaction) => {
+      await transaction.query(statements.lockMigrations(schema))
+      await transaction.execute(
+        `CREATE SCHEMA IF NOT EXISTS ${schema};
+CREATE TABLE IF NOT EXISTS ${schema}.migration (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);`,
+        'create migration table',
+      )
+      const [row] = await transaction.query(statements.selectMigration(schema, migration.version))
+      if (row !== undefined) return false
+      await transaction.execute(migration.up(schema), `migration ${migration.version}`)
+      await transaction.query(statements.insertMigration(schema, migration.version, migration.name))
+      return true
+    })
+    if (done) applied.push(migration.version)
+  }
+  const state = await readMigrationState(executor, schema)
+  return { applied, version: state?.version ?? 0 }
+}
+
+/**
+ * Throws a `KycStoreIntegrityError` naming what to do when the database is behind this package
+ * (call `migrate()`) or ahead of it (upgrade `@openkyc/postgres`). The store calls it when it opens.
+ */
+export async function assertMigrated(executor: SqlExecutor, options: MigrateOptions = {}): Promise<void> {
+  const schema = quoteIdentifier(options.schema ?? 'openkyc')
+  const state = await readMigrationState(executor, schema)
+  const version = state?.version
+  if (state !== undefined && state.count !== state.version) {
+    throw new KycStoreIntegrityError({
+      message: `The database schema ${schema} is missing a migration below version ${state.version} (${state.count} of ${state.version} recorded). Call migrate(database) to apply it (migrations are idempotent).`,
+    })
+  }
+  if (version === undefined || version < latestMigrationVersion) {
+    throw new KycStoreIntegrityError({
+      message: `The database schema ${schema} is at migration ${version ?? 'none'}, this @openkyc/postgres needs ${latestMigrationVersion}. Call migrate(database) (or run "openkyc migrate") before opening the store.`,
+    })
+  }
+  if (version > latestMigrationVersion) {
+    throw new KycStoreIntegrityError({
+      message: `The database schema ${schema} is at migration ${version}, newer than this @openkyc/postgres knows (${latestMigrationVersion}). Upgrade @openkyc/postgres in this application.`,
+    })
+  }
+}

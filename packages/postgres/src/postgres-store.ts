@@ -1,0 +1,412 @@
+import {
+  type AppliedVerification,
+  type AuditChainReport,
+  type AuditEntry,
+  type AuditQuery,
+  applyVerificationUpdate,
+  chainAuditEntry,
+  type InboxClaim,
+  type InboxClaimResult,
+  type JsonValue,
+  type KeyValueStore,
+  type KycStore,
+  KycStoreConflictError,
+  type KycStoreTransaction,
+  parseAuditEntryInput,
+  parseClaimRequest,
+  parseKeyValueName,
+  parseKeyValueWrite,
+  parseStoredAuditEntry,
+  parseStoredVerification,
+  parseVerificationUpdate,
+  type VerificationKey,
+  verificationProgressKey,
+  verifyAuditChain,
+} from '@openkyc/core'
+import { raceAbort } from '@openkyc/core/http'
+import { corruptRowError } from './errors.js'
+import type { SqlExecutor, SqlValue } from './executor.js'
+import { assertMigrated } from './migrations.js'
+import { quoteIdentifier, statements } from './sql.js'
+
+/**
+ * What the application's handler gets as `transaction.handle`: run your own SQL in the event's
+ * transaction, so your rows commit or roll back with the inbox mark, the state and the audit entry.
+ * The same on PGlite and on a server.
+ */
+export type PostgresTransactionHandle = {
+  /** `pglite` or `server`. */
+  readonly kind: 'pglite' | 'server'
+  /** The schema the store's tables live in (unquoted), for applications that keep their rows beside them. */
+  readonly schema: string
+  /** Runs one parameterised statement (`$1`, `$2`…) in the transaction and returns its rows. */
+  query<Row = Record<string, unknown>>(text: string, values?: readonly SqlValue[]): Promise<Row[]>
+}
+
+/** Options for {@link createPostgresStore}. */
+export type PostgresStoreOptions = {
+  /** The database, from `openDatabase()` (PGlite or a server). Run `migrate()` on it first. */
+  database: SqlExecutor
+  /** The schema the tables live in. Default `openkyc`. */
+  schema?: string
+  /**
+   * How long a completed event stays deduplicated, in milliseconds. Default 7 days, longer than any
+   * provider keeps redelivering. Expired marks are removed by `purgeExpired()`.
+   */
+  ttlMs?: number
+  /** Close the database when the store is closed. Default false (you opened it, you close it). */
+  closeDatabase?: boolean
+}
+
+/** The PostgreSQL store: a `KycStore` plus what only a database can do. */
+export type PostgresStore = KycStore<PostgresTransactionHandle> & {
+  /** The database the store runs on. */
+  readonly database: SqlExecutor
+  /**
+   * Checks the whole audit log with core's `verifyAuditChain`, against the head the database
+   * recorded (so removed rows at the end are found too). Reads rows as stored: a changed, removed,
+   * inserted or foreign row makes it report `valid: false` with the sequence, never throw.
+   */
+  verifyAuditChain(): Promise<AuditChainReport>
+  /** The committed audit log as JSON Lines, one entry (with `sequence` and `hash`) per line, oldest first. */
+  exportAudit(query?: Omit<AuditQuery, 'limit'>): AsyncIterable<string>
+  /** Deletes expired inbox marks and key-values, at most `limit` of each (default 10,000). */
+  purgeExpired(options?: { limit?: number }): Promise<{ inbox: number; keyValues: number }>
+  /** Closes the store (and the database when `closeDatabase` was set). */
+  close(): Promise<void>
+}
+
+const defaultTtlMs = 7 * 24 * 60 * 60 * 1000
+const pageSize = 500
+
+type AuditRow = { sequence: string; provider: string; verification_id: string; entry: unknown }
+
+/**
+ * The durable `KycStore` over PostgreSQL (PGlite or a server): the webhook inbox with claims and
+ * leases, verification states moved forward-only under a row lock with the order checked in SQL,
+ * the hash-chained append-only audit log (chained by core's `chainAuditEntry`, so every store's chain
+ * verifies alike) and a key-value table for adapters. Throws a `KycStoreIntegrityError` naming what to
+ * do when `migrate()` has not been run for this version of the package.
+ *
+ * @example
+ * ```ts
+ * const database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: '.openkyc/db' })
+ * await migrate(database)
+ * const store = await createPostgresStore({ database })
+ * ```
+ */
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const { database } = options
+  const schemaName = options.schema ?? 'openkyc'
+  const schema = quoteIdentifier(schemaName)
+  const ttlMs = options.ttlMs ?? defaultTtlMs
+  if (!Number.isInteger(ttlMs) || ttlMs < 1)
+    throw new RangeError('createPostgresStore: ttlMs must be a positive integer')
+  await assertMigrated(database, { schema: schemaName })
+  let closed = false
+
+  const readVerification = async (executor: SqlExecutor, key: VerificationKey, lock: boolean) => {
+    const statement = lock
+      ? statements.selectVerificationForUpdate(schema, key.provider, key.id)
+      : statements.selectVerification(schema, key.provider, key.id)
+    const [row] = await executor.query<{ document: unknown }>(statement)
+    return row === undefined ? undefined : parseStoredVerification(row.document, key)
+  }
+
+  const keyValueOn = (executor: SqlExecutor): KeyValueStore => ({
+    async get(namespace, key) {
+      parseKeyValueName(namespace, key)
+      const [row] = await executor.query<{ value: JsonValue }>(
+        statements.selectKeyValue(schema, namespace, key),
+      )
+      return row?.value
+    },
+    async set(namespace, key, value, setOptions) {
+      const text = parseKeyValueWrite(namespace, key, value, setOptions)
+      await executor.query(statements.upsertKeyValue(schema, namespace, key, text, setOptions?.ttlMs ?? null))
+    },
+    async setIfAbsent(namespace, key, value, setOptions) {
+      const text = parseKeyValueWrite(namespace, key, value, setOptions)
+      // A value removed between our insert attempt and our read: try again (a handful of times at most).
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const [written] = await executor.query<{ value: JsonValue }>(
+          statements.insertKeyValueIfAbsent(schema, namespace, key, text, setOptions?.ttlMs ?? null),
+        )
+        if (written !== undefined) return written.value
+        const [existing] = await executor.query<{ value: JsonValue }>(
+          statements.selectKeyValue(schema, namespace, key),
+        )
+        if (existing !== undefined) return existing.value
+      }
+      throw new KycStoreConflictError({
+        message:
+          'setIfAbsent kept racing with concurrent writers of the same key; nothing was written. Retry.',
+      })
+    },
+    async delete(namespace, key) {
+      parseKeyValueName(namespace, key)
+      await executor.query(statements.deleteKeyValue(schema, namespace, key))
+    },
+  })
+
+  const applyVerification = async (executor: SqlExecutor, update: unknown): Promise<AppliedVerification> => {
+    const parsed = parseVerificationUpdate(update)
+    const key = { provider: parsed.provider, id: parsed.id }
+    for (;;) {
+      const previous = await readVerification(executor, key, true)
+      const verification = applyVerificationUpdate(previous, parsed)
+      if (verification === previous) return { previous, verification, applied: false }
+      const row = {
+        ...key,
+        progress: verificationProgressKey(verification),
+        document: JSON.stringify(verification),
+      }
+      if (previous === undefined) {
+        const [inserted] = await executor.query(statements.insertVerification(schema, row))
+        if (inserted !== undefined) return { previous, verification, applied: true }
+        // Another transaction inserted it first and has committed: read it under lock and merge again.
+        continue
+      }
+      const [advanced] = await executor.query(statements.advanceVerification(schema, row))
+      if (advanced === undefined) {
+        // The row is locked by us and the update is ahead of it, so SQL must agree; if it does not,
+        // the stored progress key does not match its document.
+        throw corruptRowError({
+          table: 'verification',
+          key: `verification ${key.id}`,
+          problem: 'its progress column disagrees with its document',
+        })
+      }
+      return { previous, verification, applied: true }
+    }
+  }
+
+  const appendAudit = async (executor: SqlExecutor, input: unknown): Promise<AuditEntry> => {
+    const parsed = parseAuditEntryInput(input)
+    const [head] = await executor.query<{ sequence: string; hash: string }>(statements.lockAuditHead(schema))
+    if (head === undefined) {
+      throw corruptRowError({ table: 'audit_head', key: 'the head row', problem: 'it is missing' })
+    }
+    const sequence = Number(head.sequence)
+    const entry = chainAuditEntry(
+      parsed,
+      sequence === 0 ? undefined : { sequence, hash: head.hash },
+      new Date(),
+    )
+    const [appended] = await executor.query(
+      statements.insertAuditEntry(schema, {
+        sequence: entry.sequence,
+        provider: entry.provider,
+        verificationId: entry.verificationId,
+        hash: entry.hash,
+        document: JSON.stringify(entry),
+      }),
+    )
+    if (appended === undefined) {
+      throw corruptRowError({ table: 'audit_head', key: 'the head row', problem: 'it could not be moved' })
+    }
+    return entry
+  }
+
+  async function* auditRows(query: AuditQuery): AsyncGenerator<AuditRow> {
+    let after = query.afterSequence ?? 0
+    let remaining = query.limit ?? Number.POSITIVE_INFINITY
+    while (remaining > 0) {
+      const rows = await database.query<AuditRow>(
+        statements.selectAuditPage(schema, {
+          afterSequence: after,
+          provider: query.provider ?? null,
+          verificationId: query.verificationId ?? null,
+          limit: Math.min(pageSize, remaining),
+        }),
+      )
+      for (const row of rows) yield row
+      if (rows.length < Math.min(pageSize, remaining)) return
+      remaining -= rows.length
+      after = Number(rows[rows.length - 1]!.sequence)
+    }
+  }
+
+  /** A stored row as an entry, checked against the columns it was filed under (a foreign row fails). */
+  const toAuditEntry = (row: AuditRow): AuditEntry => {
+    const entry = parseStoredAuditEntry(row.entry)
+    if (
+      entry.sequence !== Number(row.sequence) ||
+      entry.provider !== row.provider ||
+      entry.verificationId !== row.verification_id
+    ) {
+      throw corruptRowError({
+        table: 'audit_log',
+        key: `sequence ${row.sequence}`,
+        problem: 'the entry does not match the sequence, provider or verification it is filed under',
+      })
+    }
+    return entry
+  }
+
+  const ensureOpen = () => {
+    if (closed) throw new TypeError('@openkyc/postgres: the store is closed')
+  }
+
+  return {
+    database,
+    inbox: {
+      async claim(request): Promise<InboxClaimResult> {
+        ensureOpen()
+        const { provider, eventId, leaseMs } = parseClaimRequest(request)
+        // Each pass either returns or saw the row change between its two statements; a few suffice.
+        for (let attempt = 0; attempt < 5; attempt += 1) {
+          const token = crypto.randomUUID()
+          const [claimed] = await database.query<{ lease_expires_ms: number }>(
+            statements.claimInboxEvent(schema, { provider, eventId, token, leaseMs, ttlMs }),
+          )
+          if (claimed !== undefined) {
+            const claim: InboxClaim = {
+              provider,
+              eventId,
+              token,
+              leaseExpiresAt: new Date(claimed.lease_expires_ms).toISOString(),
+            }
+            return { status: 'claimed', claim }
+          }
+          const [row] = await database.query<{
+            state: string
+            live: boolean
+            lease_expires_ms: number | null
+          }>(statements.selectInboxEvent(schema, provider, eventId))
+          // Released, purged or expired between the two statements: claim again.
+          if (row === undefined || !row.live) continue
+          if (row.state === 'completed') return { status: 'completed' }
+          if (row.lease_expires_ms === null) continue
+          return { status: 'busy', leaseExpiresAt: new Date(row.lease_expires_ms).toISOString() }
+        }
+        throw new KycStoreConflictError({
+          provider,
+          message: `The inbox row of event ${eventId} kept changing while it was claimed; nothing was claimed. Retry.`,
+        })
+      },
+      async release(claim) {
+        await database.query(statements.releaseInboxEvent(schema, claim))
+      },
+    },
+    verifications: {
+      get: (key) => readVerification(database, key, false),
+    },
+    audit: {
+      async *read(query = {}) {
+        for await (const row of auditRows(query)) yield toAuditEntry(row)
+      },
+      async head() {
+        const [last] = await database.query<AuditRow>(statements.selectLastAuditEntry(schema))
+        return last === undefined ? undefined : toAuditEntry(last)
+      },
+    },
+    keyValue: keyValueOn(database),
+    async transaction(work, transactionOptions = {}) {
+      ensureOpen()
+      const { signal } = transactionOptions
+      signal?.throwIfAborted()
+      const abandon = new AbortController()
+      const transactionSignal =
+        signal === undefined ? abandon.signal : AbortSignal.any([signal, abandon.signal])
+      const run = database.transaction(async (executor) => {
+        // The caller gave up while we waited for a connection or PGlite's turn: run nothing.
+        transactionSignal.throwIfAborted()
+        let open = true
+        const guard = <T>(operation: () => Promise<T>) => {
+          if (!open) {
+            return Promise.reject(
+              new KycStoreConflictError({
+                message: 'This transaction has ended; do not use it after its work returned.',
+              }),
+            )
+          }
+          return operation()
+        }
+        const keyValue = keyValueOn(executor)
+        const transaction: KycStoreTransaction<PostgresTransactionHandle> = {
+          handle: {
+            kind: executor.kind,
+            schema: schemaName,
+            query: (text, values = []) =>
+              guard(() => executor.query({ name: 'application statement', text, values })),
+          },
+          signal: transactionSignal,
+          keyValue: {
+            get: (namespace, key) => guard(() => keyValue.get(namespace, key)),
+            set: (namespace, key, value, setOptions) =>
+              guard(() => keyValue.set(namespace, key, value, setOptions)),
+            setIfAbsent: (namespace, key, value, setOptions) =>
+              guard(() => keyValue.setIfAbsent(namespace, key, value, setOptions)),
+            delete: (namespace, key) => guard(() => keyValue.delete(namespace, key)),
+          },
+          getVerification: (key) => guard(() => readVerification(executor, key, false)),
+          applyVerification: (update) => guard(() => applyVerification(executor, update)),
+          appendAudit: (entry) => guard(() => appendAudit(executor, entry)),
+          completeClaim: (claim) =>
+            guard(async () => {
+              const [completed] = await executor.query(statements.completeInboxEvent(schema, claim, ttlMs))
+              if (completed === undefined) {
+                throw new KycStoreConflictError({
+                  provider: claim.provider,
+                  message: `The claim on event ${claim.eventId} is no longer held (its lease expired and another delivery took it, or it completed); this transaction was rolled back.`,
+                })
+              }
+            }),
+        }
+        try {
+          return await (signal === undefined ? work(transaction) : raceAbort(work(transaction), signal))
+        } finally {
+          open = false
+        }
+      })
+      try {
+        return await (signal === undefined ? run : raceAbort(run, signal))
+      } catch (error) {
+        abandon.abort(error)
+        run.catch(() => undefined)
+        throw error
+      }
+    },
+    async verifyAuditChain() {
+      const [head] = await database.query<{ sequence: string; hash: string }>(
+        statements.selectAuditHead(schema),
+      )
+      const headSequence = Number(head?.sequence ?? 0)
+      const rows = async function* () {
+        for await (const row of auditRows({})) {
+          // As stored, not parsed: the chain check reports a bad row instead of throwing. A row whose
+          // columns disagree with its entry (filed under another verification) is reported as invalid.
+          const entry = row.entry as Partial<AuditEntry> | null
+          const filedRight =
+            entry !== null &&
+            typeof entry === 'object' &&
+            entry.sequence === Number(row.sequence) &&
+            entry.provider === row.provider &&
+            entry.verificationId === row.verification_id
+          yield filedRight ? entry : { sequence: Number(row.sequence) }
+        }
+      }
+      return verifyAuditChain(
+        rows(),
+        headSequence === 0 || head === undefined
+          ? {}
+          : { expectedHead: { sequence: headSequence, hash: head.hash } },
+      )
+    },
+    async *exportAudit(query = {}) {
+      for await (const row of auditRows(query)) yield `${JSON.stringify(toAuditEntry(row))}\n`
+    },
+    async purgeExpired(purgeOptions = {}) {
+      const limit = purgeOptions.limit ?? 10_000
+      const inbox = await database.query(statements.deleteExpiredInboxEvents(schema, limit))
+      const keyValues = await database.query(statements.deleteExpiredKeyValues(schema, limit))
+      return { inbox: inbox.length, keyValues: keyValues.length }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      if (options.closeDatabase === true) await database.close()
+    },
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Every statement the store runs, written as SQL, parameterised, one named function each (the
+ * pg-boss way): a reader sees the exact statement, and errors and traces name it. `schema` is
+ * always an identifier already quoted by {@link quoteIdentifier}; values only ever travel as
+ * parameters. JSON travels as text and is cast in SQL (`$1::text::jsonb`) so both drivers agree.
+ */
+import type { SqlStatement, SqlValue } from './executor.js'
+
+/** Quotes a schema name after checking it is a plain lower-case identifier. */
+export function quoteIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
+    throw new TypeError(
+      `@openkyc/postgres: schema "${name}" must be a lower-case identifier ([a-z_][a-z0-9_]*)`,
+    )
+  }
+  return `"${name}"`
+}
+
+function statement(name: string, text: string, values: readonly SqlValue[] = []): SqlStatement {
+  return { name, text, values }
+}
+
+/** The named statements, each a function of the quoted schema and the values it binds. */
+export const statements = {
+  // — migrations —
+  selectMigrationTable: (schema: string) =>
+    statement('select migration table', `SELECT to_regclass($1) IS NOT NULL AS has_table`, [
+      `${schema}.migration`,
+    ]),
+  selectMigrationVersion: (schema: string) =>
+    statement(
+      'select migration version',
+      `SELECT coalesce(max(version), 0)::integer AS version, count(*)::integer AS count FROM ${schema}.migration`,
+    ),
+  lockMigrations: (schema: string) =>
+    statement('lock migrations', `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [
+      `openkyc:migrate:${schema}`,
+    ]),
+  selectMigration: (schema: string, version: number) =>
+    statement('select migration', `SELECT version FROM ${schema}.migration WHERE version = $1`, [version]),
+  insertMigration: (schema: string, version: number, name: string) =>
+    statement(
+      'insert migration',
+      `INSERT INTO ${schema}.migration (version, name) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING`,
+      [version, name],
+    ),
+
+  // — webhook inbox —
+  /**
+   * Claims an event: a new row, a takeover of a claim whose lease ran out, or of a completed mark
+   * whose dedupe lifetime ended; each time with the caller's fresh token. Returns one row when the
+   * caller now holds the claim, none otherwise.
+   */
+  claimInboxEvent: (
+    schema: string,
+    claim: { provider: string; eventId: string; token: string; leaseMs: number; ttlMs: number },
+  ) =>
+    statement(
+      'claim inbox event',
+      `INSERT INTO ${schema}.webhook_inbox AS inbox
+  (provider, event_id, state, claim_token, lease_expires_at, expires_at)
+VALUES ($1, $2, 'claimed', $3::uuid, clock_timestamp() + make_interval(secs => $4::float8 / 1000),
+        clock_timestamp() + make_interval(secs => ($4::float8 + $5::float8) / 1000))
+ON CONFLICT (provider, event_id) DO UPDATE
+  SET state = 'claimed', claim_token = excluded.claim_token, lease_expires_at = excluded.lease_expires_at,
+      expires_at = excluded.expires_at, attempts = inbox.attempts + 1, completed_at = NULL
+  WHERE (inbox.state = 'claimed' AND inbox.lease_expires_at <= clock_timestamp())
+     OR (inbox.state = 'completed' AND inbox.expires_at <= clock_timestamp())
+RETURNING (extract(epoch FROM inbox.lease_expires_at) * 1000)::float8 AS lease_expires_ms`,
+      [claim.provider, claim.eventId, claim.token, claim.leaseMs, claim.ttlMs],
+    ),
+  selectInboxEvent: (schema: string, provider: string, eventId: string) =>
+    statement(
+      'select inbox event',
+      `SELECT state, (extract(epoch FROM lease_expires_at) * 1000)::float8 AS lease_expires_ms,
+  CASE WHEN state = 'completed' THEN expires_at > clock_timestamp() ELSE lease_expires_at > clock_timestamp() END AS live
+FROM ${schema}.webhook_inbox WHERE provider = $1 AND event_id = $2`,
+      [provider, eventId],
+    ),
+  /** Completes a claim, inside the event's transaction, only while the caller's token and lease hold. */
+  completeInboxEvent: (
+    schema: string,
+    claim: { provider: string; eventId: string; token: string },
+    ttlMs: number,
+  ) =>
+    statement(
+      'complete inbox event',
+      `UPDATE ${schema}.webhook_inbox
+SET state = 'completed', completed_at = clock_timestamp(), claim_token = NULL, lease_expires_at = NULL,
+    expires_at = clock_timestamp() + make_interval(secs => $4::float8 / 1000)
+WHERE provider = $1 AND event_id = $2 AND state = 'claimed' AND claim_token = $3::uuid
+  AND lease_expires_at > clock_timestamp()
+RETURNING 1 AS completed`,
+      [claim.provider, claim.eventId, claim.token, ttlMs],
+    ),
+  releaseInboxEvent: (schema: string, claim: { provider: string; eventId: string; token: string }) =>
+    statement(
+      'release inbox event',
+      `DELETE FROM ${schema}.webhook_inbox
+WHERE provider = $1 AND event_id = $2 AND state = 'claimed' AND claim_token = $3::uuid`,
+      [claim.provider, claim.eventId, claim.token],
+    ),
+  deleteExpiredInboxEvents: (schema: string, limit: number) =>
+    statement(
+      'delete expired inbox events',
+      `DELETE FROM ${schema}.webhook_inbox WHERE ctid = ANY (ARRAY(
+  SELECT ctid FROM ${schema}.webhook_inbox WHERE expires_at <= clock_timestamp() LIMIT $1 FOR UPDATE SKIP LOCKED))
+RETURNING 1 AS deleted`,
+      [limit],
+    ),
+
+  // — verification state —
+  /** Reads a verification's state and locks its row until the transaction ends. */
+  selectVerificationForUpdate: (schema: string, provider: string, id: string) =>
+    statement(
+      'select verification for update',
+      `SELECT document FROM ${schema}.verification WHERE provider = $1 AND id = $2 FOR UPDATE`,
+      [provider, id],
+    ),
+  selectVerification: (schema: string, provider: string, id: string) =>
+    statement(
+      'select verification',
+      `SELECT document FROM ${schema}.verification WHERE provider = $1 AND id = $2`,
+      [provider, id],
+    ),
+  /** Inserts a first state; returns no row when a concurrent transaction inserted it first. */
+  insertVerification: (
+    schema: string,
+    row: { provider: string; id: string; progress: string; document: string },
+  ) =>
+    statement(
+      'insert verification',
+      `INSERT INTO ${schema}.verification (provider, id, progress, document)
+VALUES ($1, $2, $3, $4::text::jsonb)
+ON CONFLICT (provider, id) DO NOTHING
+RETURNING 1 AS inserted`,
+      [row.provider, row.id, row.progress, row.document],
+    ),
+  /**
+   * The forward-only write: the row changes only when the new progress key is ahead of the stored
+   * one, compared in SQL on the row itself, so no writer (another instance, a stale process, a bug)
+   * can move a verification backwards.
+   */
+  advanceVerification: (
+    schema: string,
+    row: { provider: string; id: string; progress: string; document: string },
+  ) =>
+    statement(
+      'advance verification',
+      `UPDATE ${schema}.verification
+SET progress = $3, document = $4::text::jsonb, stored_at = now()
+WHERE provider = $1 AND id = $2 AND progress < $3
+RETURNING 1 AS advanced`,
+      [row.provider, row.id, row.progress, row.document],
+    ),
+
+  // — audit log —
+  /** Reads the chain head and locks it until the transaction ends: appends are serialized, the chain never forks. */
+  lockAuditHead: (schema: string) =>
+    statement(
+      'lock audit head',
+      `SELECT sequence::text AS sequence, hash FROM ${schema}.audit_head WHERE singleton FOR UPDATE`,
+    ),
+  selectAuditHead: (schema: string) =>
+    statement(
+      'select audit head',
+      `SELECT sequence::text AS sequence, hash FROM ${schema}.audit_head WHERE singleton`,
+    ),
+  /** Inserts the entry chained by core's `chainAuditEntry` and moves the head to it. */
+  insertAuditEntry: (
+    schema: string,
+    entry: { sequence: number; provider: string; verificationId: string; hash: string; document: string },
+  ) =>
+    statement(
+      'insert audit entry',
+      `WITH inserted AS (
+  INSERT INTO ${schema}.audit_log (sequence, provider, verification_id, entry)
+  VALUES ($1, $2, $3, $5::text::jsonb)
+  RETURNING sequence
+)
+UPDATE ${schema}.audit_head SET sequence = inserted.sequence, hash = $4 FROM inserted WHERE singleton
+RETURNING 1 AS appended`,
+      [entry.sequence, entry.provider, entry.verificationId, entry.hash, entry.document],
+    ),
+  selectLastAuditEntry: (schema: string) =>
+    statement(
+      'select last audit entry',
+      `SELECT sequence::text AS sequence, provider, verification_id, entry FROM ${schema}.audit_log
+ORDER BY audit_log.sequence DESC LIMIT 1`,
+    ),
+  /** One page of the log in ascending sequence; `null` filters match everything. */
+  selectAuditPage: (
+    schema: string,
+    query: { afterSequence: number; provider: string | null; verificationId: string | null; limit: number },
+  ) =>
+    statement(
+      'select audit page',
+      `SELECT sequence::text AS sequence, provider, verification_id, entry FROM ${schema}.audit_log
+WHERE sequence > $1 AND ($2::text IS NULL OR provider = $2) AND ($3::text IS NULL OR verification_id = $3)
+ORDER BY audit_log.sequence LIMIT $4`,
+      [query.afterSequence, query.provider, query.verificationId, query.limit],
+    ),
+
+  // — key-value —
+  selectKeyValue: (schema: string, namespace: string, key: string) =>
+    statement(
+      'select key-value',
+      `SELECT value FROM ${schema}.key_value
+WHERE namespace = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > clock_timestamp())`,
+      [namespace, key],
+    ),
+  upsertKeyValue: (schema: string, namespace: string, key: string, value: string, ttlMs: number | null) =>
+    statement(
+      'upsert key-value',
+      `INSERT INTO ${schema}.key_value (namespace, key, value, expires_at)
+VALUES ($1, $2, $3::text::jsonb,
+        CASE WHEN $4::float8 IS NULL THEN NULL ELSE clock_timestamp() + make_interval(secs => $4::float8 / 1000) END)
+ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+      [namespace, key, value, ttlMs],
+    ),
+  /** Writes only over nothing or an expired value; returns the row when it wrote. */
+  insertKeyValueIfAbsent: (
+    schema: string,
+    namespace: string,
+    key: string,
+    value: string,
+    ttlMs: number | null,
+  ) =>
+    statement(
+      'insert key-value if absent',
+      `INSERT INTO ${schema}.key_value AS stored (namespace, key, value, expires_at)
+VALUES ($1, $2, $3::text::jsonb,
+        CASE WHEN $4::float8 IS NULL THEN NULL ELSE clock_timestamp() + make_interval(secs => $4::float8 / 1000) END)
+ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+  WHERE stored.expires_at IS NOT NULL AND stored.expires_at <= clock_timestamp()
+RETURNING value`,
+      [namespace, key, value, ttlMs],
+    ),
+  deleteKeyValue: (schema: string, namespace: string, key: string) =>
+    statement('delete key-value', `DELETE FROM ${schema}.key_value WHERE namespace = $1 AND key = $2`, [
+      namespace,
+      key,
+    ]),
+  deleteExpiredKeyValues: (schema: string, limit: number) =>
+    statement(
+      'delete expired key-values',
+      `DELETE FROM ${schema}.key_value WHERE ctid = ANY (ARRAY(
+  SELECT ctid FROM ${schema}.key_value WHERE expires_at <= clock_timestamp() LIMIT $1 FOR UPDATE SKIP LOCKED))
+RETURNING 1 AS deleted`,
+      [limit],
+    ),
+} as const

@@ -1,0 +1,83 @@
+// A webhook receiver as an application runs it: Persona adapter, the transactional pipeline, the
+// PostgreSQL store, and a handler that writes one row per event in the event's transaction. The
+// crash and several-instances tests start it as a child process (and SIGKILL it). Plain JavaScript
+// over the built packages, so it starts like a production process.
+import { createServer } from 'node:http'
+import { createWebhookPipeline, isKycError } from '@openkyc/core'
+import { createPersona } from '@openkyc/persona'
+import { createPostgresStore, migrate, openDatabase } from '@openkyc/postgres'
+
+const environment = process.env
+const schema = environment.STORM_SCHEMA ?? 'openkyc'
+const instance = environment.STORM_INSTANCE ?? 'receiver'
+const database = await openDatabase(
+  environment.STORM_DATABASE_URL
+    ? { url: environment.STORM_DATABASE_URL, maxConnections: 4 }
+    : { dataDir: environment.STORM_DATA_DIR },
+)
+await migrate(database, { schema })
+// The application's own table and an observer of every write to the verification table (test only).
+await database.transaction(async (transaction) => {
+  await transaction.query({
+    name: 'lock setup',
+    text: 'SELECT pg_advisory_xact_lock(42)::text AS locked',
+    values: [],
+  })
+  await transaction.execute(
+    `CREATE TABLE IF NOT EXISTS "${schema}".storm_effect (event_id text NOT NULL, instance text NOT NULL);
+CREATE TABLE IF NOT EXISTS "${schema}".storm_move (id text NOT NULL, old_progress text, new_progress text NOT NULL);
+CREATE OR REPLACE FUNCTION "${schema}".storm_observe() RETURNS trigger LANGUAGE plpgsql AS $observe$
+BEGIN
+  INSERT INTO "${schema}".storm_move (id, old_progress, new_progress)
+  VALUES (NEW.id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.progress END, NEW.progress);
+  RETURN NEW;
+END
+$observe$;
+DROP TRIGGER IF EXISTS storm_observe ON "${schema}".verification;
+CREATE TRIGGER storm_observe AFTER INSERT OR UPDATE ON "${schema}".verification
+  FOR EACH ROW EXECUTE FUNCTION "${schema}".storm_observe();`,
+    'storm setup',
+  )
+})
+const store = await createPostgresStore({ database, schema })
+const adapter = createPersona({
+  apiKey: 'persona_sandbox_openkyc_storm',
+  templateId: 'itmpl_openkyc_storm',
+  webhookSecrets: [environment.STORM_SECRET],
+  webhookToleranceSeconds: 3600,
+  env: {},
+})
+const pipeline = createWebhookPipeline({ adapter, store, leaseMs: 1000, claimWaitMs: 1500 })
+
+const server = createServer((request, response) => {
+  const chunks = []
+  request.on('data', (chunk) => chunks.push(chunk))
+  request.on('end', async () => {
+    try {
+      await pipeline.handle(
+        { rawBody: Buffer.concat(chunks).toString('utf8'), headers: request.headers },
+        {
+          async onEvent(processed, { handle }) {
+            await handle.query(`INSERT INTO "${schema}".storm_effect (event_id, instance) VALUES ($1, $2)`, [
+              processed.event.id,
+              instance,
+            ])
+          },
+        },
+      )
+      response.writeHead(200).end()
+    } catch (error) {
+      const retryable = isKycError(error) && error.retryable
+      response
+        .writeHead(retryable ? 503 : isKycError(error) ? 400 : 500)
+        .end(isKycError(error) ? error.code : 'error')
+    }
+  })
+})
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`)
+})
+process.on('SIGTERM', () => {
+  server.close()
+  void database.close().then(() => process.exit(0))
+})

@@ -1,0 +1,636 @@
+import {
+  type AuditEntry,
+  type AuditEntryInput,
+  applyVerificationUpdate,
+  compareVerificationProgress,
+  isKycError,
+  type KycErrorCode,
+  type KycStore,
+  type KycStoreTransaction,
+  type Verification,
+  verifyAuditChain,
+} from '@openkyc/core'
+import { describe, expect, it } from 'vitest'
+
+/**
+ * Optional back doors into the backend, for the tests no contract method can drive: tampering with the
+ * stored audit log, corrupting a stored row, and the application's own rows written through the
+ * transaction handle. A store that offers them is tested on them; each test needing one is only
+ * registered when it is given (the report shows which ran).
+ */
+export type StoreBackDoors<Handle> = {
+  /** Changes one field of a stored audit row in place (for example `UPDATE audit SET action = …`). */
+  changeAuditEntry?: (store: KycStore<Handle>, sequence: number) => Promise<void>
+  /** Deletes one stored audit row. */
+  removeAuditEntry?: (store: KycStore<Handle>, sequence: number) => Promise<void>
+  /** Overwrites a verification's stored state with something that is not a `Verification`. */
+  corruptVerification?: (store: KycStore<Handle>, key: { provider: string; id: string }) => Promise<void>
+  /** Writes one application row through the transaction's own handle. */
+  writeApplicationRow?: (handle: Handle, key: string) => Promise<void>
+  /** Whether that application row exists (committed). */
+  hasApplicationRow?: (store: KycStore<Handle>, key: string) => Promise<boolean>
+}
+
+/** Options for {@link describeStoreConformance}. */
+export type StoreConformanceOptions<Handle> = {
+  /** Names the suite in the report: `store conformance: NAME`. */
+  name: string
+  /** A fresh, empty store. Called once per test. */
+  createStore: () => KycStore<Handle> | Promise<KycStore<Handle>>
+  /** Disposes of a store after its test. Default: `store.close?.()`. */
+  destroyStore?: (store: KycStore<Handle>) => Promise<void>
+  /** See {@link StoreBackDoors}. */
+  backDoors?: StoreBackDoors<Handle>
+  /**
+   * The lease used by the lease-expiry tests, in milliseconds; they wait a little longer than this in
+   * real time (stores use their own clock, for example PostgreSQL's `now()`). Default 150.
+   */
+  shortLeaseMs?: number
+  /** How many concurrent callers the race tests use. Default 16. */
+  concurrency?: number
+  /** Per-test timeout. Default 30 s. */
+  timeoutMs?: number
+}
+
+const provider = 'conformance'
+
+/** A forward sequence of states of one verification, oldest first: each strictly ahead of the one before. */
+function forwardStates(id: string): Verification[] {
+  const at = (minute: number) => new Date(Date.UTC(2025, 5, 1, 8, minute)).toISOString()
+  const base: Verification = {
+    id,
+    provider,
+    reference: { verificationId: id },
+    status: 'created',
+    checks: [],
+    credentials: [],
+    createdAt: at(0),
+    updatedAt: at(0),
+    raw: { status: 'created' },
+  }
+  return [
+    base,
+    { ...base, status: 'in_progress', updatedAt: at(1), raw: { status: 'started' } },
+    { ...base, status: 'in_progress', updatedAt: at(2), raw: { status: 'started' } },
+    { ...base, status: 'submitted', updatedAt: at(3), raw: { status: 'submitted' } },
+    {
+      ...base,
+      status: 'completed',
+      decision: {
+        outcome: 'review',
+        reasons: [{ code: 'repeated_face' }],
+        decidedBy: 'provider',
+        raw: { status: 'review' },
+      },
+      updatedAt: at(4),
+      completedAt: at(4),
+      raw: { status: 'needs_review' },
+    },
+    {
+      ...base,
+      status: 'completed',
+      decision: { outcome: 'approved', reasons: [], decidedBy: 'manual', raw: { status: 'approved' } },
+      updatedAt: at(5),
+      completedAt: at(5),
+      raw: { status: 'approved' },
+    },
+  ]
+}
+
+function auditInput(verificationId: string, overrides: Partial<AuditEntryInput> = {}): AuditEntryInput {
+  return {
+    provider,
+    verificationId,
+    eventId: `evt_${verificationId}`,
+    eventType: 'verification.completed',
+    action: 'state_changed',
+    actor: 'provider',
+    from: { status: 'submitted' },
+    to: { status: 'completed', outcome: 'declined' },
+    reasons: [{ code: 'face_mismatch', raw: 'selfie_comparison' }],
+    ...overrides,
+  }
+}
+
+/** Deterministic Fisher–Yates shuffle, so a failing order can be reproduced. */
+function shuffle<T>(items: readonly T[], seed: number): T[] {
+  const result = [...items]
+  let state = seed
+  for (let index = result.length - 1; index > 0; index -= 1) {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648
+    const other = state % (index + 1)
+    ;[result[index], result[other]] = [result[other]!, result[index]!]
+  }
+  return result
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = []
+  for await (const item of iterable) items.push(item)
+  return items
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected the call to reject, and it resolved')
+}
+
+async function expectKycErrorCode(promise: Promise<unknown>, code: KycErrorCode): Promise<void> {
+  const error = await rejection(promise)
+  expect(isKycError(error), `expected a KycError with code ${code}, got ${String(error)}`).toBe(true)
+  expect((error as { code: string }).code).toBe(code)
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Registers the OpenKYC store conformance suite: what implementing `KycStore` means, as tests.
+ * Every test gets a fresh store from `createStore` and disposes of it after, so tests run in any order
+ * or alone. It covers the inbox (atomic claims under concurrency, leases that expire, completion
+ * only on commit, release), forward-only state under concurrent upserts, transactions that roll
+ * everything back (the application's writes too), the audit chain (concurrent appends, fidelity,
+ * detection of a changed or removed row), key-value, and bad input refused with nothing written.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore } from '@openkyc/core'
+ * import { describeStoreConformance } from '@openkyc/testkit/store-conformance'
+ *
+ * describeStoreConformance({ name: 'memory', createStore: () => createMemoryStore() })
+ * ```
+ */
+export function describeStoreConformance<Handle>(options: StoreConformanceOptions<Handle>): void {
+  const shortLeaseMs = options.shortLeaseMs ?? 150
+  const concurrency = options.concurrency ?? 16
+  const timeout = options.timeoutMs ?? 30_000
+  const backDoors = options.backDoors ?? {}
+
+  /** Runs `body` on a fresh store, disposing of it afterwards. */
+  const withStore = (body: (store: KycStore<Handle>) => Promise<void>) => async () => {
+    const store = await options.createStore()
+    try {
+      await body(store)
+    } finally {
+      await (options.destroyStore ? options.destroyStore(store) : store.close?.())
+    }
+  }
+  const test = (name: string, body: (store: KycStore<Handle>) => Promise<void>) =>
+    it(name, withStore(body), timeout)
+
+  const claim = async (store: KycStore<Handle>, eventId: string, leaseMs = 60_000) => {
+    const result = await store.inbox.claim({ provider, eventId, leaseMs })
+    if (result.status !== 'claimed') throw new Error(`expected to claim ${eventId}, got ${result.status}`)
+    return result.claim
+  }
+  const complete = (store: KycStore<Handle>, eventId: string) =>
+    claim(store, eventId).then((held) => store.transaction((transaction) => transaction.completeClaim(held)))
+  const apply = (store: KycStore<Handle>, update: Verification) =>
+    store.transaction((transaction) => transaction.applyVerification(update))
+
+  describe(`store conformance: ${options.name}`, () => {
+    describe('inbox', () => {
+      test('claims a new event, reports a live claim as busy, and a committed one as completed', async (store) => {
+        const held = await claim(store, 'evt_1')
+        expect(held).toMatchObject({ provider, eventId: 'evt_1' })
+        expect(typeof held.token).toBe('string')
+        expect(Date.parse(held.leaseExpiresAt)).toBeGreaterThan(Date.now() - 1_000)
+        const busy = await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })
+        expect(busy.status).toBe('busy')
+        await store.transaction((transaction) => transaction.completeClaim(held))
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe(
+          'completed',
+        )
+        // Event ids are scoped by provider.
+        expect(
+          (await store.inbox.claim({ provider: 'other', eventId: 'evt_1', leaseMs: 60_000 })).status,
+        ).toBe('claimed')
+      })
+
+      test('exactly one of many concurrent claims of one event wins', async (store) => {
+        const results = await Promise.all(
+          Array.from({ length: concurrency }, () =>
+            store.inbox.claim({ provider, eventId: 'evt_race', leaseMs: 60_000 }),
+          ),
+        )
+        expect(results.filter((result) => result.status === 'claimed')).toHaveLength(1)
+        expect(results.filter((result) => result.status === 'busy')).toHaveLength(concurrency - 1)
+      })
+
+      test('a claim completes only if its transaction commits', async (store) => {
+        const held = await claim(store, 'evt_1')
+        const failure = new Error('handler failed')
+        const error = await rejection(
+          store.transaction(async (transaction) => {
+            await transaction.completeClaim(held)
+            throw failure
+          }),
+        )
+        expect(error).toBe(failure)
+        // Not completed: still held by the same claim until released.
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe('busy')
+        await store.inbox.release(held)
+        const again = await claim(store, 'evt_1')
+        expect(again.token).not.toBe(held.token)
+      })
+
+      test('release ends a claim at once; releasing a lost or completed claim changes nothing', async (store) => {
+        const first = await claim(store, 'evt_1')
+        await store.inbox.release(first)
+        const second = await claim(store, 'evt_1')
+        await store.inbox.release(first) // stale: must not free the second claim
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe('busy')
+        await store.transaction((transaction) => transaction.completeClaim(second))
+        await store.inbox.release(second)
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe(
+          'completed',
+        )
+      })
+
+      test('an expired lease can be reclaimed, and the old holder can no longer complete', async (store) => {
+        const crashed = await claim(store, 'evt_1', shortLeaseMs)
+        await sleep(shortLeaseMs + 100)
+        const reclaimed = await claim(store, 'evt_1')
+        expect(reclaimed.token).not.toBe(crashed.token)
+        await expectKycErrorCode(
+          store.transaction((transaction) => transaction.completeClaim(crashed)),
+          'store_conflict',
+        )
+        await store.transaction((transaction) => transaction.completeClaim(reclaimed))
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe(
+          'completed',
+        )
+      })
+
+      test('of concurrent transactions completing claims on one expired event, only the live holder commits', async (store) => {
+        const expired = await claim(store, 'evt_1', shortLeaseMs)
+        await sleep(shortLeaseMs + 100)
+        const live = await claim(store, 'evt_1')
+        const results = await Promise.allSettled(
+          [expired, live].map((held) =>
+            store.transaction(async (transaction) => {
+              await transaction.keyValue.set('effects', held.token, 1)
+              await transaction.completeClaim(held)
+            }),
+          ),
+        )
+        expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled'])
+        expect(await store.keyValue.get('effects', expired.token)).toBeUndefined()
+        expect(await store.keyValue.get('effects', live.token)).toBe(1)
+      })
+    })
+
+    describe('verification state', () => {
+      test('applies updates forward-only, returning the previous and the resulting state', async (store) => {
+        const states = forwardStates('v_1')
+        const first = await apply(store, states[3]!)
+        expect(first).toEqual({ previous: undefined, verification: states[3], applied: true })
+        const stale = await apply(store, states[1]!)
+        expect(stale).toEqual({ previous: states[3], verification: states[3], applied: false })
+        const duplicate = await apply(store, states[3]!)
+        expect(duplicate.applied).toBe(false)
+        const ahead = await apply(store, states[5]!)
+        expect(ahead).toEqual({ previous: states[3], verification: states[5], applied: true })
+        expect(await store.verifications.get({ provider, id: 'v_1' })).toEqual(states[5])
+        expect(await store.verifications.get({ provider: 'other', id: 'v_1' })).toBeUndefined()
+      })
+
+      test('stores exactly what applyVerificationUpdate returns (identity kept, redaction sticky)', async (store) => {
+        const states = forwardStates('v_1')
+        const withIdentity: Verification = {
+          ...states[3]!,
+          identity: { firstName: 'Conformance', lastName: 'Applicant' },
+          session: { url: 'https://hosted.example.test/s/1' },
+        }
+        await apply(store, withIdentity)
+        const { identity: _identity, session: _session, ...eventView } = states[4]!
+        const expected = applyVerificationUpdate(withIdentity, eventView)
+        expect((await apply(store, eventView)).verification).toEqual(expected)
+        expect(await store.verifications.get({ provider, id: 'v_1' })).toEqual(expected)
+        const redacted = { ...states[5]!, redactedAt: states[5]!.updatedAt }
+        await apply(store, redacted)
+        const after = await store.verifications.get({ provider, id: 'v_1' })
+        expect(after?.identity).toBeUndefined()
+        expect(after?.redactedAt).toBe(redacted.redactedAt)
+      })
+
+      test('concurrent upserts of one verification never move it backwards', async (store) => {
+        const states = forwardStates('v_race')
+        const updates = shuffle(
+          Array.from({ length: concurrency }, (_, index) => states[index % states.length]!),
+          concurrency,
+        )
+        const results = await Promise.all(updates.map((update) => apply(store, update)))
+        for (const result of results) {
+          if (result.previous !== undefined) {
+            expect(compareVerificationProgress(result.verification, result.previous)).toBeGreaterThanOrEqual(
+              0,
+            )
+          }
+        }
+        // Each upsert saw the one before it: the observed states form one forward chain.
+        const moves = results.filter((result) => result.applied)
+        expect(moves.filter((result) => result.previous === undefined)).toHaveLength(1)
+        expect(await store.verifications.get({ provider, id: 'v_race' })).toEqual(states.at(-1))
+      })
+
+      test('a transaction reads its own writes; others see them only after commit', async (store) => {
+        const states = forwardStates('v_1')
+        let resume: () => void = () => {}
+        const paused = new Promise<void>((resolve) => {
+          resume = resolve
+        })
+        let written: () => void = () => {}
+        const hasWritten = new Promise<void>((resolve) => {
+          written = resolve
+        })
+        const open = store.transaction(async (transaction) => {
+          await transaction.applyVerification(states[2]!)
+          expect(await transaction.getVerification({ provider, id: 'v_1' })).toEqual(states[2])
+          written()
+          await paused
+        })
+        await hasWritten
+        // A single-connection store may make this read wait for the commit; either way it never
+        // sees the uncommitted state before the commit.
+        let resumed = false
+        const outside = store.verifications.get({ provider, id: 'v_1' }).then((value) => ({ value, resumed }))
+        await Promise.race([outside, sleep(50)])
+        resumed = true
+        resume()
+        await open
+        const seen = await outside
+        if (!seen.resumed) expect(seen.value).toBeUndefined()
+        expect(await store.verifications.get({ provider, id: 'v_1' })).toEqual(states[2])
+      })
+    })
+
+    describe('transactions', () => {
+      test('a failing transaction rolls back everything and rethrows the same error', async (store) => {
+        const held = await claim(store, 'evt_1')
+        const failure = new Error('the application handler failed')
+        const applicationRows = backDoors.writeApplicationRow
+        const error = await rejection(
+          store.transaction(async (transaction: KycStoreTransaction<Handle>) => {
+            await transaction.applyVerification(forwardStates('v_1')[3]!)
+            await transaction.appendAudit(auditInput('v_1'))
+            await transaction.keyValue.set('app', 'row', { saved: true })
+            if (applicationRows) await applicationRows(transaction.handle, 'row_1')
+            await transaction.completeClaim(held)
+            throw failure
+          }),
+        )
+        expect(error).toBe(failure)
+        expect(await store.verifications.get({ provider, id: 'v_1' })).toBeUndefined()
+        expect(await collect(store.audit.read())).toEqual([])
+        expect(await store.audit.head()).toBeUndefined()
+        expect(await store.keyValue.get('app', 'row')).toBeUndefined()
+        if (backDoors.hasApplicationRow) expect(await backDoors.hasApplicationRow(store, 'row_1')).toBe(false)
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe('busy')
+      })
+
+      test('a committed transaction keeps everything, the application rows too', async (store) => {
+        const held = await claim(store, 'evt_1')
+        const result = await store.transaction(async (transaction: KycStoreTransaction<Handle>) => {
+          await transaction.applyVerification(forwardStates('v_1')[3]!)
+          const entry = await transaction.appendAudit(auditInput('v_1'))
+          await transaction.keyValue.set('app', 'row', { saved: true })
+          if (backDoors.writeApplicationRow) await backDoors.writeApplicationRow(transaction.handle, 'row_1')
+          await transaction.completeClaim(held)
+          return entry.sequence
+        })
+        expect(result).toBe(1)
+        expect((await store.verifications.get({ provider, id: 'v_1' }))?.status).toBe('submitted')
+        expect(await collect(store.audit.read())).toHaveLength(1)
+        expect(await store.keyValue.get('app', 'row')).toEqual({ saved: true })
+        if (backDoors.hasApplicationRow) expect(await backDoors.hasApplicationRow(store, 'row_1')).toBe(true)
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe(
+          'completed',
+        )
+      })
+
+      test('an aborted signal keeps a transaction from starting', async (store) => {
+        const controller = new AbortController()
+        const reason = new Error('caller gave up')
+        controller.abort(reason)
+        let ran = false
+        const error = await rejection(
+          store.transaction(
+            async () => {
+              ran = true
+            },
+            { signal: controller.signal },
+          ),
+        )
+        expect(error).toBe(reason)
+        expect(ran).toBe(false)
+        // The store is still usable.
+        await complete(store, 'evt_after')
+      })
+    })
+
+    describe('audit log', () => {
+      test('chains appended entries, reads them back exactly, and verifies', async (store) => {
+        const appended: AuditEntry[] = []
+        for (const id of ['v_1', 'v_2', 'v_1']) {
+          appended.push(await store.transaction((transaction) => transaction.appendAudit(auditInput(id))))
+        }
+        appended.push(
+          await store.transaction((transaction) =>
+            transaction.appendAudit({
+              provider,
+              verificationId: 'v_3',
+              action: 'configuration',
+              actor: 'application',
+              reasons: [],
+            }),
+          ),
+        )
+        expect(appended.map((entry) => entry.sequence)).toEqual([1, 2, 3, 4])
+        expect(appended[1]!.previousHash).toBe(appended[0]!.hash)
+        expect(await collect(store.audit.read())).toEqual(appended)
+        expect(await store.audit.head()).toEqual(appended[3])
+        expect(await collect(store.audit.read({ verificationId: 'v_1' }))).toEqual([appended[0], appended[2]])
+        expect(await collect(store.audit.read({ afterSequence: 2, limit: 1 }))).toEqual([appended[2]])
+        const report = await verifyAuditChain(store.audit.read(), { expectedHead: appended[3] })
+        expect(report).toEqual({ valid: true, count: 4, head: { sequence: 4, hash: appended[3]!.hash } })
+      })
+
+      test('concurrent appends form one unbroken chain', async (store) => {
+        await Promise.all(
+          Array.from({ length: concurrency }, (_, index) =>
+            store.transaction((transaction) => transaction.appendAudit(auditInput(`v_${index}`))),
+          ),
+        )
+        const entries = await collect(store.audit.read())
+        expect(entries.map((entry) => entry.sequence)).toEqual(
+          Array.from({ length: concurrency }, (_, index) => index + 1),
+        )
+        expect(await verifyAuditChain(entries)).toMatchObject({ valid: true, count: concurrency })
+      })
+
+      test('a changed or removed entry read back from the store fails verification', async (store) => {
+        for (const id of ['v_1', 'v_2', 'v_3']) {
+          await store.transaction((transaction) => transaction.appendAudit(auditInput(id)))
+        }
+        const entries = await collect(store.audit.read())
+        const changed = entries.map((entry) =>
+          entry.sequence === 2 ? { ...entry, to: { status: 'completed', outcome: 'approved' } } : entry,
+        )
+        expect(await verifyAuditChain(changed)).toMatchObject({
+          valid: false,
+          sequence: 2,
+          problem: 'hash_mismatch',
+        })
+        const removed = entries.filter((entry) => entry.sequence !== 2)
+        expect(await verifyAuditChain(removed)).toMatchObject({
+          valid: false,
+          sequence: 3,
+          problem: 'sequence_gap',
+        })
+        const head = await store.audit.head()
+        expect(await verifyAuditChain(entries.slice(0, 2), { expectedHead: head })).toMatchObject({
+          valid: false,
+          problem: 'head_mismatch',
+        })
+      })
+
+      if (backDoors.changeAuditEntry) {
+        const changeAuditEntry = backDoors.changeAuditEntry
+        test('a row changed in storage fails verification', async (store) => {
+          for (const id of ['v_1', 'v_2', 'v_3']) {
+            await store.transaction((transaction) => transaction.appendAudit(auditInput(id)))
+          }
+          await changeAuditEntry(store, 2)
+          expect(await verifyAuditChain(store.audit.read())).toMatchObject({ valid: false, sequence: 2 })
+        })
+      }
+
+      if (backDoors.removeAuditEntry) {
+        const removeAuditEntry = backDoors.removeAuditEntry
+        test('a row removed from storage fails verification', async (store) => {
+          for (const id of ['v_1', 'v_2', 'v_3']) {
+            await store.transaction((transaction) => transaction.appendAudit(auditInput(id)))
+          }
+          await removeAuditEntry(store, 2)
+          expect(await verifyAuditChain(store.audit.read())).toMatchObject({ valid: false, sequence: 3 })
+        })
+      }
+    })
+
+    describe('key-value', () => {
+      test('gets, sets, replaces and deletes JSON values by namespace and key', async (store) => {
+        const value = { sessionId: 's_1', parts: ['front', 'back'], count: 2, done: false, note: null }
+        await store.keyValue.set('jumio', 'upload:1', value)
+        expect(await store.keyValue.get('jumio', 'upload:1')).toEqual(value)
+        expect(await store.keyValue.get('routing', 'upload:1')).toBeUndefined()
+        await store.keyValue.set('jumio', 'upload:1', 'replaced')
+        expect(await store.keyValue.get('jumio', 'upload:1')).toBe('replaced')
+        await store.keyValue.delete('jumio', 'upload:1')
+        await store.keyValue.delete('jumio', 'upload:1')
+        expect(await store.keyValue.get('jumio', 'upload:1')).toBeUndefined()
+      })
+
+      test('setIfAbsent: of concurrent callers exactly one value wins, and everyone gets it', async (store) => {
+        const results = await Promise.all(
+          Array.from({ length: concurrency }, (_, index) =>
+            store.keyValue.setIfAbsent('routing', 'subject:1', { provider: `p${index}` }),
+          ),
+        )
+        const stored = await store.keyValue.get('routing', 'subject:1')
+        expect(stored).toBeDefined()
+        for (const result of results) expect(result).toEqual(stored)
+      })
+
+      test('values with a time to live expire', async (store) => {
+        await store.keyValue.set('jumio', 'short', 1, { ttlMs: shortLeaseMs })
+        await store.keyValue.set('jumio', 'long', 2)
+        expect(await store.keyValue.get('jumio', 'short')).toBe(1)
+        await sleep(shortLeaseMs + 100)
+        expect(await store.keyValue.get('jumio', 'short')).toBeUndefined()
+        expect(await store.keyValue.get('jumio', 'long')).toBe(2)
+        expect(await store.keyValue.setIfAbsent('jumio', 'short', 3)).toBe(3)
+      })
+    })
+
+    describe('bad input is refused with a typed error, and nothing is written', () => {
+      test('claims with an empty id or a bad lease', async (store) => {
+        for (const request of [
+          { provider, eventId: '', leaseMs: 1_000 },
+          { provider: '', eventId: 'evt_1', leaseMs: 1_000 },
+          { provider, eventId: 'evt_1', leaseMs: 0 },
+          { provider, eventId: 'evt_1', leaseMs: 1.5 },
+          { provider, eventId: 'x'.repeat(201), leaseMs: 1_000 },
+        ]) {
+          await expectKycErrorCode(store.inbox.claim(request), 'invalid_request')
+        }
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 1_000 })).status).toBe(
+          'claimed',
+        )
+      })
+
+      test('a verification update that is not a Verification', async (store) => {
+        const valid = forwardStates('v_1')[3]!
+        const invalid = [
+          { ...valid, status: 'approved' },
+          { ...valid, id: '' },
+          { ...valid, updatedAt: 'yesterday' },
+          { id: 'v_1', provider },
+        ] as unknown as Verification[]
+        for (const update of invalid) await expectKycErrorCode(apply(store, update), 'invalid_request')
+        expect(await store.verifications.get({ provider, id: 'v_1' })).toBeUndefined()
+      })
+
+      test('an audit entry with unknown fields (personal data cannot ride along) or bad values', async (store) => {
+        const invalid = [
+          { ...auditInput('v_1'), firstName: 'Wilhelmina' },
+          { ...auditInput('v_1'), action: 'edited' },
+          { ...auditInput('v_1'), actor: 'robot' },
+          { ...auditInput('v_1'), to: { status: 'completed', outcome: 'declined', name: 'Wilhelmina' } },
+          { ...auditInput('v_1'), verificationId: '' },
+        ] as unknown as AuditEntryInput[]
+        for (const entry of invalid) {
+          const error = await rejection(store.transaction((transaction) => transaction.appendAudit(entry)))
+          expect(isKycError(error) && error.code).toBe('invalid_request')
+          expect(JSON.stringify(error)).not.toContain('Wilhelmina')
+          expect((error as Error).message).not.toContain('Wilhelmina')
+        }
+        expect(await collect(store.audit.read())).toEqual([])
+      })
+
+      test('key-value writes that are not JSON, too large, or badly named', async (store) => {
+        const cyclic: Record<string, unknown> = {}
+        cyclic.self = cyclic
+        const invalid: [string, string, unknown, { ttlMs?: number }?][] = [
+          ['', 'key', 1],
+          ['namespace', '', 1],
+          ['namespace', 'key', undefined],
+          ['namespace', 'key', () => 1],
+          ['namespace', 'key', Number.NaN],
+          ['namespace', 'key', cyclic],
+          ['namespace', 'key', 'x'.repeat(70_000)],
+          ['namespace', 'key', 1, { ttlMs: -5 }],
+        ]
+        for (const [namespace, key, value, setOptions] of invalid) {
+          await expectKycErrorCode(
+            store.keyValue.set(namespace, key, value as never, setOptions),
+            'invalid_request',
+          )
+        }
+        expect(await store.keyValue.get('namespace', 'key')).toBeUndefined()
+      })
+
+      if (backDoors.corruptVerification) {
+        const corruptVerification = backDoors.corruptVerification
+        test('a corrupt stored verification is reported as KycStoreIntegrityError', async (store) => {
+          await apply(store, forwardStates('v_1')[3]!)
+          await corruptVerification(store, { provider, id: 'v_1' })
+          await expectKycErrorCode(store.verifications.get({ provider, id: 'v_1' }), 'store_integrity')
+        })
+      }
+    })
+  })
+}
