@@ -196,6 +196,23 @@ describe('createKyc telemetry', () => {
         [attribute.errorType]: 'KycWebhookVerificationError',
       },
     ])
+    const eventSpans = telemetry.spans.getFinishedSpans().filter((span) => span.name === 'kyc.webhooks.event')
+    expect(eventSpans.map((span) => span.attributes)).toEqual([
+      {
+        [attribute.provider]: 'acme',
+        [attribute.eventType]: 'verification.completed',
+        [attribute.eventDuplicate]: false,
+        [attribute.eventChanged]: true,
+        [attribute.verificationStatus]: 'completed',
+        [attribute.decisionOutcome]: 'declined',
+      },
+      {
+        [attribute.provider]: 'acme',
+        [attribute.eventType]: 'verification.completed',
+        [attribute.eventDuplicate]: true,
+      },
+    ])
+    expect(eventSpans[0]?.parentSpanContext?.spanId).toBe(handled[0]?.spanContext().spanId)
     const snapshot = await telemetry.snapshot()
     const decisions = snapshot.points(metric.decisions)
     expect(decisions.map((point) => [point.attributes, point.value])).toEqual([

@@ -1,4 +1,5 @@
-import type { WebhookOutcome, WebhookPipeline } from '../webhook/pipeline.js'
+import type { Span } from '@opentelemetry/api'
+import type { ProcessedWebhookEvent, WebhookOutcome, WebhookPipeline } from '../webhook/pipeline.js'
 import { inSpan, recordDecision, recordWebhookRejection, telemetryAttributes } from './telemetry.js'
 
 /**
@@ -38,4 +39,20 @@ export function instrumentWebhookPipeline<Handle>(
       },
     )
   return Object.freeze({ ...pipeline, handle })
+}
+
+/**
+ * The attributes of one processed event's span (`kyc.webhooks.event`, made by the pipeline): whether
+ * it was a duplicate, whether it changed the verification, and the resulting status and outcome.
+ */
+export function describeProcessedEvent(span: Span, processed: ProcessedWebhookEvent | undefined): void {
+  span.setAttribute(telemetryAttributes.eventDuplicate, processed === undefined)
+  if (processed === undefined) return
+  span.setAttribute(telemetryAttributes.eventChanged, processed.changed)
+  const { verification } = processed
+  if (verification === undefined) return
+  span.setAttribute(telemetryAttributes.verificationStatus, verification.status)
+  if (verification.decision !== undefined) {
+    span.setAttribute(telemetryAttributes.decisionOutcome, verification.decision.outcome)
+  }
 }
