@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerDoctor } from './doctor/doctor-command.js'
 import { type CliIo, line } from './output.js'
+import { registerStoreCommands } from './store/store-commands.js'
 
 /** Exit codes: 0 success, 1 a problem was found or a command failed, 2 wrong usage. */
 export type CliExitCode = 0 | 1 | 2
@@ -23,9 +24,11 @@ export async function runCli(io: CliIo): Promise<CliExitCode> {
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .showHelpAfterError('(run openkyc --help for usage)')
-  registerDoctor(program, io, (code) => {
+  const setExitCode = (code: number) => {
     exitCode = code as CliExitCode
-  })
+  }
+  registerDoctor(program, io, setExitCode)
+  registerStoreCommands(program, io, setExitCode)
   try {
     await program.parseAsync([...io.argv], { from: 'user' })
     return exitCode

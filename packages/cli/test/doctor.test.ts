@@ -177,6 +177,11 @@ describe('openkyc doctor', () => {
       { check: 'clock', provider: 'persona', says: /behind persona.*NTP/ },
     ],
     [
+      'a database that is down',
+      () => ({ ...healthy, DATABASE_URL: 'postgres://kyc:db-secret-pw@127.0.0.1:9/kyc' }),
+      { check: 'database', says: /could not be reached.*host, port, user and password/ },
+    ],
+    [
       'a DATABASE_URL that is not PostgreSQL',
       () => ({ ...healthy, DATABASE_URL: 'mysql://user:pass@db.example.com/kyc' }),
       { check: 'database', says: /postgres:\/\// },
@@ -199,6 +204,7 @@ describe('openkyc doctor', () => {
         settings.PERSONA_API_KEY,
         settings.JUMIO_CLIENT_SECRET,
         settings.PERSONA_WEBHOOK_SECRETS,
+        'db-secret-pw',
       ]) {
         if (secret) expect(printed).not.toContain(secret)
       }

@@ -191,25 +191,52 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   for (const { provider, module } of configured)
     checks.push(...(await checkProvider(provider, module, resolved)))
 
-  const databaseUrl = env.DATABASE_URL?.trim()
-  if (databaseUrl) {
-    const problem = databaseUrlProblem(databaseUrl)
-    checks.push(
-      problem === undefined
-        ? {
-            check: 'database',
-            status: 'skipped',
-            message:
-              'DATABASE_URL is well formed; reachability and migrations are checked once @openkyc/postgres is installed',
-          }
-        : { check: 'database', status: 'problem', message: problem },
-    )
-  } else
-    checks.push({
+  checks.push(await checkDatabase(env.DATABASE_URL?.trim(), load))
+
+  return { ok: checks.every((check) => check.status !== 'problem'), checks }
+}
+
+type PostgresModule = typeof import('@openkyc/postgres')
+
+/** `DATABASE_URL`: well formed, the server reachable, and the schema migrated to this version. */
+async function checkDatabase(
+  url: string | undefined,
+  load: (packageName: string) => Promise<unknown | undefined>,
+): Promise<DoctorCheck> {
+  if (!url)
+    return {
       check: 'database',
       status: 'skipped',
       message: 'DATABASE_URL is not set (no durable store configured)',
-    })
-
-  return { ok: checks.every((check) => check.status !== 'problem'), checks }
+    }
+  const problem = databaseUrlProblem(url)
+  if (problem !== undefined) return { check: 'database', status: 'problem', message: problem }
+  const postgres = (await load('@openkyc/postgres')) as PostgresModule | undefined
+  if (postgres === undefined) {
+    return {
+      check: 'database',
+      status: 'skipped',
+      message: 'DATABASE_URL is well formed; install @openkyc/postgres to check the database',
+    }
+  }
+  let database: Awaited<ReturnType<PostgresModule['openDatabase']>> | undefined
+  try {
+    database = await postgres.openDatabase({ url, maxConnections: 1 })
+    await postgres.assertMigrated(database)
+    return { check: 'database', status: 'ok', message: 'database reachable and migrated' }
+  } catch (error) {
+    const code = isKycError(error) ? error.code : undefined
+    if (code === 'store_integrity') {
+      return { check: 'database', status: 'problem', message: `${describe(error)} Run openkyc migrate.` }
+    }
+    // The store's own message speaks of transactions and redeliveries: name what to check instead.
+    return {
+      check: 'database',
+      status: 'problem',
+      message:
+        'the database at DATABASE_URL could not be reached: check that the server is up, and the host, port, user and password',
+    }
+  } finally {
+    await database?.close().catch(() => undefined)
+  }
 }
