@@ -2,7 +2,13 @@ import { type AuditEntry, verifyAuditChain } from '@openkyc/core'
 import { migrate } from '@openkyc/postgres'
 import type { Command } from 'commander'
 import { type CliIo, line, printJson } from '../output.js'
-import { databaseLocation, describeFailure, openCliDatabase, openCliStore } from './open-cli-database.js'
+import {
+  CliFailure,
+  databaseLocation,
+  describeFailure,
+  openCliDatabase,
+  openCliStore,
+} from './open-cli-database.js'
 
 type DatabaseOptions = { dataDir?: string; json?: boolean }
 
@@ -62,7 +68,7 @@ function parseSince(value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const time = Date.parse(value)
   if (Number.isNaN(time))
-    throw new Error('--since must be an ISO 8601 date or time, such as 2026-01-31T00:00:00Z')
+    throw new CliFailure('--since must be an ISO 8601 date or time, such as 2026-01-31T00:00:00Z')
   return time
 }
 
