@@ -55,6 +55,8 @@ export function createBenchJumio(context: BenchAdapterContext, settings: Partial
     workflowKey: jumioBenchWorkflowKey,
     userConsent: jumioBenchConsent,
     transactionRateLimit: false,
+    // Storms and soaks send thousands of genuine callbacks in seconds; the budget is tested on its own.
+    callbackReadRateLimit: false,
     env: {},
     fetch: context.fetch,
     now: context.now,

@@ -14,9 +14,19 @@ export type CliOptions = {
   web: boolean
   /** The web server's port; 0 picks any free port. */
   port: number
+  /**
+   * Where the demo keeps its store (webhook inbox, verification states, audit log) in PGlite, so a
+   * restart keeps the history; `undefined` with `--memory` (nothing kept).
+   */
+  dataDirectory: string | undefined
+  /** Delete the data directory before starting. */
+  resetData: boolean
   /** Print usage and exit. */
   help: boolean
 }
+
+/** Where the demo keeps its data when `--data-dir` is not given, relative to the working directory. */
+export const defaultDataDirectory = '.openkyc/demo-data'
 
 /** The port the web page is served on when `--port` is not given. */
 export const defaultPort = 3000
@@ -41,6 +51,10 @@ Options:
   --json                      print the comparison as JSON on stdout (and nothing else there)
   --no-web                    exit after the run instead of serving the web page
   --port <number>             port for the web page (default ${defaultPort}; 0 for any free port)
+  --data-dir <path>           keep the store (webhook inbox, states, audit log) in PGlite here, so a
+                              restart keeps the history (default ${defaultDataDirectory})
+  --reset-data                wipe the data directory first
+  --memory                    keep nothing: an in-memory store instead of the data directory
   -h, --help                  show this help
 
 Scenarios: ${scenarioIds.join(', ')}`
@@ -84,12 +98,21 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
     }
   }
 
+  const memory = values.memory ?? false
+  if (memory && (values['data-dir'] !== undefined || values['reset-data'] === true)) {
+    throw new CliUsageError('--memory keeps no data: leave out --data-dir and --reset-data, or --memory.')
+  }
+  const dataDirectory = values['data-dir'] ?? defaultDataDirectory
+  if (dataDirectory.trim() === '') throw new CliUsageError('--data-dir needs a path.')
+
   return {
     providers: provider === undefined ? providerNames : [provider],
     scenarios: scenarioIds.filter((id) => requested.length === 0 || requested.includes(id)),
     json: values.json ?? false,
     web: !(values['no-web'] ?? false),
     port,
+    dataDirectory: memory ? undefined : dataDirectory,
+    resetData: values['reset-data'] ?? false,
     help: values.help ?? false,
   }
 }
@@ -106,6 +129,9 @@ function parse(argv: readonly string[]) {
       json: { type: 'boolean' },
       'no-web': { type: 'boolean' },
       port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'reset-data': { type: 'boolean' },
+      memory: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })

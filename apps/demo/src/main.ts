@@ -1,4 +1,4 @@
-import { createMemoryStore, isKycError, type KycCapabilities } from '@openkyc/core'
+import { isKycError, type KycCapabilities } from '@openkyc/core'
 import { scenarioById } from '@openkyc/testkit/catalogue'
 import { CliUsageError, parseCliOptions, usage } from './cli-options.js'
 import { capabilityMatrix, type ProviderInfo } from './comparison.js'
@@ -9,6 +9,7 @@ import {
   resolveProviderModes,
 } from './credentials.js'
 import { createDemoState } from './demo-state.js'
+import { type DemoStore, openDemoStore } from './demo-store.js'
 import { createProgressBar } from './progress.js'
 import { type ProviderName, providerTitles } from './provider-name.js'
 import type { ProviderRuntime } from './provider-runtime.js'
@@ -82,7 +83,12 @@ export async function runDemo(io: DemoProcess): Promise<ExitCode> {
   const notes = options.json ? io.stderr : io.stdout
   let server: DemoServer | undefined
   let runtimes: ProviderRuntime[] = []
+  let demoStore: DemoStore | undefined
   try {
+    // Every provider's webhook pipeline keeps its inbox, states and audit log here.
+    demoStore = await openDemoStore({ dataDirectory: options.dataDirectory, reset: options.resetData })
+    const { store } = demoStore
+
     // The server starts first: its URL is where the simulators send webhooks. Until the providers are
     // up it answers 503, which vendors (and the simulators) retry.
     let handle: (request: Request) => Response | Promise<Response> = () =>
@@ -90,7 +96,6 @@ export async function runDemo(io: DemoProcess): Promise<ExitCode> {
     if (options.web)
       server = await startDemoServer({ fetch: (request) => handle(request), port: options.port })
 
-    const store = createMemoryStore()
     runtimes = await startProviders({
       providers: options.providers,
       modes,
@@ -99,6 +104,7 @@ export async function runDemo(io: DemoProcess): Promise<ExitCode> {
       ...(server === undefined ? {} : { webhookBaseUrl: server.url }),
     })
     for (const runtime of runtimes) line(io.stderr, modeLine(runtime.name, runtime))
+    line(io.stderr, `data: ${demoStore.description}`)
 
     const providers: ProviderInfo[] = runtimes.map((runtime) => ({
       provider: runtime.name,
@@ -153,5 +159,6 @@ export async function runDemo(io: DemoProcess): Promise<ExitCode> {
   } finally {
     await Promise.allSettled(runtimes.map((runtime) => runtime.close()))
     await server?.close()
+    await demoStore?.close()
   }
 }

@@ -94,7 +94,8 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
     userAgent: 'OpenKYC demo/0.0.0',
     // ID and identity verification plus screening, so every catalogue scenario (watchlist too) can happen.
     workflowKey: 10013,
-    ...(callbackUrl === undefined ? {} : { callbackUrl }),
+    // The demo server listens on loopback http; Jumio itself would refuse that URL.
+    ...(callbackUrl === undefined ? {} : { callbackUrl, allowInsecureCallbackUrl: true }),
     // The simulator finishes processing at once; no need for Jumio's minutes-long retrieval schedule.
     retrievalRetryDelaysMs: [200, 500, 1000, 2000],
     transactionRateLimit: false,
@@ -130,8 +131,9 @@ function startPersonaLive(options: StartProvidersOptions): ProviderRuntime {
     client,
     async realiseScenario({ reference, scenario }) {
       // The sandbox can move an inquiry to an outcome; production needs a real applicant.
-      if (!sandbox) return
-      await client.simulateVerification({ reference, outcome: scenario.expected.outcome ?? 'expired' })
+      const outcome = scenario.expected.outcome ?? 'expired'
+      if (!sandbox || outcome === 'resubmission_requested') return
+      await client.simulateVerification({ reference, outcome })
     },
     async close() {},
   }

@@ -28,6 +28,8 @@ const mobileScreenshotPath = fileURLToPath(new URL('../artifacts/demo-mobile.png
 let demo: ChildProcess | undefined
 let demoUrl = ''
 let profileDirectory = ''
+/** The demo's PGlite data directory, fresh for this run. */
+let dataDirectory = ''
 let context: BrowserContext | undefined
 let page: Page
 /** Every response the page got with an error status, and every console error: both should stay empty. */
@@ -37,7 +39,7 @@ const consoleErrors: string[] = []
 /** Starts `node dist/cli.js --port 0` and resolves with the URL it prints once the catalogue ran. */
 function startDemo(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, '--port', '0'], {
+    const child = spawn(process.execPath, [cliPath, '--port', '0', '--data-dir', dataDirectory], {
       env: cleanEnvironment(),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -82,6 +84,7 @@ beforeAll(async () => {
       `Chromium is not installed at ${chromiumPath}: install it with "apt-get install -y chromium" (this test never downloads a browser).`,
     )
   }
+  dataDirectory = await mkdtemp(join(tmpdir(), 'openkyc-demo-data-'))
   demoUrl = await startDemo()
   profileDirectory = await mkdtemp(join(tmpdir(), 'openkyc-demo-chromium-'))
   context = await chromium.launchPersistentContext(profileDirectory, {
@@ -104,6 +107,7 @@ afterAll(async () => {
   await context?.close()
   await stopDemo()
   if (profileDirectory !== '') await rm(profileDirectory, { recursive: true, force: true })
+  if (dataDirectory !== '') await rm(dataDirectory, { recursive: true, force: true })
 })
 
 describe('the demo page in Chromium', () => {
@@ -259,6 +263,22 @@ describe('the demo page in Chromium', () => {
       )
     },
   )
+
+  it("shows each verification's audit timeline from the store, its hash chain verified, without personal data", async () => {
+    await expect
+      .poll(() => page.locator('#audit-chain').textContent(), { timeout: 30_000 })
+      .toMatch(/^Hash chain verified: \d+ entries\.$/)
+    // The three verifications started above, at least, each with its webhook events in order.
+    await expect.poll(() => page.locator('#audit-timelines details').count()).toBeGreaterThanOrEqual(3)
+    const timeline = page.locator('#audit-timelines details').first()
+    await timeline.locator('summary').click()
+    const entries = await timeline.locator('li').allTextContents()
+    expect(entries.length).toBeGreaterThan(0)
+    expect(entries.at(-1)).toMatch(/→ completed \(declined\)/)
+    const text = (await page.locator('#audit-timelines').textContent()) ?? ''
+    for (const value of scenarios.flatMap(({ applicant }) => [applicant.firstName, applicant.lastName]))
+      expect(text).not.toContain(value)
+  })
 
   it('flags a new row whose result differs from what the catalogue expects for its applicant', async () => {
     await page.selectOption('#new-provider', 'persona')

@@ -1,6 +1,6 @@
 import { scenarioIds } from '@openkyc/testkit/catalogue'
 import { describe, expect, it } from 'vitest'
-import { CliUsageError, defaultPort, parseCliOptions } from '../src/cli-options.js'
+import { CliUsageError, defaultDataDirectory, defaultPort, parseCliOptions } from '../src/cli-options.js'
 
 describe('parseCliOptions', () => {
   it('runs both providers, the whole catalogue and the web page by default', () => {
@@ -10,6 +10,8 @@ describe('parseCliOptions', () => {
       json: false,
       web: true,
       port: defaultPort,
+      dataDirectory: defaultDataDirectory,
+      resetData: false,
       help: false,
     })
   })
@@ -26,6 +28,9 @@ describe('parseCliOptions', () => {
       '--no-web',
       '--port',
       '0',
+      '--data-dir',
+      '/tmp/openkyc-demo',
+      '--reset-data',
     ])
     expect(options).toEqual({
       providers: ['persona'],
@@ -34,8 +39,11 @@ describe('parseCliOptions', () => {
       json: true,
       web: false,
       port: 0,
+      dataDirectory: '/tmp/openkyc-demo',
+      resetData: true,
       help: false,
     })
+    expect(parseCliOptions(['--memory']).dataDirectory).toBeUndefined()
   })
 
   it.each([
@@ -46,6 +54,9 @@ describe('parseCliOptions', () => {
     [['--verbose'], /Unknown option '--verbose'/],
     [['extra'], /positional argument/i],
     [['--provider'], /argument missing/],
+    [['--memory', '--reset-data'], /--memory keeps no data/],
+    [['--memory', '--data-dir', 'x'], /--memory keeps no data/],
+    [['--data-dir', ' '], /--data-dir needs a path/],
   ])('rejects %j with a one-line usage error', (argv, message) => {
     let thrown: unknown
     try {

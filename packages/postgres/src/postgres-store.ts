@@ -79,6 +79,9 @@ export type PostgresStore = KycStore<PostgresTransactionHandle> & {
 const defaultTtlMs = 7 * 24 * 60 * 60 * 1000
 const pageSize = 500
 
+/** What `parseAuditEntryInput` returns. */
+type AuditEntryInputParsed = ReturnType<typeof parseAuditEntryInput>
+
 type AuditRow = { sequence: string; provider: string; verification_id: string; entry: unknown }
 
 /**
@@ -181,20 +184,33 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }
   }
 
-  const appendAudit = async (executor: SqlExecutor, input: unknown): Promise<AuditEntry> => {
-    const parsed = parseAuditEntryInput(input)
-    const [head] = await executor.query<{ sequence: string; hash: string }>(statements.lockAuditHead(schema))
-    if (head === undefined) {
+  /**
+   * The head this store last appended. Appends chain onto it optimistically (one statement, which
+   * saves a round trip while the head's lock is held); when another instance moved the head
+   * meanwhile, the statement writes nothing and the append locks and reads the head instead. An entry
+   * may chain onto a head not committed yet: its statement waits for that transaction and succeeds
+   * only if it committed.
+   */
+  let knownHead: { sequence: number; hash: string } | undefined
+
+  /** Reads the chain head and locks it until the transaction ends. */
+  const lockAuditHead = async (executor: SqlExecutor) => {
+    const [row] = await executor.query<{ sequence: string; hash: string }>(statements.lockAuditHead(schema))
+    if (row === undefined) {
       throw corruptRowError({ table: 'audit_head', key: 'the head row', problem: 'it is missing' })
     }
-    const sequence = Number(head.sequence)
-    const entry = chainAuditEntry(
-      parsed,
-      sequence === 0 ? undefined : { sequence, hash: head.hash },
-      new Date(),
-    )
+    return { sequence: Number(row.sequence), hash: row.hash }
+  }
+
+  /** Chains the entry onto `head` and appends it if `head` is still the head; `undefined` when it moved. */
+  const appendAfter = async (
+    executor: SqlExecutor,
+    input: AuditEntryInputParsed,
+    head: { sequence: number; hash: string },
+  ): Promise<AuditEntry | undefined> => {
+    const entry = chainAuditEntry(input, head.sequence === 0 ? undefined : head, new Date())
     const [appended] = await executor.query(
-      statements.insertAuditEntry(schema, {
+      statements.appendAuditEntryAfter(schema, head, {
         sequence: entry.sequence,
         provider: entry.provider,
         verificationId: entry.verificationId,
@@ -202,10 +218,21 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         document: JSON.stringify(entry),
       }),
     )
-    if (appended === undefined) {
-      throw corruptRowError({ table: 'audit_head', key: 'the head row', problem: 'it could not be moved' })
-    }
+    if (appended === undefined) return undefined
+    knownHead = { sequence: entry.sequence, hash: entry.hash }
     return entry
+  }
+
+  const appendAudit = async (executor: SqlExecutor, input: unknown): Promise<AuditEntry> => {
+    const parsed = parseAuditEntryInput(input)
+    if (knownHead !== undefined) {
+      const entry = await appendAfter(executor, parsed, knownHead)
+      if (entry !== undefined) return entry
+    }
+    // No head known, or another instance moved it: lock the head, then the append cannot miss.
+    const entry = await appendAfter(executor, parsed, await lockAuditHead(executor))
+    if (entry !== undefined) return entry
+    throw corruptRowError({ table: 'audit_head', key: 'the head row', problem: 'it could not be moved' })
   }
 
   async function* auditRows(query: AuditQuery): AsyncGenerator<AuditRow> {

@@ -155,7 +155,7 @@ RETURNING 1 AS advanced`,
     ),
 
   // — audit log —
-  /** Reads the chain head and locks it until the transaction ends: appends are serialized, the chain never forks. */
+  /** Reads the chain head and locks it until the transaction ends (the append path under contention). */
   lockAuditHead: (schema: string) =>
     statement(
       'lock audit head',
@@ -166,27 +166,42 @@ RETURNING 1 AS advanced`,
       'select audit head',
       `SELECT sequence::text AS sequence, hash FROM ${schema}.audit_head WHERE singleton`,
     ),
-  /** Inserts the entry chained by core's `chainAuditEntry` and moves the head to it. */
-  insertAuditEntry: (
-    schema: string,
-    entry: { sequence: number; provider: string; verificationId: string; hash: string; document: string },
-  ) =>
-    statement(
-      'insert audit entry',
-      `WITH inserted AS (
-  INSERT INTO ${schema}.audit_log (sequence, provider, verification_id, entry)
-  VALUES ($1, $2, $3, $5::text::jsonb)
-  RETURNING sequence
-)
-UPDATE ${schema}.audit_head SET sequence = inserted.sequence, hash = $4 FROM inserted WHERE singleton
-RETURNING 1 AS appended`,
-      [entry.sequence, entry.provider, entry.verificationId, entry.hash, entry.document],
-    ),
   selectLastAuditEntry: (schema: string) =>
     statement(
       'select last audit entry',
       `SELECT sequence::text AS sequence, provider, verification_id, entry FROM ${schema}.audit_log
 ORDER BY audit_log.sequence DESC LIMIT 1`,
+    ),
+  /**
+   * Appends an entry chained onto the head the caller believes is current, in one statement: the
+   * head moves only if it still is `expected` (else nothing is written and the caller retries), and
+   * the row lock it takes orders appends across instances until the transaction ends. Saves the
+   * separate lock-and-read round trip while the lock is held.
+   */
+  appendAuditEntryAfter: (
+    schema: string,
+    expected: { sequence: number; hash: string },
+    entry: { sequence: number; provider: string; verificationId: string; hash: string; document: string },
+  ) =>
+    statement(
+      'append audit entry',
+      `WITH moved AS (
+  UPDATE ${schema}.audit_head SET sequence = $1, hash = $4
+  WHERE singleton AND sequence = $6 AND hash = $7
+  RETURNING sequence
+)
+INSERT INTO ${schema}.audit_log (sequence, provider, verification_id, entry)
+SELECT moved.sequence, $2, $3, $5::text::jsonb FROM moved
+RETURNING 1 AS appended`,
+      [
+        entry.sequence,
+        entry.provider,
+        entry.verificationId,
+        entry.hash,
+        entry.document,
+        expected.sequence,
+        expected.hash,
+      ],
     ),
   /** One page of the log in ascending sequence; `null` filters match everything. */
   selectAuditPage: (

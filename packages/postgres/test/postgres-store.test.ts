@@ -243,6 +243,41 @@ for (const target of testDatabases()) {
       expect((await store.audit.head())?.sequence).toBe(12)
     })
 
+    it('keeps one chain when two store instances append in turn, and after a rolled-back append', async () => {
+      const { store: first, database, schema } = await freshStore(target)
+      const second = await createPostgresStore({ database, schema })
+      const append = (store: typeof first, id: string) =>
+        store.transaction((transaction) =>
+          transaction.appendAudit({
+            provider: 'persona',
+            verificationId: id,
+            action: 'review',
+            actor: 'manual',
+            reasons: [],
+          }),
+        )
+      await append(first, 'inq_1')
+      await append(second, 'inq_2')
+      // The first instance's idea of the head is stale now: it must chain onto the second's entry.
+      const third = await append(first, 'inq_3')
+      expect(third.sequence).toBe(3)
+      await first
+        .transaction(async (transaction) => {
+          await transaction.appendAudit({
+            provider: 'persona',
+            verificationId: 'inq_x',
+            action: 'review',
+            actor: 'manual',
+            reasons: [],
+          })
+          throw new Error('roll back')
+        })
+        .catch(() => undefined)
+      expect((await append(first, 'inq_4')).sequence).toBe(4)
+      expect((await append(second, 'inq_5')).sequence).toBe(5)
+      expect(await first.verifyAuditChain()).toMatchObject({ valid: true, count: 5 })
+    })
+
     it('refuses to change audit rows through SQL, and finds rows changed, removed or filed under another verification', async () => {
       const { store, database, schema } = await freshStore(target)
       for (let index = 0; index < 4; index += 1) {

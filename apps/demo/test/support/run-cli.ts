@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The built CLI, as `pnpm demo` runs it. */
@@ -16,10 +19,15 @@ export function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.Pro
 /** What a finished CLI run printed. */
 export type CliRun = { code: number | null; stdout: string; stderr: string }
 
-/** Runs the built CLI to completion (use `--no-web`, or it serves until stopped). */
+/**
+ * Runs the built CLI to completion (use `--no-web`, or it serves until stopped), in a fresh working
+ * directory removed afterwards, so its default data directory never lands in the repository.
+ */
 export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'openkyc-demo-cli-'))
+  return new Promise<CliRun>((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
+      cwd,
       env: cleanEnvironment(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -33,5 +41,5 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     })
     child.once('error', reject)
     child.once('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  }).finally(() => rmSync(cwd, { recursive: true, force: true }))
 }

@@ -18,9 +18,9 @@ import { inSpan, telemetryAttributes } from '../telemetry/telemetry.js'
 import {
   bodyTooLarge,
   defaultMaxWebhookBodyBytes,
-  type IncomingHeaders,
   type RawWebhookInput,
   readWebRequestBody,
+  toWebHeaders,
 } from './read-body.js'
 
 /** What the pipeline accepts: a Web `Request` (Hono, Next.js, Bun, Deno) or the raw parts (see `readNodeRequest`). */
@@ -151,16 +151,6 @@ export type WebhookPipeline<Handle = unknown> = {
   handle(input: WebhookInput, options?: HandleWebhookOptions<Handle>): Promise<WebhookOutcome>
   /** Stops receiving the adapter's background events. Deliveries can still be handled. */
   close(): void
-}
-
-function toHeaders(headers: Headers | IncomingHeaders): Headers {
-  if (headers instanceof Headers) return headers
-  const result = new Headers()
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    for (const item of Array.isArray(value) ? value : [value]) result.append(name, item)
-  }
-  return result
 }
 
 const encoder = new TextEncoder()
@@ -300,7 +290,7 @@ export function createWebhookPipeline<Handle = undefined>(
     if (byteLength(input.rawBody) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes)
     return {
       rawBody: input.rawBody,
-      headers: toHeaders(input.headers),
+      headers: toWebHeaders(input.headers),
       ...(input.remoteAddress === undefined ? {} : { remoteAddress: input.remoteAddress }),
     }
   }
