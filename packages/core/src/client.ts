@@ -5,6 +5,8 @@ import { describeIssues, isKycError, KycConfigurationError } from './errors.js'
 import { createSafeObject } from './safe-keys.js'
 import { createMemoryStore } from './store/memory-store.js'
 import type { KycStore } from './store/types.js'
+import { instrumentAdapter } from './telemetry/instrument-adapter.js'
+import { instrumentWebhookPipeline } from './telemetry/instrument-webhooks.js'
 import {
   createWebhookPipeline,
   type WebhookPipeline,
@@ -231,9 +233,9 @@ export function createKyc<const Name extends string, Handle = undefined>(
       message: `Unknown KYC provider "${requested}"${source} — installed: ${installed.join(', ')}.`,
     })
   }
-  const adapter = enforceCapabilities(instantiate(name, adapters[name]!))
+  const adapter = enforceCapabilities(instrumentAdapter(instantiate(name, adapters[name]!)))
   const store = (parsed.data.store ?? createMemoryStore()) as KycStore<Handle>
-  const webhooks = createWebhookPipeline<Handle>({
+  const pipeline = createWebhookPipeline<Handle>({
     adapter,
     store,
     ...parsed.data.webhooks,
@@ -242,6 +244,7 @@ export function createKyc<const Name extends string, Handle = undefined>(
       ? {}
       : { onBackgroundOutcome: parsed.data.onBackgroundWebhookOutcome }),
   })
+  const webhooks = instrumentWebhookPipeline(pipeline, adapter.provider)
   return Object.freeze({ ...adapter, providers: installed, webhooks, store })
 }
 

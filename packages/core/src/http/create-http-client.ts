@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api'
 import ky, { TimeoutError } from 'ky'
 import { z } from 'zod'
 import type { KycLogger } from '../adapter.js'
@@ -12,6 +13,7 @@ import {
 import { pathSegment } from '../path-segment.js'
 import { REDACTED, redact } from '../redact.js'
 import { assertClock } from '../setting-checks.js'
+import { inSpan, recordAttempt, telemetryAttributes } from '../telemetry/telemetry.js'
 import { realSleep, type Sleep } from './abort.js'
 import { invalidHeader } from './header-values.js'
 import {
@@ -354,7 +356,32 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   // The redacted record is built only when someone reads it: redaction walks the record and parses the URL.
   const reporting = options.logger?.debug !== undefined || options.onAttempt !== undefined
 
-  const report = (attempt: HttpAttempt) => {
+  const server = new URL(baseUrl)
+  const serverAddress = server.hostname
+  const serverPort = server.port === '' ? (server.protocol === 'https:' ? 443 : 80) : Number(server.port)
+
+  const report = (attempt: HttpAttempt, span: Span) => {
+    recordAttempt({
+      provider,
+      method: attempt.method,
+      urlTemplate: attempt.path,
+      serverAddress,
+      serverPort,
+      status: attempt.status,
+      failure: attempt.outcome === 'response' ? undefined : attempt.outcome,
+      durationMs: attempt.durationMs,
+      retried: attempt.retryInMs !== undefined,
+    })
+    span.setAttribute(telemetryAttributes.attempts, attempt.attempt)
+    span.setAttribute(telemetryAttributes.resendCount, attempt.attempt - 1)
+    if (attempt.status !== undefined) span.setAttribute(telemetryAttributes.httpStatus, attempt.status)
+    if (attempt.retryInMs !== undefined) {
+      span.addEvent('retry', {
+        [telemetryAttributes.attempts]: attempt.attempt,
+        [telemetryAttributes.retryWaitMs]: attempt.retryInMs,
+        ...(attempt.status === undefined ? {} : { [telemetryAttributes.httpStatus]: attempt.status }),
+      })
+    }
     if (!reporting) return
     const fields = redact(attempt)
     options.logger?.debug?.(`${describeRequest(attempt)} attempt ${attempt.attempt}`, fields)
@@ -375,7 +402,27 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
-  const request = async (call: HttpRequestOptions): Promise<unknown> => {
+  // One client span per call, retries included (attempts and waits are its attributes and events).
+  const request = (call: HttpRequestOptions): Promise<unknown> => {
+    const method = call.method ?? 'GET'
+    const template = pathTemplate(call.path)
+    return inSpan(
+      `${method} ${template}`,
+      {
+        kind: 'client',
+        attributes: {
+          [telemetryAttributes.provider]: provider,
+          [telemetryAttributes.httpMethod]: method,
+          [telemetryAttributes.urlTemplate]: template,
+          [telemetryAttributes.serverAddress]: serverAddress,
+          [telemetryAttributes.serverPort]: serverPort,
+        },
+      },
+      (span) => requestInSpan(call, span),
+    )
+  }
+
+  const requestInSpan = async (call: HttpRequestOptions, span: Span): Promise<unknown> => {
     const { signal } = call
     signal?.throwIfAborted()
     const method = call.method ?? 'GET'
@@ -397,6 +444,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         : (call.idempotencyKey ?? (method === 'POST' ? crypto.randomUUID() : undefined))
     // Serialised once: every attempt sends, and `sign` sees, the same bytes.
     const body = await prepareBody(call)
+    let rateLimitWaitMs = 0
 
     for (let attempt = 1; ; attempt++) {
       // Header names are case-insensitive: a plain object keyed by lower-case name merges like `Headers`
@@ -423,7 +471,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
 
       // Last thing before sending, so a slow token supplier cannot bunch requests up behind the limiter.
-      if (limiter !== undefined) await limiter.acquire(signal)
+      if (limiter !== undefined) {
+        const waitStartedAt = now()
+        await limiter.acquire(signal)
+        rateLimitWaitMs += now() - waitStartedAt
+        if (rateLimitWaitMs > 0) span.setAttribute(telemetryAttributes.rateLimitWaitMs, rateLimitWaitMs)
+      }
       if (options.sign !== undefined) {
         const sign = options.sign
         const signature = await supplied(description, 'the request could not be signed', () =>
@@ -471,7 +524,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             message: `${describeRequest(description)} returned ${what} (HTTP ${response.status}).`,
           })
         if (isRedirect(response)) {
-          report(record)
+          report(record, span)
           throw invalid('a redirect, which is not followed')
         }
         if (read?.kind === 'bytes' && options.onResponse !== undefined) {
@@ -485,13 +538,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
               attempt,
             })
           } catch (error) {
-            report(record)
+            report(record, span)
             if (KycError.isInstance(error)) throw error
             throw invalid('a response that failed its check', error)
           }
         }
         if (response.ok) {
-          report(record)
+          report(record, span)
           if (read?.kind === 'too_large') throw invalid(`a body larger than ${byteCap} bytes`)
           if (responseType === 'none' || read === undefined) return undefined
           if (responseType === 'bytes') {
@@ -506,11 +559,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         const failure: AttemptFailure = { kind: 'status', status: response.status }
         if (attempt <= retry.limit && isRetryable(method, idempotencyKey !== undefined, failure)) {
           record.retryInMs = retryAfterMs ?? backoffDelay(attempt, retry, random)
-          report(record)
+          report(record, span)
           await sleepOrAbort(sleep, record.retryInMs, signal)
           continue
         }
-        report(record)
+        report(record, span)
         const errorBody = read?.kind === 'bytes' ? parseJson(read.bytes) : undefined
         const context = { ...description, status: response.status, requestId, retryAfterMs, body: errorBody }
         const error = errorForStatus({ ...context, attempts: attempt })
@@ -520,11 +573,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const failure: AttemptFailure = { kind: result.kind }
       if (attempt <= retry.limit && isRetryable(method, idempotencyKey !== undefined, failure)) {
         record.retryInMs = backoffDelay(attempt, retry, random)
-        report(record)
+        report(record, span)
         await sleepOrAbort(sleep, record.retryInMs, signal)
         continue
       }
-      report(record)
+      report(record, span)
       const reason =
         result.kind === 'timeout' ? `timed out after ${timeoutMs} ms` : 'could not reach the provider'
       throw new KycProviderUnavailableError({

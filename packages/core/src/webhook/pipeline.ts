@@ -13,6 +13,8 @@ import { redact } from '../redact.js'
 import type { AuditAction, AuditEntryInput, AuditState } from '../store/audit-entry.js'
 import { createMemoryStore } from '../store/memory-store.js'
 import type { InboxClaim, KycStore, KycStoreTransaction } from '../store/types.js'
+import { describeProcessedEvent } from '../telemetry/instrument-webhooks.js'
+import { inSpan, telemetryAttributes } from '../telemetry/telemetry.js'
 import {
   bodyTooLarge,
   defaultMaxWebhookBodyBytes,
@@ -376,8 +378,26 @@ export function createWebhookPipeline<Handle = undefined>(
     }
   }
 
-  /** One event, one transaction. `undefined` when the event was processed already. */
-  const processEvent = async (
+  /** One event, one transaction, one span (`kyc.webhooks.event`). `undefined` when processed already. */
+  const processEvent = (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> =>
+    inSpan(
+      'kyc.webhooks.event',
+      {
+        kind: 'internal',
+        attributes: {
+          [telemetryAttributes.provider]: adapter.provider,
+          [telemetryAttributes.eventType]: event.type,
+        },
+      },
+      () => processEventInTransaction(event, onEvent, signal),
+      describeProcessedEvent,
+    )
+
+  const processEventInTransaction = async (
     event: KycEvent,
     onEvent: WebhookEventHandler<Handle> | undefined,
     signal: AbortSignal | undefined,

@@ -1,0 +1,64 @@
+import type { KycAdapter, VerificationReference } from '@openkyc/core'
+import type { HttpFetch } from '@openkyc/core/http'
+import type { Environment } from './doctor-check.js'
+import { jumioCallbackUrlProblem, personaWebhookSecretsProblem } from './setting-rules.js'
+
+/** What the doctor knows about one provider it can check. */
+export type DoctorProvider = {
+  readonly name: string
+  /** The package that holds the adapter; a provider whose package is not installed is not checked. */
+  readonly packageName: string
+  /** Prefix of the provider's environment variables: any of them set means the provider is configured. */
+  readonly variablePrefix: string
+  /** Builds the adapter from the environment, with the doctor's `fetch`. Throws `KycConfigurationError`. */
+  create(module: unknown, env: Environment, fetch: HttpFetch): KycAdapter
+  /** A reference no verification has: reading it is harmless and answers 404 to accepted credentials. */
+  absentReference(): VerificationReference
+  /** Problems with settings the adapter accepts but the vendor would not (format rules). */
+  settingProblems(env: Environment): { check: string; message: string }[]
+}
+
+type Factory = (settings: Record<string, unknown>) => KycAdapter
+
+const randomId = (length: number) =>
+  Array.from(
+    crypto.getRandomValues(new Uint8Array(length)),
+    (byte) => 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789'[byte % 56],
+  ).join('')
+
+/** The providers `openkyc doctor` checks when their package is installed. */
+export const doctorProviders: readonly DoctorProvider[] = [
+  {
+    name: 'jumio',
+    packageName: '@openkyc/jumio',
+    variablePrefix: 'JUMIO_',
+    create: (module, env, fetch) => (module as { createJumio: Factory }).createJumio({ env, fetch }),
+    absentReference: () => ({ accountId: crypto.randomUUID(), workflowExecutionId: crypto.randomUUID() }),
+    settingProblems(env) {
+      const callbackUrl = env.JUMIO_CALLBACK_URL?.trim()
+      const problem = callbackUrl ? jumioCallbackUrlProblem(callbackUrl) : undefined
+      return problem === undefined ? [] : [{ check: 'callback-url', message: problem }]
+    },
+  },
+  {
+    name: 'persona',
+    packageName: '@openkyc/persona',
+    variablePrefix: 'PERSONA_',
+    create: (module, env, fetch) => (module as { createPersona: Factory }).createPersona({ env, fetch }),
+    absentReference: () => ({ inquiryId: `inq_${randomId(24)}` }),
+    settingProblems(env) {
+      const secrets = env.PERSONA_WEBHOOK_SECRETS?.trim()
+      if (!secrets) {
+        return [
+          {
+            check: 'webhook-secret',
+            message:
+              'PERSONA_WEBHOOK_SECRETS is not set: webhooks cannot be verified; set the wbhsec_… secret of your webhook',
+          },
+        ]
+      }
+      const problem = personaWebhookSecretsProblem(secrets)
+      return problem === undefined ? [] : [{ check: 'webhook-secret', message: problem }]
+    },
+  },
+]

@@ -1,0 +1,15 @@
+/**
+ * `@openkyc/cli`: the `openkyc` command line, and the functions behind it for use from code.
+ *
+ * @packageDocumentation
+ */
+export type { DoctorCheck, DoctorCheckStatus, DoctorReport, Environment } from './doctor/doctor-check.js'
+export { type DoctorProvider, doctorProviders } from './doctor/doctor-providers.js'
+export { type RunDoctorOptions, runDoctor } from './doctor/run-doctor.js'
+export {
+  databaseUrlProblem,
+  jumioCallbackUrlProblem,
+  personaWebhookSecretsProblem,
+} from './doctor/setting-rules.js'
+export { type CliExitCode, runCli } from './main.js'
+export type { CliIo } from './output.js'
