@@ -1,7 +1,13 @@
 import type { KycLogger } from '@openkyc/core'
 import { createJumio, type JumioSettings } from '@openkyc/jumio'
+import { createOnfido, type OnfidoSettings } from '@openkyc/onfido'
 import { createPersona, type PersonaSettings } from '@openkyc/persona'
 import { createJumioEvidenceImage, jumioSimulatorClient } from '@openkyc/simulator-jumio'
+import {
+  onfidoSimulatorApiToken,
+  onfidoSimulatorWebhookToken,
+  onfidoSimulatorWorkflowId,
+} from '@openkyc/simulator-onfido'
 import type { Scenario } from '@openkyc/testkit/catalogue'
 
 /** The Persona simulator's default origin and API path, where in-process requests go. */
@@ -55,6 +61,8 @@ export function createBenchJumio(context: BenchAdapterContext, settings: Partial
     workflowKey: jumioBenchWorkflowKey,
     userConsent: jumioBenchConsent,
     transactionRateLimit: false,
+    // Storms and soaks send thousands of genuine callbacks in seconds; the budget is tested on its own.
+    callbackReadRateLimit: false,
     env: {},
     fetch: context.fetch,
     now: context.now,
@@ -80,6 +88,32 @@ export function createBenchPersona(context: BenchAdapterContext, settings: Parti
     templateId: personaTestCredentials.templateId,
     webhookSecrets: [personaTestCredentials.webhookSecret],
     baseUrl: personaSimulatorApi,
+    env: {},
+    fetch: context.fetch,
+    now: context.now,
+    ...(context.sleep === undefined ? {} : { sleep: context.sleep }),
+    ...(context.logger === undefined ? {} : { logger: context.logger }),
+    ...settings,
+  })
+}
+
+/**
+ * An Onfido adapter pointed at an Onfido simulator: the simulator's sandbox token and webhook token,
+ * in process on the EU host unless `baseUrl` names a loopback server, and no client-side rate limit
+ * (the simulator's clock, not the wall clock, is the one that matters here).
+ *
+ * @example
+ * ```ts
+ * const simulator = createOnfidoSimulator({ rateLimit: false })
+ * const onfido = createBenchOnfido({ fetch: simulator.fetch, now: () => simulator.clock.now() })
+ * ```
+ */
+export function createBenchOnfido(context: BenchAdapterContext, settings: Partial<OnfidoSettings> = {}) {
+  return createOnfido({
+    apiToken: onfidoSimulatorApiToken,
+    workflowId: onfidoSimulatorWorkflowId,
+    webhookTokens: [onfidoSimulatorWebhookToken],
+    rateLimit: false,
     env: {},
     fetch: context.fetch,
     now: context.now,

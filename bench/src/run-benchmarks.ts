@@ -7,6 +7,7 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { runAdapterOverhead } from './benchmarks/adapter-overhead.js'
 import { runBulkImport } from './benchmarks/bulk-import.js'
+import { runOnfidoPeer } from './benchmarks/onfido-peer.js'
 import { runPackageCost } from './benchmarks/package-cost.js'
 import { runPersistedWebhooks } from './benchmarks/persisted-webhooks.js'
 import { runRateLimit } from './benchmarks/rate-limit.js'
@@ -22,6 +23,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'bulk-import': () => runBulkImport(),
   'package-cost': () => runPackageCost(),
   'persisted-webhooks': () => runPersistedWebhooks(),
+  'onfido-peer': () => runOnfidoPeer(),
 }
 
 async function main(): Promise<void> {

@@ -1,10 +1,20 @@
 import type { Verification, VerificationReference } from '@openkyc/core'
 import { createJumioSimulator, type JumioSimulator } from '@openkyc/simulator-jumio'
+import {
+  createOnfidoSimulator,
+  type OnfidoSimulator,
+  onfidoSimulatorApiToken,
+} from '@openkyc/simulator-onfido'
 import { createPersonaSimulator, type PersonaSimulator } from '@openkyc/simulator-persona'
 import { type Scenario, scenarios } from '@openkyc/testkit/catalogue'
 import { describe, expect, it } from 'vitest'
 import { createFaultInjectingFetch, type FaultCounts, soakFaultRates } from '../src/fault-injection.js'
-import { createBenchJumio, createBenchPersona, jumioEvidenceFor } from '../src/providers.js'
+import {
+  createBenchJumio,
+  createBenchOnfido,
+  createBenchPersona,
+  jumioEvidenceFor,
+} from '../src/providers.js'
 import { createSeededRandom } from '../src/random.js'
 import { type Capture, createCapture, personalDataFound } from './support/capture.js'
 import {
@@ -225,6 +235,85 @@ async function personaReferenceStates(): Promise<Map<string, VerificationSummary
   return states
 }
 
+// ── Onfido ───────────────────────────────────────────────────────────────────────────────────────
+
+function createOnfidoSoakSimulator(): OnfidoSimulator {
+  // The soak injects its own 429s; the simulator's 400/minute window stays out of the way.
+  return createOnfidoSimulator({ rateLimit: false })
+}
+
+function createOnfidoSoakAdapter(
+  simulator: OnfidoSimulator,
+  fetch: typeof globalThis.fetch,
+  capture: Capture,
+) {
+  return createBenchOnfido(
+    { fetch, now: () => simulator.clock.now(), sleep: instantSleep, logger: capture.logger },
+    { maxRetries: retries, timeoutMs },
+  )
+}
+
+/** Create (applicant with prefilled personal data, Studio run), the applicant's part in the hosted flow, the back office's review when due. */
+async function onfidoFlow(
+  adapter: ReturnType<typeof createBenchOnfido>,
+  simulator: OnfidoSimulator,
+  scenario: Scenario,
+  subjectReference: string,
+  { capture, tally }: FlowContext,
+): Promise<VerificationReference> {
+  const retry = <T>(call: () => Promise<T>) => withApplicationRetries(call, capture, tally)
+  const { applicant } = scenario
+  const { verification } = await retry(() =>
+    adapter.createVerification({
+      subjectReference,
+      prefill: {
+        firstName: applicant.firstName,
+        lastName: applicant.lastName,
+        dateOfBirth: applicant.dateOfBirth,
+      },
+    }),
+  )
+  const { reference } = verification
+  if (isAbandon(scenario)) return reference
+  const runId = String(reference.workflowRunId)
+  await simulator.resolve(runId)
+  if (scenario.expected.intermediate !== undefined) await simulator.review(runId)
+  return reference
+}
+
+/** The applicants who abandon open the link; the clock passes the interactive task's timeout. */
+async function expireOnfidoAbandons(
+  simulator: OnfidoSimulator,
+  references: readonly VerificationReference[],
+) {
+  for (const reference of references) simulator.open(String(reference.workflowRunId))
+  await simulator.advanceTime(24 * 3_600_000 + 60_000)
+  await simulator.deliveriesIdle()
+}
+
+async function onfidoReferenceStates(): Promise<Map<string, VerificationSummary>> {
+  const simulator = createOnfidoSoakSimulator()
+  const context: FlowContext = { capture: createCapture(), tally: { calls: 0, repeated: 0, gaveUp: 0 } }
+  const adapter = createOnfidoSoakAdapter(simulator, simulator.fetch, context.capture)
+  const references = new Map<Scenario, VerificationReference>()
+  for (const scenario of scenarios) {
+    references.set(
+      scenario,
+      await onfidoFlow(adapter, simulator, scenario, `reference-${scenario.id}`, context),
+    )
+  }
+  await expireOnfidoAbandons(
+    simulator,
+    scenarios.filter(isAbandon).map((scenario) => references.get(scenario)!),
+  )
+  const states = new Map<string, VerificationSummary>()
+  for (const [scenario, reference] of references) {
+    states.set(scenario.id, summarize(await adapter.getVerification({ reference })))
+  }
+  simulator.shutdown()
+  return states
+}
+
 // ── The soak ─────────────────────────────────────────────────────────────────────────────────────
 
 type SoakOutcome = {
@@ -358,5 +447,55 @@ describe('fault soak', () => {
     expect(accounts).toBe(flows)
     expect(simulator.handlerErrors).toEqual([])
     expect(leaks).toEqual([])
+  })
+  it(`onfido: ${flows} hosted flows through 18 % faults all complete, in the right state, without duplicates`, async () => {
+    const reference = await onfidoReferenceStates()
+    const simulator = createOnfidoSoakSimulator()
+    const faults = createFaultInjectingFetch({
+      simulator,
+      rates: soakFaultRates,
+      random: createSeededRandom(20_240_903),
+      // Onfido takes no idempotency key: a lost answer to an applicant or run creation cannot be
+      // retried safely by anyone, so those timeouts happen before Onfido acts (see the README).
+      connectTimeoutOnly: (request) =>
+        request.method === 'POST' &&
+        /^\/v3\.6\/(applicants|workflow_runs)$/.test(new URL(request.url).pathname),
+    })
+    const capture = createCapture()
+    const adapter = createOnfidoSoakAdapter(simulator, faults.fetch, capture)
+    const outcome = await soak(
+      (index, scenario, context) => onfidoFlow(adapter, simulator, scenario, `soak-${index}`, context),
+      (references) => expireOnfidoAbandons(simulator, references),
+      (reference, { capture: flowCapture, tally }) =>
+        withApplicationRetries(() => adapter.getVerification({ reference }), flowCapture, tally),
+    )
+    outcome.context.capture.lines.push(...capture.lines)
+    const runs = simulator.runs()
+    const applicants = new Set(runs.map((run) => run.applicantId))
+    const listed = await simulator.fetch('https://api.eu.onfido.com/v3.6/applicants?per_page=1', {
+      headers: { authorization: `Token token=${onfidoSimulatorApiToken}` },
+    })
+    const applicantCount = Number(listed.headers.get('x-total-count'))
+    const verificationIds = new Set(outcome.finals.map(({ verification }) => verification.id))
+    const problems = wrongStates(outcome, reference)
+    const leaks = personalDataFound(outcome.context.capture)
+    const { tally } = outcome.context
+    console.log(
+      `fault soak onfido: ${flows} flows (${scenarios.length} scenarios, ${concurrency} at a time); ${faultLine(faults.counts)}; ` +
+        `${tally.repeated} calls repeated by the application after the adapter gave up; completed ${verificationIds.size}/${flows}, ` +
+        `${problems.length} wrong states; ${applicantCount} applicants and ${runs.length} workflow runs created; ` +
+        `PII hits ${leaks.length} in ${outcome.context.capture.lines.length} log lines and ${outcome.context.capture.errors.length} errors`,
+    )
+
+    expectFaultsInjected(faults.counts)
+    expect(tally.gaveUp).toBe(0)
+    expect(verificationIds.size).toBe(flows)
+    expect(problems).toEqual([])
+    expect(runs).toHaveLength(flows)
+    expect(applicants.size).toBe(flows)
+    expect(applicantCount).toBe(flows)
+    expect(simulator.handlerErrors).toEqual([])
+    expect(leaks).toEqual([])
+    simulator.shutdown()
   })
 })

@@ -6,11 +6,17 @@ import {
   type VerificationReference,
 } from '@openkyc/core'
 import { createJumioSimulator } from '@openkyc/simulator-jumio'
+import { createOnfidoSimulator, onfidoSimulatorWebhookToken } from '@openkyc/simulator-onfido'
 import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { type Scenario, scenarios } from '@openkyc/testkit/catalogue'
 import { type CapturedWebhook, toCapturedWebhook } from '@openkyc/testkit/harness'
 import { describe, expect, it } from 'vitest'
-import { createBenchJumio, createBenchPersona, personaTestCredentials } from '../src/providers.js'
+import {
+  createBenchJumio,
+  createBenchOnfido,
+  createBenchPersona,
+  personaTestCredentials,
+} from '../src/providers.js'
 import { createSeededRandom, shuffled } from '../src/random.js'
 import { createCapture, personalDataFound } from './support/capture.js'
 import { catalogueMismatches, runPool, summarize } from './support/flows.js'
@@ -193,6 +199,64 @@ describe('webhook storm', () => {
     expect(result.failures).toBe(0)
     expect(result.problems).toEqual([])
     expect(result.stored).toHaveLength(verifications)
+    expect(result.duplicates).toBeGreaterThanOrEqual(result.processed * (copies - 1))
+    expect(leaks).toEqual([])
+    simulator.shutdown()
+  })
+  it(`onfido: ${verifications} verifications' signed events, each delivered ${copies} times and shuffled, end in the true state`, async () => {
+    // The application's webhook: the run events, which carry the run's state (the task events do not decide anything).
+    const simulator = createOnfidoSimulator({
+      rateLimit: false,
+      webhooks: [
+        {
+          url: 'https://app.example.test/onfido',
+          token: onfidoSimulatorWebhookToken,
+          events: ['workflow_run.completed'],
+        },
+      ],
+    })
+    const capture = createCapture()
+    const adapter = createBenchOnfido({
+      fetch: simulator.fetch,
+      now: () => simulator.clock.now(),
+      logger: capture.logger,
+      sleep: async () => {},
+    })
+    const subjects: Subject[] = []
+    await runPool(verifications, 16, async (index) => {
+      const scenario = scenarios[index % scenarios.length]!
+      const { applicant } = scenario
+      const { verification } = await adapter.createVerification({
+        subjectReference: `storm-${index}`,
+        prefill: { firstName: applicant.firstName, lastName: applicant.lastName },
+      })
+      const runId = String(verification.reference.workflowRunId)
+      // The applicant who abandons runs out of time now; the others finish the hosted flow.
+      if (scenario.id === 'applicant_abandons') await simulator.abandon(runId)
+      else await simulator.resolve(runId)
+      if (scenario.expected.intermediate !== undefined) await simulator.review(runId)
+      subjects.push({ scenario, reference: verification.reference })
+    })
+    await simulator.deliveriesIdle()
+    const deliveries = simulator.deliveries
+      .filter((message) => message.copyOf === undefined)
+      .map((message) => toCapturedWebhook(message))
+
+    const result = await storm({ adapter, deliveries, subjects, seed: 7_300, capture })
+    const leaks = personalDataFound({
+      ...capture,
+      lines: [...capture.lines, ...result.stored.map((state) => JSON.stringify(state))],
+    })
+    console.log(
+      `webhook storm onfido: ${verifications} verifications, ${deliveries.length} distinct signed deliveries × ${copies} = ${result.deliveries} shuffled, ${concurrency} at a time; ` +
+        `${result.processed} events applied, ${result.duplicates} duplicates skipped, ${result.failures} deliveries failed; ` +
+        `${result.problems.length} problems (lost or wrong states) among ${verifications}; ${simulator.runs().length} runs; PII hits ${leaks.length}`,
+    )
+
+    expect(result.failures).toBe(0)
+    expect(result.problems).toEqual([])
+    expect(result.stored).toHaveLength(verifications)
+    expect(simulator.runs()).toHaveLength(verifications)
     expect(result.duplicates).toBeGreaterThanOrEqual(result.processed * (copies - 1))
     expect(leaks).toEqual([])
     simulator.shutdown()

@@ -1,7 +1,7 @@
 // The demo page: renders the server's snapshot, then keeps it current from server-sent events.
 // Plain DOM, no framework; every value goes in through textContent, never as HTML.
 
-const providerTitles = { jumio: 'Jumio', persona: 'Persona' }
+const providerTitles = { jumio: 'Jumio', persona: 'Persona', onfido: 'Onfido' }
 const svgNamespace = 'http://www.w3.org/2000/svg'
 
 /** @type {{ providers: any[], rows: any[], agreement: any, latency: any[], capabilities: any } | null} */

@@ -4,6 +4,6 @@
 # demo's own exit code (2 for a bad command line) is the command's.
 set -e
 cd "$(dirname "$0")/../../.."
-echo 'Building the demo and the packages it uses (about a minute the first time, seconds after)...' >&2
+echo 'Building the demo and the packages it uses (a minute or two the first time, seconds after)...' >&2
 turbo run build --filter=@openkyc/demo... --output-logs=errors-only >&2
 exec node apps/demo/dist/cli.js "$@"

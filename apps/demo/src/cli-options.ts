@@ -4,7 +4,7 @@ import { isProviderName, type ProviderName, providerNames } from './provider-nam
 
 /** What the command line asked for, validated. */
 export type CliOptions = {
-  /** The providers to run, in column order: both unless `--provider` names one. */
+  /** The providers to run, in column order: all three unless `--provider` names one. */
   providers: readonly ProviderName[]
   /** The scenarios to run, in catalogue order: all unless `--scenario` names some. */
   scenarios: readonly ScenarioId[]
@@ -42,11 +42,11 @@ export class CliUsageError extends Error {
 /** The usage text `--help` prints. */
 export const usage = `Usage: pnpm demo [options]
 
-Runs the scenario catalogue through Jumio and Persona (local simulators unless credentials are set),
+Runs the scenario catalogue through Jumio, Persona and Onfido (local simulators unless credentials are set),
 prints a side-by-side comparison, then serves it as a web page until Ctrl-C.
 
 Options:
-  --provider <jumio|persona>  run one provider only (default: both)
+  --provider <name>           run one provider only: jumio, persona or onfido (default: all three)
   --scenario <id>             run this catalogue scenario; repeat for several (default: all)
   --json                      print the comparison as JSON on stdout (and nothing else there)
   --no-web                    exit after the run instead of serving the web page
@@ -79,7 +79,8 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
 
   const provider = values.provider
   if (provider !== undefined && !isProviderName(provider)) {
-    throw new CliUsageError(`Unknown provider "${provider}": use ${providerNames.join(' or ')}.`)
+    const names = `${providerNames.slice(0, -1).join(', ')} or ${providerNames.at(-1)}`
+    throw new CliUsageError(`Unknown provider "${provider}": use ${names}.`)
   }
 
   const requested = values.scenario ?? []

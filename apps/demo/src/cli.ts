@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `pnpm demo`: runs the scenario catalogue through Jumio and Persona and compares them, in the
+ * `pnpm demo`: runs the scenario catalogue through Jumio, Persona and Onfido and compares them, in the
  * terminal and in a web page. See README.md for the flags.
  *
  * @packageDocumentation

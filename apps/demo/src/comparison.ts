@@ -61,10 +61,10 @@ export type ProviderResult = {
   raw: unknown
 }
 
-/** Where a check kind's outcome differs between the two providers (or only one ran it). */
+/** Where a check kind's outcome differs between the providers (or not all of them ran it). */
 export type CheckDifference = { kind: CheckKind; outcomes: Partial<Record<ProviderName, CheckOutcome>> }
 
-/** How two providers' results for the same applicant compare. */
+/** How the providers' results for the same applicant compare. */
 export type RowComparison = {
   /** Same status and same decision outcome; `null` when fewer than two providers have a result. */
   outcomeAgrees: boolean | null
@@ -203,17 +203,13 @@ function flattenIdentity(identity: IdentityData | undefined): Map<string, string
 }
 
 /**
- * The identity fields whose values differ between two providers, or that only one extracted. Only
- * the field names leave this function: the values are personal data.
+ * The identity fields whose values differ between the providers, or that not every provider
+ * extracted. Only the field names leave this function: the values are personal data.
  */
-export function identityDifferences(
-  left: IdentityData | undefined,
-  right: IdentityData | undefined,
-): string[] {
-  const leftFields = flattenIdentity(left)
-  const rightFields = flattenIdentity(right)
-  const names = new Set([...leftFields.keys(), ...rightFields.keys()])
-  return [...names].filter((name) => leftFields.get(name) !== rightFields.get(name)).sort()
+export function identityDifferences(...identities: readonly (IdentityData | undefined)[]): string[] {
+  const fields = identities.map(flattenIdentity)
+  const names = new Set(fields.flatMap((map) => [...map.keys()]))
+  return [...names].filter((name) => new Set(fields.map((map) => map.get(name))).size > 1).sort()
 }
 
 /** The vendor's own words for a verification, redacted: what the page's raw view shows. */
@@ -271,13 +267,10 @@ export function toProviderResult(attempt: ProviderAttempt, expected?: ScenarioEx
 }
 
 /**
- * Where the providers' checks differ: a kind one provider ran and the other did not, or a kind both
+ * Where the providers' checks differ: a kind some provider ran and another did not, or a kind they
  * ran with different outcomes. When a provider ran a kind several times, its worst outcome counts.
  */
-export function checkDifferences(
-  left: ProviderAttempt['verification'] & {},
-  right: ProviderAttempt['verification'] & {},
-): CheckDifference[] {
+export function checkDifferences(...verifications: readonly Verification[]): CheckDifference[] {
   const severity: Record<CheckOutcome, number> = { failed: 3, warning: 2, passed: 1, not_executed: 0 }
   const worst = (verification: Verification) => {
     const outcomes = new Map<CheckKind, CheckOutcome>()
@@ -289,45 +282,49 @@ export function checkDifferences(
     }
     return outcomes
   }
-  const leftOutcomes = worst(left)
-  const rightOutcomes = worst(right)
-  const kinds = [...new Set([...leftOutcomes.keys(), ...rightOutcomes.keys()])].sort()
+  const perProvider = verifications.map((verification) => ({
+    provider: verification.provider as ProviderName,
+    outcomes: worst(verification),
+  }))
+  const kinds = [...new Set(perProvider.flatMap(({ outcomes }) => [...outcomes.keys()]))].sort()
   return kinds
-    .filter((kind) => leftOutcomes.get(kind) !== rightOutcomes.get(kind))
+    .filter((kind) => new Set(perProvider.map(({ outcomes }) => outcomes.get(kind))).size > 1)
     .map((kind) => {
       const outcomes: Partial<Record<ProviderName, CheckOutcome>> = {}
-      const leftOutcome = leftOutcomes.get(kind)
-      const rightOutcome = rightOutcomes.get(kind)
-      if (leftOutcome !== undefined) outcomes[left.provider as ProviderName] = leftOutcome
-      if (rightOutcome !== undefined) outcomes[right.provider as ProviderName] = rightOutcome
+      for (const { provider, outcomes: byKind } of perProvider) {
+        const outcome = byKind.get(kind)
+        if (outcome !== undefined) outcomes[provider] = outcome
+      }
       return { kind, outcomes }
     })
 }
 
-/** Compares the first two attempts that reached a verification; fewer than two compare as `null`. */
+/**
+ * Compares every attempt that reached a verification (two or three providers): a field differs when
+ * not all of them agree on it. Fewer than two compare as `null`.
+ */
 export function compareAttempts(attempts: readonly ProviderAttempt[]): RowComparison {
-  const reached = attempts.filter(
-    (attempt): attempt is ProviderAttempt & { verification: Verification } =>
-      attempt.verification !== undefined && attempt.error === undefined,
-  )
-  const [left, right] = reached
-  if (left === undefined || right === undefined) {
+  const reached = attempts
+    .filter(
+      (attempt): attempt is ProviderAttempt & { verification: Verification } =>
+        attempt.verification !== undefined && attempt.error === undefined,
+    )
+    .map((attempt) => attempt.verification)
+  if (reached.length < 2) {
     return { outcomeAgrees: null, differences: [], checkDifferences: [], identityDifferences: [] }
   }
+  const differs = (value: (verification: Verification) => unknown) =>
+    new Set(reached.map((verification) => JSON.stringify(value(verification) ?? null))).size > 1
   const differences: RowComparison['differences'] = []
-  if (left.verification.status !== right.verification.status) differences.push('status')
-  if (left.verification.decision?.outcome !== right.verification.decision?.outcome)
-    differences.push('outcome')
-  if (!sameList(reasonCodesOf(left.verification), reasonCodesOf(right.verification)))
-    differences.push('reasons')
-  if (left.verification.decision?.decidedBy !== right.verification.decision?.decidedBy) {
-    differences.push('decidedBy')
-  }
+  if (differs((verification) => verification.status)) differences.push('status')
+  if (differs((verification) => verification.decision?.outcome)) differences.push('outcome')
+  if (differs(reasonCodesOf)) differences.push('reasons')
+  if (differs((verification) => verification.decision?.decidedBy)) differences.push('decidedBy')
   return {
     outcomeAgrees: !differences.includes('status') && !differences.includes('outcome'),
     differences,
-    checkDifferences: checkDifferences(left.verification, right.verification),
-    identityDifferences: identityDifferences(left.verification.identity, right.verification.identity),
+    checkDifferences: checkDifferences(...reached),
+    identityDifferences: identityDifferences(...reached.map((verification) => verification.identity)),
   }
 }
 
@@ -358,7 +355,7 @@ export type BuildRowOptions = {
  * @example
  * ```ts
  * const row = buildRow({ id: 'catalogue:clean_approve', source: 'catalogue', scenario, attempts })
- * row.comparison.outcomeAgrees // true when both providers approved
+ * row.comparison.outcomeAgrees // true when every provider approved
  * ```
  */
 export function buildRow(options: BuildRowOptions): ComparisonRow {

@@ -40,6 +40,10 @@ export const credentialRules: Readonly<Record<ProviderName, CredentialRule>> = {
     triggers: ['PERSONA_API_KEY', 'PERSONA_TEMPLATE_ID'],
     requirements: [single('PERSONA_API_KEY'), single('PERSONA_TEMPLATE_ID')],
   },
+  onfido: {
+    triggers: ['ONFIDO_API_TOKEN', 'ONFIDO_WORKFLOW_ID'],
+    requirements: [single('ONFIDO_API_TOKEN'), single('ONFIDO_WORKFLOW_ID')],
+  },
 }
 
 /**
@@ -62,14 +66,18 @@ function isSet(env: Environment, variable: string): boolean {
  *
  * @example
  * ```ts
- * resolveProviderModes(['jumio', 'persona'], process.env) // { jumio: 'simulator', persona: 'live' }
+ * resolveProviderModes(['jumio', 'persona', 'onfido'], process.env) // { jumio: 'simulator', persona: 'live', onfido: 'simulator' }
  * ```
  */
 export function resolveProviderModes(
   providers: readonly ProviderName[],
   env: Environment,
 ): Record<ProviderName, ProviderMode> {
-  const modes: Record<ProviderName, ProviderMode> = { jumio: 'simulator', persona: 'simulator' }
+  const modes: Record<ProviderName, ProviderMode> = {
+    jumio: 'simulator',
+    persona: 'simulator',
+    onfido: 'simulator',
+  }
   for (const provider of providers) {
     const rule = credentialRules[provider]
     const present = rule.triggers.filter((variable) => isSet(env, variable))

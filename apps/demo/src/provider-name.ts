@@ -1,5 +1,5 @@
 /** The providers the demo compares, in the order their columns appear. */
-export const providerNames = ['jumio', 'persona'] as const
+export const providerNames = ['jumio', 'persona', 'onfido'] as const
 
 /** A provider the demo knows how to run. */
 export type ProviderName = (typeof providerNames)[number]
@@ -19,4 +19,5 @@ export function isProviderName(value: unknown): value is ProviderName {
 export const providerTitles: Readonly<Record<ProviderName, string>> = {
   jumio: 'Jumio',
   persona: 'Persona',
+  onfido: 'Onfido',
 }

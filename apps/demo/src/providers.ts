@@ -1,12 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createKyc, type KycAdapter, type KycClient, type KycStore } from '@openkyc/core'
 import { createJumio } from '@openkyc/jumio'
+import { createOnfido } from '@openkyc/onfido'
 import { createPersona } from '@openkyc/persona'
 import {
   createJumioConformanceDriver,
   jumioSimulatorClient,
   scenarioReferencePrefix,
 } from '@openkyc/simulator-jumio'
+import {
+  createOnfidoConformanceDriver,
+  onfidoSimulatorWebhookUrl,
+  onfidoSimulatorWorkflowId,
+} from '@openkyc/simulator-onfido'
 import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { createSimulatorClock } from '@openkyc/testkit/harness'
 import type { Environment } from './credentials.js'
@@ -94,7 +100,8 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
     userAgent: 'OpenKYC demo/0.0.0',
     // ID and identity verification plus screening, so every catalogue scenario (watchlist too) can happen.
     workflowKey: 10013,
-    ...(callbackUrl === undefined ? {} : { callbackUrl }),
+    // The demo server listens on loopback http; Jumio itself would refuse that URL.
+    ...(callbackUrl === undefined ? {} : { callbackUrl, allowInsecureCallbackUrl: true }),
     // The simulator finishes processing at once; no need for Jumio's minutes-long retrieval schedule.
     retrievalRetryDelaysMs: [200, 500, 1000, 2000],
     transactionRateLimit: false,
@@ -130,8 +137,9 @@ function startPersonaLive(options: StartProvidersOptions): ProviderRuntime {
     client,
     async realiseScenario({ reference, scenario }) {
       // The sandbox can move an inquiry to an outcome; production needs a real applicant.
-      if (!sandbox) return
-      await client.simulateVerification({ reference, outcome: scenario.expected.outcome ?? 'expired' })
+      const outcome = scenario.expected.outcome ?? 'expired'
+      if (!sandbox || outcome === 'resubmission_requested') return
+      await client.simulateVerification({ reference, outcome })
     },
     async close() {},
   }
@@ -151,9 +159,59 @@ function startJumioLive(options: StartProvidersOptions): ProviderRuntime {
   }
 }
 
+/** The Onfido simulator on a loopback port, with an Onfido adapter pointed at it. */
+async function startOnfidoSimulator(options: StartProvidersOptions): Promise<ProviderRuntime> {
+  const clock = createSimulatorClock({ mode: 'real' })
+  const webhookToken = `demo-${randomBytes(16).toString('hex')}`
+  const driver = createOnfidoConformanceDriver({
+    clock,
+    webhooks: [{ url: onfidoSimulatorWebhookUrl, token: webhookToken }],
+    delivery: {
+      target:
+        options.webhookBaseUrl === undefined
+          ? 'capture'
+          : { url: `${options.webhookBaseUrl}/webhooks/onfido` },
+    },
+  })
+  const server = await driver.simulator.listen()
+  const adapter = createOnfido({
+    apiToken: `api_sandbox.demo-${randomBytes(8).toString('hex')}`,
+    workflowId: onfidoSimulatorWorkflowId,
+    webhookTokens: [webhookToken],
+    baseUrl: `${server.url}/v3.6`,
+    env: {},
+  })
+  return {
+    name: 'onfido',
+    mode: 'simulator',
+    description: `simulator at ${server.url}`,
+    client: clientFor('onfido', adapter, options.store),
+    realiseScenario: ({ reference, scenario }) => driver.runScenario({ reference, scenario, stage: 'final' }),
+    async close() {
+      await driver.close()
+      await server.close()
+    },
+  }
+}
+
+/** Onfido's real API, configured from `ONFIDO_*` variables. */
+function startOnfidoLive(options: StartProvidersOptions): ProviderRuntime {
+  const adapter = createOnfido({ env: options.env })
+  return {
+    name: 'onfido',
+    mode: 'live',
+    description: `Onfido API (${adapter.settings.region}, ${adapter.settings.sandbox ? 'sandbox' : 'live'})`,
+    client: clientFor('onfido', adapter, options.store),
+    // Onfido's sandbox cannot steer a Studio run: the applicant completes the hosted flow.
+    async realiseScenario() {},
+    async close() {},
+  }
+}
+
 async function startOne(name: ProviderName, options: StartProvidersOptions): Promise<ProviderRuntime> {
   const live = options.modes[name] === 'live'
   if (name === 'persona') return live ? startPersonaLive(options) : startPersonaSimulator(options)
+  if (name === 'onfido') return live ? startOnfidoLive(options) : startOnfidoSimulator(options)
   return live ? startJumioLive(options) : startJumioSimulator(options)
 }
 

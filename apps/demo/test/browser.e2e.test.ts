@@ -123,12 +123,13 @@ describe('the demo page in Chromium', () => {
       'Applicant',
       'Jumio',
       'Persona',
+      'Onfido',
       'Comparison',
     ])
 
-    // Every row shows both providers' normalized results, as the server computed them.
+    // Every row shows the three providers' normalized results, as the server computed them.
     for (const row of snapshot.rows) {
-      for (const provider of ['jumio', 'persona'] as const) {
+      for (const provider of ['jumio', 'persona', 'onfido'] as const) {
         const result = row.results[provider]!
         const cell = resultCell(row.id, provider)
         expect(await cell.locator('[data-field="status"]').textContent(), `${row.id} ${provider}`).toBe(
@@ -146,6 +147,9 @@ describe('the demo page in Chromium', () => {
     ).toBe('approved')
     expect(
       await resultCell('catalogue:clean_approve', 'persona').locator('[data-field="outcome"]').textContent(),
+    ).toBe('approved')
+    expect(
+      await resultCell('catalogue:clean_approve', 'onfido').locator('[data-field="outcome"]').textContent(),
     ).toBe('approved')
 
     // Differences are highlighted; the raw view is redacted.
@@ -186,8 +190,14 @@ describe('the demo page in Chromium', () => {
     ).toEqual(['baseline', 'document', 'biometric', 'compliance', 'lifecycle', 'review'])
 
     // Latency as an inline SVG chart: one bar and one dot per applicant for each provider.
-    expect(await page.locator('#latency-chart svg rect.bar').count()).toBe(2)
-    expect(await page.locator('#latency-chart svg circle.dot-jumio').count()).toBe(scenarios.length)
+    expect(await page.locator('#latency-chart svg rect.bar').count()).toBe(3)
+    for (const provider of ['jumio', 'persona', 'onfido']) {
+      expect(await page.locator(`#latency-chart svg circle.dot-${provider}`).count()).toBe(scenarios.length)
+    }
+    expect(
+      await page.locator('#capabilities thead th').allTextContents(),
+      'the capability matrix has a column per provider',
+    ).toEqual(expect.arrayContaining(['Jumio', 'Persona', 'Onfido']))
 
     // The capability matrix, from the adapters' declarations.
     for (const entry of snapshot.capabilities.providers) {

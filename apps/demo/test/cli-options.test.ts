@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { CliUsageError, defaultDataDirectory, defaultPort, parseCliOptions } from '../src/cli-options.js'
 
 describe('parseCliOptions', () => {
-  it('runs both providers, the whole catalogue and the web page by default', () => {
+  it('runs all three providers, the whole catalogue and the web page by default', () => {
     expect(parseCliOptions([])).toEqual({
-      providers: ['jumio', 'persona'],
+      providers: ['jumio', 'persona', 'onfido'],
       scenarios: scenarioIds,
       json: false,
       web: true,
@@ -47,7 +47,7 @@ describe('parseCliOptions', () => {
   })
 
   it.each([
-    [['--provider', 'onfido'], /Unknown provider "onfido": use jumio or persona/],
+    [['--provider', 'veriff'], /Unknown provider "veriff": use jumio, persona or onfido/],
     [['--scenario', 'clean-approve'], /Unknown scenario "clean-approve": choose from clean_approve, /],
     [['--port', 'eighty'], /Invalid --port "eighty"/],
     [['--port', '70000'], /Invalid --port "70000"/],

@@ -13,7 +13,7 @@ const personalData = scenarios.flatMap(({ applicant }) => [
 ])
 
 describe('the built CLI', () => {
-  it('runs the whole catalogue through both simulators, and each ends as the catalogue expects', async () => {
+  it('runs the whole catalogue through the three simulators, and each ends as the catalogue expects', async () => {
     const run = await runCli(['--json', '--no-web'])
     expect(run.code, run.stderr).toBe(0)
     // stdout is the JSON document and nothing else.
@@ -21,11 +21,12 @@ describe('the built CLI', () => {
     expect(snapshot.providers.map(({ provider, mode }) => ({ provider, mode }))).toEqual([
       { provider: 'jumio', mode: 'simulator' },
       { provider: 'persona', mode: 'simulator' },
+      { provider: 'onfido', mode: 'simulator' },
     ])
     expect(snapshot.rows.map((row) => row.scenario.id)).toEqual(scenarios.map((scenario) => scenario.id))
     for (const scenario of scenarios) {
       const row = snapshot.rows.find((candidate) => candidate.scenario.id === scenario.id)!
-      for (const provider of ['jumio', 'persona'] as const) {
+      for (const provider of ['jumio', 'persona', 'onfido'] as const) {
         const result = row.results[provider]
         const where = `${provider} ${scenario.id}`
         expect(result?.error, where).toBeNull()
@@ -33,9 +34,15 @@ describe('the built CLI', () => {
         expect(result?.outcome, where).toBe(scenario.expected.outcome ?? null)
       }
     }
-    expect(snapshot.capabilities.providers.map((entry) => entry.provider)).toEqual(['jumio', 'persona'])
+    expect(snapshot.capabilities.providers.map((entry) => entry.provider)).toEqual([
+      'jumio',
+      'persona',
+      'onfido',
+    ])
+    expect(snapshot.latency.map((entry) => entry.provider)).toEqual(['jumio', 'persona', 'onfido'])
     expect(run.stderr).toContain('jumio: using the local simulator at http://127.0.0.1:')
     expect(run.stderr).toContain('persona: using the local simulator at http://127.0.0.1:')
+    expect(run.stderr).toContain('onfido: using the local simulator at http://127.0.0.1:')
     for (const value of personalData) {
       expect(run.stdout, 'personal data on stdout').not.toContain(value)
       expect(run.stderr, 'personal data on stderr').not.toContain(value)
@@ -131,10 +138,10 @@ describe('the built CLI', () => {
   })
 
   it('rejects a bad command line with exit code 2', async () => {
-    const run = await runCli(['--provider', 'onfido'])
+    const run = await runCli(['--provider', 'veriff'])
     expect(run.code).toBe(2)
     expect(run.stderr).toBe(
-      'error: Unknown provider "onfido": use jumio or persona. Run with --help for usage.\n',
+      'error: Unknown provider "veriff": use jumio, persona or onfido. Run with --help for usage.\n',
     )
   })
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DemoConfigurationError, resolveProviderModes } from '../src/credentials.js'
 
-const both = ['jumio', 'persona'] as const
+const both = ['jumio', 'persona', 'onfido'] as const
 
 function failure(run: () => unknown): DemoConfigurationError {
   try {
@@ -15,7 +15,11 @@ function failure(run: () => unknown): DemoConfigurationError {
 
 describe('resolveProviderModes', () => {
   it('uses the simulators when no credentials are set', () => {
-    expect(resolveProviderModes(both, {})).toEqual({ jumio: 'simulator', persona: 'simulator' })
+    expect(resolveProviderModes(both, {})).toEqual({
+      jumio: 'simulator',
+      persona: 'simulator',
+      onfido: 'simulator',
+    })
   })
 
   it('uses the real API of each provider whose credentials are complete', () => {
@@ -25,10 +29,28 @@ describe('resolveProviderModes', () => {
       JUMIO_USER_AGENT: 'Acme Onboarding/1.0',
       JUMIO_REGION: 'emea-1',
     }
-    expect(resolveProviderModes(both, env)).toEqual({ jumio: 'live', persona: 'simulator' })
+    expect(resolveProviderModes(both, env)).toEqual({
+      jumio: 'live',
+      persona: 'simulator',
+      onfido: 'simulator',
+    })
     expect(
       resolveProviderModes(both, { PERSONA_API_KEY: 'persona_sandbox_key', PERSONA_TEMPLATE_ID: 'itmpl_1' }),
-    ).toEqual({ jumio: 'simulator', persona: 'live' })
+    ).toEqual({ jumio: 'simulator', persona: 'live', onfido: 'simulator' })
+    expect(
+      resolveProviderModes(['onfido'], {
+        ONFIDO_API_TOKEN: 'api_sandbox.token',
+        ONFIDO_WORKFLOW_ID: 'workflow',
+      }),
+    ).toEqual({ jumio: 'simulator', persona: 'simulator', onfido: 'live' })
+  })
+
+  it('names what a half-configured Onfido lacks, never a value', () => {
+    const error = failure(() =>
+      resolveProviderModes(['onfido'], { ONFIDO_API_TOKEN: 'api_sandbox.secret-123' }),
+    )
+    expect(error.message).toContain('ONFIDO_WORKFLOW_ID')
+    expect(error.message).not.toContain('secret-123')
   })
 
   it('accepts explicit Jumio hosts instead of a region', () => {
@@ -76,6 +98,7 @@ describe('resolveProviderModes', () => {
     expect(resolveProviderModes(both, { PERSONA_API_KEY: '  ', JUMIO_CLIENT_ID: '' })).toEqual({
       jumio: 'simulator',
       persona: 'simulator',
+      onfido: 'simulator',
     })
   })
 
@@ -83,6 +106,7 @@ describe('resolveProviderModes', () => {
     expect(resolveProviderModes(['persona'], { JUMIO_CLIENT_ID: 'client' })).toEqual({
       jumio: 'simulator',
       persona: 'simulator',
+      onfido: 'simulator',
     })
   })
 })

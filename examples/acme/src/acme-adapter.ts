@@ -2,14 +2,16 @@ import {
   type KycAdapter,
   KycConfigurationError,
   type KycEvent,
+  KycInvalidProviderResponseError,
   KycInvalidRequestError,
   type KycLogger,
   KycUnsupportedCapabilityError,
-  verifyTimestampedSignature,
+  signBody,
+  verifyBodySignature,
 } from '@openkyc/core'
 import { createHttpClient, type HttpFetch, type Sleep } from '@openkyc/core/http'
 import { z } from 'zod'
-import { AcmeCheckSchema, AcmeEventSchema } from './acme-schemas.js'
+import { AcmeCheckSchema, AcmeDecisionSchema, AcmeEventSchema } from './acme-schemas.js'
 import { mapAcmeEventType, toVerification } from './map-acme-check.js'
 
 /** Settings for {@link createAcme}. */
@@ -18,11 +20,17 @@ export type AcmeSettings = {
   apiKey: string
   /** Signs Acme's webhooks. */
   webhookSecret: string
+  /**
+   * The Acme plan of the account (default `verify`). On `lite` Acme reports no per-check results (the
+   * adapter derives them from the decision), the decision is read from a second endpoint, and requests
+   * and responses are signed with the shared secret (`webhookSecret`).
+   */
+  plan?: 'verify' | 'lite'
   /** Default `https://api.acme-verify.test/`. */
   baseUrl?: string
   /** Where requests go: a simulator's `fetch` in tests. */
   fetch?: HttpFetch
-  /** The clock for retries and webhook timestamp tolerance. */
+  /** The clock for retries. */
   now?: () => number
   /** How retries wait. */
   sleep?: Sleep
@@ -33,12 +41,45 @@ const SettingsSchema = z.object({
   apiKey: z.string().min(1),
   webhookSecret: z.string().min(1),
   baseUrl: z.url().optional(),
+  plan: z.enum(['verify', 'lite']).default('verify'),
 })
 
 /**
+ * Lite signs both ways with the shared secret: each attempt gets a fresh `Acme-Request-Signature`
+ * over its body bytes (its path without one), and each answered body must carry a valid
+ * `Acme-Response-Signature`, or it is refused as an invalid provider response.
+ */
+function liteSigning(secret: string) {
+  const sign = (rawBody: string | Uint8Array) => signBody({ rawBody, secret, encoding: 'hex' })
+  return {
+    sign: ({ url, body }: { url: string; body: Uint8Array | undefined }) => ({
+      'acme-request-signature': sign(body ?? new URL(url).pathname),
+    }),
+    onResponse: ({ status, headers, body }: { status: number; headers: Headers; body: Uint8Array }) => {
+      // Only Acme's own answers are signed; a failure status keeps its usual error.
+      if (status < 200 || status >= 300 || status === 204) return
+      try {
+        verifyBodySignature({
+          header: headers.get('acme-response-signature'),
+          rawBody: body,
+          secrets: [secret],
+          encoding: 'hex',
+        })
+      } catch (cause) {
+        throw new KycInvalidProviderResponseError({
+          provider: 'acme',
+          message: 'The Acme response is not signed with the shared secret.',
+          cause,
+        })
+      }
+    },
+  }
+}
+
+/**
  * The Acme Verify adapter: the reference for writing an OpenKYC adapter. One HTTP client from
- * `@openkyc/core/http` (retries, errors, redacted logs), one mapping module, signed webhooks checked
- * with core's HMAC helper.
+ * `@openkyc/core/http` (retries, errors, redacted logs), one mapping module, body-signed webhooks
+ * checked with core's `verifyBodySignature`.
  *
  * @example
  * ```ts
@@ -53,6 +94,7 @@ export function createAcme(settings: AcmeSettings): KycAdapter {
     const names = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')
     throw new KycConfigurationError({ provider: 'acme', message: `Invalid Acme settings: ${names}.` })
   }
+  const { plan } = parsed.data
   const http = createHttpClient({
     provider: 'acme',
     baseUrl: settings.baseUrl ?? 'https://api.acme-verify.test/',
@@ -61,6 +103,7 @@ export function createAcme(settings: AcmeSettings): KycAdapter {
     ...(settings.now ? { now: settings.now } : {}),
     ...(settings.sleep ? { sleep: settings.sleep } : {}),
     ...(settings.logger ? { logger: settings.logger } : {}),
+    ...(plan === 'lite' ? liteSigning(settings.webhookSecret) : {}),
   })
   const getCheck = (checkId: string | undefined, signal?: AbortSignal) =>
     http.request({
@@ -103,11 +146,20 @@ export function createAcme(settings: AcmeSettings): KycAdapter {
         schema: AcmeCheckSchema,
         signal,
       })
-      return { verification: { ...toVerification(check), subjectReference } }
+      return { verification: { ...toVerification(check, plan), subjectReference } }
     },
 
     async getVerification({ reference, signal }) {
-      return toVerification(await getCheck(reference.checkId, signal))
+      const check = await getCheck(reference.checkId, signal)
+      if (plan === 'verify') return toVerification(check)
+      // Lite: the decision lives on its own endpoint, so a read is two requests.
+      const { result } = await http.request({
+        path: 'v1/checks/{checkId}/decision',
+        pathParams: { checkId: reference.checkId ?? '' },
+        schema: AcmeDecisionSchema,
+        signal,
+      })
+      return toVerification({ ...check, result }, plan)
     },
 
     async cancelVerification({ reference, signal }) {
@@ -118,7 +170,7 @@ export function createAcme(settings: AcmeSettings): KycAdapter {
         schema: AcmeCheckSchema,
         signal,
       })
-      return toVerification(check)
+      return toVerification(check, plan)
     },
 
     async deleteVerificationData({ reference, signal }) {
@@ -132,11 +184,13 @@ export function createAcme(settings: AcmeSettings): KycAdapter {
     },
 
     async parseWebhook({ headers, rawBody }) {
-      verifyTimestampedSignature({
+      // Acme signs the raw body only (hex HMAC-SHA256): no timestamp, so a replayed delivery is
+      // genuine and the pipeline's dedupe absorbs it by the event id below.
+      verifyBodySignature({
         header: headers.get('acme-signature'),
         rawBody,
         secrets: [settings.webhookSecret],
-        ...(settings.now ? { now: settings.now } : {}),
+        encoding: 'hex',
       })
       const text = typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody)
       let json: unknown
@@ -155,9 +209,12 @@ export function createAcme(settings: AcmeSettings): KycAdapter {
       }
       const type = mapAcmeEventType(event.data.type)
       if (type === undefined) return []
-      const { identity, session, ...verification } = toVerification(event.data.data.check)
+      const { identity, session, ...verification } = toVerification(event.data.data.check, plan)
       const kycEvent: KycEvent = {
-        id: event.data.id,
+        // Lite events carry no id: build one from what identifies the event in the signed body (the
+        // check, the event type, Acme's own event time), never from the delivery, so a redelivery or
+        // a replay gets the same id and dedupe absorbs it.
+        id: event.data.id ?? `${event.data.data.check.id}:${event.data.type}:${event.data.created_at}`,
         provider: 'acme',
         type,
         occurredAt: event.data.created_at,

@@ -1,14 +1,15 @@
-import type {
-  Check,
-  CheckKind,
-  CheckOutcome,
-  Decision,
-  DocumentType,
-  IdentityData,
-  KycEventType,
-  ReasonCode,
-  Verification,
-  VerificationStatus,
+import {
+  type Check,
+  type CheckKind,
+  type CheckOutcome,
+  type Decision,
+  type DocumentType,
+  deriveChecks,
+  type IdentityData,
+  type KycEventType,
+  type ReasonCode,
+  type Verification,
+  type VerificationStatus,
 } from '@openkyc/core'
 import { match } from 'ts-pattern'
 import type { AcmeCheck } from './acme-schemas.js'
@@ -118,8 +119,12 @@ function mapIdentity(document: NonNullable<AcmeCheck['document']>): IdentityData
   return identity
 }
 
-/** Acme's check → our verification. Personal data (`document`) goes to `identity` and nowhere else. */
-export function toVerification(check: AcmeCheck): Verification {
+/**
+ * Acme's check → our verification. Personal data (`document`) goes to `identity` and nowhere else.
+ * On the `lite` plan Acme reports no per-check results, so the checks are derived from the decision's
+ * reasons (`source: 'derived'`).
+ */
+export function toVerification(check: AcmeCheck, plan: 'verify' | 'lite' = 'verify'): Verification {
   const status = mapAcmeStatus(check.status)
   const checks: Check[] = (check.checks ?? []).map((entry) => ({
     kind: acmeCheckKinds[entry.name] ?? 'other',
@@ -148,6 +153,7 @@ export function toVerification(check: AcmeCheck): Verification {
     }
     verification.completedAt = check.result.decided_at ?? check.updated_at
   }
+  if (plan === 'lite') verification.checks = verification.decision ? deriveChecks(verification.decision) : []
   if (check.redacted_at) verification.redactedAt = check.redacted_at
   else if (check.document) verification.identity = mapIdentity(check.document)
   if (check.hosted_url && (status === 'created' || status === 'in_progress')) {

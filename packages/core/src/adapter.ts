@@ -121,8 +121,15 @@ export type ReviewVerificationOptions = VerificationCallOptions & {
   comment?: string
 }
 
-/** What a sandbox simulation should make happen. */
-export type SimulatedOutcome = 'started' | 'submitted' | DecisionOutcome | 'expired'
+/**
+ * What a sandbox simulation should make happen: a lifecycle step or a final or review decision (a
+ * resubmission request is not simulated through this interface).
+ */
+export type SimulatedOutcome =
+  | 'started'
+  | 'submitted'
+  | Exclude<DecisionOutcome, 'resubmission_requested'>
+  | 'expired'
 
 /** Options for a sandbox simulation. */
 export type SimulateVerificationOptions = VerificationCallOptions & { outcome: SimulatedOutcome }

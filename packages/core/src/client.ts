@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { type KycAdapter, type KycLogger, kycCapabilities } from './adapter.js'
 import { type EnforcedKycAdapter, enforceCapabilities } from './capabilities.js'
-import { isKycError, KycConfigurationError } from './errors.js'
+import { describeIssues, isKycError, KycConfigurationError } from './errors.js'
+import { createSafeObject } from './safe-keys.js'
 import { createMemoryStore } from './store/memory-store.js'
 import type { KycStore } from './store/types.js'
 import {
@@ -123,12 +124,6 @@ const kycConfigSchema = z.strictObject({
   env: z.custom<Environment>(isObject, { message: 'expected an environment object' }).optional(),
 })
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}`))
-    .join('; ')
-}
-
 function defaultEnvironment(): Environment {
   return typeof process === 'undefined' ? {} : process.env
 }
@@ -213,7 +208,7 @@ export function createKyc<const Name extends string, Handle = undefined>(
   const parsed = kycConfigSchema.safeParse(config)
   if (!parsed.success) {
     throw new KycConfigurationError({
-      message: `Invalid createKyc configuration: ${describeIssues(parsed.error.issues)}.`,
+      message: `Invalid createKyc configuration: ${describeIssues(parsed.error.issues, Number.POSITIVE_INFINITY)}.`,
     })
   }
   const adapters = parsed.data.adapters as Record<string, KycAdapterEntry>
@@ -318,7 +313,9 @@ export function parseAdapterSettings<Schema extends z.ZodType>(
   options: ParseAdapterSettingsOptions,
 ): z.output<Schema> {
   const env = options.env ?? defaultEnvironment()
-  const merged: Record<string, unknown> = {}
+  // No prototype: a settings object parsed from JSON with a `__proto__` key cannot lend the schema
+  // inherited values.
+  const merged = createSafeObject()
   for (const [name, variable] of Object.entries(envMap)) {
     const value = env[variable]
     if (value !== undefined && value !== '') merged[name] = value

@@ -113,6 +113,29 @@ export type KycIssue = { path: (string | number)[]; message: string; code?: stri
 /** What a constructor accepts as issues: ours, or zod's (only their paths, messages and codes are kept). */
 export type KycIssueInput = readonly KycIssue[] | readonly z.core.$ZodIssue[]
 
+/**
+ * Issues as one line for an error message: `prefill.dateOfBirth: Invalid ISO date; country: expected …`
+ * (the path and the rule, never the value). At most `limit` issues are spelled out; the rest are counted.
+ *
+ * @example
+ * ```ts
+ * throw new KycInvalidRequestError({
+ *   provider: 'acme',
+ *   message: `acme createVerification: invalid options: ${describeIssues(parsed.error.issues)}.`,
+ *   issues: parsed.error.issues,
+ * })
+ * ```
+ */
+export function describeIssues(issues: KycIssueInput, limit = 3): string {
+  const described = issues.slice(0, limit).map((issue) => {
+    const path = issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)).join('.')
+    const rule = issue.message.replace(/\.$/, '')
+    return path === '' ? rule : `${path}: ${rule}`
+  })
+  const more = issues.length - described.length
+  return more > 0 ? `${described.join('; ')} (and ${more} more)` : described.join('; ')
+}
+
 /** A {@link KycError} that lists where a payload departed from its schema (paths and messages, never values). */
 export abstract class KycErrorWithIssues extends KycError {
   /** Paths and messages of the problems, without the offending values. */

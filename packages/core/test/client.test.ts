@@ -272,6 +272,17 @@ describe('parseAdapterSettings', () => {
     ).toBe('key-from-code')
   })
 
+  // Fails on main before issue 12: the `__proto__` key became the merged object's prototype, and
+  // the schema read an inherited apiKey.
+  it('takes no setting from a __proto__ key of settings parsed from JSON', () => {
+    const hostile = JSON.parse('{"__proto__": {"apiKey": "inherited-key"}}') as Record<string, unknown>
+    const error = configurationError(() =>
+      parseAdapterSettings(schema, hostile, envMap, { provider: 'acme', env: {} }),
+    )
+    expect(error.message).toContain('ACME_API_KEY')
+    expect(({} as Record<string, unknown>).apiKey).toBeUndefined()
+  })
+
   it('names the missing setting and its variable', () => {
     const error = configurationError(() =>
       parseAdapterSettings(schema, undefined, envMap, { provider: 'acme', env: {} }),

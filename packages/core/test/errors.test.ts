@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
+  describeIssues,
   IdentityDataSchema,
   isKycError,
   KycAuthenticationError,
@@ -212,6 +213,24 @@ describe('error details', () => {
     )
     const serialized = JSON.stringify(error)
     for (const value of seededPiiValues) expect(serialized).not.toContain(value)
+  })
+
+  it('describeIssues puts each path and rule in one line, never the value', () => {
+    const parsed = IdentityDataSchema.safeParse({
+      dateOfBirth: seededPii.firstName,
+      issuingCountry: 'de',
+      address: { country: 'XX' },
+    })
+    const line = describeIssues(parsed.error!.issues)
+    expect(line).toContain('dateOfBirth: ')
+    expect(line).toContain(
+      'issuingCountry: expected an ISO 3166-1 alpha-2 country code in upper case, for example "DE"',
+    )
+    expect(line).toContain('address.country: ')
+    for (const value of seededPiiValues) expect(line).not.toContain(value)
+    expect(describeIssues([{ path: [], message: 'Required.' }])).toBe('Required')
+    const many = Array.from({ length: 5 }, (_, index) => ({ path: [`field${index}`], message: 'bad' }))
+    expect(describeIssues(many)).toBe('field0: bad; field1: bad; field2: bad (and 2 more)')
   })
 
   it('has no cause property when none is given', () => {

@@ -32,29 +32,32 @@ type Ending =
   | { kind: 'expired' }
   | { kind: 'cancelled' }
 
-type Step = { status: VerificationStatus; decision?: Decision; redacted?: boolean }
+type Step = { status: VerificationStatus; attempt: number; decision?: Decision; redacted?: boolean }
 
 const startedAt = Date.parse('2025-06-01T08:00:00.000Z')
 
-function decision(outcome: Decision['outcome'], decidedBy: Decision['decidedBy']): Decision {
-  return {
-    outcome,
-    reasons: outcome === 'declined' ? [{ code: 'face_mismatch' }] : [],
-    decidedBy,
-    raw: { status: outcome },
-  }
+function decision(outcome: Decision['outcome'], decidedBy: Decision['decidedBy'], attempt: number): Decision {
+  const reasons: Decision['reasons'] =
+    outcome === 'declined'
+      ? [{ code: 'face_mismatch' }]
+      : outcome === 'resubmission_requested'
+        ? [{ code: 'document_unreadable' }]
+        : []
+  return { outcome, reasons, decidedBy, attempt, raw: { status: outcome } }
 }
 
 /**
  * A valid forward sequence of states for one verification: statuses only move forward
  * (created → in_progress → submitted → completed, with `review` then a manual decision, or an early
  * expiry or cancellation), `updatedAt` strictly increases, optional same-status updates in between,
- * an optional redaction at the end. Identity appears once evidence is submitted and stays the same.
+ * up to two resubmission requests (each opens the next attempt: `in_progress` with the request, then
+ * `submitted` again), an optional redaction at the end. Identity appears once evidence is submitted and stays the same.
  */
 export const forwardSequenceArbitrary: fc.Arbitrary<Verification[]> = fc
   .record({
     inProgress: fc.boolean(),
     submitted: fc.boolean(),
+    resubmissions: fc.nat({ max: 2 }),
     repeats: fc.array(fc.nat({ max: 2 }), { minLength: 3, maxLength: 3 }),
     ending: fc.oneof(
       fc.constant<Ending>({ kind: 'open' }),
@@ -70,22 +73,29 @@ export const forwardSequenceArbitrary: fc.Arbitrary<Verification[]> = fc
     redacted: fc.boolean(),
     gaps: fc.array(fc.integer({ min: 1, max: 3 * 24 * 60 * 60 * 1000 }), { minLength: 16, maxLength: 16 }),
   })
-  .map(({ inProgress, submitted, repeats, ending, redacted, gaps }) => {
+  .map(({ inProgress, submitted, resubmissions, repeats, ending, redacted, gaps }) => {
     const steps: Step[] = []
+    let attempt = 1
     const stage = (status: VerificationStatus, repeat: number) => {
-      for (let index = 0; index <= repeat; index++) steps.push({ status })
+      for (let index = 0; index <= repeat; index++) steps.push({ status, attempt })
     }
     stage('created', repeats[0]!)
     if (inProgress) stage('in_progress', repeats[1]!)
     if (submitted) stage('submitted', repeats[2]!)
-    if (ending.kind === 'decided')
-      steps.push({ status: 'completed', decision: decision(ending.outcome, 'provider') })
-    if (ending.kind === 'review') {
-      steps.push({ status: 'completed', decision: decision('review', 'provider') })
-      if (ending.manual !== undefined)
-        steps.push({ status: 'completed', decision: decision(ending.manual, 'manual') })
+    for (let round = 0; round < resubmissions; round++) {
+      const request = decision('resubmission_requested', 'provider', attempt)
+      attempt += 1
+      steps.push({ status: 'in_progress', attempt, decision: request })
+      steps.push({ status: 'submitted', attempt })
     }
-    if (ending.kind === 'expired' || ending.kind === 'cancelled') steps.push({ status: ending.kind })
+    if (ending.kind === 'decided')
+      steps.push({ status: 'completed', attempt, decision: decision(ending.outcome, 'provider', attempt) })
+    if (ending.kind === 'review') {
+      steps.push({ status: 'completed', attempt, decision: decision('review', 'provider', attempt) })
+      if (ending.manual !== undefined)
+        steps.push({ status: 'completed', attempt, decision: decision(ending.manual, 'manual', attempt) })
+    }
+    if (ending.kind === 'expired' || ending.kind === 'cancelled') steps.push({ status: ending.kind, attempt })
     if (redacted) steps.push({ ...steps.at(-1)!, redacted: true })
 
     let time = startedAt
@@ -113,6 +123,7 @@ export const forwardSequenceArbitrary: fc.Arbitrary<Verification[]> = fc
         updatedAt,
         raw: { status: step.status, sequence: index },
       }
+      if (step.attempt > 1) verification.attempt = step.attempt
       if (step.decision) verification.decision = step.decision
       if (completedAt !== undefined && step.status === 'completed') verification.completedAt = completedAt
       if (redactedAt !== undefined) verification.redactedAt = redactedAt

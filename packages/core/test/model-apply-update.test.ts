@@ -167,6 +167,60 @@ describe('applyVerificationUpdate (examples)', () => {
     expect(redacted.redactedAt).toBe('2025-06-01T09:00:00.000Z')
   })
 
+  describe('resubmission requests', () => {
+    const submitted: Verification = { ...base, status: 'submitted', updatedAt: '2025-06-01T08:06:00.000Z' }
+    const request: Verification = {
+      ...base,
+      status: 'in_progress',
+      attempt: 2,
+      decision: {
+        outcome: 'resubmission_requested',
+        reasons: [{ code: 'document_unreadable', raw: 'image_blurry' }],
+        decidedBy: 'provider',
+        attempt: 1,
+        raw: { status: 'resubmission_requested' },
+      },
+      updatedAt: '2025-06-01T08:07:00.000Z',
+    }
+    const approved: Verification = {
+      ...base,
+      status: 'completed',
+      attempt: 2,
+      decision: {
+        outcome: 'approved',
+        reasons: [],
+        decidedBy: 'provider',
+        attempt: 2,
+        raw: { status: 'approved' },
+      },
+      updatedAt: '2025-06-01T08:20:00.000Z',
+    }
+
+    it('moves a submitted first attempt forward to the request, though its status is in_progress', () => {
+      expect(applyVerificationUpdate(submitted, request)).toEqual(request)
+    })
+
+    it('a late state of the earlier attempt never overwrites the request', () => {
+      const state = applyVerificationUpdate(submitted, request)
+      const lateFirstAttempt = { ...submitted, updatedAt: '2025-06-01T08:30:00.000Z' }
+      expect(applyVerificationUpdate(state, lateFirstAttempt)).toBe(state)
+    })
+
+    it("the next attempt's decision replaces the request, and the request never comes back", () => {
+      const decided = applyVerificationUpdate(applyVerificationUpdate(submitted, request), approved)
+      expect(decided.decision).toMatchObject({ outcome: 'approved', attempt: 2 })
+      expect(applyVerificationUpdate(decided, toEventView(request))).toBe(decided)
+    })
+
+    it('a final decision of the same attempt outranks a pending request', () => {
+      const declinedSameAttempt: Verification = {
+        ...request,
+        decision: { ...request.decision!, outcome: 'declined', reasons: [{ code: 'attempt_limit_reached' }] },
+      }
+      expect(compareVerificationProgress(declinedSameAttempt, request)).toBeGreaterThan(0)
+    })
+  })
+
   it('refuses an update for another verification', () => {
     expect(() => applyVerificationUpdate(base, { ...base, id: 'inq_2' })).toThrow(TypeError)
     expect(() => applyVerificationUpdate(base, { ...base, provider: 'other' })).toThrow(TypeError)

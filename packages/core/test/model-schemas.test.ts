@@ -9,11 +9,15 @@ import {
   CredentialKindSchema,
   CredentialPartSchema,
   CredentialSchema,
+  checkSource,
   DecisionOutcomeSchema,
   DecisionSchema,
   DocumentTypeSchema,
+  deriveChecks,
   EventVerificationSchema,
+  eventTypeForStatus,
   IdentityDataSchema,
+  isCountryCode,
   isTerminalStatus,
   KycEventSchema,
   KycEventTypeSchema,
@@ -46,8 +50,8 @@ const cases: Case[] = [
   {
     name: 'CountryCodeSchema',
     schema: CountryCodeSchema,
-    valid: ['DE', 'US'],
-    invalid: ['DEU', 'de', '', 49],
+    valid: ['DE', 'US', 'XK', 'ZW'],
+    invalid: ['DEU', 'de', '', 49, 'XX', 'UK', 'EU'],
   },
   {
     name: 'ReasonCodeSchema',
@@ -296,11 +300,153 @@ describe('schema details', () => {
     expect(parsed.raw).toEqual({ name: 'NEW_CHECK', label: 'ODD', score: 3 })
   })
 
+  it('a check is reported unless it says it was derived', () => {
+    const unmarked = CheckSchema.parse({ kind: 'liveness', outcome: 'passed', raw: { name: 'x' } })
+    expect(unmarked.source).toBeUndefined()
+    expect(checkSource(unmarked)).toBe('reported')
+    const derived = CheckSchema.parse({
+      kind: 'face_match',
+      outcome: 'failed',
+      source: 'derived',
+      raw: { name: 'x' },
+    })
+    expect(derived.source).toBe('derived')
+    expect(
+      CheckSchema.safeParse({ kind: 'liveness', outcome: 'passed', source: 'guessed', raw: { name: 'x' } })
+        .success,
+    ).toBe(false)
+  })
+
+  it('a resubmission request is its own outcome, with the attempt it belongs to', () => {
+    const request = DecisionSchema.parse({
+      outcome: 'resubmission_requested',
+      reasons: [{ code: 'document_unreadable', raw: 'blurry' }],
+      decidedBy: 'provider',
+      attempt: 1,
+      raw: { status: 'resubmission_requested' },
+    })
+    expect(request.outcome).not.toBe('declined')
+    expect(DecisionSchema.safeParse({ ...request, attempt: 0 }).success).toBe(false)
+    expect(DecisionSchema.safeParse({ ...request, attempt: 1.5 }).success).toBe(false)
+    const next = VerificationSchema.parse({
+      ...verification,
+      status: 'in_progress',
+      attempt: 2,
+      decision: request,
+    })
+    expect(next.attempt).toBe(2)
+    expect(next.decision?.attempt).toBe(1)
+  })
+
+  it('derives checks from a decision only where its reasons speak about one, never a pass', () => {
+    expect(deriveChecks({ outcome: 'approved', reasons: [] })).toEqual([])
+    expect(
+      deriveChecks({
+        outcome: 'declined',
+        reasons: [
+          { code: 'face_mismatch', raw: 'FACE_NO_MATCH' },
+          { code: 'repeated_face', raw: 'SEEN_BEFORE' },
+          { code: 'suspected_fraud', raw: 'RISKY' },
+        ],
+      }),
+    ).toEqual([
+      {
+        kind: 'face_match',
+        outcome: 'failed',
+        reasons: [
+          { code: 'face_mismatch', raw: 'FACE_NO_MATCH' },
+          { code: 'repeated_face', raw: 'SEEN_BEFORE' },
+        ],
+        source: 'derived',
+        raw: { name: 'decision', label: 'FACE_NO_MATCH,SEEN_BEFORE' },
+      },
+    ])
+    const pending = deriveChecks({ outcome: 'review', reasons: [{ code: 'watchlist_hit' }] })
+    expect(pending).toEqual([
+      {
+        kind: 'watchlist',
+        outcome: 'warning',
+        reasons: [{ code: 'watchlist_hit' }],
+        source: 'derived',
+        raw: { name: 'decision' },
+      },
+    ])
+    for (const check of pending) expect(CheckSchema.safeParse(check).success).toBe(true)
+  })
+
+  it('knows the reason families real vendors report', () => {
+    for (const code of [
+      'suspected_fraud',
+      'duplicate_identity',
+      'restricted_location',
+      'document_damaged',
+      'selfie_unusable',
+      'attempt_limit_reached',
+    ]) {
+      expect(ReasonCodeSchema.safeParse(code).success, code).toBe(true)
+    }
+  })
+
+  it('marks timestamps the adapter observed because the vendor gave none', () => {
+    expect(VerificationSchema.parse({ ...verification, observedTimes: ['createdAt'] }).observedTimes).toEqual(
+      ['createdAt'],
+    )
+    expect(VerificationSchema.safeParse({ ...verification, observedTimes: ['decidedAt'] }).success).toBe(
+      false,
+    )
+    const event = {
+      id: 'e',
+      provider: 'p',
+      type: 'verification.completed',
+      occurredAt: '2025-06-01T08:00:00Z',
+      raw: { type: 'x' },
+    }
+    expect(KycEventSchema.parse({ ...event, observedTimes: ['occurredAt'] }).observedTimes).toEqual([
+      'occurredAt',
+    ])
+    expect(KycEventSchema.safeParse({ ...event, observedTimes: ['createdAt'] }).success).toBe(false)
+  })
+
   it('knows the terminal statuses', () => {
     expect(VerificationStatusSchema.options.filter(isTerminalStatus)).toEqual([
       'completed',
       'expired',
       'cancelled',
+    ])
+  })
+})
+
+describe('country codes', () => {
+  it('accept only assigned ISO 3166-1 alpha-2 codes, and say "upper case" without repeating the value', () => {
+    expect(isCountryCode('DE')).toBe(true)
+    expect(isCountryCode('XX')).toBe(false)
+    for (const value of ['de', 'XX']) {
+      const parsed = CountryCodeSchema.safeParse(value)
+      expect(parsed.error?.issues[0]?.message).toBe(
+        'expected an ISO 3166-1 alpha-2 country code in upper case, for example "DE"',
+      )
+    }
+  })
+})
+
+describe('eventTypeForStatus', () => {
+  it('maps each status to its event type, and a person’s decision to verification.reviewed', () => {
+    const decided = (decidedBy: 'provider' | 'manual') => ({
+      status: 'completed' as const,
+      decision: { outcome: 'approved' as const, reasons: [], decidedBy, raw: { status: 'approved' } },
+    })
+    expect(eventTypeForStatus(decided('provider'))).toBe('verification.completed')
+    expect(eventTypeForStatus(decided('manual'))).toBe('verification.reviewed')
+    expect(
+      (['created', 'in_progress', 'submitted', 'expired', 'cancelled'] as const).map((status) =>
+        eventTypeForStatus({ status }),
+      ),
+    ).toEqual([
+      'verification.created',
+      'verification.started',
+      'verification.submitted',
+      'verification.expired',
+      'verification.cancelled',
     ])
   })
 })

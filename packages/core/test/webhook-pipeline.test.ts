@@ -326,6 +326,22 @@ describe('createWebhookPipeline', () => {
   })
 })
 
+describe('hostile headers', () => {
+  // Fails on main before issue 12: `new Headers()` threw a TypeError, answered as a 500.
+  it.each([
+    ['a value above U+00FF', { 'x-mock-signature': 't=1,v1=\u2603' }],
+    ['a value with a line break', { 'x-mock-signature': 't=1\r\nx-evil: 1' }],
+    ['a value with NUL', { 'x-mock-signature': 't=1\u0000' }],
+    ['a name with a space', { 'x mock': 'x' }],
+  ])('answers 400 for %s, never a 500', async (_what, headers) => {
+    const { pipeline } = setUp()
+    const error = await pipeline.handle({ rawBody: '[]', headers }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(KycInvalidRequestError)
+    expect(toWebhookResponse(error).status).toBe(400)
+    expect(JSON.stringify(error)).not.toContain('\u2603')
+  })
+})
+
 describe('background events', () => {
   it('sends events an adapter produces after a delivery through the same dedupe and apply path', async () => {
     const mock = createMockAdapter({ webhookSecret: secret, now })

@@ -5,6 +5,8 @@ import {
   type CredentialKind,
   type CredentialPart,
   DocumentTypeSchema,
+  describeIssues,
+  eventTypeForStatus,
   isKycError,
   type KycAdapterV1,
   type KycBackgroundEventListener,
@@ -229,7 +231,7 @@ const referenceSchema = z.object({ accountId: z.string().min(1), workflowExecuti
 function invalidRequest(what: string, error: z.ZodError): KycInvalidRequestError {
   return new KycInvalidRequestError({
     provider: jumioProvider,
-    message: `Invalid ${what} for Jumio.`,
+    message: `Invalid ${what} for Jumio: ${describeIssues(error.issues)}.`,
     issues: error.issues,
   })
 }
@@ -295,17 +297,9 @@ export function toJumioPreparedData(data: Record<string, string>): Record<string
   )
 }
 
+/** Core's mapping (a manual decision is `verification.reviewed`, as from every adapter), redaction first. */
 function eventType(verification: Verification): KycEventType {
-  if (verification.redactedAt !== undefined) return 'verification.redacted'
-  return match(verification.status)
-    .returnType<KycEventType>()
-    .with('created', () => 'verification.created')
-    .with('in_progress', () => 'verification.started')
-    .with('submitted', () => 'verification.submitted')
-    .with('completed', () => 'verification.completed')
-    .with('expired', () => 'verification.expired')
-    .with('cancelled', () => 'verification.cancelled')
-    .exhaustive()
+  return verification.redactedAt !== undefined ? 'verification.redacted' : eventTypeForStatus(verification)
 }
 
 /**

@@ -52,10 +52,6 @@ export type JumioCallbackReads = {
   ): Promise<Verification>
   /** For `KycAdapterV1.subscribeBackgroundEvents`. */
   subscribe(listener: KycBackgroundEventListener): () => void
-  /** Executions with a background re-read going (for tests and metrics). */
-  readonly backgroundReads: number
-  /** Resolves when every background re-read has ended (for tests and shutdown). */
-  idle(): Promise<void>
 }
 
 function isNotFound(error: unknown): boolean {
@@ -89,8 +85,8 @@ function isFinal(verification: Verification): boolean {
  *   "try later" (`KycRateLimitedError`, 503), so a flood of forged callbacks never queues behind or
  *   eats into the application's own reads.
  * - The first read is the status endpoint, which exists for every execution: a forged callback with
- *   a random id costs exactly that one request. Only an execution Jumio reports `PROCESSED` is read a
- *   second time, for its details.
+ *   a random id costs exactly that one request. Only an execution that exists is read a second
+ *   time, for its details.
  * - Details that are not ready yet are not waited for: the current state is returned, and one
  *   background re-read per execution (at most {@link jumioMaxBackgroundReads} executions) follows
  *   Jumio's schedule; what it finds goes to the subscribers (the webhook pipeline), never through
@@ -101,7 +97,8 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
   /** Key → time until which the execution is known not to exist; insertion order is LRU order. */
   const unknown = new Map<string, number>()
   const listeners = new Set<KycBackgroundEventListener>()
-  const inFlight = new Map<string, Promise<void>>()
+  /** Executions with a background re-read going. */
+  const inFlight = new Set<string>()
 
   const keyOf = (reference: JumioExecutionReference) =>
     `${reference.accountId}/${reference.workflowExecutionId}`
@@ -148,8 +145,9 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
   }
 
   /**
-   * The current state: the status endpoint, then the details when Jumio reports `PROCESSED` (the
-   * decision is only in the details). Details that are not there yet leave the status's state.
+   * The current state: the status endpoint (does the execution exist at all?), then the details,
+   * which hold the decision, checks and credentials. Details that are not there (not ready yet, or
+   * never, for an execution that expired untouched) leave the status's state.
    */
   const readCurrent = async (
     reference: JumioExecutionReference,
@@ -157,7 +155,6 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
     signal?: AbortSignal,
   ): Promise<Verification> => {
     const current = await options.readStatus(reference, signal)
-    if (current.raw.status !== 'PROCESSED') return current
     try {
       await takeDetailsSlot()
       return await options.readDetails(reference, signal)
@@ -173,8 +170,8 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
       await budget?.acquire()
     }
     for (const [attempt, delay] of options.retryDelaysMs.entries()) {
-      await options.sleep(delay)
       try {
+        await options.sleep(delay)
         await waitForSlot()
         const verification = await readCurrent(reference, waitForSlot)
         if (!isFinal(verification)) continue
@@ -201,8 +198,8 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
       })
       return
     }
-    const run = rereadInBackground(reference).finally(() => inFlight.delete(key))
-    inFlight.set(key, run)
+    inFlight.add(key)
+    void rereadInBackground(reference).finally(() => inFlight.delete(key))
   }
 
   return {
@@ -230,12 +227,6 @@ export function createJumioCallbackReads(options: JumioCallbackReadsOptions): Ju
       return () => {
         listeners.delete(listener)
       }
-    },
-    get backgroundReads() {
-      return inFlight.size
-    },
-    async idle() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight.values()])
     },
   }
 }

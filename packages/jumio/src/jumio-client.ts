@@ -19,6 +19,7 @@ import {
 } from './jumio-schemas.js'
 import type { ResolvedJumioSettings } from './jumio-settings.js'
 import { createJumioTokenCache, type JumioTokenCache } from './jumio-token-cache.js'
+import { mapJumioError } from './map-jumio-error.js'
 import { jumioProvider } from './map-jumio-verification.js'
 
 /** Names one workflow execution at Jumio. */
@@ -121,6 +122,7 @@ function transactionPath(pathname: string): Pick<HttpRequestOptions, 'path' | 'p
 export function createJumioClient(settings: ResolvedJumioSettings): JumioClient {
   const common = {
     provider: jumioProvider,
+    mapError: mapJumioError,
     headers: { 'user-agent': settings.userAgent },
     now: settings.now,
     ...(settings.fetch === undefined ? {} : { fetch: settings.fetch }),

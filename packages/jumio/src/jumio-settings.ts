@@ -1,4 +1,10 @@
-import { headerSafeSecret, headerSafeText, KycConfigurationError, type KycLogger } from '@openkyc/core'
+import {
+  assertClock,
+  headerSafeSecret,
+  headerSafeText,
+  KycConfigurationError,
+  type KycLogger,
+} from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
 
@@ -94,8 +100,18 @@ export type JumioSettings = {
   userAgent?: string
   /** The workflow definition key new executions use (`JUMIO_WORKFLOW_KEY`). Defaults to `10011`. */
   workflowKey?: number | string
-  /** Where Jumio posts callbacks (`JUMIO_CALLBACK_URL`). When unset Jumio uses the portal's URL. */
+  /**
+   * Where Jumio posts callbacks (`JUMIO_CALLBACK_URL`). When unset Jumio uses the portal's URL. Jumio's
+   * rule, checked here so a bad URL fails at start-up rather than as a bare 400 on the first
+   * verification: HTTPS, a domain name (no IP address, no `localhost`), no port, no fragment, at most
+   * 255 characters.
+   */
   callbackUrl?: string
+  /**
+   * Accept `http:`, IP addresses, ports and `localhost` in `callbackUrl`: for a local simulator only
+   * (Jumio itself refuses them). Default `false`.
+   */
+  allowInsecureCallbackUrl?: boolean
   /** How long the applicant's token lives, in Jumio's syntax (`30m`, `1d`) (`JUMIO_TOKEN_LIFETIME`). Jumio's default is `30m`. */
   tokenLifetime?: string
   /**
@@ -194,6 +210,31 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }
 /** Jumio's `tokenLifetime` syntax (G23): a number and one of s, m, h, d; 5 minutes to 60 days. */
 const tokenLifetimePattern = /^([+-]?\d+)([smhd])$/
 
+/**
+ * Why Jumio would refuse a callback URL, or `undefined` when it would not (PS "callback URL
+ * constraints": HTTPS, valid RFC 3986 URL, no IP addresses, no ports, no fragments).
+ */
+export function jumioCallbackUrlProblem(value: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return 'expected an absolute https URL'
+  }
+  if (url.protocol !== 'https:') return 'Jumio accepts https callback URLs only'
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(url.hostname) || url.hostname.startsWith('[')) {
+    return 'Jumio refuses an IP address as the callback host: use a domain name'
+  }
+  if (url.hostname === 'localhost' || !url.hostname.includes('.')) {
+    return 'Jumio needs a public domain name as the callback host'
+  }
+  if (url.port !== '' || /^https:\/\/[^/]*:\d+/i.test(value)) {
+    return 'Jumio refuses a port in the callback URL'
+  }
+  if (url.hash !== '' || value.includes('#')) return 'Jumio refuses a fragment (#…) in the callback URL'
+  return undefined
+}
+
 const rateLimitSetting = z.union([
   z.strictObject({ requests: z.number().int().positive(), intervalMs: z.number().int().positive() }),
   z.custom<RateLimiter>(
@@ -203,38 +244,45 @@ const rateLimitSetting = z.union([
   z.literal(false),
 ])
 
-const resolvedSettingsSchema = z.strictObject({
-  clientId: headerSafeSecret,
-  clientSecret: headerSafeSecret,
-  region: z.enum(['amer-1', 'emea-1', 'apac-1']).optional(),
-  baseUrls: z.strictObject({
-    auth: httpUrl,
-    account: httpUrl,
-    api: httpUrl.optional(),
-    retrieval: httpUrl,
-  }),
-  userAgent: headerSafeText.max(255),
-  workflowKey: z.string().regex(/^\d+$/, 'expected a numeric workflow definition key'),
-  callbackUrl: httpUrl.max(255).optional(),
-  tokenLifetime: z
-    .string()
-    .regex(tokenLifetimePattern, 'expected a number and a unit (s, m, h, d), such as 30m')
-    .refine((value) => {
-      const milliseconds = parseTokenLifetime(value)
-      return milliseconds >= 5 * 60_000 && milliseconds <= 60 * 86_400_000
-    }, 'must be between 5m and 60d')
-    .optional(),
-  callbackSourceAddresses: z
-    .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]), 'expected IP addresses or CIDR ranges')
-    .optional(),
-  retrievalRetryDelaysMs: z.array(z.number().int().min(0)),
-  minimumAge: z.union([z.number().int().min(0).max(150), z.literal(false)]),
-  detectManualDecisions: z.boolean(),
-  timeoutMs: z.number().int().positive().optional(),
-  retries: z.number().int().min(0).max(10).optional(),
-  transactionRateLimit: rateLimitSetting,
-  callbackReadRateLimit: rateLimitSetting,
-})
+const resolvedSettingsSchema = z
+  .strictObject({
+    clientId: headerSafeSecret,
+    clientSecret: headerSafeSecret,
+    region: z.enum(['amer-1', 'emea-1', 'apac-1']).optional(),
+    baseUrls: z.strictObject({
+      auth: httpUrl,
+      account: httpUrl,
+      api: httpUrl.optional(),
+      retrieval: httpUrl,
+    }),
+    userAgent: headerSafeText.max(255),
+    workflowKey: z.string().regex(/^\d+$/, 'expected a numeric workflow definition key'),
+    callbackUrl: httpUrl.max(255).optional(),
+    allowInsecureCallbackUrl: z.boolean(),
+    tokenLifetime: z
+      .string()
+      .regex(tokenLifetimePattern, 'expected a number and a unit (s, m, h, d), such as 30m')
+      .refine((value) => {
+        const milliseconds = parseTokenLifetime(value)
+        return milliseconds >= 5 * 60_000 && milliseconds <= 60 * 86_400_000
+      }, 'must be between 5m and 60d')
+      .optional(),
+    callbackSourceAddresses: z
+      .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]), 'expected IP addresses or CIDR ranges')
+      .optional(),
+    retrievalRetryDelaysMs: z.array(z.number().int().min(0)),
+    minimumAge: z.union([z.number().int().min(0).max(150), z.literal(false)]),
+    detectManualDecisions: z.boolean(),
+    timeoutMs: z.number().int().positive().optional(),
+    retries: z.number().int().min(0).max(10).optional(),
+    transactionRateLimit: rateLimitSetting,
+    callbackReadRateLimit: rateLimitSetting,
+  })
+  .superRefine((settings, context) => {
+    if (settings.callbackUrl === undefined || settings.allowInsecureCallbackUrl) return
+    const problem = jumioCallbackUrlProblem(settings.callbackUrl)
+    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['callbackUrl'], message: problem })
+  })
 
 /** Settings after defaults, environment fallbacks and validation. */
 export type ResolvedJumioSettings = z.infer<typeof resolvedSettingsSchema> & {
@@ -346,6 +394,7 @@ export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumi
     userAgent: settings.userAgent ?? nonEmpty(env.JUMIO_USER_AGENT),
     workflowKey: String(workflowKey),
     callbackUrl: settings.callbackUrl ?? nonEmpty(env.JUMIO_CALLBACK_URL),
+    allowInsecureCallbackUrl: settings.allowInsecureCallbackUrl ?? false,
     tokenLifetime: settings.tokenLifetime ?? nonEmpty(env.JUMIO_TOKEN_LIFETIME),
     callbackSourceAddresses,
     retrievalRetryDelaysMs: [...(settings.retrievalRetryDelaysMs ?? jumioRetrievalRetryDelaysMs)],
@@ -358,6 +407,7 @@ export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumi
     transactionRateLimit: settings.transactionRateLimit ?? { requests: 1, intervalMs: 1000 },
     callbackReadRateLimit: settings.callbackReadRateLimit ?? jumioCallbackReadRateLimit,
   }
+  if (settings.now !== undefined) assertClock(settings.now, { provider: 'jumio', setting: 'now' })
   const parsed = resolvedSettingsSchema.safeParse(candidate)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!

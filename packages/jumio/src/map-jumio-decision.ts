@@ -26,9 +26,11 @@ export type JumioDecisionInput = {
  * @see Jumio docs "View/Retrieve Workflow Transactions" (DOC) and KYX guide `decision` (G22);
  *   `docs/reference/jumio-api.md` §6 "Overall decision"
  */
-export function mapJumioDecisionOutcome(type: string | null | undefined): DecisionOutcome {
+export function mapJumioDecisionOutcome(
+  type: string | null | undefined,
+): Exclude<DecisionOutcome, 'resubmission_requested'> {
   return match(type ?? '')
-    .returnType<DecisionOutcome>()
+    .returnType<Exclude<DecisionOutcome, 'resubmission_requested'>>()
     .with('PASSED', () => 'approved')
     .with('REJECTED', () => 'declined')
     .with('WARNING', () => 'review')

@@ -121,6 +121,35 @@ describe('Jumio settings', () => {
     expect(error.message).not.toContain('client-id-1')
   })
 
+  it.each([
+    ['http://acme.example/jumio', 'Jumio accepts https callback URLs only'],
+    ['https://127.0.0.1/jumio', 'Jumio refuses an IP address as the callback host: use a domain name'],
+    ['https://[::1]/jumio', 'Jumio refuses an IP address as the callback host: use a domain name'],
+    ['https://acme.example:8443/jumio', 'Jumio refuses a port in the callback URL'],
+    ['https://localhost/jumio', 'Jumio needs a public domain name as the callback host'],
+    ['https://acme.example/jumio#x', 'Jumio refuses a fragment (#…) in the callback URL'],
+  ])('refuses the callback URL %s at start-up with Jumio’s rule', (callbackUrl, rule) => {
+    const error = configurationError(() => createJumio({ ...complete, callbackUrl }))
+    expect(error.message).toBe(
+      `Jumio is misconfigured: the setting "callbackUrl" (or JUMIO_CALLBACK_URL) is invalid: ${rule}.`,
+    )
+    const fromEnvironment = configurationError(() =>
+      createJumio({ ...complete, env: { JUMIO_CALLBACK_URL: 'http://127.0.0.1:4000/webhooks/jumio' } }),
+    )
+    expect(fromEnvironment.message).toContain('JUMIO_CALLBACK_URL')
+    expect(fromEnvironment.message).not.toContain('127.0.0.1')
+  })
+
+  it('accepts a loopback callback URL only when told it is for a local simulator', () => {
+    const callbackUrl = 'http://127.0.0.1:4000/webhooks/jumio'
+    expect(
+      resolveJumioSettings({ ...complete, callbackUrl, allowInsecureCallbackUrl: true }).callbackUrl,
+    ).toBe(callbackUrl)
+    expect(resolveJumioSettings({ ...complete, callbackUrl: 'https://acme.example/jumio' }).callbackUrl).toBe(
+      'https://acme.example/jumio',
+    )
+  })
+
   // Fails on main before issue 12: these passed creation and broke the first request with a TypeError.
   it.each([
     ['clientId', 'JUMIO_CLIENT_ID', 'client-id\n1'],
@@ -134,6 +163,14 @@ describe('Jumio settings', () => {
       expect(error.message).toContain(`"${setting}" (or ${variable})`)
       expect(JSON.stringify(error)).not.toContain(value)
       expect(error.message).not.toMatch(/client-secret|Evil/)
+    },
+  )
+
+  it.each([() => Number.NaN, () => 'soon' as unknown as number, () => undefined as unknown as number])(
+    'refuses a clock that tells no time at creation (%#)',
+    (now) => {
+      const error = configurationError(() => createJumio({ ...complete, now }))
+      expect(error.message).toContain('now')
     },
   )
 

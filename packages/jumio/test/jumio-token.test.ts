@@ -5,6 +5,16 @@ import { createJumioTokenCache } from '../src/jumio-token-cache.js'
 import { accountId, createFakeJumio, reference, testSettings, workflowExecutionId } from './fake-jumio.js'
 import { loadFixture } from './load-fixture.js'
 
+/** The error a call rejects with (fails the test when it resolves). */
+function rejectionOf<T>(promise: Promise<unknown>): Promise<T> {
+  return promise.then(
+    () => {
+      throw new Error('expected the call to fail')
+    },
+    (caught: unknown) => caught as T,
+  )
+}
+
 describe('Jumio OAuth2 token cache', () => {
   it('sends exactly one token request for 200 concurrent reads at token expiry', async () => {
     let time = Date.parse('2024-01-01T00:00:00.000Z')
@@ -101,6 +111,34 @@ describe('Jumio OAuth2 token cache', () => {
     const error = await jumio.getVerification({ reference }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(KycAuthenticationError)
     expect(JSON.stringify(error)).not.toContain('client-secret-very-secret')
+  })
+
+  it('says which settings to check when Jumio refuses the credentials (401) or the call (403)', async () => {
+    const refused = createFakeJumio()
+    refused.use((_request, url) =>
+      url.hostname.startsWith('auth.') ? new Response(null, { status: 401 }) : undefined,
+    )
+    const unauthenticated = await rejectionOf<KycAuthenticationError>(
+      createJumio(testSettings(refused)).getVerification({ reference }),
+    )
+    expect(unauthenticated.message).toMatch(/^jumio POST oauth2\/token failed with HTTP 401: /)
+    expect(unauthenticated.message).toContain(
+      'Check clientId and clientSecret (JUMIO_CLIENT_ID, JUMIO_CLIENT_SECRET) and that region (JUMIO_REGION)',
+    )
+
+    const forbidden = createFakeJumio()
+    forbidden.use((_request, url) =>
+      url.hostname.startsWith('retrieval.') ? new Response(null, { status: 403 }) : undefined,
+    )
+    const error = await rejectionOf<KycAuthenticationError>(
+      createJumio(testSettings(forbidden)).getVerification({ reference }),
+    )
+    expect(error).toBeInstanceOf(KycAuthenticationError)
+    expect(error.status).toBe(403)
+    expect(error.message).toContain('Check userAgent (JUMIO_USER_AGENT')
+    for (const message of [unauthenticated.message, error.message]) {
+      expect(message).not.toMatch(/access-token|client-secret|client-id-1/)
+    }
   })
 
   it('lets an aborted caller leave while the shared refresh goes on', async () => {

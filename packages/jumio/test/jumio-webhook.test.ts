@@ -6,7 +6,7 @@ import {
   KycWebhookVerificationError,
 } from '@openkyc/core'
 import { describe, expect, it, vi } from 'vitest'
-import { createJumio, type JumioSettings } from '../src/index.js'
+import { createJumio, type JumioSettings, jumioMaxBackgroundReads } from '../src/index.js'
 import { accountId, createFakeJumio, testSettings, workflowExecutionId } from './fake-jumio.js'
 import { loadFixture, loadFixtureText } from './load-fixture.js'
 
@@ -56,6 +56,23 @@ describe('parseWebhook', () => {
     expect(event?.verification).not.toHaveProperty('identity')
     expect(event?.verification).not.toHaveProperty('session')
     expect(JSON.stringify(events)).not.toMatch(/ERIKA|MUSTERMANN|C01X00T47|1964-08-12|HEIDESTRASSE/)
+  })
+
+  it('reports an approval a person made over a failed capability as verification.reviewed, as Persona does', async () => {
+    const { fake, jumio } = setup()
+    const details = loadFixture('retrieval-details-passed') as {
+      capabilities: { dataChecks: { decision: { type: string; details: { label: string } } }[] }
+    }
+    details.capabilities.dataChecks[0]!.decision = {
+      type: 'WARNING',
+      details: { label: 'MISMATCHING_DATAPOINTS' },
+    }
+    fake.setDetails(accountId, workflowExecutionId, details)
+    const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
+    expect(event).toMatchObject({
+      type: 'verification.reviewed',
+      verification: { status: 'completed', decision: { outcome: 'approved', decidedBy: 'manual' } },
+    })
   })
 
   it('accepts the body as bytes', async () => {
@@ -125,7 +142,7 @@ describe('parseWebhook', () => {
     const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
     expect(event).toMatchObject({ type: 'verification.submitted', verification: { status: 'submitted' } })
     expect(detailReads).toBe(1)
-    await vi.waitFor(() => expect(background).toHaveLength(1))
+    await vi.waitFor(() => expect(background).toHaveLength(1), { timeout: 15_000 })
     expect(slept).toEqual([40_000, 60_000, 100_000])
     expect(background[0]?.[0]).toMatchObject({
       type: 'verification.completed',
@@ -153,6 +170,40 @@ describe('parseWebhook', () => {
     expect(wakers).toHaveLength(1)
   })
 
+  it('keeps at most 1,000 executions with a background re-read at once', async () => {
+    const fake = createFakeJumio()
+    const held: number[] = []
+    const warnings: string[] = []
+    const jumio = createJumio({
+      ...testSettings(fake),
+      callbackReadRateLimit: false,
+      // Every wait is held for good: re-reads pile up as far as the bound lets them.
+      sleep: (ms: number) => new Promise<void>(() => held.push(ms)),
+      logger: { warn: (message) => warnings.push(message) },
+    })
+    // Every execution exists and is PROCESSED, but no details are ready.
+    fake.use((_request, url) => {
+      if (!url.hostname.startsWith('retrieval.')) return undefined
+      const [, , , , accountId, , workflowExecutionId, status] = url.pathname.split('/')
+      if (status !== 'status') return Response.json({ title: 'Not Found', status: 404 }, { status: 404 })
+      return Response.json({
+        account: { id: accountId },
+        workflowExecution: { id: workflowExecutionId, status: 'PROCESSED', definitionKey: '10011' },
+      })
+    })
+    for (let index = 0; index < 1_005; index++) {
+      const suffix = index.toString(16).padStart(12, '0')
+      const rawBody = JSON.stringify({
+        workflowExecution: { id: `22222222-2222-2222-2222-${suffix}`, status: 'PROCESSED' },
+        account: { id: accountId },
+      })
+      await jumio.parseWebhook({ headers, rawBody })
+    }
+    expect(held).toHaveLength(jumioMaxBackgroundReads)
+    expect(warnings.filter((message) => message.includes('too many in flight'))).toHaveLength(5)
+    // A generous limit for 1,005 callbacks on a loaded machine; nothing here measures time.
+  }, 120_000)
+
   it('gives up after the schedule; the callback got what retrieval knew', async () => {
     const { fake, jumio, slept } = setup({ retrievalRetryDelaysMs: [5, 10] })
     fake.setStatus(accountId, workflowExecutionId, loadFixture('retrieval-status-processed'))
@@ -169,8 +220,9 @@ describe('parseWebhook', () => {
     void jumio
     const [event] = await logged.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
     expect(event).toMatchObject({ type: 'verification.submitted', verification: { status: 'submitted' } })
-    await vi.waitFor(() =>
-      expect(warnings).toContain('jumio background retrieval gave up: details still not ready'),
+    await vi.waitFor(
+      () => expect(warnings).toContain('jumio background retrieval gave up: details still not ready'),
+      { timeout: 15_000 },
     )
     expect(slept).toEqual([5, 10])
     // 1 status + 1 details in the request, then 2 background attempts of status + details.
@@ -194,7 +246,7 @@ describe('parseWebhook', () => {
     })
     const [event] = await jumio.parseWebhook({ headers, rawBody: loadFixtureText('callback-processed') })
     expect(event?.verification?.status).toBe('submitted')
-    await vi.waitFor(() => expect(background).toHaveLength(1))
+    await vi.waitFor(() => expect(background).toHaveLength(1), { timeout: 15_000 })
     expect(slept).toEqual([40_000, 60_000])
     expect(background[0]?.[0]).toMatchObject({ type: 'verification.completed' })
   })

@@ -1,8 +1,18 @@
-import { createWebhookPipeline, type WebhookOutcome } from '@openkyc/core'
+import { createWebhookPipeline, KycInvalidRequestError, type WebhookOutcome } from '@openkyc/core'
 import { createJumioConformanceDriver, jumioSimulatorClient } from '@openkyc/simulator-jumio'
 import { createJpeg, scenarioById } from '@openkyc/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createJumio } from '../src/index.js'
+
+/** The error a call rejects with (fails the test when it resolves). */
+function rejectionOf<T>(promise: Promise<unknown>): Promise<T> {
+  return promise.then(
+    () => {
+      throw new Error('expected the call to fail')
+    },
+    (caught: unknown) => caught as T,
+  )
+}
 
 type Driver = Awaited<ReturnType<typeof createJumioConformanceDriver>>
 const drivers: Driver[] = []
@@ -30,6 +40,45 @@ async function setup() {
 }
 
 describe('against the Jumio simulator', () => {
+  it('says which field Jumio refused in a 400, and the setting behind it', async () => {
+    const driver = await createJumioConformanceDriver()
+    drivers.push(driver)
+    // Let a loopback URL past our own start-up check, so the simulator (as strict as Jumio) refuses it.
+    const jumio = createJumio({
+      clientId: jumioSimulatorClient.id,
+      clientSecret: jumioSimulatorClient.secret,
+      region: 'amer-1',
+      userAgent: 'OpenKYC Tests/1.0',
+      callbackUrl: 'http://127.0.0.1:4000/webhooks/jumio',
+      allowInsecureCallbackUrl: true,
+      fetch: driver.fetch,
+      sleep: async () => {},
+      transactionRateLimit: false,
+      env: {},
+    })
+    const error = await rejectionOf<KycInvalidRequestError>(
+      jumio.createVerification({ subjectReference: 'user-400' }),
+    )
+    expect(error).toBeInstanceOf(KycInvalidRequestError)
+    expect(error.message).toBe(
+      'jumio POST api/v1/accounts failed with HTTP 400: Jumio refused callbackUrl (check the callbackUrl setting (JUMIO_CALLBACK_URL)).',
+    )
+    expect(error.issues).toEqual([{ path: ['callbackUrl'], message: 'Rejected by jumio' }])
+  })
+
+  it('refuses a country that is not ISO 3166-1 alpha-2 in upper case, saying so', async () => {
+    const { jumio } = await setup()
+    for (const country of ['XX', 'de']) {
+      const error = await rejectionOf<KycInvalidRequestError>(
+        jumio.createVerification({ subjectReference: 'user-country', country }),
+      )
+      expect(error).toBeInstanceOf(KycInvalidRequestError)
+      expect(error.message).toBe(
+        'Invalid createVerification options for Jumio: country: expected an ISO 3166-1 alpha-2 country code in upper case, for example "DE".',
+      )
+    }
+  })
+
   it('runs the API channel end to end: upload with the transaction token, finalize, read the decision', async () => {
     const { jumio } = await setup()
     const { verification } = await jumio.createVerification({
@@ -129,7 +178,8 @@ describe('against the Jumio simulator', () => {
     })
     const answered = await pipeline.handle(delivery!)
     expect(answered.events[0]?.event.type).toBe('verification.submitted')
-    await vi.waitFor(() => expect(background).toHaveLength(1))
+    // A wait limit for a loaded machine, not a timing assertion.
+    await vi.waitFor(() => expect(background).toHaveLength(1), { timeout: 15_000 })
     expect(slept).toEqual([40_000, 60_000])
     expect(background[0]?.events[0]).toMatchObject({
       changed: true,

@@ -1,6 +1,9 @@
 import {
+  assertClock,
+  CountryCodeSchema,
   type CreateVerificationOptions,
   type CreateVerificationResult,
+  describeIssues,
   type ImportResult,
   isKycError,
   type KycAdapterV1,
@@ -97,10 +100,7 @@ const CreateVerificationOptionsSchema = z.object({
   channel: z.enum(['hosted', 'api']).optional(),
   redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
   locale: z.string().min(2).optional(),
-  country: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code')
-    .optional(),
+  country: CountryCodeSchema.optional(),
   documentTypes: z
     .array(z.enum(['passport', 'driving_license', 'id_card', 'visa', 'residence_permit', 'other']))
     .optional(),
@@ -207,6 +207,8 @@ export function planSimulateActions(
 export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
   const resolved = resolvePersonaSettings(settings)
   const now = settings.now ?? Date.now
+  // A clock that tells no time would switch replay protection off: refused now, not at the first webhook.
+  assertClock(now, { provider: personaProvider, setting: 'now' })
   const http = createPersonaHttpClient(resolved, settings)
   const inquiries = createPersonaInquiryEndpoints(http, now)
   const cases = createPersonaCases(http, resolved.caseTemplateId)
@@ -293,7 +295,7 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
     if (!parsed.success) {
       throw new KycInvalidRequestError({
         provider: personaProvider,
-        message: 'persona createVerification: invalid options.',
+        message: `persona createVerification: invalid options: ${describeIssues(parsed.error.issues)}.`,
         issues: parsed.error.issues,
       })
     }

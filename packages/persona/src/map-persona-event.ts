@@ -1,28 +1,13 @@
 import {
   type EventVerification,
+  eventTypeForStatus,
   type KycEvent,
-  type KycEventType,
   KycInvalidProviderResponseError,
   type Verification,
 } from '@openkyc/core'
-import { match } from 'ts-pattern'
 import { mapPersonaInquiry, personaProvider } from './map-persona-inquiry.js'
 import type { PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
 import { type PersonaEventDocument, PersonaInquirySchema } from './persona-schemas.js'
-
-/** The event type a verification's new state stands for. */
-function eventTypeForState(verification: Verification): KycEventType {
-  return match<Verification['status'], KycEventType>(verification.status)
-    .with('created', () => 'verification.created')
-    .with('in_progress', () => 'verification.started')
-    .with('submitted', () => 'verification.submitted')
-    .with('completed', () =>
-      verification.decision?.decidedBy === 'manual' ? 'verification.reviewed' : 'verification.completed',
-    )
-    .with('expired', () => 'verification.expired')
-    .with('cancelled', () => 'verification.cancelled')
-    .exhaustive()
-}
 
 /** The personal-data-free view an event carries: no identity, no session. */
 export function toEventVerification(verification: Verification): EventVerification {
@@ -86,7 +71,7 @@ export function mapPersonaEvent(
       verification.credentials = []
       delete verification.identity
     }
-    const type = redacted ? 'verification.redacted' : eventTypeForState(verification)
+    const type = redacted ? 'verification.redacted' : eventTypeForStatus(verification)
     return [
       {
         id: event.id,

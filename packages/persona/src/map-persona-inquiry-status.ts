@@ -28,7 +28,8 @@ export type PersonaDecisionPolicy = {
 /** Our status for an inquiry status, plus the decision outcome when the status implies one. */
 export type MappedInquiryStatus = {
   status: VerificationStatus
-  outcome?: DecisionOutcome
+  /** Persona has no resubmission request: a retry is a new verification inside the same inquiry. */
+  outcome?: Exclude<DecisionOutcome, 'resubmission_requested'>
 }
 
 /**

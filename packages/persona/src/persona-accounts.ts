@@ -1,4 +1,4 @@
-import { KycInvalidRequestError } from '@openkyc/core'
+import { describeIssues, KycInvalidRequestError } from '@openkyc/core'
 import type { HttpClient } from '@openkyc/core/http'
 import { z } from 'zod'
 import { mapPersonaCountry } from './map-persona-identity.js'
@@ -121,7 +121,7 @@ export function createPersonaAccounts(http: HttpClient): PersonaAccounts {
       if (!parsed.success) {
         throw new KycInvalidRequestError({
           provider: personaProvider,
-          message: 'persona accounts.create: invalid options.',
+          message: `persona accounts.create: invalid options: ${describeIssues(parsed.error.issues)}.`,
           issues: parsed.error.issues,
         })
       }

@@ -1,4 +1,4 @@
-import { type KycCase, KycConfigurationError, KycInvalidRequestError } from '@openkyc/core'
+import { describeIssues, type KycCase, KycConfigurationError, KycInvalidRequestError } from '@openkyc/core'
 import type { HttpClient } from '@openkyc/core/http'
 import { z } from 'zod'
 import { personaProvider } from './map-persona-inquiry.js'
@@ -130,7 +130,12 @@ export function createPersonaCases(http: HttpClient, defaultTemplateId: string |
       // Checked before zod, which drops a `__proto__` key silently instead of refusing it.
       const fields = options.fields === undefined ? undefined : personaFields(options.fields)
       const parsed = CreateCaseOptionsSchema.safeParse({ ...options, fields })
-      if (!parsed.success) throw invalid('persona cases.create: invalid options.', parsed.error.issues)
+      if (!parsed.success) {
+        throw invalid(
+          `persona cases.create: invalid options: ${describeIssues(parsed.error.issues)}.`,
+          parsed.error.issues,
+        )
+      }
       const templateId = parsed.data.templateId ?? defaultTemplateId
       if (templateId === undefined) {
         throw new KycConfigurationError({

@@ -1,7 +1,9 @@
+import { KycAuthenticationError, type KycError } from '@openkyc/core'
 import {
   createHttpClient,
   createRateLimiter,
   type HttpClient,
+  type HttpErrorContext,
   type HttpFetch,
   type RateLimiter,
 } from '@openkyc/core/http'
@@ -41,6 +43,7 @@ export function createPersonaHttpClient(
       'key-inflection': 'kebab',
     },
     idempotency: { header: 'Idempotency-Key' },
+    mapError: mapPersonaError,
     ...(resolved.rateLimit === false ? {} : { rateLimit: personaRateLimiter(resolved.rateLimit, settings) }),
     requestIdHeaders: ['request-id', 'x-request-id'],
     ...(settings.fetch === undefined ? {} : { fetch: settings.fetch as HttpFetch }),
@@ -49,6 +52,29 @@ export function createPersonaHttpClient(
     ...(settings.sleep !== undefined && settings.now !== undefined ? { now: settings.now } : {}),
     ...(resolved.timeoutMs === undefined ? {} : { timeoutMs: resolved.timeoutMs }),
     ...(resolved.maxRetries === undefined ? {} : { retry: { limit: resolved.maxRetries } }),
+  })
+}
+
+/**
+ * Says what to fix when Persona refuses the key, naming the setting and its variable (never the key):
+ * a 401 is a wrong, revoked or mistyped key; a 403 a key without the permission the call needs
+ * (Persona keys carry permissions such as `inquiry.write`) or a template of the other environment.
+ *
+ * @see https://docs.withpersona.com/docs/api-keys
+ */
+export function mapPersonaError(context: HttpErrorContext): KycError | undefined {
+  if (context.status !== 401 && context.status !== 403) return undefined
+  const stem = context.error.message.replace(/\.$/, '')
+  const advice =
+    context.status === 401
+      ? 'Persona refused the API key. Check apiKey (PERSONA_API_KEY): the key from the Persona dashboard (persona_sandbox_… or persona_production_…), not revoked.'
+      : 'Persona refused the call for this API key. Check that apiKey (PERSONA_API_KEY) has the permission this call needs, and that templateId (PERSONA_TEMPLATE_ID) belongs to the same environment (sandbox or production) as the key.'
+  return new KycAuthenticationError({
+    provider: personaProvider,
+    status: context.status,
+    ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
+    cause: context.error.cause,
+    message: `${stem}: ${advice}`,
   })
 }
 

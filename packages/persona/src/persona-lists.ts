@@ -322,9 +322,9 @@ export function createPersonaLists(
       const listId = personaId(options.listId, 'listId')
       if (options.items.length === 0) return []
       // Field names are checked before the list's kind is looked up: a hostile name costs no request.
-      options.items.forEach((item, index) => {
-        Object.keys(item).forEach((key, position) => checkItemFieldName(key, position, index))
-      })
+      for (const [index, item] of options.items.entries()) {
+        for (const [position, key] of Object.keys(item).entries()) checkItemFieldName(key, position, index)
+      }
       const spec = specFor(await kindOf(listId, options.kind, options.signal))
       // Validate every item before sending any, so a bad row never leaves half a batch behind.
       const bodies = options.items.map((item, index) => personaListItemAttributes(spec, item, index))

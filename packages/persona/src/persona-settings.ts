@@ -147,7 +147,11 @@ const secretList = z.preprocess(
 )
 
 const SettingsSchema = z.strictObject({
-  apiKey: headerSafeSecret,
+  // Visible ASCII (it goes into a header), with Persona's documented prefixes: the key decides the environment.
+  apiKey: headerSafeSecret.regex(
+    /^persona_(sandbox|production)_\S+$/,
+    'must start with persona_sandbox_ or persona_production_ (an API key from the Persona dashboard)',
+  ),
   apiVersion: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2023-01-05')

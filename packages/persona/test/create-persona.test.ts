@@ -1,6 +1,7 @@
 import {
   computeHmacSha256,
   enforceCapabilities,
+  KycAuthenticationError,
   KycConfigurationError,
   KycInvalidRequestError,
   KycNotFoundError,
@@ -12,6 +13,16 @@ import { createPersona, planSimulateActions } from '../src/create-persona.js'
 import type { PersonaSettings } from '../src/persona-settings.js'
 import { createFakePersona } from './fake-persona.js'
 import { fixture } from './fixtures.js'
+
+/** The error a call rejects with (fails the test when it resolves). */
+function rejectionOf<T>(promise: Promise<unknown>): Promise<T> {
+  return promise.then(
+    () => {
+      throw new Error('expected the call to fail')
+    },
+    (caught: unknown) => caught as T,
+  )
+}
 
 const sandboxKey = 'persona_sandbox_unit-test-key'
 const instantSleep = async () => undefined
@@ -207,6 +218,64 @@ describe('createPersona: refusals before any request', () => {
     expect(JSON.stringify(error)).not.toContain('Jane')
     expect((error as KycInvalidRequestError).issues[0]?.path).toEqual(['prefill', 'dateOfBirth'])
     expect(fake.requests).toHaveLength(0)
+  })
+
+  it('puts the field path and the rule in the message, never the value', async () => {
+    const { persona } = setup()
+    const invalid = (options: Record<string, unknown>) =>
+      rejectionOf<KycInvalidRequestError>(
+        persona.createVerification({ subjectReference: 'user_123', ...options }),
+      )
+    const dateError = await invalid({ prefill: { ...prefill, dateOfBirth: 'Jane-Doe-1995' } })
+    expect(dateError.message).toMatch(/^persona createVerification: invalid options: prefill\.dateOfBirth: /)
+    expect(dateError.message).not.toContain('Jane')
+    // Country codes: the real ISO 3166-1 list, and what was expected.
+    for (const country of ['XX', 'de']) {
+      const countryError = await invalid({ country })
+      expect(countryError).toBeInstanceOf(KycInvalidRequestError)
+      expect(countryError.message).toBe(
+        'persona createVerification: invalid options: country: expected an ISO 3166-1 alpha-2 country code in upper case, for example "DE".',
+      )
+    }
+  })
+
+  it('names the setting and variable when Persona refuses the key (401) or the call (403)', async () => {
+    for (const status of [401, 403]) {
+      const { fake, persona } = setup()
+      fake.once(
+        () => true,
+        () =>
+          Response.json({ errors: [{ title: 'Must be authenticated to access this endpoint' }] }, { status }),
+      )
+      const error = await rejectionOf<KycAuthenticationError>(
+        persona.createVerification({ subjectReference: 'user_123' }),
+      )
+      expect(error).toBeInstanceOf(KycAuthenticationError)
+      expect(error.status).toBe(status)
+      expect(error.message).toMatch(new RegExp(`^persona POST inquiries failed with HTTP ${status}: `))
+      expect(error.message).toContain('apiKey (PERSONA_API_KEY)')
+      expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(sandboxKey)
+    }
+  })
+
+  it('refuses at start-up a key without a documented prefix (persona_sandbox_, persona_production_)', () => {
+    const error = (() => {
+      try {
+        createPersona({ apiKey: 'sk_live_9f8e7d6c5b4a', templateId: 'itmpl_1', env: {} })
+      } catch (caught) {
+        return caught as KycConfigurationError
+      }
+      throw new Error('accepted a key without a Persona prefix')
+    })()
+    expect(error).toBeInstanceOf(KycConfigurationError)
+    expect(error.message).toContain('apiKey')
+    expect(error.message).toContain('must start with persona_sandbox_ or persona_production_')
+    expect(error.message).not.toContain('sk_live_9f8e7d6c5b4a')
+    const fromEnvironment = () =>
+      createPersona({ templateId: 'itmpl_1', env: { PERSONA_API_KEY: 'sk_live_9f8e7d6c5b4a' } })
+    expect(fromEnvironment).toThrow(
+      /apiKey \(from PERSONA_API_KEY\) is invalid: must start with persona_sandbox_/,
+    )
   })
 
   it('needs an inquiry id in the reference', async () => {

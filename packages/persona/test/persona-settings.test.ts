@@ -1,5 +1,6 @@
 import { KycConfigurationError } from '@openkyc/core'
 import { describe, expect, it } from 'vitest'
+import { createPersona } from '../src/index.js'
 import { resolvePersonaSettings } from '../src/persona-settings.js'
 
 const apiKey = 'persona_sandbox_0123456789abcdef'
@@ -117,6 +118,16 @@ describe('resolvePersonaSettings', () => {
       )
       expect(fromEnvironment.message).toContain('PERSONA_API_KEY')
       expect(JSON.stringify(fromEnvironment)).not.toContain('persona_sandbox_ab')
+    },
+  )
+
+  // Fails on main before issue 12: createPersona accepted such a clock and every webhook timestamp
+  // then passed the tolerance check.
+  it.each([() => Number.NaN, () => 'soon' as unknown as number, () => undefined as unknown as number])(
+    'createPersona refuses a clock that tells no time (%#)',
+    (now) => {
+      const error = configurationError(() => createPersona({ apiKey, templateId, env: {}, now }))
+      expect(error.message).toContain('now')
     },
   )
 

@@ -4,11 +4,23 @@ import { scenarioById, scenarioIds } from '../src/catalogue/index.js'
 import { conformanceTestIds } from '../src/conformance/index.js'
 import {
   createCapturingLogger,
+  describeDerivedChecks,
   expectNoPersonalData,
   expectScenarioState,
   instantSleep,
   personalDataOf,
 } from '../src/conformance/support.js'
+import { webhookForgeriesByScheme, webhookSchemeOf } from '../src/harness/index.js'
+
+describe('webhook schemes', () => {
+  it('run stale-timestamp only where there is a timestamp, and read the former name as timestamped', () => {
+    expect(webhookForgeriesByScheme['timestamped-signature']).toContain('stale-timestamp')
+    expect(webhookForgeriesByScheme['body-signature']).not.toContain('stale-timestamp')
+    expect(webhookForgeriesByScheme['unsigned-fetch-back']).toEqual(['tampered-body'])
+    expect(webhookSchemeOf({ webhookSecurity: 'signature' })).toBe('timestamped-signature')
+    expect(webhookSchemeOf({ webhookSecurity: 'body-signature' })).toBe('body-signature')
+  })
+})
 
 describe('conformance test ids', () => {
   it('are unique and name every scenario and capability', () => {
@@ -67,6 +79,54 @@ describe('conformance assertions', () => {
     const manual = { ...approved, decision: { ...approved.decision, decidedBy: 'manual' as const } }
     expect(() => expectScenarioState(manual, expected, 'test')).toThrow(/decided by/)
     expect(() => expectScenarioState(undefined, expected, 'test')).toThrow(/no verification state/)
+  })
+
+  it('count reported checks only towards the expected kinds', () => {
+    const expected = scenarioById('clean_approve').expected
+    const derivedOnly = {
+      ...approved,
+      checks: approved.checks.map((check) => ({ ...check, source: 'derived' as const })),
+    }
+    expect(() => expectScenarioState(derivedOnly, expected, 'test')).toThrow(
+      /a reported "document_authenticity" check/,
+    )
+    const explicitlyReported = {
+      ...approved,
+      checks: approved.checks.map((check) => ({ ...check, source: 'reported' as const })),
+    }
+    expect(() => expectScenarioState(explicitlyReported, expected, 'test')).not.toThrow()
+  })
+
+  it('with derived checks declared, skip the kinds but refuse a check that claims to be reported', () => {
+    const expected = scenarioById('face_mismatch').expected
+    const declined = {
+      ...approved,
+      decision: {
+        ...approved.decision,
+        outcome: 'declined' as const,
+        reasons: [{ code: 'face_mismatch' as const }],
+      },
+    }
+    const derived = { ...declined, checks: [] }
+    expect(() => expectScenarioState(derived, expected, 'test', { checkResults: 'derived' })).not.toThrow()
+    expect(() => expectScenarioState(declined, expected, 'test', { checkResults: 'derived' })).toThrow(
+      /yet a "document_authenticity" check says it was reported/,
+    )
+  })
+
+  it('describe derived checks for the report', () => {
+    expect(describeDerivedChecks(approved.checks)).toBe('no derived checks')
+    expect(
+      describeDerivedChecks([
+        {
+          kind: 'face_match',
+          outcome: 'failed',
+          reasons: [{ code: 'face_mismatch' }],
+          source: 'derived',
+          raw: { name: 'decision' },
+        },
+      ]),
+    ).toBe('face_match failed (face_mismatch)')
   })
 
   it('find personal data anywhere in a serialized value, without printing it', () => {

@@ -1,40 +1,45 @@
-import { signTimestampedPayload } from '@openkyc/core'
+import { signBody } from '@openkyc/core'
 import {
+  type BodySignatureConformanceDriver,
+  type BodySignatureForgery,
   type CapturedWebhook,
-  type SignatureConformanceDriver,
   simulatorControls,
   toCapturedWebhook,
-  type WebhookForgery,
 } from '@openkyc/testkit/harness'
-import { createAcmeSimulator } from './acme-simulator.js'
+import { type AcmePlan, createAcmeSimulator } from './acme-simulator.js'
 
 /** The credentials the driver's simulator accepts; pass the same to `createAcme`. */
 export const acmeTestCredentials = { apiKey: 'acme_test_key', webhookSecret: 'whsec_acme_test' } as const
 
-/** Re-signs a delivery's body the way Acme does, with a chosen secret and time. */
-function signed(rawBody: string, secret: string, timestamp: number): CapturedWebhook {
-  const header = signTimestampedPayload({ rawBody, secrets: secret, timestamp })
-  return { headers: new Headers({ 'content-type': 'application/json', 'acme-signature': header }), rawBody }
+/** A delivery's body with a signature header of our choosing. */
+function withSignature(rawBody: string, signature: string): CapturedWebhook {
+  return {
+    headers: new Headers({ 'content-type': 'application/json', 'acme-signature': signature }),
+    rawBody,
+  }
 }
 
 /**
- * The conformance driver for Acme Verify: how the suite plays applicant and analyst, and reads the
- * webhooks Acme sent.
+ * The conformance driver for Acme Verify: how the suite plays applicant and analyst, reads the
+ * webhooks Acme sent, and forges the deliveries a body-only signature must refuse. It declares what
+ * the suite cannot see for itself: Acme signs the body only, and on the `lite` plan it reports no
+ * per-check results and shows an analyst's verdict only in a webhook.
  *
  * @example
  * ```ts
  * describeAdapterConformance({ name: 'acme', createAdapter: …, driver: createAcmeDriver })
+ * describeAdapterConformance({ name: 'acme lite', createAdapter: …, driver: () => createAcmeDriver({ plan: 'lite' }) })
  * ```
  */
-export function createAcmeDriver(): SignatureConformanceDriver {
-  const simulator = createAcmeSimulator(acmeTestCredentials)
-  const { webhookSecret } = acmeTestCredentials
-  const timestampOf = (delivery: CapturedWebhook) =>
-    Number(/t=(\d+)/.exec(delivery.headers.get('acme-signature') ?? '')?.[1] ?? 0)
+export function createAcmeDriver(options: { plan?: AcmePlan } = {}): BodySignatureConformanceDriver {
+  const plan = options.plan ?? 'verify'
+  const simulator = createAcmeSimulator({ ...acmeTestCredentials, plan })
 
   return {
     ...simulatorControls(simulator),
-    webhookSecurity: 'signature',
+    webhookSecurity: 'body-signature',
+    checkResults: plan === 'lite' ? 'derived' : 'reported',
+    manualVerdicts: plan === 'lite' ? 'webhook-only' : 'read',
 
     async runScenario({ reference, scenario, stage = 'final' }) {
       const checkId = reference.checkId!
@@ -56,22 +61,20 @@ export function createAcmeDriver(): SignatureConformanceDriver {
         .map((message) => toCapturedWebhook(message))
     },
 
-    forgeWebhook(kind: WebhookForgery, delivery: CapturedWebhook): CapturedWebhook {
-      const timestamp = timestampOf(delivery)
+    forgeWebhook(kind: BodySignatureForgery, delivery: CapturedWebhook): CapturedWebhook {
       switch (kind) {
-        case 'bad-signature': {
-          const header = `t=${timestamp},v1=${'0'.repeat(64)}`
-          return { headers: new Headers({ 'acme-signature': header }), rawBody: delivery.rawBody }
-        }
+        case 'bad-signature':
+          return withSignature(delivery.rawBody, '0'.repeat(64))
         case 'tampered-body':
           return {
             headers: delivery.headers,
             rawBody: delivery.rawBody.replace(/"status":"\w+"/, '"status":"cancelled"'),
           }
-        case 'stale-timestamp':
-          return signed(delivery.rawBody, webhookSecret, timestamp - 3600)
         case 'unknown-secret':
-          return signed(delivery.rawBody, 'whsec_someone_else', timestamp)
+          return withSignature(
+            delivery.rawBody,
+            signBody({ rawBody: delivery.rawBody, secret: 'whsec_someone_else', encoding: 'hex' }),
+          )
       }
     },
 

@@ -1,4 +1,4 @@
-import { signTimestampedPayload } from '@openkyc/core'
+import { signBody } from '@openkyc/core'
 import type { SyntheticApplicant } from '@openkyc/testkit/catalogue'
 import {
   createSimulator,
@@ -19,9 +19,21 @@ import { Hono } from 'hono'
  *   may later settle a `consider` (`result.reviewed_by: analyst`). An unfinished check `expired`s.
  * - `GET /v1/checks/:id`, `POST /v1/checks/:id/cancel`, `DELETE /v1/checks/:id/data`.
  * - Auth: `Authorization: Bearer <api key>`. Errors: `{ "error": { "code", "message" } }`.
- * - Webhooks: `Acme-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`, retried after
- *   1 min, 5 min and 30 min on failure.
+ * - Webhooks: `Acme-Signature: <hex HMAC-SHA256 of the raw body>` (no timestamp: replays are the
+ *   receiver's dedupe's to absorb, by event `id`), retried after 1 min, 5 min and 30 min on failure.
+ *
+ * Acme sells two plans ({@link AcmePlan}). `verify` is the above. `lite` reports a decision and no
+ * per-check results: `GET /v1/checks/:id` carries neither `result` nor `checks`, the decision is read
+ * from `GET /v1/checks/:id/decision` (so a read takes two requests), and an analyst's verdict only
+ * arrives by webhook (`check.reviewed`); the decision endpoint keeps showing Acme's own decision.
+ * Lite webhooks carry no event `id`. Lite also signs both ways with the shared secret (the webhook
+ * secret), as Veriff does: each request carries `Acme-Request-Signature`, a hex HMAC-SHA256 of its
+ * body (of its path when it has none), and is refused with 401 without a valid one; each answer
+ * carries `Acme-Response-Signature`, a hex HMAC-SHA256 of its body.
  */
+export type AcmePlan = 'verify' | 'lite'
+
+/** Acme's check statuses. */
 export type AcmeCheckStatus = 'pending' | 'started' | 'processing' | 'complete' | 'expired' | 'cancelled'
 
 type AcmeCheckResult = { name: string; result: 'pass' | 'fail' | 'warn' | 'not_run'; reason?: string }
@@ -43,6 +55,8 @@ type AcmeCheck = {
   checks: AcmeCheckResult[]
   document: null | Record<string, string>
   redacted_at: string | null
+  /** Acme's own decision, kept when an analyst overrides it (what the `lite` decision endpoint shows). */
+  system_result: AcmeCheck['result']
 }
 
 /** What Acme's engine decides for a document, by the applicant's last name (the magic input). */
@@ -111,6 +125,8 @@ const sessionLifetimeMs = 60 * 60 * 1000
 export type AcmeSimulatorOptions = {
   apiKey: string
   webhookSecret: string
+  /** Default `verify`. */
+  plan?: AcmePlan
   /** Where webhooks go. Without one they are still captured in `deliverer.messages`. */
   webhookUrl?: string
   clock?: SimulatorClock
@@ -150,16 +166,18 @@ export function createAcmeSimulator(options: AcmeSimulatorOptions): AcmeSimulato
     fetch:
       options.webhookFetch ??
       (options.webhookUrl ? (request) => fetch(request) : async () => new Response(null, { status: 204 })),
-    sign: (rawBody, now) => ({
-      'Acme-Signature': signTimestampedPayload({
-        rawBody,
-        secrets: options.webhookSecret,
-        timestamp: Math.floor(now / 1000),
-      }),
+    sign: (rawBody) => ({
+      'Acme-Signature': signBody({ rawBody, secret: options.webhookSecret, encoding: 'hex' }),
     }),
   })
 
-  const publicView = ({ document, ...check }: AcmeCheck) => check
+  const lite = options.plan === 'lite'
+  /** What Acme shows of a check: never the document; on `lite`, no per-check results. */
+  const publicView = ({ document, system_result, ...check }: AcmeCheck) =>
+    lite ? { ...check, checks: undefined } : check
+  /** `GET /v1/checks/:id` on `lite` also leaves out the decision. */
+  const apiView = (check: AcmeCheck) =>
+    lite ? { ...publicView(check), result: undefined } : publicView(check)
   const touch = (check: AcmeCheck, status: AcmeCheckStatus) => {
     check.status = status
     check.updated_at = clock.isoNow()
@@ -168,18 +186,38 @@ export function createAcmeSimulator(options: AcmeSimulatorOptions): AcmeSimulato
     deliverer.deliver({
       url: options.webhookUrl ?? 'https://webhooks.acme-customer.test/acme',
       subject: check.id,
-      body: { id: `evt_${++sequence}`, type, created_at: clock.isoNow(), data: { check: publicView(check) } },
+      body: {
+        // Lite webhooks carry no event id (as some real vendors' do not).
+        ...(lite ? {} : { id: `evt_${++sequence}` }),
+        type,
+        created_at: clock.isoNow(),
+        data: { check: publicView(check) },
+      },
     })
 
   const error = (status: number, code: string, message: string) =>
     Response.json({ error: { code, message } }, { status })
 
   const app = new Hono()
+  const sign = (rawBody: string | Uint8Array) =>
+    signBody({ rawBody, secret: options.webhookSecret, encoding: 'hex' })
   app.use('/v1/*', async (context, next) => {
     if (context.req.header('authorization') !== `Bearer ${options.apiKey}`) {
       return error(401, 'unauthorized', 'Missing or invalid API key')
     }
+    if (lite) {
+      const body = new Uint8Array(await context.req.arrayBuffer())
+      const expected = sign(body.byteLength > 0 ? body : new URL(context.req.url).pathname)
+      if (context.req.header('acme-request-signature') !== expected) {
+        return error(401, 'invalid_signature', 'Missing or invalid request signature')
+      }
+    }
     await next()
+    if (lite)
+      context.res.headers.set(
+        'acme-response-signature',
+        sign(new Uint8Array(await context.res.clone().arrayBuffer())),
+      )
   })
   app.post('/v1/checks', async (context) => {
     const body = (await context.req.json().catch(() => null)) as { reference?: unknown } | null
@@ -198,6 +236,7 @@ export function createAcmeSimulator(options: AcmeSimulatorOptions): AcmeSimulato
       checks: [],
       document: null,
       redacted_at: null,
+      system_result: null,
     }
     checks.set(id, check)
     clock.setTimer({ delay: sessionLifetimeMs }, async () => {
@@ -205,13 +244,19 @@ export function createAcmeSimulator(options: AcmeSimulatorOptions): AcmeSimulato
       touch(check, 'expired')
       await emit('check.expired', check)
     })
-    return context.json(publicView(check), 201)
+    return context.json(apiView(check), 201)
   })
   app.get('/v1/checks/:id', (context) => {
     const check = checks.get(context.req.param('id'))
     return check
-      ? context.json({ ...publicView(check), document: check.document })
+      ? context.json({ ...apiView(check), document: check.document })
       : error(404, 'not_found', 'No such check')
+  })
+  app.get('/v1/checks/:id/decision', (context) => {
+    const check = checks.get(context.req.param('id'))
+    if (!check) return error(404, 'not_found', 'No such check')
+    if (!lite) return error(404, 'not_found', 'The decision endpoint is part of the lite plan')
+    return context.json({ check_id: check.id, result: check.system_result ?? check.result })
   })
   app.post('/v1/checks/:id/cancel', async (context) => {
     const check = checks.get(context.req.param('id'))
@@ -220,7 +265,7 @@ export function createAcmeSimulator(options: AcmeSimulatorOptions): AcmeSimulato
       return error(409, 'invalid_state', 'Check is finished')
     touch(check, 'cancelled')
     await emit('check.cancelled', check)
-    return context.json(publicView(check))
+    return context.json(apiView(check))
   })
   app.delete('/v1/checks/:id/data', async (context) => {
     const check = checks.get(context.req.param('id'))
@@ -315,6 +360,7 @@ export function createAcmeSimulator(options: AcmeSimulatorOptions): AcmeSimulato
         const check = requireCheck(id)
         if (check.result?.decision !== 'consider')
           throw new Error(`Acme simulator: check ${id} is not in review`)
+        check.system_result = check.result
         check.result = {
           decision,
           reasons: decision === 'clear' ? [] : check.result.reasons,

@@ -6,20 +6,29 @@ import type { Verification } from './verification.js'
 /** A verification, or the personal-data-free view of one carried by an event. */
 export type VerificationUpdate = Verification | EventVerification
 
+/** No decision 0; a pending one (`review`, `resubmission_requested`) 1; a final one 2. */
 function decisionRank(decision: Decision | undefined): number {
   if (decision === undefined) return 0
-  return decision.outcome === 'review' ? 1 : 2
+  return decision.outcome === 'review' || decision.outcome === 'resubmission_requested' ? 1 : 2
+}
+
+/** The attempt a state describes; absent reads as the first. */
+function attemptOf(verification: VerificationUpdate): number {
+  return verification.attempt ?? 1
 }
 
 /**
  * Orders two states of one verification: negative when `a` is behind `b`, positive when ahead,
- * zero when neither is (same status, decision rank and `updatedAt`).
+ * zero when neither is (same attempt, status, decision rank and `updatedAt`).
  *
- * The order is lexicographic over (status rank, decision rank, redaction, `updatedAt`): a later
- * lifecycle stage always wins, a final decision wins over `review`, and among equals the newer wins.
+ * The order is lexicographic over (attempt, status rank, decision rank, redaction, `updatedAt`): a
+ * later attempt always wins (so the next attempt replaces a `resubmission_requested` decision, and a
+ * late state of an earlier attempt never overwrites it), then a later lifecycle stage, then a final
+ * decision over a pending one (`review`, `resubmission_requested`), and among equals the newer wins.
  */
 export function compareVerificationProgress(a: VerificationUpdate, b: VerificationUpdate): number {
   return (
+    attemptOf(a) - attemptOf(b) ||
     verificationStatusRank[a.status] - verificationStatusRank[b.status] ||
     decisionRank(a.decision) - decisionRank(b.decision) ||
     Number(a.redactedAt !== undefined) - Number(b.redactedAt !== undefined) ||
@@ -73,20 +82,25 @@ export function applyVerificationUpdate(
 
 const progressTimeOffset = 8.64e15
 
+/** The largest attempt {@link verificationProgressKey} tells apart (its attempt field is four digits). */
+const maxKeyedAttempt = 9999
+
 /**
  * A fixed-width string whose lexicographic (byte) order is the order of
- * {@link compareVerificationProgress}: status rank, decision rank, redaction, then `updatedAt` in
- * milliseconds. Stores that apply the forward-only rule in SQL compare it (`WHERE excluded.progress >
- * stored.progress`) and then store what {@link applyVerificationUpdate} returns.
+ * {@link compareVerificationProgress}: attempt (four digits; attempts past 9999 rank as 9999), status
+ * rank, decision rank, redaction, then `updatedAt` in milliseconds. Stores that apply the forward-only
+ * rule in SQL compare it (`WHERE excluded.progress > stored.progress`) and then store what
+ * {@link applyVerificationUpdate} returns.
  *
  * @example
  * ```ts
- * verificationProgressKey(verification) // '4210001749038400000' for completed, approved, not redacted
+ * verificationProgressKey(verification) // '00014210001749038400000': first attempt, completed, approved, not redacted
  * ```
  */
 export function verificationProgressKey(verification: VerificationUpdate): string {
   const updatedAt = Date.parse(verification.updatedAt) + progressTimeOffset
-  return `${verificationStatusRank[verification.status]}${decisionRank(verification.decision)}${
+  const attempt = String(Math.min(attemptOf(verification), maxKeyedAttempt)).padStart(4, '0')
+  return `${attempt}${verificationStatusRank[verification.status]}${decisionRank(verification.decision)}${
     verification.redactedAt === undefined ? 0 : 1
   }${String(updatedAt).padStart(17, '0')}`
 }

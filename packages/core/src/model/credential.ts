@@ -1,7 +1,13 @@
 import { z } from 'zod'
+import { isCountryCode } from './country.js'
 
-/** An ISO 3166-1 alpha-2 country code, upper case (our model uses alpha-2 everywhere). */
-export const CountryCodeSchema = z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code')
+/**
+ * An ISO 3166-1 alpha-2 country code, upper case, checked against the assigned codes (our model uses
+ * alpha-2 everywhere). The message says what was expected, never the value given.
+ */
+export const CountryCodeSchema = z
+  .string()
+  .refine(isCountryCode, 'expected an ISO 3166-1 alpha-2 country code in upper case, for example "DE"')
 
 /** The kinds of evidence an applicant submits. */
 export const CredentialKindSchema = z.enum(['id_document', 'selfie', 'liveness', 'document', 'personal_data'])

@@ -1,8 +1,16 @@
 import { z } from 'zod'
 import { ReasonSchema } from './reason.js'
 
-/** The outcome of a decision. A decline is data, not an exception. */
-export const DecisionOutcomeSchema = z.enum(['approved', 'declined', 'review'])
+/**
+ * The outcome of a decision. A decline is data, not an exception.
+ *
+ * `resubmission_requested`: the vendor asks the applicant to try again (a blurry photo, a missing
+ * side; Veriff `resubmission_requested`, an Onfido report asking for a new capture). It is not final
+ * and not a decline: ask the applicant to retry through the same session. The verification is then
+ * `in_progress` on its next attempt (`Verification.attempt` = `decision.attempt + 1`), and that
+ * attempt's own decision replaces the request (see {@link applyVerificationUpdate}).
+ */
+export const DecisionOutcomeSchema = z.enum(['approved', 'declined', 'review', 'resubmission_requested'])
 
 /** The outcome of a decision. See {@link DecisionOutcomeSchema}. */
 export type DecisionOutcome = z.infer<typeof DecisionOutcomeSchema>
@@ -16,6 +24,11 @@ export const DecisionSchema = z.object({
   /** `manual` when a person decided through a review API or dashboard. */
   decidedBy: z.enum(['provider', 'manual']),
   decidedAt: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * Which attempt this decision belongs to (1 for the first). Absent when the vendor does not number
+   * attempts, which reads as 1.
+   */
+  attempt: z.number().int().min(1).optional(),
   raw: z.object({ status: z.string() }).catchall(z.unknown()),
 })
 

@@ -1,5 +1,6 @@
 export * from './apply-update.js'
 export * from './check.js'
+export * from './country.js'
 export * from './credential.js'
 export * from './decision.js'
 export * from './event.js'

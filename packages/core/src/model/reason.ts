@@ -19,6 +19,12 @@ import { z } from 'zod'
  * | `watchlist_hit` | sanctions, PEP or adverse-media screening found a match |
  * | `applicant_abandoned` | the applicant did not finish before the session expired |
  * | `technical_error` | the provider could not process the evidence |
+ * | `document_damaged` | the document is physically damaged (torn, worn, punched, laminate lifted) |
+ * | `selfie_unusable` | the selfie or video shows no usable face (none, several, covered, too dark) |
+ * | `suspected_fraud` | fraud signals or suspicious behaviour (known fraud pattern, risky device or session) |
+ * | `duplicate_identity` | the identity or document was already used elsewhere, or too many attempts in a short time (velocity) |
+ * | `restricted_location` | the applicant's country, region or network location is not allowed |
+ * | `attempt_limit_reached` | the applicant used up the attempts the vendor allows |
  * | `other` | anything else, with the vendor's label kept in `raw` |
  */
 export const ReasonCodeSchema = z.enum([
@@ -35,6 +41,12 @@ export const ReasonCodeSchema = z.enum([
   'watchlist_hit',
   'applicant_abandoned',
   'technical_error',
+  'document_damaged',
+  'selfie_unusable',
+  'suspected_fraud',
+  'duplicate_identity',
+  'restricted_location',
+  'attempt_limit_reached',
   'other',
 ])
 

@@ -26,7 +26,20 @@ export const VerificationSessionSchema = z.object({
 /** How the applicant continues. See {@link VerificationSessionSchema}. */
 export type VerificationSession = z.infer<typeof VerificationSessionSchema>
 
-/** The normalized verification: one applicant's attempt at one provider. */
+/** A timestamp field of a verification. See {@link VerificationSchema} `observedTimes`. */
+export const VerificationTimeFieldSchema = z.enum(['createdAt', 'updatedAt', 'completedAt'])
+
+/** A timestamp field of a verification. See {@link VerificationTimeFieldSchema}. */
+export type VerificationTimeField = z.infer<typeof VerificationTimeFieldSchema>
+
+/**
+ * The normalized verification: one applicant's verification at one provider, over one or more attempts.
+ *
+ * Timestamps come from the vendor. When the vendor gives none (no creation time on a session, no
+ * modification time on a status read), the adapter uses the time it observed the fact (the time of
+ * the call, or of the webhook's receipt, on the injected clock) and lists the field in
+ * `observedTimes`, so an application never mistakes the adapter's clock for the vendor's.
+ */
 export const VerificationSchema = z.object({
   /** The provider's primary id for this verification (Persona inquiry id, Jumio workflow execution id). */
   id: z.string().min(1),
@@ -36,6 +49,12 @@ export const VerificationSchema = z.object({
   /** The application's own id for the person being verified. Never personal data itself. */
   subjectReference: z.string().optional(),
   status: VerificationStatusSchema,
+  /**
+   * The attempt the applicant is on (1 for the first), for vendors that let the applicant try again
+   * after a resubmission request. Absent reads as 1. A later attempt is always further along than any
+   * state of an earlier one (see {@link applyVerificationUpdate}).
+   */
+  attempt: z.number().int().min(1).optional(),
   decision: DecisionSchema.optional(),
   checks: z.array(CheckSchema).default([]),
   credentials: z.array(CredentialSchema).default([]),
@@ -47,6 +66,8 @@ export const VerificationSchema = z.object({
   completedAt: timestamp.optional(),
   /** Set once the provider deleted the personal data; identity and credentials are gone for good. */
   redactedAt: timestamp.optional(),
+  /** Timestamp fields that hold the adapter's observation time because the vendor gave none. */
+  observedTimes: z.array(VerificationTimeFieldSchema).optional(),
   /** The vendor's own words beside ours (status, decision type, labels). Never personal data. */
   raw: z.object({ status: z.string() }).catchall(z.unknown()),
 })

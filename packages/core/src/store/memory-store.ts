@@ -71,6 +71,7 @@ type InboxEntry = { token: string | undefined; leaseExpiresAt: number; completed
 type StoredValue = { text: string; expiresAt: number | undefined }
 
 const defaultTtlMs = 24 * 60 * 60 * 1000
+const neverAborted = new AbortController().signal
 const compositeKey = (first: string, second: string) => `${first}\u0000${second}`
 
 /** Re-inserting on use keeps Map insertion order least-recently-used first. */
@@ -171,9 +172,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     work: (transaction: KycStoreTransaction<undefined>) => Promise<Result>,
     signal: AbortSignal | undefined,
   ): Promise<Result> => {
-    const abandon = new AbortController()
-    const transactionSignal =
-      signal === undefined ? abandon.signal : AbortSignal.any([signal, abandon.signal])
+    // The caller's signal is the only way a memory transaction is abandoned.
+    const transactionSignal = signal ?? neverAborted
     const stagedVerifications = new Map<string, Verification>()
     const stagedAudit: AuditEntry[] = []
     const stagedValues = new Map<string, StoredValue | null>()
@@ -315,7 +315,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return result
     } finally {
       open = false
-      abandon.abort(new KycStoreConflictError({ message: 'The memory-store transaction ended.' }))
     }
   }
 

@@ -11,8 +11,9 @@ import type { AuditEntry, AuditEntryInput } from './audit-entry.js'
  * Shape of one webhook event's processing, which every store must make possible:
  *
  * 1. `inbox.claim()` (outside any transaction, committed at once so other instances see the lease);
- * 2. `transaction(async (transaction) => { applyVerification; appendAudit; the application's
- *    handler with `transaction.handle`; completeClaim })`: all of it commits, or none of it does;
+ * 2. `transaction(async (transaction) => { applyVerification; the application's handler with
+ *    `transaction.handle`; completeClaim; appendAudit })`: all of it commits, or none of it does
+ *    (the pipeline appends the audit entry last, so a lock on the chain head is held briefly);
  * 3. on any failure, `inbox.release()` so the provider's redelivery is processed at once (if the
  *    process died instead, the lease expires and the redelivery reclaims the event).
  *

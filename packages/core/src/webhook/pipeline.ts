@@ -16,9 +16,9 @@ import type { InboxClaim, KycStore, KycStoreTransaction } from '../store/types.j
 import {
   bodyTooLarge,
   defaultMaxWebhookBodyBytes,
-  type IncomingHeaders,
   type RawWebhookInput,
   readWebRequestBody,
+  toWebHeaders,
 } from './read-body.js'
 
 /** What the pipeline accepts: a Web `Request` (Hono, Next.js, Bun, Deno) or the raw parts (see `readNodeRequest`). */
@@ -149,16 +149,6 @@ export type WebhookPipeline<Handle = unknown> = {
   handle(input: WebhookInput, options?: HandleWebhookOptions<Handle>): Promise<WebhookOutcome>
   /** Stops receiving the adapter's background events. Deliveries can still be handled. */
   close(): void
-}
-
-function toHeaders(headers: Headers | IncomingHeaders): Headers {
-  if (headers instanceof Headers) return headers
-  const result = new Headers()
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    for (const item of Array.isArray(value) ? value : [value]) result.append(name, item)
-  }
-  return result
 }
 
 const encoder = new TextEncoder()
@@ -298,7 +288,7 @@ export function createWebhookPipeline<Handle = undefined>(
     if (byteLength(input.rawBody) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes)
     return {
       rawBody: input.rawBody,
-      headers: toHeaders(input.headers),
+      headers: toWebHeaders(input.headers),
       ...(input.remoteAddress === undefined ? {} : { remoteAddress: input.remoteAddress }),
     }
   }
@@ -367,9 +357,12 @@ export function createWebhookPipeline<Handle = undefined>(
     event: KycEvent,
     transaction: KycStoreTransaction<Handle>,
     signal: AbortSignal,
-  ): Promise<ProcessedWebhookEvent> => {
+  ): Promise<{ processed: ProcessedWebhookEvent; audit: AuditEntryInput | undefined }> => {
     if (event.verification === undefined) {
-      return { event, verification: undefined, previous: undefined, changed: false, changes: [] }
+      return {
+        processed: { event, verification: undefined, previous: undefined, changed: false, changes: [] },
+        audit: undefined,
+      }
     }
     const { previous, verification, applied } = await call(
       transaction.applyVerification(event.verification),
@@ -377,12 +370,10 @@ export function createWebhookPipeline<Handle = undefined>(
       signal,
     )
     const changes = applied ? describeVerificationChanges(previous, verification) : []
-    await call(
-      transaction.appendAudit(auditEntryFor(event, previous, verification, applied, changes)),
-      'appending to the audit log',
-      signal,
-    )
-    return { event, verification, previous, changed: changes.length > 0, changes }
+    return {
+      processed: { event, verification, previous, changed: changes.length > 0, changes },
+      audit: auditEntryFor(event, previous, verification, applied, changes),
+    }
   }
 
   /** One event, one transaction. `undefined` when the event was processed already. */
@@ -407,9 +398,14 @@ export function createWebhookPipeline<Handle = undefined>(
         clearTimeout(phaseTimer)
         // A store that began after we gave up must not run the handler: roll back at once.
         if (transactionSignal.aborted) throw transactionSignal.reason
-        const processed = await applyInTransaction(event, transaction, transactionSignal)
+        const { processed, audit } = await applyInTransaction(event, transaction, transactionSignal)
         await onEvent?.(processed, { transaction, handle: transaction.handle, signal: transaction.signal })
         await call(transaction.completeClaim(claim), 'marking the event processed', transactionSignal)
+        // Last before the commit: a store that serializes its one audit chain (a lock on the chain
+        // head) holds that lock for as short a time as possible, not across the handler.
+        if (audit !== undefined) {
+          await call(transaction.appendAudit(audit), 'appending to the audit log', transactionSignal)
+        }
         armPhase('committing')
         return processed
       }

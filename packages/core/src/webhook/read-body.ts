@@ -29,6 +29,32 @@ export function bodyTooLarge(maxBytes: number): KycInvalidRequestError {
   })
 }
 
+/**
+ * Headers as a Web `Headers`. A framework may hand over names or values that HTTP does not allow
+ * (a value decoded as UTF-8 with characters above U+00FF, a line break): `Headers` throws a
+ * `TypeError` on those, which would surface as a 500. It is an unreadable delivery instead:
+ * `KycInvalidRequestError` (answer 400), naming neither the header nor its value.
+ */
+export function toWebHeaders(headers: Headers | IncomingHeaders): Headers {
+  if (headers instanceof Headers) return headers
+  const result = new Headers()
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    for (const item of Array.isArray(value) ? value : [value]) {
+      try {
+        result.append(name, item)
+      } catch (cause) {
+        throw new KycInvalidRequestError({
+          message: 'The webhook request has a header name or value that is not valid HTTP.',
+          issues: [{ path: ['headers'], message: 'not a valid HTTP header' }],
+          cause,
+        })
+      }
+    }
+  }
+  return result
+}
+
 function declaredLength(value: string | null | undefined): number | undefined {
   if (value === null || value === undefined || !/^\d+$/.test(value.trim())) return undefined
   return Number(value)

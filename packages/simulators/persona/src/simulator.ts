@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { VerificationReference } from '@openkyc/core'
 import type { ScenarioId, SyntheticApplicant } from '@openkyc/testkit/catalogue'
 import { scenarios } from '@openkyc/testkit/catalogue'
-import type { ConformanceDriver, DeliveryMode, WebhookTarget } from '@openkyc/testkit/harness'
+import type { DeliveryMode, SignatureConformanceDriver, WebhookTarget } from '@openkyc/testkit/harness'
 import {
   createSimulator,
   createSimulatorClock,
@@ -105,8 +105,8 @@ export type PersonaControls = {
   webhooksIdle(): Promise<void>
   /** The scenario a name-last value selects, if any. */
   scenarioForLastName(lastName: string): ScenarioId | undefined
-  /** A conformance driver for the suite (`webhookSecurity: 'signature'`). */
-  conformanceDriver(): Extract<ConformanceDriver, { webhookSecurity: 'signature' }>
+  /** A conformance driver for the suite (`webhookSecurity: 'timestamped-signature'`). */
+  conformanceDriver(): SignatureConformanceDriver
 }
 
 /** A Persona simulator: the harness {@link Simulator} plus {@link PersonaControls}. */
@@ -258,7 +258,7 @@ export function createPersonaSimulator(options: PersonaSimulatorOptions = {}): P
       const servers: Array<{ close(): Promise<void> }> = []
       return {
         ...simulatorControls(persona),
-        webhookSecurity: 'signature',
+        webhookSecurity: 'timestamped-signature',
         async runScenario({ reference, scenario, stage }) {
           const inquiry = findInquiry(referenceInquiryId(reference))
           const plan = scenarioPlans[scenario.id]

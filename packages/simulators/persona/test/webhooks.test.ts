@@ -180,7 +180,7 @@ describe('conformance driver webhook forgeries', () => {
   it('forges every kind so that a signature check fails', async () => {
     persona = await startPersona()
     const driver = persona.simulator.persona.conformanceDriver()
-    expect(driver.webhookSecurity).toBe('signature')
+    expect(driver.webhookSecurity).toBe('timestamped-signature')
     const id = await persona.createInquiry()
     const [genuine] = await driver.webhookDeliveries({ reference: { inquiryId: id } } as never)
     expect(

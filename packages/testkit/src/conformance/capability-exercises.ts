@@ -77,6 +77,8 @@ export const capabilityExercises: Record<KycCapability, (context: ExerciseContex
       action: 'approve',
     })
     expect(reviewed.decision).toMatchObject({ outcome: 'approved', decidedBy: 'manual' })
+    // A vendor that shows a reviewer's verdict only by webhook cannot show it on a read.
+    if ((driver.manualVerdicts ?? 'read') === 'webhook-only') return
     const read = await adapter.getVerification({ reference: verification.reference })
     expect(read.decision).toMatchObject({ outcome: 'approved', decidedBy: 'manual' })
   },
@@ -88,6 +90,7 @@ export const capabilityExercises: Record<KycCapability, (context: ExerciseContex
       await adapter.getVerification({ reference: verification.reference }),
       cleanApprove.expected,
       'before deletion',
+      { checkResults: driver.checkResults ?? 'reported' },
     )
     await adapter.deleteVerificationData({ reference: verification.reference })
     const after = await adapter.getVerification({ reference: verification.reference }).catch((error) => error)

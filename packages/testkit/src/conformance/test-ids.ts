@@ -13,6 +13,7 @@ export type ConformanceTestId =
   | `scenario.${ScenarioId}.webhook`
   | 'webhook.valid'
   | `webhook.forged.${WebhookForgery}`
+  | 'webhook.replayed'
   | 'webhook.duplicate'
   | 'webhook.reorder'
   | 'errors.authentication'
@@ -39,6 +40,7 @@ export const conformanceTestIds: readonly ConformanceTestId[] = [
   ...scenarioIds.flatMap((id) => [`scenario.${id}.read`, `scenario.${id}.webhook`] as const),
   'webhook.valid',
   ...forgeries.map((kind) => `webhook.forged.${kind}` as const),
+  'webhook.replayed',
   'webhook.duplicate',
   'webhook.reorder',
   'errors.authentication',
@@ -54,5 +56,5 @@ export const conformanceTestIds: readonly ConformanceTestId[] = [
   'pii',
 ]
 
-/** The forgeries a signature provider must reject, in a stable order. */
+/** Every forgery, in a stable order; which ones apply depends on the driver's scheme (`webhookForgeriesByScheme`). */
 export const webhookForgeries = forgeries

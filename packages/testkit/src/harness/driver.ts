@@ -21,6 +21,35 @@ export type CapturedWebhook = {
 /** Ways to forge a signed webhook; each must be rejected with `KycWebhookVerificationError`. */
 export type WebhookForgery = 'bad-signature' | 'tampered-body' | 'stale-timestamp' | 'unknown-secret'
 
+/**
+ * How a vendor secures its webhooks; the suite runs exactly the forgeries that fit the scheme.
+ *
+ * - `timestamped-signature` (Persona, Stripe-style `t=…,v1=…`): an HMAC over a timestamp and the
+ *   body. Every forgery applies, `stale-timestamp` included.
+ * - `body-signature` (Onfido `X-SHA2-Signature`, Veriff `X-HMAC-SIGNATURE`): an HMAC over the raw body
+ *   only. There is no timestamp to make stale; a replayed body is genuine, so replays must be absorbed
+ *   by dedupe (stable event ids), which `webhook.replayed` checks.
+ * - `unsigned-fetch-back` (Jumio): callbacks carry ids and a status hint only; the adapter fetches the
+ *   authoritative state, so a lying callback must not change what it reports.
+ * - `signature`: the former name of `timestamped-signature`, still accepted.
+ */
+export type WebhookScheme = 'timestamped-signature' | 'body-signature' | 'unsigned-fetch-back'
+
+/** The forgeries a body-only signature can express (no timestamp, so no `stale-timestamp`). */
+export type BodySignatureForgery = Exclude<WebhookForgery, 'stale-timestamp'>
+
+/** The forgeries the suite runs for each scheme (`tampered-body` for fetch-back only when the driver can forge it). */
+export const webhookForgeriesByScheme: Readonly<Record<WebhookScheme, readonly WebhookForgery[]>> = {
+  'timestamped-signature': ['bad-signature', 'tampered-body', 'stale-timestamp', 'unknown-secret'],
+  'body-signature': ['bad-signature', 'tampered-body', 'unknown-secret'],
+  'unsigned-fetch-back': ['tampered-body'],
+}
+
+/** A driver's declared scheme, with the former name `signature` read as `timestamped-signature`. */
+export function webhookSchemeOf(driver: Pick<ConformanceDriver, 'webhookSecurity'>): WebhookScheme {
+  return driver.webhookSecurity === 'signature' ? 'timestamped-signature' : driver.webhookSecurity
+}
+
 /** How far `runScenario` goes: `intermediate` stops before a multi-step scenario's last step. */
 export type ScenarioStage = 'intermediate' | 'final'
 
@@ -63,25 +92,42 @@ export type ConformanceDriverBase = {
   advanceTime(ms: number): Promise<void>
   /** Releases servers and timers. */
   close(): Promise<void>
+  /**
+   * Whether the vendor reports per-check results (`reported`, the default) or only a decision, from
+   * whose reasons the adapter derives checks (`derived`). With `derived`, the catalogue's expected
+   * check kinds are not asserted, every check must say `source: 'derived'`, and the report shows the
+   * derived checks. Either way only reported checks count towards the expected kinds.
+   */
+  checkResults?: 'reported' | 'derived'
+  /**
+   * Where a reviewer's verdict is visible: through the read API and webhooks (`read`, the default), or
+   * only in a webhook (`webhook-only`). With `webhook-only`, the `.read` test of each scenario a person
+   * decides is skipped with that reason; its `.webhook` test still runs.
+   */
+  manualVerdicts?: 'read' | 'webhook-only'
 }
 
 /**
  * The back door the conformance suite uses to drive and observe a simulated vendor. A vendor
  * simulator implements it once; every adapter for that vendor is then tested against it.
  *
- * Two webhook styles fit:
- * - `signature` (Persona, Acme): the body is the truth, authenticated by a signature; the driver can
- *   forge every kind of bad delivery, and each must be rejected.
- * - `unsigned-fetch-back` (Jumio): callbacks carry ids and a status hint only; the adapter fetches the
- *   authoritative state. `forgeWebhook('tampered-body')`, when given, returns a callback whose hint
- *   lies: the adapter must still report the truth.
+ * The driver declares its vendor's webhook scheme (see {@link WebhookScheme}) and forges what fits it:
+ * - `timestamped-signature` (Persona): every forgery, `stale-timestamp` included; each must be rejected.
+ * - `body-signature` (Acme, Onfido, Veriff): every forgery but `stale-timestamp`.
+ * - `unsigned-fetch-back` (Jumio): `forgeWebhook('tampered-body')`, when given, returns a callback whose
+ *   hint lies: the adapter must still report the truth.
  */
 export type ConformanceDriver = ConformanceDriverBase &
   (
     | {
-        webhookSecurity: 'signature'
+        webhookSecurity: 'timestamped-signature' | 'signature'
         /** Returns a copy of a genuine delivery, forged the given way. */
         forgeWebhook(kind: WebhookForgery, delivery: CapturedWebhook): CapturedWebhook
+      }
+    | {
+        webhookSecurity: 'body-signature'
+        /** Returns a copy of a genuine delivery, forged the given way. */
+        forgeWebhook(kind: BodySignatureForgery, delivery: CapturedWebhook): CapturedWebhook
       }
     | {
         webhookSecurity: 'unsigned-fetch-back'
@@ -97,7 +143,7 @@ export type ConformanceDriver = ConformanceDriverBase &
  * ```ts
  * const driver: ConformanceDriver = {
  *   ...simulatorControls(simulator),
- *   webhookSecurity: 'signature',
+ *   webhookSecurity: 'timestamped-signature',
  *   runScenario: ({ reference, scenario }) => simulator.completeCheck(reference.checkId!, scenario.applicant),
  *   webhookDeliveries: async ({ reference } = {}) => captured(reference),
  *   forgeWebhook: (kind, delivery) => forge(kind, delivery),
@@ -150,8 +196,14 @@ export function toCapturedWebhook(
   }
 }
 
-/** A driver for a provider that signs its webhooks (Persona, Acme): `forgeWebhook` is required. */
-export type SignatureConformanceDriver = Extract<ConformanceDriver, { webhookSecurity: 'signature' }>
+/** A driver for a provider that signs a timestamp and the body (Persona): `forgeWebhook` is required. */
+export type SignatureConformanceDriver = Extract<
+  ConformanceDriver,
+  { webhookSecurity: 'timestamped-signature' | 'signature' }
+>
+
+/** A driver for a provider that signs the raw body only (Acme, Onfido, Veriff): `forgeWebhook` is required. */
+export type BodySignatureConformanceDriver = Extract<ConformanceDriver, { webhookSecurity: 'body-signature' }>
 
 /** A driver for a provider whose callbacks are unsigned hints the adapter confirms by fetching (Jumio). */
 export type FetchBackConformanceDriver = Extract<

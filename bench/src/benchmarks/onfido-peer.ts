@@ -1,0 +1,409 @@
+import { WebhookEventVerifier } from '@onfido/api'
+import { isKycError, type VerificationReference, verifyBodySignature } from '@openkyc/core'
+import { onfidoSimulatorWebhookToken, signOnfidoWebhook } from '@openkyc/simulator-onfido'
+import { scenarioById, scenarios } from '@openkyc/testkit/catalogue'
+import { createJpeg } from '@openkyc/testkit/harness'
+import { compareInterleaved } from '../measure.js'
+import {
+  createOnfidoSdk,
+  createWithSdk,
+  type OnfidoLoopback,
+  peerFaultRates,
+  readWithSdk,
+  startOnfidoLoopback,
+  uploadAndCheckWithSdk,
+  verifyWithSdk,
+} from '../onfido-peer.js'
+import { createBenchOnfido } from '../providers.js'
+import { createSeededRandom } from '../random.js'
+import type { BenchmarkResult, Figure } from '../report.js'
+
+/**
+ * Benchmark: `@openkyc/onfido` against Onfido's own Node library (`@onfido/api`, axios), the same
+ * flows against the same simulator over loopback, in alternating batches. The adapter does more
+ * per request (retries, client-side rate limiting, response validation, mapping to the normalized
+ * model); the goal is that it is not slower for it.
+ */
+
+/** How long each comparison runs. */
+export type OnfidoPeerOptions = {
+  rounds?: number
+  warmupRounds?: number
+  batch?: number
+  /** Flows per side under faults. */
+  faultFlows?: number
+}
+
+const goalFlowRatio = 1
+const goalWebhookRatio = 1
+const instantSleep = async () => {}
+
+/** The adapter against the loopback simulator, over real HTTP (undici `fetch`). */
+function createPeerOnfido(loopback: Pick<OnfidoLoopback, 'url'>, sleep?: (ms: number) => Promise<void>) {
+  return createBenchOnfido(
+    {
+      fetch: (input, init) => fetch(input, init),
+      now: () => Date.now(),
+      ...(sleep === undefined ? {} : { sleep }),
+    },
+    { baseUrl: `${loopback.url}/v3.6` },
+  )
+}
+
+/** The requests one call of `work` sends to the loopback server, as counted there. */
+async function requestsOf(loopback: OnfidoLoopback, work: () => Promise<unknown>): Promise<number> {
+  const before = loopback.counts.requests
+  await work()
+  return loopback.counts.requests - before
+}
+
+/** Applicants in the simulator by first name (the fault phase names each side's applicants apart). */
+async function countApplicantsByFirstName(loopback: OnfidoLoopback): Promise<Map<string, number>> {
+  const counts = new Map<string, number>()
+  const sdk = createOnfidoSdk(loopback.url)
+  for (let page = 1; ; page += 1) {
+    const { applicants } = (await sdk.listApplicants(page, 500, false)).data
+    for (const { first_name: name = '' } of applicants) counts.set(name, (counts.get(name) ?? 0) + 1)
+    if (applicants.length < 500) return counts
+  }
+}
+
+function ids(reference: VerificationReference): { applicantId: string; workflowRunId: string } {
+  return { applicantId: String(reference.applicantId), workflowRunId: String(reference.workflowRunId) }
+}
+
+/** Outcome tally of flows run under faults. */
+type FaultTally = { flows: number; completed: number; failed: number; errors: Map<string, number> }
+
+function tallyError(tally: FaultTally, error: unknown): void {
+  tally.failed += 1
+  const name =
+    typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+      ? error.code
+      : error instanceof Error
+        ? error.name
+        : 'unknown'
+  tally.errors.set(name, (tally.errors.get(name) ?? 0) + 1)
+}
+
+function describeTally(tally: FaultTally): string {
+  const errors = [...tally.errors.entries()].map(([name, count]) => `${count} ${name}`).join(', ')
+  return `${tally.completed}/${tally.flows} flows completed${tally.failed > 0 ? `, ${tally.failed} failed (${errors})` : ''}`
+}
+
+export async function runOnfidoPeer(options: OnfidoPeerOptions = {}): Promise<BenchmarkResult> {
+  const started = performance.now()
+  const rounds = options.rounds ?? 20
+  const warmupRounds = options.warmupRounds ?? 3
+  const batch = options.batch ?? 8
+  const faultFlows = options.faultFlows ?? 100
+  const notes: string[] = []
+  const figures: Figure[] = []
+  const loopback = await startOnfidoLoopback()
+  const { simulator } = loopback
+  const adapter = createPeerOnfido(loopback)
+  const sdk = createOnfidoSdk(loopback.url)
+  const approve = scenarioById('clean_approve').applicant
+
+  try {
+    // Hosted flow: start a verification (applicant + Studio run), read a decided one with its evidence.
+    const pool: VerificationReference[] = []
+    for (const scenario of scenarios) {
+      const { verification } = await adapter.createVerification({
+        subjectReference: `peer-pool-${scenario.id}`,
+        prefill: { firstName: scenario.applicant.firstName, lastName: scenario.applicant.lastName },
+      })
+      if (scenario.id !== 'applicant_abandons') {
+        await simulator.resolve(ids(verification.reference).workflowRunId)
+      }
+      pool.push(verification.reference)
+    }
+    const hostedSubject = async (index: number) => {
+      await adapter.createVerification({
+        subjectReference: `peer-adapter-${index}`,
+        prefill: {
+          firstName: approve.firstName,
+          lastName: approve.lastName,
+          dateOfBirth: approve.dateOfBirth,
+        },
+      })
+      await adapter.getVerification({ reference: pool[index % pool.length]! })
+    }
+    const hostedBaseline = async (index: number) => {
+      await createWithSdk(sdk, approve, `peer-sdk-${index}`)
+      await readWithSdk(sdk, ids(pool[index % pool.length]!))
+    }
+    const hostedRequests = {
+      subject: await requestsOf(loopback, () => hostedSubject(0)),
+      baseline: await requestsOf(loopback, () => hostedBaseline(0)),
+    }
+    const hosted = await compareInterleaved({
+      subject: hostedSubject,
+      baseline: hostedBaseline,
+      rounds,
+      warmupRounds,
+      batch,
+    })
+    figures.push(
+      {
+        name: 'hosted flow (create applicant + run, read a decided run with checks and reports): time, adapter ÷ SDK',
+        value: hosted.ratio.median,
+        unit: 'ratio',
+        ratio: hosted.ratio.median,
+        goal: `≤ ${goalFlowRatio.toFixed(1)}`,
+        met: hosted.ratio.median <= goalFlowRatio,
+      },
+      {
+        name: 'hosted flow: one flow (median)',
+        value: hosted.subjectMs.median,
+        unit: 'ms',
+        baseline: hosted.baselineMs.median,
+        ratio: hosted.subjectMs.median / hosted.baselineMs.median,
+      },
+    )
+
+    // API channel: upload a document and a live photo, then a classic check, read back.
+    const documentImage = createJpeg({ width: 800, height: 520 })
+    const selfieImage = createJpeg({ width: 600, height: 800 })
+    const evidence = { document: Buffer.from(documentImage), livePhoto: Buffer.from(selfieImage) }
+    const apiSubject = async (index: number) => {
+      const { verification } = await adapter.createVerification({
+        subjectReference: `peer-api-adapter-${index}`,
+        channel: 'api',
+        prefill: { firstName: approve.firstName, lastName: approve.lastName },
+      })
+      const { reference } = verification
+      await adapter.uploadCredential!({
+        reference,
+        kind: 'id_document',
+        part: 'front',
+        documentType: 'passport',
+        content: documentImage,
+        contentType: 'image/jpeg',
+      })
+      await adapter.uploadCredential!({
+        reference,
+        kind: 'selfie',
+        part: 'face',
+        content: selfieImage,
+        contentType: 'image/jpeg',
+      })
+      const submitted = await adapter.submitVerification!({ reference })
+      await adapter.getVerification({ reference: submitted.reference })
+    }
+    const apiBaseline = async () => {
+      const applicant = await sdk.createApplicant({
+        first_name: approve.firstName,
+        last_name: approve.lastName,
+      })
+      await uploadAndCheckWithSdk(sdk, applicant.data.id, evidence)
+    }
+    const apiRequests = {
+      subject: await requestsOf(loopback, () => apiSubject(0)),
+      baseline: await requestsOf(loopback, apiBaseline),
+    }
+    const apiChannel = await compareInterleaved({
+      subject: apiSubject,
+      baseline: apiBaseline,
+      rounds: Math.max(4, Math.round(rounds / 2)),
+      warmupRounds: Math.max(1, Math.round(warmupRounds / 2)),
+      batch: Math.max(2, Math.round(batch / 2)),
+    })
+    figures.push({
+      name: 'API channel (applicant, document + live photo upload, check, read): time, adapter ÷ SDK',
+      value: apiChannel.ratio.median,
+      unit: 'ratio',
+      ratio: apiChannel.ratio.median,
+      goal: `≤ ${goalFlowRatio.toFixed(1)}`,
+      met: apiChannel.ratio.median <= goalFlowRatio,
+    })
+
+    // Webhooks: genuine signed deliveries from the simulator's log.
+    await simulator.deliveriesIdle()
+    const deliveries = simulator.deliveries.map((message) => ({
+      headers: new Headers(message.headers),
+      rawBody: message.rawBody,
+      signature: message.headers['X-SHA2-Signature'] ?? '',
+      action: (JSON.parse(message.rawBody) as { payload: { action: string } }).payload.action,
+    }))
+    const verifier = new WebhookEventVerifier(onfidoSimulatorWebhookToken)
+    // 1. The verification itself: what @openkyc/onfido runs on every delivery (core's verifyBodySignature,
+    //    hex, the configured tokens) and JSON.parse, against the SDK's readPayload (HMAC, timingSafeEqual, JSON.parse).
+    const verification = await compareInterleaved({
+      subject: async (index) => {
+        const delivery = deliveries[index % deliveries.length]!
+        verifyBodySignature({
+          header: delivery.headers.get('x-sha2-signature'),
+          rawBody: delivery.rawBody,
+          secrets: [onfidoSimulatorWebhookToken],
+          encoding: 'hex',
+        })
+        JSON.parse(delivery.rawBody)
+      },
+      // Both sides read the header from the same Headers object, as a receiver does.
+      baseline: async (index) => {
+        const delivery = deliveries[index % deliveries.length]!
+        verifyWithSdk(verifier, delivery.rawBody, delivery.headers.get('x-sha2-signature') ?? '')
+      },
+      rounds,
+      warmupRounds,
+      batch: 2000,
+    })
+    const verificationRatio = 1 / verification.ratio.median
+    figures.push(
+      {
+        name: 'webhook signature verification + JSON.parse: deliveries/s, as @openkyc/onfido runs it (core verifyBodySignature)',
+        value: 1000 / verification.subjectMs.median,
+        unit: 'deliveries/s',
+        baseline: 1000 / verification.baselineMs.median,
+      },
+      {
+        name: "webhook signature verification: throughput, @openkyc/onfido's verifier ÷ SDK's WebhookEventVerifier",
+        value: verificationRatio,
+        unit: 'ratio',
+        ratio: verificationRatio,
+        goal: `≥ ${goalWebhookRatio.toFixed(1)}`,
+        met: verificationRatio >= goalWebhookRatio,
+      },
+    )
+    // 2. Handling an event to an authoritative state: parseWebhook (verify, read back, normalize) against
+    //    the SDK's readPayload plus the read-back an SDK application needs before acting (findWorkflowRun).
+    const runEvents = deliveries.filter((delivery) => delivery.action === 'workflow_run.completed')
+    const parseRequests = {
+      run: await requestsOf(loopback, () =>
+        adapter.parseWebhook({ headers: runEvents[0]!.headers, rawBody: runEvents[0]!.rawBody }),
+      ),
+      task: await requestsOf(loopback, async () => {
+        const task = deliveries.find((delivery) => delivery.action.startsWith('workflow_task.'))!
+        await adapter.parseWebhook({ headers: task.headers, rawBody: task.rawBody })
+      }),
+    }
+    const handling = await compareInterleaved({
+      subject: async (index) => {
+        const delivery = runEvents[index % runEvents.length]!
+        await adapter.parseWebhook({ headers: delivery.headers, rawBody: delivery.rawBody })
+      },
+      baseline: async (index) => {
+        const delivery = runEvents[index % runEvents.length]!
+        const event = verifyWithSdk(verifier, delivery.rawBody, delivery.signature) as {
+          payload: { object: { id: string } }
+        }
+        await sdk.findWorkflowRun(event.payload.object.id)
+      },
+      rounds: Math.max(4, Math.round(rounds / 2)),
+      warmupRounds: 1,
+      batch,
+    })
+    figures.push({
+      name: 'workflow_run.completed handled to an authoritative state: time, parseWebhook ÷ (SDK readPayload + findWorkflowRun) (context)',
+      value: handling.ratio.median,
+      unit: 'ratio',
+      ratio: handling.ratio.median,
+    })
+    // Forged signatures: what each side throws (an application needs one error type to answer 401 with).
+    const genuine = runEvents[0]!
+    const forgedSignatures = ['', 'abc', 'zz'.repeat(32), signOnfidoWebhook(genuine.rawBody, 'another-token')]
+    const thrownBy = async (work: () => unknown) => {
+      try {
+        await work()
+        return 'accepted'
+      } catch (error) {
+        return isKycError(error) ? error.code : error instanceof Error ? error.constructor.name : typeof error
+      }
+    }
+    const forgedOutcomes: string[] = []
+    for (const signature of forgedSignatures) {
+      const headers = new Headers(genuine.headers)
+      headers.set('x-sha2-signature', signature)
+      const adapterOutcome = await thrownBy(() => adapter.parseWebhook({ headers, rawBody: genuine.rawBody }))
+      const sdkOutcome = await thrownBy(() => verifyWithSdk(verifier, genuine.rawBody, signature))
+      forgedOutcomes.push(
+        `${signature === '' ? 'empty' : signature.length === 64 ? (/^z/.test(signature) ? '64 non-hex' : 'wrong token') : 'short'}: adapter ${adapterOutcome}, SDK ${sdkOutcome}`,
+      )
+    }
+    notes.push(`Forged X-SHA2-Signature values: ${forgedOutcomes.join('; ')}.`)
+    const averageBytes =
+      deliveries.reduce((total, delivery) => total + delivery.rawBody.length, 0) / deliveries.length
+    notes.push(
+      `Requests per flow: hosted ${hostedRequests.subject} through the adapter, ${hostedRequests.baseline} through the SDK; API channel ${apiRequests.subject} through the adapter, ${apiRequests.baseline} through the SDK (counted at the loopback server).`,
+      `Webhooks: ${deliveries.length} genuine deliveries (workflow_task.* and workflow_run.completed, ${Math.round(averageBytes)} bytes on average). Verification row: ${rounds} rounds of 2,000 per side. parseWebhook reads Onfido back before it reports a state (${parseRequests.run} requests for a workflow_run.completed, ${parseRequests.task} for a task event), so its deliveries/s are bounded by HTTP round trips, not by verification: ${Math.round(1000 / handling.subjectMs.median)} workflow_run.completed deliveries/s through parseWebhook against ${Math.round(1000 / handling.baselineMs.median)}/s for the SDK's verify + findWorkflowRun.`,
+    )
+    notes.push(
+      `${rounds} measured rounds (after ${warmupRounds} warm-up) of ${batch} hosted flows per side, sides alternating first; ratio = median of per-round ratios. The simulator decides runs outside the timed part (a pool of ${pool.length} runs, one per catalogue scenario, is read in turn).`,
+      'Hosted flow through the SDK: createApplicant, createWorkflowRun, then findWorkflowRun, listChecks and listReports per check (what an application needs for the outcome and its evidence). Through the adapter: createVerification and getVerification, which also validate, retry and map.',
+      'API channel through the SDK: createApplicant, uploadDocument, uploadLivePhoto, createCheck (document + facial_similarity_photo), findCheck, listReports. Through the adapter: createVerification({channel: "api"}), uploadCredential twice, submitVerification, getVerification.',
+      'Both clients talk HTTP to the same simulator on 127.0.0.1: the adapter through undici fetch, the SDK through axios.',
+    )
+
+    // Under faults: the same flows with 10 % 5xx, 5 % 429 + Retry-After, 2 % resets (before the vendor
+    // acts), each side on the same seeded sequence of faults, one after the other.
+    const adapterWithRetries = createPeerOnfido(loopback, instantSleep)
+    const underFaults = async (side: 'adapter' | 'sdk', flow: (index: number) => Promise<void>) => {
+      const tally: FaultTally = { flows: faultFlows, completed: 0, failed: 0, errors: new Map() }
+      const before = { ...loopback.counts }
+      loopback.setFaults(peerFaultRates, createSeededRandom(15))
+      for (let index = 0; index < faultFlows; index += 1) {
+        try {
+          await flow(index)
+          tally.completed += 1
+        } catch (error) {
+          tallyError(tally, error)
+        }
+      }
+      loopback.setFaults(undefined)
+      const counts = loopback.counts
+      const injected =
+        counts.serverError -
+        before.serverError +
+        counts.rateLimited -
+        before.rateLimited +
+        counts.connectionReset -
+        before.connectionReset
+      return { side, tally, requests: counts.requests - before.requests, injected }
+    }
+    const adapterFaults = await underFaults('adapter', async (index) => {
+      await adapterWithRetries.createVerification({
+        subjectReference: `peer-fault-adapter-${index}`,
+        prefill: { firstName: 'Adapterflow', lastName: approve.lastName },
+      })
+      await adapterWithRetries.getVerification({ reference: pool[index % pool.length]! })
+    })
+    const sdkFaults = await underFaults('sdk', async (index) => {
+      await createWithSdk(
+        sdk,
+        { firstName: 'Sdkflow', lastName: approve.lastName },
+        `peer-fault-sdk-${index}`,
+      )
+      await readWithSdk(sdk, ids(pool[index % pool.length]!))
+    })
+    const adapterTally = adapterFaults.tally
+    const sdkTally = sdkFaults.tally
+    const applicantsBy = await countApplicantsByFirstName(loopback)
+    figures.push(
+      {
+        name: 'under faults: hosted flows completed through the adapter',
+        value: adapterTally.completed / faultFlows,
+        unit: 'share',
+        baseline: sdkTally.completed / faultFlows,
+      },
+      {
+        name: 'under faults: hosted flows completed through the SDK (no retries of its own)',
+        value: sdkTally.completed / faultFlows,
+        unit: 'share',
+      },
+    )
+    notes.push(
+      `Under faults (${faultFlows} hosted flows per side, seeded: 10 % 5xx, 5 % 429 + Retry-After, 2 % resets, answered before the simulator acts; no application-level retries): adapter ${describeTally(adapterTally)} in ${adapterFaults.requests} requests (${adapterFaults.injected} faults met), ${applicantsBy.get('Adapterflow') ?? 0} applicants left in Onfido; SDK ${describeTally(sdkTally)} in ${sdkFaults.requests} requests (${sdkFaults.injected} faults met), ${applicantsBy.get('Sdkflow') ?? 0} applicants left in Onfido (an applicant whose run creation failed stays behind). The SDK has no retry or backoff, so every fault reaches the application as a raw AxiosError (ERR_BAD_RESPONSE for 5xx, ERR_BAD_REQUEST for 429, ECONNRESET); the adapter retries what is safe to repeat and reports the rest as retryable KycErrors (provider_unavailable, rate_limited) the application may repeat.`,
+    )
+  } finally {
+    await loopback.close()
+  }
+  return {
+    id: 'onfido-peer',
+    title: "Onfido: @openkyc/onfido vs. Onfido's official Node library (@onfido/api)",
+    baseline: '@onfido/api 6.2.0 (axios) sending the equivalent requests to the same simulator over loopback',
+    figures,
+    notes,
+    durationSeconds: (performance.now() - started) / 1000,
+  }
+}

@@ -1,0 +1,562 @@
+import {
+  type CreateVerificationOptions,
+  type CreateVerificationResult,
+  isKycError,
+  type KycAdapterV1,
+  type KycCapabilities,
+  type KycEvent,
+  KycInvalidRequestError,
+  KycInvalidStateError,
+  toSafeRecord,
+  type UploadCredentialOptions,
+  type Verification,
+  type VerificationCallOptions,
+  type VerificationReference,
+  type VerificationSession,
+} from '@openkyc/core'
+import { z } from 'zod'
+import { mapOnfidoEvent } from './map-onfido-event.js'
+import { toOnfidoDocumentType } from './map-onfido-identity.js'
+import { mapOnfidoApplicantCheck, mapOnfidoWorkflowRun } from './map-onfido-verification.js'
+import { createOnfidoClient, type OnfidoApplicantFields, type OnfidoClient } from './onfido-client.js'
+import { alpha2ToOnfidoCountry } from './onfido-country.js'
+import { createOnfidoHttpClient } from './onfido-http.js'
+import { onfidoId } from './onfido-ids.js'
+import {
+  type OnfidoCheck,
+  type OnfidoReport,
+  type OnfidoWebhookEnvelope,
+  type OnfidoWorkflowRun,
+  OnfidoWorkflowRunSchema,
+} from './onfido-schemas.js'
+import {
+  type OnfidoSettings,
+  onfidoProvider,
+  type ResolvedOnfidoSettings,
+  resolveOnfidoSettings,
+} from './onfido-settings.js'
+import { verifyOnfidoWebhook } from './onfido-webhook.js'
+
+/** Options for Onfido's classic checks (the pre-Studio API), on the adapter's own surface. */
+export type CreateOnfidoCheckOptions = {
+  applicantId: string
+  /** Onfido report names, for example `document`, `facial_similarity_photo`, `watchlist_standard`. */
+  reportNames: readonly string[]
+  /** Documents to check; Onfido takes the most recently uploaded one when omitted. */
+  documentIds?: readonly string[]
+  /** Sandbox only: reports that come back `consider`. */
+  consider?: readonly string[]
+  /** Sandbox only: the document report's sub-result (`clear`, `rejected`, `suspected`, `caution`). */
+  subResult?: 'clear' | 'rejected' | 'suspected' | 'caution'
+  signal?: AbortSignal
+}
+
+/** Onfido's classic checks: what `submitVerification` uses, open for direct use and sandbox steering. */
+export type OnfidoChecks = {
+  /** `POST /checks`. @see https://documentation.onfido.com/api/latest/#create-check */
+  create(options: CreateOnfidoCheckOptions): Promise<OnfidoCheck>
+  /** `GET /checks/{id}`. */
+  get(options: { checkId: string; signal?: AbortSignal }): Promise<OnfidoCheck>
+  /** `GET /reports?check_id=`: the reports with their breakdowns (document reports hold personal data). */
+  reports(options: { checkId: string; signal?: AbortSignal }): Promise<OnfidoReport[]>
+}
+
+/** The Onfido adapter: the common interface, plus Onfido's own surface next to it. */
+export type OnfidoAdapter = KycAdapterV1 &
+  Required<Pick<KycAdapterV1, 'uploadCredential' | 'submitVerification' | 'deleteVerificationData'>> & {
+    readonly provider: 'onfido'
+    /**
+     * Restores a deleted applicant during the account's deletion delay (Onfido recommends at least
+     * 20 days): `POST /applicants/{id}/restore`. After the delay the data is gone and Onfido answers
+     * with an error. @see https://documentation.onfido.com/api/latest/#restore-applicant
+     */
+    restoreApplicant(options: VerificationCallOptions): Promise<void>
+    /** Classic checks, for direct use (and `consider` / `sub_result` in the sandbox). */
+    readonly checks: OnfidoChecks
+    /** The settings in force, secrets left out. */
+    readonly settings: Readonly<
+      Omit<ResolvedOnfidoSettings, 'apiToken' | 'webhookTokens'> & { webhookTokenCount: number }
+    >
+  }
+
+/** Onfido forbids these characters in names (its spec's pattern). */
+const onfidoName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(256)
+  .regex(/^[^!#$%*=<>;{}"]*$/, 'contains a character Onfido refuses in names')
+
+const CreateVerificationOptionsSchema = z.object({
+  subjectReference: z.string().trim().min(1).max(256),
+  channel: z.enum(['hosted', 'api']).optional(),
+  redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
+  locale: z.string().min(2).max(35).optional(),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code')
+    .optional(),
+  documentTypes: z
+    .array(z.enum(['passport', 'driving_license', 'id_card', 'visa', 'residence_permit', 'other']))
+    .optional(),
+  prefill: z.strictObject({
+    firstName: onfidoName,
+    lastName: onfidoName,
+    dateOfBirth: z.iso.date().optional(),
+  }),
+})
+
+/** The link languages Onfido's hosted flow offers, by BCP 47 tag. */
+const linkLanguages: Readonly<Record<string, string>> = {
+  en: 'en_US',
+  'en-us': 'en_US',
+  de: 'de_DE',
+  'de-de': 'de_DE',
+  es: 'es_ES',
+  'es-es': 'es_ES',
+  fr: 'fr_FR',
+  'fr-fr': 'fr_FR',
+  it: 'it_IT',
+  'it-it': 'it_IT',
+  pt: 'pt_PT',
+  'pt-pt': 'pt_PT',
+  nl: 'nl_NL',
+  'nl-nl': 'nl_NL',
+}
+
+/** `personal_data` upload keys → Onfido applicant fields. */
+const personalDataFields: Readonly<Record<string, keyof OnfidoApplicantFields>> = {
+  firstName: 'first_name',
+  lastName: 'last_name',
+  dateOfBirth: 'dob',
+  email: 'email',
+  phoneNumber: 'phone_number',
+}
+
+function invalid(message: string, path: (string | number)[], issue: string): never {
+  throw new KycInvalidRequestError({
+    provider: onfidoProvider,
+    message,
+    issues: [{ path, message: issue }],
+  })
+}
+
+/** A reference as this adapter writes it: the applicant, and the workflow run for hosted verifications. */
+export type OnfidoReference = { applicantId: string; workflowRunId?: string }
+
+/** A reference this adapter wrote, every id checked as a UUID path segment before any request. */
+function parseReference(reference: VerificationReference | undefined): OnfidoReference {
+  const applicantId = onfidoId(reference?.applicantId, 'applicantId')
+  const workflowRunId = reference?.workflowRunId
+  return workflowRunId === undefined
+    ? { applicantId }
+    : { applicantId, workflowRunId: onfidoId(workflowRunId, 'workflowRunId') }
+}
+
+function withSignal(signal: AbortSignal | undefined) {
+  return signal ? { signal } : {}
+}
+
+/** The newest check first: Onfido lists checks without a documented order. */
+function newestFirst(checks: readonly OnfidoCheck[]): OnfidoCheck[] {
+  return [...checks].sort((a, b) => Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '') || 0)
+}
+
+/**
+ * Creates the Onfido adapter. Settings fall back to environment variables (`ONFIDO_API_TOKEN`,
+ * `ONFIDO_REGION`, `ONFIDO_WORKFLOW_ID`, `ONFIDO_WEBHOOK_TOKENS`, …) and are validated at once: a
+ * missing or invalid one throws `KycConfigurationError` naming the setting and its variable.
+ *
+ * A hosted verification is an applicant plus a Studio workflow run, whose hosted link and SDK token
+ * are the hand-off. An API-channel verification is an applicant whose document and live photo are
+ * uploaded, then checked by a classic check. Every request goes through core's HTTP policy with
+ * `Authorization: Token token=…` and Onfido's 400 requests per minute.
+ *
+ * @example
+ * ```ts
+ * import { createOnfido } from '@openkyc/onfido'
+ *
+ * const onfido = createOnfido({
+ *   apiToken: process.env.ONFIDO_API_TOKEN,
+ *   region: 'eu',
+ *   workflowId: '00000000-0000-4000-8000-000000000000',
+ *   webhookTokens: [process.env.ONFIDO_WEBHOOK_TOKEN!],
+ * })
+ * const { verification } = await onfido.createVerification({
+ *   subjectReference: 'user_123',
+ *   prefill: { firstName: 'Jane', lastName: 'Doe' },
+ * })
+ * redirect(verification.session!.url!)
+ * ```
+ */
+export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
+  const resolved = resolveOnfidoSettings(settings)
+  const now = settings.now ?? Date.now
+  const client: OnfidoClient = createOnfidoClient(createOnfidoHttpClient(resolved, settings))
+
+  /**
+   * The reports of every check of an applicant, newest check first, or `undefined` when the
+   * applicant's data is gone (Onfido answers 404 for a deleted applicant's checks).
+   */
+  const readReports = async (
+    applicantId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ checks: OnfidoCheck[]; reports: OnfidoReport[] } | undefined> => {
+    let checks: OnfidoCheck[]
+    try {
+      checks = newestFirst(await client.listChecks({ applicantId, ...withSignal(signal) }))
+    } catch (error) {
+      if (isKycError(error) && error.code === 'not_found') return undefined
+      throw error
+    }
+    const reports = await Promise.all(
+      checks.map((check) => client.listReports({ checkId: check.id, ...withSignal(signal) })),
+    )
+    return { checks, reports: reports.flat() }
+  }
+
+  const runVerification = async (
+    run: OnfidoWorkflowRun,
+    signal: AbortSignal | undefined,
+    extra: { session?: VerificationSession; withReports?: boolean } = {},
+  ): Promise<Verification> => {
+    const evidence =
+      extra.withReports === false || !run.applicant_id
+        ? { checks: [], reports: [] }
+        : await readReports(run.applicant_id, signal)
+    return mapOnfidoWorkflowRun(run, {
+      now,
+      reports: evidence?.reports ?? [],
+      ...(run.customer_user_id ? { subjectReference: run.customer_user_id } : {}),
+      ...(evidence === undefined ? { redactedAt: new Date(now()).toISOString() } : {}),
+      ...(extra.session ? { session: extra.session } : {}),
+    })
+  }
+
+  const applicantVerification = async (applicantId: string, signal: AbortSignal | undefined) => {
+    const applicant = await client.getApplicant({ applicantId, ...withSignal(signal) })
+    const evidence = applicant.delete_at ? undefined : await readReports(applicantId, signal)
+    const check = evidence?.checks[0]
+    return mapOnfidoApplicantCheck({ id: applicant.id, createdAt: applicant.created_at ?? null }, check, {
+      now,
+      reports: check
+        ? (evidence?.reports ?? []).filter((report) => report.check_id === check.id || !report.check_id)
+        : [],
+      ...(evidence === undefined ? { redactedAt: new Date(now()).toISOString() } : {}),
+    })
+  }
+
+  const readVerification = async (reference: OnfidoReference, signal: AbortSignal | undefined) => {
+    if (reference.workflowRunId === undefined) return applicantVerification(reference.applicantId, signal)
+    const run = await client.getWorkflowRun({ workflowRunId: reference.workflowRunId, ...withSignal(signal) })
+    return runVerification(run, signal)
+  }
+
+  /**
+   * The run could not be created after the applicant was: the application will retry and create a
+   * new applicant, so this one (holding the applicant's names) is deleted at once, best effort.
+   * Onfido deletes an applicant without checks immediately. A failed clean-up is logged (ids and
+   * codes only) and never hides the original error.
+   */
+  const discardApplicant = async (applicantId: string, cause: unknown) => {
+    try {
+      await client.deleteApplicant({ applicantId })
+    } catch (error) {
+      settings.logger?.warn?.('onfido: could not delete the applicant of a failed verification', {
+        provider: onfidoProvider,
+        applicantId,
+        cause: isKycError(cause) ? cause.code : 'error',
+        code: isKycError(error) ? error.code : 'error',
+      })
+    }
+  }
+
+  const createVerification = async (
+    options: CreateVerificationOptions,
+  ): Promise<CreateVerificationResult> => {
+    const parsed = CreateVerificationOptionsSchema.safeParse(options)
+    if (!parsed.success) {
+      throw new KycInvalidRequestError({
+        provider: onfidoProvider,
+        message:
+          'onfido createVerification: invalid options (Onfido needs prefill.firstName and prefill.lastName for the applicant).',
+        issues: parsed.error.issues,
+      })
+    }
+    const input = parsed.data
+    const applicant = await client.createApplicant({
+      fields: {
+        first_name: input.prefill.firstName,
+        last_name: input.prefill.lastName,
+        ...(input.prefill.dateOfBirth ? { dob: input.prefill.dateOfBirth } : {}),
+      },
+      ...withSignal(options.signal),
+    })
+    if (input.channel === 'api') {
+      return {
+        verification: mapOnfidoApplicantCheck(
+          { id: applicant.id, createdAt: applicant.created_at ?? null },
+          undefined,
+          {
+            now,
+            subjectReference: input.subjectReference,
+          },
+        ),
+      }
+    }
+    const language = input.locale ? linkLanguages[input.locale.toLowerCase()] : undefined
+    const expiresAt =
+      resolved.linkExpiresInSeconds === undefined
+        ? undefined
+        : new Date(now() + resolved.linkExpiresInSeconds * 1000).toISOString()
+    const link = {
+      ...(input.redirectUrl ? { completed_redirect_url: input.redirectUrl } : {}),
+      ...(expiresAt ? { expires_at: expiresAt } : {}),
+      ...(language ? { language } : {}),
+    }
+    const run = await client
+      .createWorkflowRun({
+        body: {
+          workflow_id: resolved.workflowId,
+          applicant_id: applicant.id,
+          customer_user_id: input.subjectReference,
+          ...(Object.keys(link).length > 0 ? { link } : {}),
+        },
+        ...withSignal(options.signal),
+      })
+      .catch(async (error: unknown) => {
+        await discardApplicant(applicant.id, error)
+        throw error
+      })
+    const linkExpiry = run.link?.expires_at ? Date.parse(run.link.expires_at) : Number.NaN
+    const session: VerificationSession = {
+      ...(run.link?.url && /^https?:\/\//.test(run.link.url) ? { url: run.link.url } : {}),
+      ...(run.sdk_token ? { sdkToken: run.sdk_token } : {}),
+      ...(Number.isNaN(linkExpiry) ? {} : { expiresAt: new Date(linkExpiry).toISOString() }),
+    }
+    // A new run has no checks yet: no need to read reports.
+    const verification = await runVerification(
+      { ...run, applicant_id: run.applicant_id ?? applicant.id },
+      options.signal,
+      { session, withReports: false },
+    )
+    return { verification: { ...verification, subjectReference: input.subjectReference } }
+  }
+
+  const uploadCredential = async (options: UploadCredentialOptions): Promise<void> => {
+    const reference = parseReference(options.reference)
+    if (reference.workflowRunId !== undefined) {
+      throw new KycInvalidStateError({
+        provider: onfidoProvider,
+        message:
+          'This Onfido verification runs a Studio workflow; its evidence is captured in the hosted flow. Create it with channel: "api" to upload.',
+      })
+    }
+    const { applicantId } = reference
+    if (options.kind === 'personal_data') {
+      const data = toSafeRecord(options.data, {
+        provider: onfidoProvider,
+        what: 'personal data',
+        path: ['data'],
+        pattern: /^[A-Za-z]{1,64}$/,
+      })
+      const fields: OnfidoApplicantFields = {}
+      for (const [key, value] of Object.entries(data)) {
+        const field = Object.hasOwn(personalDataFields, key) ? personalDataFields[key] : undefined
+        if (field === undefined) {
+          invalid(
+            'onfido uploadCredential: a personal_data key Onfido does not take.',
+            ['data', Object.keys(data).indexOf(key)],
+            `expected one of ${Object.keys(personalDataFields).join(', ')}`,
+          )
+        }
+        fields[field] = value
+      }
+      await client.updateApplicant({ applicantId, fields, ...withSignal(options.signal) })
+      return
+    }
+    if (options.content.byteLength === 0)
+      invalid('The credential content is empty.', ['content'], 'must not be empty')
+    const extension = { 'image/jpeg': 'jpg', 'image/png': 'png', 'application/pdf': 'pdf' }[
+      options.contentType
+    ]
+    const file = {
+      content: options.content,
+      contentType: options.contentType,
+      fileName: `${options.part}.${extension}`,
+    }
+    if (options.kind === 'selfie') {
+      await client.uploadLivePhoto({ applicantId, file, ...withSignal(options.signal) })
+      return
+    }
+    if (options.kind === 'liveness') {
+      invalid(
+        'Onfido has no upload endpoint for live videos; they are captured by its SDKs only.',
+        ['kind'],
+        'not accepted through the API channel',
+      )
+    }
+    const issuingCountry = options.country ? alpha2ToOnfidoCountry(options.country) : undefined
+    if (options.country && issuingCountry === undefined) {
+      invalid(
+        'onfido uploadCredential: unknown country.',
+        ['country'],
+        'expected an ISO 3166-1 alpha-2 country code',
+      )
+    }
+    await client.uploadDocument({
+      applicantId,
+      file,
+      type: options.kind === 'id_document' ? toOnfidoDocumentType(options.documentType) : 'unknown',
+      ...(options.part === 'front' || options.part === 'back' ? { side: options.part } : {}),
+      ...(issuingCountry ? { issuingCountry } : {}),
+      ...withSignal(options.signal),
+    })
+  }
+
+  /**
+   * Starts a classic check on the uploaded evidence. Safe to repeat: when the applicant already has a
+   * check (a first call whose response was lost), no second one is created; the current state is read.
+   */
+  const submitVerification = async (options: VerificationCallOptions): Promise<Verification> => {
+    const reference = parseReference(options.reference)
+    if (reference.workflowRunId !== undefined) return readVerification(reference, options.signal)
+    const existing = await client.listChecks({
+      applicantId: reference.applicantId,
+      ...withSignal(options.signal),
+    })
+    if (existing.length === 0) {
+      await client.createCheck({
+        body: { applicant_id: reference.applicantId, report_names: [...resolved.checkReportNames] },
+        ...withSignal(options.signal),
+      })
+    }
+    return readVerification(reference, options.signal)
+  }
+
+  const deleteVerificationData = async (options: VerificationCallOptions): Promise<void> => {
+    const { applicantId } = parseReference(options.reference)
+    await client.deleteApplicant({ applicantId, ...withSignal(options.signal) })
+  }
+
+  /** The verification an event concerns, read back where the envelope does not carry it whole. */
+  const verificationForEvent = async (
+    envelope: OnfidoWebhookEnvelope,
+    signal: AbortSignal | undefined,
+  ): Promise<Verification | undefined> => {
+    const { action, object, resource } = envelope.payload
+    if (action.startsWith('workflow_run.')) {
+      // Studio events carry the whole run, signed: it is the truth. The reports are read back.
+      const carried = OnfidoWorkflowRunSchema.safeParse(resource)
+      const run =
+        carried.success && carried.data.id === object.id && carried.data.status
+          ? carried.data
+          : await client.getWorkflowRun({
+              workflowRunId: onfidoId(object.id, 'workflowRunId'),
+              ...withSignal(signal),
+            })
+      return runVerification(run, signal)
+    }
+    if (action.startsWith('workflow_task.')) {
+      const runId =
+        object.workflow_run_id ?? (resource as { workflow_run_id?: unknown } | undefined)?.workflow_run_id
+      if (typeof runId !== 'string') return undefined
+      const run = await client.getWorkflowRun({
+        workflowRunId: onfidoId(runId, 'workflowRunId'),
+        ...withSignal(signal),
+      })
+      const verification = await runVerification(run, signal, { withReports: false })
+      // A task event tells of progress only. Once the run has ended, its own workflow_run.completed
+      // event (with the reports read back) carries the result; an event from a task read after the end
+      // would carry the decision without the checks and, applied first, hide the complete one.
+      if (verification.status === 'created') return { ...verification, status: 'in_progress' }
+      return verification.status === 'submitted' || verification.status === 'in_progress'
+        ? verification
+        : undefined
+    }
+    if (action.startsWith('check.')) {
+      const check = await client.getCheck({ checkId: onfidoId(object.id, 'checkId'), ...withSignal(signal) })
+      if (!check.applicant_id) return undefined
+      return applicantVerification(onfidoId(check.applicant_id, 'applicantId'), signal)
+    }
+    return undefined
+  }
+
+  const parseWebhook: KycAdapterV1['parseWebhook'] = async (options): Promise<KycEvent[]> => {
+    options.signal?.throwIfAborted()
+    const envelope = verifyOnfidoWebhook({
+      headers: options.headers,
+      rawBody: options.rawBody,
+      tokens: resolved.webhookTokens,
+    })
+    const verification = await verificationForEvent(envelope, options.signal)
+    return verification === undefined ? [] : [mapOnfidoEvent(envelope, verification)]
+  }
+
+  const capabilities: KycCapabilities = {
+    upload: true,
+    sessionLink: false,
+    cancel: false,
+    manualReview: false,
+    deleteData: true,
+    simulate: false,
+    lists: false,
+    cases: false,
+  }
+
+  const { apiToken: _apiToken, webhookTokens, ...publicSettings } = resolved
+
+  return {
+    specificationVersion: 'v1',
+    provider: 'onfido',
+    capabilities,
+    createVerification,
+    async getVerification(options) {
+      return readVerification(parseReference(options.reference), options.signal)
+    },
+    parseWebhook,
+    uploadCredential,
+    submitVerification,
+    deleteVerificationData,
+    async restoreApplicant(options) {
+      const { applicantId } = parseReference(options.reference)
+      await client.restoreApplicant({ applicantId, ...withSignal(options.signal) })
+    },
+    checks: {
+      async create(options) {
+        if ((options.consider !== undefined || options.subResult !== undefined) && !resolved.sandbox) {
+          invalid(
+            'onfido checks.create: consider and subResult steer sandbox results only.',
+            ['consider'],
+            'needs a sandbox token',
+          )
+        }
+        return client.createCheck({
+          body: {
+            applicant_id: onfidoId(options.applicantId, 'applicantId'),
+            report_names: [...options.reportNames],
+            ...(options.documentIds
+              ? { document_ids: options.documentIds.map((id) => onfidoId(id, 'documentId')) }
+              : {}),
+            ...(options.consider ? { consider: [...options.consider] } : {}),
+            ...(options.subResult ? { sub_result: options.subResult } : {}),
+          },
+          ...withSignal(options.signal),
+        })
+      },
+      async get(options) {
+        return client.getCheck({
+          checkId: onfidoId(options.checkId, 'checkId'),
+          ...withSignal(options.signal),
+        })
+      },
+      async reports(options) {
+        return client.listReports({
+          checkId: onfidoId(options.checkId, 'checkId'),
+          ...withSignal(options.signal),
+        })
+      },
+    },
+    settings: Object.freeze({ ...publicSettings, webhookTokenCount: webhookTokens.length }),
+  }
+}

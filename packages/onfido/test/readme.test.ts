@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import {
+  createOnfido,
+  mapOnfidoCheckKind,
+  mapOnfidoCheckStatus,
+  mapOnfidoDocumentType,
+  mapOnfidoReason,
+  mapOnfidoResult,
+  mapOnfidoWorkflowRunStatus,
+  onfidoCheckKindTable,
+  onfidoEventType,
+  onfidoReasonTable,
+} from '../src/index.js'
+import { testSettings } from './fixtures.js'
+
+// Table cells are padded by the formatter: collapse the padding so rows read the same either way.
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  .split('\n')
+  .map((line) => (line.startsWith('|') ? line.replace(/ {2,}/g, ' ') : line))
+  .join('\n')
+
+/** The body rows of the first table after a heading, as cells. */
+function tableAfter(marker: string): string[][] {
+  const start = readme.indexOf(marker)
+  if (start === -1) throw new Error(`README has no "${marker}"`)
+  const lines = readme.slice(start).split('\n')
+  const first = lines.findIndex((line) => line.startsWith('|'))
+  const rows: string[][] = []
+  for (const line of lines.slice(first + 2)) {
+    if (!line.startsWith('|')) break
+    rows.push(
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((cell) => cell.trim()),
+    )
+  }
+  return rows
+}
+
+/** The `code` spans of a cell. */
+const codes = (cell: string | undefined) => [...(cell ?? '').matchAll(/`([^`]+)`/g)].map((found) => found[1]!)
+
+describe('README mapping tables match the mappers, row by row', () => {
+  it('workflow run status → status and outcome: all eight statuses and the fallback', () => {
+    const rows = tableAfter('### Workflow run status → status and outcome')
+    expect(rows).toHaveLength(9)
+    for (const [vendor, status, outcome] of rows) {
+      const input = vendor === 'anything else' ? 'brand_new_status' : codes(vendor)[0]
+      expect(mapOnfidoWorkflowRunStatus(input), vendor).toEqual({
+        status: codes(status)[0],
+        ...(codes(outcome)[0] ? { outcome: codes(outcome)[0] } : {}),
+      })
+    }
+  })
+
+  it('classic check status and result → status and outcome', () => {
+    const rows = tableAfter('### Classic check status and result → status and outcome')
+    expect(rows).toHaveLength(9)
+    for (const [vendorStatus, result, status, outcome] of rows) {
+      const input =
+        vendorStatus === 'no check yet'
+          ? undefined
+          : vendorStatus === 'anything else'
+            ? 'new'
+            : codes(vendorStatus)[0]
+      expect(mapOnfidoCheckStatus(input, codes(result)[0]), `${vendorStatus} ${result}`).toEqual({
+        status: codes(status)[0],
+        ...(codes(outcome)[0] ? { outcome: codes(outcome)[0] } : {}),
+      })
+    }
+  })
+
+  it('breakdown → check kind: every row, and every table entry has a row', () => {
+    const rows = tableAfter('### Reports → checks')
+    const documented = new Set<string>()
+    for (const [breakdown, kind] of rows) {
+      const expected = codes(kind)[0]
+      if (breakdown === 'anything else') {
+        expect(mapOnfidoCheckKind(['brand_new_family', 'x'])).toBe(expected)
+        continue
+      }
+      const key = codes(breakdown)[0]!
+      documented.add(key)
+      const path = key.split('.')
+      // "(every breakdown)" rows hold for any breakdown name of the family.
+      const probe = breakdown?.includes('every breakdown') ? [...path, 'any_breakdown'] : path
+      expect(mapOnfidoCheckKind(probe), breakdown).toBe(expected)
+    }
+    expect(new Set(Object.keys(onfidoCheckKindTable))).toEqual(
+      new Set(
+        [...documented].filter(
+          (key) => key !== 'proof_of_address' || 'proof_of_address' in onfidoCheckKindTable,
+        ),
+      ),
+    )
+  })
+
+  it('result → check outcome', () => {
+    const rows = tableAfter('### Result → check outcome')
+    expect(rows).toHaveLength(5)
+    for (const [result, outcome] of rows) {
+      const input =
+        result === 'none (not run)' ? null : result === 'anything else' ? 'surprising' : codes(result)[0]
+      expect(mapOnfidoResult(input), result).toBe(codes(outcome)[0])
+    }
+  })
+
+  it('breakdown → reason code: every row, and every table entry has a row', () => {
+    const rows = tableAfter('### Breakdown → reason code')
+    const documented = new Set<string>()
+    for (const [breakdown, code] of rows) {
+      if (breakdown === 'anything else') {
+        expect(mapOnfidoReason(['document', 'police_record']).code).toBe(codes(code)[0])
+        expect(mapOnfidoReason(['brand_new', 'x']).code).toBe(codes(code)[0])
+        continue
+      }
+      const key = codes(breakdown)[0]!
+      documented.add(key)
+      expect(mapOnfidoReason(key.split('.')), key).toEqual({ code: codes(code)[0], raw: key })
+    }
+    expect(new Set(Object.keys(onfidoReasonTable))).toEqual(documented)
+  })
+
+  it('document type', () => {
+    const rows = tableAfter('### Document type')
+    for (const [vendor, ours] of rows) {
+      const inputs = vendor === 'anything else' ? ['proof_of_citizenship', 'utility_bill'] : codes(vendor)
+      for (const input of inputs) expect(mapOnfidoDocumentType(input), input).toBe(codes(ours)[0])
+    }
+  })
+
+  it('state after a webhook event → our event type', () => {
+    const rows = tableAfter('| state after the event | our event |')
+    expect(rows).toHaveLength(7)
+    for (const [state, type] of rows) {
+      const verification =
+        state === 'redacted'
+          ? { status: 'completed' as const, redactedAt: '2026-01-01T00:00:00Z' }
+          : { status: codes(state)[0] as 'created' }
+      expect(onfidoEventType(verification), state).toBe(codes(type)[0])
+    }
+  })
+
+  it('capabilities table matches the declared capabilities', () => {
+    const adapter = createOnfido(testSettings)
+    const rows = tableAfter('| capability | declared | why |')
+    for (const [names, declared] of rows) {
+      for (const name of codes(names)) {
+        expect(adapter.capabilities[name as keyof typeof adapter.capabilities], name).toBe(declared === 'yes')
+      }
+    }
+  })
+
+  it('configuration table names every environment variable the settings read', () => {
+    for (const variable of [
+      'ONFIDO_API_TOKEN',
+      'ONFIDO_REGION',
+      'ONFIDO_BASE_URL',
+      'ONFIDO_WORKFLOW_ID',
+      'ONFIDO_WEBHOOK_TOKENS',
+      'ONFIDO_WEBHOOK_TOKEN',
+    ]) {
+      expect(readme).toContain(`\`${variable}\``)
+    }
+  })
+})

@@ -1,0 +1,7 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  // The first response of a kind compiles its schema from the official spec (ajv), which takes a few
+  // seconds on a busy 2-core machine; tests assert outcomes, never times.
+  test: { include: ['test/**/*.test.ts'], testTimeout: 20_000 },
+})
