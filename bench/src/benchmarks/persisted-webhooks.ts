@@ -17,7 +17,10 @@ import { collectPersonaDeliveries } from './webhook-ingest.js'
 export type PersistedWebhooksOptions = {
   rounds?: number
   warmupRounds?: number
-  /** Deliveries processed at once, on every side. */
+  /**
+   * Deliveries processed at once, on every side (a webhook endpoint receives concurrent requests);
+   * also the server's pool size. Default 32.
+   */
   concurrency?: number
   /** Inquiries per catalogue scenario behind the delivery template. */
   inquiries?: number
@@ -57,20 +60,31 @@ function freshBatch(template: readonly CapturedWebhook[], tag: string): Delivery
   })
 }
 
-async function postgresSide(name: string, label: string, database: SqlExecutor): Promise<Side> {
-  await migrate(database, { schema: 'openkyc_bench' })
+async function postgresSide(
+  name: string,
+  label: string,
+  database: SqlExecutor,
+  auditChains?: number,
+): Promise<Side> {
+  // Its own schema per side: a schema keeps one chain layout.
+  const schema = auditChains === 1 ? 'openkyc_bench_one_chain' : 'openkyc_bench'
+  await migrate(database, { schema })
   await database.execute(
-    'CREATE TABLE IF NOT EXISTS openkyc_bench.effect (event_id text PRIMARY KEY, verification_id text)',
+    `CREATE TABLE IF NOT EXISTS ${schema}.effect (event_id text PRIMARY KEY, verification_id text)`,
     'create bench effect table',
   )
-  const store = await createPostgresStore({ database, schema: 'openkyc_bench' })
+  const store = await createPostgresStore({
+    database,
+    schema,
+    ...(auditChains === undefined ? {} : { auditChains }),
+  })
   return {
     name,
     label,
     store: store as KycStore<unknown>,
     async onEvent(processed, { handle }) {
       await (handle as { query(text: string, values: unknown[]): Promise<unknown> }).query(
-        'INSERT INTO openkyc_bench.effect (event_id, verification_id) VALUES ($1, $2)',
+        `INSERT INTO ${schema}.effect (event_id, verification_id) VALUES ($1, $2)`,
         [processed.event.id, processed.verification?.id ?? null],
       )
     },
@@ -88,7 +102,7 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
   const started = performance.now()
   const rounds = options.rounds ?? 5
   const warmupRounds = options.warmupRounds ?? 1
-  const concurrency = options.concurrency ?? 8
+  const concurrency = options.concurrency ?? 32
   let throwaway: ThrowawayPostgres | undefined
   let databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL
   if (databaseUrl === undefined || databaseUrl === '') {
@@ -118,10 +132,18 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
     await postgresSide('pglite', 'PGlite (in process, in memory)', await openDatabase()),
   ]
   if (databaseUrl !== undefined && databaseUrl !== '') {
+    // The same server with the audit log as one hash chain (migration 1's layout): the global
+    // serialisation point the default 16 chains remove, measured in the same run.
     sides.push(
       await postgresSide(
+        'server-one-chain',
+        'PostgreSQL server, one audit chain',
+        await openDatabase({ url: databaseUrl, maxConnections: concurrency }),
+        1,
+      ),
+      await postgresSide(
         'server',
-        'PostgreSQL server',
+        'PostgreSQL server (16 audit chains)',
         await openDatabase({ url: databaseUrl, maxConnections: concurrency }),
       ),
     )
@@ -210,7 +232,7 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
   const notes = [
     `${template.length} distinct genuine Persona deliveries (one event each, from the simulator's log) re-tagged and re-signed per batch, so every event is new and every inquiry a new verification moving through its real event sequence.`,
     `${rounds} rounds (after ${warmupRounds} warm-up) per side, sides rotating; ${concurrency} deliveries in flight on every side; ${events} events persisted while timing.`,
-    'Per event: claim (committed), then one transaction: forward-only apply, audit entry (hash chain), the handler inserting one row, complete the claim, commit.',
+    'Per event: claim (committed), then one transaction: forward-only apply, audit entry (hash chain: 16 interleaved chains by default, one chain on the "one audit chain" side), the handler inserting one row, complete the claim, commit.',
     'Latency is per delivery (parse, verify, and the whole store path), measured under that concurrency.',
   ]
   if (throwaway !== undefined)

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import {
   type AuditEntry,
   type AuditEntryInput,
+  auditChainFor,
   chainAuditEntry,
   compareVerificationProgress,
   computeAuditHash,
@@ -180,6 +181,98 @@ describe('verifyAuditChain', () => {
     })
     expect(await verifyAuditChain(entries.slice(2), { startAfter: entries[0] })).toMatchObject({
       valid: false,
+    })
+  })
+})
+
+/** A log of `chains` interleaved chains, `length` entries for verifications inq_0, inq_1… in turn. */
+function interleaved(length: number, chains: number, verifications = 5): AuditEntry[] {
+  const entries: AuditEntry[] = []
+  for (let index = 0; index < length; index++) {
+    const verificationId = `inq_${index % verifications}`
+    const chainKey = auditChainFor(verificationId, chains)
+    entries.push(
+      chainAuditEntry(
+        parseAuditEntryInput({ ...input, verificationId }),
+        entries.findLast((entry) => entry.chain === chainKey),
+        new Date(Date.UTC(2025, 5, 1, 8, 0, index)),
+        { chain: chainKey, sequence: 10 * (index + 1) },
+      ),
+    )
+  }
+  return entries
+}
+
+describe('several interleaved audit chains', () => {
+  it('puts a verification in one chain, the same in every store: SHA-256 prefix modulo the chain count', () => {
+    const digest = createHash('sha256').update('inq_1', 'utf8').digest()
+    expect(auditChainFor('inq_1', 16)).toBe(digest.readUInt32BE(0) % 16)
+    expect(auditChainFor('inq_1', 1)).toBe(0)
+    const spread = new Set(Array.from({ length: 200 }, (_, index) => auditChainFor(`inq_${index}`, 16)))
+    expect(spread.size).toBe(16)
+    expect(() => auditChainFor('inq_1', 0)).toThrow(RangeError)
+  })
+
+  it('hashes a chained entry in format v2, covering its chain and place in it but not the store-wide cursor', () => {
+    const [entry] = interleaved(1, 16)
+    const { hash, ...unhashed } = entry!
+    expect(JSON.parse(serializeAuditEntry(unhashed)).slice(0, 4)).toEqual([
+      'openkyc-audit-v2',
+      auditChainFor('inq_0', 16),
+      1,
+      genesisAuditHash,
+    ])
+    expect(computeAuditHash({ ...unhashed, sequence: 99 })).toBe(hash)
+    expect(computeAuditHash({ ...unhashed, chain: (unhashed.chain! + 1) % 16 })).not.toBe(hash)
+    expect(computeAuditHash({ ...unhashed, chainSequence: 2 })).not.toBe(hash)
+  })
+
+  it('verifies every chain, and finds a changed or removed row in any of them', async () => {
+    const entries = interleaved(30, 4)
+    expect(new Set(entries.map((entry) => entry.chain)).size).toBeGreaterThan(1)
+    const heads = [...new Map(entries.map((entry) => [entry.chain, entry])).values()]
+    expect(await verifyAuditChain(entries, { expectedHead: heads })).toMatchObject({ valid: true, count: 30 })
+    for (const [index, target] of entries.entries()) {
+      const changed = entries.map((entry) => (entry === target ? { ...entry, actor: 'manual' } : entry))
+      expect(await verifyAuditChain(changed, { expectedHead: heads })).toMatchObject({
+        valid: false,
+        sequence: target.sequence,
+        problem: 'hash_mismatch',
+      })
+      const next = entries.slice(index + 1).find((entry) => entry.chain === target.chain)
+      expect(
+        await verifyAuditChain(
+          entries.filter((entry) => entry !== target),
+          { expectedHead: heads },
+        ),
+      ).toMatchObject({
+        valid: false,
+        sequence: next?.sequence ?? target.sequence,
+        problem: next === undefined ? 'head_mismatch' : 'sequence_gap',
+      })
+    }
+  })
+
+  it('finds rows moved to another chain, reordered, or missing their place', async () => {
+    const entries = interleaved(10, 4)
+    const moved = entries.map((entry, index) =>
+      index === 6 ? { ...entry, chain: ((entry.chain ?? 0) + 1) % 4 } : entry,
+    )
+    expect(await verifyAuditChain(moved)).toMatchObject({ valid: false, sequence: entries[6]!.sequence })
+    const swapped = [...entries]
+    ;[swapped[3], swapped[4]] = [swapped[4]!, swapped[3]!]
+    expect(await verifyAuditChain(swapped)).toMatchObject({ valid: false })
+    const { chainSequence: _dropped, ...placeless } = entries[0]!
+    expect(await verifyAuditChain([placeless])).toMatchObject({ valid: false, problem: 'invalid_entry' })
+  })
+
+  it('verifies a one-chain log followed by chained entries (a log upgraded in place)', async () => {
+    const legacy = chain(3)
+    const chained = interleaved(6, 4).map((entry, index) => ({ ...entry, sequence: 100 + index }))
+    // The cursor is not hashed, so renumbering it keeps the chained entries valid.
+    expect(await verifyAuditChain([...legacy, ...chained], { expectedHead: legacy[2] })).toMatchObject({
+      valid: true,
+      count: 9,
     })
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createMemoryStore, createMemoryWebhookStore, verifyAuditChain } from '../src/index.js'
+import { auditChainFor, createMemoryStore, createMemoryWebhookStore, verifyAuditChain } from '../src/index.js'
 import { createMockVerification } from '../src/test/index.js'
 
 // The KycStore contract itself is proven by describeStoreConformance in @openkyc/testkit, which runs it
@@ -75,6 +75,31 @@ describe('createMemoryStore', () => {
     expect(await verifyAuditChain(store.audit.read(), { startAfter: store.auditStart() })).toMatchObject({
       valid: true,
       count: 2,
+    })
+  })
+
+  it('keeps several audit chains when asked; a pruned log verifies from auditStarts', async () => {
+    const store = createMemoryStore({ maxAuditEntries: 6, auditChains: 3 })
+    for (let index = 0; index < 12; index += 1) {
+      await store.transaction((transaction) =>
+        transaction.appendAudit({
+          provider: 'mock',
+          verificationId: `v${index % 4}`,
+          action: 'state_changed',
+          actor: 'provider',
+          to: { status: 'created' },
+          reasons: [],
+        }),
+      )
+    }
+    const entries = []
+    for await (const entry of store.audit.read()) entries.push(entry)
+    expect(entries.map((entry) => entry.sequence)).toEqual([7, 8, 9, 10, 11, 12])
+    expect(entries.every((entry) => entry.chain === auditChainFor(entry.verificationId, 3))).toBe(true)
+    expect(await verifyAuditChain(store.audit.read())).toMatchObject({ valid: false })
+    expect(await verifyAuditChain(store.audit.read(), { startAfter: store.auditStarts() })).toMatchObject({
+      valid: true,
+      count: 6,
     })
   })
 

@@ -83,6 +83,25 @@ CREATE TABLE IF NOT EXISTS ${schema}.key_value (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'audit log as interleaved hash chains',
+    up: (schema) => `
+-- One head per chain (chain = auditChainFor(verification id, chains) of @openkyc/core), so appends to
+-- different chains lock different rows and commit at once. The store creates the rows it needs.
+CREATE TABLE IF NOT EXISTS ${schema}.audit_chain_head (
+  chain integer PRIMARY KEY CHECK (chain >= 0),
+  chain_sequence bigint NOT NULL,
+  hash text NOT NULL
+);
+-- The store-wide read cursor of chained entries (audit_log.sequence), drawn under the chain's lock so
+-- it ascends within each chain. Continues after the rows of the one chain kept so far.
+CREATE SEQUENCE IF NOT EXISTS ${schema}.audit_log_sequence AS bigint MINVALUE 1;
+SELECT setval('${schema}.audit_log_sequence',
+  greatest((SELECT coalesce(max(sequence), 0) FROM ${schema}.audit_log), (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM ${schema}.audit_log_sequence)) + 1,
+  false);
+`,
+  },
 ]
 
 /** The migration version this copy of the package needs. */

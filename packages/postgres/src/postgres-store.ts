@@ -4,11 +4,13 @@ import {
   type AuditEntry,
   type AuditQuery,
   applyVerificationUpdate,
+  auditChainFor,
   chainAuditEntry,
   type InboxClaim,
   type InboxClaimResult,
   type JsonValue,
   type KeyValueStore,
+  KycConfigurationError,
   type KycStore,
   KycStoreConflictError,
   type KycStoreTransaction,
@@ -24,7 +26,7 @@ import {
   verifyAuditChain,
 } from '@openkyc/core'
 import { raceAbort } from '@openkyc/core/http'
-import { corruptRowError } from './errors.js'
+import { corruptRowError, storeName } from './errors.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { assertMigrated } from './migrations.js'
 import { quoteIdentifier, statements } from './sql.js'
@@ -56,6 +58,14 @@ export type PostgresStoreOptions = {
   ttlMs?: number
   /** Close the database when the store is closed. Default false (you opened it, you close it). */
   closeDatabase?: boolean
+  /**
+   * The audit log's interleaved hash chains: a verification's entries go to chain
+   * `auditChainFor(verificationId, auditChains)`, and each chain has its own head, so transactions
+   * on different chains commit at once instead of one after another. Default 16. `1` keeps the one
+   * chain of migration 1 (entries without `chain`, sequences 1, 2, 3…). Every instance on one schema
+   * should use the same value (a different one stays verifiable, but spreads a verification's entries).
+   */
+  auditChains?: number
 }
 
 /** The PostgreSQL store: a `KycStore` plus what only a database can do. */
@@ -77,6 +87,7 @@ export type PostgresStore = KycStore<PostgresTransactionHandle> & {
 }
 
 const defaultTtlMs = 7 * 24 * 60 * 60 * 1000
+const defaultAuditChains = 16
 const pageSize = 500
 
 /** What `parseAuditEntryInput` returns. */
@@ -105,7 +116,20 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const ttlMs = options.ttlMs ?? defaultTtlMs
   if (!Number.isInteger(ttlMs) || ttlMs < 1)
     throw new RangeError('createPostgresStore: ttlMs must be a positive integer')
+  const auditChains = options.auditChains ?? defaultAuditChains
+  if (!Number.isInteger(auditChains) || auditChains < 1 || auditChains > 1024)
+    throw new RangeError('createPostgresStore: auditChains must be an integer from 1 to 1024')
   await assertMigrated(database, { schema: schemaName })
+  if (auditChains > 1) {
+    await database.query(statements.insertAuditChainHeads(schema, auditChains))
+    await database.query(statements.advanceAuditSequence(schema))
+  } else if ((await database.query(statements.selectAuditChainHeads(schema))).length > 0) {
+    // One chain numbers its entries 1, 2, 3… itself: after chained entries it would collide with them.
+    throw new KycConfigurationError({
+      provider: storeName,
+      message: `The audit log of schema ${schema} keeps several hash chains already; open the store with auditChains greater than 1 (default 16).`,
+    })
+  }
   let closed = false
 
   const readVerification = async (executor: SqlExecutor, key: VerificationKey, lock: boolean) => {
@@ -223,8 +247,71 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return entry
   }
 
+  /** The head of each chain this store last appended (several chains), as `knownHead` for one. */
+  const knownChainHeads = new Map<number, { chainSequence: number; hash: string }>()
+
+  /** Chains the entry onto `head` of its chain and appends it if `head` is still that chain's head. */
+  const appendToChainAfter = async (
+    executor: SqlExecutor,
+    input: AuditEntryInputParsed,
+    chain: number,
+    head: { chainSequence: number; hash: string },
+  ): Promise<AuditEntry | undefined> => {
+    const chainHead = head.chainSequence === 0 ? undefined : { sequence: 0, chain, ...head }
+    // The store-wide sequence is drawn in SQL under the chain's lock; it is not hashed.
+    const entry = chainAuditEntry(input, chainHead, new Date(), { chain, sequence: 1 })
+    const [appended] = await executor.query<{ sequence: string }>(
+      statements.appendChainedAuditEntry(
+        schema,
+        { chain, ...head },
+        {
+          chainSequence: entry.chainSequence ?? 1,
+          provider: entry.provider,
+          verificationId: entry.verificationId,
+          hash: entry.hash,
+          document: JSON.stringify(entry),
+        },
+      ),
+    )
+    if (appended === undefined) return undefined
+    knownChainHeads.set(chain, { chainSequence: entry.chainSequence ?? 1, hash: entry.hash })
+    return { ...entry, sequence: Number(appended.sequence) }
+  }
+
+  /** Reads a chain's head and locks it until the transaction ends. */
+  const lockAuditChainHead = async (executor: SqlExecutor, chain: number) => {
+    const [row] = await executor.query<{ chain_sequence: string; hash: string }>(
+      statements.lockAuditChainHead(schema, chain),
+    )
+    if (row === undefined) {
+      throw corruptRowError({ table: 'audit_chain_head', key: `chain ${chain}`, problem: 'it is missing' })
+    }
+    return { chainSequence: Number(row.chain_sequence), hash: row.hash }
+  }
+
   const appendAudit = async (executor: SqlExecutor, input: unknown): Promise<AuditEntry> => {
     const parsed = parseAuditEntryInput(input)
+    if (auditChains > 1) {
+      const chain = auditChainFor(parsed.verificationId, auditChains)
+      const known = knownChainHeads.get(chain)
+      if (known !== undefined) {
+        const entry = await appendToChainAfter(executor, parsed, chain, known)
+        if (entry !== undefined) return entry
+      }
+      // No head known, or another transaction moved it: lock the chain's head, then it cannot miss.
+      const entry = await appendToChainAfter(
+        executor,
+        parsed,
+        chain,
+        await lockAuditChainHead(executor, chain),
+      )
+      if (entry !== undefined) return entry
+      throw corruptRowError({
+        table: 'audit_chain_head',
+        key: `chain ${chain}`,
+        problem: 'it could not be moved',
+      })
+    }
     if (knownHead !== undefined) {
       const entry = await appendAfter(executor, parsed, knownHead)
       if (entry !== undefined) return entry
@@ -399,7 +486,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const [head] = await database.query<{ sequence: string; hash: string }>(
         statements.selectAuditHead(schema),
       )
+      const chainHeads = await database.query<{ chain: number; chain_sequence: string; hash: string }>(
+        statements.selectAuditChainHeads(schema),
+      )
+      // The heads the database recorded: the one chain's (migration 1) and each chain's. A chain
+      // head is matched by its hash, which covers the chain and the place in it.
+      const chainTails = new Map(chainHeads.map((row) => [row.hash, row]))
+      const expected: { sequence: number; hash: string }[] = []
       const headSequence = Number(head?.sequence ?? 0)
+      if (head !== undefined && headSequence > 0) expected.push({ sequence: headSequence, hash: head.hash })
+      const found = new Map<string, number>()
       const rows = async function* () {
         for await (const row of auditRows({})) {
           // As stored, not parsed: the chain check reports a bad row instead of throwing. A row whose
@@ -411,15 +507,21 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             entry.sequence === Number(row.sequence) &&
             entry.provider === row.provider &&
             entry.verificationId === row.verification_id
+          if (filedRight && typeof entry.hash === 'string') {
+            const tail = chainTails.get(entry.hash)
+            if (tail !== undefined && tail.chain === entry.chain) found.set(entry.hash, Number(row.sequence))
+          }
           yield filedRight ? entry : { sequence: Number(row.sequence) }
         }
       }
-      return verifyAuditChain(
-        rows(),
-        headSequence === 0 || head === undefined
-          ? {}
-          : { expectedHead: { sequence: headSequence, hash: head.hash } },
-      )
+      const report = await verifyAuditChain(rows(), { expectedHead: expected })
+      if (!report.valid) return report
+      // A chain whose recorded head was never read lost its tail (or the head row was changed).
+      const missing = chainHeads.find((row) => !found.has(row.hash))
+      if (missing !== undefined) {
+        return { valid: false, count: report.count, sequence: undefined, problem: 'head_mismatch' }
+      }
+      return report
     },
     async *exportAudit(query = {}) {
       for await (const row of auditRows(query)) yield `${JSON.stringify(toAuditEntry(row))}\n`

@@ -203,6 +203,81 @@ RETURNING 1 AS appended`,
         expected.hash,
       ],
     ),
+  /** Creates the head rows of chains 0 … chains − 1 that do not exist yet (empty chains). */
+  insertAuditChainHeads: (schema: string, chains: number) =>
+    statement(
+      'insert audit chain heads',
+      `INSERT INTO ${schema}.audit_chain_head (chain, chain_sequence, hash)
+SELECT chain, 0, '0000000000000000000000000000000000000000000000000000000000000000'
+FROM generate_series(0, $1::integer - 1) AS chain
+ON CONFLICT (chain) DO NOTHING`,
+      [chains],
+    ),
+  /**
+   * Moves the cursor of chained entries past every row (one-chain entries appended since migration 2
+   * number themselves); only ever forward.
+   */
+  advanceAuditSequence: (schema: string) =>
+    statement(
+      'advance audit sequence',
+      `SELECT setval('${schema}.audit_log_sequence', newest.sequence, true)::text AS sequence
+FROM (SELECT max(sequence) AS sequence FROM ${schema}.audit_log) AS newest
+WHERE newest.sequence >= (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END
+                          FROM ${schema}.audit_log_sequence)`,
+    ),
+  /** Reads one chain's head and locks it until the transaction ends. */
+  lockAuditChainHead: (schema: string, chain: number) =>
+    statement(
+      'lock audit chain head',
+      `SELECT chain_sequence::text AS chain_sequence, hash FROM ${schema}.audit_chain_head WHERE chain = $1 FOR UPDATE`,
+      [chain],
+    ),
+  selectAuditChainHeads: (schema: string) =>
+    statement(
+      'select audit chain heads',
+      `SELECT chain, chain_sequence::text AS chain_sequence, hash FROM ${schema}.audit_chain_head
+WHERE chain_sequence > 0 ORDER BY chain`,
+    ),
+  /**
+   * Appends an entry of a chain onto the head the caller believes is current, in one statement: the
+   * head moves only if it still is `expected` (else nothing is written and the caller retries); the
+   * store-wide cursor is drawn after the head's row lock is taken, so it ascends within the chain,
+   * and written into the entry. Returns the cursor.
+   */
+  appendChainedAuditEntry: (
+    schema: string,
+    expected: { chain: number; chainSequence: number; hash: string },
+    entry: {
+      chainSequence: number
+      provider: string
+      verificationId: string
+      hash: string
+      document: string
+    },
+  ) =>
+    statement(
+      'append chained audit entry',
+      `WITH moved AS (
+  UPDATE ${schema}.audit_chain_head SET chain_sequence = $1, hash = $2
+  WHERE chain = $3 AND chain_sequence = $4 AND hash = $5
+  RETURNING chain
+), placed AS (
+  SELECT nextval('${schema}.audit_log_sequence') AS sequence FROM moved
+)
+INSERT INTO ${schema}.audit_log (sequence, provider, verification_id, entry)
+SELECT placed.sequence, $6, $7, jsonb_set($8::text::jsonb, '{sequence}', to_jsonb(placed.sequence)) FROM placed
+RETURNING sequence::text AS sequence`,
+      [
+        entry.chainSequence,
+        entry.hash,
+        expected.chain,
+        expected.chainSequence,
+        expected.hash,
+        entry.provider,
+        entry.verificationId,
+        entry.document,
+      ],
+    ),
   /** One page of the log in ascending sequence; `null` filters match everything. */
   selectAuditPage: (
     schema: string,

@@ -37,7 +37,10 @@ export function freshSchema(): string {
 }
 
 /** A migrated, empty store in its own schema on `target`. */
-export async function freshStore(target: TestDatabase, options: { ttlMs?: number } = {}) {
+export async function freshStore(
+  target: TestDatabase,
+  options: { ttlMs?: number; auditChains?: number } = {},
+) {
   const database = await target.database()
   const schema = freshSchema()
   await migrate(database, { schema })

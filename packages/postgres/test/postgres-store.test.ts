@@ -1,6 +1,9 @@
 import {
+  type AuditEntry,
   applyVerificationUpdate,
+  auditChainFor,
   isKycError,
+  KycConfigurationError,
   KycStoreConflictError,
   KycStoreIntegrityError,
   KycStoreUnavailableError,
@@ -32,8 +35,8 @@ for (const target of testDatabases()) {
     it('migrate() creates the schema once; a second call applies nothing', async () => {
       const database = await target.database()
       const schema = freshSchema()
-      expect(await migrate(database, { schema })).toEqual({ applied: [1], version: 1 })
-      expect(await migrate(database, { schema })).toEqual({ applied: [], version: 1 })
+      expect(await migrate(database, { schema })).toEqual({ applied: [1, 2], version: 2 })
+      expect(await migrate(database, { schema })).toEqual({ applied: [], version: 2 })
     })
 
     it('refuses to open an unmigrated database with a KycStoreIntegrityError naming migrate()', async () => {
@@ -47,15 +50,15 @@ for (const target of testDatabases()) {
       const { database, schema } = await freshStore(target)
       await database.query({
         name: 'test',
-        text: `INSERT INTO "${schema}".migration (version, name) VALUES (3, 'x')`,
+        text: `INSERT INTO "${schema}".migration (version, name) VALUES (4, 'x')`,
         values: [],
       })
       const missing = await createPostgresStore({ database, schema }).catch((caught) => caught)
       expect(missing).toBeInstanceOf(KycStoreIntegrityError)
-      expect(missing.message).toMatch(/missing a migration below version 3/)
+      expect(missing.message).toMatch(/missing a migration below version 4/)
       await database.query({
         name: 'test',
-        text: `INSERT INTO "${schema}".migration (version, name) VALUES (2, 'y')`,
+        text: `INSERT INTO "${schema}".migration (version, name) VALUES (3, 'y')`,
         values: [],
       })
       const newer = await createPostgresStore({ database, schema }).catch((caught) => caught)
@@ -206,8 +209,8 @@ for (const target of testDatabases()) {
       })
     })
 
-    it('chains audit entries with core hashing, verifies, exports JSON Lines, and lists per verification', async () => {
-      const { store } = await freshStore(target)
+    it('chains audit entries with core hashing, verifies, exports JSON Lines, and lists per verification (one chain)', async () => {
+      const { store } = await freshStore(target, { auditChains: 1 })
       // Twelve entries: more than nine, so an ordering by text instead of number would show.
       for (const [index, id] of [
         'inq_1',
@@ -244,8 +247,8 @@ for (const target of testDatabases()) {
     })
 
     it('keeps one chain when two store instances append in turn, and after a rolled-back append', async () => {
-      const { store: first, database, schema } = await freshStore(target)
-      const second = await createPostgresStore({ database, schema })
+      const { store: first, database, schema } = await freshStore(target, { auditChains: 1 })
+      const second = await createPostgresStore({ database, schema, auditChains: 1 })
       const append = (store: typeof first, id: string) =>
         store.transaction((transaction) =>
           transaction.appendAudit({
@@ -278,8 +281,8 @@ for (const target of testDatabases()) {
       expect(await first.verifyAuditChain()).toMatchObject({ valid: true, count: 5 })
     })
 
-    it('refuses to change audit rows through SQL, and finds rows changed, removed or filed under another verification', async () => {
-      const { store, database, schema } = await freshStore(target)
+    it('refuses to change audit rows through SQL, and finds rows changed, removed or filed under another verification (one chain)', async () => {
+      const { store, database, schema } = await freshStore(target, { auditChains: 1 })
       for (let index = 0; index < 4; index += 1) {
         await store.transaction((transaction) =>
           transaction.appendAudit({
@@ -325,6 +328,92 @@ for (const target of testDatabases()) {
         problem: 'sequence_gap',
       })
     })
+
+    it('keeps 16 interleaved chains by default: entries name their chain, export carries it, a removed row of any chain is found, a one-chain log upgrades in place', async () => {
+      const { store: single, database, schema } = await freshStore(target, { auditChains: 1 })
+      const review = (store: typeof single, verificationId: string) =>
+        store.transaction((transaction) =>
+          transaction.appendAudit({
+            provider: 'persona',
+            verificationId,
+            action: 'review',
+            actor: 'manual',
+            reasons: [],
+          }),
+        )
+      // Written before the upgrade: the one chain of migration 1.
+      await review(single, 'inq_old')
+      const store = await createPostgresStore({ database, schema })
+      const ids = Array.from({ length: 8 }, (_, index) => `inq_${index}`)
+      const appended: AuditEntry[] = []
+      for (let round = 0; round < 3; round += 1) for (const id of ids) appended.push(await review(store, id))
+      for (const entry of appended) expect(entry.chain).toBe(auditChainFor(entry.verificationId, 16))
+      expect(new Set(appended.map((entry) => entry.chain)).size).toBeGreaterThan(2)
+      const lines: string[] = []
+      for await (const line of store.exportAudit()) lines.push(line)
+      const exported = lines.map((line) => JSON.parse(line))
+      expect(exported[0].chain).toBeUndefined()
+      expect(exported.slice(1)).toEqual(appended)
+      expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: 25 })
+      // Back to one chain would number entries over the chained ones: refused, naming the fix.
+      const back = await createPostgresStore({ database, schema, auditChains: 1 }).catch((caught) => caught)
+      expect(back).toBeInstanceOf(KycConfigurationError)
+      expect(back.message).toMatch(/auditChains greater than 1/)
+      const sql = (text: string) => database.query({ name: 'tamper', text, values: [] })
+      await sql(`ALTER TABLE "${schema}".audit_log DISABLE TRIGGER USER`)
+      // A middle row of one chain: the chain breaks at its next row.
+      await sql(`DELETE FROM "${schema}".audit_log WHERE sequence = ${appended[3]!.sequence}`)
+      expect(await store.verifyAuditChain()).toMatchObject({
+        valid: false,
+        sequence: appended.slice(4).find((entry) => entry.chain === appended[3]!.chain)!.sequence,
+        problem: 'sequence_gap',
+      })
+      await sql(
+        `INSERT INTO "${schema}".audit_log (sequence, provider, verification_id, entry) VALUES (${appended[3]!.sequence}, 'persona', '${appended[3]!.verificationId}', '${JSON.stringify(appended[3])}'::jsonb)`,
+      )
+      expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: 25 })
+      // The tail of another chain: its recorded head is never reached.
+      const tail = appended.at(-1)!
+      await sql(`DELETE FROM "${schema}".audit_log WHERE sequence = ${tail.sequence}`)
+      expect(await store.verifyAuditChain()).toMatchObject({ valid: false, problem: 'head_mismatch' })
+    })
+
+    if (target.name !== 'pglite') {
+      it('commits transactions on different chains while one of them is still open (no global audit lock)', async () => {
+        const { store } = await freshStore(target)
+        const [first, second] = ['inq_a', 'inq_b', 'inq_c', 'inq_d'].filter(
+          (id, index, all) =>
+            all.findIndex((other) => auditChainFor(other, 16) === auditChainFor(id, 16)) === index,
+        )
+        const review = (verificationId: string) => ({
+          provider: 'persona',
+          verificationId,
+          action: 'review' as const,
+          actor: 'manual' as const,
+          reasons: [],
+        })
+        let release = () => {}
+        const held = new Promise<void>((resolve) => {
+          release = resolve
+        })
+        let appendedFirst = () => {}
+        const firstAppended = new Promise<void>((resolve) => {
+          appendedFirst = resolve
+        })
+        const open = store.transaction(async (transaction) => {
+          await transaction.appendAudit(review(first!))
+          appendedFirst()
+          await held
+        })
+        await firstAppended
+        // The first transaction holds its chain's head; an append on another chain commits anyway.
+        const other = await store.transaction((transaction) => transaction.appendAudit(review(second!)))
+        expect(other.chain).not.toBe(auditChainFor(first!, 16))
+        release()
+        await open
+        expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: 2 })
+      })
+    }
 
     it('reads a corrupt or foreign verification row as a KycStoreIntegrityError without its content', async () => {
       const { store, database, schema } = await freshStore(target)

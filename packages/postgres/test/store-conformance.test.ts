@@ -22,6 +22,8 @@ for (const target of testDatabases()) {
       return store
     },
     timeoutMs: 60_000,
+    // createPostgresStore's default.
+    auditChains: 16,
     backDoors: {
       async changeAuditEntry(store, sequence) {
         const schema = schemas.get(store)!

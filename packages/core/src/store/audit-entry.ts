@@ -85,8 +85,19 @@ export type AuditEntryInput = z.input<typeof AuditEntryInputSchema>
  * `computeAuditHash(entry)`; `previousHash` is the previous entry's `hash` (64 zeros for sequence 1).
  */
 export const AuditEntrySchema = AuditEntryInputSchema.extend({
-  /** 1, 2, 3… without gaps, in append (commit) order, across the whole store. */
+  /**
+   * The entry's place in the store's log, ascending in append order. In a one-chain log (no `chain`)
+   * 1, 2, 3… without gaps, and covered by the hash. In a log of several chains it is the read cursor
+   * only (ascending; gaps possible); the entry's place in its chain is `chainSequence`.
+   */
   sequence: z.number().int().positive(),
+  /**
+   * The chain the entry belongs to, when the store keeps several interleaved chains (see
+   * {@link auditChainFor}); absent in a one-chain log.
+   */
+  chain: z.number().int().nonnegative().optional(),
+  /** The entry's place in its `chain`: 1, 2, 3… without gaps. Present exactly when `chain` is. */
+  chainSequence: z.number().int().positive().optional(),
   /** When the store appended the entry (ISO 8601; hashed in its `toISOString()` form, millisecond precision). */
   recordedAt: timestamp,
   previousHash: sha256Hex,
@@ -101,6 +112,24 @@ export const genesisAuditHash = '0'.repeat(64)
 
 /** The version tag that starts every canonical serialization; bumped if the format ever changes. */
 const canonicalFormat = 'openkyc-audit-v1'
+/** The tag of the serialization of an entry that names its chain. */
+const chainedCanonicalFormat = 'openkyc-audit-v2'
+
+/**
+ * The chain a verification's audit entries go to in a log of `chains` interleaved chains: the first
+ * four bytes of the SHA-256 of `verificationId` (UTF-8) as a big-endian unsigned integer, modulo
+ * `chains`. Every store computes it alike, so one verification's entries stay in one chain.
+ *
+ * @example
+ * ```ts
+ * auditChainFor('inq_123', 16) // a number from 0 to 15
+ * ```
+ */
+export function auditChainFor(verificationId: string, chains: number): number {
+  if (!Number.isInteger(chains) || chains < 1)
+    throw new RangeError('auditChainFor: chains must be a positive integer')
+  return createHash('sha256').update(verificationId, 'utf8').digest().readUInt32BE(0) % chains
+}
 
 /**
  * The canonical serialization of an entry, the bytes its hash covers: a JSON array in a fixed order,
@@ -113,13 +142,20 @@ const canonicalFormat = 'openkyc-audit-v1'
  *  [[reasonCode, reasonRaw|null], …]]
  * ```
  *
+ * An entry that names its `chain` is serialized as `["openkyc-audit-v2", chain, chainSequence,
+ * previousHash, recordedAt, …]` (the rest as above): its store-wide `sequence` is a read cursor,
+ * not covered, so chains can be appended concurrently.
+ *
  * Every store computes the chain with this function (through {@link computeAuditHash}); a store in
  * another language reproduces it from the description above.
  */
 export function serializeAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
+  const place =
+    entry.chain === undefined
+      ? [canonicalFormat, entry.sequence]
+      : [chainedCanonicalFormat, entry.chain, entry.chainSequence ?? null]
   return JSON.stringify([
-    canonicalFormat,
-    entry.sequence,
+    ...place,
     entry.previousHash,
     new Date(entry.recordedAt).toISOString(),
     entry.provider,
@@ -172,13 +208,23 @@ function describeSequence(row: unknown): string {
   return typeof sequence === 'number' && Number.isInteger(sequence) ? ` (sequence ${sequence})` : ''
 }
 
-/** Where the next entry goes: the current chain head, or `undefined` for an empty log. */
-export type AuditChainHead = Pick<AuditEntry, 'sequence' | 'hash'> | undefined
+/**
+ * Where the next entry goes: the current head of a chain (with `chain` and `chainSequence` in a log
+ * of several chains), or `undefined` for an empty chain.
+ */
+export type AuditChainHead =
+  | (Pick<AuditEntry, 'sequence' | 'hash'> & Partial<Pick<AuditEntry, 'chain' | 'chainSequence'>>)
+  | undefined
+
+/** Where an entry goes in a log of several chains: its chain and its store-wide `sequence`. */
+export type AuditChainPlacement = { chain: number; sequence: number }
 
 /**
- * Validates `input` and builds the entry a store appends after `head`: the next sequence, the
- * previous hash and the entry's own hash. Stores call it with the head they read under lock and
- * insert the result as it is. It does not validate: pass what {@link parseAuditEntryInput} returned.
+ * Builds the entry a store appends after `head`: the next sequence, the previous hash and the
+ * entry's own hash. Stores call it with the head they read under lock and insert the result as it
+ * is. It does not validate: pass what {@link parseAuditEntryInput} returned. With `placement` (a log
+ * of several chains), `head` is the head of `placement.chain`, the entry gets the next
+ * `chainSequence` in that chain and `placement.sequence` as its store-wide sequence.
  *
  * @example
  * ```ts
@@ -190,10 +236,14 @@ export function chainAuditEntry(
   input: z.output<typeof AuditEntryInputSchema>,
   head: AuditChainHead,
   recordedAt: Date,
+  placement?: AuditChainPlacement,
 ): AuditEntry {
   const unhashed: Omit<AuditEntry, 'hash'> = {
     ...input,
-    sequence: (head?.sequence ?? 0) + 1,
+    sequence: placement?.sequence ?? (head?.sequence ?? 0) + 1,
+    ...(placement === undefined
+      ? {}
+      : { chain: placement.chain, chainSequence: (head?.chainSequence ?? 0) + 1 }),
     recordedAt: recordedAt.toISOString(),
     previousHash: head?.hash ?? genesisAuditHash,
   }
@@ -221,22 +271,34 @@ export type AuditChainReport =
 /** Options for {@link verifyAuditChain}. */
 export type VerifyAuditChainOptions = {
   /**
-   * The head you recorded earlier (`store.audit.head()`, kept outside the store): the chain must end
-   * at or pass through it. Without it, removing rows from the end cannot be detected.
+   * The head you recorded earlier (`store.audit.head()`, kept outside the store), or the heads of
+   * every chain of a log of several chains: the log must pass through each. Without them, removing
+   * rows from the end of a chain cannot be detected.
    */
-  expectedHead?: AuditChainHead
+  expectedHead?: AuditChainHead | readonly NonNullable<AuditChainHead>[]
   /**
-   * The last entry before the first one given, when older entries were pruned (retention): the
-   * first entry must link to it. Default: the chain starts at sequence 1 from {@link genesisAuditHash}.
+   * The last entry before the first one given, when older entries were pruned (retention), or that
+   * entry of each chain: the first entry (of each chain) must link to it. Default: every chain starts
+   * at 1 from {@link genesisAuditHash}.
    */
-  startAfter?: AuditChainHead
+  startAfter?: AuditChainHead | readonly NonNullable<AuditChainHead>[]
 }
+
+const asHeads = (heads: AuditChainHead | readonly NonNullable<AuditChainHead>[]) =>
+  heads === undefined ? [] : Array.isArray(heads) ? heads : [heads as NonNullable<AuditChainHead>]
+
+const headOf = (entry: AuditEntry): NonNullable<AuditChainHead> =>
+  entry.chain === undefined
+    ? { sequence: entry.sequence, hash: entry.hash }
+    : { sequence: entry.sequence, hash: entry.hash, chain: entry.chain, chainSequence: entry.chainSequence }
 
 /**
  * Checks a whole audit log, streamed in ascending `sequence` (`store.audit.read()`): every row's hash
- * matches its content, links to the previous row, and sequences run 1, 2, 3… without gaps. Finds a
- * changed, removed, inserted or reordered row; with `expectedHead`, a removed tail too. Reports the
- * first problem and the sequence where it was found; never throws for bad rows.
+ * matches its content and links to the previous row of its chain, and each chain's sequences run 1,
+ * 2, 3… without gaps (a one-chain log: `sequence`; a log of several chains: each chain's
+ * `chainSequence`, with `sequence` ascending). Finds a changed, removed, inserted or reordered row in
+ * any chain; with `expectedHead`, a removed tail too. Reports the first problem and the `sequence`
+ * where it was found; never throws for bad rows.
  *
  * @example
  * ```ts
@@ -248,20 +310,31 @@ export async function verifyAuditChain(
   entries: Iterable<unknown> | AsyncIterable<unknown>,
   options: VerifyAuditChainOptions = {},
 ): Promise<AuditChainReport> {
-  let previous: AuditChainHead = options.startAfter
+  /** The last entry seen of each chain; `-1` keys the one chain of entries without `chain`. */
+  const previousOf = new Map<number, NonNullable<AuditChainHead>>()
+  for (const head of asHeads(options.startAfter)) previousOf.set(head.chain ?? -1, head)
+  const expected = asHeads(options.expectedHead)
+  const passed = new Set<NonNullable<AuditChainHead>>()
+  let last: AuditChainHead = Array.isArray(options.startAfter)
+    ? undefined
+    : (options.startAfter as AuditChainHead)
   let count = 0
-  let passedExpectedHead = options.expectedHead === undefined
+  const sequenceOf = (value: unknown) =>
+    typeof value === 'object' && value !== null && typeof (value as AuditEntry).sequence === 'number'
+      ? (value as AuditEntry).sequence
+      : undefined
   for await (const row of entries) {
     const parsed = AuditEntrySchema.safeParse(row)
-    const sequenceOf = (value: unknown) =>
-      typeof value === 'object' && value !== null && typeof (value as AuditEntry).sequence === 'number'
-        ? (value as AuditEntry).sequence
-        : undefined
-    if (!parsed.success) {
+    if (!parsed.success || (parsed.data.chain === undefined) !== (parsed.data.chainSequence === undefined)) {
       return { valid: false, count, sequence: sequenceOf(row), problem: 'invalid_entry' }
     }
     const entry = parsed.data
-    if (entry.sequence !== (previous?.sequence ?? 0) + 1) {
+    const previous = previousOf.get(entry.chain ?? -1)
+    const inOrder =
+      entry.chain === undefined
+        ? entry.sequence === (previous?.sequence ?? 0) + 1
+        : entry.chainSequence === (previous?.chainSequence ?? 0) + 1 && entry.sequence > (last?.sequence ?? 0)
+    if (!inOrder) {
       return { valid: false, count, sequence: entry.sequence, problem: 'sequence_gap' }
     }
     if (entry.previousHash !== (previous?.hash ?? genesisAuditHash)) {
@@ -271,18 +344,16 @@ export async function verifyAuditChain(
     if (computeAuditHash(unhashed) !== hash) {
       return { valid: false, count, sequence: entry.sequence, problem: 'hash_mismatch' }
     }
-    if (
-      options.expectedHead !== undefined &&
-      entry.sequence === options.expectedHead.sequence &&
-      entry.hash === options.expectedHead.hash
-    ) {
-      passedExpectedHead = true
+    for (const head of expected) {
+      if (entry.sequence === head.sequence && entry.hash === head.hash) passed.add(head)
     }
     count += 1
-    previous = { sequence: entry.sequence, hash: entry.hash }
+    last = headOf(entry)
+    previousOf.set(entry.chain ?? -1, last)
   }
-  if (!passedExpectedHead) {
-    return { valid: false, count, sequence: options.expectedHead?.sequence, problem: 'head_mismatch' }
+  const missed = expected.find((head) => !passed.has(head))
+  if (missed !== undefined) {
+    return { valid: false, count, sequence: missed.sequence, problem: 'head_mismatch' }
   }
-  return { valid: true, count, head: previous }
+  return { valid: true, count, head: last }
 }

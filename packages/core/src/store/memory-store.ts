@@ -2,7 +2,13 @@ import { KycStoreConflictError } from '../errors.js'
 import { raceAbort } from '../http/abort.js'
 import { applyVerificationUpdate } from '../model/apply-update.js'
 import type { Verification } from '../model/verification.js'
-import { type AuditChainHead, type AuditEntry, chainAuditEntry, parseAuditEntryInput } from './audit-entry.js'
+import {
+  type AuditChainHead,
+  type AuditEntry,
+  auditChainFor,
+  chainAuditEntry,
+  parseAuditEntryInput,
+} from './audit-entry.js'
 import type {
   AppliedVerification,
   AuditQuery,
@@ -31,6 +37,12 @@ export type MemoryStoreOptions = {
   maxEntries?: number
   /** The most audit entries kept; the oldest go first (see {@link MemoryStore.auditStart}). Default 100,000. */
   maxAuditEntries?: number
+  /**
+   * The audit log's interleaved hash chains (a verification's entries go to chain
+   * `auditChainFor(verificationId, auditChains)`). Default 1: one chain, entries without `chain`.
+   * Transactions of this store run one at a time anyway; set it to exercise a several-chain log.
+   */
+  auditChains?: number
   /** How long a completed event stays deduplicated. Default 24 hours, longer than providers retry a delivery. */
   ttlMs?: number
   /** The current time in milliseconds. Default `Date.now`; inject one for deterministic tests and leases. */
@@ -48,6 +60,11 @@ export type MemoryStore = KycStore<undefined> & {
    * as `verifyAuditChain(store.audit.read(), { startAfter: store.auditStart() })`.
    */
   auditStart(): AuditChainHead
+  /**
+   * The last audit entry dropped of each chain (empty when none was): pass it as
+   * `verifyAuditChain(store.audit.read(), { startAfter: store.auditStarts() })` in a several-chain log.
+   */
+  auditStarts(): NonNullable<AuditChainHead>[]
 }
 
 type InboxEntry = { token: string | undefined; leaseExpiresAt: number; completedUntil: number | undefined }
@@ -85,7 +102,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const maxAuditEntries = options.maxAuditEntries ?? 100_000
   const ttlMs = options.ttlMs ?? defaultTtlMs
   const now = options.now ?? Date.now
+  const auditChains = options.auditChains ?? 1
   for (const [name, value] of [
+    ['auditChains', auditChains],
     ['maxEntries', maxEntries],
     ['maxAuditEntries', maxAuditEntries],
     ['ttlMs', ttlMs],
@@ -100,6 +119,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const values = new Map<string, StoredValue>()
   const audit: AuditEntry[] = []
   let auditStart: AuditChainHead
+  /** Several chains: the last committed entry of each chain, and the last dropped one. */
+  const chainHeads = new Map<number, AuditEntry>()
+  const chainStarts = new Map<number, NonNullable<AuditChainHead>>()
   let turn: Promise<void> = Promise.resolve()
 
   const liveValue = (stored: StoredValue | undefined): JsonValue | undefined =>
@@ -218,8 +240,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       async appendAudit(entry) {
         ensureOpen()
         const input = parseAuditEntryInput(entry)
-        const head = stagedAudit.at(-1) ?? auditHead() ?? auditStart
-        const appended = chainAuditEntry(input, head, new Date(now()))
+        const last = stagedAudit.at(-1) ?? auditHead() ?? auditStart
+        if (auditChains === 1) {
+          const appended = chainAuditEntry(input, last, new Date(now()))
+          stagedAudit.push(appended)
+          return appended
+        }
+        const chain = auditChainFor(input.verificationId, auditChains)
+        const head =
+          stagedAudit.findLast((staged) => staged.chain === chain) ??
+          chainHeads.get(chain) ??
+          chainStarts.get(chain)
+        const appended = chainAuditEntry(input, head, new Date(now()), {
+          chain,
+          sequence: (last?.sequence ?? 0) + 1,
+        })
         stagedAudit.push(appended)
         return appended
       },
@@ -257,9 +292,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         else touch(values, key, stored, maxEntries)
       }
       audit.push(...stagedAudit)
+      for (const entry of stagedAudit) if (entry.chain !== undefined) chainHeads.set(entry.chain, entry)
       while (audit.length > maxAuditEntries) {
         const dropped = audit.shift()
-        if (dropped !== undefined) auditStart = { sequence: dropped.sequence, hash: dropped.hash }
+        if (dropped === undefined) break
+        auditStart = { sequence: dropped.sequence, hash: dropped.hash }
+        if (dropped.chain !== undefined) {
+          chainStarts.set(dropped.chain, {
+            sequence: dropped.sequence,
+            hash: dropped.hash,
+            chain: dropped.chain,
+            chainSequence: dropped.chainSequence,
+          })
+        }
       }
     }
 
@@ -359,6 +404,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return run()
     },
     auditStart: () => auditStart,
+    auditStarts: () =>
+      auditChains === 1 ? (auditStart === undefined ? [] : [auditStart]) : [...chainStarts.values()],
   }
 }
 

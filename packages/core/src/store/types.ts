@@ -45,7 +45,7 @@ export type KycStore<Handle = unknown> = {
    * must not throw over the original error.
    *
    * Isolation: concurrent transactions may run, but `applyVerification` on one verification and
-   * `appendAudit` are serialized by the store (row locks, a lock on the chain head), so the outcome
+   * `appendAudit` on one chain are serialized by the store (row locks, a lock on the chain head), so the outcome
    * equals some one-at-a-time order.
    *
    * `options.signal`: while waiting to begin (a pool connection, a lock, the memory store's turn)
@@ -92,9 +92,11 @@ export type KycStoreTransaction<Handle = unknown> = {
    */
   applyVerification(update: VerificationUpdate): Promise<AppliedVerification>
   /**
-   * Appends one audit entry at the end of the one hash chain of this store: the store assigns the
-   * next `sequence`, the current time as `recordedAt`, and `previousHash`/`hash` with `chainAuditEntry`
-   * (read the head under a lock held to the end of the transaction, so chains never fork). Throws
+   * Appends one audit entry at the end of its hash chain: the store's one chain, or in a store that
+   * keeps several interleaved chains, chain `auditChainFor(entry.verificationId, chains)`. The store
+   * assigns the next `sequence` (and `chain`/`chainSequence`), the current time as `recordedAt`, and
+   * `previousHash`/`hash` with `chainAuditEntry` (read the chain's head under a lock held to the end
+   * of the transaction, so chains never fork; transactions on other chains commit alongside). Throws
    * `KycInvalidRequestError` (nothing written) when `entry` fails `AuditEntryInputSchema`.
    */
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>

@@ -2,7 +2,9 @@ import {
   type AuditEntry,
   type AuditEntryInput,
   applyVerificationUpdate,
+  auditChainFor,
   compareVerificationProgress,
+  genesisAuditHash,
   isKycError,
   type KycErrorCode,
   type KycStore,
@@ -48,6 +50,11 @@ export type StoreConformanceOptions<Handle> = {
   shortLeaseMs?: number
   /** How many concurrent callers the race tests use. Default 16. */
   concurrency?: number
+  /**
+   * How many interleaved audit hash chains the store keeps (entries name their `chain` when more than
+   * one; see `auditChainFor`). Default 1.
+   */
+  auditChains?: number
   /** Per-test timeout. Default 30 s. */
   timeoutMs?: number
 }
@@ -166,6 +173,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export function describeStoreConformance<Handle>(options: StoreConformanceOptions<Handle>): void {
   const shortLeaseMs = options.shortLeaseMs ?? 150
   const concurrency = options.concurrency ?? 16
+  const auditChains = options.auditChains ?? 1
+  /** What `verifyAuditChain` reports as the head after `entry`. */
+  const reportedHead = (entry: AuditEntry) =>
+    auditChains === 1
+      ? { sequence: entry.sequence, hash: entry.hash }
+      : { sequence: entry.sequence, hash: entry.hash, chain: entry.chain, chainSequence: entry.chainSequence }
+  /** The last entry of each chain: the heads a verifier records. */
+  const chainTails = (entries: readonly AuditEntry[]) => [
+    ...new Map(entries.map((entry) => [entry.chain ?? -1, reportedHead(entry)])).values(),
+  ]
   const timeout = options.timeoutMs ?? 30_000
   const backDoors = options.backDoors ?? {}
 
@@ -449,74 +466,107 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
             }),
           ),
         )
-        expect(appended.map((entry) => entry.sequence)).toEqual([1, 2, 3, 4])
-        expect(appended[1]!.previousHash).toBe(appended[0]!.hash)
+        const sequences = appended.map((entry) => entry.sequence)
+        expect(sequences).toEqual([...sequences].sort((left, right) => left - right))
+        expect(new Set(sequences).size).toBe(4)
+        if (auditChains === 1) {
+          expect(sequences).toEqual([1, 2, 3, 4])
+          expect(appended.every((entry) => entry.chain === undefined)).toBe(true)
+        } else {
+          for (const entry of appended)
+            expect(entry.chain).toBe(auditChainFor(entry.verificationId, auditChains))
+        }
+        // Each entry links to the entry before it in its own chain.
+        for (const [index, entry] of appended.entries()) {
+          const before = appended.slice(0, index).findLast((earlier) => earlier.chain === entry.chain)
+          expect(entry.previousHash).toBe(before?.hash ?? genesisAuditHash)
+        }
         expect(await collect(store.audit.read())).toEqual(appended)
         expect(await store.audit.head()).toEqual(appended[3])
         expect(await collect(store.audit.read({ verificationId: 'v_1' }))).toEqual([appended[0], appended[2]])
-        expect(await collect(store.audit.read({ afterSequence: 2, limit: 1 }))).toEqual([appended[2]])
-        const report = await verifyAuditChain(store.audit.read(), { expectedHead: appended[3] })
-        expect(report).toEqual({ valid: true, count: 4, head: { sequence: 4, hash: appended[3]!.hash } })
+        expect(await collect(store.audit.read({ afterSequence: appended[1]!.sequence, limit: 1 }))).toEqual([
+          appended[2],
+        ])
+        const report = await verifyAuditChain(store.audit.read(), { expectedHead: chainTails(appended) })
+        expect(report).toEqual({ valid: true, count: 4, head: reportedHead(appended[3]!) })
       })
 
-      test('concurrent appends form one unbroken chain', async (store) => {
+      test('concurrent appends form unbroken chains', async (store) => {
         await Promise.all(
           Array.from({ length: concurrency }, (_, index) =>
             store.transaction((transaction) => transaction.appendAudit(auditInput(`v_${index}`))),
           ),
         )
         const entries = await collect(store.audit.read())
-        expect(entries.map((entry) => entry.sequence)).toEqual(
-          Array.from({ length: concurrency }, (_, index) => index + 1),
-        )
-        expect(await verifyAuditChain(entries)).toMatchObject({ valid: true, count: concurrency })
+        if (auditChains === 1) {
+          expect(entries.map((entry) => entry.sequence)).toEqual(
+            Array.from({ length: concurrency }, (_, index) => index + 1),
+          )
+        }
+        expect(new Set(entries.map((entry) => entry.sequence)).size).toBe(concurrency)
+        expect(await verifyAuditChain(entries, { expectedHead: chainTails(entries) })).toMatchObject({
+          valid: true,
+          count: concurrency,
+        })
       })
 
-      test('a changed or removed entry read back from the store fails verification', async (store) => {
-        for (const id of ['v_1', 'v_2', 'v_3']) {
-          await store.transaction((transaction) => transaction.appendAudit(auditInput(id)))
+      test('a changed or removed entry of any chain read back from the store fails verification', async (store) => {
+        for (let round = 0; round < 3; round += 1) {
+          for (const id of ['v_1', 'v_2', 'v_3', 'v_4', 'v_5', 'v_6']) {
+            await store.transaction((transaction) => transaction.appendAudit(auditInput(id)))
+          }
         }
         const entries = await collect(store.audit.read())
-        const changed = entries.map((entry) =>
-          entry.sequence === 2 ? { ...entry, to: { status: 'completed', outcome: 'approved' } } : entry,
-        )
-        expect(await verifyAuditChain(changed)).toMatchObject({
-          valid: false,
-          sequence: 2,
-          problem: 'hash_mismatch',
-        })
-        const removed = entries.filter((entry) => entry.sequence !== 2)
-        expect(await verifyAuditChain(removed)).toMatchObject({
-          valid: false,
-          sequence: 3,
-          problem: 'sequence_gap',
-        })
-        const head = await store.audit.head()
-        expect(await verifyAuditChain(entries.slice(0, 2), { expectedHead: head })).toMatchObject({
-          valid: false,
-          problem: 'head_mismatch',
-        })
+        const heads = chainTails(entries)
+        expect(await verifyAuditChain(entries, { expectedHead: heads })).toMatchObject({ valid: true })
+        for (const [index, target] of entries.entries()) {
+          const changed = entries.map((entry) =>
+            entry === target ? { ...entry, to: { status: 'completed', outcome: 'approved' } } : entry,
+          )
+          expect(await verifyAuditChain(changed, { expectedHead: heads })).toMatchObject({
+            valid: false,
+            sequence: target.sequence,
+            problem: 'hash_mismatch',
+          })
+          const next = entries.slice(index + 1).find((entry) => entry.chain === target.chain)
+          const removed = entries.filter((entry) => entry !== target)
+          // A removed row inside a chain breaks it at the next row of that chain; a removed tail
+          // misses the head the verifier recorded.
+          expect(await verifyAuditChain(removed, { expectedHead: heads })).toMatchObject(
+            next === undefined
+              ? { valid: false, sequence: target.sequence, problem: 'head_mismatch' }
+              : { valid: false, sequence: next.sequence, problem: 'sequence_gap' },
+          )
+        }
       })
 
       if (backDoors.changeAuditEntry) {
         const changeAuditEntry = backDoors.changeAuditEntry
         test('a row changed in storage fails verification', async (store) => {
-          for (const id of ['v_1', 'v_2', 'v_3']) {
+          for (const id of ['v_1', 'v_1', 'v_1']) {
             await store.transaction((transaction) => transaction.appendAudit(auditInput(id)))
           }
-          await changeAuditEntry(store, 2)
-          expect(await verifyAuditChain(store.audit.read())).toMatchObject({ valid: false, sequence: 2 })
+          const entries = await collect(store.audit.read())
+          await changeAuditEntry(store, entries[1]!.sequence)
+          expect(await verifyAuditChain(store.audit.read())).toMatchObject({
+            valid: false,
+            sequence: entries[1]!.sequence,
+          })
         })
       }
 
       if (backDoors.removeAuditEntry) {
         const removeAuditEntry = backDoors.removeAuditEntry
         test('a row removed from storage fails verification', async (store) => {
-          for (const id of ['v_1', 'v_2', 'v_3']) {
+          for (const id of ['v_1', 'v_1', 'v_1']) {
             await store.transaction((transaction) => transaction.appendAudit(auditInput(id)))
           }
-          await removeAuditEntry(store, 2)
-          expect(await verifyAuditChain(store.audit.read())).toMatchObject({ valid: false, sequence: 3 })
+          const entries = await collect(store.audit.read())
+          await removeAuditEntry(store, entries[1]!.sequence)
+          expect(await verifyAuditChain(store.audit.read())).toMatchObject({
+            valid: false,
+            sequence: entries[2]!.sequence,
+          })
         })
       }
     })
