@@ -10,7 +10,7 @@ import { runCatalogue } from '../src/run-catalogue.js'
 import { createDemoApp, type DemoServer, startDemoServer } from '../src/server.js'
 import { installTelemetry } from './support/telemetry.js'
 
-// The whole catalogue through both adapters against their simulators, webhooks and callbacks
+// The whole catalogue through every adapter (Jumio, Persona, Onfido) against their simulators, webhooks and callbacks
 // included, with a real OpenTelemetry SDK registered: then every span and metric is searched for the
 // catalogue's personal data, the credentials and the session URLs.
 const telemetry = installTelemetry()
@@ -26,8 +26,8 @@ beforeAll(async () => {
     port: 0,
   })
   runtimes = await startProviders({
-    providers: ['jumio', 'persona'],
-    modes: { jumio: 'simulator', persona: 'simulator' },
+    providers: ['jumio', 'persona', 'onfido'],
+    modes: { jumio: 'simulator', persona: 'simulator', onfido: 'simulator' },
     webhookBaseUrl: server.url,
     env: {},
   })
@@ -71,7 +71,7 @@ afterAll(async () => {
 function deliveriesHandled() {
   const handled = telemetry.spans.getFinishedSpans().filter((span) => span.name === 'kyc.webhooks.handle')
   const providers = new Set(handled.map((span) => span.attributes[attribute.provider]))
-  return { jumio: providers.has('jumio'), persona: providers.has('persona') }
+  return { jumio: providers.has('jumio'), persona: providers.has('persona'), onfido: providers.has('onfido') }
 }
 
 /** What must never appear: every applicant value, the credentials and every session URL and token. */
@@ -96,10 +96,10 @@ function forbiddenValues(): string[] {
 }
 
 it('records spans and metrics for every adapter with no personal data, secret, session URL or verification id in any of them', async () => {
-  // Webhooks and callbacks arrive after the reads: wait until both providers' deliveries were handled.
+  // Webhooks and callbacks arrive after the reads: wait until every provider's deliveries were handled.
   await expect
     .poll(() => deliveriesHandled(), { timeout: 30_000, interval: 250 })
-    .toEqual({ jumio: true, persona: true })
+    .toEqual({ jumio: true, persona: true, onfido: true })
   const spans = telemetry.spans.getFinishedSpans()
   const collected = await telemetry.metrics()
   const spanText = JSON.stringify(
@@ -119,7 +119,7 @@ it('records spans and metrics for every adapter with no personal data, secret, s
   )
 
   // The run really was observed: adapter calls, vendor calls and deliveries at both providers.
-  for (const provider of ['jumio', 'persona']) {
+  for (const provider of ['jumio', 'persona', 'onfido']) {
     const own = spans.filter((span) => span.attributes[attribute.provider] === provider)
     expect(own.filter((span) => span.name === 'kyc.createVerification').length, provider).toBe(
       scenarios.length,
