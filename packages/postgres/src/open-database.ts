@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import { KycConfigurationError } from '@openkyc/core'
 import { storeName } from './errors.js'
 import { createPgliteExecutor, createServerExecutor, type SqlExecutor } from './executor.js'
@@ -59,6 +60,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<S
     return createServerExecutor(sql)
   }
   const { PGlite } = await import('@electric-sql/pglite')
+  // PGlite creates only the last directory: `.openkyc/db` in a fresh app failed with ENOENT.
+  if (options.dataDir !== undefined && !options.dataDir.includes('://')) {
+    await mkdir(options.dataDir, { recursive: true })
+  }
   const database = await PGlite.create(options.dataDir)
   return createPgliteExecutor(database)
 }
