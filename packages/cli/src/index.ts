@@ -8,7 +8,6 @@ export { type DoctorProvider, doctorProviders } from './doctor/doctor-providers.
 export { type RunDoctorOptions, runDoctor } from './doctor/run-doctor.js'
 export {
   databaseUrlProblem,
-  jumioCallbackUrlProblem,
   personaWebhookSecretsProblem,
 } from './doctor/setting-rules.js'
 export { type CliExitCode, runCli } from './main.js'

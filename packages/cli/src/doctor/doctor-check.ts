@@ -6,7 +6,7 @@ export type DoctorCheckStatus = 'ok' | 'problem' | 'skipped'
  * (secrets and URLs with credentials stay out of terminals and CI logs).
  */
 export type DoctorCheck = {
-  /** A stable id: `settings`, `credentials`, `webhook-secret`, `callback-url`, `clock`, `provider`, `database`. */
+  /** A stable id: `settings` (incl. the Jumio callback URL rule), `credentials`, `webhook-secret`, `clock`, `provider`, `database`. */
   check: string
   /** The provider the check is about, when it is about one. */
   provider?: string

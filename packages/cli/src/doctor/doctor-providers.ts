@@ -1,7 +1,7 @@
 import type { KycAdapter, VerificationReference } from '@openkyc/core'
 import type { HttpFetch } from '@openkyc/core/http'
 import type { Environment } from './doctor-check.js'
-import { jumioCallbackUrlProblem, personaWebhookSecretsProblem } from './setting-rules.js'
+import { personaWebhookSecretsProblem } from './setting-rules.js'
 
 /** What the doctor knows about one provider it can check. */
 export type DoctorProvider = {
@@ -34,11 +34,8 @@ export const doctorProviders: readonly DoctorProvider[] = [
     variablePrefix: 'JUMIO_',
     create: (module, env, fetch) => (module as { createJumio: Factory }).createJumio({ env, fetch }),
     absentReference: () => ({ accountId: crypto.randomUUID(), workflowExecutionId: crypto.randomUUID() }),
-    settingProblems(env) {
-      const callbackUrl = env.JUMIO_CALLBACK_URL?.trim()
-      const problem = callbackUrl ? jumioCallbackUrlProblem(callbackUrl) : undefined
-      return problem === undefined ? [] : [{ check: 'callback-url', message: problem }]
-    },
+    // The callback URL rule (https, a domain name, no port) is createJumio's own, reported as a settings problem.
+    settingProblems: () => [],
   },
   {
     name: 'persona',

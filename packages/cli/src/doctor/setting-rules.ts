@@ -1,27 +1,3 @@
-import { isIP } from 'node:net'
-
-/**
- * What is wrong with a Jumio callback URL, or `undefined` when nothing is. Jumio posts callbacks only
- * to public HTTPS URLs on the default port, named by a host name rather than an IP address.
- *
- * @see https://docs.jumio.com/production/Content/Integration/Callback.htm
- */
-export function jumioCallbackUrlProblem(value: string): string | undefined {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return 'JUMIO_CALLBACK_URL is not a URL: set an https:// URL Jumio can reach'
-  }
-  if (url.protocol !== 'https:') return 'JUMIO_CALLBACK_URL must use https:// (Jumio refuses plain http)'
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  if (isIP(host) !== 0) return 'JUMIO_CALLBACK_URL must name a host, not an IP address'
-  if (url.port !== '') return 'JUMIO_CALLBACK_URL must not set a port (Jumio calls the default port 443)'
-  if (url.username !== '' || url.password !== '') return 'JUMIO_CALLBACK_URL must not carry credentials'
-  if (value.length > 255) return 'JUMIO_CALLBACK_URL must be at most 255 characters'
-  return undefined
-}
-
 /**
  * What is wrong with `PERSONA_WEBHOOK_SECRETS` (comma-separated, several during rotation), or
  * `undefined`. Persona's webhook secrets start with `wbhsec_`.
