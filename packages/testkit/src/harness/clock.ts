@@ -117,7 +117,9 @@ export function createSimulatorClock(options: SimulatorClockOptions = {}): Simul
     if (mode !== 'real') return
     const timeout = setTimeout(
       () => {
-        void serialize(() => runDue(now)).catch(() => undefined)
+        // The timeout measured the delay on the monotonic clock; `now()` reads the wall clock, which may
+        // still be a millisecond short of `timer.at`: run this timer anyway, or it would never run.
+        void serialize(() => runDue(() => Math.max(now(), timer.at))).catch(() => undefined)
       },
       Math.max(0, timer.at - now()),
     )
