@@ -1,0 +1,6 @@
+/**
+ * `@openkyc/jobs`: OpenKYC work that outgrows one process, on pg-boss and `@openkyc/postgres`.
+ *
+ * @packageDocumentation
+ */
+export {}
