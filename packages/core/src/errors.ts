@@ -63,7 +63,9 @@ export class KycError extends Error {
    * along the prototype chain, since `instanceof` cannot see through duplicate packages.
    */
   static isInstance<T extends KycError>(
-    this: abstract new (...args: never[]) => T,
+    this: abstract new (
+      ...args: never[]
+    ) => T,
     value: unknown,
   ): value is T {
     if (typeof value !== 'object' || value === null) return false

@@ -181,10 +181,12 @@ describe('isKycError', () => {
     expect(KycNotFoundError.isInstance(unavailable)).toBe(false)
     expect(KycRateLimitedError.isInstance(notFound)).toBe(false)
     expect(KycError.isInstance(unavailable)).toBe(true)
-    expect(KycInvalidRequestError.isInstance(new KycInvalidRequestError({ message: 'bad', issues: [] }))).toBe(true)
-    expect(KycInvalidRequestError.isInstance(new KycInvalidProviderResponseError({ message: 'odd', issues: [] }))).toBe(
-      false,
-    )
+    expect(
+      KycInvalidRequestError.isInstance(new KycInvalidRequestError({ message: 'bad', issues: [] })),
+    ).toBe(true)
+    expect(
+      KycInvalidRequestError.isInstance(new KycInvalidProviderResponseError({ message: 'odd', issues: [] })),
+    ).toBe(false)
 
     // Another copy of the package: classes with the same names, the same global marker, no shared prototype.
     const foreignBase = class KycError extends Error {
