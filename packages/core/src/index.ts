@@ -1,4 +1,5 @@
 export * from './adapter.js'
+export * from './archive/index.js'
 export * from './capabilities.js'
 export * from './client.js'
 export * from './errors.js'
