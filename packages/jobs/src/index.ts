@@ -13,3 +13,8 @@ export {
   queuePrefix,
 } from './boss.js'
 export { jobsMigrations } from './jobs-migrations.js'
+export {
+  type ClusterRateLimiterOptions,
+  createClusterRateLimiter,
+  vendorRateLimits,
+} from './rate-limit.js'
