@@ -38,6 +38,8 @@ export type {
   KycStoreTransaction,
   KycStoreTransactionOptions,
   VerificationKey,
+  VerificationPage,
+  VerificationQuery,
   VerificationStateReader,
   WebhookInbox,
 } from './types.js'
@@ -50,3 +52,9 @@ export {
   parseStoredVerification,
   parseVerificationUpdate,
 } from './validate.js'
+export {
+  compareVerificationKeys,
+  matchesVerificationQuery,
+  parseVerificationQuery,
+  VerificationQuerySchema,
+} from './verification-query.js'
