@@ -3,4 +3,13 @@
  *
  * @packageDocumentation
  */
-export {}
+export {
+  defaultJobsSchema,
+  type Jobs,
+  migrateJobs,
+  type OpenJobsOptions,
+  openJobs,
+  queueName,
+  queuePrefix,
+} from './boss.js'
+export { jobsMigrations } from './jobs-migrations.js'
