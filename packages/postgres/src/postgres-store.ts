@@ -20,9 +20,11 @@ import {
   parseKeyValueWrite,
   parseStoredAuditEntry,
   parseStoredVerification,
+  parseVerificationQuery,
   parseVerificationUpdate,
   type RawArchiveStore,
   type VerificationKey,
+  type VerificationPage,
   verificationProgressKey,
   verifyAuditChain,
 } from '@openkyc/core'
@@ -409,6 +411,33 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
     verifications: {
       get: (key) => readVerification(database, key, false),
+      async find(query): Promise<VerificationPage> {
+        ensureOpen()
+        const parsed = parseVerificationQuery(query)
+        const rows = await database.query<{ provider: string; id: string; document: unknown }>(
+          statements.selectVerificationPage(schema, {
+            provider: parsed.provider ?? null,
+            subjectReference: parsed.subjectReference ?? null,
+            statuses: parsed.statuses === undefined ? null : JSON.stringify(parsed.statuses),
+            outcomes: parsed.outcomes === undefined ? null : JSON.stringify(parsed.outcomes),
+            redacted: parsed.redacted ?? null,
+            unchangedForMs: parsed.unchangedForMs ?? null,
+            settledBefore: parsed.settledBefore ?? null,
+            afterProvider: parsed.after?.provider ?? null,
+            afterId: parsed.after?.id ?? null,
+            limit: parsed.limit,
+          }),
+        )
+        const page = rows.slice(0, parsed.limit)
+        const last = page.at(-1)
+        return {
+          verifications: page.map((row) => parseStoredVerification(row.document, row)),
+          next:
+            rows.length > parsed.limit && last !== undefined
+              ? { provider: last.provider, id: last.id }
+              : undefined,
+        }
+      },
     },
     audit: {
       async *read(query = {}) {

@@ -53,6 +53,8 @@ export type {
   KycStoreTransaction,
   KycStoreTransactionOptions,
   VerificationKey,
+  VerificationPage,
+  VerificationQuery,
   VerificationStateReader,
   WebhookInbox,
 } from './types.js'
@@ -65,3 +67,9 @@ export {
   parseStoredVerification,
   parseVerificationUpdate,
 } from './validate.js'
+export {
+  compareVerificationKeys,
+  matchesVerificationQuery,
+  parseVerificationQuery,
+  VerificationQuerySchema,
+} from './verification-query.js'
