@@ -363,7 +363,7 @@ export function createKyc<const Name extends string, Handle = undefined>(
     }),
     drain: async () => router.shadow?.drain(),
   })
-  const dispatch = (method: ProviderMethod) => (options: { provider?: string }) => {
+  const dispatch = (method: ProviderMethod) => async (options: { provider?: string }) => {
     const { provider, ...rest } = options
     const target = router.adapterFor(provider) as unknown as Record<string, (call: unknown) => unknown>
     return target[method]!(rest)
