@@ -36,8 +36,14 @@ export function allowsFallback(result: RoutingAttemptResult): boolean {
   )
 }
 
+/** Whether a `TimeoutError` is in the cause chain (an adapter may wrap the HTTP layer's error once more). */
 function isTimeout(cause: unknown): boolean {
-  return typeof cause === 'object' && cause !== null && (cause as { name?: unknown }).name === 'TimeoutError'
+  let current = cause
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    if ((current as { name?: unknown }).name === 'TimeoutError') return true
+    current = (current as { cause?: unknown }).cause
+  }
+  return false
 }
 
 /** The `KycError` code of an error, for routing records; `unknown` for anything else. */
