@@ -1,6 +1,8 @@
 export * from './adapter.js'
 export * from './capabilities.js'
 export * from './client.js'
+export { bytesToHex, decodeBase64, encodeBase64, hexToBytes } from './crypto/encoding.js'
+export { type EnvironmentVariables, processEnvironment } from './environment.js'
 export * from './errors.js'
 export * from './header-safe.js'
 export * from './model/index.js'
