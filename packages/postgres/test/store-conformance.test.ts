@@ -24,6 +24,7 @@ for (const target of testDatabases()) {
     timeoutMs: 60_000,
     // createPostgresStore's default.
     auditChains: 16,
+    claimsInTransaction: true,
     backDoors: {
       async changeAuditEntry(store, sequence) {
         const schema = schemas.get(store)!

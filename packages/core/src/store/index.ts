@@ -20,6 +20,7 @@ export {
   parseAuditEntryInput,
   parseStoredAuditEntry,
   serializeAuditEntry,
+  splitChainedAuditSerialization,
   type VerifyAuditChainOptions,
   verifyAuditChain,
 } from './audit-entry.js'
@@ -37,6 +38,8 @@ export type {
   KycStore,
   KycStoreTransaction,
   KycStoreTransactionOptions,
+  TransactionClaimRequest,
+  TransactionClaimResult,
   VerificationKey,
   VerificationStateReader,
   WebhookInbox,
@@ -48,5 +51,6 @@ export {
   parseKeyValueName,
   parseKeyValueWrite,
   parseStoredVerification,
+  parseTransactionClaimRequest,
   parseVerificationUpdate,
 } from './validate.js'
