@@ -29,9 +29,10 @@ export type ProviderRateLimiter = {
 /** Options for {@link createReconciler}. */
 export type ReconcilerOptions<Handle = unknown> = VerificationJobOptions<Handle> & {
   /**
-   * A verification is stale when it is not terminal (created, in progress, submitted) and its stored
-   * state has not moved for this long, in milliseconds (by the store's clock). Default 15 minutes:
-   * longer than a provider normally takes to send its webhook.
+   * A verification is stale when it has not ended (created, in progress, submitted), or ended with a
+   * decision still pending a person (`review`), and its stored state has not moved for this long, in
+   * milliseconds (by the store's clock). Default 15 minutes: longer than a provider normally takes to
+   * send its webhook. Unended ones come first; pending reviews get what the run's budget leaves.
    */
   staleAfterMs?: number
   /** The most verifications one run re-reads (its bound). Default 500. */
@@ -76,7 +77,6 @@ export type Reconciler = {
 }
 
 const nonTerminalStatuses = ['created', 'in_progress', 'submitted'] as const
-const cursorKey = 'reconciler-cursor'
 
 function positiveInteger(name: string, value: number): number {
   if (Number.isInteger(value) && value > 0) return value
@@ -167,22 +167,34 @@ export function createReconciler<Handle = unknown>(options: ReconcilerOptions<Ha
 
   const runOnce = async (signal: AbortSignal | undefined): Promise<ReconcileSummary> => {
     const summary: ReconcileSummary = { ...emptyCounts(), providers: {}, skipped: 0, failures: [] }
-    const stale = resumablePages(
-      store,
-      cursorKey,
-      { statuses: [...nonTerminalStatuses], redacted: false, unchangedForMs: staleAfterMs },
-      maxPerRun,
-      signal,
-    )
-    // A few workers share the one page iterator: at most `concurrency` re-reads in flight.
-    const worker = async () => {
-      for (;;) {
-        const next = await stale.next()
-        if (next.done === true) return
-        await reconcileOne(next.value, summary, signal)
+    // First what has not ended, then (with what the budget leaves) decisions still pending a person.
+    const passes = [
+      { cursor: 'reconciler-cursor', query: { statuses: [...nonTerminalStatuses] } },
+      {
+        cursor: 'reconciler-review-cursor',
+        query: { statuses: ['completed' as const], outcomes: ['review' as const] },
+      },
+    ]
+    for (const pass of passes) {
+      const budget = maxPerRun - summary.stale - summary.skipped
+      if (budget <= 0) break
+      const stale = resumablePages(
+        store,
+        pass.cursor,
+        { ...pass.query, redacted: false, unchangedForMs: staleAfterMs },
+        budget,
+        signal,
+      )
+      // A few workers share the one page iterator: at most `concurrency` re-reads in flight.
+      const worker = async () => {
+        for (;;) {
+          const next = await stale.next()
+          if (next.done === true) return
+          await reconcileOne(next.value, summary, signal)
+        }
       }
+      await Promise.all(Array.from({ length: concurrency }, worker))
     }
-    await Promise.all(Array.from({ length: concurrency }, worker))
     for (const [provider, counts] of Object.entries(summary.providers)) {
       recordReconciliation({ provider, stale: counts.stale, moved: counts.moved })
     }
