@@ -12,6 +12,7 @@ export type KycErrorCode =
   | 'provider_unavailable'
   | 'webhook_verification'
   | 'unsupported_capability'
+  | 'outside_coverage'
   | 'invalid_state'
   | 'configuration'
   | 'store_unavailable'
@@ -214,6 +215,15 @@ export class KycUnsupportedCapabilityError extends KycError {
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), capability: this.capability }
   }
+}
+
+/**
+ * Routing found no provider for the request: its country, document types or channel are outside the
+ * coverage of every provider it could go to. Thrown before any request is sent. The message names the
+ * providers and why each was skipped, never request values beyond the country code and document types.
+ */
+export class KycOutsideCoverageError extends KycError {
+  override readonly code = 'outside_coverage'
 }
 
 /** The call is not allowed in the verification's current state (for example, approving an expired one). */

@@ -29,6 +29,11 @@ export {
 } from './erasure.js'
 export { jobsMigrations } from './jobs-migrations.js'
 export {
+  type ClusterRateLimiterOptions,
+  createClusterRateLimiter,
+  vendorRateLimits,
+} from './rate-limit.js'
+export {
   createReconciler,
   type ProviderRateLimiter,
   type ReconcileCounts,

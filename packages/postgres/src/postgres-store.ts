@@ -22,6 +22,7 @@ import {
   parseStoredVerification,
   parseVerificationQuery,
   parseVerificationUpdate,
+  type RawArchiveStore,
   type VerificationKey,
   type VerificationPage,
   verificationProgressKey,
@@ -31,6 +32,7 @@ import { raceAbort } from '@openkyc/core/http'
 import { corruptRowError, storeName } from './errors.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { assertMigrated } from './migrations.js'
+import { createPostgresRawArchive } from './postgres-raw-archive.js'
 import { quoteIdentifier, statements } from './sql.js'
 
 /**
@@ -84,6 +86,8 @@ export type PostgresStore = KycStore<PostgresTransactionHandle> & {
   exportAudit(query?: Omit<AuditQuery, 'limit'>): AsyncIterable<string>
   /** Deletes expired inbox marks and key-values, at most `limit` of each (default 10,000). */
   purgeExpired(options?: { limit?: number }): Promise<{ inbox: number; keyValues: number }>
+  /** The opt-in raw archive's table (migration 3): give it to `createRawArchive` to archive payloads. */
+  readonly archive: RawArchiveStore
   /** Closes the store (and the database when `closeDatabase` was set). */
   close(): Promise<void>
 }
@@ -445,6 +449,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       },
     },
     keyValue: keyValueOn(database),
+    archive: createPostgresRawArchive(database, schema),
     async transaction(work, transactionOptions = {}) {
       ensureOpen()
       const { signal } = transactionOptions

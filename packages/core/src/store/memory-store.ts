@@ -9,6 +9,8 @@ import {
   chainAuditEntry,
   parseAuditEntryInput,
 } from './audit-entry.js'
+import { createMemoryRawArchiveStore } from './memory-raw-archive-store.js'
+import type { RawArchiveStore } from './raw-archive-store.js'
 import type {
   AppliedVerification,
   AuditQuery,
@@ -61,6 +63,8 @@ export type MemoryStoreOptions = {
  * with the rest.
  */
 export type MemoryStore = KycStore<undefined> & {
+  /** The raw archive's storage, in memory (at most `maxEntries` payloads). */
+  readonly archive: RawArchiveStore
   /**
    * The last audit entry dropped to respect `maxAuditEntries`, or `undefined` when none was: pass it
    * as `verifyAuditChain(store.audit.read(), { startAfter: store.auditStart() })`.
@@ -411,6 +415,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       },
     },
     keyValue: committedKeyValue,
+    archive: createMemoryRawArchiveStore(now, maxEntries),
     transaction(work, transactionOptions = {}) {
       const { signal } = transactionOptions
       const previous = turn

@@ -3,6 +3,7 @@ import type { DecisionOutcome } from '../model/decision.js'
 import type { VerificationStatus } from '../model/status.js'
 import type { Verification } from '../model/verification.js'
 import type { AuditEntry, AuditEntryInput } from './audit-entry.js'
+import type { RawArchiveStore } from './raw-archive-store.js'
 
 /**
  * The store contract: everything the webhook pipeline, the adapters and (later) routing keep state
@@ -40,6 +41,11 @@ export type KycStore<Handle = unknown> = {
   readonly audit: AuditLogReader
   /** Small JSON values for adapters and routing, outside any transaction (each call commits on its own). */
   readonly keyValue: KeyValueStore
+  /**
+   * The opt-in raw archive's storage (encrypted vendor payloads, outside any transaction), when the
+   * store has one. Optional: stores written before it keep conforming. See `createRawArchive`.
+   */
+  readonly archive?: RawArchiveStore
   /**
    * Runs `work` in one transaction and resolves to its result once committed. If `work` throws or
    * rejects, everything written through the transaction (including the application's writes through

@@ -37,7 +37,6 @@ export {
   type IncomingHeaders,
   type RawWebhookInput,
   type ReadBodyOptions,
-  readNodeRequest,
 } from './read-body.js'
 export { toWebhookResponse } from './response.js'
 export {

@@ -1,4 +1,5 @@
 import type { KycAdapter, KycLogger } from '../adapter.js'
+import type { RawArchive } from '../archive/raw-archive.js'
 import {
   isKycError,
   KycConfigurationError,
@@ -76,6 +77,12 @@ export type WebhookPipelineOptions<Handle = unknown> = {
    * failure is the adapter's to log, and the next callback or a reconciler read brings the state.
    */
   onBackgroundOutcome?: (outcome: WebhookOutcome) => void | Promise<void>
+  /**
+   * The opt-in raw archive (`createRawArchive`): every delivery the adapter accepted is encrypted and
+   * kept there, before its events are processed, for `openkyc webhooks replay` and `openkyc backtest`.
+   * A failure to archive is logged (`kyc webhook delivery not archived`) and does not fail the delivery.
+   */
+  archive?: RawArchive
 }
 
 /** One new event and what it did to the stored verification. */
@@ -547,14 +554,10 @@ export function createWebhookPipeline<Handle = undefined>(
     async handle(input, handleOptions = {}) {
       const { signal, onEvent } = handleOptions
       let events: KycEvent[]
+      let delivery: Awaited<ReturnType<typeof readInput>> | undefined
       try {
-        const { rawBody, headers, ...rest } = await readInput(input)
-        events = await adapter.parseWebhook({
-          rawBody,
-          headers,
-          ...rest,
-          ...(signal === undefined ? {} : { signal }),
-        })
+        delivery = await readInput(input)
+        events = await adapter.parseWebhook({ ...delivery, ...(signal === undefined ? {} : { signal }) })
       } catch (error) {
         log('warn', 'kyc webhook rejected', {
           provider,
@@ -565,6 +568,14 @@ export function createWebhookPipeline<Handle = undefined>(
         throw error
       }
 
+      if (options.archive !== undefined) {
+        await options.archive.archiveDelivery({ provider, ...delivery, events }).catch((error: unknown) => {
+          log('warn', 'kyc webhook delivery not archived', {
+            provider,
+            error: isKycError(error) ? error.code : 'unknown',
+          })
+        })
+      }
       return processEvents(events, onEvent ?? options.onEvent, signal)
     },
   }

@@ -14,6 +14,7 @@ import {
   verifyAuditChain,
 } from '@openkyc/core'
 import { describe, expect, it } from 'vitest'
+import { describeRawArchiveTests } from './raw-archive-tests.js'
 
 /**
  * Optional back doors into the backend, for the tests no contract method can drive: tampering with the
@@ -58,6 +59,11 @@ export type StoreConformanceOptions<Handle> = {
   auditChains?: number
   /** Per-test timeout. Default 30 s. */
   timeoutMs?: number
+  /**
+   * The store keeps the opt-in raw archive (`store.archive`): its tests are registered. Default false,
+   * so stores written before the archive existed keep conforming.
+   */
+  rawArchive?: boolean
 }
 
 const provider = 'conformance'
@@ -819,5 +825,6 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
         })
       }
     })
+    if (options.rawArchive === true) describeRawArchiveTests(test)
   })
 }
