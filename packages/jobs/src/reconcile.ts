@@ -6,6 +6,7 @@ import {
   telemetryAttributes,
   type Verification,
 } from '@openkyc/core'
+import type { RateLimiter } from '@openkyc/core/http'
 import type { Jobs } from './boss.js'
 import {
   createProviderEntries,
@@ -16,15 +17,6 @@ import {
   scheduleRecurring,
   type VerificationJobOptions,
 } from './verification-jobs.js'
-
-/**
- * Waits for a turn to call a provider, shared by every worker (`@openkyc/jobs`'s cluster-wide rate
- * limiter, or your own). The adapters' own per-process limits still apply on top.
- */
-export type ProviderRateLimiter = {
-  /** Resolves when this process may send one more request to `provider`; rejects when `signal` aborts. */
-  acquire(provider: string, options?: { signal?: AbortSignal }): Promise<void>
-}
 
 /** Options for {@link createReconciler}. */
 export type ReconcilerOptions<Handle = unknown> = VerificationJobOptions<Handle> & {
@@ -39,8 +31,14 @@ export type ReconcilerOptions<Handle = unknown> = VerificationJobOptions<Handle>
   maxPerRun?: number
   /** Re-reads in flight at once in one run. Default 4. */
   concurrency?: number
-  /** Waits for a turn before each re-read, across every worker (see {@link ProviderRateLimiter}). */
-  rateLimiter?: ProviderRateLimiter
+  /**
+   * A budget per provider each re-read waits for, on top of the adapter's own: for example
+   * `createClusterRateLimiter({ jobs, key: 'persona:reconciler', limit })`, so the reconciler's reads
+   * across every worker stay within a share of the vendor's limit and leave the rest to the
+   * application. (To count every request of an adapter cluster-wide instead, give the cluster limiter
+   * to the adapter's own `rateLimit` setting.)
+   */
+  rateLimits?: Readonly<Record<string, RateLimiter>>
 }
 
 /** What one run did at one provider. */
@@ -121,7 +119,7 @@ export function createReconciler<Handle = unknown>(options: ReconcilerOptions<Ha
   const maxPerRun = positiveInteger('maxPerRun', options.maxPerRun ?? 500)
   const concurrency = positiveInteger('concurrency', options.concurrency ?? 4)
   const providers = createProviderEntries(options, 'createReconciler')
-  const { store, logger, rateLimiter } = options
+  const { store, logger, rateLimits } = options
 
   const reconcileOne = async (
     verification: Verification,
@@ -138,7 +136,7 @@ export function createReconciler<Handle = unknown>(options: ReconcilerOptions<Ha
     counts.stale += 1
     summary.stale += 1
     try {
-      await rateLimiter?.acquire(verification.provider, signal === undefined ? {} : { signal })
+      await rateLimits?.[verification.provider]?.acquire(signal)
       const read = await entry.adapter.getVerification({
         reference: verification.reference,
         ...(signal === undefined ? {} : { signal }),

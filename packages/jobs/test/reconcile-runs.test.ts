@@ -5,8 +5,9 @@ import {
   kycCapabilities,
   type Verification,
 } from '@openkyc/core'
+import type { RateLimiter } from '@openkyc/core/http'
 import { describe, expect, it } from 'vitest'
-import { createReconciler, type ProviderRateLimiter } from '../src/index.js'
+import { createReconciler } from '../src/index.js'
 
 const lastName = 'Quarterbridge'
 
@@ -143,11 +144,11 @@ describe('reconciler runs', () => {
     const handled: string[] = []
     const logged: string[] = []
     const acquired: string[] = []
-    const rateLimiter: ProviderRateLimiter = {
-      async acquire(name) {
+    const limiterOf = (name: string): RateLimiter => ({
+      async acquire() {
         acquired.push(name)
       },
-    }
+    })
     const reconciler = createReconciler({
       store,
       adapters: [provider.adapter, other.adapter],
@@ -155,7 +156,7 @@ describe('reconciler runs', () => {
         if (changed) handled.push(`${verification?.id}:${verification?.status}`)
       },
       logger: { warn: (message, fields) => logged.push(JSON.stringify([message, fields])) },
-      rateLimiter,
+      rateLimits: { fake: limiterOf('fake'), elsewhere: limiterOf('elsewhere') },
       staleAfterMs: 0,
     })
     const summary = await reconciler.run()
