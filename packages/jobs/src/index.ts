@@ -47,7 +47,6 @@ export {
 } from './rate-limit.js'
 export {
   createReconciler,
-  type ProviderRateLimiter,
   type ReconcileCounts,
   type Reconciler,
   type ReconcilerOptions,
