@@ -58,7 +58,7 @@ export type KycConfig<Name extends string = string, Handle = undefined> = {
    */
   webhooks?: Pick<
     WebhookPipelineOptions<Handle>,
-    'leaseMs' | 'storeTimeoutMs' | 'claimWaitMs' | 'maxBodyBytes' | 'onEvent'
+    'leaseMs' | 'storeTimeoutMs' | 'claimWaitMs' | 'maxBodyBytes' | 'onEvent' | 'archive'
   >
   /** Receives the pipeline's log lines (ids and statuses, never personal data). */
   logger?: KycLogger
@@ -172,6 +172,13 @@ const kycConfigSchema = z.strictObject({
         .custom<NonNullable<WebhookPipelineOptions['onEvent']>>((value) => typeof value === 'function', {
           message: 'expected a function',
         })
+        .optional(),
+      archive: z
+        .custom<NonNullable<WebhookPipelineOptions['archive']>>(
+          (value) =>
+            isObject(value) && typeof (value as { archiveDelivery?: unknown }).archiveDelivery === 'function',
+          { message: 'expected a RawArchive (createRawArchive)' },
+        )
         .optional(),
     })
     .optional(),

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto'
 import { z } from 'zod'
+import { cryptoEngine } from '#crypto'
 import { KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
 import { DecisionOutcomeSchema } from '../model/decision.js'
 import { ReasonSchema } from '../model/reason.js'
@@ -134,7 +134,8 @@ const chainedCanonicalFormat = 'openkyc-audit-v2'
 export function auditChainFor(verificationId: string, chains: number): number {
   if (!Number.isInteger(chains) || chains < 1)
     throw new RangeError('auditChainFor: chains must be a positive integer')
-  return createHash('sha256').update(verificationId, 'utf8').digest().readUInt32BE(0) % chains
+  const digest = cryptoEngine.sha256(verificationId)
+  return new DataView(digest.buffer, digest.byteOffset, 4).getUint32(0) % chains
 }
 
 /**
@@ -184,7 +185,7 @@ export function serializeAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
 
 /** The chain hash of an entry: lower-case hex SHA-256 of {@link serializeAuditEntry} in UTF-8. */
 export function computeAuditHash(entry: Omit<AuditEntry, 'hash'>): string {
-  return createHash('sha256').update(serializeAuditEntry(entry), 'utf8').digest('hex')
+  return cryptoEngine.sha256Hex(serializeAuditEntry(entry))
 }
 
 /**
