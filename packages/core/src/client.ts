@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { type KycAdapter, type KycLogger, kycCapabilities } from './adapter.js'
 import { type EnforcedKycAdapter, enforceCapabilities } from './capabilities.js'
+import { processEnvironment } from './environment.js'
 import { describeIssues, isKycError, KycConfigurationError } from './errors.js'
 import { createSafeObject } from './safe-keys.js'
 import { createMemoryStore } from './store/memory-store.js'
@@ -127,7 +128,7 @@ const kycConfigSchema = z.strictObject({
 })
 
 function defaultEnvironment(): Environment {
-  return typeof process === 'undefined' ? {} : process.env
+  return processEnvironment()
 }
 
 function checkAdapter(name: string, adapter: unknown): KycAdapter {
