@@ -12,6 +12,7 @@ import { runPackageCost } from './benchmarks/package-cost.js'
 import { runPersistedWebhooks } from './benchmarks/persisted-webhooks.js'
 import { runRateLimit } from './benchmarks/rate-limit.js'
 import { runTokenEconomy } from './benchmarks/token-economy.js'
+import { runWebBundle } from './benchmarks/web-bundle.js'
 import { runWebhookIngest } from './benchmarks/webhook-ingest.js'
 import { type BenchmarkResult, type BenchmarkRun, formatTable } from './report.js'
 
@@ -24,6 +25,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'package-cost': () => runPackageCost(),
   'persisted-webhooks': () => runPersistedWebhooks(),
   'onfido-peer': () => runOnfidoPeer(),
+  'web-bundle': () => runWebBundle(),
 }
 
 async function main(): Promise<void> {

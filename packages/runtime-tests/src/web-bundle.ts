@@ -10,8 +10,11 @@ export const webEntries = ['@openkyc/core', '@openkyc/jumio', '@openkyc/persona'
 export type BundleForWebOptions = {
   /** A package name (resolved from this package) or an absolute file path. */
   entry: string
-  /** `browser` (browsers, Workers) or `neutral` (no platform assumed). Default `browser`. */
-  platform?: 'browser' | 'neutral'
+  /**
+   * `browser` (browsers, Workers) or `neutral` (no platform assumed). Default `browser`. `node` builds
+   * what a Node application bundles (the `node` condition on, built-ins left out): the size baseline.
+   */
+  platform?: 'browser' | 'neutral' | 'node'
   /** Extra resolve conditions (`workerd`, `worker`). */
   conditions?: string[]
   /** Write the bundle here instead of returning it only. */
@@ -36,7 +39,7 @@ function nodeBuiltinRecorder(found: WebBundle['nodeBuiltins']): Plugin {
     name: 'record-node-builtins',
     setup(context) {
       context.onResolve({ filter: /.*/ }, (args) => {
-        if (!isBuiltin(args.path)) return undefined
+        if (context.initialOptions.platform === 'node' || !isBuiltin(args.path)) return undefined
         found.push({ module: args.path, importer: args.importer })
         return { path: args.path, external: true }
       })
