@@ -4,6 +4,7 @@ import { KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
 import { DecisionOutcomeSchema } from '../model/decision.js'
 import { ReasonSchema } from '../model/reason.js'
 import { VerificationStatusSchema } from '../model/status.js'
+import { RoutingRecordSchema, serializeRoutingRecord } from '../routing/routing-record.js'
 import { describeIssuePaths } from './validate.js'
 
 const timestamp = z.iso.datetime({ offset: true })
@@ -75,6 +76,11 @@ export const AuditEntryInputSchema = z.strictObject({
   reasons: z
     .array(z.strictObject({ code: ReasonSchema.shape.code, raw: z.string().max(200).optional() }))
     .max(50),
+  /**
+   * On `routing` entries: how the provider was chosen, each attempt and each skipped provider (see
+   * `RoutingRecordSchema`). Ids, names and codes only.
+   */
+  routing: RoutingRecordSchema.optional(),
 })
 
 /** What a caller appends to the audit log. See {@link AuditEntryInputSchema}. */
@@ -143,6 +149,9 @@ export function auditChainFor(verificationId: string, chains: number): number {
  *  [[reasonCode, reasonRaw|null], …]]
  * ```
  *
+ * An entry with a `routing` record gets one more element at the end: the record as JSON with its keys
+ * sorted at every level (`serializeRoutingRecord`). Entries without one serialize exactly as before.
+ *
  * An entry that names its `chain` is serialized as `["openkyc-audit-v2", chain, chainSequence,
  * previousHash, recordedAt, …]` (the rest as above): its store-wide `sequence` is a read cursor,
  * not covered, so chains can be appended concurrently.
@@ -170,6 +179,7 @@ export function serializeAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
     entry.to?.status ?? null,
     entry.to?.outcome ?? null,
     entry.reasons.map((reason) => [reason.code, reason.raw ?? null]),
+    ...(entry.routing === undefined ? [] : [serializeRoutingRecord(entry.routing)]),
   ])
 }
 

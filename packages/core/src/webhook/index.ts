@@ -21,6 +21,7 @@ export {
   verifyTimestampedSignature,
 } from './hmac.js'
 export {
+  type ApplyVerificationOptions,
   createWebhookPipeline,
   type HandleWebhookOptions,
   type ProcessedWebhookEvent,
