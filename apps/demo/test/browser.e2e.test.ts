@@ -228,6 +228,7 @@ describe('the demo page in Chromium', () => {
     { provider: 'persona', scenario: 'face_mismatch', outcome: 'declined', rowId: 'new:1' },
     { provider: 'jumio', scenario: 'face_mismatch', outcome: 'declined', rowId: 'new:2' },
     { provider: 'jumio', scenario: 'expired_document', outcome: 'declined', rowId: 'new:3' },
+    { provider: 'onfido', scenario: 'face_mismatch', outcome: 'declined', rowId: 'new:4' },
   ])(
     'runs a new $provider verification for $scenario through the hosted flow, which preselects it, and follows its row',
     async (run) => {
@@ -256,7 +257,7 @@ describe('the demo page in Chromium', () => {
       await flow.locator('#submit').click()
       await page.frameLocator('#hosted-flow').locator('#done-message').waitFor()
 
-      // The webhook (Persona, signed) or callback (Jumio, confirmed by retrieval) lands; the row updates.
+      // The webhook (Persona and Onfido, signed) or callback (Jumio, confirmed by retrieval) lands; the row updates.
       await expect
         .poll(() => cell.locator('[data-field="outcome"]').textContent(), { timeout: 30_000 })
         .toBe(run.outcome)
@@ -278,8 +279,8 @@ describe('the demo page in Chromium', () => {
     await expect
       .poll(() => page.locator('#audit-chain').textContent(), { timeout: 30_000 })
       .toMatch(/^Hash chain verified: \d+ entries\.$/)
-    // The three verifications started above, at least, each with its webhook events in order.
-    await expect.poll(() => page.locator('#audit-timelines details').count()).toBeGreaterThanOrEqual(3)
+    // The four verifications started above, at least, each with its webhook events in order.
+    await expect.poll(() => page.locator('#audit-timelines details').count()).toBeGreaterThanOrEqual(4)
     const timeline = page.locator('#audit-timelines details').first()
     await timeline.locator('summary').click()
     expect(await timeline.locator('li').count()).toBeGreaterThan(0)
@@ -301,12 +302,12 @@ describe('the demo page in Chromium', () => {
     await page.selectOption('#new-provider', 'persona')
     await page.selectOption('#new-scenario', 'underage')
     await page.click('#new-start')
-    await expect.poll(() => page.locator('#new-status').getAttribute('data-row-id')).toBe('new:4')
+    await expect.poll(() => page.locator('#new-status').getAttribute('data-row-id')).toBe('new:5')
     // The person in the hosted flow picks another outcome than the applicant stands for.
     const flow = page.frameLocator('#hosted-flow')
     await flow.locator('select#scenario').selectOption('clean_approve')
     await flow.locator('#submit').click()
-    const cell = resultCell('new:4', 'persona')
+    const cell = resultCell('new:5', 'persona')
     await expect
       .poll(() => cell.locator('[data-field="outcome"]').textContent(), { timeout: 30_000 })
       .toBe('approved')

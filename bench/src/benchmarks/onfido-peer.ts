@@ -234,7 +234,7 @@ export async function runOnfidoPeer(options: OnfidoPeerOptions = {}): Promise<Be
     const verification = await compareInterleaved({
       subject: async (index) => {
         const delivery = deliveries[index % deliveries.length]!
-        verifyBodySignature({
+        await verifyBodySignature({
           header: delivery.headers.get('x-sha2-signature'),
           rawBody: delivery.rawBody,
           secrets: [onfidoSimulatorWebhookToken],

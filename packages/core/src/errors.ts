@@ -12,6 +12,7 @@ export type KycErrorCode =
   | 'provider_unavailable'
   | 'webhook_verification'
   | 'unsupported_capability'
+  | 'outside_coverage'
   | 'invalid_state'
   | 'configuration'
   | 'store_unavailable'
@@ -56,9 +57,28 @@ export class KycError extends Error {
     this.requestId = options.requestId
   }
 
-  /** True for any `KycError`, including one thrown by another copy of this package. */
-  static isInstance(value: unknown): value is KycError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true
+  /**
+   * True when `value` is an error of this class or one of its subclasses, including one thrown by another
+   * copy of this package: `KycError.isInstance(e)` accepts every OpenKYC error,
+   * `KycNotFoundError.isInstance(e)` only not-found errors. Across copies the class is recognised by name
+   * along the prototype chain, since `instanceof` cannot see through duplicate packages.
+   */
+  static isInstance<T extends KycError>(
+    this: abstract new (
+      ...args: never[]
+    ) => T,
+    value: unknown,
+  ): value is T {
+    if (typeof value !== 'object' || value === null) return false
+    if ((value as Record<symbol, unknown>)[marker] !== true) return false
+    // biome-ignore lint/complexity/noThisInStatic: the class it is called on decides which errors it accepts.
+    // biome-ignore lint/complexity/noUselessThisAlias: named once, for the three uses below.
+    const wanted = this
+    if ((wanted as unknown) === KycError || value instanceof wanted) return true
+    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if (Object.hasOwn(proto, 'constructor') && proto.constructor.name === wanted.name) return true
+    }
+    return false
   }
 
   /** The safe, serializable view: no `cause`, no stack. */
@@ -195,6 +215,15 @@ export class KycUnsupportedCapabilityError extends KycError {
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), capability: this.capability }
   }
+}
+
+/**
+ * Routing found no provider for the request: its country, document types or channel are outside the
+ * coverage of every provider it could go to. Thrown before any request is sent. The message names the
+ * providers and why each was skipped, never request values beyond the country code and document types.
+ */
+export class KycOutsideCoverageError extends KycError {
+  override readonly code = 'outside_coverage'
 }
 
 /** The call is not allowed in the verification's current state (for example, approving an expired one). */

@@ -45,6 +45,8 @@ function typecheck(): string[] {
   options.paths = {
     '@openkyc/core': ['src/index.ts'],
     '@openkyc/core/http': ['src/http/index.ts'],
+    '@openkyc/core/node': ['src/node/index.ts'],
+    '#crypto': ['src/crypto/node-crypto.ts'],
     '@openkyc/core/test': ['src/test/index.ts'],
     '@openkyc/jumio': ['.readme-examples/stubs/jumio.ts'],
     '@openkyc/persona': ['.readme-examples/stubs/persona.ts'],

@@ -520,7 +520,7 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
 
   const parseWebhook: KycAdapterV1['parseWebhook'] = async (options): Promise<KycEvent[]> => {
     options.signal?.throwIfAborted()
-    const envelope = verifyOnfidoWebhook({
+    const envelope = await verifyOnfidoWebhook({
       headers: options.headers,
       rawBody: options.rawBody,
       tokens: resolved.webhookTokens,

@@ -11,6 +11,8 @@ import {
   onfidoCheckKindTable,
   onfidoEventType,
   onfidoReasonTable,
+  onfidoSubResultReasonTable,
+  reasonsOfSubResults,
 } from '../src/index.js'
 import { testSettings } from './fixtures.js'
 
@@ -121,6 +123,29 @@ describe('README mapping tables match the mappers, row by row', () => {
       expect(mapOnfidoReason(key.split('.')), key).toEqual({ code: codes(code)[0], raw: key })
     }
     expect(new Set(Object.keys(onfidoReasonTable))).toEqual(documented)
+  })
+
+  it('document sub-result → reason code: every row, and every table entry has a row', () => {
+    const rows = tableAfter('### Document sub-result → reason code')
+    const documented = new Set<string>()
+    for (const [subResults, code] of rows) {
+      for (const subResult of codes(subResults)) {
+        const checks = [
+          {
+            kind: 'other' as const,
+            outcome: 'warning' as const,
+            reasons: [],
+            raw: { name: 'document', subResult },
+          },
+        ]
+        const expected = codes(code)[0]
+        expect(reasonsOfSubResults(checks), subResult).toEqual(
+          expected === undefined ? [] : [{ code: expected, raw: `document.sub_result.${subResult}` }],
+        )
+        if (expected !== undefined) documented.add(subResult)
+      }
+    }
+    expect(new Set(Object.keys(onfidoSubResultReasonTable))).toEqual(documented)
   })
 
   it('document type', () => {

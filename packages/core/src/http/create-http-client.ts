@@ -690,7 +690,10 @@ async function sendOnce(input: {
   } catch (error) {
     if (signal?.aborted) throw signal.reason
     if (error === attemptTimedOut) {
-      return { kind: 'timeout', error: new Error(`The attempt timed out after ${input.timeoutMs} ms.`) }
+      // Named like the platform's own timeout errors, so callers (routing) can tell a timeout by its cause.
+      const timeout = new Error(`The attempt timed out after ${input.timeoutMs} ms.`)
+      timeout.name = 'TimeoutError'
+      return { kind: 'timeout', error: timeout }
     }
     return { kind: 'network', error }
   } finally {

@@ -24,6 +24,21 @@ export {
   verifyAuditChain,
 } from './audit-entry.js'
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js'
+export {
+  type ArchivedPayload,
+  type ArchivedPayloadInput,
+  ArchivedPayloadInputSchema,
+  type ArchivedPayloadKind,
+  ArchivedPayloadKindSchema,
+  ArchivedPayloadSchema,
+  archivedPayloadMatches,
+  maxArchivedCiphertextLength,
+  parseArchivedPayloadInput,
+  parseRawArchiveQuery,
+  parseStoredArchivedPayload,
+  type RawArchiveQuery,
+  type RawArchiveStore,
+} from './raw-archive-store.js'
 export type {
   AppliedVerification,
   AuditLogReader,
@@ -38,6 +53,8 @@ export type {
   KycStoreTransaction,
   KycStoreTransactionOptions,
   VerificationKey,
+  VerificationPage,
+  VerificationQuery,
   VerificationStateReader,
   WebhookInbox,
 } from './types.js'
@@ -50,3 +67,9 @@ export {
   parseStoredVerification,
   parseVerificationUpdate,
 } from './validate.js'
+export {
+  compareVerificationKeys,
+  matchesVerificationQuery,
+  parseVerificationQuery,
+  VerificationQuerySchema,
+} from './verification-query.js'

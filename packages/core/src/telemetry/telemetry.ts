@@ -50,6 +50,9 @@ export const telemetryAttributes = Object.freeze({
   duplicateCount: 'openkyc.webhook.duplicates',
   changedCount: 'openkyc.webhook.changed',
   rejectionReason: 'openkyc.webhook.rejection_reason',
+  deletionResult: 'openkyc.deletion.result',
+  staleCount: 'openkyc.reconciler.stale',
+  movedCount: 'openkyc.reconciler.moved',
   httpMethod: 'http.request.method',
   httpStatus: 'http.response.status_code',
   resendCount: 'http.request.resend_count',
@@ -69,6 +72,9 @@ export const telemetryMetrics = Object.freeze({
   rateLimited: 'openkyc.http.rate_limited',
   decisions: 'openkyc.decisions',
   webhookRejections: 'openkyc.webhook.rejections',
+  reconcilerStale: 'openkyc.reconciler.stale',
+  reconcilerMoved: 'openkyc.reconciler.moved',
+  dataDeletions: 'openkyc.data.deletions',
 } as const)
 
 type Instruments = {
@@ -77,6 +83,9 @@ type Instruments = {
   rateLimited: Counter
   decisions: Counter
   webhookRejections: Counter
+  reconcilerStale: Counter
+  reconcilerMoved: Counter
+  dataDeletions: Counter
 }
 
 let cached: { provider: MeterProvider; instruments: Instruments } | undefined
@@ -117,6 +126,20 @@ function instruments(): Instruments | undefined {
     webhookRejections: meter.createCounter(telemetryMetrics.webhookRejections, {
       description: 'Webhook deliveries refused, by provider and reason (the KycError code).',
       unit: '{delivery}',
+    }),
+    reconcilerStale: meter.createCounter(telemetryMetrics.reconcilerStale, {
+      description:
+        'Verifications the reconciler found stale (not terminal, no update for a while) and re-read, by provider.',
+      unit: '{verification}',
+    }),
+    reconcilerMoved: meter.createCounter(telemetryMetrics.reconcilerMoved, {
+      description: 'Stale verifications whose re-read moved the stored state forward, by provider.',
+      unit: '{verification}',
+    }),
+    dataDeletions: meter.createCounter(telemetryMetrics.dataDeletions, {
+      description:
+        'Verification data deletions by retention or erasure, by provider, job and result (deleted at the vendor, not supported, failed).',
+      unit: '{verification}',
     }),
   }
   cached = { provider, instruments: created }
@@ -223,4 +246,34 @@ export function recordWebhookRejection(provider: string, error: unknown): string
     [telemetryAttributes.rejectionReason]: reason,
   })
   return reason
+}
+
+/** What one reconciler run did at one provider. See {@link recordReconciliation}. */
+export type ReconciliationMeasurement = {
+  provider: string
+  /** Stale verifications re-read. */
+  stale: number
+  /** Of those, the ones whose re-read moved the stored state. */
+  moved: number
+}
+
+/** Counts a reconciler run's stale and moved verifications (`openkyc.reconciler.stale`, `.moved`). */
+export function recordReconciliation(measurement: ReconciliationMeasurement): void {
+  const attributes = { [telemetryAttributes.provider]: measurement.provider }
+  const recorded = instruments()
+  recorded.reconcilerStale.add(measurement.stale, attributes)
+  recorded.reconcilerMoved.add(measurement.moved, attributes)
+}
+
+/**
+ * Counts one verification's data deletion (`openkyc.data.deletions`): `job` is `retention` or
+ * `erasure`, `result` what happened at the vendor (`deleted`, `already_deleted`, `not_supported`,
+ * `no_adapter`, `failed`). Never an id or a subject.
+ */
+export function recordDataDeletion(provider: string, job: string, result: string): void {
+  instruments().dataDeletions.add(1, {
+    [telemetryAttributes.provider]: provider,
+    [telemetryAttributes.operation]: job,
+    [telemetryAttributes.deletionResult]: result,
+  })
 }
