@@ -100,6 +100,13 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
     userAgent: 'OpenKYC demo/0.0.0',
     // ID and identity verification plus screening, so every catalogue scenario (watchlist too) can happen.
     workflowKey: 10013,
+    // The consent record a biometric workflow needs for the API channel (the routing view uploads a
+    // selfie). Synthetic: a documentation address and a fixed time.
+    userConsent: {
+      userIp: '203.0.113.10',
+      userLocation: { country: 'DE' },
+      consent: { obtained: 'yes', obtainedAt: '2030-01-01T00:00:00.000Z' },
+    },
     // The demo server listens on loopback http; Jumio itself would refuse that URL.
     ...(callbackUrl === undefined ? {} : { callbackUrl, allowInsecureCallbackUrl: true }),
     // The simulator finishes processing at once; no need for Jumio's minutes-long retrieval schedule.
@@ -114,6 +121,16 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
     description: `simulator at ${server.url}`,
     client: clientFor('jumio', adapter, options.store),
     realiseScenario: ({ reference, scenario }) => driver.runScenario({ reference, scenario, stage: 'final' }),
+    setCreationFault(failing) {
+      driver.simulator.clearFaults()
+      if (failing) {
+        driver.simulator.failNext({
+          status: 503,
+          times: Number.POSITIVE_INFINITY,
+          match: { method: 'POST', path: '/api/v1/accounts' },
+        })
+      }
+    },
     // The simulator's documented magic input; its hosted page then preselects the applicant.
     hostedFlowOptions: (scenario) => ({
       jumio: { customerInternalReference: `${scenarioReferencePrefix}${scenario.id}:${randomUUID()}` },

@@ -135,6 +135,12 @@ export const latestMigrationVersion = migrations[migrations.length - 1]?.version
 export type MigrateOptions = {
   /** The schema the tables live in. Default `openkyc`. */
   schema?: string
+  /**
+   * The migrations to apply or check. Default: this package's own ({@link migrations}). Another
+   * package keeping its own tables in its own schema (`@openkyc/jobs`) passes its list here and
+   * reuses the same runner, lock and migration table.
+   */
+  migrations?: readonly Migration[]
 }
 
 /** What {@link migrate} did. */
@@ -171,7 +177,7 @@ async function readMigrationState(
 export async function migrate(executor: SqlExecutor, options: MigrateOptions = {}): Promise<MigrateResult> {
   const schema = quoteIdentifier(options.schema ?? 'openkyc')
   const applied: number[] = []
-  for (const migration of migrations) {
+  for (const migration of options.migrations ?? migrations) {
     const done = await executor.transaction(async (transaction) => {
       await transaction.query(statements.lockMigrations(schema))
       await transaction.execute(
@@ -203,19 +209,21 @@ export async function assertMigrated(executor: SqlExecutor, options: MigrateOpti
   const schema = quoteIdentifier(options.schema ?? 'openkyc')
   const state = await readMigrationState(executor, schema)
   const version = state?.version
+  const list = options.migrations ?? migrations
+  const latest = list[list.length - 1]?.version ?? 0
   if (state !== undefined && state.count !== state.version) {
     throw new KycStoreIntegrityError({
       message: `The database schema ${schema} is missing a migration below version ${state.version} (${state.count} of ${state.version} recorded). Call migrate(database) to apply it (migrations are idempotent).`,
     })
   }
-  if (version === undefined || version < latestMigrationVersion) {
+  if (version === undefined || version < latest) {
     throw new KycStoreIntegrityError({
-      message: `The database schema ${schema} is at migration ${version ?? 'none'}, this @openkyc/postgres needs ${latestMigrationVersion}. Call migrate(database) (or run "openkyc migrate") before opening the store.`,
+      message: `The database schema ${schema} is at migration ${version ?? 'none'}, this @openkyc/postgres needs ${latest}. Call migrate(database) (or run "openkyc migrate") before opening the store.`,
     })
   }
-  if (version > latestMigrationVersion) {
+  if (version > latest) {
     throw new KycStoreIntegrityError({
-      message: `The database schema ${schema} is at migration ${version}, newer than this @openkyc/postgres knows (${latestMigrationVersion}). Upgrade @openkyc/postgres in this application.`,
+      message: `The database schema ${schema} is at migration ${version}, newer than this @openkyc/postgres knows (${latest}). Upgrade @openkyc/postgres in this application.`,
     })
   }
 }

@@ -20,6 +20,7 @@ export {
   parseAuditEntryInput,
   parseStoredAuditEntry,
   serializeAuditEntry,
+  splitChainedAuditSerialization,
   type VerifyAuditChainOptions,
   verifyAuditChain,
 } from './audit-entry.js'
@@ -52,7 +53,11 @@ export type {
   KycStore,
   KycStoreTransaction,
   KycStoreTransactionOptions,
+  TransactionClaimRequest,
+  TransactionClaimResult,
   VerificationKey,
+  VerificationPage,
+  VerificationQuery,
   VerificationStateReader,
   WebhookInbox,
 } from './types.js'
@@ -63,5 +68,12 @@ export {
   parseKeyValueName,
   parseKeyValueWrite,
   parseStoredVerification,
+  parseTransactionClaimRequest,
   parseVerificationUpdate,
 } from './validate.js'
+export {
+  compareVerificationKeys,
+  matchesVerificationQuery,
+  parseVerificationQuery,
+  VerificationQuerySchema,
+} from './verification-query.js'
