@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+export { createArchivedResponsesFetch, openArchivedResponses } from './archive/archived-responses-fetch.js'
 export {
   type BacktestDifference,
   type BacktestOptions,

@@ -1,4 +1,10 @@
-import { type ArchivedEventSummary, type OpenedWebhookDelivery, summarizeArchivedEvent } from '@openkyc/core'
+import {
+  type ArchivedEventSummary,
+  isKycError,
+  type KycEvent,
+  type OpenedWebhookDelivery,
+  summarizeArchivedEvent,
+} from '@openkyc/core'
 import type { ArchivedAdapterFactory } from './replay-archived-deliveries.js'
 
 /** One field on which the current adapter code disagrees with what was stored. */
@@ -18,7 +24,10 @@ export type BacktestReport = {
   deliveries: number
   /** Events compared. */
   events: number
-  /** Deliveries not re-normalized, by provider, and why. */
+  /**
+   * Deliveries the current adapter could not re-normalize, by provider and error code (for example
+   * `not_found`: a vendor response it needs was never archived, or has expired).
+   */
   skipped: { provider: string; deliveries: number; reason: string }[]
   differences: BacktestDifference[]
   /** `provider verificationId` of every verification with a difference, sorted. */
@@ -29,12 +38,6 @@ export type BacktestReport = {
 export type BacktestOptions = {
   deliveries: readonly OpenedWebhookDelivery[]
   createAdapter: ArchivedAdapterFactory
-  /**
-   * Whether a provider's deliveries can be re-normalized from the archive alone. Default: all. A
-   * provider whose adapter reads the vendor's API while parsing (Jumio, Onfido) would compare with the
-   * vendor's state today, not with what it said then.
-   */
-  canReplay?: (provider: string) => { ok: true } | { ok: false; reason: string }
 }
 
 const fields = ['status', 'outcome', 'reasons', 'checks'] as const
@@ -61,20 +64,23 @@ export async function backtestArchivedDeliveries(options: BacktestOptions): Prom
   const report: BacktestReport = { deliveries: 0, events: 0, skipped: [], differences: [], verifications: [] }
   const skipped = new Map<string, { provider: string; deliveries: number; reason: string }>()
   for (const delivery of options.deliveries) {
-    const { provider, receivedAt } = delivery.payload
-    const replayable = options.canReplay?.(provider) ?? { ok: true }
-    if (!replayable.ok) {
-      const known = skipped.get(provider) ?? { provider, deliveries: 0, reason: replayable.reason }
+    const { provider } = delivery.payload
+    const adapter = options.createAdapter(delivery.payload)
+    let events: KycEvent[]
+    try {
+      events = await adapter.parseWebhook({
+        rawBody: delivery.rawBody,
+        headers: delivery.headers,
+        ...(delivery.remoteAddress === undefined ? {} : { remoteAddress: delivery.remoteAddress }),
+      })
+    } catch (error) {
+      const reason = isKycError(error) ? error.code : 'unexpected_error'
+      const key = `${provider} ${reason}`
+      const known = skipped.get(key) ?? { provider, deliveries: 0, reason }
       known.deliveries += 1
-      skipped.set(provider, known)
+      skipped.set(key, known)
       continue
     }
-    const adapter = options.createAdapter(provider, Date.parse(receivedAt))
-    const events = await adapter.parseWebhook({
-      rawBody: delivery.rawBody,
-      headers: delivery.headers,
-      ...(delivery.remoteAddress === undefined ? {} : { remoteAddress: delivery.remoteAddress }),
-    })
     report.deliveries += 1
     const current = new Map(events.map((event) => [event.id, summarizeArchivedEvent(event)]))
     const stored = new Map(delivery.events.map((summary) => [summary.eventId, summary]))

@@ -1,4 +1,5 @@
 import {
+  type ArchivedPayload,
   createWebhookPipeline,
   type KycAdapter,
   type KycStore,
@@ -8,8 +9,11 @@ import {
   type WebhookEventHandler,
 } from '@openkyc/core'
 
-/** Builds the current adapter for a provider; `receivedAt` is when the delivery arrived (ms). */
-export type ArchivedAdapterFactory = (provider: string, receivedAt: number) => KycAdapter
+/**
+ * Builds the current adapter for one archived delivery (its `provider`; `receivedAt` for a clock set to
+ * when it arrived; `sequence` to answer from the responses archived before it).
+ */
+export type ArchivedAdapterFactory = (delivery: ArchivedPayload) => KycAdapter
 
 /** Options for {@link openArchivedDeliveries}. */
 export type OpenArchivedDeliveriesOptions = {
@@ -78,7 +82,7 @@ export async function replayArchivedDeliveries<Handle>(
   const replayed: ReplayedDelivery[] = []
   for (const delivery of options.deliveries) {
     const { payload } = delivery
-    const adapter = options.createAdapter(payload.provider, Date.parse(payload.receivedAt))
+    const adapter = options.createAdapter(payload)
     const pipeline = createWebhookPipeline<Handle>({ adapter, store: options.store })
     try {
       const outcome = await pipeline.handle(

@@ -24,12 +24,6 @@ export type DoctorProvider = {
    * is re-verified with the clock set to when it arrived.
    */
   readonly timestampedSignatures: boolean
-  /**
-   * Its webhook bodies carry the whole state, so the adapter normalizes them without calling the vendor
-   * (Persona). Jumio and Onfido read the state from the vendor's API, whose responses are not archived
-   * yet: `openkyc backtest` skips them rather than compare with today's vendor state.
-   */
-  readonly stateInWebhookBody: boolean
 }
 
 type Factory = (settings: Record<string, unknown>) => KycAdapter
@@ -52,7 +46,6 @@ export const doctorProviders: readonly DoctorProvider[] = [
     // The callback URL rule (https, a domain name, no port) is createJumio's own, reported as a settings problem.
     settingProblems: () => [],
     timestampedSignatures: false,
-    stateInWebhookBody: false,
   },
   {
     name: 'persona',
@@ -66,7 +59,6 @@ export const doctorProviders: readonly DoctorProvider[] = [
       }),
     absentReference: () => ({ inquiryId: `inq_${randomId(24)}` }),
     timestampedSignatures: true,
-    stateInWebhookBody: true,
     settingProblems(env) {
       const secrets = env.PERSONA_WEBHOOK_SECRETS?.trim()
       if (!secrets) {
@@ -95,7 +87,6 @@ export const doctorProviders: readonly DoctorProvider[] = [
     // An applicant id no applicant has: Onfido answers 404 to a token it accepts.
     absentReference: () => ({ applicantId: crypto.randomUUID() }),
     timestampedSignatures: false,
-    stateInWebhookBody: false,
     settingProblems(env) {
       const tokens = (env.ONFIDO_WEBHOOK_TOKENS ?? env.ONFIDO_WEBHOOK_TOKEN)?.trim()
       return tokens
