@@ -58,6 +58,14 @@ export type CallOptions = {
 export type CreateVerificationOptions = CallOptions & {
   /** The application's own id for the person (never personal data itself). Lets providers link returning applicants. */
   subjectReference: string
+  /**
+   * A key that makes a repeated call (a retried job, a second process) return the first call's
+   * verification instead of creating another, at providers that accept one (Persona's
+   * `Idempotency-Key`). Providers that document none (Jumio, Onfido) ignore it: a caller that cannot
+   * tell whether a lost call created something must not call again (`@openkyc/jobs` bulk runs mark
+   * such items `outcome_unknown`). Default: a fresh key per call, reused by its own retries.
+   */
+  idempotencyKey?: string
   /** `hosted` (default) returns a URL or SDK token for the applicant; `api` expects evidence through `uploadCredential`. */
   channel?: 'hosted' | 'api'
   /** Where the applicant is sent when the hosted flow ends. */

@@ -97,6 +97,7 @@ export type PersonaAdapter = KycAdapterV1 &
 
 const CreateVerificationOptionsSchema = z.object({
   subjectReference: z.string().trim().min(1),
+  idempotencyKey: z.string().min(1).max(255).optional(),
   channel: z.enum(['hosted', 'api']).optional(),
   redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
   locale: z.string().min(2).optional(),
@@ -337,6 +338,7 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
             : { 'expiration-after-create-interval-seconds': resolved.inquiryExpiresInSeconds }),
         },
       },
+      ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
       ...withSignal(options.signal),
     })
     const inquiryId = created.data.id
@@ -391,7 +393,7 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
 
   const parseWebhook: KycAdapterV1['parseWebhook'] = async (options): Promise<KycEvent[]> => {
     options.signal?.throwIfAborted()
-    const document = verifyPersonaWebhook({
+    const document = await verifyPersonaWebhook({
       headers: options.headers,
       rawBody: options.rawBody,
       secrets: resolved.webhookSecrets,

@@ -68,11 +68,12 @@ export function createPersonaInquiryEndpoints(http: HttpClient, now: () => numbe
 
   return {
     /** `POST /inquiries`. @see https://docs.withpersona.com/reference/create-an-inquiry */
-    create(options: { body: unknown; signal?: AbortSignal }) {
+    create(options: { body: unknown; idempotencyKey?: string; signal?: AbortSignal }) {
       return http.request({
         method: 'POST',
         path: 'inquiries',
         json: options.body,
+        ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
         schema: PersonaInquiryDocumentSchema,
         ...(options.signal ? { signal: options.signal } : {}),
       })

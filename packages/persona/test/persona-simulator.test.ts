@@ -74,6 +74,22 @@ describe('idempotent creates against the simulator', () => {
     expect((await persona.getVerification({ reference: verification.reference })).id).toBe(verification.id)
   })
 
+  it("a caller's idempotencyKey: a second call with it (a retried job) returns the first inquiry, no second one", async () => {
+    const { simulator, persona } = setup()
+    const idempotencyKey = 'bulk-batch-1-item-7'
+    const first = await persona.createVerification({ subjectReference: 'user_retried_job', idempotencyKey })
+    const second = await persona.createVerification({ subjectReference: 'user_retried_job', idempotencyKey })
+    expect(second.verification.id).toBe(first.verification.id)
+    const sent = simulator.requests.filter(
+      (request) => request.method === 'POST' && request.path === '/api/v1/inquiries',
+    )
+    expect(sent.map((request) => request.status)).toEqual([201, 201])
+    expect(await inquiryCount(simulator)).toBe(1)
+    // Without a key of the caller's, each call is its own create.
+    await persona.createVerification({ subjectReference: 'user_retried_job' })
+    expect(await inquiryCount(simulator)).toBe(2)
+  })
+
   it('gives up with KycProviderUnavailableError when every attempt is reset, having created nothing', async () => {
     const { simulator, persona } = setup()
     simulator.resetNext({ times: 10, match: { method: 'POST', path: '/api/v1/inquiries' } })

@@ -22,3 +22,4 @@ export {
   type PostgresStoreOptions,
   type PostgresTransactionHandle,
 } from './postgres-store.js'
+export { quoteIdentifier } from './sql.js'

@@ -102,6 +102,30 @@ SELECT setval('${schema}.audit_log_sequence',
   false);
 `,
   },
+  {
+    version: 3,
+    name: 'opt-in encrypted raw archive',
+    up: (schema) => `
+-- Vendor payloads encrypted by @openkyc/core's createRawArchive (AES-256-GCM; the database never sees
+-- a key or the plaintext), filed by the ids needed to find and erase them, deleted after expires_at.
+CREATE TABLE IF NOT EXISTS ${schema}.raw_archive (
+  sequence bigserial PRIMARY KEY,
+  id uuid NOT NULL UNIQUE,
+  provider text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('webhook_delivery', 'retrieval_response')),
+  received_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL,
+  verification_ids text[] NOT NULL,
+  event_ids text[] NOT NULL,
+  key_id text NOT NULL,
+  iv text NOT NULL,
+  ciphertext text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS raw_archive_expires_at ON ${schema}.raw_archive (expires_at);
+CREATE INDEX IF NOT EXISTS raw_archive_verification_ids ON ${schema}.raw_archive USING gin (verification_ids);
+CREATE INDEX IF NOT EXISTS raw_archive_event_ids ON ${schema}.raw_archive USING gin (event_ids);
+`,
+  },
 ]
 
 /** The migration version this copy of the package needs. */
@@ -111,6 +135,12 @@ export const latestMigrationVersion = migrations[migrations.length - 1]?.version
 export type MigrateOptions = {
   /** The schema the tables live in. Default `openkyc`. */
   schema?: string
+  /**
+   * The migrations to apply or check. Default: this package's own ({@link migrations}). Another
+   * package keeping its own tables in its own schema (`@openkyc/jobs`) passes its list here and
+   * reuses the same runner, lock and migration table.
+   */
+  migrations?: readonly Migration[]
 }
 
 /** What {@link migrate} did. */
@@ -147,7 +177,7 @@ async function readMigrationState(
 export async function migrate(executor: SqlExecutor, options: MigrateOptions = {}): Promise<MigrateResult> {
   const schema = quoteIdentifier(options.schema ?? 'openkyc')
   const applied: number[] = []
-  for (const migration of migrations) {
+  for (const migration of options.migrations ?? migrations) {
     const done = await executor.transaction(async (transaction) => {
       await transaction.query(statements.lockMigrations(schema))
       await transaction.execute(
@@ -179,19 +209,21 @@ export async function assertMigrated(executor: SqlExecutor, options: MigrateOpti
   const schema = quoteIdentifier(options.schema ?? 'openkyc')
   const state = await readMigrationState(executor, schema)
   const version = state?.version
+  const list = options.migrations ?? migrations
+  const latest = list[list.length - 1]?.version ?? 0
   if (state !== undefined && state.count !== state.version) {
     throw new KycStoreIntegrityError({
       message: `The database schema ${schema} is missing a migration below version ${state.version} (${state.count} of ${state.version} recorded). Call migrate(database) to apply it (migrations are idempotent).`,
     })
   }
-  if (version === undefined || version < latestMigrationVersion) {
+  if (version === undefined || version < latest) {
     throw new KycStoreIntegrityError({
-      message: `The database schema ${schema} is at migration ${version ?? 'none'}, this @openkyc/postgres needs ${latestMigrationVersion}. Call migrate(database) (or run "openkyc migrate") before opening the store.`,
+      message: `The database schema ${schema} is at migration ${version ?? 'none'}, this @openkyc/postgres needs ${latest}. Call migrate(database) (or run "openkyc migrate") before opening the store.`,
     })
   }
-  if (version > latestMigrationVersion) {
+  if (version > latest) {
     throw new KycStoreIntegrityError({
-      message: `The database schema ${schema} is at migration ${version}, newer than this @openkyc/postgres knows (${latestMigrationVersion}). Upgrade @openkyc/postgres in this application.`,
+      message: `The database schema ${schema} is at migration ${version}, newer than this @openkyc/postgres knows (${latest}). Upgrade @openkyc/postgres in this application.`,
     })
   }
 }

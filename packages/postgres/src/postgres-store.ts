@@ -21,9 +21,12 @@ import {
   parseStoredAuditEntry,
   parseStoredVerification,
   parseTransactionClaimRequest,
+  parseVerificationQuery,
   parseVerificationUpdate,
+  type RawArchiveStore,
   splitChainedAuditSerialization,
   type VerificationKey,
+  type VerificationPage,
   verificationProgressKey,
   verifyAuditChain,
 } from '@openkyc/core'
@@ -31,6 +34,7 @@ import { raceAbort } from '@openkyc/core/http'
 import { corruptRowError, storeName } from './errors.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { assertMigrated } from './migrations.js'
+import { createPostgresRawArchive } from './postgres-raw-archive.js'
 import { quoteIdentifier, statements } from './sql.js'
 
 /**
@@ -84,6 +88,8 @@ export type PostgresStore = KycStore<PostgresTransactionHandle> & {
   exportAudit(query?: Omit<AuditQuery, 'limit'>): AsyncIterable<string>
   /** Deletes expired inbox marks and key-values, at most `limit` of each (default 10,000). */
   purgeExpired(options?: { limit?: number }): Promise<{ inbox: number; keyValues: number }>
+  /** The opt-in raw archive's table (migration 3): give it to `createRawArchive` to archive payloads. */
+  readonly archive: RawArchiveStore
   /** Closes the store (and the database when `closeDatabase` was set). */
   close(): Promise<void>
 }
@@ -404,6 +410,33 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
     verifications: {
       get: (key) => readVerification(database, key, false),
+      async find(query): Promise<VerificationPage> {
+        ensureOpen()
+        const parsed = parseVerificationQuery(query)
+        const rows = await database.query<{ provider: string; id: string; document: unknown }>(
+          statements.selectVerificationPage(schema, {
+            provider: parsed.provider ?? null,
+            subjectReference: parsed.subjectReference ?? null,
+            statuses: parsed.statuses === undefined ? null : JSON.stringify(parsed.statuses),
+            outcomes: parsed.outcomes === undefined ? null : JSON.stringify(parsed.outcomes),
+            redacted: parsed.redacted ?? null,
+            unchangedForMs: parsed.unchangedForMs ?? null,
+            settledBefore: parsed.settledBefore ?? null,
+            afterProvider: parsed.after?.provider ?? null,
+            afterId: parsed.after?.id ?? null,
+            limit: parsed.limit,
+          }),
+        )
+        const page = rows.slice(0, parsed.limit)
+        const last = page.at(-1)
+        return {
+          verifications: page.map((row) => parseStoredVerification(row.document, row)),
+          next:
+            rows.length > parsed.limit && last !== undefined
+              ? { provider: last.provider, id: last.id }
+              : undefined,
+        }
+      },
     },
     audit: {
       async *read(query = {}) {
@@ -415,6 +448,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       },
     },
     keyValue: keyValueOn(database),
+    archive: createPostgresRawArchive(database, schema),
     async transaction(work, transactionOptions = {}) {
       ensureOpen()
       const { signal } = transactionOptions

@@ -200,6 +200,54 @@ RETURNING 1 AS advanced`,
       [row.provider, row.id, row.progress, row.document],
     ),
 
+  /**
+   * One page of verifications for `verifications.find`, in (provider, id) code-unit order; `null`
+   * filters match everything, lists travel as JSON text. Asks for one row more than the page, so the
+   * caller knows whether another page follows. Filters read the stored document (no index: a scan).
+   */
+  selectVerificationPage: (
+    schema: string,
+    query: {
+      provider: string | null
+      subjectReference: string | null
+      statuses: string | null
+      outcomes: string | null
+      redacted: boolean | null
+      unchangedForMs: number | null
+      settledBefore: string | null
+      afterProvider: string | null
+      afterId: string | null
+      limit: number
+    },
+  ) =>
+    statement(
+      'select verification page',
+      `SELECT provider, id, document FROM ${schema}.verification
+WHERE ($1::text IS NULL OR provider = $1)
+  AND ($2::text IS NULL OR document->>'subjectReference' = $2)
+  AND ($3::text IS NULL OR document->>'status' IN (SELECT jsonb_array_elements_text($3::text::jsonb)))
+  AND ($4::text IS NULL OR document->'decision'->>'outcome' IN (SELECT jsonb_array_elements_text($4::text::jsonb)))
+  AND ($5::boolean IS NULL OR (document->>'redactedAt' IS NOT NULL) = $5::boolean)
+  AND ($6::float8 IS NULL OR stored_at <= clock_timestamp() - make_interval(secs => $6::float8 / 1000))
+  AND ($7::text IS NULL
+       OR coalesce(document->>'completedAt', document->>'updatedAt')::timestamptz < $7::text::timestamptz)
+  AND ($8::text IS NULL OR provider COLLATE "C" > $8 OR (provider = $8 AND id COLLATE "C" > $9::text))
+ORDER BY provider COLLATE "C", id COLLATE "C"
+LIMIT $10::integer + 1`,
+      [
+        query.provider,
+        query.subjectReference,
+        query.statuses,
+        query.outcomes,
+        query.redacted,
+        query.unchangedForMs,
+        query.settledBefore,
+        query.afterProvider,
+        query.afterId,
+        query.limit,
+      ],
+    ),
+
   // — audit log —
   /** Reads the chain head and locks it until the transaction ends (the append path under contention). */
   lockAuditHead: (schema: string) =>

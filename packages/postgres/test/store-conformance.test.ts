@@ -22,6 +22,7 @@ for (const target of testDatabases()) {
       return store
     },
     timeoutMs: 60_000,
+    rawArchive: true,
     // createPostgresStore's default.
     auditChains: 16,
     claimsInTransaction: true,

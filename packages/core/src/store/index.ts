@@ -25,6 +25,21 @@ export {
   verifyAuditChain,
 } from './audit-entry.js'
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js'
+export {
+  type ArchivedPayload,
+  type ArchivedPayloadInput,
+  ArchivedPayloadInputSchema,
+  type ArchivedPayloadKind,
+  ArchivedPayloadKindSchema,
+  ArchivedPayloadSchema,
+  archivedPayloadMatches,
+  maxArchivedCiphertextLength,
+  parseArchivedPayloadInput,
+  parseRawArchiveQuery,
+  parseStoredArchivedPayload,
+  type RawArchiveQuery,
+  type RawArchiveStore,
+} from './raw-archive-store.js'
 export type {
   AppliedVerification,
   AuditLogReader,
@@ -41,6 +56,8 @@ export type {
   TransactionClaimRequest,
   TransactionClaimResult,
   VerificationKey,
+  VerificationPage,
+  VerificationQuery,
   VerificationStateReader,
   WebhookInbox,
 } from './types.js'
@@ -54,3 +71,9 @@ export {
   parseTransactionClaimRequest,
   parseVerificationUpdate,
 } from './validate.js'
+export {
+  compareVerificationKeys,
+  matchesVerificationQuery,
+  parseVerificationQuery,
+  VerificationQuerySchema,
+} from './verification-query.js'

@@ -1,6 +1,9 @@
 import type { VerificationUpdate } from '../model/apply-update.js'
+import type { DecisionOutcome } from '../model/decision.js'
+import type { VerificationStatus } from '../model/status.js'
 import type { Verification } from '../model/verification.js'
 import type { AuditEntry, AuditEntryInput } from './audit-entry.js'
+import type { RawArchiveStore } from './raw-archive-store.js'
 
 /**
  * The store contract: everything the webhook pipeline, the adapters and (later) routing keep state
@@ -43,6 +46,11 @@ export type KycStore<Handle = unknown> = {
   readonly audit: AuditLogReader
   /** Small JSON values for adapters and routing, outside any transaction (each call commits on its own). */
   readonly keyValue: KeyValueStore
+  /**
+   * The opt-in raw archive's storage (encrypted vendor payloads, outside any transaction), when the
+   * store has one. Optional: stores written before it keep conforming. See `createRawArchive`.
+   */
+  readonly archive?: RawArchiveStore
   /**
    * Runs `work` in one transaction and resolves to its result once committed. If `work` throws or
    * rejects, everything written through the transaction (including the application's writes through
@@ -173,6 +181,58 @@ export type AppliedVerification = {
 export type VerificationStateReader = {
   /** The committed state of one verification, or `undefined`. Throws `KycStoreIntegrityError` on a corrupt row. */
   get(key: VerificationKey): Promise<Verification | undefined>
+  /**
+   * One page of the committed verifications matching `query`, in ascending (provider, id) order
+   * (code-unit order, as JavaScript compares strings), for the jobs that work through many of them:
+   * the reconciler (non-terminal states that have not moved for a while), retention (settled states
+   * past a deadline), erasure (every verification of one subject, at every provider). Page on with
+   * `after: page.next` until `next` is `undefined`; a verification that starts or stops matching
+   * meanwhile may be missed or seen once more, never twice in one page.
+   *
+   * Throws `KycInvalidRequestError` (naming the field, never the value) for a query that is not a
+   * {@link VerificationQuery}, and `KycStoreIntegrityError` on a corrupt row.
+   */
+  find(query: VerificationQuery): Promise<VerificationPage>
+}
+
+/**
+ * Which verifications {@link VerificationStateReader.find} returns. Every field narrows; only
+ * `limit` is required. Strict: an unknown field is refused (a misspelt filter must not match everything).
+ */
+export type VerificationQuery = {
+  /** Only this provider's verifications. */
+  provider?: string
+  /** Only the verifications of this subject (the application's own id, `Verification.subjectReference`). */
+  subjectReference?: string
+  /** Only verifications in one of these statuses (at least one). */
+  statuses?: readonly VerificationStatus[]
+  /** Only verifications whose decision has one of these outcomes (at least one); undecided ones never match. */
+  outcomes?: readonly DecisionOutcome[]
+  /** `true`: only redacted verifications (`redactedAt` set); `false`: only unredacted ones. */
+  redacted?: boolean
+  /**
+   * Only states the store has not changed for at least this many milliseconds (a non-negative
+   * integer), measured by the store's own clock from the commit that last moved the state forward
+   * (a stale or duplicate update does not count). The reconciler's "no news for a while".
+   */
+  unchangedForMs?: number
+  /**
+   * Only verifications whose `completedAt` (or, when it has none, `updatedAt`) is before this
+   * instant (ISO 8601 with an offset): the provider's time of the last word. Retention's deadline.
+   */
+  settledBefore?: string
+  /** Continue after this verification: the `next` of the previous page. */
+  after?: VerificationKey
+  /** The most verifications in the page: an integer from 1 to 1,000. */
+  limit: number
+}
+
+/** What {@link VerificationStateReader.find} returns. */
+export type VerificationPage = {
+  /** The matching verifications, in ascending (provider, id) order. */
+  verifications: Verification[]
+  /** Where the next page starts (`query.after`); `undefined` when this page was the last. */
+  next: VerificationKey | undefined
 }
 
 /** What {@link WebhookInbox.claim} is asked. */

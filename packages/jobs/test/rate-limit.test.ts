@@ -1,0 +1,86 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { createClusterRateLimiter, type Jobs, openJobs, vendorRateLimits } from '../src/index.js'
+import { freshSchema, testDatabases } from './databases.js'
+import { maxInAnyWindow } from './window.js'
+
+describe.each(testDatabases())('createClusterRateLimiter on $name', (target) => {
+  const opened: (() => Promise<void>)[] = []
+  afterAll(async () => {
+    for (const close of opened.splice(0).reverse()) await close()
+  })
+
+  /** One "process": its own database connection (a pool on the server), all on one schema. */
+  async function participant(schema: string): Promise<Jobs> {
+    const database = await target.open()
+    opened.push(() => database.close())
+    const jobs = await openJobs({ database, url: target.url, schema })
+    opened.push(() => jobs.stop({ timeoutMs: 1_000 }))
+    return jobs
+  }
+
+  it('keeps the starts of several limiters sharing a key within the budget in every window, at ≥ 95 % of it', async () => {
+    const schema = freshSchema()
+    // PGlite lives in one process: one database, three limiters. The server: three pools, as three processes.
+    const participants =
+      target.name === 'server'
+        ? await Promise.all([participant(schema), participant(schema), participant(schema)])
+        : [await participant(schema)]
+    const limit = { requests: 20, intervalMs: 4_000 }
+    // 2.5 % of the window absorbs the spread between a grant and the start on a loaded 2-core machine.
+    const marginMs = 100
+    const limiters = [0, 1, 2].map((index) =>
+      createClusterRateLimiter({
+        jobs: participants[index % participants.length]!,
+        key: 'persona',
+        limit,
+        marginMs,
+      }),
+    )
+    const starts: number[] = []
+    const perLimiter = 21 // 63 starts: three full windows of 20, and three more
+    await Promise.all(
+      limiters.flatMap((limiter) =>
+        Array.from({ length: perLimiter }, async () => {
+          await limiter.acquire()
+          starts.push(performance.now())
+        }),
+      ),
+    )
+    expect(starts).toHaveLength(63)
+    // Every window of the budget's length holds at most its number of starts.
+    expect(maxInAnyWindow(starts, limit.intervalMs)).toBeLessThanOrEqual(limit.requests)
+    // Saturated, the budget is used at ≥ 95 %: the (k·N + 1)-th start comes k windows after the first.
+    starts.sort((a, b) => a - b)
+    const windows = Math.floor((starts.length - 1) / limit.requests)
+    const achieved = (windows * limit.requests) / (starts[windows * limit.requests]! - starts[0]!)
+    expect(achieved / (limit.requests / limit.intervalMs)).toBeGreaterThanOrEqual(0.95)
+  })
+
+  it('gives each key its own budget', async () => {
+    const [jobs] = [await participant(freshSchema())]
+    const limit = { requests: 2, intervalMs: 10_000 }
+    const persona = createClusterRateLimiter({ jobs: jobs!, key: 'persona', limit })
+    const onfido = createClusterRateLimiter({ jobs: jobs!, key: 'onfido', limit })
+    const started = performance.now()
+    await Promise.all([persona.acquire(), persona.acquire(), onfido.acquire(), onfido.acquire()])
+    // Four starts inside a 10 s budget of 2 per key: no one waited for a window to pass.
+    expect(performance.now() - started).toBeLessThan(5_000)
+    const controller = new AbortController()
+    const third = persona.acquire(controller.signal)
+    controller.abort(new Error('stop waiting'))
+    await expect(third).rejects.toThrow('stop waiting')
+  })
+
+  it('refuses budgets that cannot be kept and states the documented vendor limits', () => {
+    const jobs = { database: undefined as never, schema: '"openkyc_jobs"' }
+    expect(() =>
+      createClusterRateLimiter({ jobs, key: 'x', limit: { requests: 0, intervalMs: 1_000 } }),
+    ).toThrow(/positive whole number/)
+    expect(() => createClusterRateLimiter({ jobs, key: '', limit: vendorRateLimits.persona })).toThrow(/key/)
+    expect(vendorRateLimits).toEqual({
+      jumio: { requests: 1, intervalMs: 1_000 },
+      persona: { requests: 300, intervalMs: 60_000 },
+      onfido: { requests: 400, intervalMs: 60_000 },
+    })
+  })
+})
