@@ -1,4 +1,5 @@
 import { jumioSimulatorClient } from '@openkyc/simulator-jumio'
+import ky from 'ky'
 import {
   type JumioEvidence,
   jumioBenchConsent,
@@ -13,6 +14,22 @@ import {
  */
 
 const userAgent = 'OpenKYC Bench/1.0'
+
+/**
+ * The same requests sent with bare `ky` (the transport `@openkyc/core/http` is built on), with its
+ * defaults (timeout, retry policy, no hooks) and the simulator's `fetch`: a `fetch`-shaped function
+ * the hand-written clients below can send through, so the ky baseline and the fetch baseline send
+ * byte-identical requests.
+ *
+ * @example
+ * ```ts
+ * await runPersonaFlowByHand(sendWithKy(simulator.fetch), personaSimulatorApi, 'subject-1')
+ * ```
+ */
+export function sendWithKy(fetch: typeof globalThis.fetch): typeof globalThis.fetch {
+  const client = ky.create({ fetch })
+  return (input, init) => client(input instanceof Request ? input : String(input), init)
+}
 
 async function json(response: Response): Promise<unknown> {
   if (!response.ok) throw new Error(`baseline request failed with HTTP ${response.status}`)

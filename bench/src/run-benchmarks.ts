@@ -11,7 +11,9 @@ import { runOnfidoPeer } from './benchmarks/onfido-peer.js'
 import { runPackageCost } from './benchmarks/package-cost.js'
 import { runPersistedWebhooks } from './benchmarks/persisted-webhooks.js'
 import { runRateLimit } from './benchmarks/rate-limit.js'
+import { runRoutingOverhead } from './benchmarks/routing-overhead.js'
 import { runTokenEconomy } from './benchmarks/token-economy.js'
+import { runWebBundle } from './benchmarks/web-bundle.js'
 import { runWebhookIngest } from './benchmarks/webhook-ingest.js'
 import { type BenchmarkResult, type BenchmarkRun, formatTable } from './report.js'
 
@@ -24,6 +26,8 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'package-cost': () => runPackageCost(),
   'persisted-webhooks': () => runPersistedWebhooks(),
   'onfido-peer': () => runOnfidoPeer(),
+  'routing-overhead': () => runRoutingOverhead(),
+  'web-bundle': () => runWebBundle(),
 }
 
 async function main(): Promise<void> {

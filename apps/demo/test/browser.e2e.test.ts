@@ -228,6 +228,7 @@ describe('the demo page in Chromium', () => {
     { provider: 'persona', scenario: 'face_mismatch', outcome: 'declined', rowId: 'new:1' },
     { provider: 'jumio', scenario: 'face_mismatch', outcome: 'declined', rowId: 'new:2' },
     { provider: 'jumio', scenario: 'expired_document', outcome: 'declined', rowId: 'new:3' },
+    { provider: 'onfido', scenario: 'face_mismatch', outcome: 'declined', rowId: 'new:4' },
   ])(
     'runs a new $provider verification for $scenario through the hosted flow, which preselects it, and follows its row',
     async (run) => {
@@ -256,7 +257,7 @@ describe('the demo page in Chromium', () => {
       await flow.locator('#submit').click()
       await page.frameLocator('#hosted-flow').locator('#done-message').waitFor()
 
-      // The webhook (Persona, signed) or callback (Jumio, confirmed by retrieval) lands; the row updates.
+      // The webhook (Persona and Onfido, signed) or callback (Jumio, confirmed by retrieval) lands; the row updates.
       await expect
         .poll(() => cell.locator('[data-field="outcome"]').textContent(), { timeout: 30_000 })
         .toBe(run.outcome)
@@ -278,8 +279,8 @@ describe('the demo page in Chromium', () => {
     await expect
       .poll(() => page.locator('#audit-chain').textContent(), { timeout: 30_000 })
       .toMatch(/^Hash chain verified: \d+ entries\.$/)
-    // The three verifications started above, at least, each with its webhook events in order.
-    await expect.poll(() => page.locator('#audit-timelines details').count()).toBeGreaterThanOrEqual(3)
+    // The four verifications started above, at least, each with its webhook events in order.
+    await expect.poll(() => page.locator('#audit-timelines details').count()).toBeGreaterThanOrEqual(4)
     const timeline = page.locator('#audit-timelines details').first()
     await timeline.locator('summary').click()
     expect(await timeline.locator('li').count()).toBeGreaterThan(0)
@@ -301,12 +302,12 @@ describe('the demo page in Chromium', () => {
     await page.selectOption('#new-provider', 'persona')
     await page.selectOption('#new-scenario', 'underage')
     await page.click('#new-start')
-    await expect.poll(() => page.locator('#new-status').getAttribute('data-row-id')).toBe('new:4')
+    await expect.poll(() => page.locator('#new-status').getAttribute('data-row-id')).toBe('new:5')
     // The person in the hosted flow picks another outcome than the applicant stands for.
     const flow = page.frameLocator('#hosted-flow')
     await flow.locator('select#scenario').selectOption('clean_approve')
     await flow.locator('#submit').click()
-    const cell = resultCell('new:4', 'persona')
+    const cell = resultCell('new:5', 'persona')
     await expect
       .poll(() => cell.locator('[data-field="outcome"]').textContent(), { timeout: 30_000 })
       .toBe('approved')
@@ -314,6 +315,52 @@ describe('the demo page in Chromium', () => {
     expect(await flag.getAttribute('class')).toBe('expectation bad')
     expect(await flag.textContent()).toContain('outcome approved, expected declined')
     await expect.poll(() => page.locator('#new-status').textContent()).toContain('differs from the catalogue')
+  })
+
+  it('routes the catalogue: a Jumio/Onfido split, shadow runs at Onfido, the fault button and its fallback, the agreement report', async () => {
+    await page.locator('#routing').waitFor({ state: 'visible' })
+    const rows = page.locator('#routing-applicants tbody tr')
+    const routed = scenarios.length - 1 // the abandoning applicant never submits through the API
+    await page.click('#routing-run')
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(routed)
+    const atJumio = await page.locator('#routing-applicants tbody tr[data-provider="jumio"]').count()
+    const atOnfido = await page.locator('#routing-applicants tbody tr[data-provider="onfido"]').count()
+    expect(atJumio).toBeGreaterThan(0)
+    expect(atOnfido).toBeGreaterThan(0)
+    expect(atJumio + atOnfido).toBe(routed)
+    const shadows = await page.locator('#routing-applicants td[data-field="shadow"]').allTextContents()
+    expect(shadows.filter((text) => text === 'shadowed at Onfido')).toHaveLength(atJumio)
+    // Decisions and shadow results arrive by webhook; the report fills in as they do.
+    await expect
+      .poll(
+        async () => Number((await page.locator('#routing-agreement').getAttribute('data-compared')) ?? '0'),
+        {
+          timeout: 60_000,
+        },
+      )
+      .toBeGreaterThan(0)
+    expect(await page.locator('#routing-agreement-table tbody tr').count()).toBeGreaterThan(0)
+
+    // The fault button: Jumio's account creations fail, routing falls back to Onfido within the call.
+    await page.click('#routing-fault')
+    await expect.poll(() => page.locator('#routing-fault').getAttribute('aria-pressed')).toBe('true')
+    await page.click('#routing-run')
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(2 * routed)
+    const second = await rows.evaluateAll(
+      (nodes, from) =>
+        nodes.slice(from).map((node) => ({
+          provider: node.getAttribute('data-provider'),
+          attempts: node.querySelector('[data-field="attempts"]')?.textContent ?? '',
+        })),
+      routed,
+    )
+    expect(second.every((row) => row.provider === 'onfido')).toBe(true)
+    expect(second.some((row) => row.attempts === 'jumio unavailable → onfido created')).toBe(true)
+    await page.click('#routing-fault')
+    await expect.poll(() => page.locator('#routing-fault').getAttribute('aria-pressed')).toBe('false')
+    const text = (await page.locator('#routing').textContent()) ?? ''
+    for (const value of scenarios.flatMap(({ applicant }) => [applicant.firstName, applicant.lastName]))
+      expect(text).not.toContain(value)
   })
 
   it('fits a phone: no horizontal overflow at 390×844, the latency chart inside its panel', async () => {

@@ -55,11 +55,11 @@ function liteSigning(secret: string) {
     sign: ({ url, body }: { url: string; body: Uint8Array | undefined }) => ({
       'acme-request-signature': sign(body ?? new URL(url).pathname),
     }),
-    onResponse: ({ status, headers, body }: { status: number; headers: Headers; body: Uint8Array }) => {
+    onResponse: async ({ status, headers, body }: { status: number; headers: Headers; body: Uint8Array }) => {
       // Only Acme's own answers are signed; a failure status keeps its usual error.
       if (status < 200 || status >= 300 || status === 204) return
       try {
-        verifyBodySignature({
+        await verifyBodySignature({
           header: headers.get('acme-response-signature'),
           rawBody: body,
           secrets: [secret],
@@ -186,7 +186,7 @@ export function createAcme(settings: AcmeSettings): KycAdapter {
     async parseWebhook({ headers, rawBody }) {
       // Acme signs the raw body only (hex HMAC-SHA256): no timestamp, so a replayed delivery is
       // genuine and the pipeline's dedupe absorbs it by the event id below.
-      verifyBodySignature({
+      await verifyBodySignature({
         header: headers.get('acme-signature'),
         rawBody,
         secrets: [settings.webhookSecret],

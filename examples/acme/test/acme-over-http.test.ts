@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createWebhookPipeline, readNodeRequest, toWebhookResponse } from '@openkyc/core'
+import { createWebhookPipeline, toWebhookResponse } from '@openkyc/core'
+import { readNodeRequest } from '@openkyc/core/node'
 import { createSimulatorClock } from '@openkyc/testkit/harness'
 import { afterEach, expect, it } from 'vitest'
 import { createAcme, createAcmeSimulator } from '../src/index.js'

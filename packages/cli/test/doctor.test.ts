@@ -1,6 +1,12 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createJumioSimulator, jumioSimulatorClient } from '@openkyc/simulator-jumio'
+import {
+  createOnfidoSimulator,
+  onfidoSimulatorApiToken,
+  onfidoSimulatorWebhookToken,
+  onfidoSimulatorWorkflowId,
+} from '@openkyc/simulator-onfido'
 import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -46,7 +52,8 @@ beforeEach(async () => {
   const personaServer = await persona.listen()
   const jumio = createJumioSimulator()
   const jumioServer = await jumio.listen()
-  closers.push(personaServer.close, jumioServer.close)
+  const onfidoServer = await createOnfidoSimulator({ apiTokens: [onfidoSimulatorApiToken] }).listen()
+  closers.push(personaServer.close, jumioServer.close, onfidoServer.close)
   skewedUrl = await startSkewedVendor()
   healthy = {
     KYC_PROVIDER: 'persona',
@@ -62,6 +69,10 @@ beforeEach(async () => {
     JUMIO_RETRIEVAL_URL: jumioServer.url,
     JUMIO_CALLBACK_URL: 'https://kyc.example.com/webhooks/jumio',
     JUMIO_USER_AGENT: 'OpenKYC doctor test/1.0',
+    ONFIDO_API_TOKEN: onfidoSimulatorApiToken,
+    ONFIDO_WORKFLOW_ID: onfidoSimulatorWorkflowId,
+    ONFIDO_WEBHOOK_TOKENS: onfidoSimulatorWebhookToken,
+    ONFIDO_BASE_URL: `${onfidoServer.url}/v3.6`,
   }
 })
 
@@ -97,6 +108,9 @@ describe('openkyc doctor', () => {
       'persona settings': 'ok',
       'persona credentials': 'ok',
       'persona clock': 'ok',
+      'onfido settings': 'ok',
+      'onfido credentials': 'ok',
+      'onfido clock': 'ok',
       '- database': 'skipped',
     })
   })
@@ -119,12 +133,27 @@ describe('openkyc doctor', () => {
     [
       'an unknown KYC_PROVIDER',
       () => ({ ...healthy, KYC_PROVIDER: 'acme' }),
-      { check: 'provider', says: /jumio, persona/ },
+      { check: 'provider', says: /jumio, persona, onfido/ },
     ],
     [
       'a missing Persona template id',
       () => without(healthy, 'PERSONA_TEMPLATE_ID'),
       { check: 'settings', provider: 'persona', says: /PERSONA_TEMPLATE_ID/ },
+    ],
+    [
+      'a missing Onfido workflow id',
+      () => without(healthy, 'ONFIDO_WORKFLOW_ID'),
+      { check: 'settings', provider: 'onfido', says: /ONFIDO_WORKFLOW_ID/ },
+    ],
+    [
+      'a missing Onfido webhook token',
+      () => without(healthy, 'ONFIDO_WEBHOOK_TOKENS'),
+      { check: 'webhook-secret', provider: 'onfido', says: /ONFIDO_WEBHOOK_TOKENS/ },
+    ],
+    [
+      'an Onfido API token the vendor refuses',
+      () => ({ ...healthy, ONFIDO_API_TOKEN: 'api_sandbox.refused_by_the_simulator' }),
+      { check: 'credentials', provider: 'onfido', says: /ONFIDO_API_TOKEN|refused|401|403/ },
     ],
     [
       'a missing Jumio client secret',

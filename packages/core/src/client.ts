@@ -1,7 +1,19 @@
 import { z } from 'zod'
-import { type KycAdapter, type KycLogger, kycCapabilities } from './adapter.js'
+import {
+  type CreateVerificationResult,
+  capabilityMethods,
+  type KycAdapter,
+  type KycCapabilityMethod,
+  type KycLogger,
+  kycCapabilities,
+} from './adapter.js'
 import { type EnforcedKycAdapter, enforceCapabilities } from './capabilities.js'
+import { processEnvironment } from './environment.js'
 import { describeIssues, isKycError, KycConfigurationError } from './errors.js'
+import { type AgreementReport, createAgreementReport } from './routing/agreement-report.js'
+import { createRouter, type RoutedCreateVerificationOptions } from './routing/router.js'
+import { parseRoutingConfig, type RoutingConfig, routedProviders } from './routing/routing-config.js'
+import type { ShadowStatistics } from './routing/shadow.js'
 import { createSafeObject } from './safe-keys.js'
 import { createMemoryStore } from './store/memory-store.js'
 import type { KycStore } from './store/types.js'
@@ -47,7 +59,7 @@ export type KycConfig<Name extends string = string, Handle = undefined> = {
    */
   webhooks?: Pick<
     WebhookPipelineOptions<Handle>,
-    'leaseMs' | 'storeTimeoutMs' | 'claimWaitMs' | 'maxBodyBytes' | 'onEvent'
+    'leaseMs' | 'storeTimeoutMs' | 'claimWaitMs' | 'maxBodyBytes' | 'onEvent' | 'archive'
   >
   /** Receives the pipeline's log lines (ids and statuses, never personal data). */
   logger?: KycLogger
@@ -58,19 +70,67 @@ export type KycConfig<Name extends string = string, Handle = undefined> = {
   onBackgroundWebhookOutcome?: WebhookPipelineOptions['onBackgroundOutcome']
   /** The environment to read `KYC_PROVIDER` from. Default `process.env`; inject one in tests. */
   env?: Environment
+  /**
+   * Routing across installed providers: coverage, rules, a sticky split, fallback and shadow runs
+   * (see `RoutingConfig` and the README's "Routing"). Without it the client uses one provider, as
+   * chosen by `provider`. With it, every provider it names is created at start-up, `provider` (or
+   * `KYC_PROVIDER`, or the first provider `routing` names) is the default, and every routing decision
+   * is stored with the verification and an audit entry in `store`.
+   */
+  routing?: RoutingConfig
+}
+
+/** The adapter methods that name a provider on a routed client (the default provider when omitted). */
+type ProviderMethod = KycCapabilityMethod | 'getVerification'
+
+/**
+ * The adapter's methods, each also accepting `provider`: on a routed client, the provider key or
+ * `verification.provider` of the verification the call is about (default: the default provider).
+ * A client without routing ignores it.
+ */
+export type ProviderMethods = {
+  [Method in ProviderMethod]: (
+    options: Parameters<EnforcedKycAdapter[Method]>[0] & { provider?: string },
+  ) => ReturnType<EnforcedKycAdapter[Method]>
 }
 
 /**
  * A KYC client for the chosen provider: the adapter's methods with capabilities enforced (an
  * undeclared one throws `KycUnsupportedCapabilityError` before any request), plus its webhook pipeline.
+ * With `routing` configured, `createVerification` routes, and the other methods go to the provider
+ * named by their `provider` option.
  */
-export type KycClient<Handle = undefined> = EnforcedKycAdapter & {
-  /** Every installed adapter name, in configuration order. */
+export type KycClient<Handle = undefined> = Omit<EnforcedKycAdapter, 'createVerification' | ProviderMethod> &
+  ProviderMethods & {
+    /** Creates a verification; on a routed client, at the provider routing chooses. */
+    createVerification(options: RoutedCreateVerificationOptions): Promise<CreateVerificationResult>
+    /** Every installed adapter name, in configuration order. */
+    readonly providers: readonly string[]
+    /** The webhook pipeline for the chosen (default) adapter. */
+    readonly webhooks: WebhookPipeline<Handle>
+    /** The store the client keeps its state in (`config.store`, or the default memory store). */
+    readonly store: KycStore<Handle>
+    /** Routing's own surface, when `routing` is configured; `undefined` otherwise. */
+    readonly routing: KycRouting<Handle> | undefined
+  }
+
+/** What a routed client adds (see {@link KycClient} `routing`). */
+export type KycRouting<Handle = undefined> = {
+  /** Every provider key routing can use (the default provider first). */
   readonly providers: readonly string[]
-  /** The webhook pipeline for the chosen adapter. */
-  readonly webhooks: WebhookPipeline<Handle>
-  /** The store the client keeps its state in (`config.store`, or the default memory store). */
-  readonly store: KycStore<Handle>
+  /** The capability-enforced adapter of a routed provider, by key or provider name. */
+  adapter(provider: string): EnforcedKycAdapter
+  /**
+   * The webhook pipeline of a routed provider (created on first use, one per provider, on the
+   * client's store): route each provider's webhooks to its own pipeline.
+   */
+  webhooks(provider: string): WebhookPipeline<Handle>
+  /** The agreement report of the shadow runs recorded in the client's store. See `createAgreementReport`. */
+  agreementReport(): Promise<AgreementReport>
+  /** What the shadow runner did so far (zeros when no shadow is configured). */
+  shadowStatistics(): ShadowStatistics
+  /** Resolves once every started shadow run has ended (call it before closing the store). */
+  drain(): Promise<void>
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -114,6 +174,13 @@ const kycConfigSchema = z.strictObject({
           message: 'expected a function',
         })
         .optional(),
+      archive: z
+        .custom<NonNullable<WebhookPipelineOptions['archive']>>(
+          (value) =>
+            isObject(value) && typeof (value as { archiveDelivery?: unknown }).archiveDelivery === 'function',
+          { message: 'expected a RawArchive (createRawArchive)' },
+        )
+        .optional(),
     })
     .optional(),
   logger: z.custom<KycLogger>(isObject, { message: 'expected a logger object' }).optional(),
@@ -124,10 +191,11 @@ const kycConfigSchema = z.strictObject({
     )
     .optional(),
   env: z.custom<Environment>(isObject, { message: 'expected an environment object' }).optional(),
+  routing: z.unknown().optional(),
 })
 
 function defaultEnvironment(): Environment {
-  return typeof process === 'undefined' ? {} : process.env
+  return processEnvironment()
 }
 
 function checkAdapter(name: string, adapter: unknown): KycAdapter {
@@ -217,8 +285,13 @@ export function createKyc<const Name extends string, Handle = undefined>(
   const installed = Object.keys(adapters)
   const env = parsed.data.env ?? defaultEnvironment()
   const fromEnvironment = env[providerEnvironmentVariable]?.trim() || undefined
+  const routing =
+    parsed.data.routing === undefined ? undefined : parseRoutingConfig(parsed.data.routing, installed)
   const requested =
-    parsed.data.provider ?? fromEnvironment ?? (installed.length === 1 ? installed[0] : undefined)
+    parsed.data.provider ??
+    fromEnvironment ??
+    (installed.length === 1 ? installed[0] : undefined) ??
+    (routing === undefined ? undefined : routedProviders(routing)[0])
   if (requested === undefined) {
     throw new KycConfigurationError({
       message: `Set ${providerEnvironmentVariable} or pass { provider } to choose a KYC provider — installed: ${installed.join(', ')}.`,
@@ -233,19 +306,92 @@ export function createKyc<const Name extends string, Handle = undefined>(
       message: `Unknown KYC provider "${requested}"${source} — installed: ${installed.join(', ')}.`,
     })
   }
-  const adapter = enforceCapabilities(instrumentAdapter(instantiate(name, adapters[name]!)))
+  const prepare = (key: string) => enforceCapabilities(instrumentAdapter(instantiate(key, adapters[key]!)))
+  const adapter = prepare(name)
   const store = (parsed.data.store ?? createMemoryStore()) as KycStore<Handle>
-  const pipeline = createWebhookPipeline<Handle>({
-    adapter,
+  const createPipeline = (target: EnforcedKycAdapter) =>
+    instrumentWebhookPipeline(
+      createWebhookPipeline<Handle>({
+        adapter: target,
+        store,
+        ...parsed.data.webhooks,
+        ...(parsed.data.logger === undefined ? {} : { logger: parsed.data.logger }),
+        ...(parsed.data.onBackgroundWebhookOutcome === undefined
+          ? {}
+          : { onBackgroundOutcome: parsed.data.onBackgroundWebhookOutcome }),
+      }),
+      target.provider,
+    )
+  const webhooks = createPipeline(adapter)
+  if (routing === undefined) {
+    return Object.freeze({ ...adapter, providers: installed, webhooks, store, routing: undefined })
+  }
+
+  const routedAdapters = new Map<string, EnforcedKycAdapter>([[name, adapter]])
+  for (const key of routedProviders(routing)) {
+    if (!routedAdapters.has(key)) routedAdapters.set(key, prepare(key))
+  }
+  if (routing.shadow !== undefined && !routedAdapters.get(routing.shadow.provider)?.capabilities.upload) {
+    throw new KycConfigurationError({
+      provider: routing.shadow.provider,
+      message: `Invalid createKyc configuration: routing.shadow.provider "${routing.shadow.provider}" does not declare the "upload" capability; shadow runs send API-channel evidence, so the shadow provider must accept it.`,
+    })
+  }
+  const router = createRouter({
+    config: routing,
+    adapters: routedAdapters,
+    defaultProvider: name,
     store,
-    ...parsed.data.webhooks,
-    ...(parsed.data.logger === undefined ? {} : { logger: parsed.data.logger }),
-    ...(parsed.data.onBackgroundWebhookOutcome === undefined
-      ? {}
-      : { onBackgroundOutcome: parsed.data.onBackgroundWebhookOutcome }),
+    logger: parsed.data.logger,
   })
-  const webhooks = instrumentWebhookPipeline(pipeline, adapter.provider)
-  return Object.freeze({ ...adapter, providers: installed, webhooks, store })
+  const pipelines = new Map<string, WebhookPipeline<Handle>>([[name, webhooks]])
+  const routingSurface: KycRouting<Handle> = Object.freeze({
+    providers: [...routedAdapters.keys()],
+    adapter: (provider: string) => router.adapterFor(provider),
+    webhooks(provider: string) {
+      const target = router.adapterFor(provider)
+      const key = [...routedAdapters].find(([, candidate]) => candidate === target)?.[0] ?? provider
+      let pipeline = pipelines.get(key)
+      if (pipeline === undefined) {
+        pipeline = createPipeline(target)
+        pipelines.set(key, pipeline)
+      }
+      return pipeline
+    },
+    agreementReport: () => createAgreementReport({ store }),
+    shadowStatistics: () => ({
+      ...(router.shadow?.statistics ?? {
+        tracked: 0,
+        started: 0,
+        skippedForBudget: 0,
+        dropped: 0,
+        completed: 0,
+        failed: 0,
+      }),
+    }),
+    drain: async () => router.shadow?.drain(),
+  })
+  const dispatch = (method: ProviderMethod) => async (options: { provider?: string }) => {
+    const { provider, ...rest } = options
+    const target = router.adapterFor(provider) as unknown as Record<string, (call: unknown) => unknown>
+    return target[method]!(rest)
+  }
+  const methods = Object.fromEntries(
+    (
+      ['getVerification', ...kycCapabilities.flatMap((capability) => capabilityMethods[capability])] as const
+    ).map((method) => [method, dispatch(method)]),
+  ) as unknown as ProviderMethods
+  return Object.freeze({
+    ...adapter,
+    ...methods,
+    createVerification: router.createVerification,
+    uploadCredential: router.uploadCredential,
+    submitVerification: router.submitVerification,
+    providers: installed,
+    webhooks,
+    store,
+    routing: routingSurface,
+  }) as KycClient<Handle>
 }
 
 /** Options for {@link readSetting}. */

@@ -174,6 +174,33 @@ describe('isKycError', () => {
     expect(KycError.isInstance(foreign)).toBe(true)
   })
 
+  it('a subclass recognises only its own kind (and its subclasses), here and from a duplicate copy', () => {
+    const notFound = new KycNotFoundError({ message: 'gone' })
+    const unavailable = new KycProviderUnavailableError({ message: 'down' })
+    expect(KycNotFoundError.isInstance(notFound)).toBe(true)
+    expect(KycNotFoundError.isInstance(unavailable)).toBe(false)
+    expect(KycRateLimitedError.isInstance(notFound)).toBe(false)
+    expect(KycError.isInstance(unavailable)).toBe(true)
+    expect(
+      KycInvalidRequestError.isInstance(new KycInvalidRequestError({ message: 'bad', issues: [] })),
+    ).toBe(true)
+    expect(
+      KycInvalidRequestError.isInstance(new KycInvalidProviderResponseError({ message: 'odd', issues: [] })),
+    ).toBe(false)
+
+    // Another copy of the package: classes with the same names, the same global marker, no shared prototype.
+    const foreignBase = class KycError extends Error {
+      constructor() {
+        super('foreign')
+        Object.defineProperty(this, Symbol.for('@openkyc/core/error'), { value: true })
+      }
+    }
+    const foreignNotFound = new (class KycNotFoundError extends foreignBase {})()
+    expect(KycNotFoundError.isInstance(foreignNotFound)).toBe(true)
+    expect(KycProviderUnavailableError.isInstance(foreignNotFound)).toBe(false)
+    expect(KycError.isInstance(foreignNotFound)).toBe(true)
+  })
+
   it('rejects look-alikes', () => {
     expect(isKycError(new Error('x'))).toBe(false)
     expect(isKycError({ code: 'not_found', name: 'KycNotFoundError' })).toBe(false)

@@ -7,7 +7,8 @@ import {
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createWebhookPipeline, type KycEvent, readNodeRequest, toWebhookResponse } from '../src/index.js'
+import { createWebhookPipeline, type KycEvent, toWebhookResponse } from '../src/index.js'
+import { readNodeRequest } from '../src/node/index.js'
 import { createMockAdapter, createMockVerification } from '../src/test/index.js'
 import { seededPii } from './fixtures.js'
 

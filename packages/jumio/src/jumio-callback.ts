@@ -1,5 +1,5 @@
-import { BlockList, isIP } from 'node:net'
-import { KycWebhookVerificationError } from '@openkyc/core'
+import { KycConfigurationError, KycWebhookVerificationError } from '@openkyc/core'
+import ipaddr from 'ipaddr.js'
 import { type JumioCallback, jumioCallbackSchema } from './jumio-schemas.js'
 import { jumioProvider } from './map-jumio-verification.js'
 
@@ -33,32 +33,55 @@ export function parseJumioCallback(rawBody: Uint8Array | string): JumioCallback 
   return parsed.data
 }
 
+type IpAddress = ipaddr.IPv4 | ipaddr.IPv6
+
+/**
+ * An address in its strict textual form (dotted-quad IPv4 or IPv6), IPv4-mapped IPv6 addresses
+ * (`::ffff:52.8.136.236`) as their IPv4 address; `undefined` for anything else (`127.1`, `0x7f.0.0.1`
+ * and other legacy forms are refused, as `node:net`'s `isIP` refuses them).
+ */
+function parseIpAddress(text: string): IpAddress | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text)
+  if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined
+  const address = ipaddr.IPv6.parse(text)
+  return address.isIPv4MappedAddress() ? address.toIPv4Address() : address
+}
+
 /**
  * A check of the callback's source address against an allow-list of addresses and CIDR ranges
  * (Jumio publishes its callback IPs and asks integrators to allow-list them). IPv4-mapped IPv6
- * addresses (`::ffff:52.8.136.236`) match their IPv4 entry.
+ * addresses (`::ffff:52.8.136.236`) match their IPv4 entry. Web-standard (no `node:net`), so it runs
+ * on every runtime.
  */
 export function createCallbackSourceCheck(
   allowed: readonly string[],
 ): (remoteAddress: string | undefined) => void {
-  const list = new BlockList()
-  for (const entry of allowed) {
-    const [address = '', prefix] = entry.split('/')
-    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4'
-    if (prefix === undefined) list.addAddress(address, family)
-    else list.addSubnet(address, Number(prefix), family)
-  }
+  const ranges = allowed.map((entry): [IpAddress, number] => {
+    const [text = '', prefix] = entry.split('/')
+    const address = parseIpAddress(text)
+    const bits = address?.kind() === 'ipv6' ? 128 : 32
+    const length = prefix === undefined ? bits : /^\d{1,3}$/.test(prefix) ? Number(prefix) : Number.NaN
+    if (address === undefined || !(length >= 0 && length <= bits)) {
+      throw new KycConfigurationError({
+        provider: jumioProvider,
+        message: 'A Jumio callback source address is not an IP address or CIDR range.',
+      })
+    }
+    return [address, length]
+  })
   return (remoteAddress) => {
-    const address = remoteAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '')
-    const family = address === undefined ? 0 : isIP(address)
-    if (address === undefined || family === 0) {
+    const address = remoteAddress === undefined ? undefined : parseIpAddress(remoteAddress)
+    if (address === undefined) {
       throw new KycWebhookVerificationError({
         provider: jumioProvider,
         message:
           'The Jumio callback source address is unknown; pass remoteAddress to parseWebhook, or turn verifyCallbackSource off.',
       })
     }
-    if (!list.check(address, family === 6 ? 'ipv6' : 'ipv4')) {
+    const allowedSource = ranges.some(
+      ([range, length]) => range.kind() === address.kind() && address.match(range, length),
+    )
+    if (!allowedSource) {
       throw new KycWebhookVerificationError({
         provider: jumioProvider,
         message:

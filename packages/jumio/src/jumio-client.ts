@@ -1,4 +1,9 @@
-import { isKycError, KycInvalidProviderResponseError, KycProviderUnavailableError } from '@openkyc/core'
+import {
+  encodeBase64,
+  isKycError,
+  KycInvalidProviderResponseError,
+  KycProviderUnavailableError,
+} from '@openkyc/core'
 import {
   createHttpClient,
   createRateLimiter,
@@ -178,7 +183,7 @@ export function createJumioClient(settings: ResolvedJumioSettings): JumioClient 
     }
   }
 
-  const basic = Buffer.from(`${settings.clientId}:${settings.clientSecret}`, 'utf8').toString('base64')
+  const basic = encodeBase64(`${settings.clientId}:${settings.clientSecret}`)
   const tokens = createJumioTokenCache({
     now: settings.now,
     // Client credentials: a repeated request only mints another token (DOC Authorization), so safe to repeat.

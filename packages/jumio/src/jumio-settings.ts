@@ -4,6 +4,7 @@ import {
   headerSafeText,
   KycConfigurationError,
   type KycLogger,
+  processEnvironment,
 } from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
@@ -364,7 +365,7 @@ function createMemoryStore<Value>(isExpired?: (value: Value) => boolean): JumioS
  * throws `KycConfigurationError` naming the setting and its environment variable, never the value.
  */
 export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumioSettings {
-  const env = settings.env ?? (typeof process === 'undefined' ? {} : process.env)
+  const env = settings.env ?? processEnvironment()
   const region = settings.region ?? (nonEmpty(env.JUMIO_REGION) as JumioRegion | undefined)
   const regional =
     region !== undefined && jumioRegions.includes(region) ? jumioRegionBaseUrls(region) : undefined

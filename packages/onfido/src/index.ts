@@ -32,7 +32,9 @@ export {
   onfidoCheckKindTable,
   onfidoReasonTable,
   onfidoReportFamily,
+  onfidoSubResultReasonTable,
   reasonsOfChecks,
+  reasonsOfSubResults,
 } from './map-onfido-report.js'
 export {
   mapOnfidoCheckStatus,

@@ -21,6 +21,7 @@ export type OnfidoReportFamily =
   | 'watchlist'
   | 'identity_enhanced'
   | 'proof_of_address'
+  | 'device_intelligence'
   | 'other'
 
 /** The family of a report name; a name Onfido adds later is `other`. */
@@ -33,6 +34,7 @@ export function onfidoReportFamily(reportName: string): OnfidoReportFamily {
     .with(P.string.startsWith('watchlist'), () => 'watchlist')
     .with('identity_enhanced', () => 'identity_enhanced')
     .with('proof_of_address', () => 'proof_of_address')
+    .with('device_intelligence', () => 'device_intelligence')
     .otherwise(() => 'other')
 }
 
@@ -66,11 +68,13 @@ export const onfidoCheckKindTable: Readonly<Record<string, CheckKind>> = {
 }
 
 /**
- * The reason code of a breakdown that did not come back `clear`: keyed by `family.breakdown.sub`,
- * `family.breakdown` or `family`, looked up most specific first. A key the table does not know is
- * `other`, with the key kept as the raw label.
+ * The reason code of a breakdown that did not come back `clear`: keyed by
+ * `family.breakdown.sub.property` (a reason property such as `damaged_document` that Onfido flags
+ * `consider` inside a sub-breakdown), `family.breakdown.sub`, `family.breakdown` or `family`, looked
+ * up most specific first. A key the table does not know is `other`, with the key kept as the raw label.
  *
  * @see https://documentation.onfido.com/guide/document-report-suggested-client-actions/
+ * @see https://documentation.onfido.com/api/latest/#report-schemas
  */
 export const onfidoReasonTable: Readonly<Record<string, ReasonCode>> = {
   'document.data_validation.document_expiration': 'document_expired',
@@ -78,22 +82,47 @@ export const onfidoReasonTable: Readonly<Record<string, ReasonCode>> = {
   'document.data_validation': 'data_mismatch',
   'document.data_comparison': 'data_mismatch',
   'document.data_consistency': 'data_mismatch',
+  'document.image_integrity.image_quality.damaged_document': 'document_damaged',
+  'document.image_integrity.image_quality.incorrect_side': 'document_incomplete',
   'document.image_integrity.image_quality': 'document_unreadable',
+  'document.image_integrity.conclusive_document_quality.corner_removed': 'document_damaged',
+  'document.image_integrity.conclusive_document_quality.punctured_document': 'document_damaged',
+  'document.image_integrity.conclusive_document_quality.missing_back': 'document_incomplete',
   'document.image_integrity.conclusive_document_quality': 'document_unreadable',
   'document.image_integrity.supported_document': 'document_unsupported',
   'document.image_integrity.colour_picture': 'document_tampered',
   'document.image_integrity': 'document_unreadable',
   'document.visual_authenticity': 'document_tampered',
+  'document.compromised_document.document_database': 'suspected_fraud',
+  'document.compromised_document.repeat_attempts': 'duplicate_identity',
   'document.compromised_document': 'document_tampered',
   'document.issuing_authority': 'document_tampered',
   'document.age_validation': 'age_requirement',
   'facial_similarity.face_comparison': 'face_mismatch',
   'facial_similarity.visual_authenticity': 'liveness_failed',
+  'facial_similarity.image_integrity.face_detected': 'selfie_unusable',
+  'facial_similarity.image_integrity.source_integrity.fake_webcam': 'suspected_fraud',
+  'facial_similarity.image_integrity.source_integrity.emulator': 'suspected_fraud',
   'facial_similarity.image_integrity.source_integrity': 'liveness_failed',
+  'facial_similarity.image_integrity': 'selfie_unusable',
   'known_faces.previously_seen_faces': 'repeated_face',
+  'known_faces.image_integrity': 'selfie_unusable',
   known_faces: 'repeated_face',
   watchlist: 'watchlist_hit',
   identity_enhanced: 'data_mismatch',
+  device_intelligence: 'suspected_fraud',
+}
+
+/**
+ * The reason code of a document report's `sub_result`, Onfido's one-word summary of its breakdowns.
+ * It counts only when no breakdown names a reason (the breakdowns say more: a `suspected` document
+ * also has, say, `visual_authenticity` flagged). `rejected` and `caution` each cover several causes
+ * (unreadable, unsupported or underage; expired or not all checks completed), so they map to nothing.
+ *
+ * @see https://documentation.onfido.com/guide/document-report-suggested-client-actions/
+ */
+export const onfidoSubResultReasonTable: Readonly<Record<string, ReasonCode>> = {
+  suspected: 'suspected_fraud',
 }
 
 /** The most specific entry of a table for `family.breakdown.sub`, then `family.breakdown`, then `family`. */
@@ -139,11 +168,31 @@ export function mapOnfidoResult(result: string | null | undefined): CheckOutcome
 const needsLook = (result: string | null | undefined) =>
   result !== undefined && result !== null && result !== 'clear'
 
+/** A reason property name Onfido flags inside a sub-breakdown (`damaged_document`); anything else is ignored. */
+const reasonPropertyName = /^[a-z][a-z0-9_]{0,63}$/
+
+/**
+ * The reason properties a sub-breakdown flags `consider` (`image_quality.properties.damaged_document`).
+ * [UNCERTAIN] The spec types them as strings without an enum; `consider` is the flagged value.
+ */
+function flaggedProperties(node: OnfidoBreakdownNode): string[] {
+  return Object.entries(node.properties ?? {})
+    .filter(([name, value]) => value === 'consider' && reasonPropertyName.test(name))
+    .map(([name]) => name)
+}
+
+/** The reasons of one sub-breakdown that did not come back clear: one per flagged property, else its own. */
+function subBreakdownReasons(path: readonly string[], node: OnfidoBreakdownNode): Reason[] {
+  const flagged = flaggedProperties(node)
+  if (flagged.length === 0) return [mapOnfidoReason(path)]
+  return flagged.map((name) => mapOnfidoReason([...path, name]))
+}
+
 /** The reasons of one breakdown node: its sub-breakdowns that did not come back clear, else the node itself. */
 function breakdownReasons(path: readonly string[], node: OnfidoBreakdownNode): Reason[] {
   const reasons = Object.entries(node.breakdown ?? {})
-    .filter(([, child]) => needsLook(child?.result))
-    .map(([name]) => mapOnfidoReason([...path, name]))
+    .filter((entry): entry is [string, OnfidoBreakdownNode] => needsLook(entry[1]?.result))
+    .flatMap(([name, child]) => subBreakdownReasons([...path, name], child))
   if (reasons.length === 0 && needsLook(node.result)) reasons.push(mapOnfidoReason(path))
   return reasons
 }
@@ -196,6 +245,20 @@ export function mapOnfidoReports(reports: readonly OnfidoReport[]): Check[] {
 /** The reasons behind the checks that did not pass, each once. */
 export function reasonsOfChecks(checks: readonly Check[]): Reason[] {
   return uniqueReasons(checks.filter((check) => check.outcome !== 'passed').flatMap((check) => check.reasons))
+}
+
+/**
+ * The reasons the document reports' `sub_result` gives (see {@link onfidoSubResultReasonTable}), each
+ * once, read from the checks' `raw.subResult`; the raw label is `document.sub_result.<value>`.
+ */
+export function reasonsOfSubResults(checks: readonly Check[]): Reason[] {
+  return uniqueReasons(
+    checks.flatMap((check) => {
+      const subResult = check.raw.subResult
+      if (typeof subResult !== 'string' || !Object.hasOwn(onfidoSubResultReasonTable, subResult)) return []
+      return [{ code: onfidoSubResultReasonTable[subResult]!, raw: `document.sub_result.${subResult}` }]
+    }),
+  )
 }
 
 /**

@@ -7,7 +7,12 @@ import type {
   VerificationStatus,
 } from '@openkyc/core'
 import { mapOnfidoIdentity } from './map-onfido-identity.js'
-import { mapOnfidoReports, mapOnfidoRunReasons, reasonsOfChecks } from './map-onfido-report.js'
+import {
+  mapOnfidoReports,
+  mapOnfidoRunReasons,
+  reasonsOfChecks,
+  reasonsOfSubResults,
+} from './map-onfido-report.js'
 import {
   mapOnfidoCheckStatus,
   mapOnfidoWorkflowRunStatus,
@@ -36,8 +41,9 @@ export function onfidoTimestamp(value: string | null | undefined): string | unde
 }
 
 /**
- * The decision for a decided status. Reasons come from the checks that did not pass; only when they
- * name none do the run's own configured `reasons[]` count (a fallback tier, so a workflow's free-text
+ * The decision for a decided status. Reasons come from the checks that did not pass; when they name
+ * none, from the document reports' `sub_result` (`suspected`); only when that names none either do
+ * the run's own configured `reasons[]` count (a fallback tier, so a workflow's free-text
  * labels do not add `other` beside precise codes). An approval carries no reasons; a run in `error`
  * carries `technical_error`.
  */
@@ -57,6 +63,7 @@ function decisionOf(
     reasons = [{ code: 'technical_error', raw: vendor.errorType ?? 'error' }]
   } else if (meaning.outcome !== 'approved') {
     reasons = reasonsOfChecks(checks)
+    if (reasons.length === 0) reasons = reasonsOfSubResults(checks)
     if (reasons.length === 0) reasons = mapOnfidoRunReasons(vendor.reasons)
   }
   return {

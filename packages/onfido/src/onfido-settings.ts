@@ -1,4 +1,4 @@
-import { headerSafeSecret, type KycLogger, parseAdapterSettings } from '@openkyc/core'
+import { headerSafeSecret, type KycLogger, parseAdapterSettings, processEnvironment } from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
 
@@ -150,7 +150,7 @@ const SettingsSchema = z.strictObject({
  * ```
  */
 export function resolveOnfidoSettings(settings: OnfidoSettings = {}): ResolvedOnfidoSettings {
-  const env = settings.env ?? (typeof process === 'undefined' ? {} : process.env)
+  const env = settings.env ?? processEnvironment()
   const parsed = parseAdapterSettings(
     SettingsSchema,
     {

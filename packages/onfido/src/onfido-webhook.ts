@@ -24,7 +24,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
  * There is no timestamp, so there is no replay window: a replayed delivery is genuine, and the
  * pipeline's dedupe (on the derived event id, see `mapOnfidoEvent`) makes it harmless.
  *
- * Throws `KycWebhookVerificationError` for a missing, malformed or non-matching signature,
+ * Rejects with `KycWebhookVerificationError` for a missing, malformed or non-matching signature,
  * `KycInvalidProviderResponseError` for a genuine body that is not an envelope, and
  * `KycConfigurationError` when no token is configured. Messages never hold the signature, a token
  * or the body.
@@ -32,11 +32,13 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
  * @see https://documentation.onfido.com/api/latest/#webhooks
  * @example
  * ```ts
- * const envelope = verifyOnfidoWebhook({ headers, rawBody, tokens: [process.env.ONFIDO_WEBHOOK_TOKEN!] })
+ * const envelope = await verifyOnfidoWebhook({ headers, rawBody, tokens: [env.ONFIDO_WEBHOOK_TOKEN] })
  * envelope.payload.action // 'workflow_run.completed'
  * ```
  */
-export function verifyOnfidoWebhook(options: VerifyOnfidoWebhookOptions): OnfidoWebhookEnvelope {
+export async function verifyOnfidoWebhook(
+  options: VerifyOnfidoWebhookOptions,
+): Promise<OnfidoWebhookEnvelope> {
   const tokens = options.tokens.filter((token) => token.length > 0)
   if (tokens.length === 0) {
     throw new KycConfigurationError({
@@ -48,7 +50,7 @@ export function verifyOnfidoWebhook(options: VerifyOnfidoWebhookOptions): Onfido
   try {
     // Core's body-HMAC verifier: one hex digest of exactly 64 digits or refused unread, then one
     // HMAC per configured token, compared in constant time.
-    verifyBodySignature({
+    await verifyBodySignature({
       header: options.headers.get('x-sha2-signature'),
       rawBody: options.rawBody,
       secrets: tokens,

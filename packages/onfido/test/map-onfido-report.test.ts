@@ -4,11 +4,12 @@ import {
   mapOnfidoReport,
   mapOnfidoReports,
   mapOnfidoRunReasons,
+  mapOnfidoWorkflowRun,
   onfidoCountryToAlpha2,
   onfidoReportFamily,
   reasonsOfChecks,
 } from '../src/index.js'
-import type { OnfidoReport } from '../src/onfido-schemas.js'
+import type { OnfidoReport, OnfidoWorkflowRun } from '../src/onfido-schemas.js'
 import { fixture } from './fixtures.js'
 
 const reports = (name: string) => fixture<{ reports: OnfidoReport[] }>(name).reports
@@ -78,6 +79,141 @@ describe('mapOnfidoReport', () => {
         'india_pan',
       ].map(onfidoReportFamily),
     ).toEqual(['document', 'facial_similarity', 'watchlist', 'known_faces', 'other'])
+  })
+
+  it('maps the reason families: flagged reason properties, compromised documents, selfies, devices', () => {
+    const checks = mapOnfidoReports([
+      {
+        id: 'd',
+        name: 'document',
+        result: 'consider',
+        sub_result: 'rejected',
+        breakdown: {
+          image_integrity: {
+            result: 'consider',
+            breakdown: {
+              image_quality: {
+                result: 'consider',
+                properties: { damaged_document: 'consider', blurred_photo: 'consider', dark_photo: 'clear' },
+              },
+              conclusive_document_quality: {
+                result: 'consider',
+                properties: {
+                  punctured_document: 'consider',
+                  missing_back: 'consider',
+                  'bad key!': 'consider',
+                },
+              },
+            },
+          },
+          compromised_document: {
+            result: 'consider',
+            breakdown: { document_database: { result: 'consider' }, repeat_attempts: { result: 'consider' } },
+          },
+        },
+      },
+      {
+        id: 'f',
+        name: 'facial_similarity_photo',
+        result: 'consider',
+        breakdown: {
+          image_integrity: {
+            result: 'consider',
+            breakdown: {
+              face_detected: { result: 'consider', properties: {} },
+              source_integrity: {
+                result: 'consider',
+                properties: { emulator: 'consider', digital_tampering: 'consider' },
+              },
+            },
+          },
+        },
+      },
+      {
+        id: 'k',
+        name: 'known_faces',
+        result: 'consider',
+        breakdown: { image_integrity: { result: 'consider' } },
+      },
+      {
+        id: 'i',
+        name: 'device_intelligence',
+        result: 'consider',
+        breakdown: {
+          device: { result: 'consider', breakdown: { device_integrity: { result: 'consider' } } },
+        },
+      },
+    ])
+    expect(checks.map((check) => [check.raw.name, check.reasons])).toEqual([
+      [
+        'document.image_integrity',
+        [
+          { code: 'document_damaged', raw: 'document.image_integrity.image_quality.damaged_document' },
+          { code: 'document_unreadable', raw: 'document.image_integrity.image_quality.blurred_photo' },
+          {
+            code: 'document_damaged',
+            raw: 'document.image_integrity.conclusive_document_quality.punctured_document',
+          },
+          {
+            code: 'document_incomplete',
+            raw: 'document.image_integrity.conclusive_document_quality.missing_back',
+          },
+        ],
+      ],
+      [
+        'document.compromised_document',
+        [
+          { code: 'suspected_fraud', raw: 'document.compromised_document.document_database' },
+          { code: 'duplicate_identity', raw: 'document.compromised_document.repeat_attempts' },
+        ],
+      ],
+      [
+        'facial_similarity_photo.image_integrity',
+        [
+          { code: 'selfie_unusable', raw: 'facial_similarity.image_integrity.face_detected' },
+          { code: 'suspected_fraud', raw: 'facial_similarity.image_integrity.source_integrity.emulator' },
+          {
+            code: 'liveness_failed',
+            raw: 'facial_similarity.image_integrity.source_integrity.digital_tampering',
+          },
+        ],
+      ],
+      ['known_faces.image_integrity', [{ code: 'selfie_unusable', raw: 'known_faces.image_integrity' }]],
+      [
+        'device_intelligence.device',
+        [{ code: 'suspected_fraud', raw: 'device_intelligence.device.device_integrity' }],
+      ],
+    ])
+    expect(onfidoReportFamily('device_intelligence')).toBe('device_intelligence')
+  })
+
+  it("counts a document's suspected sub-result only when no breakdown names a reason", () => {
+    const run = fixture<OnfidoWorkflowRun>('workflow-run-declined.json')
+    const suspectedOnly: OnfidoReport = {
+      id: 'd',
+      name: 'document',
+      result: 'consider',
+      sub_result: 'suspected',
+      breakdown: { visual_authenticity: { result: 'clear' } },
+    }
+    const alone = mapOnfidoWorkflowRun(run, { reports: [suspectedOnly], now: () => 0 })
+    expect(alone.decision?.reasons).toEqual([
+      { code: 'suspected_fraud', raw: 'document.sub_result.suspected' },
+    ])
+    const withBreakdown = mapOnfidoWorkflowRun(run, {
+      reports: [{ ...suspectedOnly, breakdown: { visual_authenticity: { result: 'consider' } } }],
+      now: () => 0,
+    })
+    expect(withBreakdown.decision?.reasons).toEqual([
+      { code: 'document_tampered', raw: 'document.visual_authenticity' },
+    ])
+    const rejected = mapOnfidoWorkflowRun(run, {
+      reports: [{ ...suspectedOnly, sub_result: 'rejected' }],
+      now: () => 0,
+    })
+    expect(rejected.decision?.reasons).toEqual([
+      { code: 'document_expired', raw: 'document.data_validation.document_expiration' },
+    ])
   })
 
   it('maps a workflow run reason string through the table, others to other', () => {

@@ -393,7 +393,7 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
 
   const parseWebhook: KycAdapterV1['parseWebhook'] = async (options): Promise<KycEvent[]> => {
     options.signal?.throwIfAborted()
-    const document = verifyPersonaWebhook({
+    const document = await verifyPersonaWebhook({
       headers: options.headers,
       rawBody: options.rawBody,
       secrets: resolved.webhookSecrets,

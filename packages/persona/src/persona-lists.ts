@@ -1,5 +1,6 @@
 import {
   createSafeObject,
+  encodeBase64,
   type ImportProgress,
   type ImportResult,
   KycInvalidRequestError,
@@ -404,7 +405,7 @@ export function createPersonaLists(
               attributes: {
                 'list-id': listId,
                 file: {
-                  data: Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.bytes).toString('base64'),
+                  data: encodeBase64(chunk.data),
                   filename: `openkyc-import-${importers.length + 1}.csv`,
                 },
               },

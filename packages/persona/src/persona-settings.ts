@@ -1,4 +1,10 @@
-import { headerSafeSecret, KycConfigurationError, type KycLogger, parseAdapterSettings } from '@openkyc/core'
+import {
+  headerSafeSecret,
+  KycConfigurationError,
+  type KycLogger,
+  parseAdapterSettings,
+  processEnvironment,
+} from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
 import { z } from 'zod'
 import type { PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
@@ -195,7 +201,7 @@ const SettingsSchema = z.strictObject({
  * environment variable; never a value (an API key or secret may be in it).
  */
 export function resolvePersonaSettings(settings: PersonaSettings = {}): ResolvedPersonaSettings {
-  const env = settings.env ?? (typeof process === 'undefined' ? {} : process.env)
+  const env = settings.env ?? processEnvironment()
   const input: Record<string, unknown> = {
     apiKey: settings.apiKey,
     apiVersion: settings.apiVersion,

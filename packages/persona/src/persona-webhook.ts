@@ -43,14 +43,16 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
  * header matches any configured secret (core's `verifyTimestampedSignature`, timing-safe) and `t`
  * lies within the tolerance (Persona names none; 300 s is the common choice), which stops replays.
  *
- * Throws `KycWebhookVerificationError` for a missing, malformed, stale or non-matching signature,
+ * Rejects with `KycWebhookVerificationError` for a missing, malformed, stale or non-matching signature,
  * `KycInvalidProviderResponseError` for a genuine body that is not an event document, and
  * `KycConfigurationError` when no secret is configured.
  * Messages never contain the signature, a secret or the body.
  *
  * @see https://docs.withpersona.com/docs/webhooks-best-practices
  */
-export function verifyPersonaWebhook(options: VerifyPersonaWebhookOptions): PersonaEventDocument {
+export async function verifyPersonaWebhook(
+  options: VerifyPersonaWebhookOptions,
+): Promise<PersonaEventDocument> {
   if (options.secrets.length === 0) {
     throw new KycConfigurationError({
       provider: personaProvider,
@@ -62,7 +64,7 @@ export function verifyPersonaWebhook(options: VerifyPersonaWebhookOptions): Pers
   // number of sets and signatures, stale timestamps dropped unhashed, one hash per timestamp and
   // secret). Splitting the sets here first would hash a packed header's body once per set.
   try {
-    verifyTimestampedSignature({
+    await verifyTimestampedSignature({
       header: options.headers.get('persona-signature'),
       rawBody: options.rawBody,
       secrets: options.secrets,

@@ -61,6 +61,34 @@ describe('chunkCsv', () => {
     expect(await collect('value\n')).toEqual([])
   })
 
+  it('reports each kind of malformed CSV by line and rule, never by content', async () => {
+    for (const [csv, code] of [
+      ['value\n"secret-person@x.test\n', 'CSV_QUOTE_NOT_CLOSED'],
+      ['value\n"secret-person"@x.test\n', 'CSV_INVALID_CLOSING_QUOTE'],
+      ['value\nsecret"person@x.test\n', 'CSV_INVALID_OPENING_QUOTE'],
+      ['value\nok@x.test\nsecret-person@x.test,extra\n', 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'],
+    ] as const) {
+      const error = await collect(csv).catch((caught) => caught)
+      expect(error).toBeInstanceOf(KycInvalidRequestError)
+      expect((error as Error).message).toMatch(new RegExp(`near line \\d+ \\(${code}\\)`))
+      expect(JSON.stringify(error)).not.toContain('secret')
+    }
+    const late = await collect('value\na\nb\nc,d\n').catch((caught) => caught)
+    expect((late as Error).message).toContain('near line 4')
+  })
+
+  it('reads \\r line breaks, \\r\\n split across pieces and a last row without a line break', async () => {
+    async function* pieces() {
+      yield 'value,kind\r'
+      yield '\na@x.test,email\r'
+      yield '\nb@x.test,email'
+    }
+    expect((await collect(pieces(), 10)).map((chunk) => chunk.csv)).toEqual([
+      'value,kind\r\na@x.test,email\r\nb@x.test,email\r\n',
+    ])
+    expect((await collect('value\ra\rb\r', 10)).map((chunk) => chunk.csv)).toEqual(['value\ra\rb\r'])
+  })
+
   it('reports malformed CSV by line, never by content', async () => {
     const error = await collect('value,match_type\nsecret-person@x.test,email_address,extra\n').catch(
       (caught) => caught,
@@ -116,7 +144,8 @@ describe('chunkCsvBytes', () => {
       decoded.push(new TextDecoder().decode(chunk.data))
     }
     expect(decoded).toEqual(['value\na@x.test\n', `value\n${long}\n`, 'value\nb@x.test\nc@x.test\n'])
-    // One staging buffer is reused; it was replaced once, by a bigger one, for the long row.
-    expect(buffers.size).toBe(2)
+    // One staging buffer is reused for every chunk: it grew once, for the long row, which is encoded
+    // before the chunk in front of it is handed out (then moved down behind the header).
+    expect(buffers.size).toBe(1)
   })
 })

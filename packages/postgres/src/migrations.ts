@@ -102,6 +102,30 @@ SELECT setval('${schema}.audit_log_sequence',
   false);
 `,
   },
+  {
+    version: 3,
+    name: 'opt-in encrypted raw archive',
+    up: (schema) => `
+-- Vendor payloads encrypted by @openkyc/core's createRawArchive (AES-256-GCM; the database never sees
+-- a key or the plaintext), filed by the ids needed to find and erase them, deleted after expires_at.
+CREATE TABLE IF NOT EXISTS ${schema}.raw_archive (
+  sequence bigserial PRIMARY KEY,
+  id uuid NOT NULL UNIQUE,
+  provider text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('webhook_delivery', 'retrieval_response')),
+  received_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL,
+  verification_ids text[] NOT NULL,
+  event_ids text[] NOT NULL,
+  key_id text NOT NULL,
+  iv text NOT NULL,
+  ciphertext text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS raw_archive_expires_at ON ${schema}.raw_archive (expires_at);
+CREATE INDEX IF NOT EXISTS raw_archive_verification_ids ON ${schema}.raw_archive USING gin (verification_ids);
+CREATE INDEX IF NOT EXISTS raw_archive_event_ids ON ${schema}.raw_archive USING gin (event_ids);
+`,
+  },
 ]
 
 /** The migration version this copy of the package needs. */

@@ -10,7 +10,13 @@ import {
   type Verification,
 } from '@openkyc/core'
 import { describe, expect, it } from 'vitest'
-import { createPostgresStore, migrate, openPostgresStore } from '../src/index.js'
+import {
+  createPostgresStore,
+  latestMigrationVersion,
+  migrate,
+  migrations,
+  openPostgresStore,
+} from '../src/index.js'
 import { freshSchema, freshStore, testDatabases, verificationAt } from './databases.js'
 
 const approved = (id: string, minute: number) =>
@@ -35,8 +41,13 @@ for (const target of testDatabases()) {
     it('migrate() creates the schema once; a second call applies nothing', async () => {
       const database = await target.database()
       const schema = freshSchema()
-      expect(await migrate(database, { schema })).toEqual({ applied: [1, 2], version: 2 })
-      expect(await migrate(database, { schema })).toEqual({ applied: [], version: 2 })
+      const versions = migrations.map((migration) => migration.version)
+      expect(versions).toEqual(versions.map((_, index) => index + 1))
+      expect(await migrate(database, { schema })).toEqual({
+        applied: versions,
+        version: latestMigrationVersion,
+      })
+      expect(await migrate(database, { schema })).toEqual({ applied: [], version: latestMigrationVersion })
     })
 
     it('refuses to open an unmigrated database with a KycStoreIntegrityError naming migrate()', async () => {
@@ -50,16 +61,16 @@ for (const target of testDatabases()) {
       const { database, schema } = await freshStore(target)
       await database.query({
         name: 'test',
-        text: `INSERT INTO "${schema}".migration (version, name) VALUES (4, 'x')`,
-        values: [],
+        text: `INSERT INTO "${schema}".migration (version, name) VALUES ($1, 'x')`,
+        values: [latestMigrationVersion + 2],
       })
       const missing = await createPostgresStore({ database, schema }).catch((caught) => caught)
       expect(missing).toBeInstanceOf(KycStoreIntegrityError)
-      expect(missing.message).toMatch(/missing a migration below version 4/)
+      expect(missing.message).toContain(`missing a migration below version ${latestMigrationVersion + 2}`)
       await database.query({
         name: 'test',
-        text: `INSERT INTO "${schema}".migration (version, name) VALUES (3, 'y')`,
-        values: [],
+        text: `INSERT INTO "${schema}".migration (version, name) VALUES ($1, 'y')`,
+        values: [latestMigrationVersion + 1],
       })
       const newer = await createPostgresStore({ database, schema }).catch((caught) => caught)
       expect(newer.message).toMatch(/Upgrade @openkyc\/postgres/)

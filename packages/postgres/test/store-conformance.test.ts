@@ -22,8 +22,10 @@ for (const target of testDatabases()) {
       return store
     },
     timeoutMs: 60_000,
+    rawArchive: true,
     // createPostgresStore's default.
     auditChains: 16,
+    claimsInTransaction: true,
     backDoors: {
       async changeAuditEntry(store, sequence) {
         const schema = schemas.get(store)!

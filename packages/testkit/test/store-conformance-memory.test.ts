@@ -1,7 +1,7 @@
 import { createMemoryStore } from '@openkyc/core'
 import { describeStoreConformance } from '../src/store-conformance/index.js'
 
-describeStoreConformance({ name: 'memory', createStore: () => createMemoryStore() })
+describeStoreConformance({ name: 'memory', createStore: () => createMemoryStore(), rawArchive: true })
 
 describeStoreConformance({
   name: 'memory, 4 audit chains',

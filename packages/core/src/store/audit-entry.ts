@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto'
 import { z } from 'zod'
+import { cryptoEngine } from '#crypto'
 import { KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
 import { DecisionOutcomeSchema } from '../model/decision.js'
 import { ReasonSchema } from '../model/reason.js'
 import { VerificationStatusSchema } from '../model/status.js'
+import { RoutingRecordSchema, serializeRoutingRecord } from '../routing/routing-record.js'
 import { describeIssuePaths } from './validate.js'
 
 const timestamp = z.iso.datetime({ offset: true })
@@ -75,6 +76,11 @@ export const AuditEntryInputSchema = z.strictObject({
   reasons: z
     .array(z.strictObject({ code: ReasonSchema.shape.code, raw: z.string().max(200).optional() }))
     .max(50),
+  /**
+   * On `routing` entries: how the provider was chosen, each attempt and each skipped provider (see
+   * `RoutingRecordSchema`). Ids, names and codes only.
+   */
+  routing: RoutingRecordSchema.optional(),
 })
 
 /** What a caller appends to the audit log. See {@link AuditEntryInputSchema}. */
@@ -128,7 +134,8 @@ const chainedCanonicalFormat = 'openkyc-audit-v2'
 export function auditChainFor(verificationId: string, chains: number): number {
   if (!Number.isInteger(chains) || chains < 1)
     throw new RangeError('auditChainFor: chains must be a positive integer')
-  return createHash('sha256').update(verificationId, 'utf8').digest().readUInt32BE(0) % chains
+  const digest = cryptoEngine.sha256(verificationId)
+  return new DataView(digest.buffer, digest.byteOffset, 4).getUint32(0) % chains
 }
 
 /**
@@ -141,6 +148,9 @@ export function auditChainFor(verificationId: string, chains: number): number {
  *  eventType|null, action, actor, fromStatus|null, fromOutcome|null, toStatus|null, toOutcome|null,
  *  [[reasonCode, reasonRaw|null], …]]
  * ```
+ *
+ * An entry with a `routing` record gets one more element at the end: the record as JSON with its keys
+ * sorted at every level (`serializeRoutingRecord`). Entries without one serialize exactly as before.
  *
  * An entry that names its `chain` is serialized as `["openkyc-audit-v2", chain, chainSequence,
  * previousHash, recordedAt, …]` (the rest as above): its store-wide `sequence` is a read cursor,
@@ -169,12 +179,43 @@ export function serializeAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
     entry.to?.status ?? null,
     entry.to?.outcome ?? null,
     entry.reasons.map((reason) => [reason.code, reason.raw ?? null]),
+    ...(entry.routing === undefined ? [] : [serializeRoutingRecord(entry.routing)]),
   ])
+}
+
+/**
+ * The canonical serialization of an entry of a log of several chains, split around the two values
+ * only its chain's head knows: `serializeAuditEntry(entry)` is exactly
+ * `` `${prefix}${chainSequence},"${previousHash}",${suffix}` ``. A SQL store hashes the entry in the
+ * statement that locks and moves the chain's head (`sha256` of that text in UTF-8), so the head is
+ * never read in a round trip of its own and the append cannot miss a moved head. The bytes are those
+ * of {@link serializeAuditEntry}, so {@link verifyAuditChain} checks the result like any other entry.
+ *
+ * @example
+ * ```ts
+ * const { prefix, suffix } = splitChainedAuditSerialization({ ...parseAuditEntryInput(input), chain: 3, recordedAt })
+ * // SQL: encode(sha256(convert_to($prefix || head.chain_sequence + 1 || ',"' || head.hash || '",' || $suffix, 'UTF8')), 'hex')
+ * ```
+ */
+export function splitChainedAuditSerialization(
+  entry: z.output<typeof AuditEntryInputSchema> & { chain: number; recordedAt: string },
+): { prefix: string; suffix: string } {
+  const prefix = `${JSON.stringify([chainedCanonicalFormat, entry.chain]).slice(0, -1)},`
+  const placeholder = `${prefix}1,"${genesisAuditHash}",`
+  const whole = serializeAuditEntry({
+    ...entry,
+    sequence: 1,
+    chainSequence: 1,
+    previousHash: genesisAuditHash,
+  })
+  // Holds by construction (the chained format starts with tag, chain, chainSequence, previousHash).
+  if (!whole.startsWith(placeholder)) throw new Error('splitChainedAuditSerialization: unexpected format')
+  return { prefix, suffix: whole.slice(placeholder.length) }
 }
 
 /** The chain hash of an entry: lower-case hex SHA-256 of {@link serializeAuditEntry} in UTF-8. */
 export function computeAuditHash(entry: Omit<AuditEntry, 'hash'>): string {
-  return createHash('sha256').update(serializeAuditEntry(entry), 'utf8').digest('hex')
+  return cryptoEngine.sha256Hex(serializeAuditEntry(entry))
 }
 
 /**

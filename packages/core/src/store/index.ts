@@ -20,10 +20,26 @@ export {
   parseAuditEntryInput,
   parseStoredAuditEntry,
   serializeAuditEntry,
+  splitChainedAuditSerialization,
   type VerifyAuditChainOptions,
   verifyAuditChain,
 } from './audit-entry.js'
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js'
+export {
+  type ArchivedPayload,
+  type ArchivedPayloadInput,
+  ArchivedPayloadInputSchema,
+  type ArchivedPayloadKind,
+  ArchivedPayloadKindSchema,
+  ArchivedPayloadSchema,
+  archivedPayloadMatches,
+  maxArchivedCiphertextLength,
+  parseArchivedPayloadInput,
+  parseRawArchiveQuery,
+  parseStoredArchivedPayload,
+  type RawArchiveQuery,
+  type RawArchiveStore,
+} from './raw-archive-store.js'
 export type {
   AppliedVerification,
   AuditLogReader,
@@ -37,7 +53,11 @@ export type {
   KycStore,
   KycStoreTransaction,
   KycStoreTransactionOptions,
+  TransactionClaimRequest,
+  TransactionClaimResult,
   VerificationKey,
+  VerificationPage,
+  VerificationQuery,
   VerificationStateReader,
   WebhookInbox,
 } from './types.js'
@@ -48,5 +68,12 @@ export {
   parseKeyValueName,
   parseKeyValueWrite,
   parseStoredVerification,
+  parseTransactionClaimRequest,
   parseVerificationUpdate,
 } from './validate.js'
+export {
+  compareVerificationKeys,
+  matchesVerificationQuery,
+  parseVerificationQuery,
+  VerificationQuerySchema,
+} from './verification-query.js'

@@ -9,6 +9,8 @@ import {
   chainAuditEntry,
   parseAuditEntryInput,
 } from './audit-entry.js'
+import { createMemoryRawArchiveStore } from './memory-raw-archive-store.js'
+import type { RawArchiveStore } from './raw-archive-store.js'
 import type {
   AppliedVerification,
   AuditQuery,
@@ -19,6 +21,7 @@ import type {
   KycStore,
   KycStoreTransaction,
   VerificationKey,
+  VerificationPage,
 } from './types.js'
 import {
   parseClaimRequest,
@@ -26,6 +29,11 @@ import {
   parseKeyValueWrite,
   parseVerificationUpdate,
 } from './validate.js'
+import {
+  compareVerificationKeys,
+  matchesVerificationQuery,
+  parseVerificationQuery,
+} from './verification-query.js'
 
 /** Options for {@link createMemoryStore}. */
 export type MemoryStoreOptions = {
@@ -55,6 +63,8 @@ export type MemoryStoreOptions = {
  * with the rest.
  */
 export type MemoryStore = KycStore<undefined> & {
+  /** The raw archive's storage, in memory (at most `maxEntries` payloads). */
+  readonly archive: RawArchiveStore
   /**
    * The last audit entry dropped to respect `maxAuditEntries`, or `undefined` when none was: pass it
    * as `verifyAuditChain(store.audit.read(), { startAfter: store.auditStart() })`.
@@ -69,6 +79,8 @@ export type MemoryStore = KycStore<undefined> & {
 
 type InboxEntry = { token: string | undefined; leaseExpiresAt: number; completedUntil: number | undefined }
 type StoredValue = { text: string; expiresAt: number | undefined }
+/** A committed verification state and when a commit last moved it (the store's clock, for `find`). */
+type StoredVerification = { verification: Verification; storedAt: number }
 
 const defaultTtlMs = 24 * 60 * 60 * 1000
 const neverAborted = new AbortController().signal
@@ -115,7 +127,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   }
 
   const inbox = new Map<string, InboxEntry>()
-  const verifications = new Map<string, Verification>()
+  const verifications = new Map<string, StoredVerification>()
   const values = new Map<string, StoredValue>()
   const audit: AuditEntry[] = []
   let auditStart: AuditChainHead
@@ -186,7 +198,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
           message: 'This memory-store transaction has ended; do not use it after its work returned.',
         })
     }
-    const readVerification = (key: string) => stagedVerifications.get(key) ?? verifications.get(key)
+    const readVerification = (key: string) =>
+      stagedVerifications.get(key) ?? verifications.get(key)?.verification
     const readValue = (key: string) =>
       stagedValues.has(key) ? (stagedValues.get(key) ?? undefined) : values.get(key)
 
@@ -286,7 +299,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         )
       }
       for (const [key, verification] of stagedVerifications)
-        touch(verifications, key, verification, maxEntries)
+        touch(verifications, key, { verification, storedAt: time }, maxEntries)
       for (const [key, stored] of stagedValues) {
         if (stored === null) values.delete(key)
         else touch(values, key, stored, maxEntries)
@@ -359,7 +372,29 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       async get(key) {
         const stored = verifications.get(compositeKey(key.provider, key.id))
         if (stored !== undefined) touch(verifications, compositeKey(key.provider, key.id), stored, maxEntries)
-        return stored
+        return stored?.verification
+      },
+      async find(query): Promise<VerificationPage> {
+        const parsed = parseVerificationQuery(query)
+        const time = now()
+        const { after } = parsed
+        const matches = [...verifications.values()]
+          .filter(
+            ({ verification, storedAt }) =>
+              (after === undefined || compareVerificationKeys(verification, after) > 0) &&
+              matchesVerificationQuery(verification, storedAt, time, parsed),
+          )
+          .map(({ verification }) => verification)
+          .sort(compareVerificationKeys)
+        const page = matches.slice(0, parsed.limit)
+        const last = page.at(-1)
+        return {
+          verifications: page,
+          next:
+            matches.length > parsed.limit && last !== undefined
+              ? { provider: last.provider, id: last.id }
+              : undefined,
+        }
       },
     },
     audit: {
@@ -380,6 +415,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       },
     },
     keyValue: committedKeyValue,
+    archive: createMemoryRawArchiveStore(now, maxEntries),
     transaction(work, transactionOptions = {}) {
       const { signal } = transactionOptions
       const previous = turn

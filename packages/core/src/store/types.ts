@@ -1,6 +1,9 @@
 import type { VerificationUpdate } from '../model/apply-update.js'
+import type { DecisionOutcome } from '../model/decision.js'
+import type { VerificationStatus } from '../model/status.js'
 import type { Verification } from '../model/verification.js'
 import type { AuditEntry, AuditEntryInput } from './audit-entry.js'
+import type { RawArchiveStore } from './raw-archive-store.js'
 
 /**
  * The store contract: everything the webhook pipeline, the adapters and (later) routing keep state
@@ -38,6 +41,11 @@ export type KycStore<Handle = unknown> = {
   readonly audit: AuditLogReader
   /** Small JSON values for adapters and routing, outside any transaction (each call commits on its own). */
   readonly keyValue: KeyValueStore
+  /**
+   * The opt-in raw archive's storage (encrypted vendor payloads, outside any transaction), when the
+   * store has one. Optional: stores written before it keep conforming. See `createRawArchive`.
+   */
+  readonly archive?: RawArchiveStore
   /**
    * Runs `work` in one transaction and resolves to its result once committed. If `work` throws or
    * rejects, everything written through the transaction (including the application's writes through
@@ -109,7 +117,34 @@ export type KycStoreTransaction<Handle = unknown> = {
   completeClaim(claim: InboxClaim): Promise<void>
   /** The key-value store, inside this transaction. */
   readonly keyValue: KeyValueStore
+  /**
+   * Optional: claims an event inside this transaction, in place of `inbox.claim()` before it and
+   * `completeClaim()` in it, so processing an event takes one commit instead of two. `claimed`: the
+   * event is marked processed as part of this transaction (it counts only if the transaction commits;
+   * a rollback, or a process that dies so the database ends its transaction, leaves it unmarked for
+   * the redelivery). Until this transaction ends, another `claimEvent` on the event answers `busy`.
+   * `completed`: it was processed already. `busy`: another delivery holds it (a transaction of its
+   * own, or an `inbox.claim` lease). After `completed` or `busy` nothing was written: end the
+   * transaction and, for `busy`, try again later.
+   *
+   * `verification` names the verification the event will apply, so a store may read and lock it in
+   * the same round trip as the claim (the `applyVerification` that follows then uses it).
+   */
+  claimEvent?(request: TransactionClaimRequest): Promise<TransactionClaimResult>
 }
+
+/** What {@link KycStoreTransaction.claimEvent} is asked. */
+export type TransactionClaimRequest = {
+  /** The adapter's provider name. Non-empty. */
+  provider: string
+  /** The event's id, stable across redeliveries. Non-empty. */
+  eventId: string
+  /** The verification the event applies, when it carries one: the store may lock it with the claim. */
+  verification?: VerificationKey
+}
+
+/** The answer of {@link KycStoreTransaction.claimEvent}. */
+export type TransactionClaimResult = { status: 'claimed' | 'completed' | 'busy' }
 
 /** Identifies one verification in a store. */
 export type VerificationKey = {
@@ -133,6 +168,58 @@ export type AppliedVerification = {
 export type VerificationStateReader = {
   /** The committed state of one verification, or `undefined`. Throws `KycStoreIntegrityError` on a corrupt row. */
   get(key: VerificationKey): Promise<Verification | undefined>
+  /**
+   * One page of the committed verifications matching `query`, in ascending (provider, id) order
+   * (code-unit order, as JavaScript compares strings), for the jobs that work through many of them:
+   * the reconciler (non-terminal states that have not moved for a while), retention (settled states
+   * past a deadline), erasure (every verification of one subject, at every provider). Page on with
+   * `after: page.next` until `next` is `undefined`; a verification that starts or stops matching
+   * meanwhile may be missed or seen once more, never twice in one page.
+   *
+   * Throws `KycInvalidRequestError` (naming the field, never the value) for a query that is not a
+   * {@link VerificationQuery}, and `KycStoreIntegrityError` on a corrupt row.
+   */
+  find(query: VerificationQuery): Promise<VerificationPage>
+}
+
+/**
+ * Which verifications {@link VerificationStateReader.find} returns. Every field narrows; only
+ * `limit` is required. Strict: an unknown field is refused (a misspelt filter must not match everything).
+ */
+export type VerificationQuery = {
+  /** Only this provider's verifications. */
+  provider?: string
+  /** Only the verifications of this subject (the application's own id, `Verification.subjectReference`). */
+  subjectReference?: string
+  /** Only verifications in one of these statuses (at least one). */
+  statuses?: readonly VerificationStatus[]
+  /** Only verifications whose decision has one of these outcomes (at least one); undecided ones never match. */
+  outcomes?: readonly DecisionOutcome[]
+  /** `true`: only redacted verifications (`redactedAt` set); `false`: only unredacted ones. */
+  redacted?: boolean
+  /**
+   * Only states the store has not changed for at least this many milliseconds (a non-negative
+   * integer), measured by the store's own clock from the commit that last moved the state forward
+   * (a stale or duplicate update does not count). The reconciler's "no news for a while".
+   */
+  unchangedForMs?: number
+  /**
+   * Only verifications whose `completedAt` (or, when it has none, `updatedAt`) is before this
+   * instant (ISO 8601 with an offset): the provider's time of the last word. Retention's deadline.
+   */
+  settledBefore?: string
+  /** Continue after this verification: the `next` of the previous page. */
+  after?: VerificationKey
+  /** The most verifications in the page: an integer from 1 to 1,000. */
+  limit: number
+}
+
+/** What {@link VerificationStateReader.find} returns. */
+export type VerificationPage = {
+  /** The matching verifications, in ascending (provider, id) order. */
+  verifications: Verification[]
+  /** Where the next page starts (`query.after`); `undefined` when this page was the last. */
+  next: VerificationKey | undefined
 }
 
 /** What {@link WebhookInbox.claim} is asked. */

@@ -1,3 +1,12 @@
 export { instrumentAdapter } from './instrument-adapter.js'
 export { instrumentWebhookPipeline } from './instrument-webhooks.js'
-export { errorType, instrumentationScope, telemetryAttributes, telemetryMetrics } from './telemetry.js'
+export {
+  errorType,
+  inSpan,
+  instrumentationScope,
+  type ReconciliationMeasurement,
+  recordDataDeletion,
+  recordReconciliation,
+  telemetryAttributes,
+  telemetryMetrics,
+} from './telemetry.js'

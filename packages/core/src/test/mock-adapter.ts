@@ -236,7 +236,7 @@ export function createMockAdapter(options: MockAdapterOptions = {}): MockKycAdap
     },
     async parseWebhook(call) {
       if (options.webhookSecret !== undefined) {
-        verifyTimestampedSignature({
+        await verifyTimestampedSignature({
           header: call.headers.get(mockSignatureHeader),
           rawBody: call.rawBody,
           secrets: [options.webhookSecret],

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { cryptoEngine } from '#crypto'
+import { bytesToHex, decodeBase64, encodeBase64, hexToBytes } from '../crypto/encoding.js'
 import { KycConfigurationError } from '../errors.js'
 import { configuredSecrets, fail, type HmacInput, maxSignatureHeaderLength } from './hmac.js'
 
@@ -36,13 +37,13 @@ function decodeSignature(
 ): Uint8Array | undefined {
   if (encoding === 'hex') {
     if (value.length !== length * 2 || !hexDigits.test(value)) return undefined
-    return Buffer.from(value, 'hex')
+    return hexToBytes(value)
   }
   // Base64 of `length` bytes is this many characters with padding; without it, up to two fewer.
   const padded = Math.ceil(length / 3) * 4
   if (value.length > padded || value.length < padded - 2 || !base64Digits.test(value)) return undefined
-  const bytes = Buffer.from(value, 'base64')
-  return bytes.length === length ? bytes : undefined
+  const bytes = decodeBase64(value)
+  return bytes?.length === length ? bytes : undefined
 }
 
 /**
@@ -55,20 +56,20 @@ function decodeSignature(
  * {@link maxSignatureHeaderLength}, or not exactly one digest of the algorithm's size in the
  * declared encoding, is refused unread; then the body is hashed once per distinct secret, never more.
  *
- * Throws `KycWebhookVerificationError` whose message says why (missing, malformed, no match) and
- * never contains a signature, a secret or the body; `KycConfigurationError` when no secret is set.
+ * Rejects with `KycWebhookVerificationError` whose message says why (missing, malformed, no match)
+ * and never contains a signature, a secret or the body; `KycConfigurationError` when no secret is set.
  *
  * @example
  * ```ts
- * verifyBodySignature({
+ * await verifyBodySignature({
  *   header: headers.get('x-sha2-signature'),
  *   rawBody,
- *   secrets: [process.env.ONFIDO_WEBHOOK_TOKEN!],
+ *   secrets: [env.ONFIDO_WEBHOOK_TOKEN],
  *   encoding: 'hex',
  * })
  * ```
  */
-export function verifyBodySignature(options: VerifyBodySignatureOptions): void {
+export async function verifyBodySignature(options: VerifyBodySignatureOptions): Promise<void> {
   const secrets = configuredSecrets(options.secrets)
   const algorithm = options.algorithm ?? 'sha256'
   const length = digestBytes[algorithm]
@@ -83,9 +84,9 @@ export function verifyBodySignature(options: VerifyBodySignatureOptions): void {
 
   let matched = false
   for (const secret of secrets) {
-    const expected = createHmac(algorithm, secret).update(options.rawBody).digest()
+    const expected = await cryptoEngine.hmacSha256(secret, [options.rawBody])
     // No early exit: the time taken does not tell which secret matched.
-    if (timingSafeEqual(expected, signature)) matched = true
+    if (cryptoEngine.timingSafeEqualBytes(expected, signature)) matched = true
   }
   if (!matched) fail('no signature matches')
 }
@@ -102,6 +103,7 @@ export type SignBodyOptions = {
 /**
  * The signature a body-signing vendor would send, for simulators and tests: the counterpart of
  * {@link verifyBodySignature}. Hex is lower case; base64 uses the standard alphabet with padding.
+ * Synchronous, so it fits synchronous signing hooks.
  *
  * @example
  * ```ts
@@ -110,7 +112,9 @@ export type SignBodyOptions = {
  * ```
  */
 export function signBody(options: SignBodyOptions): string {
-  return createHmac(options.algorithm ?? 'sha256', options.secret)
-    .update(options.rawBody)
-    .digest(options.encoding)
+  if ((options.algorithm ?? 'sha256') !== 'sha256') {
+    throw new KycConfigurationError({ message: 'The webhook signature algorithm is not supported.' })
+  }
+  const digest = cryptoEngine.hmacSha256Sync(options.secret, [options.rawBody])
+  return options.encoding === 'hex' ? bytesToHex(digest) : encodeBase64(digest)
 }

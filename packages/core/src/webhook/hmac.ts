@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { cryptoEngine } from '#crypto'
+import { bytesToHex } from '../crypto/encoding.js'
 import { KycConfigurationError, KycWebhookVerificationError } from '../errors.js'
 import { assertTolerance, isFiniteNumber } from '../setting-checks.js'
 
@@ -7,21 +8,19 @@ export type HmacInput = string | Uint8Array
 
 const encoder = new TextEncoder()
 
-function toBytes(input: HmacInput): Uint8Array {
-  return typeof input === 'string' ? encoder.encode(input) : input
-}
-
 /**
  * HMAC-SHA256 of `payload` under `secret`, as lower-case hex: the form most providers put in their
  * signature headers. Bytes are hashed as they are, so a raw body is never re-encoded on the way.
+ * Synchronous, for signing in simulators and tests (`node:crypto` on Node, pure JavaScript
+ * elsewhere); the verifiers below use WebCrypto off Node.
  *
  * @example
  * ```ts
- * const expected = computeHmacSha256(process.env.ACME_WEBHOOK_SECRET!, rawBody)
+ * const expected = computeHmacSha256(env.ACME_WEBHOOK_SECRET, rawBody)
  * ```
  */
 export function computeHmacSha256(secret: HmacInput, payload: HmacInput): string {
-  return createHmac('sha256', toBytes(secret)).update(toBytes(payload)).digest('hex')
+  return bytesToHex(cryptoEngine.hmacSha256Sync(secret, [payload]))
 }
 
 /**
@@ -30,14 +29,7 @@ export function computeHmacSha256(secret: HmacInput, payload: HmacInput): string
  * (a signature's length is public anyway).
  */
 export function timingSafeEqualStrings(a: string, b: string): boolean {
-  const left = encoder.encode(a)
-  const right = encoder.encode(b)
-  if (left.length !== right.length) {
-    // Spend the same work as a real comparison, then answer no.
-    timingSafeEqual(left, left)
-    return false
-  }
-  return timingSafeEqual(left, right)
+  return cryptoEngine.timingSafeEqualBytes(encoder.encode(a), encoder.encode(b))
 }
 
 /**
@@ -98,15 +90,6 @@ export function configuredSecrets(secrets: readonly string[]): string[] {
   return distinct
 }
 
-function signedPayload(timestamp: string, rawBody: HmacInput): Uint8Array {
-  const prefix = encoder.encode(`${timestamp}.`)
-  const body = toBytes(rawBody)
-  const payload = new Uint8Array(prefix.length + body.length)
-  payload.set(prefix, 0)
-  payload.set(body, prefix.length)
-  return payload
-}
-
 /** The most `t=…` timestamps a timestamped signature header may hold (Persona sends one per secret). */
 export const maxSignatureTimestamps = 4
 
@@ -126,23 +109,23 @@ export const maxSignatures = 16
  * and so are signatures that cannot be a SHA-256 hex digest; the body is then hashed once per
  * distinct timestamp per distinct secret, whatever the number of signatures.
  *
- * Throws `KycWebhookVerificationError` whose message says why (missing header, malformed header,
- * stale timestamp, no match) and never contains a signature, a secret or the body. Throws
+ * Rejects with `KycWebhookVerificationError` whose message says why (missing header, malformed header,
+ * stale timestamp, no match) and never contains a signature, a secret or the body; with
  * `KycConfigurationError` when no secret is configured, or when `now()` or `toleranceSeconds` is not a
  * finite number (positive, for the tolerance): replay protection fails closed, never open.
  *
  * @example
  * ```ts
- * verifyTimestampedSignature({
+ * await verifyTimestampedSignature({
  *   header: headers.get('persona-signature'),
  *   rawBody,
- *   secrets: [process.env.PERSONA_WEBHOOK_SECRET!],
+ *   secrets: [env.PERSONA_WEBHOOK_SECRET],
  * })
  * ```
  */
-export function verifyTimestampedSignature(
+export async function verifyTimestampedSignature(
   options: VerifyTimestampedSignatureOptions,
-): VerifiedTimestampedSignature {
+): Promise<VerifiedTimestampedSignature> {
   const secrets = configuredSecrets(options.secrets)
   const toleranceSeconds = options.toleranceSeconds ?? 300
   assertTolerance(toleranceSeconds, { setting: 'toleranceSeconds' })
@@ -172,12 +155,10 @@ export function verifyTimestampedSignature(
     if (candidates.length === 0) continue
     let matched = false
     for (const secret of secrets) {
-      // The prefix and the body are fed to the HMAC in turn: copying a large body into a joined
-      // buffer first cost as much as hashing it. UTF-8 either way, so the bytes hashed are the same.
-      const expected = createHmac('sha256', secret)
-        .update(`${timestamp}.`)
-        .update(options.rawBody)
-        .digest('hex')
+      // The prefix and the body are handed over in turn: on Node each is fed to the HMAC as it is
+      // (copying a large body into a joined buffer first cost as much as hashing it); WebCrypto
+      // takes one buffer. UTF-8 either way, so the bytes hashed are the same.
+      const expected = await cryptoEngine.hmacSha256Hex(secret, [`${timestamp}.`, options.rawBody])
       for (const signature of candidates) {
         // No early exit: the time taken does not tell which secret or signature matched.
         if (timingSafeEqualStrings(expected, signature)) matched = true
@@ -249,7 +230,7 @@ export type SignTimestampedPayloadOptions = {
 
 /**
  * Builds a `t=…,v1=…` header the way a provider would, for simulators and tests: the counterpart of
- * {@link verifyTimestampedSignature}.
+ * {@link verifyTimestampedSignature}. Synchronous, so it fits synchronous signing hooks.
  *
  * @example
  * ```ts
@@ -261,9 +242,11 @@ export function signTimestampedPayload(options: SignTimestampedPayloadOptions): 
   const timestampKey = options.format?.timestampKey ?? 't'
   const signatureKey = options.format?.signatureKey ?? 'v1'
   const timestamp = String(options.timestamp ?? Math.floor((options.now ?? Date.now)() / 1000))
-  const payload = signedPayload(timestamp, options.rawBody)
   const secrets = typeof options.secrets === 'string' ? [options.secrets] : options.secrets
-  const signatures = secrets.map((secret) => `${signatureKey}=${computeHmacSha256(secret, payload)}`)
+  const signatures = secrets.map(
+    (secret) =>
+      `${signatureKey}=${bytesToHex(cryptoEngine.hmacSha256Sync(secret, [`${timestamp}.`, options.rawBody]))}`,
+  )
   if (options.layout === 'signatures') return [`${timestampKey}=${timestamp}`, ...signatures].join(',')
   return signatures.map((signature) => `${timestampKey}=${timestamp},${signature}`).join(' ')
 }

@@ -21,6 +21,7 @@ export {
   verifyTimestampedSignature,
 } from './hmac.js'
 export {
+  type ApplyVerificationOptions,
   createWebhookPipeline,
   type HandleWebhookOptions,
   type ProcessedWebhookEvent,
@@ -36,7 +37,6 @@ export {
   type IncomingHeaders,
   type RawWebhookInput,
   type ReadBodyOptions,
-  readNodeRequest,
 } from './read-body.js'
 export { toWebhookResponse } from './response.js'
 export {

@@ -1,18 +1,26 @@
 import type { KycAdapter, KycLogger } from '../adapter.js'
+import type { RawArchive } from '../archive/raw-archive.js'
 import {
   isKycError,
   KycConfigurationError,
   KycInvalidProviderResponseError,
+  KycInvalidRequestError,
   KycStoreUnavailableError,
 } from '../errors.js'
 import { raceAbort, realSleep } from '../http/abort.js'
-import { describeVerificationChanges, type VerificationChange } from '../model/apply-update.js'
-import { type KycEvent, KycEventSchema } from '../model/event.js'
+import {
+  applyVerificationUpdate,
+  describeVerificationChanges,
+  type VerificationChange,
+  verificationProgressKey,
+} from '../model/apply-update.js'
+import { eventTypeForStatus, type KycEvent, KycEventSchema } from '../model/event.js'
 import type { Verification } from '../model/verification.js'
 import { redact } from '../redact.js'
 import type { AuditAction, AuditEntryInput, AuditState } from '../store/audit-entry.js'
 import { createMemoryStore } from '../store/memory-store.js'
 import type { InboxClaim, KycStore, KycStoreTransaction } from '../store/types.js'
+import { parseVerificationUpdate } from '../store/validate.js'
 import { describeProcessedEvent } from '../telemetry/instrument-webhooks.js'
 import { inSpan, telemetryAttributes } from '../telemetry/telemetry.js'
 import {
@@ -69,6 +77,12 @@ export type WebhookPipelineOptions<Handle = unknown> = {
    * failure is the adapter's to log, and the next callback or a reconciler read brings the state.
    */
   onBackgroundOutcome?: (outcome: WebhookOutcome) => void | Promise<void>
+  /**
+   * The opt-in raw archive (`createRawArchive`): every delivery the adapter accepted is encrypted and
+   * kept there, before its events are processed, for `openkyc webhooks replay` and `openkyc backtest`.
+   * A failure to archive is logged (`kyc webhook delivery not archived`) and does not fail the delivery.
+   */
+  archive?: RawArchive
 }
 
 /** One new event and what it did to the stored verification. */
@@ -131,6 +145,14 @@ export type HandleWebhookOptions<Handle = unknown> = {
   onEvent?: WebhookEventHandler<Handle>
 }
 
+/** Options for one {@link WebhookPipeline.applyVerification} call. */
+export type ApplyVerificationOptions<Handle = unknown> = {
+  /** Aborts any wait (the store, another claim) and the open transaction, which rolls back. */
+  signal?: AbortSignal
+  /** Your work for the event, inside its transaction; default the pipeline's `onEvent`. */
+  onEvent?: WebhookEventHandler<Handle>
+}
+
 /** Verifies, dedupes and applies webhook deliveries for one adapter. */
 export type WebhookPipeline<Handle = unknown> = {
   /** The adapter's provider name. */
@@ -149,6 +171,26 @@ export type WebhookPipeline<Handle = unknown> = {
    * duplicates and processes the rest. See {@link toWebhookResponse}.
    */
   handle(input: WebhookInput, options?: HandleWebhookOptions<Handle>): Promise<WebhookOutcome>
+  /**
+   * Applies a state of one of this provider's verifications that did not come from a webhook (the
+   * reconciler's re-read through `getVerification`, a redaction decided by retention or erasure)
+   * through the same transactional path as a delivered event, so the application's handler runs
+   * once per real change whichever source brings it first: the state becomes an event (type from
+   * its status, or `verification.redacted` when it redacts; id `openkyc:<progress key>:<id>`, the
+   * same for the same state from any caller, so racing callers dedupe in the inbox), which is
+   * claimed, applied forward-only, audited and handed to `onEvent` in one transaction. As with
+   * events, `identity` and `session` are not taken from `verification` (a redaction removes the
+   * stored ones).
+   *
+   * Resolves to the processed event, or `undefined` when the state moves nothing (the store holds
+   * it, or something further along, already: no transaction, no audit entry, no handler call).
+   * Throws `KycInvalidRequestError` for a verification of another provider or one that is not a
+   * valid `Verification`, and the store and handler errors `handle` throws.
+   */
+  applyVerification(
+    verification: Verification,
+    options?: ApplyVerificationOptions<Handle>,
+  ): Promise<ProcessedWebhookEvent | undefined>
   /** Stops receiving the adapter's background events. Deliveries can still be handled. */
   close(): void
 }
@@ -397,14 +439,14 @@ export function createWebhookPipeline<Handle = undefined>(
       describeProcessedEvent,
     )
 
-  const processEventInTransaction = async (
-    event: KycEvent,
-    onEvent: WebhookEventHandler<Handle> | undefined,
+  /**
+   * Runs `work` in one store transaction with the pipeline's deadlines: beginning and committing are
+   * timed here, the work in between call by call.
+   */
+  const runTransaction = async <Result>(
+    work: (transaction: KycStoreTransaction<Handle>, signal: AbortSignal) => Promise<Result>,
     signal: AbortSignal | undefined,
-  ): Promise<ProcessedWebhookEvent | undefined> => {
-    const claim = await claimEvent(event, signal)
-    if (claim === undefined) return undefined
-    // Times beginning and committing the transaction; the work in between is timed call by call.
+  ): Promise<Result> => {
     const phase = new AbortController()
     let phaseTimer: ReturnType<typeof setTimeout> | undefined
     const armPhase = (operation: string) => {
@@ -414,28 +456,123 @@ export function createWebhookPipeline<Handle = undefined>(
     const transactionSignal = signal === undefined ? phase.signal : AbortSignal.any([signal, phase.signal])
     armPhase('beginning a transaction')
     try {
-      const work = async (transaction: KycStoreTransaction<Handle>) => {
+      const timedWork = async (transaction: KycStoreTransaction<Handle>) => {
         clearTimeout(phaseTimer)
         // A store that began after we gave up must not run the handler: roll back at once.
         if (transactionSignal.aborted) throw transactionSignal.reason
-        const { processed, audit } = await applyInTransaction(event, transaction, transactionSignal)
-        await onEvent?.(processed, { transaction, handle: transaction.handle, signal: transaction.signal })
-        await call(transaction.completeClaim(claim), 'marking the event processed', transactionSignal)
-        // Last before the commit: a store that serializes its one audit chain (a lock on the chain
-        // head) holds that lock for as short a time as possible, not across the handler.
-        if (audit !== undefined) {
-          await call(transaction.appendAudit(audit), 'appending to the audit log', transactionSignal)
-        }
+        const result = await work(transaction, transactionSignal)
         armPhase('committing')
-        return processed
+        return result
       }
-      return await raceAbort(store.transaction(work, { signal: transactionSignal }), transactionSignal)
-    } catch (error) {
-      await releaseClaim(claim)
-      throw error
+      return await raceAbort(store.transaction(timedWork, { signal: transactionSignal }), transactionSignal)
     } finally {
       clearTimeout(phaseTimer)
     }
+  }
+
+  /**
+   * The event's work inside its transaction: apply forward-only, the handler, the claim's completion
+   * (when claimed outside), and last the audit entry, just before the commit, so a store that
+   * serializes an audit chain (a lock on the chain head) holds that lock as briefly as possible.
+   */
+  const processClaimedEvent = async (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    transaction: KycStoreTransaction<Handle>,
+    signal: AbortSignal,
+    claim: InboxClaim | undefined,
+  ): Promise<ProcessedWebhookEvent> => {
+    const { processed, audit } = await applyInTransaction(event, transaction, signal)
+    await onEvent?.(processed, { transaction, handle: transaction.handle, signal: transaction.signal })
+    if (claim !== undefined) {
+      await call(transaction.completeClaim(claim), 'marking the event processed', signal)
+    }
+    if (audit !== undefined) {
+      await call(transaction.appendAudit(audit), 'appending to the audit log', signal)
+    }
+    return processed
+  }
+
+  /** Claim outside the transaction (`inbox.claim`), complete inside it: for stores without `claimEvent`. */
+  const processEventWithInboxClaim = async (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> => {
+    const claim = await claimEvent(event, signal)
+    if (claim === undefined) return undefined
+    try {
+      return await runTransaction(
+        (transaction, transactionSignal) =>
+          processClaimedEvent(event, onEvent, transaction, transactionSignal, claim),
+        signal,
+      )
+    } catch (error) {
+      await releaseClaim(claim)
+      throw error
+    }
+  }
+
+  /**
+   * Claim inside the transaction (`claimEvent`): one commit per event, and nothing to release, since
+   * a rollback unmarks the event. Waits like {@link claimEvent} while another delivery holds it.
+   */
+  const processEventClaimingInTransaction = async (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> => {
+    const verification =
+      event.verification === undefined
+        ? {}
+        : { verification: { provider: event.verification.provider, id: event.verification.id } }
+    const giveUpAt = Date.now() + claimWaitMs
+    let pauseMs = 10
+    for (;;) {
+      const result = await runTransaction(async (transaction, transactionSignal) => {
+        const { status } = await call(
+          transaction.claimEvent!({ provider, eventId: event.id, ...verification }),
+          'claiming an event',
+          transactionSignal,
+        )
+        if (status !== 'claimed') return status
+        return processClaimedEvent(event, onEvent, transaction, transactionSignal, undefined)
+      }, signal)
+      if (result === 'completed') return undefined
+      if (result !== 'busy') return result
+      const remainingMs = giveUpAt - Date.now()
+      if (remainingMs <= 0) {
+        throw new KycStoreUnavailableError({
+          provider,
+          message: `Event ${event.id} is being processed by another delivery; answer 503 so the provider retries it later.`,
+        })
+      }
+      await realSleep(Math.min(pauseMs, remainingMs), signal)
+      pauseMs = Math.min(pauseMs * 2, 250)
+    }
+  }
+
+  /** Whether the store's transactions have `claimEvent`: asked once, in an empty transaction. */
+  let claimsInTransaction: Promise<boolean> | undefined
+
+  const processEventInTransaction = async (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> => {
+    if (claimsInTransaction === undefined) {
+      claimsInTransaction = runTransaction(
+        async (transaction) => transaction.claimEvent !== undefined,
+        signal,
+      )
+      claimsInTransaction.catch(() => {
+        // Asked again by the next event when this store call failed.
+        claimsInTransaction = undefined
+      })
+    }
+    return (await claimsInTransaction)
+      ? processEventClaimingInTransaction(event, onEvent, signal)
+      : processEventWithInboxClaim(event, onEvent, signal)
   }
 
   /** One transaction per event: one path for delivered and background events alike. */
@@ -472,23 +609,50 @@ export function createWebhookPipeline<Handle = undefined>(
     await options.onBackgroundOutcome?.(outcome)
   })
 
+  /** The event standing for a state that did not come from a webhook: see `applyVerification`. */
+  const eventForState = (verification: Verification, stored: Verification | undefined): KycEvent => {
+    const redacting = verification.redactedAt !== undefined && stored?.redactedAt === undefined
+    return {
+      id: `openkyc:${verificationProgressKey(verification)}:${verification.id}`,
+      provider,
+      type: redacting ? 'verification.redacted' : eventTypeForStatus(verification),
+      occurredAt: (redacting ? verification.redactedAt : undefined) ?? verification.updatedAt,
+      verification,
+      raw: { type: redacting ? 'openkyc.redaction' : 'openkyc.reread' },
+    }
+  }
+
   return {
     provider,
     store,
     close() {
       unsubscribe?.()
     },
+    async applyVerification(verification, applyOptions = {}) {
+      const { signal, onEvent } = applyOptions
+      if (verification?.provider !== provider) {
+        throw new KycInvalidRequestError({
+          provider,
+          message: `applyVerification: the verification belongs to another provider than this ${provider} pipeline.`,
+        })
+      }
+      const parsed = parseVerificationUpdate(verification) as Verification
+      const key = { provider, id: parsed.id }
+      const stored = await call(store.verifications.get(key), 'reading the verification', signal)
+      const event = normalize(eventForState(parsed, stored))
+      if (event.verification === undefined) return undefined
+      // Nothing to move: no transaction, no audit entry, no handler call.
+      if (applyVerificationUpdate(stored, event.verification) === stored) return undefined
+      const outcome = await processEvents([event], onEvent ?? options.onEvent, signal)
+      return outcome.events[0]
+    },
     async handle(input, handleOptions = {}) {
       const { signal, onEvent } = handleOptions
       let events: KycEvent[]
+      let delivery: Awaited<ReturnType<typeof readInput>> | undefined
       try {
-        const { rawBody, headers, ...rest } = await readInput(input)
-        events = await adapter.parseWebhook({
-          rawBody,
-          headers,
-          ...rest,
-          ...(signal === undefined ? {} : { signal }),
-        })
+        delivery = await readInput(input)
+        events = await adapter.parseWebhook({ ...delivery, ...(signal === undefined ? {} : { signal }) })
       } catch (error) {
         log('warn', 'kyc webhook rejected', {
           provider,
@@ -499,6 +663,14 @@ export function createWebhookPipeline<Handle = undefined>(
         throw error
       }
 
+      if (options.archive !== undefined) {
+        await options.archive.archiveDelivery({ provider, ...delivery, events }).catch((error: unknown) => {
+          log('warn', 'kyc webhook delivery not archived', {
+            provider,
+            error: isKycError(error) ? error.code : 'unknown',
+          })
+        })
+      }
       return processEvents(events, onEvent ?? options.onEvent, signal)
     },
   }

@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http'
-import { KycConfigurationError, KycInvalidRequestError } from '../errors.js'
+import { KycInvalidRequestError } from '../errors.js'
 
 /** The default largest webhook body we read: 1 MiB, far above any provider's event payload. */
 export const defaultMaxWebhookBodyBytes = 1024 * 1024
@@ -21,7 +20,7 @@ export type ReadBodyOptions = {
   maxBytes?: number
 }
 
-/** The error for a body over the limit (internal: shared by the Web and Node readers). */
+/** @internal The error for a body over the limit, shared by the Web and Node readers. */
 export function bodyTooLarge(maxBytes: number): KycInvalidRequestError {
   return new KycInvalidRequestError({
     message: `The webhook body is larger than the ${maxBytes}-byte limit.`,
@@ -55,12 +54,14 @@ export function toWebHeaders(headers: Headers | IncomingHeaders): Headers {
   return result
 }
 
-function declaredLength(value: string | null | undefined): number | undefined {
+/** @internal A `content-length` value as a number, when it is one. */
+export function declaredLength(value: string | null | undefined): number | undefined {
   if (value === null || value === undefined || !/^\d+$/.test(value.trim())) return undefined
   return Number(value)
 }
 
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+/** @internal The chunks as one byte array of `total` bytes. */
+export function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   const body = new Uint8Array(total)
   let offset = 0
   for (const chunk of chunks) {
@@ -69,8 +70,6 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   }
   return body
 }
-
-const encoder = new TextEncoder()
 
 /**
  * Reads a Web `Request`'s body as bytes, stopping at `maxBytes` so an oversized delivery cannot
@@ -94,95 +93,4 @@ export async function readWebRequestBody(request: Request, maxBytes: number): Pr
     chunks.push(value)
   }
   return concat(chunks, total)
-}
-
-type MaybeParsedRequest = IncomingMessage & { rawBody?: unknown; body?: unknown }
-
-/**
- * Reads a Node `IncomingMessage` (Express, Fastify's `request.raw`, plain `node:http`) into the raw
- * input the webhook pipeline needs. It reads the bytes itself, so no JSON body parser can
- * re-serialize them and break the signature.
- *
- * Mount the webhook route before any body parser. When one already ran, the bytes are taken from
- * `req.rawBody` (the common `verify` hook pattern) or from a `Buffer`/string `req.body`
- * (`express.raw()`, `express.text()`); a body already parsed into an object cannot be verified and
- * throws `KycConfigurationError` saying so. A body over `maxBytes` (default 1 MiB) throws
- * `KycInvalidRequestError`; the rest of it is drained so a 400 response can still be sent.
- *
- * @example
- * ```ts
- * app.post('/webhooks/kyc', async (req, res) => {
- *   const outcome = await kyc.webhooks.handle(await readNodeRequest(req))
- *   res.sendStatus(200)
- * })
- * ```
- */
-export async function readNodeRequest(
-  request: IncomingMessage,
-  options: ReadBodyOptions = {},
-): Promise<RawWebhookInput> {
-  const maxBytes = options.maxBytes ?? defaultMaxWebhookBodyBytes
-  const parsed = request as MaybeParsedRequest
-  const base = {
-    headers: request.headers,
-    ...(request.socket?.remoteAddress === undefined ? {} : { remoteAddress: request.socket.remoteAddress }),
-  }
-  const prepared = [parsed.rawBody, parsed.body].find(
-    (candidate) => candidate instanceof Uint8Array || typeof candidate === 'string',
-  ) as Uint8Array | string | undefined
-  if (prepared !== undefined) {
-    const size = typeof prepared === 'string' ? encoder.encode(prepared).length : prepared.length
-    if (size > maxBytes) throw bodyTooLarge(maxBytes)
-    return { ...base, rawBody: prepared }
-  }
-  if (request.readableEnded) {
-    throw new KycConfigurationError({
-      message:
-        'The webhook request body was already consumed by a body parser, so its signature cannot be checked. ' +
-        'Mount the webhook route before express.json(), or use express.raw({ type: "*/*" }) on it.',
-    })
-  }
-  const rawBody = await new Promise<Uint8Array>((resolve, reject) => {
-    const chunks: Uint8Array[] = []
-    let total = 0
-    const cleanUp = () => {
-      request.off('data', onData)
-      request.off('end', onEnd)
-      request.off('error', onError)
-      request.off('aborted', onAborted)
-    }
-    const tooLarge = () => {
-      cleanUp()
-      // Drain the rest so the connection stays usable for the 400 response.
-      request.resume()
-      reject(bodyTooLarge(maxBytes))
-    }
-    const onData = (chunk: Uint8Array | string) => {
-      const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk
-      total += bytes.length
-      if (total > maxBytes) return tooLarge()
-      chunks.push(bytes)
-    }
-    const onEnd = () => {
-      cleanUp()
-      resolve(concat(chunks, total))
-    }
-    const onError = (error: Error) => {
-      cleanUp()
-      reject(
-        new KycInvalidRequestError({
-          message: 'The webhook request failed while its body was being read.',
-          cause: error,
-        }),
-      )
-    }
-    const onAborted = () => onError(new Error('request aborted'))
-    const length = declaredLength(request.headers['content-length'])
-    if (length !== undefined && length > maxBytes) return tooLarge()
-    request.on('data', onData)
-    request.on('end', onEnd)
-    request.on('error', onError)
-    request.on('aborted', onAborted)
-  })
-  return { ...base, rawBody }
 }

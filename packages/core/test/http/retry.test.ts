@@ -249,6 +249,67 @@ describe('aborting', () => {
   })
 })
 
+describe('a fetch that ignores its signal', () => {
+  // An injected fetch (a simulator, a wrapper) may never look at request.signal: the attempt must end anyway.
+  const stalling = () => {
+    const requests: Request[] = []
+    const fetch = (request: Request) => {
+      requests.push(request)
+      return new Promise<Response>(() => {})
+    }
+    return { fetch, requests }
+  }
+
+  it('times the attempt out and aborts the request it sent', async () => {
+    const server = stalling()
+    const http = createHttpClient({
+      provider: 'acme',
+      baseUrl: 'https://api.acme.test/',
+      fetch: server.fetch,
+      timeoutMs: 20,
+      retry: false,
+    })
+    await expect(http.request({ path: 'inquiries' })).rejects.toThrow(
+      'acme GET inquiries timed out after 20 ms.',
+    )
+    expect(server.requests).toHaveLength(1)
+    expect(server.requests[0]!.signal.aborted).toBe(true)
+  })
+
+  it('ends the call with the caller’s reason as soon as the caller aborts', async () => {
+    const server = stalling()
+    const http = createHttpClient({
+      provider: 'acme',
+      baseUrl: 'https://api.acme.test/',
+      fetch: server.fetch,
+      timeoutMs: 60_000,
+    })
+    const controller = new AbortController()
+    const reason = new Error('caller gave up')
+    const call = http.request({ path: 'inquiries', signal: controller.signal })
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    controller.abort(reason)
+    await expect(call).rejects.toBe(reason)
+    expect(server.requests).toHaveLength(1)
+    expect(server.requests[0]!.signal.aborted).toBe(true)
+    expect(server.requests[0]!.signal.reason).toBe(reason)
+  })
+
+  it('needs no AbortSignal.any (Node 20.0 to 20.2 lack it) to follow the caller’s signal', async () => {
+    const any = AbortSignal.any
+    Object.defineProperty(AbortSignal, 'any', { value: undefined, configurable: true, writable: true })
+    try {
+      const { http } = setup([ok])
+      const controller = new AbortController()
+      await expect(http.request({ path: 'inquiries', signal: controller.signal })).resolves.toEqual({
+        data: { id: 'inq_1' },
+      })
+    } finally {
+      Object.defineProperty(AbortSignal, 'any', { value: any, configurable: true, writable: true })
+    }
+  })
+})
+
 describe('errors that are never retried', () => {
   it('maps a 404 after a single attempt', async () => {
     const { http, requests } = setup([jsonResponse(404, { errors: [{ title: 'Record not found' }] })])

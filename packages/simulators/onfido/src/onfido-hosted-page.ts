@@ -10,6 +10,9 @@ import { scenarioFor } from './onfido-scenarios.js'
  * a small HTML page on which a person (or a browser test) plays the applicant. Opening it marks the
  * run opened; submitting captures the evidence and lets the run process, then redirects to
  * `completed_redirect_url` when one was set. An expired link redirects to `expired_redirect_url`.
+ * Its markup is the one the Jumio and Persona simulators' pages share: `select#scenario` (the
+ * outcome, preselected from the applicant's magic last name), `#submit`, and `#done-message` on the
+ * thank-you page.
  */
 
 const escapeHtml = (value: string): string =>
@@ -24,7 +27,7 @@ function page(title: string, body: string, state: 'open' | 'done' | 'expired' | 
 <title>${escapeHtml(title)} · Onfido simulator</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1d2433}
-h1{font-size:1.4rem}label{display:block;margin:.75rem 0}select,button{font:inherit;margin-top:.25rem}
+h1{font-size:1.4rem}label{display:block;margin:.75rem 0 .25rem}select,button{font:inherit;margin:.25rem 0 1rem}select{display:block}
 button{padding:.5rem 1.25rem;border-radius:.4rem;border:1px solid #345;background:#3d2ad1;color:#fff}
 .note{color:#556}
 </style>
@@ -52,8 +55,9 @@ function form(run: WorkflowRunRecord, current: ScenarioId): string {
     .join('')
   return `<p class="note">Simulated Onfido Studio flow. Capture is simulated: choose what the applicant's document and selfie show.</p>
 <form method="post" action="/l/${run.id}">
-<label>Outcome to simulate<br><select name="scenario">${options}</select></label>
-<button type="submit" name="action" value="submit">Submit verification</button>
+<label for="scenario">Outcome to simulate</label>
+<select id="scenario" name="scenario">${options}</select>
+<button type="submit" id="submit" name="action" value="submit">Submit verification</button>
 </form>`
 }
 
@@ -113,6 +117,12 @@ export function registerOnfidoHostedPage(app: Hono, engine: OnfidoEngine): void 
     }
     await engine.idle()
     if (run.link.completedRedirectUrl !== null) return Response.redirect(run.link.completedRedirectUrl, 302)
-    return html(page('Thank you', '<p>Your verification was submitted. You can close this page.</p>', 'done'))
+    return html(
+      page(
+        'Thank you',
+        '<p id="done-message">Your verification was submitted. You can close this page.</p>',
+        'done',
+      ),
+    )
   })
 }

@@ -10,9 +10,11 @@ import {
   type KycStore,
   type KycStoreTransaction,
   type Verification,
+  type VerificationQuery,
   verifyAuditChain,
 } from '@openkyc/core'
 import { describe, expect, it } from 'vitest'
+import { describeRawArchiveTests } from './raw-archive-tests.js'
 
 /**
  * Optional back doors into the backend, for the tests no contract method can drive: tampering with the
@@ -57,6 +59,16 @@ export type StoreConformanceOptions<Handle> = {
   auditChains?: number
   /** Per-test timeout. Default 30 s. */
   timeoutMs?: number
+  /**
+   * The store keeps the opt-in raw archive (`store.archive`): its tests are registered. Default false,
+   * so stores written before the archive existed keep conforming.
+   */
+  rawArchive?: boolean
+  /**
+   * The store's transactions have the optional `claimEvent` (claims inside the transaction). When
+   * true its tests are registered; either way a test checks the declaration matches the store.
+   */
+  claimsInTransaction?: boolean
 }
 
 const provider = 'conformance'
@@ -300,6 +312,165 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
       })
     })
 
+    describe('claims inside a transaction (claimEvent)', () => {
+      test(`declares claimEvent honestly (${options.claimsInTransaction === true ? 'declared' : 'not declared'})`, async (store) => {
+        const present = await store.transaction(async (transaction) => transaction.claimEvent !== undefined)
+        expect(present).toBe(options.claimsInTransaction === true)
+      })
+      if (options.claimsInTransaction !== true) return
+
+      const claimInTransaction = (transaction: KycStoreTransaction<Handle>, eventId: string) =>
+        transaction.claimEvent!({ provider, eventId })
+
+      test('marks the event processed only when its transaction commits', async (store) => {
+        const failure = new Error('handler failed')
+        const error = await rejection(
+          store.transaction(async (transaction) => {
+            expect((await claimInTransaction(transaction, 'evt_1')).status).toBe('claimed')
+            await transaction.keyValue.set('effects', 'evt_1', 1)
+            throw failure
+          }),
+        )
+        expect(error).toBe(failure)
+        expect(await store.keyValue.get('effects', 'evt_1')).toBeUndefined()
+        // Rolled back: unmarked, so the redelivery claims it at once.
+        await store.transaction(async (transaction) => {
+          expect((await claimInTransaction(transaction, 'evt_1')).status).toBe('claimed')
+          await transaction.keyValue.set('effects', 'evt_1', 2)
+        })
+        expect(await store.keyValue.get('effects', 'evt_1')).toBe(2)
+        expect(
+          await store.transaction(
+            async (transaction) => (await claimInTransaction(transaction, 'evt_1')).status,
+          ),
+        ).toBe('completed')
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe(
+          'completed',
+        )
+        // Event ids are scoped by provider.
+        expect(
+          await store.transaction(
+            async (transaction) =>
+              (await transaction.claimEvent!({ provider: 'other', eventId: 'evt_1' })).status,
+          ),
+        ).toBe('claimed')
+      })
+
+      test('of many concurrent transactions claiming one event, exactly one does its work', async (store) => {
+        const statuses = await Promise.all(
+          Array.from({ length: concurrency }, (_, index) =>
+            store.transaction(async (transaction) => {
+              const { status } = await claimInTransaction(transaction, 'evt_race')
+              if (status === 'claimed') await transaction.keyValue.set('effects', `run_${index}`, index)
+              // Hold the claim a moment so the others meet it open.
+              await sleep(20)
+              return status
+            }),
+          ),
+        )
+        expect(statuses.filter((status) => status === 'claimed')).toHaveLength(1)
+        expect(statuses.every((status) => ['claimed', 'busy', 'completed'].includes(status))).toBe(true)
+        const effects = await Promise.all(
+          Array.from({ length: concurrency }, (_, index) => store.keyValue.get('effects', `run_${index}`)),
+        )
+        expect(effects.filter((effect) => effect !== undefined)).toHaveLength(1)
+      })
+
+      test('an open claim is busy to others (or, one transaction at a time, completed once it commits)', async (store) => {
+        let resume: () => void = () => {}
+        const paused = new Promise<void>((resolve) => {
+          resume = resolve
+        })
+        let claimed: () => void = () => {}
+        const hasClaimed = new Promise<void>((resolve) => {
+          claimed = resolve
+        })
+        const holder = store.transaction(async (transaction) => {
+          expect((await claimInTransaction(transaction, 'evt_1')).status).toBe('claimed')
+          claimed()
+          await paused
+        })
+        await hasClaimed
+        let committed = false
+        const other = store
+          .transaction(async (transaction) => (await claimInTransaction(transaction, 'evt_1')).status)
+          .then((status) => ({ status, committed }))
+        await Promise.race([other, sleep(100)])
+        committed = true
+        resume()
+        await holder
+        const seen = await other
+        expect(seen.status).toBe(seen.committed ? 'completed' : 'busy')
+      })
+
+      test('respects a live inbox.claim lease and takes over an expired one', async (store) => {
+        const leased = await claim(store, 'evt_1', shortLeaseMs)
+        expect(
+          await store.transaction(
+            async (transaction) => (await claimInTransaction(transaction, 'evt_1')).status,
+          ),
+        ).toBe('busy')
+        await sleep(shortLeaseMs + 100)
+        await store.transaction(async (transaction) => {
+          expect((await claimInTransaction(transaction, 'evt_1')).status).toBe('claimed')
+        })
+        // The expired holder can no longer complete.
+        await expectKycErrorCode(
+          store.transaction((transaction) => transaction.completeClaim(leased)),
+          'store_conflict',
+        )
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe(
+          'completed',
+        )
+      })
+
+      test('claiming with the verification, then applying it, stays forward-only under concurrency', async (store) => {
+        const states = forwardStates('v_race')
+        const updates = shuffle(
+          Array.from({ length: concurrency }, (_, index) => states[index % states.length]!),
+          concurrency + 1,
+        )
+        const results = await Promise.all(
+          updates.map((update, index) =>
+            store.transaction(async (transaction) => {
+              const { status } = await transaction.claimEvent!({
+                provider,
+                eventId: `evt_${index}`,
+                verification: { provider, id: 'v_race' },
+              })
+              expect(status).toBe('claimed')
+              return transaction.applyVerification(update)
+            }),
+          ),
+        )
+        for (const result of results) {
+          if (result.previous !== undefined) {
+            expect(compareVerificationProgress(result.verification, result.previous)).toBeGreaterThanOrEqual(
+              0,
+            )
+          }
+        }
+        expect(results.filter((result) => result.applied && result.previous === undefined)).toHaveLength(1)
+        expect(await store.verifications.get({ provider, id: 'v_race' })).toEqual(states.at(-1))
+      })
+
+      test('refuses an invalid claim with nothing written', async (store) => {
+        for (const request of [
+          { provider: '', eventId: 'evt_1' },
+          { provider, eventId: '' },
+          { provider, eventId: 'evt_1', verification: { provider, id: '' } },
+        ]) {
+          await expectKycErrorCode(
+            store.transaction((transaction) => transaction.claimEvent!(request)),
+            'invalid_request',
+          )
+        }
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe(
+          'claimed',
+        )
+      })
+    })
+
     describe('verification state', () => {
       test('applies updates forward-only, returning the previous and the resulting state', async (store) => {
         const states = forwardStates('v_1')
@@ -382,6 +553,121 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
         const seen = await outside
         if (!seen.resumed) expect(seen.value).toBeUndefined()
         expect(await store.verifications.get({ provider, id: 'v_1' })).toEqual(states[2])
+      })
+    })
+
+    describe('finding verifications (reconciler, retention, erasure)', () => {
+      const ids = (page: { verifications: Verification[] }) =>
+        page.verifications.map((verification) => `${verification.provider}/${verification.id}`)
+      const seed = async (store: KycStore<Handle>) => {
+        const [created, started, , submitted, review, approved] = forwardStates('v_a')
+        const rows: Verification[] = [
+          { ...started!, id: 'v_a', reference: { verificationId: 'v_a' }, subjectReference: 'subject-1' },
+          { ...approved!, id: 'v_b', reference: { verificationId: 'v_b' }, subjectReference: 'subject-1' },
+          {
+            ...review!,
+            id: 'v_c',
+            provider: 'other',
+            reference: { verificationId: 'v_c' },
+            subjectReference: 'subject-1',
+            redactedAt: review!.updatedAt,
+          },
+          { ...submitted!, id: 'v_d', reference: { verificationId: 'v_d' }, subjectReference: 'subject-2' },
+          { ...created!, id: 'v_e', reference: { verificationId: 'v_e' }, status: 'expired' },
+        ]
+        for (const row of rows) await apply(store, row)
+      }
+
+      test('filters by provider, subject, status, outcome and redaction, in (provider, id) order', async (store) => {
+        await seed(store)
+        const find = async (query: Omit<VerificationQuery, 'limit'>) =>
+          ids(await store.verifications.find({ ...query, limit: 100 }))
+        expect(await find({})).toEqual([
+          'conformance/v_a',
+          'conformance/v_b',
+          'conformance/v_d',
+          'conformance/v_e',
+          'other/v_c',
+        ])
+        expect(await find({ subjectReference: 'subject-1' })).toEqual([
+          'conformance/v_a',
+          'conformance/v_b',
+          'other/v_c',
+        ])
+        expect(await find({ subjectReference: 'subject-1', provider: 'other' })).toEqual(['other/v_c'])
+        expect(await find({ statuses: ['created', 'in_progress', 'submitted'] })).toEqual([
+          'conformance/v_a',
+          'conformance/v_d',
+        ])
+        expect(await find({ outcomes: ['approved', 'declined'] })).toEqual(['conformance/v_b'])
+        expect(await find({ outcomes: ['review'] })).toEqual(['other/v_c'])
+        expect(await find({ redacted: true })).toEqual(['other/v_c'])
+        expect(await find({ redacted: false, statuses: ['completed'] })).toEqual(['conformance/v_b'])
+        expect(await find({ subjectReference: 'nobody' })).toEqual([])
+        // Whole states come back, as `get` returns them.
+        const [first] = (await store.verifications.find({ subjectReference: 'subject-2', limit: 1 }))
+          .verifications
+        expect(first).toEqual(await store.verifications.get({ provider, id: 'v_d' }))
+      })
+
+      test('settledBefore compares completedAt, or updatedAt when there is none', async (store) => {
+        await seed(store)
+        // v_b completed at 08:05; v_c (review) at 08:04; v_a, v_d, v_e have no completedAt.
+        const settled = async (instant: string) =>
+          ids(await store.verifications.find({ settledBefore: instant, limit: 100 }))
+        expect(await settled('2025-06-01T08:00:00.000Z')).toEqual([])
+        expect(await settled('2025-06-01T08:00:00.001Z')).toEqual(['conformance/v_e'])
+        expect(await settled('2025-06-01T08:04:30.000Z')).toEqual([
+          'conformance/v_a',
+          'conformance/v_d',
+          'conformance/v_e',
+          'other/v_c',
+        ])
+        expect(await settled('2025-06-01T10:05:00+02:00')).toHaveLength(4)
+        expect(await settled('2025-06-01T08:05:00.001Z')).toHaveLength(5)
+      })
+
+      test('unchangedForMs counts from the commit that last moved the state, by the store clock', async (store) => {
+        const states = forwardStates('v_idle')
+        await apply(store, states[1]!)
+        const idle = async (ms: number) =>
+          ids(await store.verifications.find({ unchangedForMs: ms, limit: 10 }))
+        expect(await idle(0)).toEqual(['conformance/v_idle'])
+        expect(await idle(3_600_000)).toEqual([])
+        await sleep(shortLeaseMs + 100)
+        expect(await idle(shortLeaseMs)).toEqual(['conformance/v_idle'])
+        // A stale or duplicate update moves nothing, so it does not reset the clock.
+        expect((await apply(store, states[0]!)).applied).toBe(false)
+        expect(await idle(shortLeaseMs)).toEqual(['conformance/v_idle'])
+        // A forward move does.
+        expect((await apply(store, states[3]!)).applied).toBe(true)
+        expect(await idle(shortLeaseMs)).toEqual([])
+      })
+
+      test('pages cover every match exactly once; the last page has no next', async (store) => {
+        const base = forwardStates('v_page')[1]!
+        const expected: string[] = []
+        for (let index = 0; index < 25; index += 1) {
+          const id = `v_${String(index).padStart(2, '0')}`
+          const owner = index % 3 === 0 ? 'other' : provider
+          await apply(store, { ...base, id, provider: owner, reference: { verificationId: id } })
+          expected.push(`${owner}/${id}`)
+        }
+        expected.sort()
+        for (const limit of [1, 5, 7, 25, 1000]) {
+          const seen: string[] = []
+          let after: { provider: string; id: string } | undefined
+          let pages = 0
+          do {
+            const page = await store.verifications.find({ limit, ...(after === undefined ? {} : { after }) })
+            expect(page.verifications.length).toBeLessThanOrEqual(limit)
+            seen.push(...ids(page))
+            after = page.next
+            pages += 1
+          } while (after !== undefined && pages < 100)
+          expect(seen).toEqual(expected)
+          expect(pages).toBe(Math.max(1, Math.ceil(25 / limit)))
+        }
       })
     })
 
@@ -673,6 +959,27 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
         expect(await store.keyValue.get('namespace', 'key')).toBeUndefined()
       })
 
+      test('a verification query that is malformed, or names an unknown filter', async (store) => {
+        await apply(store, forwardStates('v_1')[1]!)
+        const invalid = [
+          {},
+          { limit: 0 },
+          { limit: 1001 },
+          { limit: 1.5 },
+          { limit: 10, subject: 'subject-1' },
+          { limit: 10, statuses: [] },
+          { limit: 10, statuses: ['approved'] },
+          { limit: 10, outcomes: [] },
+          { limit: 10, unchangedForMs: -1 },
+          { limit: 10, settledBefore: 'yesterday' },
+          { limit: 10, after: { provider } },
+          { limit: 10, subjectReference: '' },
+        ] as unknown as VerificationQuery[]
+        for (const query of invalid) {
+          await expectKycErrorCode(store.verifications.find(query), 'invalid_request')
+        }
+      })
+
       if (backDoors.corruptVerification) {
         const corruptVerification = backDoors.corruptVerification
         test('a corrupt stored verification is reported as KycStoreIntegrityError', async (store) => {
@@ -682,5 +989,6 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
         })
       }
     })
+    if (options.rawArchive === true) describeRawArchiveTests(test)
   })
 }

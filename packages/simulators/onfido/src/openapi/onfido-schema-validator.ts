@@ -1,32 +1,26 @@
 import { createRequire } from 'node:module'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import {
+  createOperationMatcher,
+  schemaFailure as failure,
+  type OperationMatch,
+  type SchemaIssue,
+  type SchemaValidationResult,
+  validateWithSchema,
+} from '@openkyc/testkit/harness'
+import { Ajv, type ValidateFunction } from 'ajv'
 import { onfidoSpecErrata } from './onfido-spec-errata.js'
 
 /**
  * One schema violation. It names where and which rule, never the offending value: simulator bodies
  * carry applicant data, and these messages end up in test output and logs.
  */
-export type OnfidoSchemaIssue = {
-  /** JSON pointer into the validated body (`/status`), `''` for the body itself. */
-  readonly pointer: string
-  /** What the schema expected, e.g. `must be equal to one of the allowed values`. */
-  readonly message: string
-}
+export type OnfidoSchemaIssue = SchemaIssue
 
 /** Outcome of checking one body against Onfido's official OpenAPI spec. */
-export type OnfidoValidationResult = {
-  readonly valid: boolean
-  readonly errors: readonly OnfidoSchemaIssue[]
-  /** The matched operation (`GET /applicants/{applicant_id}`), absent when none matched. */
-  readonly operation?: string
-}
+export type OnfidoValidationResult = SchemaValidationResult
 
-/** A documented operation that matched a concrete request line. */
-export type OnfidoOperationMatch = {
-  /** `METHOD /template` as the spec writes it, e.g. `POST /applicants/{applicant_id}/restore`. */
-  readonly operation: string
-  readonly parameters: Readonly<Record<string, string>>
-}
+/** A documented operation that matched a concrete request line (`POST /applicants/{applicant_id}/restore`). */
+export type OnfidoOperationMatch = OperationMatch
 
 type OpenApiMediaTypes = Record<string, { schema?: unknown }>
 type OpenApiOperation = {
@@ -53,53 +47,14 @@ export const onfidoSchemaSource: { readonly title: string; readonly version: str
     file: 'docs/reference/onfido-openapi.json (onfido/onfido-openapi-spec v6.2.0, MIT)',
   })
 
-type CompiledTemplate = {
-  operation: string
-  method: string
-  expression: RegExp
-  parameterNames: string[]
-  literalSegments: number
-}
-
-const templates: CompiledTemplate[] = Object.entries(spec.paths)
-  .flatMap(([template, item]) =>
+const operations = createOperationMatcher({
+  operations: Object.entries(spec.paths).flatMap(([template, item]) =>
     httpMethods
       .filter((method) => item[method] !== undefined)
-      .map((method) => {
-        const parameterNames: string[] = []
-        let literalSegments = 0
-        const pattern = template
-          .split('/')
-          .map((segment) => {
-            const parameter = /^\{(.+)\}$/.exec(segment)
-            if (parameter) {
-              parameterNames.push(parameter[1] ?? '')
-              return '([^/]+)'
-            }
-            if (segment !== '') literalSegments += 1
-            return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-          })
-          .join('/')
-        return {
-          operation: `${method.toUpperCase()} ${template}`,
-          method: method.toUpperCase(),
-          expression: new RegExp(`^${pattern}$`),
-          parameterNames,
-          literalSegments,
-        }
-      }),
-  )
-  // Literal segments win over parameters: `/webhooks/resend` before `/webhooks/{webhook_id}`.
-  .sort((left, right) => right.literalSegments - left.literalSegments)
-
-/** `https://api.eu.onfido.com/v3.6/applicants?page=2` → `/applicants`. */
-function normalizePath(path: string): string {
-  let normalized = path
-  if (/^[a-z]+:\/\//i.test(normalized)) normalized = new URL(normalized).pathname
-  normalized = normalized.replace(/[?#].*$/, '').replace(/^\/v3\.6(?=\/)/, '')
-  if (normalized.length > 1) normalized = normalized.replace(/\/+$/, '')
-  return normalized
-}
+      .map((method) => `${method.toUpperCase()} ${template}`),
+  ),
+  basePath: '/v3.6',
+})
 
 /**
  * Finds the documented operation for a concrete method and path (the `/v3.6` prefix, origin and
@@ -110,19 +65,7 @@ function normalizePath(path: string): string {
  * // { operation: 'POST /applicants/{applicant_id}/restore', parameters: { applicant_id: '9f0c…' } }
  */
 export function matchOnfidoOperation(method: string, path: string): OnfidoOperationMatch | undefined {
-  const upperMethod = method.toUpperCase()
-  const normalized = normalizePath(path)
-  for (const template of templates) {
-    if (template.method !== upperMethod) continue
-    const match = template.expression.exec(normalized)
-    if (!match) continue
-    const parameters: Record<string, string> = {}
-    template.parameterNames.forEach((name, index) => {
-      parameters[name] = decodeURIComponent(match[index + 1] ?? '')
-    })
-    return { operation: template.operation, parameters }
-  }
-  return undefined
+  return operations.match(method, path)
 }
 
 /**
@@ -208,27 +151,8 @@ function compile(key: string, schema: unknown): ValidateFunction {
   return validate
 }
 
-function describe(error: ErrorObject): OnfidoSchemaIssue {
-  const parameters = error.params as Record<string, unknown>
-  const detail =
-    typeof parameters.missingProperty === 'string'
-      ? ` (${parameters.missingProperty})`
-      : typeof parameters.additionalProperty === 'string'
-        ? ` (${parameters.additionalProperty})`
-        : ''
-  return { pointer: error.instancePath, message: `${error.message ?? error.keyword}${detail}` }
-}
-
 function run(key: string, schema: unknown, body: unknown, operation?: string): OnfidoValidationResult {
-  const validate = compile(key, schema)
-  const valid = validate(body) as boolean
-  const errors = valid ? [] : (validate.errors ?? []).map(describe)
-  return operation === undefined ? { valid, errors } : { valid, errors, operation }
-}
-
-function failure(message: string, operation?: string): OnfidoValidationResult {
-  const errors = [{ pointer: '', message }]
-  return operation === undefined ? { valid: false, errors } : { valid: false, errors, operation }
+  return validateWithSchema(compile(key, schema), body, operation)
 }
 
 function operationOf(match: OnfidoOperationMatch): OpenApiOperation {
@@ -262,7 +186,7 @@ export function validateOnfidoResponse(options: ValidateOnfidoResponseOptions): 
   const match = matchOnfidoOperation(options.method, options.path)
   if (!match) {
     return failure(
-      `no documented operation for ${options.method.toUpperCase()} ${normalizePath(options.path)}`,
+      `no documented operation for ${options.method.toUpperCase()} ${operations.normalize(options.path)}`,
     )
   }
   const responses = operationOf(match).responses
@@ -308,7 +232,7 @@ export function validateOnfidoRequest(options: ValidateOnfidoRequestOptions): On
   const match = matchOnfidoOperation(options.method, options.path)
   if (!match) {
     return failure(
-      `no documented operation for ${options.method.toUpperCase()} ${normalizePath(options.path)}`,
+      `no documented operation for ${options.method.toUpperCase()} ${operations.normalize(options.path)}`,
     )
   }
   const schema = operationOf(match).requestBody?.content?.['application/json']?.schema
@@ -331,7 +255,7 @@ export function validateOnfidoWebhookBody(body: unknown): OnfidoValidationResult
 
 /** Every operation the spec documents, as `METHOD /template`. */
 export function listOnfidoOperations(): string[] {
-  return templates.map((template) => template.operation)
+  return operations.operations()
 }
 
 /**

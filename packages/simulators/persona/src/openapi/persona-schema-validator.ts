@@ -1,32 +1,28 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
+import {
+  createOperationMatcher,
+  schemaFailure as failure,
+  type OperationMatch,
+  type SchemaIssue,
+  type SchemaValidationResult,
+  validateWithSchema,
+} from '@openkyc/testkit/harness'
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import trimmedDocument from './persona-schemas.json' with { type: 'json' }
 
 /**
  * One schema violation. It names where and which rule, never the offending value: simulator bodies
  * carry applicant data, and these messages end up in test output and logs.
  */
-export type PersonaSchemaIssue = {
-  /** JSON pointer into the validated body (`/data/attributes/status`), `''` for the body itself. */
-  readonly pointer: string
-  /** What the schema expected, e.g. `must NOT have additional properties (extra-attribute)`. */
-  readonly message: string
-}
+export type PersonaSchemaIssue = SchemaIssue
 
 /** Outcome of checking one body against Persona's official OpenAPI schemas. */
-export type PersonaValidationResult = {
-  readonly valid: boolean
-  readonly errors: readonly PersonaSchemaIssue[]
-  /** The matched operation (`GET /cases/{case-id}`), absent when no documented operation matched. */
-  readonly operation?: string
-}
+export type PersonaValidationResult = SchemaValidationResult
 
-/** A documented operation that matched a concrete request line. */
-export type PersonaOperationMatch = {
-  /** `METHOD /template` as written in the OpenAPI bundle, e.g. `POST /cases/{case-id}/set-status`. */
-  readonly operation: string
-  /** Path parameters by their spec name, e.g. `{ 'case-id': 'case_123' }`. */
-  readonly parameters: Readonly<Record<string, string>>
-}
+/**
+ * A documented operation that matched a concrete request line: `METHOD /template` as written in the
+ * OpenAPI bundle (`POST /cases/{case-id}/set-status`) and the path parameters by their spec name.
+ */
+export type PersonaOperationMatch = OperationMatch
 
 type TrimmedOperation = {
   request: Record<string, unknown> | null
@@ -46,47 +42,10 @@ const document = trimmedDocument as unknown as TrimmedDocument
 /** Base URI under which the shared component schemas are registered with ajv. */
 const componentsId = 'https://openkyc.invalid/persona-openapi/components.json'
 
-type CompiledTemplate = {
-  operation: string
-  method: string
-  expression: RegExp
-  parameterNames: string[]
-  literalSegments: number
-}
-
-const templates: CompiledTemplate[] = Object.keys(document.operations)
-  .map((operation) => {
-    const [method = '', template = ''] = operation.split(' ')
-    const parameterNames: string[] = []
-    let literalSegments = 0
-    const pattern = template
-      .split('/')
-      .map((segment) => {
-        const parameter = /^\{(.+)\}$/.exec(segment)
-        if (parameter) {
-          parameterNames.push(parameter[1] ?? '')
-          return '([^/]+)'
-        }
-        if (segment !== '') literalSegments += 1
-        return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-      })
-      .join('/')
-    return { operation, method, expression: new RegExp(`^${pattern}$`), parameterNames, literalSegments }
-  })
-  // Literal segments win over parameters: `/inquiry-sessions/expire-all` before `/inquiry-sessions/{id}`.
-  .sort((left, right) => right.literalSegments - left.literalSegments)
-
-/**
- * Reduces whatever a caller holds (a full URL, `/api/v1/…` with a query string) to the path the spec uses.
- */
-function normalizePath(path: string): string {
-  let normalized = path
-  if (/^[a-z]+:\/\//i.test(normalized)) normalized = new URL(normalized).pathname
-  normalized = normalized.replace(/[?#].*$/, '')
-  normalized = normalized.replace(/^\/api\/v1(?=\/)/, '')
-  if (normalized.length > 1) normalized = normalized.replace(/\/+$/, '')
-  return normalized
-}
+const operations = createOperationMatcher({
+  operations: Object.keys(document.operations),
+  basePath: '/api/v1',
+})
 
 /**
  * Finds the documented operation for a concrete method and path, so simulator routes and spec
@@ -97,19 +56,7 @@ function normalizePath(path: string): string {
  * // { operation: 'POST /cases/{case-id}/set-status', parameters: { 'case-id': 'case_123' } }
  */
 export function matchPersonaOperation(method: string, path: string): PersonaOperationMatch | undefined {
-  const upperMethod = method.toUpperCase()
-  const normalized = normalizePath(path)
-  for (const template of templates) {
-    if (template.method !== upperMethod) continue
-    const match = template.expression.exec(normalized)
-    if (!match) continue
-    const parameters: Record<string, string> = {}
-    template.parameterNames.forEach((name, index) => {
-      parameters[name] = decodeURIComponent(match[index + 1] ?? '')
-    })
-    return { operation: template.operation, parameters }
-  }
-  return undefined
+  return operations.match(method, path)
 }
 
 let sharedAjv: Ajv2020 | undefined
@@ -162,29 +109,8 @@ function compile(key: string, schema: unknown): ValidateFunction {
   return validate
 }
 
-function describe(error: ErrorObject): PersonaSchemaIssue {
-  const parameters = error.params as Record<string, unknown>
-  const detail =
-    typeof parameters.additionalProperty === 'string'
-      ? ` (${parameters.additionalProperty})`
-      : typeof parameters.unevaluatedProperty === 'string'
-        ? ` (${parameters.unevaluatedProperty})`
-        : typeof parameters.missingProperty === 'string'
-          ? ` (${parameters.missingProperty})`
-          : ''
-  return { pointer: error.instancePath, message: `${error.message ?? error.keyword}${detail}` }
-}
-
 function run(key: string, schema: unknown, body: unknown, operation?: string): PersonaValidationResult {
-  const validate = compile(key, schema)
-  const valid = validate(body)
-  const errors = valid ? [] : (validate.errors ?? []).map(describe)
-  return operation === undefined ? { valid, errors } : { valid, errors, operation }
-}
-
-function failure(message: string, operation?: string): PersonaValidationResult {
-  const errors = [{ pointer: '', message }]
-  return operation === undefined ? { valid: false, errors } : { valid: false, errors, operation }
+  return validateWithSchema(compile(key, schema), body, operation)
 }
 
 function isEmptyBody(body: unknown): boolean {
@@ -224,7 +150,7 @@ export function validatePersonaRequest(options: ValidatePersonaRequestOptions): 
   const match = matchPersonaOperation(options.method, options.path)
   if (!match)
     return failure(
-      `no documented operation for ${options.method.toUpperCase()} ${normalizePath(options.path)}`,
+      `no documented operation for ${options.method.toUpperCase()} ${operations.normalize(options.path)}`,
     )
   const definition = document.operations[match.operation] as TrimmedOperation
   const mediaType = (options.contentType ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? ''
@@ -266,7 +192,7 @@ export function validatePersonaResponse(options: ValidatePersonaResponseOptions)
   const match = matchPersonaOperation(options.method, options.path)
   if (!match)
     return failure(
-      `no documented operation for ${options.method.toUpperCase()} ${normalizePath(options.path)}`,
+      `no documented operation for ${options.method.toUpperCase()} ${operations.normalize(options.path)}`,
     )
   const definition = document.operations[match.operation] as TrimmedOperation
   const status = String(options.status)

@@ -1,0 +1,274 @@
+import type {
+  CreateVerificationOptions,
+  CreateVerificationResult,
+  KycLogger,
+  UploadCredentialOptions,
+  VerificationCallOptions,
+} from '../adapter.js'
+import type { EnforcedKycAdapter } from '../capabilities.js'
+import { KycInvalidRequestError, KycOutsideCoverageError } from '../errors.js'
+import { isCountryCode } from '../model/country.js'
+import type { Verification } from '../model/verification.js'
+import type { KycStore } from '../store/types.js'
+import { coverageProblem, type RoutingRequest } from './coverage.js'
+import { allowsFallback, classifyAttemptError, errorCodeOf } from './fallback.js'
+import type { ParsedRoutingConfig } from './routing-config.js'
+import { RoutingLabelSchema, type RoutingRecord } from './routing-record.js'
+import { matchRule } from './rules.js'
+import { createShadowRunner, type ShadowRunner } from './shadow.js'
+import { assignSplit } from './split.js'
+import { storeRoutedVerification } from './store-routing.js'
+
+/** What a routed `createVerification` call may add: attributes for rules and a segment label for reports. */
+export type RoutingHints = {
+  /**
+   * Values rules match on (`when.attributes`), such as a product line or risk tier. Keys and values
+   * are strings; they are not recorded anywhere. Never put personal data here.
+   */
+  attributes?: Readonly<Record<string, string>>
+  /**
+   * A label recorded with the routing decision and used to group the agreement report (a scenario,
+   * a product, a cohort): letters, digits and `_ . : -`, at most 64 characters. Never personal data.
+   */
+  segment?: string
+}
+
+/** `createVerification` options on a routed client: the adapter's options plus {@link RoutingHints}. */
+export type RoutedCreateVerificationOptions = CreateVerificationOptions & { routing?: RoutingHints }
+
+/** Options for {@link createRouter}. */
+export type RouterOptions = {
+  config: ParsedRoutingConfig
+  /** Every routed adapter, capabilities enforced, by its key in `adapters`. */
+  adapters: ReadonlyMap<string, EnforcedKycAdapter>
+  /** The key of the provider used when no rule or split applies. */
+  defaultProvider: string
+  store: KycStore
+  logger?: KycLogger | undefined
+  /** The current time in milliseconds, for the shadow budget. Default `Date.now`. */
+  now?: (() => number) | undefined
+}
+
+/** The routing engine behind a routed `createKyc` client. See {@link createRouter}. */
+export type Router = {
+  /** Chooses providers for the request and creates the verification at the first that accepts it. */
+  createVerification(options: RoutedCreateVerificationOptions): Promise<CreateVerificationResult>
+  /** The adapter for a provider key or provider name (`verification.provider`); the default one when omitted. */
+  adapterFor(provider: string | undefined): EnforcedKycAdapter
+  /** Uploads evidence at the verification's provider (and keeps a copy when the verification is shadowed). */
+  uploadCredential(options: UploadCredentialOptions & { provider?: string }): Promise<void>
+  /** Submits at the verification's provider; a shadowed verification's shadow run starts after it returned. */
+  submitVerification(options: VerificationCallOptions & { provider?: string }): Promise<Verification>
+  /** The shadow runner, when `shadow` is configured. */
+  readonly shadow: ShadowRunner | undefined
+}
+
+/**
+ * Builds the routing engine: rules, sticky split, coverage, fallback and shadow over installed,
+ * capability-enforced adapters. `createKyc` calls it when `routing` is configured.
+ *
+ * **Fallback and the hand-off.** Fallback happens only inside one `createVerification` call, and only
+ * on errors thrown before a provider returned a verification (unavailable, timeout, rate limited,
+ * unsupported; see `classifyAttemptError`). A provider that returned a verification has handed the
+ * applicant a session (hosted URL or SDK token) or, for the API channel, accepted the verification
+ * that evidence will go to: that provider owns the verification from then on, and later calls on it
+ * (uploads, submit, reads) go to that provider only, never to another. Each provider is tried at most
+ * once per call, and the adapters' HTTP policy repeats a POST only with an idempotency key, so no call
+ * creates two verifications at one provider. An attempt that timed out may have created a verification
+ * the applicant never receives; the audit entry records the timeout so it can be reconciled.
+ *
+ * @example
+ * ```ts
+ * const router = createRouter({ config, adapters, defaultProvider: 'jumio', store })
+ * const { verification } = await router.createVerification({ subjectReference: 'user_1', channel: 'api' })
+ * ```
+ */
+export function createRouter(options: RouterOptions): Router {
+  const { config, adapters, defaultProvider, store, logger } = options
+  const keys = [...adapters.keys()]
+  const byProviderName = new Map<string, EnforcedKycAdapter>()
+  for (const adapter of adapters.values()) byProviderName.set(adapter.provider, adapter)
+
+  const adapterFor = (provider: string | undefined): EnforcedKycAdapter => {
+    const adapter = adapters.get(provider ?? defaultProvider) ?? byProviderName.get(provider ?? '')
+    if (adapter === undefined) {
+      throw new KycInvalidRequestError({
+        message: `provider: "${provider}" is not a routed provider — routed: ${keys.join(', ')}.`,
+      })
+    }
+    return adapter
+  }
+
+  const shadowKey = config.shadow?.provider
+  const shadow =
+    config.shadow === undefined || shadowKey === undefined
+      ? undefined
+      : createShadowRunner({
+          settings: config.shadow,
+          adapter: adapterFor(shadowKey),
+          store,
+          logger,
+          now: options.now,
+        })
+
+  const record = async (verification: Verification | undefined, routing: RoutingRecord): Promise<void> => {
+    const fileUnder =
+      verification === undefined
+        ? { provider: 'routing', id: `unrouted-${crypto.randomUUID()}` }
+        : { provider: verification.provider, id: verification.id }
+    try {
+      await storeRoutedVerification(store, { verification, fileUnder, routing })
+    } catch (error) {
+      // The verification exists at the provider and the applicant needs it: failing the call now
+      // would make the caller create a second one. The missing entry is reported instead.
+      logger?.error?.('openkyc routing: the routing decision could not be recorded', {
+        provider: fileUnder.provider,
+        verificationId: fileUnder.id,
+        errorCode: errorCodeOf(error),
+      })
+    }
+  }
+
+  const checkHints = (call: RoutedCreateVerificationOptions) => {
+    if (call.country !== undefined && !isCountryCode(call.country)) {
+      throw new KycInvalidRequestError({
+        message: 'country: expected an ISO 3166-1 alpha-2 country code in upper case, for example "DE".',
+      })
+    }
+    const hints = call.routing
+    if (hints === undefined) return
+    if (hints.segment !== undefined && !RoutingLabelSchema.safeParse(hints.segment).success) {
+      throw new KycInvalidRequestError({
+        message: 'routing.segment: expected 1–64 letters, digits or _ . : -.',
+      })
+    }
+    for (const [name, value] of Object.entries(hints.attributes ?? {})) {
+      if (typeof value !== 'string') {
+        throw new KycInvalidRequestError({ message: `routing.attributes.${name}: expected a string.` })
+      }
+    }
+  }
+
+  return {
+    shadow,
+    adapterFor,
+    async createVerification(call) {
+      checkHints(call)
+      const { routing: hints, ...adapterOptions } = call
+      const request: RoutingRequest = {
+        country: call.country,
+        documentTypes: call.documentTypes,
+        channel: call.channel,
+        attributes: hints?.attributes,
+      }
+      const rule = matchRule(config.rules, request)
+      let basis: RoutingRecord['basis']
+      let first: readonly string[]
+      if (rule !== undefined) {
+        basis = 'rule'
+        first = rule.providers
+      } else if (config.split !== undefined) {
+        basis = 'split'
+        first = [await assignSplit(store.keyValue, config.split, call.subjectReference, keys)]
+      } else {
+        basis = 'default'
+        first = [defaultProvider]
+      }
+      const ordered = [...new Set([...first, ...(config.fallback ?? [])])]
+      const labels = {
+        ...(call.country === undefined ? {} : { country: call.country }),
+        ...(call.documentTypes === undefined || call.documentTypes.length === 0
+          ? {}
+          : { documentTypes: [...call.documentTypes] }),
+        ...(hints?.segment === undefined ? {} : { segment: hints.segment }),
+      }
+      const skipped: RoutingRecord['skipped'] = []
+      const eligible: string[] = []
+      for (const key of ordered) {
+        const problem = coverageProblem(request, config.coverage?.[key], adapterFor(key).capabilities)
+        if (problem === undefined) eligible.push(key)
+        else skipped.push({ provider: adapterFor(key).provider, reason: problem })
+      }
+      const base = {
+        role: 'primary' as const,
+        basis,
+        ...(rule === undefined ? {} : { rule: rule.name }),
+        ...labels,
+      }
+      if (eligible.length === 0) {
+        await record(undefined, { ...base, attempts: [], skipped })
+        throw new KycOutsideCoverageError({
+          message: `No provider covers this request (${describeRequest(request)}): ${skipped
+            .map((skip) => `${skip.provider} ${skip.reason.replaceAll('_', ' ')}`)
+            .join('; ')}.`,
+        })
+      }
+      const attempts: RoutingRecord['attempts'] = []
+      let lastError: unknown
+      for (const [index, key] of eligible.entries()) {
+        const adapter = adapterFor(key)
+        try {
+          const result = await adapter.createVerification(adapterOptions)
+          attempts.push({ provider: adapter.provider, result: 'created' })
+          for (const rest of eligible.slice(index + 1)) {
+            skipped.push({ provider: adapterFor(rest).provider, reason: 'not_reached' })
+          }
+          await record(result.verification, { ...base, chosen: adapter.provider, attempts, skipped })
+          if (shadow !== undefined && call.channel === 'api' && key !== shadowKey) {
+            shadow.track(result.verification, pickShadowRequest(adapterOptions), labels)
+          }
+          return result
+        } catch (error) {
+          lastError = error
+          const result = classifyAttemptError(error)
+          attempts.push({
+            provider: adapter.provider,
+            result,
+            errorCode: errorCodeOf(error),
+          })
+          if (!allowsFallback(result) || call.signal?.aborted === true) break
+          logger?.warn?.('openkyc routing: falling back to the next provider', {
+            provider: adapter.provider,
+            result,
+          })
+        }
+      }
+      await record(undefined, { ...base, attempts, skipped })
+      throw lastError
+    },
+    async uploadCredential(call) {
+      const { provider, ...upload } = call
+      const adapter = adapterFor(provider)
+      await adapter.uploadCredential(upload as UploadCredentialOptions)
+      shadow?.recordUpload(adapter.provider, upload as UploadCredentialOptions)
+    },
+    async submitVerification(call) {
+      const { provider, ...submit } = call
+      const adapter = adapterFor(provider)
+      const verification = await adapter.submitVerification(submit)
+      shadow?.start(adapter.provider, submit)
+      return verification
+    },
+  }
+}
+
+function pickShadowRequest(call: CreateVerificationOptions) {
+  return {
+    subjectReference: call.subjectReference,
+    ...(call.country === undefined ? {} : { country: call.country }),
+    ...(call.documentTypes === undefined ? {} : { documentTypes: call.documentTypes }),
+    ...(call.locale === undefined ? {} : { locale: call.locale }),
+    ...(call.prefill === undefined ? {} : { prefill: call.prefill }),
+  }
+}
+
+function describeRequest(request: RoutingRequest): string {
+  const parts = [
+    request.country === undefined ? undefined : `country ${request.country}`,
+    request.documentTypes === undefined || request.documentTypes.length === 0
+      ? undefined
+      : `document types ${request.documentTypes.join(', ')}`,
+    request.channel === 'api' ? 'API channel' : undefined,
+  ].filter((part) => part !== undefined)
+  return parts.length === 0 ? 'no restrictions' : parts.join(', ')
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod'
+import { CountryCodeSchema, DocumentTypeSchema } from '../model/credential.js'
+
+const providerName = z.string().min(1).max(100)
+const identifier = z.string().min(1).max(200)
+
+/** A caller-supplied label: letters, digits and `_ . : -`, at most 64 characters. Never personal data. */
+export const RoutingLabelSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1–64 letters, digits or _ . : -')
+
+/**
+ * Why a provider was not tried:
+ *
+ * | reason | meaning |
+ * |---|---|
+ * | `country_not_covered` | the request's country is outside the provider's configured countries |
+ * | `document_type_not_covered` | none of the request's document types is in the provider's configured types |
+ * | `channel_not_supported` | an API-channel request, and the adapter does not declare `upload` |
+ * | `not_reached` | an earlier provider in the list created the verification |
+ * | `budget_exhausted` | a shadow run was due, but the shadow budget's rate was spent |
+ */
+export const RoutingSkipReasonSchema = z.enum([
+  'country_not_covered',
+  'document_type_not_covered',
+  'channel_not_supported',
+  'not_reached',
+  'budget_exhausted',
+])
+
+/** Why a provider was not tried. See {@link RoutingSkipReasonSchema}. */
+export type RoutingSkipReason = z.infer<typeof RoutingSkipReasonSchema>
+
+/**
+ * How one attempt at a provider ended:
+ *
+ * | result | meaning | next provider tried? |
+ * |---|---|---|
+ * | `created` | the provider created the verification | no: routing is done |
+ * | `unavailable` | `KycProviderUnavailableError` (5xx, connection reset) after the HTTP retries | yes |
+ * | `timeout` | the provider did not answer in time | yes |
+ * | `rate_limited` | `KycRateLimitedError` after the HTTP retries | yes |
+ * | `unsupported` | `KycUnsupportedCapabilityError` or `KycOutsideCoverageError` from the adapter | yes |
+ * | `failed` | any other error (authentication, invalid request…) | no: the error is the caller's |
+ */
+export const RoutingAttemptResultSchema = z.enum([
+  'created',
+  'unavailable',
+  'timeout',
+  'rate_limited',
+  'unsupported',
+  'failed',
+])
+
+/** How one attempt at a provider ended. See {@link RoutingAttemptResultSchema}. */
+export type RoutingAttemptResult = z.infer<typeof RoutingAttemptResultSchema>
+
+/**
+ * The routing part of an audit entry (`action: 'routing'`): how the provider was chosen, every
+ * attempt with its result and error code, every provider skipped and why. Ids, provider names, rule
+ * names, codes and the request's country and document types only: no subject reference, no personal
+ * data. `role: 'shadow'` entries record a shadow run and name the primary verification they shadow.
+ */
+export const RoutingRecordSchema = z.strictObject({
+  /** `primary`: the verification returned to the caller; `shadow`: a shadow run, never returned. */
+  role: z.enum(['primary', 'shadow']),
+  /** How the ordered provider list was made: a rule, the sticky split, the default provider, or the shadow setting. */
+  basis: z.enum(['rule', 'split', 'default', 'shadow']),
+  /** The rule that matched, when `basis` is `rule`. */
+  rule: RoutingLabelSchema.optional(),
+  /** The provider that created the verification; absent when none did. */
+  chosen: providerName.optional(),
+  /** Every attempt, in order. */
+  attempts: z
+    .array(
+      z.strictObject({
+        provider: providerName,
+        result: RoutingAttemptResultSchema,
+        /** The `KycError` code when the attempt failed (`provider_unavailable`). */
+        errorCode: z.string().max(64).optional(),
+      }),
+    )
+    .max(20),
+  /** Every provider not tried, and why. */
+  skipped: z.array(z.strictObject({ provider: providerName, reason: RoutingSkipReasonSchema })).max(20),
+  /** The request's country hint (ISO 3166-1 alpha-2), for the agreement report. */
+  country: CountryCodeSchema.optional(),
+  /** The request's document types, for the agreement report. */
+  documentTypes: z.array(DocumentTypeSchema).max(10).optional(),
+  /** The caller's segment label (`routing.segment`), for the agreement report. */
+  segment: RoutingLabelSchema.optional(),
+  /** On a shadow entry: the primary verification it shadows. */
+  primary: z.strictObject({ provider: providerName, verificationId: identifier }).optional(),
+})
+
+/** The routing part of an audit entry. See {@link RoutingRecordSchema}. */
+export type RoutingRecord = z.infer<typeof RoutingRecordSchema>
+
+/**
+ * The routing record as canonical JSON (keys sorted at every level), the bytes the audit hash covers:
+ * a store that keeps entries as `jsonb` reorders keys, so the order of the object cannot be used.
+ */
+export function serializeRoutingRecord(record: RoutingRecord): string {
+  return JSON.stringify(sortKeys(record))
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (typeof value !== 'object' || value === null) return value
+  const sorted: Record<string, unknown> = {}
+  for (const key of Object.keys(value).sort()) {
+    const item = (value as Record<string, unknown>)[key]
+    if (item !== undefined) sorted[key] = sortKeys(item)
+  }
+  return sorted
+}

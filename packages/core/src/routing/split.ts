@@ -1,0 +1,86 @@
+import type { KeyValueStore } from '../store/types.js'
+import type { RoutingSplit } from './routing-config.js'
+
+/** The key-value namespace sticky split assignments are kept in, keyed by subject reference. */
+export const splitAssignmentNamespace = 'openkyc-routing-split'
+
+/** The number of buckets a subject reference is hashed into: percentages have two decimals of precision. */
+export const splitBuckets = 10_000
+
+const defaultSeed = 'openkyc-split'
+
+/**
+ * The bucket (0–9,999) of a subject reference: a 32-bit FNV-1a hash of `seed` and the reference
+ * (UTF-8), finished with MurmurHash3's avalanche step so nearby references spread evenly. Pure and
+ * synchronous: the same reference lands in the same bucket in every process and runtime.
+ *
+ * @example
+ * ```ts
+ * splitBucket('user_123') === splitBucket('user_123') // true, always
+ * ```
+ */
+export function splitBucket(subjectReference: string, seed: string = defaultSeed): number {
+  let hash = 0x811c9dc5
+  const bytes = new TextEncoder().encode(`${seed}\u0000${subjectReference}`)
+  for (const byte of bytes) {
+    hash ^= byte
+    hash = Math.imul(hash, 0x01000193)
+  }
+  hash ^= hash >>> 16
+  hash = Math.imul(hash, 0x85ebca6b)
+  hash ^= hash >>> 13
+  hash = Math.imul(hash, 0xc2b2ae35)
+  hash ^= hash >>> 16
+  return (hash >>> 0) % splitBuckets
+}
+
+/**
+ * The provider a bucket falls to: providers take consecutive bucket ranges in the order of `weights`,
+ * each as wide as its percentage. A provider with 0 % gets no new subjects.
+ */
+export function providerForBucket(weights: Readonly<Record<string, number>>, bucket: number): string {
+  let upper = 0
+  let last: string | undefined
+  for (const [provider, weight] of Object.entries(weights)) {
+    if (weight <= 0) continue
+    upper += (weight / 100) * splitBuckets
+    last = provider
+    if (bucket < upper) return provider
+  }
+  // Rounding can leave the last bucket uncovered; it belongs to the last provider with a share.
+  if (last === undefined) throw new RangeError('providerForBucket: no provider has a percentage above 0')
+  return last
+}
+
+/**
+ * The sticky split: a subject's stored assignment when there is one for an installed provider;
+ * otherwise the provider its bucket falls to under the current weights, stored with `setIfAbsent`
+ * (one store call; two concurrent first calls agree on one). A returning subject therefore goes back
+ * to the same provider across restarts and after the weights change; only new subjects follow new
+ * weights. A subject whose stored provider is no longer installed is assigned afresh.
+ *
+ * @example
+ * ```ts
+ * const provider = await assignSplit(store.keyValue, { weights: { jumio: 70, onfido: 30 } }, 'user_123', ['jumio', 'onfido'])
+ * ```
+ */
+export async function assignSplit(
+  keyValue: KeyValueStore,
+  split: RoutingSplit,
+  subjectReference: string,
+  installed: readonly string[],
+): Promise<string> {
+  const provider = providerForBucket(split.weights, splitBucket(subjectReference, split.seed))
+  const kept = storedProvider(
+    await keyValue.setIfAbsent(splitAssignmentNamespace, subjectReference, { provider }),
+  )
+  if (kept !== undefined && installed.includes(kept)) return kept
+  await keyValue.set(splitAssignmentNamespace, subjectReference, { provider })
+  return provider
+}
+
+function storedProvider(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  const provider = (value as Record<string, unknown>).provider
+  return typeof provider === 'string' ? provider : undefined
+}

@@ -1,0 +1,431 @@
+import { describe, expect, it } from 'vitest'
+import {
+  createKyc,
+  createMemoryStore,
+  isKycError,
+  KycAuthenticationError,
+  KycConfigurationError,
+  type KycLogger,
+  KycOutsideCoverageError,
+  KycProviderUnavailableError,
+  KycRateLimitedError,
+  KycUnsupportedCapabilityError,
+  verifyAuditChain,
+} from '../src/index.js'
+import { createMockAdapter } from '../src/test/index.js'
+import { seededPii, seededPiiValues } from './fixtures.js'
+import { routingEntries } from './routing-support.js'
+
+const unavailable = (provider: string) => () => {
+  throw new KycProviderUnavailableError({ provider, message: `The ${provider} API answered 503.` })
+}
+
+describe('routing: fallback', () => {
+  it('falls back on unavailability, timeouts and rate limits, each provider tried once, and audits every attempt', async () => {
+    const timeout = Object.assign(new Error('timed out'), { name: 'TimeoutError' })
+    const first = createMockAdapter({
+      provider: 'first',
+      results: { createVerification: unavailable('first') },
+    })
+    const second = createMockAdapter({
+      provider: 'second',
+      results: {
+        createVerification: () => {
+          throw new KycProviderUnavailableError({ provider: 'second', message: 'timed out', cause: timeout })
+        },
+      },
+    })
+    const third = createMockAdapter({
+      provider: 'third',
+      results: {
+        createVerification: () => {
+          throw new KycRateLimitedError({ provider: 'third', message: 'rate limited' })
+        },
+      },
+    })
+    const fourth = createMockAdapter({ provider: 'fourth' })
+    const store = createMemoryStore()
+    const kyc = createKyc({
+      provider: 'first',
+      adapters: { first, second, third, fourth },
+      store,
+      env: {},
+      routing: { fallback: ['second', 'third', 'fourth'] },
+    })
+    const { verification } = await kyc.createVerification({ subjectReference: 'user_1' })
+    expect(verification.provider).toBe('fourth')
+    for (const adapter of [first, second, third, fourth]) {
+      expect(adapter.calls.filter((call) => call.method === 'createVerification')).toHaveLength(1)
+    }
+    const [entry] = await routingEntries(store)
+    expect(entry?.routing).toEqual({
+      role: 'primary',
+      basis: 'default',
+      chosen: 'fourth',
+      attempts: [
+        { provider: 'first', result: 'unavailable', errorCode: 'provider_unavailable' },
+        { provider: 'second', result: 'timeout', errorCode: 'provider_unavailable' },
+        { provider: 'third', result: 'rate_limited', errorCode: 'rate_limited' },
+        { provider: 'fourth', result: 'created' },
+      ],
+      skipped: [],
+    })
+    expect((await verifyAuditChain(store.audit.read())).valid).toBe(true)
+  })
+
+  it('does not fall back on errors another provider would repeat, and still audits the attempt', async () => {
+    const first = createMockAdapter({
+      provider: 'first',
+      results: {
+        createVerification: () => {
+          throw new KycAuthenticationError({ provider: 'first', message: 'Check FIRST_API_KEY.' })
+        },
+      },
+    })
+    const second = createMockAdapter({ provider: 'second' })
+    const store = createMemoryStore()
+    const kyc = createKyc({
+      provider: 'first',
+      adapters: { first, second },
+      store,
+      env: {},
+      routing: { fallback: ['second'] },
+    })
+    await expect(kyc.createVerification({ subjectReference: 'user_1' })).rejects.toBeInstanceOf(
+      KycAuthenticationError,
+    )
+    expect(second.calls).toHaveLength(0)
+    const [entry] = await routingEntries(store)
+    expect(entry).toMatchObject({
+      provider: 'routing',
+      routing: { attempts: [{ provider: 'first', result: 'failed', errorCode: 'authentication' }] },
+    })
+    expect(entry?.routing.chosen).toBeUndefined()
+  })
+
+  it('rethrows the last KycError when every provider failed', async () => {
+    const kyc = createKyc({
+      provider: 'first',
+      adapters: {
+        first: createMockAdapter({
+          provider: 'first',
+          results: { createVerification: unavailable('first') },
+        }),
+        second: createMockAdapter({
+          provider: 'second',
+          results: { createVerification: unavailable('second') },
+        }),
+      },
+      env: {},
+      routing: { fallback: ['second'] },
+    })
+    const error = await kyc
+      .createVerification({ subjectReference: 'user_1' })
+      .catch((caught: unknown) => caught)
+    expect(isKycError(error)).toBe(true)
+    expect(error).toMatchObject({ code: 'provider_unavailable', provider: 'second' })
+  })
+
+  it('never falls back after a provider returned a verification: later calls stay at that provider', async () => {
+    const first = createMockAdapter({
+      provider: 'first',
+      results: { submitVerification: unavailable('first') },
+    })
+    const second = createMockAdapter({ provider: 'second' })
+    const kyc = createKyc({
+      provider: 'first',
+      adapters: { first, second },
+      env: {},
+      routing: { fallback: ['second'] },
+    })
+    const { verification } = await kyc.createVerification({ subjectReference: 'user_1', channel: 'api' })
+    await expect(
+      kyc.submitVerification({ provider: verification.provider, reference: verification.reference }),
+    ).rejects.toBeInstanceOf(KycProviderUnavailableError)
+    expect(second.calls).toHaveLength(0)
+  })
+})
+
+describe('routing: coverage and rules', () => {
+  const adapters = () => ({
+    europe: createMockAdapter({ provider: 'europe' }),
+    americas: createMockAdapter({ provider: 'americas' }),
+    hostedOnly: createMockAdapter({ provider: 'hosted-only', capabilities: { upload: false } }),
+  })
+
+  it('refuses a request outside every provider coverage before any request, with a typed error', async () => {
+    const installed = adapters()
+    const store = createMemoryStore()
+    const kyc = createKyc({
+      provider: 'europe',
+      adapters: installed,
+      store,
+      env: {},
+      routing: {
+        coverage: { europe: { countries: ['DE', 'FR'] }, americas: { countries: ['US', 'BR'] } },
+        fallback: ['americas'],
+      },
+    })
+    const error = await kyc
+      .createVerification({ subjectReference: 'user_1', country: 'JP' })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(KycOutsideCoverageError)
+    expect(error).toMatchObject({ code: 'outside_coverage' })
+    expect((error as Error).message).toContain('europe country not covered')
+    expect(installed.europe.calls).toHaveLength(0)
+    expect(installed.americas.calls).toHaveLength(0)
+    const [entry] = await routingEntries(store)
+    expect(entry?.routing.skipped).toEqual([
+      { provider: 'europe', reason: 'country_not_covered' },
+      { provider: 'americas', reason: 'country_not_covered' },
+    ])
+    expect(entry?.routing.country).toBe('JP')
+  })
+
+  it('skips providers outside coverage and records why', async () => {
+    const installed = adapters()
+    const store = createMemoryStore()
+    const kyc = createKyc({
+      provider: 'europe',
+      adapters: installed,
+      store,
+      env: {},
+      routing: {
+        coverage: { europe: { countries: ['DE'], documentTypes: ['passport'] } },
+        fallback: ['hostedOnly', 'americas'],
+      },
+    })
+    const { verification } = await kyc.createVerification({
+      subjectReference: 'user_1',
+      country: 'DE',
+      documentTypes: ['driving_license'],
+      channel: 'api',
+    })
+    expect(verification.provider).toBe('americas')
+    const [entry] = await routingEntries(store)
+    expect(entry?.routing.skipped).toEqual([
+      { provider: 'europe', reason: 'document_type_not_covered' },
+      { provider: 'hosted-only', reason: 'channel_not_supported' },
+    ])
+  })
+
+  it('routes by country, document type and caller attributes to an ordered list, first match wins', async () => {
+    const installed = adapters()
+    const store = createMemoryStore()
+    const kyc = createKyc({
+      provider: 'europe',
+      adapters: installed,
+      store,
+      env: {},
+      routing: {
+        rules: [
+          {
+            name: 'premium',
+            when: { attributes: { tier: ['gold', 'platinum'] } },
+            providers: ['hostedOnly'],
+          },
+          {
+            name: 'brazil-ids',
+            when: { countries: ['BR'], documentTypes: ['id_card'] },
+            providers: ['americas', 'europe'],
+          },
+        ],
+      },
+    })
+    const premium = await kyc.createVerification({
+      subjectReference: 'user_1',
+      routing: { attributes: { tier: 'gold' } },
+    })
+    expect(premium.verification.provider).toBe('hosted-only')
+    const brazil = await kyc.createVerification({
+      subjectReference: 'user_2',
+      country: 'BR',
+      documentTypes: ['id_card'],
+    })
+    expect(brazil.verification.provider).toBe('americas')
+    const other = await kyc.createVerification({
+      subjectReference: 'user_3',
+      country: 'BR',
+      documentTypes: ['passport'],
+    })
+    expect(other.verification.provider).toBe('europe')
+    const entries = await routingEntries(store)
+    expect(entries.map((entry) => [entry.routing.basis, entry.routing.rule])).toEqual([
+      ['rule', 'premium'],
+      ['rule', 'brazil-ids'],
+      ['default', undefined],
+    ])
+    expect(entries[1]?.routing.skipped).toEqual([{ provider: 'europe', reason: 'not_reached' }])
+  })
+
+  it('enforces capabilities per chosen provider, before any request', async () => {
+    const installed = adapters()
+    const kyc = createKyc({
+      provider: 'hostedOnly',
+      adapters: installed,
+      env: {},
+      routing: { fallback: ['europe'] },
+    })
+    const { verification } = await kyc.createVerification({ subjectReference: 'user_1' })
+    expect(verification.provider).toBe('hosted-only')
+    const error = await kyc
+      .uploadCredential({
+        provider: verification.provider,
+        reference: verification.reference,
+        kind: 'selfie',
+        part: 'front',
+        content: new Uint8Array([1]),
+        contentType: 'image/jpeg',
+      })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(KycUnsupportedCapabilityError)
+    expect(error).toMatchObject({ provider: 'hosted-only', capability: 'upload' })
+    expect(installed.hostedOnly.calls.map((call) => call.method)).toEqual(['createVerification'])
+    await expect(
+      kyc.getVerification({ provider: 'nowhere', reference: verification.reference }),
+    ).rejects.toMatchObject({
+      code: 'invalid_request',
+    })
+  })
+})
+
+describe('routing: configuration', () => {
+  const installed = () => ({
+    a: createMockAdapter({ provider: 'a' }),
+    b: createMockAdapter({ provider: 'b' }),
+  })
+  const messageOf = (run: () => unknown) => {
+    try {
+      run()
+    } catch (error) {
+      expect(error).toBeInstanceOf(KycConfigurationError)
+      return (error as Error).message
+    }
+    throw new Error('expected a configuration error')
+  }
+
+  it('names the setting in every error', () => {
+    expect(
+      messageOf(() =>
+        createKyc({ adapters: installed(), env: {}, routing: { split: { weights: { a: 70, b: 20 } } } }),
+      ),
+    ).toContain('routing.split.weights: the percentages must add up to 100')
+    expect(
+      messageOf(() => createKyc({ adapters: installed(), env: {}, routing: { fallback: ['a', 'c'] } })),
+    ).toContain('routing.fallback.1 names "c"')
+    expect(
+      messageOf(() =>
+        createKyc({
+          adapters: installed(),
+          env: {},
+          routing: { rules: [{ name: 'x y', providers: ['a'] }] },
+        }),
+      ),
+    ).toContain('routing.rules.0.name')
+    expect(
+      messageOf(() =>
+        createKyc({ adapters: installed(), env: {}, routing: { coverage: { a: { countries: ['de'] } } } }),
+      ),
+    ).toContain('routing.coverage.a.countries.0')
+    expect(
+      messageOf(() =>
+        createKyc({
+          adapters: {
+            a: createMockAdapter({ provider: 'a' }),
+            b: createMockAdapter({ provider: 'b', capabilities: { upload: false } }),
+          },
+          env: {},
+          routing: { shadow: { provider: 'b', percentage: 10 } },
+        }),
+      ),
+    ).toContain('routing.shadow.provider "b" does not declare the "upload" capability')
+  })
+
+  it('keeps the single-provider configuration unchanged: no routing surface, no stored routing', async () => {
+    const store = createMemoryStore()
+    const kyc = createKyc({ adapters: { a: createMockAdapter({ provider: 'a' }) }, store, env: {} })
+    expect(kyc.routing).toBeUndefined()
+    await kyc.createVerification({ subjectReference: 'user_1' })
+    expect(await routingEntries(store)).toEqual([])
+  })
+
+  it('routes to the first provider routing names when none is chosen', async () => {
+    const kyc = createKyc({ adapters: installed(), env: {}, routing: { fallback: ['b', 'a'] } })
+    expect(kyc.provider).toBe('b')
+    expect(kyc.routing?.providers).toEqual(['b', 'a'])
+  })
+})
+
+describe('routing: no personal data', () => {
+  it('keeps names, dates of birth and sessions out of audit rows, logs and errors', async () => {
+    const lines: string[] = []
+    const logger: KycLogger = {
+      debug: (message, fields) => lines.push(message, JSON.stringify(fields ?? {})),
+      info: (message, fields) => lines.push(message, JSON.stringify(fields ?? {})),
+      warn: (message, fields) => lines.push(message, JSON.stringify(fields ?? {})),
+      error: (message, fields) => lines.push(message, JSON.stringify(fields ?? {})),
+    }
+    const store = createMemoryStore()
+    const kyc = createKyc({
+      provider: 'first',
+      adapters: {
+        first: createMockAdapter({
+          provider: 'first',
+          results: { createVerification: unavailable('first') },
+        }),
+        second: createMockAdapter({ provider: 'second' }),
+        third: createMockAdapter({
+          provider: 'third',
+          results: { createVerification: unavailable('third') },
+        }),
+      },
+      store,
+      logger,
+      env: {},
+      routing: {
+        coverage: {
+          first: { countries: ['DE'] },
+          second: { countries: ['DE'] },
+          third: { countries: ['DE'] },
+        },
+        fallback: ['second'],
+        rules: [{ name: 'vip', when: { attributes: { vip: 'yes' } }, providers: ['third'] }],
+      },
+    })
+    const prefill = {
+      firstName: seededPii.firstName,
+      lastName: seededPii.lastName,
+      dateOfBirth: seededPii.dateOfBirth,
+    }
+    const { verification } = await kyc.createVerification({
+      subjectReference: 'user_1',
+      prefill,
+      country: 'DE',
+    })
+    await kyc.createVerification({
+      subjectReference: 'user_2',
+      prefill,
+      routing: { attributes: { vip: 'yes' } },
+    })
+    const failure = await kyc
+      .createVerification({ subjectReference: 'user_3', prefill, country: 'JP' })
+      .catch((caught: unknown) => caught)
+    expect(failure).toBeInstanceOf(KycOutsideCoverageError)
+    const entries = JSON.stringify(await routingEntries(store))
+    const everything = [entries, ...lines, JSON.stringify(failure), String((failure as Error).message)].join(
+      '\n',
+    )
+    expect(await routingEntries(store)).toHaveLength(3)
+    for (const value of [
+      ...seededPiiValues,
+      verification.session?.url ?? 'no-session',
+      'user_1',
+      'user_2',
+      'user_3',
+    ]) {
+      expect(everything).not.toContain(value)
+    }
+    const stored = await store.verifications.get({ provider: 'second', id: verification.id })
+    expect(stored?.session).toBeUndefined()
+  })
+})

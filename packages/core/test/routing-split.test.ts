@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest'
+import {
+  createKyc,
+  createMemoryStore,
+  providerForBucket,
+  splitAssignmentNamespace,
+  splitBucket,
+} from '../src/index.js'
+import { createMockAdapter } from '../src/test/index.js'
+import { routingEntries } from './routing-support.js'
+
+const subjects = (count: number, prefix = 'user') =>
+  Array.from({ length: count }, (_, index) => `${prefix}_${index}`)
+
+function routedClient(store: ReturnType<typeof createMemoryStore>, weights: Record<string, number>) {
+  return createKyc({
+    adapters: {
+      champion: createMockAdapter({ provider: 'champion' }),
+      challenger: createMockAdapter({ provider: 'challenger' }),
+    },
+    store,
+    env: {},
+    routing: { split: { weights } },
+  })
+}
+
+describe('routing: sticky split', () => {
+  it('splits 10,000 subject references 70/30 within ±2 %', async () => {
+    const store = createMemoryStore()
+    const kyc = routedClient(store, { champion: 70, challenger: 30 })
+    const counts = { champion: 0, challenger: 0 }
+    for (const subject of subjects(10_000)) {
+      const { verification } = await kyc.createVerification({ subjectReference: subject })
+      counts[verification.provider as keyof typeof counts] += 1
+    }
+    expect(counts.champion + counts.challenger).toBe(10_000)
+    expect(Math.abs(counts.champion / 10_000 - 0.7)).toBeLessThanOrEqual(0.02)
+    expect(Math.abs(counts.challenger / 10_000 - 0.3)).toBeLessThanOrEqual(0.02)
+  })
+
+  it('is a pure hash of the subject reference: the same bucket every time, different seeds reshuffle', () => {
+    expect(splitBucket('user_42')).toBe(splitBucket('user_42'))
+    const moved = subjects(1_000).filter(
+      (subject) => splitBucket(subject) !== splitBucket(subject, 'other-seed'),
+    )
+    expect(moved.length).toBeGreaterThan(900)
+    expect(providerForBucket({ a: 70, b: 30 }, 6_999)).toBe('a')
+    expect(providerForBucket({ a: 70, b: 30 }, 7_000)).toBe('b')
+    expect(providerForBucket({ a: 0, b: 100 }, 0)).toBe('b')
+  })
+
+  it('sends a returning subject to the same provider, and a changed split only moves new subjects', async () => {
+    const store = createMemoryStore()
+    const before = routedClient(store, { champion: 50, challenger: 50 })
+    const first = new Map<string, string>()
+    for (const subject of subjects(200)) {
+      const { verification } = await before.createVerification({ subjectReference: subject })
+      first.set(subject, verification.provider)
+    }
+    expect(new Set(first.values())).toEqual(new Set(['champion', 'challenger']))
+    // A new client on the same store, with the split changed: everything new goes to the challenger.
+    const after = routedClient(store, { champion: 0, challenger: 100 })
+    for (const subject of subjects(200)) {
+      const { verification } = await after.createVerification({ subjectReference: subject })
+      expect(verification.provider).toBe(first.get(subject))
+    }
+    for (const subject of subjects(200, 'newcomer')) {
+      const { verification } = await after.createVerification({ subjectReference: subject })
+      expect(verification.provider).toBe('challenger')
+    }
+    const stored = await store.keyValue.get(splitAssignmentNamespace, 'user_0')
+    expect(stored).toEqual({ provider: first.get('user_0') })
+  })
+
+  it('records the split as the basis of each decision in the audit log', async () => {
+    const store = createMemoryStore()
+    const kyc = routedClient(store, { champion: 70, challenger: 30 })
+    const { verification } = await kyc.createVerification({ subjectReference: 'user_7' })
+    const [entry] = await routingEntries(store)
+    expect(entry).toMatchObject({
+      provider: verification.provider,
+      verificationId: verification.id,
+      action: 'routing',
+      actor: 'application',
+      routing: { role: 'primary', basis: 'split', chosen: verification.provider },
+    })
+    expect(
+      await store.verifications.get({ provider: verification.provider, id: verification.id }),
+    ).toMatchObject({
+      subjectReference: 'user_7',
+    })
+  })
+})
