@@ -6,6 +6,7 @@ import {
   createScaledPersona,
   createTestPersona,
   inquiriesPerSubject,
+  inquiryCreationTimes,
   personaLimits,
 } from './support/providers.js'
 import { maxInAnyWindow } from './window.js'
