@@ -7,6 +7,7 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { runAdapterOverhead } from './benchmarks/adapter-overhead.js'
 import { runBulkImport } from './benchmarks/bulk-import.js'
+import { runBulkRuns } from './benchmarks/bulk-runs.js'
 import { runOnfidoPeer } from './benchmarks/onfido-peer.js'
 import { runPackageCost } from './benchmarks/package-cost.js'
 import { runPersistedWebhooks } from './benchmarks/persisted-webhooks.js'
@@ -28,6 +29,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'onfido-peer': () => runOnfidoPeer(),
   'routing-overhead': () => runRoutingOverhead(),
   'web-bundle': () => runWebBundle(),
+  'bulk-runs': () => runBulkRuns(),
 }
 
 async function main(): Promise<void> {

@@ -1,3 +1,4 @@
+import { KycInvalidRequestError } from '@openkyc/core'
 import { parse } from 'csv-parse'
 import type { BulkItem } from './bulk.js'
 
@@ -30,10 +31,18 @@ export async function* parseBulkCsv(
       const unknown = header.findIndex((column) => !known.has(column))
       if (unknown !== -1) {
         // The position, not the text: a header row can hold anything, personal data included.
-        throw new TypeError(`Bulk CSV: column ${unknown + 1} of the header is not a known column.`)
+        throw new KycInvalidRequestError({
+          provider: 'jobs',
+          message: `Bulk CSV: column ${unknown + 1} of the header is not a known column.`,
+          issues: [],
+        })
       }
       if (!header.includes('provider') || !header.includes('subject_reference')) {
-        throw new TypeError('Bulk CSV: the header needs the columns provider and subject_reference.')
+        throw new KycInvalidRequestError({
+          provider: 'jobs',
+          message: 'Bulk CSV: the header needs the columns provider and subject_reference.',
+          issues: [],
+        })
       }
       return header
     },

@@ -1,3 +1,4 @@
+import { KycProviderUnavailableError, KycRateLimitedError, type Verification } from '@openkyc/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createBulkRuns, createClusterRateLimiter, type Jobs, openJobs, parseBulkCsv } from '../src/index.js'
 import { freshSchema, testDatabases } from './databases.js'
@@ -5,6 +6,7 @@ import {
   createScaledPersona,
   createTestPersona,
   inquiriesPerSubject,
+  inquiryCreationTimes,
   personaLimits,
 } from './support/providers.js'
 import { maxInAnyWindow } from './window.js'
@@ -94,10 +96,7 @@ describe.each(testDatabases())('bulk runs on $name (one process)', (target) => {
 
     // The vendor's count: never over the limit in any window, never a 429, ≥ 95 % of the creation quota.
     const requestTimes = seen.map((request) => request.at)
-    const creations = seen
-      .filter((request) => request.method === 'POST' && request.path === '/api/v1/inquiries')
-      .map((request) => request.at)
-      .sort((a, b) => a - b)
+    const creations = inquiryCreationTimes(simulator)
     expect(seen.filter((request) => request.status === 429)).toHaveLength(0)
     expect(maxInAnyWindow(requestTimes, windowMs)).toBeLessThanOrEqual(personaLimits.requests)
     expect(maxInAnyWindow(creations, windowMs)).toBeLessThanOrEqual(personaLimits.creations)
@@ -106,4 +105,103 @@ describe.each(testDatabases())('bulk runs on $name (one process)', (target) => {
       (windows * personaLimits.creations) / (creations[windows * personaLimits.creations]! - creations[0]!)
     expect(achieved / (personaLimits.creations / windowMs)).toBeGreaterThanOrEqual(0.95)
   }, 240_000)
+
+  it('absorbs 429s with backoff; a cut-off call is repeated only where the provider takes idempotency keys', async () => {
+    const jobs = await open()
+    const calls = { persona: [] as (string | undefined)[], jumio: 0, limited: 0 }
+    const created = (id: string, provider: string): { verification: Verification } => ({
+      verification: {
+        id,
+        provider,
+        reference: { id },
+        status: 'created',
+        checks: [],
+        credentials: [],
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+        raw: { status: 'created' },
+      },
+    })
+    const noAnswer = () =>
+      new KycProviderUnavailableError({ provider: 'test', message: 'No response (reset).' })
+    const bulk = createBulkRuns({
+      jobs,
+      retryLimit: 4,
+      adapters: {
+        // Idempotent: the first call is cut off; the retry carries the same key.
+        persona: {
+          async createVerification(options) {
+            calls.persona.push(options.idempotencyKey)
+            if (calls.persona.length === 1) throw noAnswer()
+            return created('inq_1', 'persona')
+          },
+        },
+        // No idempotency keys: a cut-off call may have created an account, so it is never repeated.
+        jumio: {
+          async createVerification() {
+            calls.jumio += 1
+            throw noAnswer()
+          },
+        },
+        // The vendor answers 429 twice (nothing created), then accepts.
+        onfido: {
+          async createVerification() {
+            calls.limited += 1
+            if (calls.limited <= 2) {
+              throw new KycRateLimitedError({ provider: 'onfido', status: 429, message: 'Rate limited.' })
+            }
+            return created('run_1', 'onfido')
+          },
+        },
+      },
+    })
+    const stop = await bulk.work({ concurrency: 3, pollingIntervalSeconds: 0.5 })
+    opened.push(stop)
+    const { batchId } = await bulk.submit([
+      { provider: 'persona', subjectReference: 'subject-a' },
+      { provider: 'jumio', subjectReference: 'subject-b' },
+      {
+        provider: 'onfido',
+        subjectReference: 'subject-c',
+        request: { prefill: { firstName: 'A', lastName: 'B' } },
+      },
+      { provider: 'veriff', subjectReference: 'subject-d' },
+    ])
+    const status = await finished(bulk, batchId, 120_000)
+    expect(status).toMatchObject({ total: 4, done: 2, failed: 2 })
+    const results = []
+    for await (const result of bulk.results(batchId)) results.push(result)
+    expect(
+      results.map(({ provider, state, errorCode, attempts }) => ({ provider, state, errorCode, attempts })),
+    ).toEqual([
+      { provider: 'persona', state: 'done', errorCode: undefined, attempts: 2 },
+      { provider: 'jumio', state: 'failed', errorCode: 'outcome_unknown', attempts: 2 },
+      { provider: 'onfido', state: 'done', errorCode: undefined, attempts: 3 },
+      { provider: 'veriff', state: 'failed', errorCode: 'unknown_provider', attempts: 1 },
+    ])
+    expect(calls.persona).toEqual([`openkyc-bulk-${batchId}-1`, `openkyc-bulk-${batchId}-1`])
+    expect(calls.jumio).toBe(1)
+    expect(calls.limited).toBe(3)
+  }, 240_000)
+
+  it('refuses an invalid item by position and field, never echoing its value; resubmitting a batch adds nothing', async () => {
+    const jobs = await open()
+    const bulk = createBulkRuns({ jobs, adapters: {} })
+    const submit = bulk.submit([
+      { provider: 'persona', subjectReference: 'subject-1' },
+      { provider: 'persona', subjectReference: 'subject-2', request: { country: 'Jane Doe' } },
+    ])
+    await expect(submit).rejects.toThrow('Bulk item 2 is invalid: check request.country.')
+    await expect(submit).rejects.not.toThrow(/Jane/)
+    const items = [1, 2, 3].map((index) => ({ provider: 'persona', subjectReference: `subject-${index}` }))
+    const { batchId } = await bulk.submit(items)
+    await bulk.submit(items, { batchId })
+    const queued = await jobs.database.query<{ count: number }>({
+      name: 'queued',
+      text: `SELECT count(*)::integer AS count FROM ${jobs.schema.slice(0, -1)}_queue".job WHERE data->>'batchId' = $1`,
+      values: [batchId],
+    })
+    expect(queued[0]!.count).toBe(3)
+    expect((await bulk.status(batchId))?.total).toBe(3)
+  }, 120_000)
 })

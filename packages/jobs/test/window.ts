@@ -9,3 +9,13 @@ export function maxInAnyWindow(times: readonly number[], windowMs: number): numb
   }
   return most
 }
+
+/** The most times in one fixed window `[k·windowMs, (k + 1)·windowMs)`: how the Persona simulator counts. */
+export function maxInFixedWindow(times: readonly number[], windowMs: number): number {
+  const counts = new Map<number, number>()
+  for (const time of times) {
+    const window = Math.floor(time / windowMs)
+    counts.set(window, (counts.get(window) ?? 0) + 1)
+  }
+  return Math.max(0, ...counts.values())
+}

@@ -78,11 +78,7 @@ function describeStatus(status: BulkStatus): string {
   return `batch ${status.batchId}: ${status.done} done, ${status.failed} failed, ${status.remaining} remaining of ${status.total} (${status.ratePerSecond.toFixed(1)}/s${eta})`
 }
 
-async function withJobs<T>(
-  io: CliIo,
-  location: DatabaseLocation,
-  work: (jobs: Jobs) => Promise<T>,
-): Promise<T> {
+async function withJobs<T>(location: DatabaseLocation, work: (jobs: Jobs) => Promise<T>): Promise<T> {
   const database = await openCliDatabase(location)
   try {
     const jobs = await openJobs({ database, ...('url' in location ? { url: location.url } : {}) })
@@ -131,7 +127,7 @@ export function registerBulkCommands(program: Command, io: CliIo, setExitCode: (
           throw new CliFailure('--concurrency must be a whole number from 1 to 256')
         }
         const location = databaseLocation(io.env, options.dataDir)
-        return withJobs(io, location, async (jobs) => {
+        return withJobs(location, async (jobs) => {
           const { adapters, startLimiters } = await configuredAdapters(jobs, io.env)
           const runs = createBulkRuns({ jobs, adapters, startLimiters })
           const stopWorking = options.work === false ? undefined : await runs.work({ concurrency })
@@ -182,7 +178,7 @@ export function registerBulkCommands(program: Command, io: CliIo, setExitCode: (
     .action((batchId: string, options: BulkOptions) =>
       guarded(async () => {
         const location = databaseLocation(io.env, options.dataDir)
-        return withJobs(io, location, async (jobs) => {
+        return withJobs(location, async (jobs) => {
           const status = await createBulkRuns({ jobs, adapters: {} }).status(batchId)
           if (status === undefined) throw new CliFailure('no batch with that id')
           if (options.json) printJson(io, status)

@@ -52,3 +52,12 @@ export function inquiriesPerSubject(simulator: PersonaSimulator): Map<string, nu
   }
   return counts
 }
+
+/** When the simulator created each inquiry (its own clock, ms): idempotent replays create nothing and do not count. */
+export function inquiryCreationTimes(simulator: PersonaSimulator): number[] {
+  return simulator.persona.state
+    .collection('inquiry')
+    .list()
+    .map((inquiry) => inquiry.createdAtMs)
+    .sort((a, b) => a - b)
+}

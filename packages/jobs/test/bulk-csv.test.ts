@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { parseBulkCsv } from '../src/index.js'
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const result: T[] = []
+  for await (const item of items) result.push(item)
+  return result
+}
+
+describe('parseBulkCsv', () => {
+  it('reads items by header, leaving empty cells out, from a string or a stream of chunks', async () => {
+    const csv = [
+      'provider,subject_reference,country,document_types,first_name,last_name,date_of_birth',
+      'persona,user-1,DE,passport|id_card,Ada,Lovelace,1815-12-10',
+      'jumio,user-2,,,,,',
+    ].join('\r\n')
+    const expected = [
+      {
+        provider: 'persona',
+        subjectReference: 'user-1',
+        request: {
+          country: 'DE',
+          documentTypes: ['passport', 'id_card'],
+          prefill: { firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1815-12-10' },
+        },
+      },
+      { provider: 'jumio', subjectReference: 'user-2' },
+    ]
+    expect(await collect(parseBulkCsv(csv))).toEqual(expected)
+    async function* chunks() {
+      for (let index = 0; index < csv.length; index += 7)
+        yield new TextEncoder().encode(csv.slice(index, index + 7))
+    }
+    expect(await collect(parseBulkCsv(chunks()))).toEqual(expected)
+  })
+
+  it('refuses an unknown column by position (a header can hold anything) and a header without the required ones', async () => {
+    await expect(collect(parseBulkCsv('provider,subject_reference,Jane Doe\npersona,u,x\n'))).rejects.toThrow(
+      'Bulk CSV: column 3 of the header is not a known column.',
+    )
+    await expect(collect(parseBulkCsv('provider,first_name\npersona,Ada\n'))).rejects.toThrow(
+      'the header needs the columns provider and subject_reference',
+    )
+  })
+})
