@@ -11,6 +11,7 @@ import { runOnfidoPeer } from './benchmarks/onfido-peer.js'
 import { runPackageCost } from './benchmarks/package-cost.js'
 import { runPersistedWebhooks } from './benchmarks/persisted-webhooks.js'
 import { runRateLimit } from './benchmarks/rate-limit.js'
+import { runReconcilerThroughput } from './benchmarks/reconciler-throughput.js'
 import { runRoutingOverhead } from './benchmarks/routing-overhead.js'
 import { runTokenEconomy } from './benchmarks/token-economy.js'
 import { runWebhookIngest } from './benchmarks/webhook-ingest.js'
@@ -26,6 +27,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'persisted-webhooks': () => runPersistedWebhooks(),
   'onfido-peer': () => runOnfidoPeer(),
   'routing-overhead': () => runRoutingOverhead(),
+  'reconciler-throughput': () => runReconcilerThroughput(),
 }
 
 async function main(): Promise<void> {
