@@ -14,6 +14,7 @@ import { runRateLimit } from './benchmarks/rate-limit.js'
 import { runReconcilerThroughput } from './benchmarks/reconciler-throughput.js'
 import { runRoutingOverhead } from './benchmarks/routing-overhead.js'
 import { runTokenEconomy } from './benchmarks/token-economy.js'
+import { runWebBundle } from './benchmarks/web-bundle.js'
 import { runWebhookIngest } from './benchmarks/webhook-ingest.js'
 import { type BenchmarkResult, type BenchmarkRun, formatTable } from './report.js'
 
@@ -27,6 +28,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'persisted-webhooks': () => runPersistedWebhooks(),
   'onfido-peer': () => runOnfidoPeer(),
   'routing-overhead': () => runRoutingOverhead(),
+  'web-bundle': () => runWebBundle(),
   'reconciler-throughput': () => runReconcilerThroughput(),
 }
 

@@ -13,6 +13,17 @@ export {
   queuePrefix,
 } from './boss.js'
 export {
+  type BulkItem,
+  type BulkItemResult,
+  type BulkItemState,
+  type BulkRuns,
+  type BulkRunsOptions,
+  type BulkStatus,
+  bulkItemKind,
+  createBulkRuns,
+} from './bulk.js'
+export { parseBulkCsv } from './bulk-csv.js'
+export {
   createErasure,
   type DeletedVerification,
   type DeletionJob,
@@ -33,6 +44,7 @@ export {
   type ClusterRateLimiterOptions,
   createClusterRateLimiter,
   vendorRateLimits,
+  vendorStartLimits,
 } from './rate-limit.js'
 export {
   createReconciler,
