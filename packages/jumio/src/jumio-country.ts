@@ -1,11 +1,4 @@
-import countries from 'i18n-iso-countries'
-
-/**
- * Codes Jumio may send that ISO 3166-1 does not assign (user-assigned codes in use on documents),
- * with the alpha-2 code commonly paired with them.
- */
-const userAssignedAlpha3: Readonly<Record<string, string>> = { XKX: 'XK' }
-const userAssignedAlpha2: Readonly<Record<string, string>> = { XK: 'XKX' }
+import { alpha3FromCountryCode, countryCodeFromAlpha3, isCountryCode } from '@openkyc/core'
 
 /**
  * Jumio's ISO 3166-1 alpha-3 code (`USA`) → our alpha-2 (`US`). Returns `undefined` for anything that
@@ -14,13 +7,14 @@ const userAssignedAlpha2: Readonly<Record<string, string>> = { XK: 'XKX' }
 export function jumioCountryToAlpha2(value: string | null | undefined): string | undefined {
   if (typeof value !== 'string') return undefined
   const code = value.trim().toUpperCase()
-  if (code.length === 3) return userAssignedAlpha3[code] ?? countries.alpha3ToAlpha2(code)
-  if (code.length === 2 && (countries.isValid(code) || userAssignedAlpha2[code] !== undefined)) return code
+  // Core's table (user-assigned `XKX`/`XK` for Kosovo included), so no country library loads at start-up.
+  if (code.length === 3) return countryCodeFromAlpha3(code)
+  if (code.length === 2 && isCountryCode(code)) return code
   return undefined
 }
 
 /** Our alpha-2 code (`US`) → Jumio's alpha-3 (`USA`); `undefined` when it is not a known country. */
 export function alpha2ToJumioCountry(value: string): string | undefined {
   const code = value.trim().toUpperCase()
-  return userAssignedAlpha2[code] ?? countries.alpha2ToAlpha3(code)
+  return alpha3FromCountryCode(code)
 }

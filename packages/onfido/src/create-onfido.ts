@@ -215,6 +215,20 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
     return { checks, reports: reports.flat() }
   }
 
+  /** The run mapped with the reports of its applicant's checks (`undefined`: the applicant's data is gone). */
+  const mapRun = (
+    run: OnfidoWorkflowRun,
+    evidence: { reports: OnfidoReport[] } | undefined,
+    session?: VerificationSession,
+  ): Verification =>
+    mapOnfidoWorkflowRun(run, {
+      now,
+      reports: evidence?.reports ?? [],
+      ...(run.customer_user_id ? { subjectReference: run.customer_user_id } : {}),
+      ...(evidence === undefined ? { redactedAt: new Date(now()).toISOString() } : {}),
+      ...(session ? { session } : {}),
+    })
+
   const runVerification = async (
     run: OnfidoWorkflowRun,
     signal: AbortSignal | undefined,
@@ -224,18 +238,16 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
       extra.withReports === false || !run.applicant_id
         ? { checks: [], reports: [] }
         : await readReports(run.applicant_id, signal)
-    return mapOnfidoWorkflowRun(run, {
-      now,
-      reports: evidence?.reports ?? [],
-      ...(run.customer_user_id ? { subjectReference: run.customer_user_id } : {}),
-      ...(evidence === undefined ? { redactedAt: new Date(now()).toISOString() } : {}),
-      ...(extra.session ? { session: extra.session } : {}),
-    })
+    return mapRun(run, evidence, extra.session)
   }
 
   const applicantVerification = async (applicantId: string, signal: AbortSignal | undefined) => {
-    const applicant = await client.getApplicant({ applicantId, ...withSignal(signal) })
-    const evidence = applicant.delete_at ? undefined : await readReports(applicantId, signal)
+    // Independent reads, sent together: the reports of a deleted applicant are not used (and 404).
+    const [applicant, reports] = await Promise.all([
+      client.getApplicant({ applicantId, ...withSignal(signal) }),
+      readReports(applicantId, signal),
+    ])
+    const evidence = applicant.delete_at ? undefined : reports
     const check = evidence?.checks[0]
     return mapOnfidoApplicantCheck({ id: applicant.id, createdAt: applicant.created_at ?? null }, check, {
       now,
@@ -248,8 +260,15 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
 
   const readVerification = async (reference: OnfidoReference, signal: AbortSignal | undefined) => {
     if (reference.workflowRunId === undefined) return applicantVerification(reference.applicantId, signal)
-    const run = await client.getWorkflowRun({ workflowRunId: reference.workflowRunId, ...withSignal(signal) })
-    return runVerification(run, signal)
+    // The run and the reports of the reference's applicant are independent reads: sent together, the
+    // read takes two round trips instead of three. A run that names another applicant (never from
+    // Onfido, but a reference is the caller's) is read again from the run's own applicant.
+    const [run, evidence] = await Promise.all([
+      client.getWorkflowRun({ workflowRunId: reference.workflowRunId, ...withSignal(signal) }),
+      readReports(reference.applicantId, signal),
+    ])
+    if (run.applicant_id !== reference.applicantId) return runVerification(run, signal)
+    return mapRun(run, evidence)
   }
 
   /**
@@ -421,17 +440,34 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
   const submitVerification = async (options: VerificationCallOptions): Promise<Verification> => {
     const reference = parseReference(options.reference)
     if (reference.workflowRunId !== undefined) return readVerification(reference, options.signal)
-    const existing = await client.listChecks({
-      applicantId: reference.applicantId,
-      ...withSignal(options.signal),
+    const { applicantId } = reference
+    const signal = withSignal(options.signal)
+    // The applicant (its creation time and deletion state) and its checks, read together. An applicant
+    // that already has a check (a first call whose response was lost) gets no second one.
+    const [applicant, existing] = await Promise.all([
+      client.getApplicant({ applicantId, ...signal }),
+      client.listChecks({ applicantId, ...signal }),
+    ])
+    const known = newestFirst(existing)[0]
+    // A deleted applicant's evidence is gone: nothing to submit, and Onfido would refuse a check.
+    if (applicant.delete_at) return applicantVerification(applicantId, options.signal)
+    const checkId =
+      known?.id ??
+      (
+        await client.createCheck({
+          body: { applicant_id: applicantId, report_names: [...resolved.checkReportNames] },
+          ...signal,
+        })
+      ).id
+    // Read back as an application would (the check moves on once created), with its reports at once.
+    const [check, reports] = await Promise.all([
+      known ?? client.getCheck({ checkId, ...signal }),
+      client.listReports({ checkId, ...signal }),
+    ])
+    return mapOnfidoApplicantCheck({ id: applicant.id, createdAt: applicant.created_at ?? null }, check, {
+      now,
+      reports: reports.filter((report) => report.check_id === check.id || !report.check_id),
     })
-    if (existing.length === 0) {
-      await client.createCheck({
-        body: { applicant_id: reference.applicantId, report_names: [...resolved.checkReportNames] },
-        ...withSignal(options.signal),
-      })
-    }
-    return readVerification(reference, options.signal)
   }
 
   const deleteVerificationData = async (options: VerificationCallOptions): Promise<void> => {

@@ -1,8 +1,4 @@
-import countries from 'i18n-iso-countries'
-
-/** User-assigned codes found on documents that ISO 3166-1 does not assign, with their alpha-2 pair. */
-const userAssignedAlpha3: Readonly<Record<string, string>> = { XKX: 'XK' }
-const userAssignedAlpha2: Readonly<Record<string, string>> = { XK: 'XKX' }
+import { alpha3FromCountryCode, countryCodeFromAlpha3, isCountryCode } from '@openkyc/core'
 
 /**
  * Onfido's ISO 3166-1 alpha-3 country (`GBR`) → our alpha-2 (`GB`). Alpha-2 input is kept when valid.
@@ -12,13 +8,14 @@ const userAssignedAlpha2: Readonly<Record<string, string>> = { XK: 'XKX' }
 export function onfidoCountryToAlpha2(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined
   const code = value.trim().toUpperCase()
-  if (code.length === 3) return userAssignedAlpha3[code] ?? countries.alpha3ToAlpha2(code)
-  if (code.length === 2 && (countries.isValid(code) || userAssignedAlpha2[code] !== undefined)) return code
+  // Core's table (user-assigned `XKX`/`XK` for Kosovo included), so no country library loads at start-up.
+  if (code.length === 3) return countryCodeFromAlpha3(code)
+  if (code.length === 2 && isCountryCode(code)) return code
   return undefined
 }
 
 /** Our alpha-2 (`GB`) → Onfido's alpha-3 (`GBR`); `undefined` when it is not a known country. */
 export function alpha2ToOnfidoCountry(value: string): string | undefined {
   const code = value.trim().toUpperCase()
-  return userAssignedAlpha2[code] ?? countries.alpha2ToAlpha3(code)
+  return alpha3FromCountryCode(code)
 }

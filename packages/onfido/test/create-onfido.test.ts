@@ -536,6 +536,9 @@ describe('errors', () => {
     await expect(adapter.getVerification({ reference: hostedReference })).resolves.toMatchObject({
       status: 'completed',
     })
-    expect(fake.lines()[0]).toBe(fake.lines()[1])
+    // The run and the checks are read at once, so the retry of the failed read need not come next.
+    const [failed, ...rest] = fake.lines()
+    expect(rest).toContain(failed)
+    expect(fake.lines()).toHaveLength(4)
   })
 })

@@ -38,14 +38,22 @@ export function mapPersonaCountry(value: unknown): string | undefined {
  */
 export function mapPersonaIdClass(idClass: string | null | undefined): DocumentType | undefined {
   if (!idClass) return undefined
-  return match<string, DocumentType>(idClass.toLowerCase())
-    .with('pp', 'ppc', () => 'passport')
-    .with('dl', 'mdl', () => 'driving_license')
-    .with('id', 'nric', 'myn', () => 'id_card')
-    .with('visa', () => 'visa')
-    .with('rp', 'pr', () => 'residence_permit')
-    .otherwise(() => 'other')
+  return idClasses.get(idClass.toLowerCase()) ?? 'other'
 }
+
+// Tables rather than ts-pattern matchers: these run on every webhook event with a government id.
+const idClasses: ReadonlyMap<string, DocumentType> = new Map<string, DocumentType>([
+  ['pp', 'passport'],
+  ['ppc', 'passport'],
+  ['dl', 'driving_license'],
+  ['mdl', 'driving_license'],
+  ['id', 'id_card'],
+  ['nric', 'id_card'],
+  ['myn', 'id_card'],
+  ['visa', 'visa'],
+  ['rp', 'residence_permit'],
+  ['pr', 'residence_permit'],
+])
 
 /** Our document type onto Persona's `id-class`, for the `selected-id-class` field hint. */
 export function personaIdClassFor(documentType: DocumentType): string | undefined {
@@ -62,12 +70,18 @@ export function personaIdClassFor(documentType: DocumentType): string | undefine
 /** Persona's `sex` (`M`, `F`, `X`, or spelled out) onto ours. */
 export function mapPersonaSex(sex: string | null | undefined): IdentityData['sex'] {
   if (!sex) return undefined
-  return match<string, IdentityData['sex']>(sex.trim().toLowerCase())
-    .with('m', 'male', () => 'male')
-    .with('f', 'female', () => 'female')
-    .with('x', 'unspecified', 'other', () => 'unspecified')
-    .otherwise(() => undefined)
+  return sexes.get(sex.trim().toLowerCase())
 }
+
+const sexes: ReadonlyMap<string, IdentityData['sex']> = new Map<string, IdentityData['sex']>([
+  ['m', 'male'],
+  ['male', 'male'],
+  ['f', 'female'],
+  ['female', 'female'],
+  ['x', 'unspecified'],
+  ['unspecified', 'unspecified'],
+  ['other', 'unspecified'],
+])
 
 /** A `YYYY-MM-DD` date, or `undefined` when the value is not a real calendar date. */
 export function mapPersonaDate(value: unknown): string | undefined {

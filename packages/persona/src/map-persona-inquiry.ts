@@ -5,7 +5,6 @@ import {
   type Verification,
   type VerificationSession,
 } from '@openkyc/core'
-import { match } from 'ts-pattern'
 import { mapPersonaCheck, mapPersonaCheckReasons } from './map-persona-check.js'
 import { isCalendarDate, mapPersonaIdentity } from './map-persona-identity.js'
 import { mapPersonaInquiryStatus, type PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
@@ -253,10 +252,9 @@ export function mapPersonaInquiry(
       ? undefined
       : {
           outcome: mapped.outcome,
-          reasons: match(mapped.outcome)
-            .with('approved', () => [])
-            .with('declined', 'review', () => decisionReasons(verifications, reports))
-            .exhaustive(),
+          // No ts-pattern matcher here: this runs on every webhook event, and building one per call cost
+          // more than the comparison. An approval carries no reasons.
+          reasons: mapped.outcome === 'approved' ? [] : decisionReasons(verifications, reports),
           decidedBy: mapPersonaDecidedBy(inquiry),
           ...(completedAt ? { decidedAt: completedAt } : {}),
           raw: { status: attributes.status },

@@ -1,16 +1,26 @@
-import {
-  type Attributes,
-  type Counter,
-  type Histogram,
-  type MeterProvider,
-  metrics,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type Tracer,
-  trace,
-} from '@opentelemetry/api'
+import type { Attributes, Counter, Histogram, MeterProvider, Span, Tracer } from '@opentelemetry/api'
 import { isKycError } from '../errors.js'
+
+type OpenTelemetryApi = typeof import('@opentelemetry/api')
+
+let openTelemetry: OpenTelemetryApi | undefined
+let loadingOpenTelemetry: Promise<OpenTelemetryApi> | undefined
+
+/**
+ * The OpenTelemetry API, imported on first use rather than when core is imported: it is dozens of
+ * CommonJS modules, about a quarter of core's import time, and an application that never makes a
+ * vendor call or handles a webhook never needs it. Nothing is lost by loading it late: the API keeps
+ * the registered providers in a process-wide global, so spans and metrics reach an SDK registered
+ * before or after this import alike. {@link inSpan} awaits it (once); every recording runs inside a
+ * span, so it finds the API loaded.
+ */
+function loadOpenTelemetry(): Promise<OpenTelemetryApi> {
+  loadingOpenTelemetry ??= import('@opentelemetry/api').then((api) => {
+    openTelemetry = api
+    return api
+  })
+  return loadingOpenTelemetry
+}
 
 /** The instrumentation scope of every span and metric OpenKYC records. */
 export const instrumentationScope = '@openkyc/core'
@@ -85,8 +95,13 @@ let cached: { provider: MeterProvider; instruments: Instruments } | undefined
  * metrics API has no proxy provider, so a meter taken before the application registered its SDK
  * would stay a no-op forever. Without an SDK every instrument is the API's no-op.
  */
-function instruments(): Instruments {
-  const provider = metrics.getMeterProvider()
+function instruments(): Instruments | undefined {
+  if (openTelemetry === undefined) {
+    // Only reachable outside a span (a recording always runs inside one): record from the next call on.
+    void loadOpenTelemetry().catch(() => undefined)
+    return undefined
+  }
+  const provider = openTelemetry.metrics.getMeterProvider()
   if (cached?.provider === provider) return cached.instruments
   const meter = provider.getMeter(instrumentationScope)
   const created: Instruments = {
@@ -131,9 +146,9 @@ function instruments(): Instruments {
   return created
 }
 
-function tracer(): Tracer {
+function tracer(api: OpenTelemetryApi): Tracer {
   // The trace API returns a proxy that follows the provider registered later, so this is cheap.
-  return trace.getTracer(instrumentationScope)
+  return api.trace.getTracer(instrumentationScope)
 }
 
 /**
@@ -155,13 +170,16 @@ export async function inSpan<T>(
   work: (span: Span) => Promise<T>,
   finish?: (span: Span, result: T) => void,
 ): Promise<T> {
+  // Awaited only until the API is loaded: afterwards no await, so no extra turn per call.
+  const api = openTelemetry ?? (await loadOpenTelemetry())
+  const { SpanKind, SpanStatusCode } = api
   const kind =
     options.kind === 'client'
       ? SpanKind.CLIENT
       : options.kind === 'server'
         ? SpanKind.SERVER
         : SpanKind.INTERNAL
-  return tracer().startActiveSpan(name, { kind, attributes: options.attributes }, async (span) => {
+  return tracer(api).startActiveSpan(name, { kind, attributes: options.attributes }, async (span) => {
     try {
       const result = await work(span)
       if (span.isRecording()) finish?.(span, result)
@@ -206,6 +224,7 @@ export function recordAttempt(measurement: AttemptMeasurement): void {
     (measurement.status !== undefined && measurement.status >= 400 ? String(measurement.status) : undefined)
   if (failed !== undefined) attributes[telemetryAttributes.errorType] = failed
   const recorded = instruments()
+  if (recorded === undefined) return
   recorded.vendorRequestDuration.record(measurement.durationMs / 1000, attributes)
   if (measurement.retried) recorded.retries.add(1, attributes)
   if (measurement.status === 429) recorded.rateLimited.add(1, attributes)
@@ -213,7 +232,7 @@ export function recordAttempt(measurement: AttemptMeasurement): void {
 
 /** Counts one decision that changed a verification. */
 export function recordDecision(provider: string, outcome: string): void {
-  instruments().decisions.add(1, {
+  instruments()?.decisions.add(1, {
     [telemetryAttributes.provider]: provider,
     [telemetryAttributes.decisionOutcome]: outcome,
   })
@@ -222,7 +241,7 @@ export function recordDecision(provider: string, outcome: string): void {
 /** Counts one refused webhook delivery; the reason is the `KycError` code, or `other`. */
 export function recordWebhookRejection(provider: string, error: unknown): string {
   const reason = isKycError(error) ? (error as { code: string }).code : 'other'
-  instruments().webhookRejections.add(1, {
+  instruments()?.webhookRejections.add(1, {
     [telemetryAttributes.provider]: provider,
     [telemetryAttributes.rejectionReason]: reason,
   })
@@ -242,6 +261,7 @@ export type ReconciliationMeasurement = {
 export function recordReconciliation(measurement: ReconciliationMeasurement): void {
   const attributes = { [telemetryAttributes.provider]: measurement.provider }
   const recorded = instruments()
+  if (recorded === undefined) return
   recorded.reconcilerStale.add(measurement.stale, attributes)
   recorded.reconcilerMoved.add(measurement.moved, attributes)
 }
@@ -252,7 +272,7 @@ export function recordReconciliation(measurement: ReconciliationMeasurement): vo
  * `no_adapter`, `failed`). Never an id or a subject.
  */
 export function recordDataDeletion(provider: string, job: string, result: string): void {
-  instruments().dataDeletions.add(1, {
+  instruments()?.dataDeletions.add(1, {
     [telemetryAttributes.provider]: provider,
     [telemetryAttributes.operation]: job,
     [telemetryAttributes.deletionResult]: result,
