@@ -13,6 +13,7 @@ import { runPersistedWebhooks } from './benchmarks/persisted-webhooks.js'
 import { runRateLimit } from './benchmarks/rate-limit.js'
 import { runRoutingOverhead } from './benchmarks/routing-overhead.js'
 import { runTokenEconomy } from './benchmarks/token-economy.js'
+import { runWebBundle } from './benchmarks/web-bundle.js'
 import { runWebhookIngest } from './benchmarks/webhook-ingest.js'
 import { type BenchmarkResult, type BenchmarkRun, formatTable } from './report.js'
 
@@ -26,6 +27,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'persisted-webhooks': () => runPersistedWebhooks(),
   'onfido-peer': () => runOnfidoPeer(),
   'routing-overhead': () => runRoutingOverhead(),
+  'web-bundle': () => runWebBundle(),
 }
 
 async function main(): Promise<void> {

@@ -579,6 +579,125 @@ function scheduleAuditReload() {
   auditReload = setTimeout(loadAudit, 400)
 }
 
+// ── Routing view ─────────────────────────────────────────────────────────────────────────────────
+
+let routingFault = false
+
+function renderRouting(view) {
+  routingFault = view.faultInjected
+  const fault = document.getElementById('routing-fault')
+  fault.textContent = view.faultInjected ? 'Let Jumio recover' : 'Make Jumio fail'
+  fault.setAttribute('aria-pressed', String(view.faultInjected))
+  const rows = view.applicants.map((applicant) =>
+    element(
+      'tr',
+      { 'data-scenario': applicant.scenarioId, 'data-provider': applicant.provider ?? 'none' },
+      element('td', {}, applicant.scenarioTitle),
+      element(
+        'td',
+        { 'data-field': 'provider' },
+        applicant.provider === null ? 'failed' : title(applicant.provider),
+      ),
+      element(
+        'td',
+        { 'data-field': 'attempts', className: applicant.attempts.length > 1 ? 'fallback' : undefined },
+        applicant.errorCode === null
+          ? applicant.attempts.join(' → ')
+          : `${applicant.errorCode}: ${applicant.errorMessage}`,
+      ),
+      element(
+        'td',
+        { 'data-field': 'shadow' },
+        applicant.shadowed ? `shadowed at ${title(view.shadowProvider)}` : '–',
+      ),
+    ),
+  )
+  document.querySelector('#routing-applicants tbody').replaceChildren(...rows)
+  const pair = view.report.pairs[0]
+  const summary = document.getElementById('routing-agreement')
+  const segments = document.querySelector('#routing-agreement-table tbody')
+  const disagreements = document.getElementById('routing-disagreements')
+  if (pair === undefined) {
+    summary.textContent = 'No shadow runs yet.'
+    segments.replaceChildren()
+    disagreements.replaceChildren()
+    return
+  }
+  const totals = pair.totals
+  summary.textContent =
+    `${title(pair.primaryProvider)} → ${title(pair.shadowProvider)} (shadow): ${totals.outcomeAgreed} of ${totals.compared} compared agree on the outcome (${percent(totals.outcomeAgreement)}), ` +
+    `${totals.reasonsAgreed} on reason codes (${percent(totals.reasonAgreement)}); ${totals.pending} pending, ${totals.failed} failed.`
+  summary.dataset.compared = String(totals.compared)
+  segments.replaceChildren(
+    ...Object.entries(pair.bySegment).map(([segment, counts]) =>
+      element(
+        'tr',
+        { 'data-segment': segment },
+        element('td', {}, segment.replaceAll('_', ' ')),
+        element('td', {}, String(counts.shadowed)),
+        element('td', {}, String(counts.compared)),
+        element('td', {}, `${counts.outcomeAgreed} (${percent(counts.outcomeAgreement)})`),
+        element('td', {}, `${counts.reasonsAgreed} (${percent(counts.reasonAgreement)})`),
+      ),
+    ),
+  )
+  disagreements.replaceChildren(
+    ...pair.disagreements.map((item) =>
+      element(
+        'li',
+        {},
+        `${item.segment ?? 'unspecified'}: ${title(item.primary.provider)} ${item.primary.verificationId} ${item.primary.outcome} [${item.primary.reasonCodes.join(', ')}] vs ` +
+          `${title(item.shadow.provider)} ${item.shadow.verificationId} ${item.shadow.outcome} [${item.shadow.reasonCodes.join(', ')}]`,
+      ),
+    ),
+  )
+}
+
+async function loadRouting() {
+  const response = await fetch('/api/routing').catch(() => undefined)
+  if (response === undefined || !response.ok) return false
+  document.getElementById('routing').hidden = false
+  renderRouting(await response.json())
+  return true
+}
+
+async function routingAction(path, body, busy) {
+  const status = document.getElementById('routing-status')
+  status.textContent = busy
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  if (!response.ok) {
+    status.textContent = 'The routing view refused the request.'
+    return
+  }
+  const view = await response.json()
+  renderRouting(view)
+  status.textContent = `${view.applicants.length} applicants routed.`
+  scheduleAuditReload()
+}
+
+document
+  .getElementById('routing-run')
+  .addEventListener('click', () =>
+    routingAction('/api/routing/run', {}, 'Running the catalogue through routing…'),
+  )
+document
+  .getElementById('routing-fault')
+  .addEventListener('click', () =>
+    routingAction(
+      '/api/routing/fault',
+      { injected: !routingFault },
+      routingFault ? 'Jumio recovers…' : 'Jumio fails from now on…',
+    ),
+  )
+loadRouting().then((available) => {
+  // Decisions and shadow results arrive after the calls return: keep the view current.
+  if (available) setInterval(() => void loadRouting(), 2000)
+})
+
 document.getElementById('new-verification').addEventListener('submit', startVerification)
 connect()
 loadScenarios()

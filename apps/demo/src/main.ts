@@ -15,6 +15,7 @@ import { type ProviderName, providerTitles } from './provider-name.js'
 import type { ProviderRuntime } from './provider-runtime.js'
 import { startProviders } from './providers.js'
 import { renderReport } from './render-table.js'
+import { createRoutingView } from './routing-view.js'
 import { runCatalogue } from './run-catalogue.js'
 import { createDemoApp, type DemoServer, startDemoServer } from './server.js'
 
@@ -121,11 +122,19 @@ export async function runDemo(io: DemoProcess): Promise<ExitCode> {
       ),
     })
     const byName = new Map(runtimes.map((runtime) => [runtime.name, runtime]))
+    const jumio = byName.get('jumio')
+    const onfido = byName.get('onfido')
+    // The routing view needs both API-channel providers, and the fault button needs Jumio's simulator.
+    const routing =
+      jumio?.setCreationFault !== undefined && onfido?.mode === 'simulator'
+        ? createRoutingView({ jumio, onfido, store })
+        : undefined
     const app = createDemoApp({
       state,
       runtime: (name) => byName.get(name),
       log: (text) => line(io.stderr, text),
       store,
+      ...(routing === undefined ? {} : { routing }),
     })
     handle = (request) => app.fetch(request)
 

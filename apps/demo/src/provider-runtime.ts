@@ -25,6 +25,11 @@ export type ProviderRuntime = {
    * name prefill); Persona reads the prefilled last name, so it needs none. Absent against real APIs.
    */
   hostedFlowOptions?(scenario: Scenario): Record<string, unknown>
+  /**
+   * Simulators only: while `failing` is true, every verification creation at this provider answers
+   * 503 (the routing view's fault button, which makes routing fall back).
+   */
+  setCreationFault?(failing: boolean): void
   /** Stops servers and timers. */
   close(): Promise<void>
 }

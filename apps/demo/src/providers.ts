@@ -114,6 +114,16 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
     description: `simulator at ${server.url}`,
     client: clientFor('jumio', adapter, options.store),
     realiseScenario: ({ reference, scenario }) => driver.runScenario({ reference, scenario, stage: 'final' }),
+    setCreationFault(failing) {
+      driver.simulator.clearFaults()
+      if (failing) {
+        driver.simulator.failNext({
+          status: 503,
+          times: Number.POSITIVE_INFINITY,
+          match: { method: 'POST', path: '/api/v1/accounts' },
+        })
+      }
+    },
     // The simulator's documented magic input; its hosted page then preselects the applicant.
     hostedFlowOptions: (scenario) => ({
       jumio: { customerInternalReference: `${scenarioReferencePrefix}${scenario.id}:${randomUUID()}` },

@@ -10,6 +10,7 @@ import { readAuditTimelines } from './audit-timeline.js'
 import type { DemoState } from './demo-state.js'
 import { isProviderName, type ProviderName } from './provider-name.js'
 import type { ProviderRuntime } from './provider-runtime.js'
+import type { RoutingView } from './routing-view.js'
 import { createOptionsFor, describeFailure, timed } from './run-catalogue.js'
 
 /** Options for {@link createDemoApp}. */
@@ -28,6 +29,8 @@ export type DemoAppOptions = {
   keepAliveMs?: number
   /** The store the providers' webhook pipelines write to; its audit log feeds `GET /api/audit`. */
   store?: KycStore<unknown>
+  /** The routing view (`/api/routing`), when Jumio and Onfido run on simulators. */
+  routing?: RoutingView
 }
 
 /** The page's static files, by URL path. Nothing else is read from disk. */
@@ -74,6 +77,26 @@ export function createDemoApp(options: DemoAppOptions): Hono {
   app.get('/api/audit', async (c) => {
     if (options.store === undefined) return c.json({ error: 'no store' }, 404)
     return c.json(await readAuditTimelines(options.store.audit))
+  })
+
+  app.get('/api/routing', async (c) => {
+    if (options.routing === undefined) return c.json({ error: 'routing view not available' }, 404)
+    return c.json(await options.routing.snapshot())
+  })
+
+  app.post('/api/routing/run', async (c) => {
+    if (options.routing === undefined) return c.json({ error: 'routing view not available' }, 404)
+    await options.routing.run(offered)
+    return c.json(await options.routing.snapshot())
+  })
+
+  app.post('/api/routing/fault', async (c) => {
+    if (options.routing === undefined) return c.json({ error: 'routing view not available' }, 404)
+    const body: unknown = await c.req.json().catch(() => undefined)
+    const injected = typeof body === 'object' && body !== null && (body as { injected?: unknown }).injected
+    if (typeof injected !== 'boolean') return c.json({ error: 'expected { injected: boolean }' }, 400)
+    options.routing.setFault(injected)
+    return c.json(await options.routing.snapshot())
   })
 
   app.get('/api/scenarios', (c) =>

@@ -317,6 +317,52 @@ describe('the demo page in Chromium', () => {
     await expect.poll(() => page.locator('#new-status').textContent()).toContain('differs from the catalogue')
   })
 
+  it('routes the catalogue: a Jumio/Onfido split, shadow runs at Onfido, the fault button and its fallback, the agreement report', async () => {
+    await page.locator('#routing').waitFor({ state: 'visible' })
+    const rows = page.locator('#routing-applicants tbody tr')
+    const routed = scenarios.length - 1 // the abandoning applicant never submits through the API
+    await page.click('#routing-run')
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(routed)
+    const atJumio = await page.locator('#routing-applicants tbody tr[data-provider="jumio"]').count()
+    const atOnfido = await page.locator('#routing-applicants tbody tr[data-provider="onfido"]').count()
+    expect(atJumio).toBeGreaterThan(0)
+    expect(atOnfido).toBeGreaterThan(0)
+    expect(atJumio + atOnfido).toBe(routed)
+    const shadows = await page.locator('#routing-applicants td[data-field="shadow"]').allTextContents()
+    expect(shadows.filter((text) => text === 'shadowed at Onfido')).toHaveLength(atJumio)
+    // Decisions and shadow results arrive by webhook; the report fills in as they do.
+    await expect
+      .poll(
+        async () => Number((await page.locator('#routing-agreement').getAttribute('data-compared')) ?? '0'),
+        {
+          timeout: 60_000,
+        },
+      )
+      .toBeGreaterThan(0)
+    expect(await page.locator('#routing-agreement-table tbody tr').count()).toBeGreaterThan(0)
+
+    // The fault button: Jumio's account creations fail, routing falls back to Onfido within the call.
+    await page.click('#routing-fault')
+    await expect.poll(() => page.locator('#routing-fault').getAttribute('aria-pressed')).toBe('true')
+    await page.click('#routing-run')
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(2 * routed)
+    const second = await rows.evaluateAll(
+      (nodes, from) =>
+        nodes.slice(from).map((node) => ({
+          provider: node.getAttribute('data-provider'),
+          attempts: node.querySelector('[data-field="attempts"]')?.textContent ?? '',
+        })),
+      routed,
+    )
+    expect(second.every((row) => row.provider === 'onfido')).toBe(true)
+    expect(second.some((row) => row.attempts === 'jumio unavailable → onfido created')).toBe(true)
+    await page.click('#routing-fault')
+    await expect.poll(() => page.locator('#routing-fault').getAttribute('aria-pressed')).toBe('false')
+    const text = (await page.locator('#routing').textContent()) ?? ''
+    for (const value of scenarios.flatMap(({ applicant }) => [applicant.firstName, applicant.lastName]))
+      expect(text).not.toContain(value)
+  })
+
   it('fits a phone: no horizontal overflow at 390×844, the latency chart inside its panel', async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     await page.reload()

@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander'
+import { registerArchiveCommands } from './archive/archive-commands.js'
+import { registerBulkCommands } from './commands/bulk.js'
 import { registerDoctor } from './doctor/doctor-command.js'
 import { type CliIo, line } from './output.js'
 import { registerStoreCommands } from './store/store-commands.js'
@@ -29,6 +31,8 @@ export async function runCli(io: CliIo): Promise<CliExitCode> {
   }
   registerDoctor(program, io, setExitCode)
   registerStoreCommands(program, io, setExitCode)
+  registerArchiveCommands(program, io, setExitCode)
+  registerBulkCommands(program, io, setExitCode)
   try {
     await program.parseAsync([...io.argv], { from: 'user' })
     return exitCode

@@ -174,6 +174,150 @@ describe('openkyc verifications and audit export', () => {
     expect(bad.stderr).toMatch(/^error: --since must be an ISO 8601/)
   })
 
+  it('filters the list by outcome and age, and refuses a malformed age in one line', async () => {
+    const list = async (...args: string[]) => {
+      const run = await runBin(['verifications', 'list', '--data-dir', dataDir, '--json', ...args])
+      expect(run).toMatchObject({ code: 0, stderr: '' })
+      return z
+        .array(z.object({ verificationId: z.string() }).passthrough())
+        .parse(JSON.parse(run.stdout))
+        .map((row) => row.verificationId)
+    }
+    expect(await list('--outcome', 'declined')).toEqual(['inq_one'])
+    expect(await list('--outcome', 'approved')).toEqual([])
+    // Recorded a moment ago: changed within the last hour, none unchanged for an hour.
+    expect(await list('--since', '1h')).toEqual(['inq_one', 'inq_two'])
+    expect(await list('--older-than', '1h')).toEqual([])
+    expect(await list('--older-than', '0s', '--status', 'submitted')).toEqual(['inq_two'])
+    const bad = await runBin(['verifications', 'list', '--data-dir', dataDir, '--older-than', 'two hours'])
+    expect(bad).toMatchObject({ code: 1, stdout: '' })
+    expect(bad.stderr).toBe(
+      'error: --older-than must be an ISO 8601 date or time (2026-01-31T00:00:00Z) or a duration back from now (30m, 2h, 7d)\n',
+    )
+  })
+
+  it('watch follows the audit log by cursor: JSON Lines with --json, one line per change without', async () => {
+    const json = await runBin([
+      'verifications',
+      'watch',
+      '--data-dir',
+      dataDir,
+      '--since',
+      '1h',
+      '--limit',
+      '3',
+      '--interval',
+      '100ms',
+      '--json',
+    ])
+    expect(json).toMatchObject({ code: 0, stderr: '' })
+    const entries = json.stdout
+      .trimEnd()
+      .split('\n')
+      .map((text) => AuditEntrySchema.parse(JSON.parse(text)))
+    expect(entries.map((entry) => [entry.verificationId, entry.to?.status])).toEqual([
+      ['inq_one', 'in_progress'],
+      ['inq_one', 'completed'],
+      ['inq_two', 'submitted'],
+    ])
+    const human = await runBin([
+      'verifications',
+      'watch',
+      '--data-dir',
+      dataDir,
+      '--since',
+      '1h',
+      '--limit',
+      '2',
+    ])
+    expect(human.code).toBe(0)
+    expect(human.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        /^persona {2}inq_one {2}#\d+ {2}\S+ {2}state_changed by provider {2}in_progress$/,
+      ),
+      expect.stringMatching(/in_progress → completed\/declined {2}\[document_expired\]$/),
+    ])
+    const bad = await runBin(['verifications', 'watch', '--data-dir', dataDir, '--interval', 'often'])
+    expect(bad).toMatchObject({ code: 1, stdout: '' })
+    expect(bad.stderr).toMatch(/^error: --interval must be a duration/)
+  })
+
+  it('audit export --verify finds a removed tail; a checkpoint kept elsewhere finds it even when the head rows were rewritten', async () => {
+    const checkpoint = join(dataDir, '..', `checkpoint-${Date.now()}.json`)
+    const first = await runBin([
+      'audit',
+      'export',
+      '--verify',
+      '--checkpoint',
+      checkpoint,
+      '--data-dir',
+      dataDir,
+    ])
+    expect(first).toMatchObject({ code: 0, stderr: 'audit chain verified: 3 entries\n' })
+    const again = await runBin([
+      'audit',
+      'export',
+      '--verify',
+      '--checkpoint',
+      checkpoint,
+      '--data-dir',
+      dataDir,
+    ])
+    expect(again.code).toBe(0)
+    expect(again.stderr).toMatch(
+      /^audit chain verified: 3 entries, checkpoint of \S+ \(3 entries\) still holds\n$/,
+    )
+
+    const database = await openDatabase({ dataDir })
+    let last: { chain: number; chainSequence: number; previousHash: string }
+    try {
+      const [row] = await database.query<{ entry: typeof last }>({
+        name: 'read the last audit entry',
+        text: 'SELECT entry FROM openkyc.audit_log ORDER BY sequence DESC LIMIT 1',
+        values: [],
+      })
+      last = row!.entry
+      await database.execute(
+        `ALTER TABLE openkyc.audit_log DISABLE TRIGGER ALL;
+         DELETE FROM openkyc.audit_log WHERE sequence = (SELECT max(sequence) FROM openkyc.audit_log);`,
+        'remove the last audit entry',
+      )
+    } finally {
+      await database.close()
+    }
+    const removed = await runBin(['audit', 'export', '--verify', '--data-dir', dataDir])
+    expect(removed).toMatchObject({ code: 1, stdout: '' })
+    expect(removed.stderr).toBe('error: the audit chain is broken at its end (head_mismatch)\n')
+
+    // Now also rewind the database's own record of that chain's head: only the checkpoint can tell.
+    const rewrite = await openDatabase({ dataDir })
+    try {
+      await rewrite.query({
+        name: 'rewind the chain head',
+        text: 'UPDATE openkyc.audit_chain_head SET chain_sequence = $1, hash = $2 WHERE chain = $3',
+        values: [last.chainSequence - 1, last.previousHash, last.chain],
+      })
+    } finally {
+      await rewrite.close()
+    }
+    const fooled = await runBin(['audit', 'export', '--verify', '--data-dir', dataDir])
+    expect(fooled).toMatchObject({ code: 0, stderr: 'audit chain verified: 2 entries\n' })
+    const caught = await runBin([
+      'audit',
+      'export',
+      '--verify',
+      '--checkpoint',
+      checkpoint,
+      '--data-dir',
+      dataDir,
+    ])
+    expect(caught).toMatchObject({ code: 1, stdout: '' })
+    expect(caught.stderr).toMatch(
+      /^error: the audit log lost entries: entry 3 \(chain \d+\), recorded by the checkpoint of \S+, is gone or changed\n$/,
+    )
+    await rm(checkpoint, { force: true })
+  })
+
   it('refuses to export a tampered audit log with --verify, printing nothing', async () => {
     const database = await openDatabase({ dataDir })
     try {

@@ -8,6 +8,7 @@ import {
   kycCapabilities,
 } from './adapter.js'
 import { type EnforcedKycAdapter, enforceCapabilities } from './capabilities.js'
+import { processEnvironment } from './environment.js'
 import { describeIssues, isKycError, KycConfigurationError } from './errors.js'
 import { type AgreementReport, createAgreementReport } from './routing/agreement-report.js'
 import { createRouter, type RoutedCreateVerificationOptions } from './routing/router.js'
@@ -194,7 +195,7 @@ const kycConfigSchema = z.strictObject({
 })
 
 function defaultEnvironment(): Environment {
-  return typeof process === 'undefined' ? {} : process.env
+  return processEnvironment()
 }
 
 function checkAdapter(name: string, adapter: unknown): KycAdapter {

@@ -51,6 +51,8 @@ export class KycError extends Error {
 
   constructor(options: KycErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause })
+    // Each of ours spells its name out as a field (a minifying bundler renames classes, and the name
+    // is part of the contract); a subclass written elsewhere gets its class name.
     this.name = new.target.name
     this.provider = options.provider
     this.status = options.status
@@ -102,16 +104,19 @@ export function isKycError(value: unknown): value is KycError {
 
 /** The provider rejected our credentials (HTTP 401/403), or a token could not be obtained. */
 export class KycAuthenticationError extends KycError {
+  override readonly name: string = 'KycAuthenticationError'
   override readonly code = 'authentication'
 }
 
 /** The verification (or list, case, account) does not exist at the provider, or was deleted. */
 export class KycNotFoundError extends KycError {
+  override readonly name: string = 'KycNotFoundError'
   override readonly code = 'not_found'
 }
 
 /** The provider throttled us (HTTP 429) and retries were exhausted or disabled. */
 export class KycRateLimitedError extends KycError {
+  override readonly name: string = 'KycRateLimitedError'
   override readonly code = 'rate_limited'
   override readonly retryable = true
   /** How long the provider asked us to wait, when it said. */
@@ -177,27 +182,32 @@ export abstract class KycErrorWithIssues extends KycError {
 
 /** What we were asked to send is invalid: caught by our schemas, or refused by the provider (HTTP 400/422). */
 export class KycInvalidRequestError extends KycErrorWithIssues {
+  override readonly name: string = 'KycInvalidRequestError'
   override readonly code = 'invalid_request'
 }
 
 /** The provider answered with something we cannot read: malformed JSON or an unexpected shape. */
 export class KycInvalidProviderResponseError extends KycErrorWithIssues {
+  override readonly name: string = 'KycInvalidProviderResponseError'
   override readonly code = 'invalid_provider_response'
 }
 
 /** The provider is down or unreachable (5xx, network failure, timeout) after retries. */
 export class KycProviderUnavailableError extends KycError {
+  override readonly name: string = 'KycProviderUnavailableError'
   override readonly code = 'provider_unavailable'
   override readonly retryable = true
 }
 
 /** A webhook failed verification: bad or missing signature, tampered body, stale timestamp, unknown source. */
 export class KycWebhookVerificationError extends KycError {
+  override readonly name: string = 'KycWebhookVerificationError'
   override readonly code = 'webhook_verification'
 }
 
 /** The adapter does not declare the capability this call needs. Thrown before any request is sent. */
 export class KycUnsupportedCapabilityError extends KycError {
+  override readonly name: string = 'KycUnsupportedCapabilityError'
   override readonly code = 'unsupported_capability'
   /** The capability that was asked for. */
   readonly capability: string
@@ -228,11 +238,13 @@ export class KycOutsideCoverageError extends KycError {
 
 /** The call is not allowed in the verification's current state (for example, approving an expired one). */
 export class KycInvalidStateError extends KycError {
+  override readonly name: string = 'KycInvalidStateError'
   override readonly code = 'invalid_state'
 }
 
 /** OpenKYC is misconfigured: a missing setting or environment variable, an unknown provider. */
 export class KycConfigurationError extends KycError {
+  override readonly name: string = 'KycConfigurationError'
   override readonly code = 'configuration'
 }
 
@@ -241,6 +253,7 @@ export class KycConfigurationError extends KycError {
  * Nothing of the interrupted transaction was committed; trying again later may succeed.
  */
 export class KycStoreUnavailableError extends KycError {
+  override readonly name: string = 'KycStoreUnavailableError'
   override readonly code = 'store_unavailable'
   override readonly retryable = true
 }
@@ -251,6 +264,7 @@ export class KycStoreUnavailableError extends KycError {
  * the other holder's processing is the one that counts.
  */
 export class KycStoreConflictError extends KycError {
+  override readonly name: string = 'KycStoreConflictError'
   override readonly code = 'store_conflict'
   override readonly retryable = true
 }
@@ -260,5 +274,6 @@ export class KycStoreConflictError extends KycError {
  * know (a missing migration), a broken audit chain. Retrying does not help; the message says what to do.
  */
 export class KycStoreIntegrityError extends KycError {
+  override readonly name: string = 'KycStoreIntegrityError'
   override readonly code = 'store_integrity'
 }

@@ -15,6 +15,7 @@ const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => ma
 const stubs: Record<string, string> = {
   'jumio.ts': `import type { KycAdapter } from '@openkyc/core'\nexport declare function createJumio(settings?: Record<string, unknown>): KycAdapter\n`,
   'persona.ts': `import type { KycAdapter } from '@openkyc/core'\nexport declare function createPersona(settings?: Record<string, unknown>): KycAdapter\n`,
+  'onfido.ts': `import type { KycAdapter } from '@openkyc/core'\nexport declare function createOnfido(settings?: Record<string, unknown>): KycAdapter\n`,
   'express.ts': [
     `import type { IncomingMessage } from 'node:http'`,
     `type Reply = { status(code: number): Reply; type(type: string): Reply; send(body: string): Reply }`,
@@ -50,6 +51,7 @@ function typecheck(): string[] {
     '@openkyc/core/test': ['src/test/index.ts'],
     '@openkyc/jumio': ['.readme-examples/stubs/jumio.ts'],
     '@openkyc/persona': ['.readme-examples/stubs/persona.ts'],
+    '@openkyc/onfido': ['.readme-examples/stubs/onfido.ts'],
     express: ['.readme-examples/stubs/express.ts'],
   }
 

@@ -13,6 +13,17 @@ export {
   queuePrefix,
 } from './boss.js'
 export {
+  type BulkItem,
+  type BulkItemResult,
+  type BulkItemState,
+  type BulkRuns,
+  type BulkRunsOptions,
+  type BulkStatus,
+  bulkItemKind,
+  createBulkRuns,
+} from './bulk.js'
+export { parseBulkCsv } from './bulk-csv.js'
+export {
   createErasure,
   type DeletedVerification,
   type DeletionJob,
@@ -21,6 +32,7 @@ export {
   ErasureIncompleteError,
   type ErasureOptions,
   type ErasureReceipt,
+  type ErasureRetryOptions,
   erasureReceipt,
   type LocalRedactionResult,
   requestErasure,
@@ -32,10 +44,10 @@ export {
   type ClusterRateLimiterOptions,
   createClusterRateLimiter,
   vendorRateLimits,
+  vendorStartLimits,
 } from './rate-limit.js'
 export {
   createReconciler,
-  type ProviderRateLimiter,
   type ReconcileCounts,
   type Reconciler,
   type ReconcilerOptions,

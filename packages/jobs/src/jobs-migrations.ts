@@ -16,21 +16,25 @@ CREATE TABLE IF NOT EXISTS ${schema}.rate_limit (
 );
 CREATE TABLE IF NOT EXISTS ${schema}.rate_limit_slot (
   key text NOT NULL,
-  slot_at double precision NOT NULL
+  slot_at double precision NOT NULL,
+  claimed boolean NOT NULL DEFAULT false
 );
 CREATE INDEX IF NOT EXISTS rate_limit_slot_key_slot_at ON ${schema}.rate_limit_slot (key, slot_at);
 -- One call per request start, serialised per key by the key row's lock across every process, timed by
--- the database clock. Without p_reserved_at: grants a start now when every window of p_interval_ms
--- (+ p_margin_ms) keeps at most p_requests starts, otherwise reserves the earliest slot that does and
--- returns the wait. With p_reserved_at (the caller slept until its slot): claims the slot, recording
--- the real start, if the caller is at most p_margin_ms late; a later caller gives the slot up and
--- reserves again, so a stalled process never makes a window hold one start too many.
+-- the database clock. Starts ("claimed" slots) never exceed p_requests in any window of p_interval_ms
+-- + p_margin_ms. Without p_reserved_at: starts now when that holds counting every slot, claimed or
+-- reserved (so nobody jumps the queue), otherwise reserves the earliest slot that keeps it and
+-- returns the wait. With p_reserved_at (the caller slept until its slot): starts now when the claimed
+-- starts of the trailing window leave room, however late the caller woke; otherwise gives the slot
+-- up and reserves again.
 CREATE OR REPLACE FUNCTION ${schema}.rate_limit_acquire(
   p_key text, p_requests integer, p_interval_ms double precision, p_margin_ms double precision,
   p_reserved_at double precision
 ) RETURNS TABLE (wait_ms double precision, reserved_at double precision) LANGUAGE plpgsql AS $body$
 DECLARE
   now_ms double precision;
+  own tid;
+  started integer;
   nth_latest double precision;
   slot double precision;
 BEGIN
@@ -42,21 +46,25 @@ BEGIN
       RETURN QUERY SELECT p_reserved_at - now_ms, p_reserved_at;
       RETURN;
     END IF;
-    IF now_ms - p_reserved_at <= p_margin_ms THEN
-      UPDATE ${schema}.rate_limit_slot SET slot_at = now_ms WHERE ctid = (
-        SELECT ctid FROM ${schema}.rate_limit_slot WHERE key = p_key AND slot_at = p_reserved_at LIMIT 1);
+    SELECT ctid INTO own FROM ${schema}.rate_limit_slot
+      WHERE key = p_key AND slot_at = p_reserved_at AND NOT claimed LIMIT 1;
+    SELECT count(*) INTO started FROM ${schema}.rate_limit_slot
+      WHERE key = p_key AND claimed AND slot_at > now_ms - p_interval_ms - p_margin_ms;
+    IF own IS NOT NULL AND started < p_requests THEN
+      UPDATE ${schema}.rate_limit_slot SET slot_at = now_ms, claimed = true WHERE ctid = own;
       RETURN QUERY SELECT 0::double precision, now_ms;
       RETURN;
     END IF;
-    DELETE FROM ${schema}.rate_limit_slot WHERE ctid = (
-      SELECT ctid FROM ${schema}.rate_limit_slot WHERE key = p_key AND slot_at = p_reserved_at LIMIT 1);
+    IF own IS NOT NULL THEN
+      DELETE FROM ${schema}.rate_limit_slot WHERE ctid = own;
+    END IF;
   END IF;
   DELETE FROM ${schema}.rate_limit_slot
-    WHERE key = p_key AND slot_at <= now_ms - p_interval_ms - p_margin_ms;
+    WHERE key = p_key AND slot_at <= now_ms - 2 * (p_interval_ms + p_margin_ms);
   SELECT s.slot_at INTO nth_latest FROM ${schema}.rate_limit_slot s
     WHERE s.key = p_key ORDER BY s.slot_at DESC OFFSET p_requests - 1 LIMIT 1;
   slot := greatest(now_ms, coalesce(nth_latest + p_interval_ms + p_margin_ms, now_ms));
-  INSERT INTO ${schema}.rate_limit_slot (key, slot_at) VALUES (p_key, slot);
+  INSERT INTO ${schema}.rate_limit_slot (key, slot_at, claimed) VALUES (p_key, slot, slot = now_ms);
   RETURN QUERY SELECT slot - now_ms, slot;
 END
 $body$;
@@ -64,15 +72,14 @@ $body$;
 CREATE OR REPLACE FUNCTION ${schema}.rate_limit_release(p_key text, p_reserved_at double precision)
 RETURNS void LANGUAGE sql AS $body$
   DELETE FROM ${schema}.rate_limit_slot WHERE ctid = (
-    SELECT ctid FROM ${schema}.rate_limit_slot WHERE key = p_key AND slot_at = p_reserved_at LIMIT 1);
+    SELECT ctid FROM ${schema}.rate_limit_slot WHERE key = p_key AND slot_at = p_reserved_at AND NOT claimed LIMIT 1);
 $body$;
 CREATE TABLE IF NOT EXISTS ${schema}.bulk_batch (
   id uuid PRIMARY KEY,
   label text,
   total integer NOT NULL DEFAULT 0,
   submitted boolean NOT NULL DEFAULT false,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  finished_at timestamptz
+  created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS ${schema}.bulk_item (
   batch_id uuid NOT NULL REFERENCES ${schema}.bulk_batch (id) ON DELETE CASCADE,
@@ -83,8 +90,11 @@ CREATE TABLE IF NOT EXISTS ${schema}.bulk_item (
   idempotency_key text NOT NULL,
   state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
   attempts integer NOT NULL DEFAULT 0,
+  call_started boolean NOT NULL DEFAULT false,
   verification_id text,
   verification_status text,
+  verification_reference jsonb,
+  session_url text,
   error_code text,
   finished_at timestamptz,
   PRIMARY KEY (batch_id, position)

@@ -15,6 +15,16 @@ export const vendorRateLimits = {
   onfido: { requests: 400, intervalMs: 60_000 },
 } as const satisfies Record<string, RateLimit>
 
+/**
+ * The vendors' documented quotas on starting verifications, for bulk runs' `startLimiters`: Persona
+ * creates at most 150 inquiries a minute, Jumio starts one transaction a second per tenant. Onfido
+ * documents only its request limit.
+ */
+export const vendorStartLimits = {
+  jumio: { requests: 1, intervalMs: 1_000 },
+  persona: { requests: 150, intervalMs: 60_000 },
+} as const satisfies Record<string, RateLimit>
+
 /** Options for {@link createClusterRateLimiter}. */
 export type ClusterRateLimiterOptions = {
   /** The open job system (its database and schema), or a database plus the schema of this package. */
@@ -40,10 +50,10 @@ export type ClusterRateLimiterOptions = {
  * per key, kept by one SQL call (`rate_limit_acquire`, serialised by the key's row lock, timed by the
  * database clock so hosts with skewed clocks agree). A caller that finds the window full reserves the
  * earliest slot that keeps every window within the budget and sleeps until it, then claims it with a
- * second call that records the real start: no polling, no herd of waiters retrying at the same
- * instant, callers served in the order they reserved, and a caller that woke late (a stalled event
- * loop, a paused process) gives its slot up and reserves again rather than crowd the next window.
- * An aborted caller gives its slot back.
+ * second call that records the real start, granted only if the starts recorded in the trailing
+ * window leave room: the budget holds on the database clock however late a caller wakes (a stalled
+ * event loop, a paused process), with no polling, no herd of waiters retrying at the same instant,
+ * and callers served in the order they reserved. An aborted caller gives its slot back.
  *
  * It implements core's `RateLimiter`, so it plugs into an adapter's `rateLimit` setting (Jumio:
  * `transactionRateLimit`) and replaces the per-process budget with a cluster-wide one.

@@ -6,6 +6,7 @@ import {
   telemetryAttributes,
   type Verification,
 } from '@openkyc/core'
+import type { RateLimiter } from '@openkyc/core/http'
 import type { Jobs } from './boss.js'
 import {
   createProviderEntries,
@@ -17,29 +18,27 @@ import {
   type VerificationJobOptions,
 } from './verification-jobs.js'
 
-/**
- * Waits for a turn to call a provider, shared by every worker (`@openkyc/jobs`'s cluster-wide rate
- * limiter, or your own). The adapters' own per-process limits still apply on top.
- */
-export type ProviderRateLimiter = {
-  /** Resolves when this process may send one more request to `provider`; rejects when `signal` aborts. */
-  acquire(provider: string, options?: { signal?: AbortSignal }): Promise<void>
-}
-
 /** Options for {@link createReconciler}. */
 export type ReconcilerOptions<Handle = unknown> = VerificationJobOptions<Handle> & {
   /**
-   * A verification is stale when it is not terminal (created, in progress, submitted) and its stored
-   * state has not moved for this long, in milliseconds (by the store's clock). Default 15 minutes:
-   * longer than a provider normally takes to send its webhook.
+   * A verification is stale when it has not ended (created, in progress, submitted), or ended with a
+   * decision still pending a person (`review`), and its stored state has not moved for this long, in
+   * milliseconds (by the store's clock). Default 15 minutes: longer than a provider normally takes to
+   * send its webhook. Unended ones come first; pending reviews get what the run's budget leaves.
    */
   staleAfterMs?: number
   /** The most verifications one run re-reads (its bound). Default 500. */
   maxPerRun?: number
   /** Re-reads in flight at once in one run. Default 4. */
   concurrency?: number
-  /** Waits for a turn before each re-read, across every worker (see {@link ProviderRateLimiter}). */
-  rateLimiter?: ProviderRateLimiter
+  /**
+   * A budget per provider each re-read waits for, on top of the adapter's own: for example
+   * `createClusterRateLimiter({ jobs, key: 'persona:reconciler', limit })`, so the reconciler's reads
+   * across every worker stay within a share of the vendor's limit and leave the rest to the
+   * application. (To count every request of an adapter cluster-wide instead, give the cluster limiter
+   * to the adapter's own `rateLimit` setting.)
+   */
+  rateLimits?: Readonly<Record<string, RateLimiter>>
 }
 
 /** What one run did at one provider. */
@@ -76,7 +75,6 @@ export type Reconciler = {
 }
 
 const nonTerminalStatuses = ['created', 'in_progress', 'submitted'] as const
-const cursorKey = 'reconciler-cursor'
 
 function positiveInteger(name: string, value: number): number {
   if (Number.isInteger(value) && value > 0) return value
@@ -121,7 +119,7 @@ export function createReconciler<Handle = unknown>(options: ReconcilerOptions<Ha
   const maxPerRun = positiveInteger('maxPerRun', options.maxPerRun ?? 500)
   const concurrency = positiveInteger('concurrency', options.concurrency ?? 4)
   const providers = createProviderEntries(options, 'createReconciler')
-  const { store, logger, rateLimiter } = options
+  const { store, logger, rateLimits } = options
 
   const reconcileOne = async (
     verification: Verification,
@@ -138,7 +136,7 @@ export function createReconciler<Handle = unknown>(options: ReconcilerOptions<Ha
     counts.stale += 1
     summary.stale += 1
     try {
-      await rateLimiter?.acquire(verification.provider, signal === undefined ? {} : { signal })
+      await rateLimits?.[verification.provider]?.acquire(signal)
       const read = await entry.adapter.getVerification({
         reference: verification.reference,
         ...(signal === undefined ? {} : { signal }),
@@ -167,22 +165,34 @@ export function createReconciler<Handle = unknown>(options: ReconcilerOptions<Ha
 
   const runOnce = async (signal: AbortSignal | undefined): Promise<ReconcileSummary> => {
     const summary: ReconcileSummary = { ...emptyCounts(), providers: {}, skipped: 0, failures: [] }
-    const stale = resumablePages(
-      store,
-      cursorKey,
-      { statuses: [...nonTerminalStatuses], redacted: false, unchangedForMs: staleAfterMs },
-      maxPerRun,
-      signal,
-    )
-    // A few workers share the one page iterator: at most `concurrency` re-reads in flight.
-    const worker = async () => {
-      for (;;) {
-        const next = await stale.next()
-        if (next.done === true) return
-        await reconcileOne(next.value, summary, signal)
+    // First what has not ended, then (with what the budget leaves) decisions still pending a person.
+    const passes = [
+      { cursor: 'reconciler-cursor', query: { statuses: [...nonTerminalStatuses] } },
+      {
+        cursor: 'reconciler-review-cursor',
+        query: { statuses: ['completed' as const], outcomes: ['review' as const] },
+      },
+    ]
+    for (const pass of passes) {
+      const budget = maxPerRun - summary.stale - summary.skipped
+      if (budget <= 0) break
+      const stale = resumablePages(
+        store,
+        pass.cursor,
+        { ...pass.query, redacted: false, unchangedForMs: staleAfterMs },
+        budget,
+        signal,
+      )
+      // A few workers share the one page iterator: at most `concurrency` re-reads in flight.
+      const worker = async () => {
+        for (;;) {
+          const next = await stale.next()
+          if (next.done === true) return
+          await reconcileOne(next.value, summary, signal)
+        }
       }
+      await Promise.all(Array.from({ length: concurrency }, worker))
     }
-    await Promise.all(Array.from({ length: concurrency }, worker))
     for (const [provider, counts] of Object.entries(summary.providers)) {
       recordReconciliation({ provider, stale: counts.stale, moved: counts.moved })
     }

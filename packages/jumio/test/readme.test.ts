@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { kycCapabilities } from '@openkyc/core'
+import { codeSpans, markdownTableAfter } from '@openkyc/testkit'
 import { describe, expect, it } from 'vitest'
 import { jumioCapabilities, jumioEnvironmentVariables } from '../src/index.js'
 import {
@@ -13,46 +14,22 @@ import { mapJumioDecisionOutcome } from '../src/map-jumio-decision.js'
 import { mapJumioDocumentType } from '../src/map-jumio-identity.js'
 import { mapJumioStatus } from '../src/map-jumio-status.js'
 
-// Table cells are padded by the formatter: collapse the padding so rows read the same either way.
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-  .split('\n')
-  .map((line) => (line.startsWith('|') ? line.replace(/ {2,}/g, ' ') : line))
-  .join('\n')
 
 /** The body rows of the first table after a heading (or after a line of text), as cells. */
-function tableAfter(marker: string, occurrence = 0): string[][] {
-  let start = -1
-  for (let index = 0; index <= occurrence; index++) start = readme.indexOf(marker, start + 1)
-  if (start === -1) throw new Error(`README has no "${marker}"`)
-  const lines = readme.slice(start).split('\n')
-  const first = lines.findIndex((line) => line.startsWith('|'))
-  const rows: string[][] = []
-  for (const line of lines.slice(first + 2)) {
-    if (!line.startsWith('|')) break
-    rows.push(
-      line
-        .slice(1, -1)
-        .split(' | ')
-        .map((cell) => cell.trim()),
-    )
-  }
-  return rows
-}
-
-/** The `code` spans of a cell. */
-const codes = (cell: string | undefined) => [...(cell ?? '').matchAll(/`([^`]+)`/g)].map((found) => found[1]!)
+const tableAfter = (marker: string, occurrence = 0) => markdownTableAfter(readme, marker, { occurrence })
 
 describe('README mapping tables match the mappers, row by row', () => {
   it('workflow status → status', () => {
     const rows = tableAfter('### Workflow status → status')
     expect(rows).toHaveLength(7)
     for (const [jumio, ours] of rows) {
-      const expected = codes(ours)
+      const expected = codeSpans(ours)
       if (jumio === 'anything else') {
         expect(mapJumioStatus('SOMETHING_NEW')).toBe(expected[0])
         continue
       }
-      const status = codes(jumio)[0]!
+      const status = codeSpans(jumio)[0]!
       if (status === 'INITIATED') {
         expect([mapJumioStatus(status), mapJumioStatus(status, { started: true })]).toEqual(
           expected.slice(0, 2),
@@ -80,24 +57,24 @@ describe('README mapping tables match the mappers, row by row', () => {
     const rows = tableAfter('### Decision type → outcome')
     expect(rows).toHaveLength(5)
     for (const [jumio, ours] of rows) {
-      const type = jumio === 'anything else' ? 'SOMETHING_NEW' : codes(jumio)[0]
-      expect(mapJumioDecisionOutcome(type)).toBe(codes(ours)[0])
+      const type = jumio === 'anything else' ? 'SOMETHING_NEW' : codeSpans(jumio)[0]
+      expect(mapJumioDecisionOutcome(type)).toBe(codeSpans(ours)[0])
     }
   })
 
   it('capability → check kind, with every capability the code knows', () => {
     const rows = tableAfter('| Jumio capability | check `kind` |')
-    expect(rows.map(([capability]) => codes(capability)[0]).filter(Boolean)).toEqual(
+    expect(rows.map(([capability]) => codeSpans(capability)[0]).filter(Boolean)).toEqual(
       Object.keys(jumioCapabilityKinds),
     )
     for (const [capability, kind] of rows) {
       if (capability === 'anything else') {
-        expect(mapJumioCheckKind('somethingNew', ['ID'])).toBe(codes(kind)[0])
+        expect(mapJumioCheckKind('somethingNew', ['ID'])).toBe(codeSpans(kind)[0])
         continue
       }
-      const name = codes(capability)[0]!
-      expect(mapJumioCheckKind(name, ['ID'])).toBe(codes(kind)[0])
-      if (name === 'usability') expect(mapJumioCheckKind(name, ['SELFIE'])).toBe(codes(kind)[3])
+      const name = codeSpans(capability)[0]!
+      expect(mapJumioCheckKind(name, ['ID'])).toBe(codeSpans(kind)[0])
+      if (name === 'usability') expect(mapJumioCheckKind(name, ['SELFIE'])).toBe(codeSpans(kind)[3])
     }
   })
 
@@ -105,13 +82,13 @@ describe('README mapping tables match the mappers, row by row', () => {
     const rows = tableAfter('| capability | Jumio labels | reason `code` |')
     const documented = new Set<string>()
     for (const [capability, labels, code] of rows) {
-      const expected = codes(code)[0]
-      const name = capability === 'any' ? 'someCapability' : codes(capability)[0]!
+      const expected = codeSpans(code)[0]
+      const name = capability === 'any' ? 'someCapability' : codeSpans(capability)[0]!
       if (labels === 'anything else') {
         expect(mapJumioReasonCode(name, 'SOMETHING_NEW')).toBe(expected)
         continue
       }
-      for (const label of codes(labels)) {
+      for (const label of codeSpans(labels)) {
         expect(mapJumioReasonCode(name, label), `${name} ${label}`).toBe(expected)
         documented.add(`${name} ${label}`)
       }
@@ -123,26 +100,27 @@ describe('README mapping tables match the mappers, row by row', () => {
 
   it('credential categories, part classifiers and document types', () => {
     for (const [category, kind] of tableAfter('| Jumio credential `category` |')) {
-      expect(mapJumioCredentialKind(codes(category)[0])).toBe(codes(kind)[0])
+      expect(mapJumioCredentialKind(codeSpans(category)[0])).toBe(codeSpans(kind)[0])
     }
     for (const [classifiers, part] of tableAfter('| Jumio part `classifier` |')) {
-      const names = codes(classifiers).flatMap((name) =>
+      const names = codeSpans(classifiers).flatMap((name) =>
         name === 'LIVENESS_6' ? ['LIVENESS_2', 'LIVENESS_6'] : [name],
       )
-      for (const name of names) expect(mapJumioPart(name), name).toBe(codes(part)[0])
+      for (const name of names) expect(mapJumioPart(name), name).toBe(codeSpans(part)[0])
     }
     for (const [type, ours] of tableAfter('| Jumio extraction `type` |')) {
-      const [first] = codes(type)
-      expect(mapJumioDocumentType(first)).toBe(codes(ours)[0])
-      if (first === 'ID_CARD') expect(mapJumioDocumentType(first, 'RESIDENT_PERMIT_ID')).toBe(codes(ours)[1])
-      if (first === 'UNSUPPORTED') expect(mapJumioDocumentType('SOMETHING_NEW')).toBe(codes(ours)[0])
+      const [first] = codeSpans(type)
+      expect(mapJumioDocumentType(first)).toBe(codeSpans(ours)[0])
+      if (first === 'ID_CARD')
+        expect(mapJumioDocumentType(first, 'RESIDENT_PERMIT_ID')).toBe(codeSpans(ours)[1])
+      if (first === 'UNSUPPORTED') expect(mapJumioDocumentType('SOMETHING_NEW')).toBe(codeSpans(ours)[0])
     }
   })
 
   it('capabilities as declared', () => {
     const rows = tableAfter('## Capabilities')
     const declared = new Map(
-      rows.flatMap(([names, answer]) => codes(names).map((name) => [name, answer === 'yes'] as const)),
+      rows.flatMap(([names, answer]) => codeSpans(names).map((name) => [name, answer === 'yes'] as const)),
     )
     expect([...declared.keys()].sort()).toEqual([...kycCapabilities].sort())
     for (const capability of kycCapabilities)

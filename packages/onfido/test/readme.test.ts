@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { codeSpans, markdownTableAfter } from '@openkyc/testkit'
 import { describe, expect, it } from 'vitest'
 import {
   createOnfido,
@@ -16,43 +17,20 @@ import {
 } from '../src/index.js'
 import { testSettings } from './fixtures.js'
 
-// Table cells are padded by the formatter: collapse the padding so rows read the same either way.
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-  .split('\n')
-  .map((line) => (line.startsWith('|') ? line.replace(/ {2,}/g, ' ') : line))
-  .join('\n')
 
 /** The body rows of the first table after a heading, as cells. */
-function tableAfter(marker: string): string[][] {
-  const start = readme.indexOf(marker)
-  if (start === -1) throw new Error(`README has no "${marker}"`)
-  const lines = readme.slice(start).split('\n')
-  const first = lines.findIndex((line) => line.startsWith('|'))
-  const rows: string[][] = []
-  for (const line of lines.slice(first + 2)) {
-    if (!line.startsWith('|')) break
-    rows.push(
-      line
-        .slice(1, -1)
-        .split('|')
-        .map((cell) => cell.trim()),
-    )
-  }
-  return rows
-}
-
-/** The `code` spans of a cell. */
-const codes = (cell: string | undefined) => [...(cell ?? '').matchAll(/`([^`]+)`/g)].map((found) => found[1]!)
+const tableAfter = (marker: string) => markdownTableAfter(readme, marker)
 
 describe('README mapping tables match the mappers, row by row', () => {
   it('workflow run status → status and outcome: all eight statuses and the fallback', () => {
     const rows = tableAfter('### Workflow run status → status and outcome')
     expect(rows).toHaveLength(9)
     for (const [vendor, status, outcome] of rows) {
-      const input = vendor === 'anything else' ? 'brand_new_status' : codes(vendor)[0]
+      const input = vendor === 'anything else' ? 'brand_new_status' : codeSpans(vendor)[0]
       expect(mapOnfidoWorkflowRunStatus(input), vendor).toEqual({
-        status: codes(status)[0],
-        ...(codes(outcome)[0] ? { outcome: codes(outcome)[0] } : {}),
+        status: codeSpans(status)[0],
+        ...(codeSpans(outcome)[0] ? { outcome: codeSpans(outcome)[0] } : {}),
       })
     }
   })
@@ -66,10 +44,10 @@ describe('README mapping tables match the mappers, row by row', () => {
           ? undefined
           : vendorStatus === 'anything else'
             ? 'new'
-            : codes(vendorStatus)[0]
-      expect(mapOnfidoCheckStatus(input, codes(result)[0]), `${vendorStatus} ${result}`).toEqual({
-        status: codes(status)[0],
-        ...(codes(outcome)[0] ? { outcome: codes(outcome)[0] } : {}),
+            : codeSpans(vendorStatus)[0]
+      expect(mapOnfidoCheckStatus(input, codeSpans(result)[0]), `${vendorStatus} ${result}`).toEqual({
+        status: codeSpans(status)[0],
+        ...(codeSpans(outcome)[0] ? { outcome: codeSpans(outcome)[0] } : {}),
       })
     }
   })
@@ -78,12 +56,12 @@ describe('README mapping tables match the mappers, row by row', () => {
     const rows = tableAfter('### Reports → checks')
     const documented = new Set<string>()
     for (const [breakdown, kind] of rows) {
-      const expected = codes(kind)[0]
+      const expected = codeSpans(kind)[0]
       if (breakdown === 'anything else') {
         expect(mapOnfidoCheckKind(['brand_new_family', 'x'])).toBe(expected)
         continue
       }
-      const key = codes(breakdown)[0]!
+      const key = codeSpans(breakdown)[0]!
       documented.add(key)
       const path = key.split('.')
       // "(every breakdown)" rows hold for any breakdown name of the family.
@@ -104,8 +82,8 @@ describe('README mapping tables match the mappers, row by row', () => {
     expect(rows).toHaveLength(5)
     for (const [result, outcome] of rows) {
       const input =
-        result === 'none (not run)' ? null : result === 'anything else' ? 'surprising' : codes(result)[0]
-      expect(mapOnfidoResult(input), result).toBe(codes(outcome)[0])
+        result === 'none (not run)' ? null : result === 'anything else' ? 'surprising' : codeSpans(result)[0]
+      expect(mapOnfidoResult(input), result).toBe(codeSpans(outcome)[0])
     }
   })
 
@@ -114,13 +92,13 @@ describe('README mapping tables match the mappers, row by row', () => {
     const documented = new Set<string>()
     for (const [breakdown, code] of rows) {
       if (breakdown === 'anything else') {
-        expect(mapOnfidoReason(['document', 'police_record']).code).toBe(codes(code)[0])
-        expect(mapOnfidoReason(['brand_new', 'x']).code).toBe(codes(code)[0])
+        expect(mapOnfidoReason(['document', 'police_record']).code).toBe(codeSpans(code)[0])
+        expect(mapOnfidoReason(['brand_new', 'x']).code).toBe(codeSpans(code)[0])
         continue
       }
-      const key = codes(breakdown)[0]!
+      const key = codeSpans(breakdown)[0]!
       documented.add(key)
-      expect(mapOnfidoReason(key.split('.')), key).toEqual({ code: codes(code)[0], raw: key })
+      expect(mapOnfidoReason(key.split('.')), key).toEqual({ code: codeSpans(code)[0], raw: key })
     }
     expect(new Set(Object.keys(onfidoReasonTable))).toEqual(documented)
   })
@@ -129,7 +107,7 @@ describe('README mapping tables match the mappers, row by row', () => {
     const rows = tableAfter('### Document sub-result → reason code')
     const documented = new Set<string>()
     for (const [subResults, code] of rows) {
-      for (const subResult of codes(subResults)) {
+      for (const subResult of codeSpans(subResults)) {
         const checks = [
           {
             kind: 'other' as const,
@@ -138,7 +116,7 @@ describe('README mapping tables match the mappers, row by row', () => {
             raw: { name: 'document', subResult },
           },
         ]
-        const expected = codes(code)[0]
+        const expected = codeSpans(code)[0]
         expect(reasonsOfSubResults(checks), subResult).toEqual(
           expected === undefined ? [] : [{ code: expected, raw: `document.sub_result.${subResult}` }],
         )
@@ -151,8 +129,8 @@ describe('README mapping tables match the mappers, row by row', () => {
   it('document type', () => {
     const rows = tableAfter('### Document type')
     for (const [vendor, ours] of rows) {
-      const inputs = vendor === 'anything else' ? ['proof_of_citizenship', 'utility_bill'] : codes(vendor)
-      for (const input of inputs) expect(mapOnfidoDocumentType(input), input).toBe(codes(ours)[0])
+      const inputs = vendor === 'anything else' ? ['proof_of_citizenship', 'utility_bill'] : codeSpans(vendor)
+      for (const input of inputs) expect(mapOnfidoDocumentType(input), input).toBe(codeSpans(ours)[0])
     }
   })
 
@@ -163,8 +141,8 @@ describe('README mapping tables match the mappers, row by row', () => {
       const verification =
         state === 'redacted'
           ? { status: 'completed' as const, redactedAt: '2026-01-01T00:00:00Z' }
-          : { status: codes(state)[0] as 'created' }
-      expect(onfidoEventType(verification), state).toBe(codes(type)[0])
+          : { status: codeSpans(state)[0] as 'created' }
+      expect(onfidoEventType(verification), state).toBe(codeSpans(type)[0])
     }
   })
 
@@ -172,7 +150,7 @@ describe('README mapping tables match the mappers, row by row', () => {
     const adapter = createOnfido(testSettings)
     const rows = tableAfter('| capability | declared | why |')
     for (const [names, declared] of rows) {
-      for (const name of codes(names)) {
+      for (const name of codeSpans(names)) {
         expect(adapter.capabilities[name as keyof typeof adapter.capabilities], name).toBe(declared === 'yes')
       }
     }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { codeSpans, markdownTableAfter } from '@openkyc/testkit'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import {
@@ -19,27 +20,8 @@ import { personaListKinds } from '../src/persona-list-kinds.js'
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
 const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8')
 
-/** The body rows of the first table under a heading, as cells. */
-function tableUnder(heading: string): string[][] {
-  const start = readme.indexOf(`\n${heading}\n`)
-  if (start === -1) throw new Error(`README has no heading "${heading}"`)
-  const lines = readme.slice(start + heading.length + 2).split('\n')
-  const first = lines.findIndex((line) => line.startsWith('|'))
-  const rows: string[][] = []
-  for (const line of lines.slice(first + 2)) {
-    if (!line.startsWith('|')) break
-    rows.push(
-      line
-        .slice(1, -1)
-        .split(' | ')
-        .map((cell) => cell.trim()),
-    )
-  }
-  return rows
-}
-
-/** The `code` spans of a cell. */
-const codes = (cell: string | undefined) => [...(cell ?? '').matchAll(/`([^`]+)`/g)].map((match) => match[1]!)
+/** The body rows of the first table under a heading (the whole heading line), as cells. */
+const tableUnder = (heading: string) => markdownTableAfter(readme, `\n${heading}\n`)
 
 describe('README mapping tables match the mappers, row by row', () => {
   it('inquiry statuses', () => {
@@ -47,13 +29,13 @@ describe('README mapping tables match the mappers, row by row', () => {
     expect(rows.length).toBeGreaterThanOrEqual(9)
     for (const [status, ours, outcome] of rows) {
       if (status === 'anything else') {
-        expect(mapPersonaInquiryStatus('brand_new_status')).toEqual({ status: codes(ours)[0] })
+        expect(mapPersonaInquiryStatus('brand_new_status')).toEqual({ status: codeSpans(ours)[0] })
         continue
       }
-      const [persona] = codes(status)
+      const [persona] = codeSpans(status)
       if (ours?.startsWith('by policy')) {
-        const statuses = codes(ours)
-        const outcomes = codes(outcome)
+        const statuses = codeSpans(ours)
+        const outcomes = codeSpans(outcome)
         expect(mapPersonaInquiryStatus(persona!, { completedMeans: 'pending' })).toEqual({
           status: statuses[0],
         })
@@ -68,8 +50,8 @@ describe('README mapping tables match the mappers, row by row', () => {
         continue
       }
       const mapped = mapPersonaInquiryStatus(persona!)
-      expect(mapped.status, persona).toBe(codes(ours)[0])
-      expect(mapped.outcome, persona).toBe(codes(outcome)[0])
+      expect(mapped.status, persona).toBe(codeSpans(ours)[0])
+      expect(mapped.outcome, persona).toBe(codeSpans(outcome)[0])
     }
   })
 
@@ -77,38 +59,38 @@ describe('README mapping tables match the mappers, row by row', () => {
     const rows = tableUnder('### Check names → check kind, reason code')
     expect(rows.length).toBeGreaterThan(50)
     for (const [name, kind, code] of rows) {
-      const checkName = name === 'anything else' ? 'id_not_in_any_table' : codes(name)[0]!
+      const checkName = name === 'anything else' ? 'id_not_in_any_table' : codeSpans(name)[0]!
       expect(mapPersonaCheckName(checkName), checkName).toEqual({
-        kind: codes(kind)[0],
-        failureCode: codes(code)[0],
+        kind: codeSpans(kind)[0],
+        failureCode: codeSpans(code)[0],
       })
     }
   })
 
   it('check reasons', () => {
     for (const [reason, code] of tableUnder('### Check reasons → reason code')) {
-      const vendorReason = codes(reason)[0]!
+      const vendorReason = codeSpans(reason)[0]!
       expect(
         mapPersonaCheckReasons({ name: 'selfie_glare_detection', status: 'failed', reasons: [vendorReason] }),
-      ).toEqual([{ code: codes(code)[0], raw: vendorReason }])
+      ).toEqual([{ code: codeSpans(code)[0], raw: vendorReason }])
     }
   })
 
   it('check statuses', () => {
     for (const [status, outcome] of tableUnder('### Check status → check outcome')) {
-      expect(mapPersonaCheckStatus(status === 'anything else' ? 'mystery' : codes(status)[0])).toBe(
-        codes(outcome)[0],
+      expect(mapPersonaCheckStatus(status === 'anything else' ? 'mystery' : codeSpans(status)[0])).toBe(
+        codeSpans(outcome)[0],
       )
     }
   })
 
   it('verification types and id classes', () => {
     for (const [types, kind, documentType] of tableUnder('### Verifications → credentials')) {
-      for (const type of codes(types)) {
+      for (const type of codeSpans(types)) {
         const probe = type.endsWith('*') ? `${type.slice(0, -1)}-tin` : type
-        const expected = codes(documentType)[0]
+        const expected = codeSpans(documentType)[0]
         expect(mapPersonaVerificationType(probe), type).toEqual({
-          kind: codes(kind)[0],
+          kind: codeSpans(kind)[0],
           ...(expected && expected !== 'id-class' ? { documentType: expected } : {}),
         })
       }
@@ -119,8 +101,8 @@ describe('README mapping tables match the mappers, row by row', () => {
     for (const line of idClassRows.split('\n').slice(2)) {
       if (!line.startsWith('|')) break
       const [classes, documentType] = line.slice(1, -1).split(' | ')
-      const expected = codes(documentType)[0]
-      for (const idClass of classes === 'anything else' ? ['zz'] : codes(classes)) {
+      const expected = codeSpans(documentType)[0]
+      for (const idClass of classes === 'anything else' ? ['zz'] : codeSpans(classes)) {
         expect(mapPersonaIdClass(idClass), idClass).toBe(expected)
       }
     }
@@ -136,14 +118,14 @@ describe('README mapping tables match the mappers, row by row', () => {
     const rows = tableUnder('## Cases, lists, accounts and links')
     expect(rows).toHaveLength(10)
     for (const [kind, type, create, columns] of rows) {
-      const spec = personaListKinds[codes(kind)[0] as keyof typeof personaListKinds]
-      if (codes(type).length === 0) {
+      const spec = personaListKinds[codeSpans(kind)[0] as keyof typeof personaListKinds]
+      if (codeSpans(type).length === 0) {
         expect(spec).toBeUndefined()
         continue
       }
-      expect(spec?.type).toBe(codes(type)[0])
+      expect(spec?.type).toBe(codeSpans(type)[0])
       expect(spec?.creatable).toBe(create === 'yes')
-      expect(spec?.importColumns ?? []).toEqual(codes(columns))
+      expect(spec?.importColumns ?? []).toEqual(codeSpans(columns))
     }
   })
 })

@@ -65,7 +65,7 @@ export const rawArchiveStatements = {
          AND ($4::text IS NULL OR event_ids @> ARRAY[$4::text])
          AND ($5::text IS NULL OR verification_ids @> ARRAY[$5::text])
          AND ($6::timestamptz IS NULL OR received_at >= $6::timestamptz)
-       ORDER BY sequence LIMIT $7`,
+       ORDER BY raw_archive.sequence LIMIT $7`,
       [
         page.afterSequence,
         page.provider,

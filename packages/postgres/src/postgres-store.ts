@@ -20,9 +20,11 @@ import {
   parseKeyValueWrite,
   parseStoredAuditEntry,
   parseStoredVerification,
+  parseTransactionClaimRequest,
   parseVerificationQuery,
   parseVerificationUpdate,
   type RawArchiveStore,
+  splitChainedAuditSerialization,
   type VerificationKey,
   type VerificationPage,
   verificationProgressKey,
@@ -182,11 +184,25 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
   })
 
-  const applyVerification = async (executor: SqlExecutor, update: unknown): Promise<AppliedVerification> => {
+  /** A verification read and locked with a claim (`claimEvent`): the first apply to it needs no read. */
+  type LockedVerification = { key: VerificationKey; document: unknown }
+
+  const applyVerification = async (
+    executor: SqlExecutor,
+    update: unknown,
+    locked?: LockedVerification,
+  ): Promise<AppliedVerification> => {
     const parsed = parseVerificationUpdate(update)
     const key = { provider: parsed.provider, id: parsed.id }
+    let lockedRow = locked?.key.provider === key.provider && locked.key.id === key.id ? locked : undefined
     for (;;) {
-      const previous = await readVerification(executor, key, true)
+      const previous =
+        lockedRow === undefined
+          ? await readVerification(executor, key, true)
+          : lockedRow.document === null
+            ? undefined
+            : parseStoredVerification(lockedRow.document, key)
+      lockedRow = undefined
       const verification = applyVerificationUpdate(previous, parsed)
       if (verification === previous) return { previous, verification, applied: false }
       const row = {
@@ -253,71 +269,44 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return entry
   }
 
-  /** The head of each chain this store last appended (several chains), as `knownHead` for one. */
-  const knownChainHeads = new Map<number, { chainSequence: number; hash: string }>()
-
-  /** Chains the entry onto `head` of its chain and appends it if `head` is still that chain's head. */
-  const appendToChainAfter = async (
-    executor: SqlExecutor,
-    input: AuditEntryInputParsed,
-    chain: number,
-    head: { chainSequence: number; hash: string },
-  ): Promise<AuditEntry | undefined> => {
-    const chainHead = head.chainSequence === 0 ? undefined : { sequence: 0, chain, ...head }
-    // The store-wide sequence is drawn in SQL under the chain's lock; it is not hashed.
-    const entry = chainAuditEntry(input, chainHead, new Date(), { chain, sequence: 1 })
-    const [appended] = await executor.query<{ sequence: string }>(
-      statements.appendChainedAuditEntry(
-        schema,
-        { chain, ...head },
-        {
-          chainSequence: entry.chainSequence ?? 1,
-          provider: entry.provider,
-          verificationId: entry.verificationId,
-          hash: entry.hash,
-          document: JSON.stringify(entry),
-        },
-      ),
-    )
-    if (appended === undefined) return undefined
-    knownChainHeads.set(chain, { chainSequence: entry.chainSequence ?? 1, hash: entry.hash })
-    return { ...entry, sequence: Number(appended.sequence) }
-  }
-
-  /** Reads a chain's head and locks it until the transaction ends. */
-  const lockAuditChainHead = async (executor: SqlExecutor, chain: number) => {
-    const [row] = await executor.query<{ chain_sequence: string; hash: string }>(
-      statements.lockAuditChainHead(schema, chain),
+  /** Appends to the entry's chain of several: one statement that locks the head, hashes and moves it. */
+  const appendToChain = async (executor: SqlExecutor, input: AuditEntryInputParsed): Promise<AuditEntry> => {
+    const chain = auditChainFor(input.verificationId, auditChains)
+    const recordedAt = new Date().toISOString()
+    const { prefix, suffix } = splitChainedAuditSerialization({ ...input, chain, recordedAt })
+    const [row] = await executor.query<{
+      sequence: string
+      chain_sequence: string
+      previous_hash: string
+      hash: string
+    }>(
+      statements.appendAuditEntryAtChainHead(schema, {
+        chain,
+        prefix,
+        suffix,
+        provider: input.provider,
+        verificationId: input.verificationId,
+        // The place and hashes are added in SQL, under the head's lock.
+        document: JSON.stringify({ ...input, chain, recordedAt }),
+      }),
     )
     if (row === undefined) {
       throw corruptRowError({ table: 'audit_chain_head', key: `chain ${chain}`, problem: 'it is missing' })
     }
-    return { chainSequence: Number(row.chain_sequence), hash: row.hash }
+    return {
+      ...input,
+      sequence: Number(row.sequence),
+      chain,
+      chainSequence: Number(row.chain_sequence),
+      recordedAt,
+      previousHash: row.previous_hash,
+      hash: row.hash,
+    }
   }
 
   const appendAudit = async (executor: SqlExecutor, input: unknown): Promise<AuditEntry> => {
     const parsed = parseAuditEntryInput(input)
-    if (auditChains > 1) {
-      const chain = auditChainFor(parsed.verificationId, auditChains)
-      const known = knownChainHeads.get(chain)
-      if (known !== undefined) {
-        const entry = await appendToChainAfter(executor, parsed, chain, known)
-        if (entry !== undefined) return entry
-      }
-      // No head known, or another transaction moved it: lock the chain's head, then it cannot miss.
-      const entry = await appendToChainAfter(
-        executor,
-        parsed,
-        chain,
-        await lockAuditChainHead(executor, chain),
-      )
-      if (entry !== undefined) return entry
-      throw corruptRowError({
-        table: 'audit_chain_head',
-        key: `chain ${chain}`,
-        problem: 'it could not be moved',
-      })
-    }
+    if (auditChains > 1) return appendToChain(executor, parsed)
     if (knownHead !== undefined) {
       const entry = await appendAfter(executor, parsed, knownHead)
       if (entry !== undefined) return entry
@@ -472,6 +461,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           return operation()
         }
         const keyValue = keyValueOn(executor)
+        let locked: LockedVerification | undefined
         const transaction: KycStoreTransaction<PostgresTransactionHandle> = {
           handle: {
             kind: executor.kind,
@@ -489,8 +479,37 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             delete: (namespace, key) => guard(() => keyValue.delete(namespace, key)),
           },
           getVerification: (key) => guard(() => readVerification(executor, key, false)),
-          applyVerification: (update) => guard(() => applyVerification(executor, update)),
+          applyVerification: (update) =>
+            guard(() => {
+              const lockedWithClaim = locked
+              locked = undefined
+              return applyVerification(executor, update, lockedWithClaim)
+            }),
           appendAudit: (entry) => guard(() => appendAudit(executor, entry)),
+          claimEvent: (request) =>
+            guard(async () => {
+              const { provider, eventId, verification = null } = parseTransactionClaimRequest(request)
+              const [row] = await executor.query<{ held: boolean; claimed: boolean; document: unknown }>(
+                statements.claimInboxEventInTransaction(schema, {
+                  schemaName,
+                  provider,
+                  eventId,
+                  ttlMs,
+                  verification,
+                }),
+              )
+              if (row?.claimed === true) {
+                if (verification !== null) locked = { key: verification, document: row.document }
+                return { status: 'claimed' }
+              }
+              if (row?.held !== true) return { status: 'busy' }
+              // Not taken although no other transaction claims it: completed, or held by a live
+              // `inbox.claim` lease. A fresh statement sees rows committed since this one began.
+              const [existing] = await executor.query<{ state: string; live: boolean }>(
+                statements.selectInboxEvent(schema, provider, eventId),
+              )
+              return { status: existing?.state === 'completed' && existing.live ? 'completed' : 'busy' }
+            }),
           completeClaim: (claim) =>
             guard(async () => {
               const [completed] = await executor.query(statements.completeInboxEvent(schema, claim, ttlMs))

@@ -69,6 +69,52 @@ ON CONFLICT (provider, event_id) DO UPDATE
 RETURNING (extract(epoch FROM inbox.lease_expires_at) * 1000)::float8 AS lease_expires_ms`,
       [claim.provider, claim.eventId, claim.token, claim.leaseMs, claim.ttlMs],
     ),
+  /**
+   * Claims an event inside the caller's transaction and marks it completed there, so the mark commits
+   * with the event's work or not at all. A transaction-scoped advisory lock on the event makes a
+   * concurrent claim answer at once instead of waiting (`held` false: busy); the insert takes a new
+   * event, a claim whose lease ran out, or a completed mark whose dedupe lifetime ended (`claimed`).
+   * When claimed, the verification `$5`/`$6` (may be null) is read and locked in the same round trip.
+   */
+  claimInboxEventInTransaction: (
+    schema: string,
+    claim: {
+      schemaName: string
+      provider: string
+      eventId: string
+      ttlMs: number
+      verification: { provider: string; id: string } | null
+    },
+  ) =>
+    statement(
+      'claim inbox event in transaction',
+      `WITH lock AS (
+  SELECT pg_try_advisory_xact_lock(hashtextextended('openkyc inbox ' || $1 || ' ' || $2 || ' ' || $3, 0)) AS held
+), claimed AS (
+  INSERT INTO ${schema}.webhook_inbox AS inbox (provider, event_id, state, completed_at, expires_at)
+  SELECT $2, $3, 'completed', clock_timestamp(), clock_timestamp() + make_interval(secs => $4::float8 / 1000)
+  FROM lock WHERE lock.held
+  ON CONFLICT (provider, event_id) DO UPDATE
+    SET state = 'completed', claim_token = NULL, lease_expires_at = NULL, completed_at = excluded.completed_at,
+        expires_at = excluded.expires_at, attempts = inbox.attempts + 1
+    WHERE (inbox.state = 'claimed' AND inbox.lease_expires_at <= clock_timestamp())
+       OR (inbox.state = 'completed' AND inbox.expires_at <= clock_timestamp())
+  RETURNING 1 AS claimed
+), locked AS (
+  SELECT document FROM ${schema}.verification
+  WHERE provider = $5 AND id = $6 AND EXISTS (SELECT 1 FROM claimed) FOR UPDATE
+)
+SELECT (SELECT held FROM lock) AS held, EXISTS (SELECT 1 FROM claimed) AS claimed,
+  (SELECT document FROM locked) AS document`,
+      [
+        claim.schemaName,
+        claim.provider,
+        claim.eventId,
+        claim.ttlMs,
+        claim.verification?.provider ?? null,
+        claim.verification?.id ?? null,
+      ],
+    ),
   selectInboxEvent: (schema: string, provider: string, eventId: string) =>
     statement(
       'select inbox event',
@@ -273,13 +319,6 @@ FROM (SELECT max(sequence) AS sequence FROM ${schema}.audit_log) AS newest
 WHERE newest.sequence >= (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END
                           FROM ${schema}.audit_log_sequence)`,
     ),
-  /** Reads one chain's head and locks it until the transaction ends. */
-  lockAuditChainHead: (schema: string, chain: number) =>
-    statement(
-      'lock audit chain head',
-      `SELECT chain_sequence::text AS chain_sequence, hash FROM ${schema}.audit_chain_head WHERE chain = $1 FOR UPDATE`,
-      [chain],
-    ),
   selectAuditChainHeads: (schema: string) =>
     statement(
       'select audit chain heads',
@@ -287,44 +326,49 @@ WHERE newest.sequence >= (SELECT CASE WHEN is_called THEN last_value + 1 ELSE la
 WHERE chain_sequence > 0 ORDER BY chain`,
     ),
   /**
-   * Appends an entry of a chain onto the head the caller believes is current, in one statement: the
-   * head moves only if it still is `expected` (else nothing is written and the caller retries); the
-   * store-wide cursor is drawn after the head's row lock is taken, so it ascends within the chain,
-   * and written into the entry. Returns the cursor.
+   * Appends an entry at the head of its chain in one statement that cannot miss: it locks the chain's
+   * head row, hashes the entry in SQL from the head it locked (`prefix`, the next chain sequence, the
+   * head's hash and `suffix` are the entry's canonical serialization, see core's
+   * `splitChainedAuditSerialization`), moves the head and inserts the row with the store-wide cursor
+   * drawn under the lock. A concurrent append on the chain waits for the lock and then chains onto
+   * the entry it waited for. Returns the entry's place and hashes.
    */
-  appendChainedAuditEntry: (
+  appendAuditEntryAtChainHead: (
     schema: string,
-    expected: { chain: number; chainSequence: number; hash: string },
     entry: {
-      chainSequence: number
+      chain: number
+      prefix: string
+      suffix: string
       provider: string
       verificationId: string
-      hash: string
       document: string
     },
   ) =>
     statement(
-      'append chained audit entry',
-      `WITH moved AS (
-  UPDATE ${schema}.audit_chain_head SET chain_sequence = $1, hash = $2
-  WHERE chain = $3 AND chain_sequence = $4 AND hash = $5
-  RETURNING chain
+      'append audit entry at chain head',
+      `WITH head AS (
+  SELECT chain, chain_sequence + 1 AS chain_sequence, hash AS previous_hash
+  FROM ${schema}.audit_chain_head WHERE chain = $1 FOR UPDATE
+), hashed AS (
+  SELECT head.chain, head.chain_sequence, head.previous_hash,
+    encode(sha256(convert_to($2 || head.chain_sequence::text || ',"' || head.previous_hash || '",' || $3, 'UTF8')), 'hex') AS hash
+  FROM head
+), moved AS (
+  UPDATE ${schema}.audit_chain_head AS chain_head
+  SET chain_sequence = hashed.chain_sequence, hash = hashed.hash
+  FROM hashed WHERE chain_head.chain = hashed.chain
+  RETURNING hashed.chain_sequence, hashed.previous_hash, hashed.hash
 ), placed AS (
-  SELECT nextval('${schema}.audit_log_sequence') AS sequence FROM moved
+  SELECT moved.*, nextval('${schema}.audit_log_sequence') AS sequence FROM moved
 )
 INSERT INTO ${schema}.audit_log (sequence, provider, verification_id, entry)
-SELECT placed.sequence, $6, $7, jsonb_set($8::text::jsonb, '{sequence}', to_jsonb(placed.sequence)) FROM placed
-RETURNING sequence::text AS sequence`,
-      [
-        entry.chainSequence,
-        entry.hash,
-        expected.chain,
-        expected.chainSequence,
-        expected.hash,
-        entry.provider,
-        entry.verificationId,
-        entry.document,
-      ],
+SELECT placed.sequence, $4, $5, $6::text::jsonb || jsonb_build_object(
+  'sequence', placed.sequence, 'chainSequence', placed.chain_sequence,
+  'previousHash', placed.previous_hash, 'hash', placed.hash)
+FROM placed
+RETURNING sequence::text AS sequence, (entry ->> 'chainSequence') AS chain_sequence,
+  entry ->> 'previousHash' AS previous_hash, entry ->> 'hash' AS hash`,
+      [entry.chain, entry.prefix, entry.suffix, entry.provider, entry.verificationId, entry.document],
     ),
   /** One page of the log in ascending sequence; `null` filters match everything. */
   selectAuditPage: (

@@ -25,6 +25,7 @@ for (const target of testDatabases()) {
     rawArchive: true,
     // createPostgresStore's default.
     auditChains: 16,
+    claimsInTransaction: true,
     backDoors: {
       async changeAuditEntry(store, sequence) {
         const schema = schemas.get(store)!

@@ -8,3 +8,4 @@
 export * from './catalogue/index.js'
 export * from './conformance/index.js'
 export * from './harness/index.js'
+export * from './markdown-tables.js'

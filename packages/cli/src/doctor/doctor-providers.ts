@@ -19,6 +19,11 @@ export type DoctorProvider = {
   absentReference(): VerificationReference
   /** Problems with settings the adapter accepts but the vendor would not (format rules). */
   settingProblems(env: Environment): { check: string; message: string }[]
+  /**
+   * Its webhook signatures carry a timestamp checked against the clock (Persona): an archived delivery
+   * is re-verified with the clock set to when it arrived.
+   */
+  readonly timestampedSignatures: boolean
 }
 
 type Factory = (settings: Record<string, unknown>) => KycAdapter
@@ -40,6 +45,7 @@ export const doctorProviders: readonly DoctorProvider[] = [
     absentReference: () => ({ accountId: crypto.randomUUID(), workflowExecutionId: crypto.randomUUID() }),
     // The callback URL rule (https, a domain name, no port) is createJumio's own, reported as a settings problem.
     settingProblems: () => [],
+    timestampedSignatures: false,
   },
   {
     name: 'persona',
@@ -52,6 +58,7 @@ export const doctorProviders: readonly DoctorProvider[] = [
         ...(now === undefined ? {} : { now }),
       }),
     absentReference: () => ({ inquiryId: `inq_${randomId(24)}` }),
+    timestampedSignatures: true,
     settingProblems(env) {
       const secrets = env.PERSONA_WEBHOOK_SECRETS?.trim()
       if (!secrets) {
@@ -79,6 +86,7 @@ export const doctorProviders: readonly DoctorProvider[] = [
       }),
     // An applicant id no applicant has: Onfido answers 404 to a token it accepts.
     absentReference: () => ({ applicantId: crypto.randomUUID() }),
+    timestampedSignatures: false,
     settingProblems(env) {
       const tokens = (env.ONFIDO_WEBHOOK_TOKENS ?? env.ONFIDO_WEBHOOK_TOKEN)?.trim()
       return tokens

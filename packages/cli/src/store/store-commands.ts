@@ -1,35 +1,18 @@
-import { type AuditEntry, verifyAuditChain } from '@openkyc/core'
+import type { AuditEntry } from '@openkyc/core'
 import { migrate } from '@openkyc/postgres'
 import type { Command } from 'commander'
 import { type CliIo, line, printJson } from '../output.js'
+import { exportAudit } from './audit-export.js'
 import {
-  CliFailure,
-  databaseLocation,
-  describeFailure,
-  openCliDatabase,
-  openCliStore,
-} from './open-cli-database.js'
-
-type DatabaseOptions = { dataDir?: string; json?: boolean }
-
-const dataDirOption = [
-  '--data-dir <directory>',
-  'a PGlite database directory instead of DATABASE_URL',
-] as const
-
-/** Runs a store command; any failure is one line on stderr and exit code 1. */
-async function guarded(
-  io: CliIo,
-  setExitCode: (code: number) => void,
-  work: () => Promise<number>,
-): Promise<void> {
-  try {
-    setExitCode(await work())
-  } catch (error) {
-    line(io.stderr, `error: ${describeFailure(error)}`)
-    setExitCode(1)
-  }
-}
+  collect,
+  type DatabaseOptions,
+  dataDirOption,
+  formatAuditEntry,
+  guarded,
+  parseTime,
+} from './command-support.js'
+import { databaseLocation, openCliDatabase, openCliStore } from './open-cli-database.js'
+import { registerWatch } from './watch-command.js'
 
 /** The latest state of each verification, from its audit entries (ids, statuses and outcomes only). */
 type VerificationSummary = {
@@ -58,21 +41,15 @@ function summarize(entries: AuditEntry[]): VerificationSummary[] {
   return [...byKey.values()]
 }
 
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const result: T[] = []
-  for await (const item of items) result.push(item)
-  return result
+type ListOptions = DatabaseOptions & {
+  provider?: string
+  status?: string
+  outcome?: string
+  olderThan?: string
+  since?: string
 }
 
-function parseSince(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined
-  const time = Date.parse(value)
-  if (Number.isNaN(time))
-    throw new CliFailure('--since must be an ISO 8601 date or time, such as 2026-01-31T00:00:00Z')
-  return time
-}
-
-/** Registers `migrate`, `verifications list|show` and `audit export`. */
+/** Registers `migrate`, `verifications list|show|watch` and `audit export`. */
 export function registerStoreCommands(
   program: Command,
   io: CliIo,
@@ -104,16 +81,35 @@ export function registerStoreCommands(
     .description('every verification the audit log knows, with its latest status and outcome')
     .option(...dataDirOption)
     .option('--provider <name>', 'only this provider')
-    .option('--status <status>', 'only verifications in this status')
+    .option(
+      '--status <status>',
+      'only verifications in this status (created, in_progress, submitted, completed…)',
+    )
+    .option('--outcome <outcome>', 'only verifications decided so (approved, declined, review)')
+    .option('--older-than <age>', 'only verifications unchanged for at least this long (30m, 2h, 7d)')
+    .option(
+      '--since <time>',
+      'only verifications changed at or after this time (ISO 8601, or 30m, 2h, 7d ago)',
+    )
     .option('--json', 'print JSON')
-    .action((options: DatabaseOptions & { provider?: string; status?: string }) =>
+    .action((options: ListOptions) =>
       guarded(io, setExitCode, async () => {
+        const now = Date.now()
+        const olderThan =
+          options.olderThan === undefined ? undefined : parseTime('--older-than', options.olderThan, now)
+        const since = options.since === undefined ? undefined : parseTime('--since', options.since, now)
         const store = await openCliStore(databaseLocation(io.env, options.dataDir))
         try {
           const query = options.provider === undefined ? {} : { provider: options.provider }
-          const rows = summarize(await collect(store.audit.read(query))).filter(
-            (row) => options.status === undefined || row.status === options.status,
-          )
+          const rows = summarize(await collect(store.audit.read(query))).filter((row) => {
+            const updatedAt = Date.parse(row.updatedAt)
+            return (
+              (options.status === undefined || row.status === options.status) &&
+              (options.outcome === undefined || row.outcome === options.outcome) &&
+              (olderThan === undefined || updatedAt <= olderThan) &&
+              (since === undefined || updatedAt >= since)
+            )
+          })
           if (options.json) printJson(io, rows)
           else {
             for (const row of rows) {
@@ -149,24 +145,7 @@ export function registerStoreCommands(
           if (options.json) printJson(io, { provider, verificationId, timeline })
           else {
             line(io.stdout, `${provider} ${verificationId}`)
-            for (const entry of timeline) {
-              const from =
-                entry.from === undefined
-                  ? ''
-                  : `${entry.from.status}${entry.from.outcome ? `/${entry.from.outcome}` : ''} → `
-              const to =
-                entry.to === undefined
-                  ? ''
-                  : `${entry.to.status}${entry.to.outcome ? `/${entry.to.outcome}` : ''}`
-              const reasons =
-                entry.reasons.length === 0
-                  ? ''
-                  : `  [${entry.reasons.map((reason) => reason.code).join(', ')}]`
-              line(
-                io.stdout,
-                `  #${entry.sequence}  ${entry.recordedAt}  ${entry.action} by ${entry.actor}  ${from}${to}${reasons}`,
-              )
-            }
+            for (const entry of timeline) line(io.stdout, `  ${formatAuditEntry(entry)}`)
           }
           return 0
         } finally {
@@ -174,6 +153,7 @@ export function registerStoreCommands(
         }
       }),
     )
+  registerWatch(verifications, io, setExitCode)
 
   program
     .command('audit')
@@ -181,32 +161,13 @@ export function registerStoreCommands(
     .command('export')
     .description('print the audit log as JSON Lines on stdout; --verify checks the hash chain first')
     .option(...dataDirOption)
-    .option('--since <time>', 'only entries recorded at or after this ISO 8601 time')
+    .option('--since <time>', 'only entries recorded at or after this time (ISO 8601, or 30m, 2h, 7d ago)')
     .option('--verify', 'verify the whole hash chain; exit 1 and print nothing when it is broken')
-    .action((options: DatabaseOptions & { since?: string; verify?: boolean }) =>
-      guarded(io, setExitCode, async () => {
-        const since = parseSince(options.since)
-        const store = await openCliStore(databaseLocation(io.env, options.dataDir))
-        try {
-          if (options.verify) {
-            const report = await verifyAuditChain(store.audit.read())
-            if (!report.valid) {
-              line(
-                io.stderr,
-                `error: the audit chain is broken at entry ${report.sequence ?? '?'} (${report.problem})`,
-              )
-              return 1
-            }
-            line(io.stderr, `audit chain verified: ${report.count} entries`)
-          }
-          for await (const entry of store.audit.read()) {
-            if (since !== undefined && Date.parse(entry.recordedAt) < since) continue
-            line(io.stdout, JSON.stringify(entry))
-          }
-          return 0
-        } finally {
-          await store.close?.()
-        }
-      }),
+    .option(
+      '--checkpoint <file>',
+      'with --verify: the chain heads of the last verified export; entries they name must still be there (a removed tail), then the file is updated',
+    )
+    .action((options: DatabaseOptions & { since?: string; verify?: boolean; checkpoint?: string }) =>
+      guarded(io, setExitCode, () => exportAudit(io, options)),
     )
 }

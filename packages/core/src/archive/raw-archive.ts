@@ -55,6 +55,27 @@ const DeliveryPlaintextSchema = z.object({
   events: z.array(ArchivedEventSummarySchema),
 })
 
+const ResponsePlaintextSchema = z.object({
+  version: z.literal(1),
+  method: z.string(),
+  /** Path and query, without the origin (the same response, whichever host served it). */
+  url: z.string(),
+  status: z.number().int(),
+  headers: z.array(z.tuple([z.string(), z.string()])),
+  body: z.string(),
+})
+
+/** A vendor response the adapter read, decrypted. Holds personal data: never log it. */
+export type OpenedRetrievalResponse = {
+  payload: ArchivedPayload
+  method: string
+  /** Path and query of the request. */
+  url: string
+  status: number
+  headers: Headers
+  body: Uint8Array
+}
+
 /** A webhook delivery as it was received, decrypted. Holds personal data: never log it. */
 export type OpenedWebhookDelivery = {
   payload: ArchivedPayload
@@ -95,6 +116,19 @@ export type RawArchive = {
   readonly retentionMs: number
   /** Encrypts and stores an accepted webhook delivery with a summary of the events it produced. */
   archiveDelivery(input: ArchiveDeliveryInput): Promise<ArchivedPayload>
+  /**
+   * Encrypts and stores a vendor response an adapter read (a retrieval), filed under every path segment
+   * of its URL as verification ids (so erasing a verification erases the responses about it). Usually
+   * called by {@link createArchivingFetch}.
+   */
+  archiveResponse(input: {
+    provider: string
+    method: string
+    url: string
+    response: Response
+  }): Promise<ArchivedPayload>
+  /** Decrypts a stored retrieval response; errors as {@link RawArchive.openDelivery}. */
+  openResponse(payload: ArchivedPayload): Promise<OpenedRetrievalResponse>
   /** Stored (encrypted) payloads matching `query`, oldest first. */
   read(query?: RawArchiveQuery): AsyncIterable<ArchivedPayload>
   /**
@@ -147,77 +181,142 @@ export function createRawArchive(options: RawArchiveOptions): RawArchive {
     })
   }
 
+  const ids = (values: (string | undefined)[]) =>
+    [
+      ...new Set(
+        values.filter(
+          (value): value is string => value !== undefined && value.length > 0 && value.length <= 200,
+        ),
+      ),
+    ].slice(0, 100)
+
+  const seal = async (
+    input: { provider: string; kind: ArchivedPayload['kind']; verificationIds: string[]; eventIds: string[] },
+    plaintext: unknown,
+  ) => {
+    const time = now()
+    const placement = {
+      provider: input.provider,
+      kind: input.kind,
+      receivedAt: new Date(time).toISOString(),
+      keyId: keys.encryptingKeyId,
+    }
+    const iv = crypto.getRandomValues(new Uint8Array(12))
+    const ciphertext = await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv, additionalData: additionalData(placement) },
+      await keyFor(placement.keyId),
+      encoder.encode(JSON.stringify(plaintext)),
+    )
+    return store.put({
+      ...placement,
+      expiresAt: new Date(time + retentionMs).toISOString(),
+      verificationIds: input.verificationIds,
+      eventIds: input.eventIds,
+      iv: bytesToBase64(iv),
+      ciphertext: bytesToBase64(new Uint8Array(ciphertext)),
+    })
+  }
+
+  const unseal = async <T>(
+    payload: ArchivedPayload,
+    kind: ArchivedPayload['kind'],
+    schema: z.ZodType<T>,
+  ): Promise<T> => {
+    if (payload.kind !== kind) {
+      throw new KycInvalidRequestError({
+        message: `Archived payload ${payload.id} is a ${payload.kind}, not a ${kind}.`,
+      })
+    }
+    const key = await keyFor(payload.keyId)
+    let plaintext: ArrayBuffer
+    try {
+      plaintext = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: base64ToBytes(payload.iv), additionalData: additionalData(payload) },
+        key,
+        base64ToBytes(payload.ciphertext),
+      )
+    } catch {
+      throw new KycConfigurationError({
+        message: `Archived payload ${payload.id} cannot be decrypted with key "${payload.keyId}" of ${archiveKeysVariable}: the key is not the one that encrypted it, or the row was altered.`,
+      })
+    }
+    const parsed = schema.safeParse(JSON.parse(new TextDecoder().decode(plaintext)))
+    if (!parsed.success) {
+      throw new KycStoreIntegrityError({
+        message: `Archived payload ${payload.id} decrypted to something that is not an archived ${kind}.`,
+      })
+    }
+    return parsed.data
+  }
+
+  const headerPairs = (headers: Headers) => {
+    const pairs: [string, string][] = []
+    headers.forEach((value, name) => {
+      if (!droppedHeaders.has(name)) pairs.push([name, value])
+    })
+    return pairs
+  }
+
   return {
     retentionMs,
-    async archiveDelivery(input) {
-      const time = now()
+    archiveDelivery(input) {
       const rawBody = typeof input.rawBody === 'string' ? encoder.encode(input.rawBody) : input.rawBody
-      const headers: [string, string][] = []
-      input.headers.forEach((value, name) => {
-        if (!droppedHeaders.has(name)) headers.push([name, value])
-      })
-      const plaintext = {
-        version: 1 as const,
-        headers,
-        body: bytesToBase64(rawBody),
-        ...(input.remoteAddress === undefined ? {} : { remoteAddress: input.remoteAddress }),
-        events: input.events.map(summarizeArchivedEvent),
-      }
-      const placement = {
-        provider: input.provider,
-        kind: 'webhook_delivery' as const,
-        receivedAt: new Date(time).toISOString(),
-        keyId: keys.encryptingKeyId,
-      }
-      const iv = crypto.getRandomValues(new Uint8Array(12))
-      const ciphertext = await crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv, additionalData: additionalData(placement) },
-        await keyFor(placement.keyId),
-        encoder.encode(JSON.stringify(plaintext)),
+      return seal(
+        {
+          provider: input.provider,
+          kind: 'webhook_delivery',
+          verificationIds: ids(input.events.map((event) => event.verification?.id)),
+          eventIds: ids(input.events.map((event) => event.id)),
+        },
+        {
+          version: 1,
+          headers: headerPairs(input.headers),
+          body: bytesToBase64(rawBody),
+          ...(input.remoteAddress === undefined ? {} : { remoteAddress: input.remoteAddress }),
+          events: input.events.map(summarizeArchivedEvent),
+        },
       )
-      const ids = (values: (string | undefined)[]) =>
-        [...new Set(values.filter((value): value is string => value !== undefined))].slice(0, 100)
-      return store.put({
-        ...placement,
-        expiresAt: new Date(time + retentionMs).toISOString(),
-        verificationIds: ids(input.events.map((event) => event.verification?.id)),
-        eventIds: ids(input.events.map((event) => event.id)),
-        iv: bytesToBase64(iv),
-        ciphertext: bytesToBase64(new Uint8Array(ciphertext)),
-      })
+    },
+    async archiveResponse({ provider, method, url: requestUrl, response }) {
+      const url = new URL(requestUrl)
+      const body = new Uint8Array(await response.clone().arrayBuffer())
+      return seal(
+        {
+          provider,
+          kind: 'retrieval_response',
+          verificationIds: ids(url.pathname.split('/').map((segment) => decodeURIComponent(segment))),
+          eventIds: [],
+        },
+        {
+          version: 1,
+          method,
+          url: `${url.pathname}${url.search}`,
+          status: response.status,
+          headers: [['content-type', response.headers.get('content-type') ?? 'application/json']],
+          body: bytesToBase64(body),
+        },
+      )
     },
     read: (query) => store.read(query),
     async openDelivery(payload) {
-      if (payload.kind !== 'webhook_delivery') {
-        throw new KycInvalidRequestError({
-          message: `Archived payload ${payload.id} is a ${payload.kind}, not a webhook delivery.`,
-        })
-      }
-      const key = await keyFor(payload.keyId)
-      let plaintext: ArrayBuffer
-      try {
-        plaintext = await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: base64ToBytes(payload.iv), additionalData: additionalData(payload) },
-          key,
-          base64ToBytes(payload.ciphertext),
-        )
-      } catch {
-        throw new KycConfigurationError({
-          message: `Archived payload ${payload.id} cannot be decrypted with key "${payload.keyId}" of ${archiveKeysVariable}: the key is not the one that encrypted it, or the row was altered.`,
-        })
-      }
-      const parsed = DeliveryPlaintextSchema.safeParse(JSON.parse(new TextDecoder().decode(plaintext)))
-      if (!parsed.success) {
-        throw new KycStoreIntegrityError({
-          message: `Archived payload ${payload.id} decrypted to something that is not an archived delivery.`,
-        })
-      }
+      const opened = await unseal(payload, 'webhook_delivery', DeliveryPlaintextSchema)
       return {
         payload,
-        rawBody: base64ToBytes(parsed.data.body),
-        headers: new Headers(parsed.data.headers),
-        ...(parsed.data.remoteAddress === undefined ? {} : { remoteAddress: parsed.data.remoteAddress }),
-        events: parsed.data.events,
+        rawBody: base64ToBytes(opened.body),
+        headers: new Headers(opened.headers),
+        ...(opened.remoteAddress === undefined ? {} : { remoteAddress: opened.remoteAddress }),
+        events: opened.events,
+      }
+    },
+    async openResponse(payload) {
+      const opened = await unseal(payload, 'retrieval_response', ResponsePlaintextSchema)
+      return {
+        payload,
+        method: opened.method,
+        url: opened.url,
+        status: opened.status,
+        headers: new Headers(opened.headers),
+        body: base64ToBytes(opened.body),
       }
     },
     eraseVerification: (key) => store.deleteByVerification(key),
@@ -260,4 +359,48 @@ export function rawArchiveFromEnvironment(
     keys: parseArchiveKeys(keys),
     retentionMs: Math.round(days * 24 * 60 * 60 * 1000),
   })
+}
+
+/** Options for {@link createArchivingFetch}. */
+export type ArchivingFetchOptions = {
+  archive: RawArchive
+  /** The adapter's provider name, as its deliveries are filed. */
+  provider: string
+  /** The fetch to wrap. Default `globalThis.fetch`. */
+  fetch?: (input: Request, init?: RequestInit) => Promise<Response>
+  /** Called when a response could not be archived (the adapter still gets it). */
+  onError?: (error: unknown) => void
+}
+
+/**
+ * Wraps an adapter's `fetch` so every successful `GET` it makes (a retrieval: Persona's inquiry,
+ * Jumio's workflow details, Onfido's workflow run) is kept in the raw archive. `openkyc backtest` and
+ * `openkyc webhooks replay` serve these responses back to the adapter, so a delivery is re-normalized
+ * from what the vendor said then, without calling the vendor. A failure to archive never fails the call.
+ *
+ * @example
+ * ```ts
+ * const persona = createPersona({ fetch: createArchivingFetch({ archive, provider: 'persona' }) })
+ * ```
+ */
+export function createArchivingFetch(options: ArchivingFetchOptions) {
+  const fetch = options.fetch ?? ((input: Request, init?: RequestInit) => globalThis.fetch(input, init))
+  return async (input: Request, init?: RequestInit): Promise<Response> => {
+    const response = await fetch(input, init)
+    // The method and URL only: building a new Request from one with a body would consume it.
+    const method = (init?.method ?? input.method).toUpperCase()
+    if (method === 'GET' && response.ok) {
+      try {
+        await options.archive.archiveResponse({
+          provider: options.provider,
+          method,
+          url: input.url,
+          response,
+        })
+      } catch (error) {
+        options.onError?.(error)
+      }
+    }
+    return response
+  }
 }

@@ -25,8 +25,7 @@ export async function prepareBody(call: {
   if (call.body instanceof ArrayBuffer) return { bytes: new Uint8Array(call.body), contentType: undefined }
   // FormData, URLSearchParams and Blob: let the platform encode them, boundary and type included.
   const encoded = new Request('http://body.invalid/', { method: 'POST', body: call.body })
-  return {
-    bytes: new Uint8Array(await encoded.arrayBuffer()),
-    contentType: encoded.headers.get('content-type') ?? undefined,
-  }
+  // The type first: Bun drops a body's implied content-type once the body has been read.
+  const contentType = encoded.headers.get('content-type') ?? undefined
+  return { bytes: new Uint8Array(await encoded.arrayBuffer()), contentType }
 }

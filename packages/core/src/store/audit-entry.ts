@@ -183,6 +183,36 @@ export function serializeAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
   ])
 }
 
+/**
+ * The canonical serialization of an entry of a log of several chains, split around the two values
+ * only its chain's head knows: `serializeAuditEntry(entry)` is exactly
+ * `` `${prefix}${chainSequence},"${previousHash}",${suffix}` ``. A SQL store hashes the entry in the
+ * statement that locks and moves the chain's head (`sha256` of that text in UTF-8), so the head is
+ * never read in a round trip of its own and the append cannot miss a moved head. The bytes are those
+ * of {@link serializeAuditEntry}, so {@link verifyAuditChain} checks the result like any other entry.
+ *
+ * @example
+ * ```ts
+ * const { prefix, suffix } = splitChainedAuditSerialization({ ...parseAuditEntryInput(input), chain: 3, recordedAt })
+ * // SQL: encode(sha256(convert_to($prefix || head.chain_sequence + 1 || ',"' || head.hash || '",' || $suffix, 'UTF8')), 'hex')
+ * ```
+ */
+export function splitChainedAuditSerialization(
+  entry: z.output<typeof AuditEntryInputSchema> & { chain: number; recordedAt: string },
+): { prefix: string; suffix: string } {
+  const prefix = `${JSON.stringify([chainedCanonicalFormat, entry.chain]).slice(0, -1)},`
+  const placeholder = `${prefix}1,"${genesisAuditHash}",`
+  const whole = serializeAuditEntry({
+    ...entry,
+    sequence: 1,
+    chainSequence: 1,
+    previousHash: genesisAuditHash,
+  })
+  // Holds by construction (the chained format starts with tag, chain, chainSequence, previousHash).
+  if (!whole.startsWith(placeholder)) throw new Error('splitChainedAuditSerialization: unexpected format')
+  return { prefix, suffix: whole.slice(placeholder.length) }
+}
+
 /** The chain hash of an entry: lower-case hex SHA-256 of {@link serializeAuditEntry} in UTF-8. */
 export function computeAuditHash(entry: Omit<AuditEntry, 'hash'>): string {
   return cryptoEngine.sha256Hex(serializeAuditEntry(entry))

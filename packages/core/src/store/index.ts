@@ -20,6 +20,7 @@ export {
   parseAuditEntryInput,
   parseStoredAuditEntry,
   serializeAuditEntry,
+  splitChainedAuditSerialization,
   type VerifyAuditChainOptions,
   verifyAuditChain,
 } from './audit-entry.js'
@@ -52,6 +53,8 @@ export type {
   KycStore,
   KycStoreTransaction,
   KycStoreTransactionOptions,
+  TransactionClaimRequest,
+  TransactionClaimResult,
   VerificationKey,
   VerificationPage,
   VerificationQuery,
@@ -65,6 +68,7 @@ export {
   parseKeyValueName,
   parseKeyValueWrite,
   parseStoredVerification,
+  parseTransactionClaimRequest,
   parseVerificationUpdate,
 } from './validate.js'
 export {

@@ -117,7 +117,34 @@ export type KycStoreTransaction<Handle = unknown> = {
   completeClaim(claim: InboxClaim): Promise<void>
   /** The key-value store, inside this transaction. */
   readonly keyValue: KeyValueStore
+  /**
+   * Optional: claims an event inside this transaction, in place of `inbox.claim()` before it and
+   * `completeClaim()` in it, so processing an event takes one commit instead of two. `claimed`: the
+   * event is marked processed as part of this transaction (it counts only if the transaction commits;
+   * a rollback, or a process that dies so the database ends its transaction, leaves it unmarked for
+   * the redelivery). Until this transaction ends, another `claimEvent` on the event answers `busy`.
+   * `completed`: it was processed already. `busy`: another delivery holds it (a transaction of its
+   * own, or an `inbox.claim` lease). After `completed` or `busy` nothing was written: end the
+   * transaction and, for `busy`, try again later.
+   *
+   * `verification` names the verification the event will apply, so a store may read and lock it in
+   * the same round trip as the claim (the `applyVerification` that follows then uses it).
+   */
+  claimEvent?(request: TransactionClaimRequest): Promise<TransactionClaimResult>
 }
+
+/** What {@link KycStoreTransaction.claimEvent} is asked. */
+export type TransactionClaimRequest = {
+  /** The adapter's provider name. Non-empty. */
+  provider: string
+  /** The event's id, stable across redeliveries. Non-empty. */
+  eventId: string
+  /** The verification the event applies, when it carries one: the store may lock it with the claim. */
+  verification?: VerificationKey
+}
+
+/** The answer of {@link KycStoreTransaction.claimEvent}. */
+export type TransactionClaimResult = { status: 'claimed' | 'completed' | 'busy' }
 
 /** Identifies one verification in a store. */
 export type VerificationKey = {

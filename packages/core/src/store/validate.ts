@@ -2,7 +2,7 @@ import type { z } from 'zod'
 import { KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
 import type { VerificationUpdate } from '../model/apply-update.js'
 import { type Verification, VerificationSchema } from '../model/verification.js'
-import type { InboxClaimRequest, JsonValue, KeyValueSetOptions } from './types.js'
+import type { InboxClaimRequest, JsonValue, KeyValueSetOptions, TransactionClaimRequest } from './types.js'
 
 /** Issue paths joined for a message (`reasons.0.code, provider`); never the offending values. */
 export function describeIssuePaths(issues: readonly z.core.$ZodIssue[]): string {
@@ -40,6 +40,13 @@ export function parseStoredVerification(row: unknown, key: { provider: string; i
 
 const maxNameLength = 200
 
+function invalidClaim(problems: string[]): KycInvalidRequestError {
+  return new KycInvalidRequestError({
+    message: `Invalid inbox claim: invalid ${problems.join(', ')} (ids are 1 to ${maxNameLength} characters, leaseMs a positive integer).`,
+    issues: problems.map((path) => ({ path: [path], message: 'invalid' })),
+  })
+}
+
 /** Validates a claim request. Throws `KycInvalidRequestError` for an empty or overlong id, or a bad `leaseMs`. */
 export function parseClaimRequest(request: unknown): InboxClaimRequest {
   const candidate = request as Partial<InboxClaimRequest> | null | undefined
@@ -47,13 +54,25 @@ export function parseClaimRequest(request: unknown): InboxClaimRequest {
   if (!isName(candidate?.provider)) problems.push('provider')
   if (!isName(candidate?.eventId)) problems.push('eventId')
   if (!(Number.isInteger(candidate?.leaseMs) && (candidate?.leaseMs ?? 0) > 0)) problems.push('leaseMs')
-  if (problems.length > 0) {
-    throw new KycInvalidRequestError({
-      message: `Invalid inbox claim: invalid ${problems.join(', ')} (ids are 1 to ${maxNameLength} characters, leaseMs a positive integer).`,
-      issues: problems.map((path) => ({ path: [path], message: 'invalid' })),
-    })
-  }
+  if (problems.length > 0) throw invalidClaim(problems)
   return candidate as InboxClaimRequest
+}
+
+/**
+ * Validates a `claimEvent` request. Throws `KycInvalidRequestError` for an empty or overlong id, or a
+ * `verification` that is not a key of two such ids.
+ */
+export function parseTransactionClaimRequest(request: unknown): TransactionClaimRequest {
+  const candidate = request as Partial<TransactionClaimRequest> | null | undefined
+  const problems: string[] = []
+  if (!isName(candidate?.provider)) problems.push('provider')
+  if (!isName(candidate?.eventId)) problems.push('eventId')
+  const verification = candidate?.verification
+  if (verification !== undefined && !(isName(verification?.provider) && isName(verification?.id))) {
+    problems.push('verification')
+  }
+  if (problems.length > 0) throw invalidClaim(problems)
+  return candidate as TransactionClaimRequest
 }
 
 /** The largest JSON value, in UTF-16 code units of its serialization, a {@link KeyValueStore} accepts. */

@@ -439,14 +439,14 @@ export function createWebhookPipeline<Handle = undefined>(
       describeProcessedEvent,
     )
 
-  const processEventInTransaction = async (
-    event: KycEvent,
-    onEvent: WebhookEventHandler<Handle> | undefined,
+  /**
+   * Runs `work` in one store transaction with the pipeline's deadlines: beginning and committing are
+   * timed here, the work in between call by call.
+   */
+  const runTransaction = async <Result>(
+    work: (transaction: KycStoreTransaction<Handle>, signal: AbortSignal) => Promise<Result>,
     signal: AbortSignal | undefined,
-  ): Promise<ProcessedWebhookEvent | undefined> => {
-    const claim = await claimEvent(event, signal)
-    if (claim === undefined) return undefined
-    // Times beginning and committing the transaction; the work in between is timed call by call.
+  ): Promise<Result> => {
     const phase = new AbortController()
     let phaseTimer: ReturnType<typeof setTimeout> | undefined
     const armPhase = (operation: string) => {
@@ -456,28 +456,123 @@ export function createWebhookPipeline<Handle = undefined>(
     const transactionSignal = signal === undefined ? phase.signal : AbortSignal.any([signal, phase.signal])
     armPhase('beginning a transaction')
     try {
-      const work = async (transaction: KycStoreTransaction<Handle>) => {
+      const timedWork = async (transaction: KycStoreTransaction<Handle>) => {
         clearTimeout(phaseTimer)
         // A store that began after we gave up must not run the handler: roll back at once.
         if (transactionSignal.aborted) throw transactionSignal.reason
-        const { processed, audit } = await applyInTransaction(event, transaction, transactionSignal)
-        await onEvent?.(processed, { transaction, handle: transaction.handle, signal: transaction.signal })
-        await call(transaction.completeClaim(claim), 'marking the event processed', transactionSignal)
-        // Last before the commit: a store that serializes its one audit chain (a lock on the chain
-        // head) holds that lock for as short a time as possible, not across the handler.
-        if (audit !== undefined) {
-          await call(transaction.appendAudit(audit), 'appending to the audit log', transactionSignal)
-        }
+        const result = await work(transaction, transactionSignal)
         armPhase('committing')
-        return processed
+        return result
       }
-      return await raceAbort(store.transaction(work, { signal: transactionSignal }), transactionSignal)
-    } catch (error) {
-      await releaseClaim(claim)
-      throw error
+      return await raceAbort(store.transaction(timedWork, { signal: transactionSignal }), transactionSignal)
     } finally {
       clearTimeout(phaseTimer)
     }
+  }
+
+  /**
+   * The event's work inside its transaction: apply forward-only, the handler, the claim's completion
+   * (when claimed outside), and last the audit entry, just before the commit, so a store that
+   * serializes an audit chain (a lock on the chain head) holds that lock as briefly as possible.
+   */
+  const processClaimedEvent = async (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    transaction: KycStoreTransaction<Handle>,
+    signal: AbortSignal,
+    claim: InboxClaim | undefined,
+  ): Promise<ProcessedWebhookEvent> => {
+    const { processed, audit } = await applyInTransaction(event, transaction, signal)
+    await onEvent?.(processed, { transaction, handle: transaction.handle, signal: transaction.signal })
+    if (claim !== undefined) {
+      await call(transaction.completeClaim(claim), 'marking the event processed', signal)
+    }
+    if (audit !== undefined) {
+      await call(transaction.appendAudit(audit), 'appending to the audit log', signal)
+    }
+    return processed
+  }
+
+  /** Claim outside the transaction (`inbox.claim`), complete inside it: for stores without `claimEvent`. */
+  const processEventWithInboxClaim = async (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> => {
+    const claim = await claimEvent(event, signal)
+    if (claim === undefined) return undefined
+    try {
+      return await runTransaction(
+        (transaction, transactionSignal) =>
+          processClaimedEvent(event, onEvent, transaction, transactionSignal, claim),
+        signal,
+      )
+    } catch (error) {
+      await releaseClaim(claim)
+      throw error
+    }
+  }
+
+  /**
+   * Claim inside the transaction (`claimEvent`): one commit per event, and nothing to release, since
+   * a rollback unmarks the event. Waits like {@link claimEvent} while another delivery holds it.
+   */
+  const processEventClaimingInTransaction = async (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> => {
+    const verification =
+      event.verification === undefined
+        ? {}
+        : { verification: { provider: event.verification.provider, id: event.verification.id } }
+    const giveUpAt = Date.now() + claimWaitMs
+    let pauseMs = 10
+    for (;;) {
+      const result = await runTransaction(async (transaction, transactionSignal) => {
+        const { status } = await call(
+          transaction.claimEvent!({ provider, eventId: event.id, ...verification }),
+          'claiming an event',
+          transactionSignal,
+        )
+        if (status !== 'claimed') return status
+        return processClaimedEvent(event, onEvent, transaction, transactionSignal, undefined)
+      }, signal)
+      if (result === 'completed') return undefined
+      if (result !== 'busy') return result
+      const remainingMs = giveUpAt - Date.now()
+      if (remainingMs <= 0) {
+        throw new KycStoreUnavailableError({
+          provider,
+          message: `Event ${event.id} is being processed by another delivery; answer 503 so the provider retries it later.`,
+        })
+      }
+      await realSleep(Math.min(pauseMs, remainingMs), signal)
+      pauseMs = Math.min(pauseMs * 2, 250)
+    }
+  }
+
+  /** Whether the store's transactions have `claimEvent`: asked once, in an empty transaction. */
+  let claimsInTransaction: Promise<boolean> | undefined
+
+  const processEventInTransaction = async (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> => {
+    if (claimsInTransaction === undefined) {
+      claimsInTransaction = runTransaction(
+        async (transaction) => transaction.claimEvent !== undefined,
+        signal,
+      )
+      claimsInTransaction.catch(() => {
+        // Asked again by the next event when this store call failed.
+        claimsInTransaction = undefined
+      })
+    }
+    return (await claimsInTransaction)
+      ? processEventClaimingInTransaction(event, onEvent, signal)
+      : processEventWithInboxClaim(event, onEvent, signal)
   }
 
   /** One transaction per event: one path for delivered and background events alike. */

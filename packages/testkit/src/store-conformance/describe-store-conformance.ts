@@ -64,6 +64,11 @@ export type StoreConformanceOptions<Handle> = {
    * so stores written before the archive existed keep conforming.
    */
   rawArchive?: boolean
+  /**
+   * The store's transactions have the optional `claimEvent` (claims inside the transaction). When
+   * true its tests are registered; either way a test checks the declaration matches the store.
+   */
+  claimsInTransaction?: boolean
 }
 
 const provider = 'conformance'
@@ -304,6 +309,165 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
         expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled'])
         expect(await store.keyValue.get('effects', expired.token)).toBeUndefined()
         expect(await store.keyValue.get('effects', live.token)).toBe(1)
+      })
+    })
+
+    describe('claims inside a transaction (claimEvent)', () => {
+      test(`declares claimEvent honestly (${options.claimsInTransaction === true ? 'declared' : 'not declared'})`, async (store) => {
+        const present = await store.transaction(async (transaction) => transaction.claimEvent !== undefined)
+        expect(present).toBe(options.claimsInTransaction === true)
+      })
+      if (options.claimsInTransaction !== true) return
+
+      const claimInTransaction = (transaction: KycStoreTransaction<Handle>, eventId: string) =>
+        transaction.claimEvent!({ provider, eventId })
+
+      test('marks the event processed only when its transaction commits', async (store) => {
+        const failure = new Error('handler failed')
+        const error = await rejection(
+          store.transaction(async (transaction) => {
+            expect((await claimInTransaction(transaction, 'evt_1')).status).toBe('claimed')
+            await transaction.keyValue.set('effects', 'evt_1', 1)
+            throw failure
+          }),
+        )
+        expect(error).toBe(failure)
+        expect(await store.keyValue.get('effects', 'evt_1')).toBeUndefined()
+        // Rolled back: unmarked, so the redelivery claims it at once.
+        await store.transaction(async (transaction) => {
+          expect((await claimInTransaction(transaction, 'evt_1')).status).toBe('claimed')
+          await transaction.keyValue.set('effects', 'evt_1', 2)
+        })
+        expect(await store.keyValue.get('effects', 'evt_1')).toBe(2)
+        expect(
+          await store.transaction(
+            async (transaction) => (await claimInTransaction(transaction, 'evt_1')).status,
+          ),
+        ).toBe('completed')
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe(
+          'completed',
+        )
+        // Event ids are scoped by provider.
+        expect(
+          await store.transaction(
+            async (transaction) =>
+              (await transaction.claimEvent!({ provider: 'other', eventId: 'evt_1' })).status,
+          ),
+        ).toBe('claimed')
+      })
+
+      test('of many concurrent transactions claiming one event, exactly one does its work', async (store) => {
+        const statuses = await Promise.all(
+          Array.from({ length: concurrency }, (_, index) =>
+            store.transaction(async (transaction) => {
+              const { status } = await claimInTransaction(transaction, 'evt_race')
+              if (status === 'claimed') await transaction.keyValue.set('effects', `run_${index}`, index)
+              // Hold the claim a moment so the others meet it open.
+              await sleep(20)
+              return status
+            }),
+          ),
+        )
+        expect(statuses.filter((status) => status === 'claimed')).toHaveLength(1)
+        expect(statuses.every((status) => ['claimed', 'busy', 'completed'].includes(status))).toBe(true)
+        const effects = await Promise.all(
+          Array.from({ length: concurrency }, (_, index) => store.keyValue.get('effects', `run_${index}`)),
+        )
+        expect(effects.filter((effect) => effect !== undefined)).toHaveLength(1)
+      })
+
+      test('an open claim is busy to others (or, one transaction at a time, completed once it commits)', async (store) => {
+        let resume: () => void = () => {}
+        const paused = new Promise<void>((resolve) => {
+          resume = resolve
+        })
+        let claimed: () => void = () => {}
+        const hasClaimed = new Promise<void>((resolve) => {
+          claimed = resolve
+        })
+        const holder = store.transaction(async (transaction) => {
+          expect((await claimInTransaction(transaction, 'evt_1')).status).toBe('claimed')
+          claimed()
+          await paused
+        })
+        await hasClaimed
+        let committed = false
+        const other = store
+          .transaction(async (transaction) => (await claimInTransaction(transaction, 'evt_1')).status)
+          .then((status) => ({ status, committed }))
+        await Promise.race([other, sleep(100)])
+        committed = true
+        resume()
+        await holder
+        const seen = await other
+        expect(seen.status).toBe(seen.committed ? 'completed' : 'busy')
+      })
+
+      test('respects a live inbox.claim lease and takes over an expired one', async (store) => {
+        const leased = await claim(store, 'evt_1', shortLeaseMs)
+        expect(
+          await store.transaction(
+            async (transaction) => (await claimInTransaction(transaction, 'evt_1')).status,
+          ),
+        ).toBe('busy')
+        await sleep(shortLeaseMs + 100)
+        await store.transaction(async (transaction) => {
+          expect((await claimInTransaction(transaction, 'evt_1')).status).toBe('claimed')
+        })
+        // The expired holder can no longer complete.
+        await expectKycErrorCode(
+          store.transaction((transaction) => transaction.completeClaim(leased)),
+          'store_conflict',
+        )
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe(
+          'completed',
+        )
+      })
+
+      test('claiming with the verification, then applying it, stays forward-only under concurrency', async (store) => {
+        const states = forwardStates('v_race')
+        const updates = shuffle(
+          Array.from({ length: concurrency }, (_, index) => states[index % states.length]!),
+          concurrency + 1,
+        )
+        const results = await Promise.all(
+          updates.map((update, index) =>
+            store.transaction(async (transaction) => {
+              const { status } = await transaction.claimEvent!({
+                provider,
+                eventId: `evt_${index}`,
+                verification: { provider, id: 'v_race' },
+              })
+              expect(status).toBe('claimed')
+              return transaction.applyVerification(update)
+            }),
+          ),
+        )
+        for (const result of results) {
+          if (result.previous !== undefined) {
+            expect(compareVerificationProgress(result.verification, result.previous)).toBeGreaterThanOrEqual(
+              0,
+            )
+          }
+        }
+        expect(results.filter((result) => result.applied && result.previous === undefined)).toHaveLength(1)
+        expect(await store.verifications.get({ provider, id: 'v_race' })).toEqual(states.at(-1))
+      })
+
+      test('refuses an invalid claim with nothing written', async (store) => {
+        for (const request of [
+          { provider: '', eventId: 'evt_1' },
+          { provider, eventId: '' },
+          { provider, eventId: 'evt_1', verification: { provider, id: '' } },
+        ]) {
+          await expectKycErrorCode(
+            store.transaction((transaction) => transaction.claimEvent!(request)),
+            'invalid_request',
+          )
+        }
+        expect((await store.inbox.claim({ provider, eventId: 'evt_1', leaseMs: 60_000 })).status).toBe(
+          'claimed',
+        )
       })
     })
 

@@ -68,6 +68,17 @@ export function describeRawArchiveTests<Handle>(test: StoreTest<Handle>): void {
       expect(await ids({ afterSequence: first.sequence, limit: 1 })).toEqual([second.id])
     })
 
+    test('reads in ascending numeric sequence, past single digits', async (store) => {
+      const archive = archiveOf(store)
+      for (let index = 0; index < 12; index += 1) await archive.put(payload({ eventIds: [`evt_${index}`] }))
+      const sequences = (await collect(archive.read())).map((found) => found.sequence)
+      expect(sequences).toHaveLength(12)
+      expect(sequences).toEqual([...sequences].sort((a, b) => a - b))
+      expect(
+        (await collect(archive.read({ afterSequence: sequences[9] }))).map((found) => found.sequence),
+      ).toEqual(sequences.slice(10))
+    })
+
     test('expired payloads are not read, and deleteExpired removes exactly them', async (store) => {
       const archive = archiveOf(store)
       const past = Date.now() - 2 * hour

@@ -1,0 +1,194 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { bundleForWeb } from '../../src/web-bundle.js'
+
+const run = promisify(execFile)
+const packageDirectory = fileURLToPath(new URL('../..', import.meta.url))
+const hostScript = join(packageDirectory, 'dist/host.js')
+const coldStartScripts = {
+  library: join(packageDirectory, 'dist/cold-start.js'),
+  baseline: join(packageDirectory, 'dist/cold-start-baseline.js'),
+}
+/** Where the runtimes from npm are installed (once; later runs reuse them). */
+const cacheDirectory = join(packageDirectory, 'node_modules/.cache/openkyc-runtimes')
+
+/** The runtimes from npm, pinned: each ships its binary as a platform package (no download script). */
+export const runtimePackages = { bun: '1.4.5', deno: '2.9.6', workerd: '1.20261123.1' } as const
+/** Node majors besides the machine's, run with `npx -p node@N` (the `node` package from npm). */
+export const extraNodeMajors = [22, 24] as const
+
+/** A runtime the library is tested on. */
+export type RuntimeName = 'node20' | 'node22' | 'node24' | 'bun' | 'deno' | 'workerd'
+
+/** A started runtime serving the runtime app. */
+export type RunningRuntime = {
+  name: RuntimeName
+  version: string
+  url: string
+  /** Stops the runtime (its whole process group). */
+  stop(): Promise<void>
+}
+
+/** A runtime that can be started, and its cold start measured. */
+type RuntimeCommand = {
+  name: RuntimeName
+  version: string
+  /** The command that runs a script on this runtime. */
+  command: (script: string) => [string, string[]]
+}
+
+async function installRuntimePackages(): Promise<void> {
+  const installed = Object.keys(runtimePackages).every((name) =>
+    existsSync(join(cacheDirectory, 'node_modules', name, 'package.json')),
+  )
+  if (installed) return
+  await mkdir(cacheDirectory, { recursive: true })
+  await writeFile(join(cacheDirectory, 'package.json'), '{"private":true}\n')
+  const specs = Object.entries(runtimePackages).map(([name, version]) => `${name}@${version}`)
+  await run('npm', ['install', '--no-audit', '--no-fund', '--no-save', ...specs], {
+    cwd: cacheDirectory,
+    maxBuffer: 16 * 1024 * 1024,
+  })
+}
+
+const binary = (name: string) => join(cacheDirectory, 'node_modules/.bin', name)
+
+async function versionOf(file: string, args: string[]): Promise<string> {
+  const { stdout } = await run(file, args)
+  return stdout.trim().split('\n')[0] ?? ''
+}
+
+/** Installs what is missing (npm packages only) and answers how to run a script on each runtime. */
+export async function prepareRuntimes(): Promise<RuntimeCommand[]> {
+  await installRuntimePackages()
+  const commands: RuntimeCommand[] = [
+    { name: 'node20', version: process.version, command: (script) => [process.execPath, [script]] },
+  ]
+  for (const major of extraNodeMajors) {
+    // The node binary npx installs from npm's `node` package; run directly afterwards.
+    const { stdout } = await run('npx', ['-y', '-p', `node@${major}`, 'node', '-p', 'process.execPath'], {
+      maxBuffer: 1024 * 1024,
+    })
+    const executable = stdout.trim()
+    commands.push({
+      name: `node${major}` as RuntimeName,
+      version: await versionOf(executable, ['--version']),
+      command: (script) => [executable, [script]],
+    })
+  }
+  commands.push({
+    name: 'bun',
+    version: await versionOf(binary('bun'), ['--version']),
+    command: (script) => [binary('bun'), [script]],
+  })
+  commands.push({
+    name: 'deno',
+    version: await versionOf(binary('deno'), ['--version']),
+    // Network to loopback only (the simulators and its own port); reading the installed packages.
+    command: (script) => [binary('deno'), ['run', '--allow-net=127.0.0.1', '--allow-read', script]],
+  })
+  commands.push({
+    name: 'workerd',
+    version: await versionOf(binary('workerd'), ['--version']),
+    command: () => [binary('workerd'), []],
+  })
+  return commands
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.pid === undefined) return
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    process.kill(-child.pid, 'SIGTERM')
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))])
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL')
+  }
+}
+
+/** The first `{"listening":PORT}` (or workerd's `{"event":"listen","port":PORT}`) line on a stream. */
+function listeningPort(child: ChildProcess, stream: NodeJS.ReadableStream, name: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let buffered = ''
+    let errors = ''
+    child.stderr?.on('data', (chunk: Buffer) => {
+      errors = (errors + chunk.toString()).slice(-4000)
+    })
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      for (const line of buffered.split('\n')) {
+        const match = /"(?:listening|port)":(\d+)/.exec(line)
+        if (match) resolve(Number(match[1]))
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening: ${errors}`)))
+  })
+}
+
+/** The workerd configuration: the bundled app as a module worker, no `nodejs_compat`, loopback allowed. */
+function workerdConfig(bundle: string): string {
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = (
+      modules = [(name = "worker.js", esModule = embed "${bundle}")],
+      compatibilityDate = "2025-01-01",
+      globalOutbound = "loopback",
+    )),
+    (name = "loopback", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
+);
+`
+}
+
+/** Starts one runtime serving the runtime app on a loopback port it picks. */
+export async function startRuntime(runtime: RuntimeCommand, workDirectory: string): Promise<RunningRuntime> {
+  let child: ChildProcess
+  let port: Promise<number>
+  if (runtime.name === 'workerd') {
+    // A Worker is one bundled module: built as an application would build it (no `node` condition).
+    await bundleForWeb({
+      entry: join(packageDirectory, 'dist/worker.js'),
+      conditions: ['workerd', 'worker'],
+      outfile: join(workDirectory, 'worker.js'),
+    })
+    await writeFile(join(workDirectory, 'config.capnp'), workerdConfig('worker.js'))
+    const [file] = runtime.command('')
+    child = spawn(file, ['serve', 'config.capnp', '--control-fd=3'], {
+      cwd: workDirectory,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    })
+    const control = child.stdio[3] as NodeJS.ReadableStream
+    port = listeningPort(child, control, runtime.name)
+  } else {
+    const [file, args] = runtime.command(hostScript)
+    child = spawn(file, args, { cwd: packageDirectory, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    port = listeningPort(child, child.stdout as NodeJS.ReadableStream, runtime.name)
+  }
+  return {
+    name: runtime.name,
+    version: runtime.version,
+    url: `http://127.0.0.1:${await port}`,
+    stop: stopper(child),
+  }
+}
+
+/**
+ * Cold start on one runtime: the import of core + one adapter (`library`) or of core's own
+ * dependencies (`baseline`) in a fresh process, as the script reports it.
+ */
+export async function coldStart(
+  runtime: RuntimeCommand,
+  side: keyof typeof coldStartScripts,
+): Promise<number> {
+  const [file, args] = runtime.command(coldStartScripts[side])
+  const { stdout } = await run(file, args, { cwd: packageDirectory })
+  const match = /"coldStartMs":([\d.]+)/.exec(stdout)
+  if (!match) throw new Error(`${runtime.name} printed no cold start figure`)
+  return Number(match[1])
+}
