@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerArchiveCommands } from './archive/archive-commands.js'
 import { registerDoctor } from './doctor/doctor-command.js'
+import { registerListsCommands } from './lists/lists-import-command.js'
 import { type CliIo, line } from './output.js'
 import { registerStoreCommands } from './store/store-commands.js'
 
@@ -31,6 +32,7 @@ export async function runCli(io: CliIo): Promise<CliExitCode> {
   registerDoctor(program, io, setExitCode)
   registerStoreCommands(program, io, setExitCode)
   registerArchiveCommands(program, io, setExitCode)
+  registerListsCommands(program, io, setExitCode)
   try {
     await program.parseAsync([...io.argv], { from: 'user' })
     return exitCode

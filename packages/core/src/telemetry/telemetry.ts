@@ -261,8 +261,8 @@ export type ReconciliationMeasurement = {
 export function recordReconciliation(measurement: ReconciliationMeasurement): void {
   const attributes = { [telemetryAttributes.provider]: measurement.provider }
   const recorded = instruments()
-  recorded.reconcilerStale.add(measurement.stale, attributes)
-  recorded.reconcilerMoved.add(measurement.moved, attributes)
+  recorded?.reconcilerStale.add(measurement.stale, attributes)
+  recorded?.reconcilerMoved.add(measurement.moved, attributes)
 }
 
 /**
@@ -271,7 +271,7 @@ export function recordReconciliation(measurement: ReconciliationMeasurement): vo
  * `no_adapter`, `failed`). Never an id or a subject.
  */
 export function recordDataDeletion(provider: string, job: string, result: string): void {
-  instruments().dataDeletions.add(1, {
+  instruments()?.dataDeletions.add(1, {
     [telemetryAttributes.provider]: provider,
     [telemetryAttributes.operation]: job,
     [telemetryAttributes.deletionResult]: result,
