@@ -16,7 +16,11 @@ import { CliFailure } from '../store/open-cli-database.js'
  * line number and the parser's error code (never the cell's content). Resolves to the data rows.
  */
 export async function countCsvRows(file: string): Promise<number> {
-  const parser = createReadStream(file).pipe(parse({ skip_empty_lines: true, bom: true }))
+  const parser = parse({ skip_empty_lines: true, bom: true })
+  // pipe() does not pass a read error on: a missing file must end the loop below, not the process.
+  createReadStream(file)
+    .on('error', (error) => parser.destroy(error))
+    .pipe(parser)
   let rows = -1
   try {
     for await (const _record of parser) rows += 1
