@@ -100,13 +100,6 @@ async function startJumioSimulator(options: StartProvidersOptions): Promise<Prov
     userAgent: 'OpenKYC demo/0.0.0',
     // ID and identity verification plus screening, so every catalogue scenario (watchlist too) can happen.
     workflowKey: 10013,
-    // The consent record a biometric workflow needs for the API channel (the routing view uploads a
-    // selfie). Synthetic: a documentation address and a fixed time.
-    userConsent: {
-      userIp: '203.0.113.10',
-      userLocation: { country: 'DE' },
-      consent: { obtained: 'yes', obtainedAt: '2030-01-01T00:00:00.000Z' },
-    },
     // The demo server listens on loopback http; Jumio itself would refuse that URL.
     ...(callbackUrl === undefined ? {} : { callbackUrl, allowInsecureCallbackUrl: true }),
     // The simulator finishes processing at once; no need for Jumio's minutes-long retrieval schedule.

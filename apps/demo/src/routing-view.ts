@@ -4,6 +4,7 @@ import {
   isKycError,
   type KycClient,
   type KycStore,
+  type RoutedCreateVerificationOptions,
   type RoutingRecord,
 } from '@openkyc/core'
 import { createJumioEvidenceImage } from '@openkyc/simulator-jumio'
@@ -61,6 +62,21 @@ export type RoutingViewOptions = {
 }
 
 const split = { jumio: 50, onfido: 50 }
+
+/**
+ * The consent record Jumio's biometric workflow needs on the API channel (the view uploads a selfie),
+ * passed as Jumio's own per-call option; other adapters ignore it. Synthetic: a documentation address
+ * and a fixed time.
+ */
+const jumioOptions = {
+  jumio: {
+    userConsent: {
+      userIp: '203.0.113.10',
+      userLocation: { country: 'DE' },
+      consent: { obtained: 'yes', obtainedAt: '2030-01-01T00:00:00.000Z' },
+    },
+  },
+}
 
 let selfie: Uint8Array | undefined
 /** A noisy selfie, large enough for Onfido's live-photo minimum (32 KiB); encoded once. */
@@ -123,7 +139,8 @@ export function createRoutingView(options: RoutingViewOptions): RoutingView {
           dateOfBirth: applicant.dateOfBirth,
         },
         routing: { segment: scenario.id },
-      })
+        ...jumioOptions,
+      } as RoutedCreateVerificationOptions)
       const call = { provider: verification.provider, reference: verification.reference }
       const upload = { ...call, contentType: 'image/jpeg' } as const
       await client.uploadCredential({

@@ -25,7 +25,7 @@ async function post(path: string, body: unknown = {}): Promise<RoutingViewSnapsh
 }
 
 async function until(check: (snapshot: RoutingViewSnapshot) => boolean): Promise<RoutingViewSnapshot> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
+  for (let attempt = 0; attempt < 600; attempt += 1) {
     const snapshot = (await (await fetch(`${server.url}/api/routing`)).json()) as RoutingViewSnapshot
     if (check(snapshot)) return snapshot
     await new Promise((resolve) => setTimeout(resolve, 100))

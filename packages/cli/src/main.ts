@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { registerArchiveCommands } from './archive/archive-commands.js'
+import { registerBulkCommands } from './commands/bulk.js'
 import { registerConformance } from './conformance/conformance-command.js'
 import { registerDoctor } from './doctor/doctor-command.js'
 import { registerListsCommands } from './lists/lists-import-command.js'
@@ -35,6 +36,7 @@ export async function runCli(io: CliIo): Promise<CliExitCode> {
   registerArchiveCommands(program, io, setExitCode)
   registerListsCommands(program, io, setExitCode)
   registerConformance(program, io, setExitCode)
+  registerBulkCommands(program, io, setExitCode)
   try {
     await program.parseAsync([...io.argv], { from: 'user' })
     return exitCode

@@ -347,6 +347,13 @@ type ErasureJobData = { subjectReference: string }
 /** Retry policy of erasure jobs: a provider that is down is tried again, with growing pauses, for about a day. */
 const erasureQueueOptions = { retryLimit: 16, retryDelay: 30, retryBackoff: true, expireInSeconds: 900 }
 
+/** How an erasure job is retried. Defaults: 16 retries, 30 s, doubling (about a day in all). */
+export type ErasureRetryOptions = {
+  retryLimit?: number
+  retryDelaySeconds?: number
+  retryBackoff?: boolean
+}
+
 /**
  * Thrown by the erasure worker when a receipt is not complete, so pg-boss retries the job. Its
  * message counts what is left; it names no subject and no verification.
@@ -375,7 +382,11 @@ export class ErasureIncompleteError extends Error {
  * // later: const receipt = await erasureReceipt(jobs, erasureId)
  * ```
  */
-export async function requestErasure(jobs: Jobs, subjectReference: string): Promise<string> {
+export async function requestErasure(
+  jobs: Jobs,
+  subjectReference: string,
+  options: ErasureRetryOptions = {},
+): Promise<string> {
   if (
     typeof subjectReference !== 'string' ||
     subjectReference.length === 0 ||
@@ -387,7 +398,12 @@ export async function requestErasure(jobs: Jobs, subjectReference: string): Prom
   }
   const queue = await jobs.ensureQueue('erasure', erasureQueueOptions)
   const data: ErasureJobData = { subjectReference }
-  const id = await jobs.boss.send(queue, data, erasureQueueOptions)
+  const id = await jobs.boss.send(queue, data, {
+    ...erasureQueueOptions,
+    ...(options.retryLimit === undefined ? {} : { retryLimit: options.retryLimit }),
+    ...(options.retryDelaySeconds === undefined ? {} : { retryDelay: options.retryDelaySeconds }),
+    ...(options.retryBackoff === undefined ? {} : { retryBackoff: options.retryBackoff }),
+  })
   if (id === null)
     throw new KycStoreConflictError({ message: 'requestErasure: pg-boss did not queue the job; retry.' })
   return id

@@ -32,6 +32,7 @@ export {
   ErasureIncompleteError,
   type ErasureOptions,
   type ErasureReceipt,
+  type ErasureRetryOptions,
   erasureReceipt,
   type LocalRedactionResult,
   requestErasure,

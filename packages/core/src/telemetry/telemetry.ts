@@ -261,8 +261,9 @@ export type ReconciliationMeasurement = {
 export function recordReconciliation(measurement: ReconciliationMeasurement): void {
   const attributes = { [telemetryAttributes.provider]: measurement.provider }
   const recorded = instruments()
-  recorded?.reconcilerStale.add(measurement.stale, attributes)
-  recorded?.reconcilerMoved.add(measurement.moved, attributes)
+  if (recorded === undefined) return
+  recorded.reconcilerStale.add(measurement.stale, attributes)
+  recorded.reconcilerMoved.add(measurement.moved, attributes)
 }
 
 /**

@@ -9,7 +9,10 @@ import { bundleForWeb } from '../../src/web-bundle.js'
 const run = promisify(execFile)
 const packageDirectory = fileURLToPath(new URL('../..', import.meta.url))
 const hostScript = join(packageDirectory, 'dist/host.js')
-const coldStartScript = join(packageDirectory, 'dist/cold-start.js')
+const coldStartScripts = {
+  library: join(packageDirectory, 'dist/cold-start.js'),
+  baseline: join(packageDirectory, 'dist/cold-start-baseline.js'),
+}
 /** Where the runtimes from npm are installed (once; later runs reuse them). */
 const cacheDirectory = join(packageDirectory, 'node_modules/.cache/openkyc-runtimes')
 
@@ -175,9 +178,15 @@ export async function startRuntime(runtime: RuntimeCommand, workDirectory: strin
   }
 }
 
-/** Cold start on one runtime: the import of core + one adapter in a fresh process, as the script reports it. */
-export async function coldStart(runtime: RuntimeCommand): Promise<number> {
-  const [file, args] = runtime.command(coldStartScript)
+/**
+ * Cold start on one runtime: the import of core + one adapter (`library`) or of core's own
+ * dependencies (`baseline`) in a fresh process, as the script reports it.
+ */
+export async function coldStart(
+  runtime: RuntimeCommand,
+  side: keyof typeof coldStartScripts,
+): Promise<number> {
+  const [file, args] = runtime.command(coldStartScripts[side])
   const { stdout } = await run(file, args, { cwd: packageDirectory })
   const match = /"coldStartMs":([\d.]+)/.exec(stdout)
   if (!match) throw new Error(`${runtime.name} printed no cold start figure`)

@@ -10,6 +10,7 @@ import {
   type WebhookAttempt,
   type WebhookMessage,
   type WebhookTarget,
+  webhookTargetFor,
 } from '@openkyc/testkit/harness'
 import { createJumioApp, type JumioClient } from './jumio-app.js'
 import { JumioEngine, type JumioExecutionReference, type ResolveOptions } from './jumio-engine.js'
@@ -263,14 +264,7 @@ export function createJumioSimulator(options: JumioSimulatorOptions = {}): Jumio
   const urls = (): JumioUrls => urlsFor(currentOrigin)
 
   const target = options.callbacks?.target ?? 'capture'
-  const send: WebhookTarget =
-    target === 'capture'
-      ? async () => new Response(null, { status: 200 })
-      : target === 'callback-url'
-        ? (request) => fetch(request)
-        : typeof target === 'function'
-          ? target
-          : (request) => fetch(new Request(target.url, request))
+  const send = webhookTargetFor(target === 'callback-url' ? 'message-url' : target)
   const deliverer = createWebhookDeliverer({
     clock,
     fetch: send,

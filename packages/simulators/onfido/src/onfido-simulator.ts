@@ -10,6 +10,7 @@ import {
   type WebhookAttempt,
   type WebhookMessage,
   type WebhookTarget,
+  webhookTargetFor,
 } from '@openkyc/testkit/harness'
 import {
   createOnfidoApp,
@@ -168,14 +169,7 @@ export function createOnfidoSimulator(options: OnfidoSimulatorOptions = {}): Onf
   let listeningOrigin: string | undefined
 
   const target = options.delivery?.target ?? 'capture'
-  const send: WebhookTarget =
-    target === 'capture'
-      ? async () => new Response(null, { status: 200 })
-      : target === 'webhook-url'
-        ? (request) => fetch(request)
-        : typeof target === 'function'
-          ? target
-          : (request) => fetch(new Request(target.url, request))
+  const send = webhookTargetFor(target === 'webhook-url' ? 'message-url' : target)
   const deliverer = createWebhookDeliverer({
     clock,
     fetch: send,

@@ -13,6 +13,30 @@ export type DeliveryMode = {
 /** Where messages go: the global `fetch` (real HTTP), or any in-process `(request) => response`. */
 export type WebhookTarget = (request: Request) => Promise<Response>
 
+/** Where a simulator sends its webhooks, as its users choose. See {@link webhookTargetFor}. */
+export type WebhookDestination =
+  /** Captured only: answered 200 in process, nothing leaves the machine. */
+  | 'capture'
+  /** POSTed with the global `fetch` to the URL each message was addressed to (a registered webhook, a callback URL). */
+  | 'message-url'
+  /** Any in-process receiver, for example an application's `app.fetch`. */
+  | WebhookTarget
+  /** One real URL every message is POSTed to instead of its own (a demo's local receiver). */
+  | { readonly url: string }
+
+/**
+ * The deliverer's `fetch` for a destination, so every simulator offers the same four choices.
+ *
+ * @example
+ * const deliverer = createWebhookDeliverer({ clock, retrySchedule: [60_000], fetch: webhookTargetFor({ url: 'http://127.0.0.1:3000/webhooks/acme' }) })
+ */
+export function webhookTargetFor(destination: WebhookDestination): WebhookTarget {
+  if (destination === 'capture') return async () => new Response(null, { status: 200 })
+  if (destination === 'message-url') return (request) => fetch(request)
+  if (typeof destination === 'function') return destination
+  return (request) => fetch(new Request(destination.url, request))
+}
+
 /** Options for {@link createWebhookDeliverer}. */
 export type WebhookDelivererOptions = {
   /** The simulator's clock: retries are timers on it, signatures use its time. */

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createSimulatorClock, createWebhookDeliverer } from '../../src/harness/index.js'
+import { createSimulatorClock, createWebhookDeliverer, webhookTargetFor } from '../../src/harness/index.js'
 
 type Received = { headers: Record<string, string | string[] | undefined>; body: string }
 
@@ -159,5 +159,38 @@ describe('createWebhookDeliverer', () => {
     await deliverer.flush()
     expect(seen).toEqual(['first', 'second'])
     expect(deliverer.attempts.map((attempt) => attempt.status)).toEqual([204, 204])
+  })
+})
+
+describe('webhookTargetFor', () => {
+  const post = (url: string, body: string) =>
+    new Request(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+
+  it('captures in process, or posts to the message URL, or to one URL instead, over real HTTP', async () => {
+    const own = await startReceiver()
+    const instead = await startReceiver([202])
+    expect((await webhookTargetFor('capture')(post(own.url, '{"a":1}'))).status).toBe(200)
+    expect(own.received).toEqual([])
+
+    expect((await webhookTargetFor('message-url')(post(own.url, '{"b":2}'))).status).toBe(200)
+    expect(own.received.map((message) => message.body)).toEqual(['{"b":2}'])
+
+    const redirected = await webhookTargetFor({ url: instead.url })(post(own.url, '{"c":3}'))
+    expect(redirected.status).toBe(202)
+    expect(instead.received.map((message) => [message.body, message.headers['content-type']])).toEqual([
+      ['{"c":3}', 'application/json'],
+    ])
+    expect(own.received).toHaveLength(1)
+  })
+
+  it('hands a receiver function the request as it is', async () => {
+    const seen: string[] = []
+    const receiver = async (request: Request) => {
+      seen.push(`${request.url} ${await request.text()}`)
+      return new Response(null, { status: 204 })
+    }
+    expect(webhookTargetFor(receiver)).toBe(receiver)
+    await webhookTargetFor(receiver)(post('https://app.test/hooks', 'x'))
+    expect(seen).toEqual(['https://app.test/hooks x'])
   })
 })
