@@ -30,7 +30,7 @@ import {
   verificationProgressKey,
   verifyAuditChain,
 } from '@openkyc/core'
-import { raceAbort } from '@openkyc/core/http'
+import { followAbort, raceAbort } from '@openkyc/core/http'
 import { corruptRowError, storeName } from './errors.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { assertMigrated } from './migrations.js'
@@ -454,8 +454,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const { signal } = transactionOptions
       signal?.throwIfAborted()
       const abandon = new AbortController()
-      const transactionSignal =
-        signal === undefined ? abandon.signal : AbortSignal.any([signal, abandon.signal])
+      const stopFollowing = followAbort(abandon, signal)
+      const transactionSignal = abandon.signal
       // Writes sent without waiting for their answer, and how the first of them failed: the
       // statements after a failed one only see an aborted transaction, so its error says what happened.
       const unanswered: Promise<unknown>[] = []
@@ -588,6 +588,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         abandon.abort(error)
         run.catch(() => undefined)
         throw failures.length > 0 ? failures[0] : error
+      } finally {
+        stopFollowing()
       }
     },
     async verifyAuditChain() {

@@ -7,7 +7,7 @@ import {
   KycInvalidRequestError,
   KycStoreUnavailableError,
 } from '../errors.js'
-import { raceAbort, realSleep } from '../http/abort.js'
+import { followAbort, raceAbort, realSleep } from '../http/abort.js'
 import {
   applyVerificationUpdate,
   describeVerificationChanges,
@@ -468,7 +468,8 @@ export function createWebhookPipeline<Handle = undefined>(
       clearTimeout(phaseTimer)
       phaseTimer = setTimeout(() => phase.abort(storeTimeout(operation, storeTimeoutMs)), storeTimeoutMs)
     }
-    const transactionSignal = signal === undefined ? phase.signal : AbortSignal.any([signal, phase.signal])
+    const stopFollowing = followAbort(phase, signal)
+    const transactionSignal = phase.signal
     armPhase('beginning a transaction')
     try {
       const timedWork = async (transaction: KycStoreTransaction<Handle>) => {
@@ -482,6 +483,7 @@ export function createWebhookPipeline<Handle = undefined>(
       return await raceAbort(store.transaction(timedWork, { signal: transactionSignal }), transactionSignal)
     } finally {
       clearTimeout(phaseTimer)
+      stopFollowing()
     }
   }
 
