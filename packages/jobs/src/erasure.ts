@@ -210,6 +210,9 @@ export async function deleteVerificationEverywhere<Handle>(
       })
       return result
     }
+    // The raw archive's encrypted vendor payloads for it go too (outside the transaction; idempotent, so
+    // a redaction that fails below is retried with this step repeated harmlessly).
+    await store.archive?.deleteByVerification(key)
     const pipeline = context.providers.pipelineFor(verification.provider)
     // A state that moved meanwhile (a webhook) makes the redaction of the older state stale: take
     // the newest and redact that, a few times at most.

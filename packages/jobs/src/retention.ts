@@ -58,6 +58,8 @@ export type RetentionSummary = {
   deleted: number
   /** How many the provider could not delete now (kept unredacted; the next run tries again). */
   failed: number
+  /** How many raw-archive payloads past their own retention (`expiresAt`) this run removed. */
+  archiveExpired: number
 }
 
 /** Retention runs. See {@link createRetention}. */
@@ -131,7 +133,8 @@ export function createRetention<Handle = unknown>(options: RetentionOptions<Hand
 
   const runOnce = async (signal: AbortSignal | undefined): Promise<RetentionSummary> => {
     const id = crypto.randomUUID()
-    const summary: RetentionSummary = { id, verifications: [], deleted: 0, failed: 0 }
+    const summary: RetentionSummary = { id, verifications: [], deleted: 0, failed: 0, archiveExpired: 0 }
+    summary.archiveExpired = (await context.store.archive?.deleteExpired()) ?? 0
     for (const rule of rules) {
       const budget = maxPerRun - summary.verifications.length
       if (budget <= 0) break

@@ -124,8 +124,33 @@ describe.each(testDatabases())('eraseSubject on $name', (target) => {
       approve.applicant.lastName,
     ])
 
+    // Encrypted vendor payloads in the raw archive, one per verification (the bystander's included).
+    const archived = [
+      verifications.persona,
+      verifications.jumio,
+      verifications.onfido,
+      verifications.bystander,
+    ]
+    for (const verification of archived) {
+      await store.archive!.put({
+        provider: verification.provider,
+        kind: 'retrieval_response',
+        receivedAt: '2026-01-01T00:00:00.000Z',
+        expiresAt: '2999-01-01T00:00:00.000Z',
+        verificationIds: [verification.id],
+        eventIds: [],
+        keyId: 'k1',
+        iv: 'AAAAAAAAAAAAAAAA',
+        ciphertext: 'c2VhbGVk',
+      })
+    }
+
     const receipt = await erasure.eraseSubject(subject)
     expect(receipt.complete).toBe(true)
+    // The subject's archived payloads are gone; the bystander's stays.
+    expect((await collect(store.archive!.read())).map((row) => row.verificationIds)).toEqual([
+      [verifications.bystander.id],
+    ])
     expect(receipt.verifications).toEqual([
       { provider: 'jumio', verificationId: verifications.jumio.id, vendor: 'deleted', local: 'redacted' },
       { provider: 'onfido', verificationId: verifications.onfido.id, vendor: 'deleted', local: 'redacted' },

@@ -168,6 +168,28 @@ describe.each(testDatabases())('retention on $name', (target) => {
     ])
   })
 
+  it('each run also removes the raw archive payloads past their own retention, and keeps the rest', async () => {
+    const { store, retention } = await setUp()
+    const payload = (verificationId: string, expiresAt: string) => ({
+      provider: 'persona',
+      kind: 'webhook_delivery' as const,
+      receivedAt: '2001-01-01T00:00:00.000Z',
+      expiresAt,
+      verificationIds: [verificationId],
+      eventIds: [`evt-${verificationId}`],
+      keyId: 'k1',
+      iv: 'AAAAAAAAAAAAAAAA',
+      ciphertext: 'c2VhbGVk',
+    })
+    await store.archive!.put(payload('inq_expired', '2001-01-08T00:00:00.000Z'))
+    await store.archive!.put(payload('inq_live', '2999-01-01T00:00:00.000Z'))
+
+    const summary = await retention.run()
+    expect(summary.archiveExpired).toBe(1)
+    expect((await collect(store.archive!.read())).map((row) => row.verificationIds)).toEqual([['inq_live']])
+    expect((await retention.run()).archiveExpired).toBe(0)
+  })
+
   it('refuses rules that make no sense, naming the problem', async () => {
     const store = await stores.open()
     const { adapter } = personaPair({ webhooks: false })
