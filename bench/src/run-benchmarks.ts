@@ -12,6 +12,7 @@ import { runOnfidoPeer } from './benchmarks/onfido-peer.js'
 import { runPackageCost } from './benchmarks/package-cost.js'
 import { runPersistedWebhooks } from './benchmarks/persisted-webhooks.js'
 import { runRateLimit } from './benchmarks/rate-limit.js'
+import { runReconcilerThroughput } from './benchmarks/reconciler-throughput.js'
 import { runRoutingOverhead } from './benchmarks/routing-overhead.js'
 import { runTokenEconomy } from './benchmarks/token-economy.js'
 import { runWebBundle } from './benchmarks/web-bundle.js'
@@ -30,6 +31,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'routing-overhead': () => runRoutingOverhead(),
   'web-bundle': () => runWebBundle(),
   'bulk-runs': () => runBulkRuns(),
+  'reconciler-throughput': () => runReconcilerThroughput(),
 }
 
 async function main(): Promise<void> {

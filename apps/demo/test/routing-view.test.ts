@@ -50,7 +50,7 @@ beforeAll(async () => {
   const routing = createRoutingView({ jumio: byName.get('jumio')!, onfido: byName.get('onfido')!, store })
   const state = createDemoState({ providers: [], capabilities: { providers: [], rows: [] } as never })
   forward.app = createDemoApp({ state, runtime: (name) => byName.get(name), store, routing }).fetch
-})
+}, 180_000)
 
 afterAll(async () => {
   await Promise.allSettled(runtimes.map((runtime) => runtime.close()))
@@ -79,7 +79,7 @@ describe('demo routing view', () => {
     )
     expect(pair).toMatchObject({ primaryProvider: 'jumio', shadowProvider: 'onfido' })
     expect(pair?.totals.shadowed).toBe(jumioCount)
-  })
+  }, 180_000)
 
   it('falls back to Onfido while the fault button makes Jumio fail, and says so per applicant', async () => {
     const armed = await post('/api/routing/fault', { injected: true })
@@ -94,5 +94,5 @@ describe('demo routing view', () => {
       expect(applicant.attempts).toEqual(['jumio unavailable', 'onfido created'])
     const disarmed = await post('/api/routing/fault', { injected: false })
     expect(disarmed.faultInjected).toBe(false)
-  })
+  }, 180_000)
 })

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander'
 import { registerArchiveCommands } from './archive/archive-commands.js'
 import { registerBulkCommands } from './commands/bulk.js'
+import { registerConformance } from './conformance/conformance-command.js'
 import { registerDoctor } from './doctor/doctor-command.js'
+import { registerListsCommands } from './lists/lists-import-command.js'
 import { type CliIo, line } from './output.js'
 import { registerStoreCommands } from './store/store-commands.js'
 
@@ -32,6 +34,8 @@ export async function runCli(io: CliIo): Promise<CliExitCode> {
   registerDoctor(program, io, setExitCode)
   registerStoreCommands(program, io, setExitCode)
   registerArchiveCommands(program, io, setExitCode)
+  registerListsCommands(program, io, setExitCode)
+  registerConformance(program, io, setExitCode)
   registerBulkCommands(program, io, setExitCode)
   try {
     await program.parseAsync([...io.argv], { from: 'user' })

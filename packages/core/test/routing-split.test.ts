@@ -6,7 +6,7 @@ import {
   splitAssignmentNamespace,
   splitBucket,
 } from '../src/index.js'
-import { createMockAdapter } from '../src/test/index.js'
+import { createMockAdapter, createMockVerification } from '../src/test/index.js'
 import { routingEntries } from './routing-support.js'
 
 const subjects = (count: number, prefix = 'user') =>
@@ -88,6 +88,27 @@ describe('routing: sticky split', () => {
       await store.verifications.get({ provider: verification.provider, id: verification.id }),
     ).toMatchObject({
       subjectReference: 'user_7',
+    })
+  })
+
+  it('stores the call subject reference with the verification when the adapter leaves it out (erasure finds it)', async () => {
+    const store = createMemoryStore()
+    const bare = createMockVerification({ id: 'bare_1', provider: 'champion' })
+    const kyc = createKyc({
+      adapters: {
+        champion: createMockAdapter({
+          provider: 'champion',
+          results: { createVerification: { verification: bare } },
+        }),
+        challenger: createMockAdapter({ provider: 'challenger' }),
+      },
+      store,
+      env: {},
+      routing: { split: { weights: { champion: 100, challenger: 0 } } },
+    })
+    await kyc.createVerification({ subjectReference: 'user_9' })
+    expect(await store.verifications.get({ provider: 'champion', id: 'bare_1' })).toMatchObject({
+      subjectReference: 'user_9',
     })
   })
 })

@@ -30,7 +30,7 @@ import {
   verificationProgressKey,
   verifyAuditChain,
 } from '@openkyc/core'
-import { raceAbort } from '@openkyc/core/http'
+import { followAbort, raceAbort } from '@openkyc/core/http'
 import { corruptRowError, storeName } from './errors.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { assertMigrated } from './migrations.js'
@@ -187,10 +187,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   /** A verification read and locked with a claim (`claimEvent`): the first apply to it needs no read. */
   type LockedVerification = { key: VerificationKey; document: unknown }
 
+  /**
+   * Applies an update forward-only under the verification's row lock. With `sendWithoutWaiting`, the
+   * write to a row already locked (which cannot miss: the lock holds and the update is ahead) is
+   * sent without waiting for its answer, so it travels with the next statement; the transaction
+   * settles it before committing.
+   */
   const applyVerification = async (
     executor: SqlExecutor,
     update: unknown,
     locked?: LockedVerification,
+    sendWithoutWaiting?: (write: Promise<unknown>) => void,
   ): Promise<AppliedVerification> => {
     const parsed = parseVerificationUpdate(update)
     const key = { provider: parsed.provider, id: parsed.id }
@@ -216,16 +223,19 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         // Another transaction inserted it first and has committed: read it under lock and merge again.
         continue
       }
-      const [advanced] = await executor.query(statements.advanceVerification(schema, row))
-      if (advanced === undefined) {
-        // The row is locked by us and the update is ahead of it, so SQL must agree; if it does not,
-        // the stored progress key does not match its document.
-        throw corruptRowError({
-          table: 'verification',
-          key: `verification ${key.id}`,
-          problem: 'its progress column disagrees with its document',
-        })
-      }
+      const advance = executor.query(statements.advanceVerification(schema, row)).then(([advanced]) => {
+        if (advanced === undefined) {
+          // The row is locked by us and the update is ahead of it, so SQL must agree; if it does
+          // not, the stored progress key does not match its document.
+          throw corruptRowError({
+            table: 'verification',
+            key: `verification ${key.id}`,
+            problem: 'its progress column disagrees with its document',
+          })
+        }
+      })
+      if (sendWithoutWaiting === undefined) await advance
+      else sendWithoutWaiting(advance)
       return { previous, verification, applied: true }
     }
   }
@@ -444,8 +454,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const { signal } = transactionOptions
       signal?.throwIfAborted()
       const abandon = new AbortController()
-      const transactionSignal =
-        signal === undefined ? abandon.signal : AbortSignal.any([signal, abandon.signal])
+      const stopFollowing = followAbort(abandon, signal)
+      const transactionSignal = abandon.signal
+      // Writes sent without waiting for their answer, and how the first of them failed: the
+      // statements after a failed one only see an aborted transaction, so its error says what happened.
+      const unanswered: Promise<unknown>[] = []
+      const failures: unknown[] = []
+      const sendWithoutWaiting = (write: Promise<unknown>) => {
+        write.catch((error: unknown) => failures.push(error))
+        unanswered.push(write)
+      }
       const run = database.transaction(async (executor) => {
         // The caller gave up while we waited for a connection or PGlite's turn: run nothing.
         transactionSignal.throwIfAborted()
@@ -462,6 +480,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         }
         const keyValue = keyValueOn(executor)
         let locked: LockedVerification | undefined
+        // On a server, writes whose answer nothing waits for travel with the next statement (one
+        // round trip less each); all are settled before the commit. PGlite has no round trips.
+        const pipelined = executor.kind === 'server'
+        const auditAtCommit: AuditEntryInputParsed[] = []
         const transaction: KycStoreTransaction<PostgresTransactionHandle> = {
           handle: {
             kind: executor.kind,
@@ -483,9 +505,22 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             guard(() => {
               const lockedWithClaim = locked
               locked = undefined
-              return applyVerification(executor, update, lockedWithClaim)
+              return applyVerification(
+                executor,
+                update,
+                lockedWithClaim,
+                pipelined ? sendWithoutWaiting : undefined,
+              )
             }),
           appendAudit: (entry) => guard(() => appendAudit(executor, entry)),
+          appendAuditAtCommit(entry) {
+            if (!open) {
+              throw new KycStoreConflictError({
+                message: 'This transaction has ended; do not use it after its work returned.',
+              })
+            }
+            auditAtCommit.push(parseAuditEntryInput(entry))
+          },
           claimEvent: (request) =>
             guard(async () => {
               const { provider, eventId, verification = null } = parseTransactionClaimRequest(request)
@@ -522,17 +557,39 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             }),
         }
         try {
-          return await (signal === undefined ? work(transaction) : raceAbort(work(transaction), signal))
+          const result = await (signal === undefined
+            ? work(transaction)
+            : raceAbort(work(transaction), signal))
+          open = false
+          await Promise.all(unanswered)
+          for (const [index, entry] of auditAtCommit.entries()) {
+            const append = appendAudit(executor, entry)
+            // The last append of several chains is one statement: on a server it travels with the
+            // commit, which rolls back if it fails. Anything else is answered before the commit.
+            if (pipelined && auditChains > 1 && index === auditAtCommit.length - 1) {
+              sendWithoutWaiting(append)
+            } else {
+              await append
+            }
+          }
+          return result
+        } catch (error) {
+          throw failures.length > 0 ? failures[0] : error
         } finally {
           open = false
         }
       })
       try {
-        return await (signal === undefined ? run : raceAbort(run, signal))
+        const result = await (signal === undefined ? run : raceAbort(run, signal))
+        // Settled already (the commit came after them); a failure means the commit rolled back.
+        await Promise.all(unanswered)
+        return result
       } catch (error) {
         abandon.abort(error)
         run.catch(() => undefined)
-        throw error
+        throw failures.length > 0 ? failures[0] : error
+      } finally {
+        stopFollowing()
       }
     },
     async verifyAuditChain() {

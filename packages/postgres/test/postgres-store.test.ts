@@ -220,6 +220,53 @@ for (const target of testDatabases()) {
       })
     })
 
+    it('rolls back the whole event when a write sent with the next statement fails: claim, state, handler rows, audit', async () => {
+      const { store, database, schema } = await freshStore(target)
+      await database.execute(`CREATE TABLE "${schema}".effects (event_id text PRIMARY KEY)`, 'effects table')
+      await store.transaction((transaction) => transaction.applyVerification(approved('inq_p', 1)))
+      // A progress column ahead of its document: the forward-only write finds no row to move.
+      await database.query({
+        name: 'corrupt progress',
+        text: `UPDATE "${schema}".verification SET progress = 'zzzz' WHERE id = 'inq_p'`,
+        values: [],
+      })
+      const key = { provider: 'persona', id: 'inq_p' }
+      const caught = await store
+        .transaction(async (transaction) => {
+          expect(
+            await transaction.claimEvent?.({ provider: 'persona', eventId: 'evt_p', verification: key }),
+          ).toEqual({ status: 'claimed' })
+          const applied = await transaction.applyVerification(declined('inq_p', 5))
+          await transaction.handle.query(`INSERT INTO "${schema}".effects (event_id) VALUES ($1)`, ['evt_p'])
+          transaction.appendAuditAtCommit?.({
+            provider: 'persona',
+            verificationId: 'inq_p',
+            eventId: 'evt_p',
+            action: 'state_changed',
+            actor: 'provider',
+            to: { status: applied.verification.status, outcome: 'declined' },
+            reasons: [],
+          })
+        })
+        .catch((error) => error)
+      expect(caught).toBeInstanceOf(KycStoreIntegrityError)
+      expect((caught as Error).message).toMatch(/progress column disagrees/)
+      const effects = await database.query<{ count: number }>({
+        name: 'count effects',
+        text: `SELECT count(*)::int AS count FROM "${schema}".effects`,
+        values: [],
+      })
+      expect(effects[0]?.count).toBe(0)
+      expect(await store.audit.head()).toBeUndefined()
+      expect((await store.verifications.get(key))?.decision?.outcome).toBe('approved')
+      // Not marked: the redelivery claims the event.
+      expect(
+        await store.transaction(async (transaction) =>
+          transaction.claimEvent?.({ provider: 'persona', eventId: 'evt_p' }),
+        ),
+      ).toEqual({ status: 'claimed' })
+    })
+
     it('chains audit entries with core hashing, verifies, exports JSON Lines, and lists per verification (one chain)', async () => {
       const { store } = await freshStore(target, { auditChains: 1 })
       // Twelve entries: more than nine, so an ordering by text instead of number would show.

@@ -27,6 +27,9 @@ export async function serveOnNode(handler: (request: Request) => Promise<Respons
     outgoing.writeHead(response.status, Object.fromEntries(response.headers))
     outgoing.end(new Uint8Array(await response.arrayBuffer()))
   }
+  // Node closes an idle keep-alive connection after 5 s; on a loaded machine the test's next request
+  // can meet that close ("other side closed"). Bun's and Deno's servers keep theirs open longer.
+  server.keepAliveTimeout = 120_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return (server.address() as AddressInfo).port
 }

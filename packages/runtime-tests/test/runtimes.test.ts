@@ -165,7 +165,7 @@ beforeAll(async () => {
   const coldStarts: string[] = []
   for (const command of commands.filter((candidate) => candidate.name !== 'workerd')) {
     const times = { library: [] as number[], baseline: [] as number[] }
-    for (let run = 0; run < 5; run += 1) {
+    for (let run = 0; run < 3; run += 1) {
       for (const side of run % 2 === 0
         ? (['library', 'baseline'] as const)
         : (['baseline', 'library'] as const)) {

@@ -47,3 +47,20 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
     )
   })
 }
+
+/**
+ * Makes `controller` abort, with the same reason, when `signal` does: its signal then stands for "either
+ * one aborted", as `AbortSignal.any([signal, controller.signal])` would, which Node 20 has only from 20.3.
+ * Returns the function that stops following; call it once the work is over, so a long-lived caller
+ * signal does not keep the controller reachable.
+ */
+export function followAbort(controller: AbortController, signal: AbortSignal | undefined): () => void {
+  if (signal === undefined) return () => undefined
+  if (signal.aborted) {
+    controller.abort(signal.reason)
+    return () => undefined
+  }
+  const onAbort = () => controller.abort(signal.reason)
+  signal.addEventListener('abort', onAbort, { once: true })
+  return () => signal.removeEventListener('abort', onAbort)
+}

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export { raceAbort, type Sleep } from './abort.js'
+export { followAbort, raceAbort, type Sleep } from './abort.js'
 export {
   createHttpClient,
   type HttpAttempt,

@@ -111,13 +111,17 @@ export function createRouter(options: RouterOptions): Router {
           now: options.now,
         })
 
-  const record = async (verification: Verification | undefined, routing: RoutingRecord): Promise<void> => {
+  const record = async (
+    verification: Verification | undefined,
+    routing: RoutingRecord,
+    subjectReference?: string,
+  ): Promise<void> => {
     const fileUnder =
       verification === undefined
         ? { provider: 'routing', id: `unrouted-${crypto.randomUUID()}` }
         : { provider: verification.provider, id: verification.id }
     try {
-      await storeRoutedVerification(store, { verification, fileUnder, routing })
+      await storeRoutedVerification(store, { verification, fileUnder, routing, subjectReference })
     } catch (error) {
       // The verification exists at the provider and the applicant needs it: failing the call now
       // would make the caller create a second one. The missing entry is reported instead.
@@ -213,7 +217,11 @@ export function createRouter(options: RouterOptions): Router {
           for (const rest of eligible.slice(index + 1)) {
             skipped.push({ provider: adapterFor(rest).provider, reason: 'not_reached' })
           }
-          await record(result.verification, { ...base, chosen: adapter.provider, attempts, skipped })
+          await record(
+            result.verification,
+            { ...base, chosen: adapter.provider, attempts, skipped },
+            call.subjectReference,
+          )
           if (shadow !== undefined && call.channel === 'api' && key !== shadowKey) {
             shadow.track(result.verification, pickShadowRequest(adapterOptions), labels)
           }

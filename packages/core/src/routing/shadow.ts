@@ -158,6 +158,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         verification,
         fileUnder: verification ?? entry.primary,
         routing,
+        subjectReference: entry.request.subjectReference,
       })
     } catch (error) {
       logger?.warn?.('openkyc routing: the shadow run could not be recorded', {

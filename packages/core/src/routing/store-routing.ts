@@ -9,6 +9,8 @@ export type RoutedVerificationRecord = {
   /** The provider and id the audit entry is filed under. */
   fileUnder: { provider: string; id: string }
   routing: RoutingRecord
+  /** The call's subject reference, stored when the adapter's verification lacks one (erasure looks it up). */
+  subjectReference?: string | undefined
 }
 
 /**
@@ -24,7 +26,10 @@ export async function storeRoutedVerification(
   await store.transaction(async (transaction) => {
     if (verification !== undefined) {
       const { session: _session, ...withoutSession } = verification
-      await transaction.applyVerification(withoutSession)
+      const subjectReference = verification.subjectReference ?? record.subjectReference
+      await transaction.applyVerification(
+        subjectReference === undefined ? withoutSession : { ...withoutSession, subjectReference },
+      )
     }
     await transaction.appendAudit({
       provider: fileUnder.provider,

@@ -20,6 +20,11 @@ import type { RawArchiveStore } from './raw-archive-store.js'
  * 3. on any failure, `inbox.release()` so the provider's redelivery is processed at once (if the
  *    process died instead, the lease expires and the redelivery reclaims the event).
  *
+ * A store whose transactions have the optional `claimEvent` (and `appendAuditAtCommit`) lets the
+ * pipeline do it in one transaction instead: `claimEvent` first (the mark commits with the rest; a
+ * rollback or a dead process leaves it unmarked), then the steps of 2 without `completeClaim`, the
+ * audit entry sent with the commit. Nothing to release: a rollback is the release.
+ *
  * Errors: a store throws `KycInvalidRequestError` for input that breaks this contract (nothing is
  * written), `KycStoreUnavailableError` (retryable) when the backend cannot be reached, times out or
  * drops the connection, `KycStoreConflictError` (retryable) when a claim was lost, and
@@ -108,6 +113,14 @@ export type KycStoreTransaction<Handle = unknown> = {
    * `KycInvalidRequestError` (nothing written) when `entry` fails `AuditEntryInputSchema`.
    */
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>
+  /**
+   * Optional: appends `entry` like {@link appendAudit}, as this transaction's last write, sent with
+   * the commit instead of in a round trip of its own (so a lock on the chain head is held only while
+   * committing). Validates `entry` at once (throws `KycInvalidRequestError`, nothing queued); if the
+   * append fails, the transaction rolls back and `transaction()` rejects with the append's error.
+   * Returns nothing: the entry's place and hash are read from the log.
+   */
+  appendAuditAtCommit?(entry: AuditEntryInput): void
   /**
    * Marks the claimed event processed, inside this transaction: it counts as processed only if the
    * transaction commits. Throws `KycStoreConflictError` when the claim is no longer held (its lease

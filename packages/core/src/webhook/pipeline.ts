@@ -7,7 +7,7 @@ import {
   KycInvalidRequestError,
   KycStoreUnavailableError,
 } from '../errors.js'
-import { raceAbort, realSleep } from '../http/abort.js'
+import { followAbort, raceAbort, realSleep } from '../http/abort.js'
 import {
   applyVerificationUpdate,
   describeVerificationChanges,
@@ -357,21 +357,20 @@ export function createWebhookPipeline<Handle = undefined>(
   const call = <T>(promise: Promise<T>, operation: string, signal: AbortSignal | undefined) =>
     withDeadline(promise, storeTimeoutMs, operation, signal)
 
-  /** Claims the event, waiting (abortably, up to `claimWaitMs`) while another delivery holds it. `undefined`: processed already. */
-  const claimEvent = async (
+  /**
+   * Runs `attempt` again while it answers `busy` (another delivery holds the event), pausing
+   * abortably with a growing pause, up to `claimWaitMs`; then fails with a retryable error.
+   */
+  const retryWhileBusy = async <Result>(
     event: KycEvent,
+    attempt: () => Promise<Result | 'busy'>,
     signal: AbortSignal | undefined,
-  ): Promise<InboxClaim | undefined> => {
+  ): Promise<Result> => {
     const giveUpAt = Date.now() + claimWaitMs
     let pauseMs = 10
     for (;;) {
-      const result = await call(
-        store.inbox.claim({ provider, eventId: event.id, leaseMs }),
-        'claiming an event',
-        signal,
-      )
-      if (result.status === 'claimed') return result.claim
-      if (result.status === 'completed') return undefined
+      const result = await attempt()
+      if (result !== 'busy') return result
       const remainingMs = giveUpAt - Date.now()
       if (remainingMs <= 0) {
         throw new KycStoreUnavailableError({
@@ -383,6 +382,22 @@ export function createWebhookPipeline<Handle = undefined>(
       pauseMs = Math.min(pauseMs * 2, 250)
     }
   }
+
+  /** Claims the event through `inbox.claim`, waiting while another delivery holds it. `undefined`: processed already. */
+  const claimEvent = (event: KycEvent, signal: AbortSignal | undefined): Promise<InboxClaim | undefined> =>
+    retryWhileBusy(
+      event,
+      async () => {
+        const result = await call(
+          store.inbox.claim({ provider, eventId: event.id, leaseMs }),
+          'claiming an event',
+          signal,
+        )
+        if (result.status === 'busy') return 'busy'
+        return result.status === 'claimed' ? result.claim : undefined
+      },
+      signal,
+    )
 
   const releaseClaim = async (claim: InboxClaim) => {
     try {
@@ -453,7 +468,8 @@ export function createWebhookPipeline<Handle = undefined>(
       clearTimeout(phaseTimer)
       phaseTimer = setTimeout(() => phase.abort(storeTimeout(operation, storeTimeoutMs)), storeTimeoutMs)
     }
-    const transactionSignal = signal === undefined ? phase.signal : AbortSignal.any([signal, phase.signal])
+    const stopFollowing = followAbort(phase, signal)
+    const transactionSignal = phase.signal
     armPhase('beginning a transaction')
     try {
       const timedWork = async (transaction: KycStoreTransaction<Handle>) => {
@@ -467,6 +483,7 @@ export function createWebhookPipeline<Handle = undefined>(
       return await raceAbort(store.transaction(timedWork, { signal: transactionSignal }), transactionSignal)
     } finally {
       clearTimeout(phaseTimer)
+      stopFollowing()
     }
   }
 
@@ -487,8 +504,11 @@ export function createWebhookPipeline<Handle = undefined>(
     if (claim !== undefined) {
       await call(transaction.completeClaim(claim), 'marking the event processed', signal)
     }
-    if (audit !== undefined) {
+    if (audit === undefined) return processed
+    if (transaction.appendAuditAtCommit === undefined) {
       await call(transaction.appendAudit(audit), 'appending to the audit log', signal)
+    } else {
+      transaction.appendAuditAtCommit(audit)
     }
     return processed
   }
@@ -526,30 +546,21 @@ export function createWebhookPipeline<Handle = undefined>(
       event.verification === undefined
         ? {}
         : { verification: { provider: event.verification.provider, id: event.verification.id } }
-    const giveUpAt = Date.now() + claimWaitMs
-    let pauseMs = 10
-    for (;;) {
-      const result = await runTransaction(async (transaction, transactionSignal) => {
-        const { status } = await call(
-          transaction.claimEvent!({ provider, eventId: event.id, ...verification }),
-          'claiming an event',
-          transactionSignal,
-        )
-        if (status !== 'claimed') return status
-        return processClaimedEvent(event, onEvent, transaction, transactionSignal, undefined)
-      }, signal)
-      if (result === 'completed') return undefined
-      if (result !== 'busy') return result
-      const remainingMs = giveUpAt - Date.now()
-      if (remainingMs <= 0) {
-        throw new KycStoreUnavailableError({
-          provider,
-          message: `Event ${event.id} is being processed by another delivery; answer 503 so the provider retries it later.`,
-        })
-      }
-      await realSleep(Math.min(pauseMs, remainingMs), signal)
-      pauseMs = Math.min(pauseMs * 2, 250)
-    }
+    const result = await retryWhileBusy(
+      event,
+      () =>
+        runTransaction(async (transaction, transactionSignal) => {
+          const { status } = await call(
+            transaction.claimEvent!({ provider, eventId: event.id, ...verification }),
+            'claiming an event',
+            transactionSignal,
+          )
+          if (status !== 'claimed') return status
+          return processClaimedEvent(event, onEvent, transaction, transactionSignal, undefined)
+        }, signal),
+      signal,
+    )
+    return result === 'completed' ? undefined : result
   }
 
   /** Whether the store's transactions have `claimEvent`: asked once, in an empty transaction. */

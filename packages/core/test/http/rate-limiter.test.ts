@@ -1,7 +1,18 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { KycConfigurationError } from '../../src/errors.js'
 import { createHttpClient, createRateLimiter } from '../../src/http/index.js'
 import { jsonResponse, manualClock, scriptedFetch } from './helpers.js'
+
+beforeAll(async () => {
+  // A process's first call imports the OpenTelemetry API (core loads it on first use): real I/O, which
+  // the manual clock below cannot drive. One call first, so the clocked calls find it loaded.
+  const warmUp = createHttpClient({
+    provider: 'acme',
+    baseUrl: 'https://api.acme.test/',
+    fetch: async () => jsonResponse(200, {}),
+  })
+  await warmUp.request({ path: 'warm-up' })
+})
 
 /** The most requests that started within any window of `intervalMs`. */
 function busiestWindow(arrivals: number[], intervalMs: number): number {

@@ -1,0 +1,101 @@
+import { createWebhookPipeline } from '@openkyc/core'
+import { createPersona } from '@openkyc/persona'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { freshStore, testDatabases } from './databases.js'
+import { createPersonaStorm, type Storm, stormCredentials } from './storm/persona-storm.js'
+
+// The webhook pipeline on this store claims each event inside its transaction (`claimEvent`): these
+// tests prove what that path keeps, with genuine Persona deliveries, on PGlite and on the server.
+let storm: Storm
+beforeAll(async () => {
+  storm = await createPersonaStorm(1)
+})
+
+const adapter = () =>
+  createPersona({
+    apiKey: stormCredentials.apiKey,
+    templateId: stormCredentials.templateId,
+    webhookSecrets: [stormCredentials.webhookSecret],
+    webhookToleranceSeconds: 3600,
+    now: () => storm.nowMs,
+    env: {},
+  })
+
+for (const target of testDatabases()) {
+  describe(`the webhook pipeline on @openkyc/postgres (${target.name})`, () => {
+    it('claims inside the transaction: copies delivered at once are processed once, the handler runs once per event', async () => {
+      const { store, schema } = await freshStore(target)
+      await store.database.execute(
+        `CREATE TABLE "${schema}".effects (event_id text PRIMARY KEY)`,
+        'create effects table',
+      )
+      expect(await store.transaction(async (transaction) => transaction.claimEvent !== undefined)).toBe(true)
+      const pipeline = createWebhookPipeline({
+        adapter: adapter(),
+        store,
+        async onEvent({ event }, { handle }) {
+          // A primary key: a second run of the handler for one event would fail the test's count below.
+          await handle.query(`INSERT INTO "${handle.schema}".effects (event_id) VALUES ($1)`, [event.id])
+        },
+      })
+      const copies = 4
+      let processed = 0
+      let duplicates = 0
+      for (const delivery of storm.deliveries) {
+        const outcomes = await Promise.all(Array.from({ length: copies }, () => pipeline.handle(delivery)))
+        processed += outcomes.reduce((sum, outcome) => sum + outcome.events.length, 0)
+        duplicates += outcomes.reduce((sum, outcome) => sum + outcome.duplicates.length, 0)
+      }
+      const [row] = await store.database.query<{ count: number }>({
+        name: 'count effects',
+        text: `SELECT count(*)::int AS count FROM "${schema}".effects`,
+        values: [],
+      })
+      expect(row?.count).toBe(storm.truth.eventIds.size)
+      expect(processed).toBe(storm.truth.eventIds.size)
+      expect(duplicates).toBe(storm.truth.eventIds.size * (copies - 1))
+      expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: storm.truth.eventIds.size })
+    })
+
+    it('a delivery waiting while another holds its event honours its abort signal; the holder commits once', async () => {
+      const { store, schema } = await freshStore(target)
+      await store.database.execute(
+        `CREATE TABLE "${schema}".effects (event_id text PRIMARY KEY)`,
+        'create effects table',
+      )
+      let release: () => void = () => {}
+      const held = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let entered: () => void = () => {}
+      const inHandler = new Promise<void>((resolve) => {
+        entered = resolve
+      })
+      const pipeline = createWebhookPipeline({
+        adapter: adapter(),
+        store,
+        async onEvent({ event }, { handle }) {
+          entered()
+          await held
+          await handle.query(`INSERT INTO "${handle.schema}".effects (event_id) VALUES ($1)`, [event.id])
+        },
+      })
+      const delivery = storm.deliveries[0]!
+      const holder = pipeline.handle(delivery)
+      await inHandler
+      const abort = new AbortController()
+      const waiting = pipeline.handle(delivery, { signal: abort.signal }).catch((error: unknown) => error)
+      setTimeout(() => abort.abort(new Error('the provider closed the request')), 100)
+      expect(await waiting).toMatchObject({ message: 'the provider closed the request' })
+      release()
+      expect((await holder).events).toHaveLength(1)
+      const [row] = await store.database.query<{ count: number }>({
+        name: 'count effects',
+        text: `SELECT count(*)::int AS count FROM "${schema}".effects`,
+        values: [],
+      })
+      expect(row?.count).toBe(1)
+      expect((await pipeline.handle(delivery)).duplicates).toHaveLength(1)
+    })
+  })
+}
