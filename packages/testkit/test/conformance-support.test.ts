@@ -1,7 +1,8 @@
-import { kycCapabilities } from '@openkyc/core'
+import { type KycAdapter, kycCapabilities } from '@openkyc/core'
 import { describe, expect, it } from 'vitest'
 import { scenarioById, scenarioIds } from '../src/catalogue/index.js'
 import { conformanceTestIds } from '../src/conformance/index.js'
+import { readOnlyConformanceChecks, readOnlySuiteCheckNames } from '../src/conformance/read-only-checks.js'
 import {
   createCapturingLogger,
   describeDerivedChecks,
@@ -151,5 +152,71 @@ describe('conformance assertions', () => {
   it('sleep without waiting, but honour an aborted signal', async () => {
     await expect(instantSleep(60_000)).resolves.toBeUndefined()
     await expect(instantSleep(1, AbortSignal.abort(new Error('stop')))).rejects.toThrow('stop')
+  })
+})
+
+describe('read-only conformance checks', () => {
+  const declaredNone = Object.fromEntries(kycCapabilities.map((capability) => [capability, false]))
+
+  it('name the suite tests they share (interface, every undeclared capability), and add the vendor-read checks', () => {
+    const adapter = {
+      specificationVersion: 'v1',
+      provider: 'acme',
+      capabilities: { ...declaredNone, cancel: true },
+      cancelVerification: async () => ({}),
+      createVerification: async () => ({}),
+      getVerification: async () => ({}),
+      parseWebhook: async () => [],
+    } as unknown as KycAdapter
+    const suiteNames = readOnlySuiteCheckNames(adapter.capabilities)
+    expect(suiteNames).toEqual([
+      'interface',
+      ...kycCapabilities
+        .filter((capability) => capability !== 'cancel')
+        .map((c) => `capability.${c}.undeclared`),
+    ])
+    for (const name of suiteNames) expect(conformanceTestIds).toContain(name)
+    const names = readOnlyConformanceChecks({
+      adapter,
+      requestCount: () => 0,
+      absentReference: { id: 'absent' },
+      secrets: ['sk_live_secret'],
+    }).map((check) => check.name)
+    expect(names).toEqual([...suiteNames, 'read-unknown', 'webhook-forged', 'no-secrets'])
+  })
+
+  it('fail a broken adapter with a message, and catch a secret in an error', async () => {
+    const secret = 'sk_live_0123456789'
+    const broken = {
+      specificationVersion: 'v1',
+      provider: 'acme',
+      // Declares cancel without a method; reads of an unknown verification "succeed"; webhooks are not verified.
+      capabilities: { ...declaredNone, cancel: true },
+      createVerification: async () => ({}),
+      getVerification: async () => ({}),
+      parseWebhook: async () => {
+        throw new Error(`bad token ${secret}`)
+      },
+    } as unknown as KycAdapter
+    const results = new Map<string, string | undefined>()
+    for (const check of readOnlyConformanceChecks({
+      adapter: broken,
+      requestCount: () => 0,
+      absentReference: { id: 'absent' },
+      secrets: [secret],
+    })) {
+      results.set(
+        check.name,
+        await check.run().then(
+          () => undefined,
+          (error: Error) => error.message,
+        ),
+      )
+    }
+    expect(results.get('interface')).toMatch(/declared capability has no method/)
+    expect(results.get('read-unknown')).toBe('reading a verification that does not exist: it succeeded')
+    expect(results.get('webhook-forged')).toBe('a forged webhook: it threw Error, not a KycError')
+    expect(results.get('no-secrets')).toBe('an error message holds a credential')
+    for (const message of results.values()) expect(message ?? '').not.toContain(secret)
   })
 })

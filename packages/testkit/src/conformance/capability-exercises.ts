@@ -1,15 +1,9 @@
-import {
-  type EnforcedKycAdapter,
-  isKycError,
-  type KycAdapter,
-  type KycCapability,
-  type VerificationReference,
-} from '@openkyc/core'
+import { type EnforcedKycAdapter, isKycError, type KycAdapter, type KycCapability } from '@openkyc/core'
 import { expect } from 'vitest'
 import { scenarioById } from '../catalogue/scenarios.js'
 import type { ConformanceDriver } from '../harness/driver.js'
 import { createCsv, createJpeg } from '../harness/fixtures.js'
-import { caught, createOptionsFor, expectKycError, expectScenarioState } from './support.js'
+import { createOptionsFor, expectKycError, expectScenarioState } from './support.js'
 
 /** What an exercise gets: a fresh adapter (capabilities enforced) and its driver. */
 export type ExerciseContext = { adapter: EnforcedKycAdapter; driver: ConformanceDriver }
@@ -135,43 +129,4 @@ export const capabilityExercises: Record<KycCapability, (context: ExerciseContex
     const assigned = await adapter.assignCase({ caseId: created.id, assignee: 'reviewer@example.test' })
     expect(assigned.id).toBe(created.id)
   },
-}
-
-/**
- * Calls every method of an undeclared capability on the enforced adapter. Each must throw
- * `KycUnsupportedCapabilityError` before sending anything.
- */
-export async function expectCapabilityRefused(
-  adapter: EnforcedKycAdapter,
-  driver: ConformanceDriver,
-  capability: KycCapability,
-): Promise<void> {
-  const reference: VerificationReference = { id: 'conformance-never-sent' }
-  const calls: Record<KycCapability, Array<() => Promise<unknown>>> = {
-    upload: [
-      () => adapter.uploadCredential({ reference, kind: 'personal_data', data: {} }),
-      () => adapter.submitVerification({ reference }),
-    ],
-    sessionLink: [() => adapter.createSessionLink({ reference })],
-    cancel: [() => adapter.cancelVerification({ reference })],
-    manualReview: [() => adapter.reviewVerification({ reference, action: 'approve' })],
-    deleteData: [() => adapter.deleteVerificationData({ reference })],
-    simulate: [() => adapter.simulateVerification({ reference, outcome: 'approved' })],
-    lists: [
-      () => adapter.createList({ kind: 'name', name: 'never' }),
-      () => adapter.addListItems({ listId: 'never', items: [] }),
-      () => adapter.importListItems({ listId: 'never', csv: '' }),
-    ],
-    cases: [
-      () => adapter.createCase({}),
-      () => adapter.setCaseStatus({ caseId: 'never', status: 'open' }),
-      () => adapter.assignCase({ caseId: 'never', assignee: 'never' }),
-    ],
-  }
-  const before = driver.requestCount()
-  for (const call of calls[capability]) {
-    const error = expectKycError(await caught(call()), 'unsupported_capability')
-    expect(error).toMatchObject({ capability })
-  }
-  expect(driver.requestCount(), 'requests sent for an undeclared capability').toBe(before)
 }
