@@ -1,11 +1,5 @@
-import {
-  type Environment as CoreEnvironment,
-  capabilityMethods,
-  createKyc,
-  isKycError,
-  type KycAdapter,
-  type KycErrorCode,
-} from '@openkyc/core'
+import type { KycAdapter, VerificationReference } from '@openkyc/core'
+import { ConformanceCheckFailure, readOnlyConformanceChecks } from '@openkyc/testkit/read-only-conformance'
 import type { Command } from 'commander'
 import type { DoctorCheck, Environment } from '../doctor/doctor-check.js'
 import { formatCheck } from '../doctor/doctor-command.js'
@@ -21,10 +15,18 @@ const credentialVariables: Record<string, string> = {
   onfido: 'ONFIDO_API_TOKEN',
 }
 
-type Simulated = { env: Environment; close: () => Promise<void> }
+/** A running simulator and the settings that point an adapter at it. */
+export type Simulated = { env: Environment; close: () => Promise<void> }
 
-/** Starts the provider's simulator on loopback and returns the settings that point the adapter at it. */
-async function startSimulator(name: string): Promise<Simulated> {
+/**
+ * Starts the provider's simulator on loopback and returns the settings that point the adapter at it.
+ *
+ * @example
+ * ```ts
+ * const { env, close } = await startSimulator('persona')
+ * ```
+ */
+export async function startSimulator(name: string): Promise<Simulated> {
   const packageName = `@openkyc/simulator-${name}`
   let module: Record<string, unknown>
   try {
@@ -80,115 +82,76 @@ async function startSimulator(name: string): Promise<Simulated> {
 
 type SimulatorLike = { listen(): Promise<{ url: string; close: () => Promise<void> }> }
 
-/** Settles to the error `work` throws, or `undefined` when it resolves. */
-async function failure(work: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await work()
-    return undefined
-  } catch (error) {
-    return error
-  }
-}
-
-function expectCode(error: unknown, codes: readonly KycErrorCode[]): string | undefined {
-  if (error === undefined) return 'it succeeded'
-  if (!isKycError(error))
-    return `it threw ${error instanceof Error ? error.name : 'a non-error'}, not a KycError`
-  return codes.includes(error.code) ? undefined : `it threw ${error.code}, expected ${codes.join(' or ')}`
+/** What {@link runConformanceChecks} runs against. */
+export type ConformanceTarget = {
+  /** The provider's name, printed on each line. */
+  provider: string
+  /** The adapter under test. */
+  adapter: KycAdapter
+  /** Requests the adapter has sent so far. */
+  requestCount: () => number
+  /** A reference no verification has, in the vendor's format. */
+  absentReference: VerificationReference
+  /** The credentials the adapter was configured with, searched for in every error. */
+  secrets: readonly string[]
 }
 
 /**
- * The read-only, non-destructive checks: nothing is created, changed or deleted at the vendor. Each
- * is one line: capability honesty, an unknown verification read, a forged webhook, and no secret in
- * any error message.
+ * Runs every read-only, non-destructive check of the conformance suite (`@openkyc/testkit`'s
+ * `readOnlyConformanceChecks`: nothing is created, changed or deleted at the vendor), one line each.
+ *
+ * @example
+ * ```ts
+ * const checks = await runConformanceChecks({ provider: 'persona', adapter, requestCount, absentReference, secrets })
+ * process.exitCode = conformanceExitCode(checks)
+ * ```
  */
+export async function runConformanceChecks(target: ConformanceTarget): Promise<DoctorCheck[]> {
+  const results: DoctorCheck[] = []
+  for (const check of readOnlyConformanceChecks(target)) {
+    const problem = await check.run().then(
+      () => undefined,
+      (error: unknown) =>
+        error instanceof ConformanceCheckFailure
+          ? error.message
+          : `it threw ${error instanceof Error ? error.name : 'a non-error'}`,
+    )
+    results.push({
+      check: check.name,
+      provider: target.provider,
+      status: problem === undefined ? 'ok' : 'problem',
+      message: problem ?? check.description,
+    })
+  }
+  return results
+}
+
+/** 0 when every check conforms, 1 otherwise. */
+export function conformanceExitCode(checks: readonly DoctorCheck[]): 0 | 1 {
+  return checks.every((check) => check.status !== 'problem') ? 0 : 1
+}
+
+/** Builds the adapter from `env` and runs the read-only checks against it. */
 async function runChecks(
   provider: DoctorProvider,
   module: unknown,
   env: Environment,
 ): Promise<DoctorCheck[]> {
-  const checks: DoctorCheck[] = []
-  const add = (check: string, problem: string | undefined, ok: string) =>
-    checks.push({
-      check,
-      provider: provider.name,
-      status: problem === undefined ? 'ok' : 'problem',
-      message: problem ?? ok,
-    })
   let requests = 0
   const countingFetch = (input: Request, init?: RequestInit) => {
     requests += 1
     return globalThis.fetch(input, init)
   }
-  const adapter: KycAdapter = provider.create(module, env, countingFetch)
-  const kyc = createKyc({
-    adapters: { [provider.name]: adapter },
-    provider: provider.name,
-    env: env as CoreEnvironment,
-  })
   const secrets = Object.entries(env)
     .filter(([name, value]) => /KEY|SECRET|TOKEN/.test(name) && value !== undefined && value.length >= 8)
     .map(([, value]) => value as string)
-  const errors: unknown[] = []
-
-  const undeclared = Object.entries(capabilityMethods).filter(
-    ([capability]) => adapter.capabilities[capability as keyof typeof adapter.capabilities] !== true,
-  )
-  const before = requests
-  const honesty: string[] = []
-  for (const [capability, methods] of undeclared) {
-    for (const method of methods) {
-      const call = (kyc as unknown as Record<string, ((options: unknown) => Promise<unknown>) | undefined>)[
-        method
-      ]
-      const error = await failure(async () => call?.call(kyc, {}))
-      errors.push(error)
-      const problem = call === undefined ? undefined : expectCode(error, ['unsupported_capability'])
-      if (problem !== undefined) honesty.push(`${capability}.${method}: ${problem}`)
-    }
-  }
-  add(
-    'capabilities',
-    honesty[0] ?? (requests === before ? undefined : 'an undeclared capability sent a request'),
-    `${undeclared.length} undeclared capabilit${undeclared.length === 1 ? 'y refuses' : 'ies refuse'} before any request`,
-  )
-
-  const notFound = await failure(() => adapter.getVerification({ reference: provider.absentReference() }))
-  errors.push(notFound)
-  add(
-    'read-unknown',
-    expectCode(notFound, ['not_found']),
-    'reading a verification that does not exist is KycNotFoundError',
-  )
-
-  const forged = await failure(() =>
-    adapter.parseWebhook({
-      headers: new Headers({
-        'content-type': 'application/json',
-        'persona-signature': 't=1,v1=00',
-        'x-sha2-signature': '00',
-      }),
-      rawBody: '{"data":{"type":"event","id":"evt_forged","attributes":{"name":"inquiry.approved"}}}',
-    }),
-  )
-  errors.push(forged)
-  add(
-    'webhook-forged',
-    expectCode(forged, ['webhook_verification', 'invalid_request']),
-    'a forged webhook is refused with a typed error',
-  )
-
-  const leaked = errors.some(
-    (error) =>
-      error instanceof Error &&
-      secrets.some((secret) => `${error.message}${error.stack ?? ''}`.includes(secret)),
-  )
-  add(
-    'no-secrets',
-    leaked ? 'an error message holds a credential' : undefined,
-    'no error message holds a credential',
-  )
-  return checks
+  return runConformanceChecks({
+    provider: provider.name,
+    adapter: provider.create(module, env, countingFetch),
+    requestCount: () => requests,
+    absentReference: provider.absentReference(),
+    secrets,
+  })
 }
 
 /** Registers `openkyc conformance`. */
@@ -218,7 +181,7 @@ export function registerConformance(program: Command, io: CliIo, setExitCode: (c
         try {
           const env = simulated?.env ?? io.env
           const checks = await runChecks(provider, await import(provider.packageName), env)
-          const ok = checks.every((check) => check.status !== 'problem')
+          const ok = conformanceExitCode(checks) === 0
           const target = sandbox ? `${provider.name} sandbox` : `${provider.name} simulator`
           if (options.json)
             printJson(io, { provider: provider.name, target: sandbox ? 'sandbox' : 'simulator', ok, checks })

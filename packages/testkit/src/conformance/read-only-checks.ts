@@ -36,8 +36,11 @@ export type ReadOnlyConformanceSubject = {
   secrets?: readonly string[]
 }
 
-/** One named read-only check: `run` resolves when the adapter conforms and rejects with why not. */
-export type ReadOnlyConformanceCheck = { name: string; run: () => Promise<void> }
+/**
+ * One named read-only check: `run` resolves when the adapter conforms and rejects with why not;
+ * `description` says what conforming means, in one line.
+ */
+export type ReadOnlyConformanceCheck = { name: string; description: string; run: () => Promise<void> }
 
 /** A read-only check found the adapter does not conform. The message names what, never a secret. */
 export class ConformanceCheckFailure extends Error {
@@ -122,6 +125,7 @@ export function readOnlyConformanceChecks(subject: ReadOnlyConformanceSubject): 
   const checks: ReadOnlyConformanceCheck[] = [
     {
       name: 'interface',
+      description: 'speaks specification v1 and has a method for every declared capability',
       async run() {
         if (adapter.specificationVersion !== 'v1')
           throw new ConformanceCheckFailure(
@@ -145,6 +149,7 @@ export function readOnlyConformanceChecks(subject: ReadOnlyConformanceSubject): 
     if (adapter.capabilities[capability] === true) continue
     checks.push({
       name: `capability.${capability}.undeclared`,
+      description: `${capability} is not declared: refused with KycUnsupportedCapabilityError before any request`,
       async run() {
         const enforced = enforceCapabilities(adapter)
         const before = requestCount()
@@ -163,6 +168,7 @@ export function readOnlyConformanceChecks(subject: ReadOnlyConformanceSubject): 
   if (absentReference !== undefined)
     checks.push({
       name: 'read-unknown',
+      description: 'reading a verification that does not exist is KycNotFoundError',
       async run() {
         const error = await thrownBy(() => adapter.getVerification({ reference: absentReference }))
         errors.push(error)
@@ -171,6 +177,7 @@ export function readOnlyConformanceChecks(subject: ReadOnlyConformanceSubject): 
     })
   checks.push({
     name: 'webhook-forged',
+    description: 'a forged webhook is refused with a typed error',
     async run() {
       const error = await thrownBy(() =>
         adapter.parseWebhook({
@@ -189,6 +196,7 @@ export function readOnlyConformanceChecks(subject: ReadOnlyConformanceSubject): 
   if (secrets !== undefined)
     checks.push({
       name: 'no-secrets',
+      description: 'no error message holds a credential',
       async run() {
         const leaked = errors.some(
           (error) =>
