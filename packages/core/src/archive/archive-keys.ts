@@ -1,5 +1,5 @@
+import { decodeBase64 } from '../crypto/encoding.js'
 import { KycConfigurationError } from '../errors.js'
-import { base64ToBytes } from './base64.js'
 
 /** The environment variable holding the raw archive's keys. Unset: the archive is off. */
 export const archiveKeysVariable = 'OPENKYC_ARCHIVE_KEYS'
@@ -51,12 +51,8 @@ export function parseArchiveKeys(text: string): ArchiveKeyring {
       )
     }
     if (material.has(id)) throw keyProblem(`key id "${id}" appears twice`)
-    let bytes: Uint8Array<ArrayBuffer>
-    try {
-      bytes = base64ToBytes(entry.slice(separator + 1).trim())
-    } catch {
-      throw keyProblem(`the key of "${id}" is not base64`)
-    }
+    const bytes = decodeBase64(entry.slice(separator + 1).trim())
+    if (bytes === undefined) throw keyProblem(`the key of "${id}" is not base64`)
     if (bytes.length !== 32) {
       throw keyProblem(
         `the key of "${id}" must be 32 bytes (AES-256), base64: make one with openssl rand -base64 32`,

@@ -1,10 +1,10 @@
 import { z } from 'zod'
+import { decodeBase64, encodeBase64 } from '../crypto/encoding.js'
 import { KycConfigurationError, KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
 import type { KycEvent } from '../model/event.js'
 import type { ArchivedPayload, RawArchiveQuery, RawArchiveStore } from '../store/raw-archive-store.js'
 import type { KycStore, VerificationKey } from '../store/types.js'
 import { type ArchiveKeyring, archiveKeysVariable, parseArchiveKeys } from './archive-keys.js'
-import { base64ToBytes, bytesToBase64 } from './base64.js'
 
 /** The environment variable for the archive's retention, in days (default 7). */
 export const archiveRetentionVariable = 'OPENKYC_ARCHIVE_RETENTION_DAYS'
@@ -212,8 +212,8 @@ export function createRawArchive(options: RawArchiveOptions): RawArchive {
       expiresAt: new Date(time + retentionMs).toISOString(),
       verificationIds: input.verificationIds,
       eventIds: input.eventIds,
-      iv: bytesToBase64(iv),
-      ciphertext: bytesToBase64(new Uint8Array(ciphertext)),
+      iv: encodeBase64(iv),
+      ciphertext: encodeBase64(new Uint8Array(ciphertext)),
     })
   }
 
@@ -231,9 +231,9 @@ export function createRawArchive(options: RawArchiveOptions): RawArchive {
     let plaintext: ArrayBuffer
     try {
       plaintext = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: base64ToBytes(payload.iv), additionalData: additionalData(payload) },
+        { name: 'AES-GCM', iv: storedBytes(payload.iv), additionalData: additionalData(payload) },
         key,
-        base64ToBytes(payload.ciphertext),
+        storedBytes(payload.ciphertext),
       )
     } catch {
       throw new KycConfigurationError({
@@ -271,7 +271,7 @@ export function createRawArchive(options: RawArchiveOptions): RawArchive {
         {
           version: 1,
           headers: headerPairs(input.headers),
-          body: bytesToBase64(rawBody),
+          body: encodeBase64(rawBody),
           ...(input.remoteAddress === undefined ? {} : { remoteAddress: input.remoteAddress }),
           events: input.events.map(summarizeArchivedEvent),
         },
@@ -293,7 +293,7 @@ export function createRawArchive(options: RawArchiveOptions): RawArchive {
           url: `${url.pathname}${url.search}`,
           status: response.status,
           headers: [['content-type', response.headers.get('content-type') ?? 'application/json']],
-          body: bytesToBase64(body),
+          body: encodeBase64(body),
         },
       )
     },
@@ -302,7 +302,7 @@ export function createRawArchive(options: RawArchiveOptions): RawArchive {
       const opened = await unseal(payload, 'webhook_delivery', DeliveryPlaintextSchema)
       return {
         payload,
-        rawBody: base64ToBytes(opened.body),
+        rawBody: storedBytes(opened.body),
         headers: new Headers(opened.headers),
         ...(opened.remoteAddress === undefined ? {} : { remoteAddress: opened.remoteAddress }),
         events: opened.events,
@@ -316,7 +316,7 @@ export function createRawArchive(options: RawArchiveOptions): RawArchive {
         url: opened.url,
         status: opened.status,
         headers: new Headers(opened.headers),
-        body: base64ToBytes(opened.body),
+        body: storedBytes(opened.body),
       }
     },
     eraseVerification: (key) => store.deleteByVerification(key),
@@ -403,4 +403,11 @@ export function createArchivingFetch(options: ArchivingFetchOptions) {
     }
     return response
   }
+}
+
+/** A stored base64 field as bytes; not base64 (a tampered row) throws, and decryption reports it as altered. */
+function storedBytes(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = decodeBase64(text)
+  if (bytes === undefined) throw new TypeError('not base64')
+  return bytes
 }

@@ -45,7 +45,7 @@ export function encodeBase64(input: Uint8Array | string): string {
  * Base64 (standard or URL-safe alphabet, padding optional) as bytes; `undefined` when it is not
  * base64.
  */
-export function decodeBase64(text: string): Uint8Array | undefined {
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text)) return undefined
   const standard = text.replaceAll('-', '+').replaceAll('_', '/').replace(/=+$/, '')
   if (standard.length % 4 === 1) return undefined
