@@ -76,7 +76,19 @@ describe('routing: shadow runs', () => {
       new Uint8Array([1, 2, 3]),
       new Uint8Array([4]),
     ])
-    const shadowEntry = (await routingEntries(store)).find((entry) => entry.routing.role === 'shadow')
+    const shadowEntries = (await routingEntries(store)).filter((entry) => entry.routing.role === 'shadow')
+    // Planned durably with the primary's creation, then the run's own entry.
+    expect(shadowEntries.map((entry) => entry.routing.stage)).toEqual(['planned', undefined])
+    expect(shadowEntries[0]).toMatchObject({
+      provider: 'primary',
+      verificationId: verification.id,
+      routing: {
+        chosen: 'shadow',
+        attempts: [],
+        primary: { provider: 'primary', verificationId: verification.id },
+      },
+    })
+    const shadowEntry = shadowEntries[1]
     expect(shadowEntry).toMatchObject({
       provider: 'shadow',
       routing: {
@@ -133,7 +145,7 @@ describe('routing: shadow runs', () => {
       await withShadow.routing?.drain()
       expect(withShadow.routing?.shadowStatistics()).toMatchObject({ started: 1, failed: 1, completed: 0 })
       const shadowEntry = (await routingEntries(withShadow.store)).find(
-        (entry) => entry.routing.role === 'shadow',
+        (entry) => entry.routing.role === 'shadow' && entry.routing.stage === undefined,
       )
       expect(shadowEntry).toMatchObject({
         provider: 'primary',
@@ -242,7 +254,9 @@ describe('routing: agreement report', () => {
       await kyc.routing?.drain()
       const shadowEntry = (await routingEntries(kyc.store)).find(
         (entry) =>
-          entry.routing.role === 'shadow' && entry.routing.primary?.verificationId === verification.id,
+          entry.routing.role === 'shadow' &&
+          entry.routing.stage === undefined &&
+          entry.routing.primary?.verificationId === verification.id,
       )
       const shadowVerification = await kyc.store.verifications.get({
         provider: 'shadow',
