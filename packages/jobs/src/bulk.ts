@@ -425,24 +425,31 @@ export function createBulkRuns(options: BulkRunsOptions): BulkRuns {
   const finish = (batchId: string, position: number, result: Parameters<typeof sql.finishItem>[2]) =>
     database.query(sql.finishItem(batchId, position, result))
 
-  /** Uploads the evidence not uploaded yet (a retry resumes after the last recorded piece), then submits. */
+  const load = async (source: string, signal: AbortSignal): Promise<Uint8Array> => {
+    try {
+      return await options.loadEvidence!(source, { signal })
+    } catch (error) {
+      signal.throwIfAborted()
+      throw new EvidenceUnavailableError(error)
+    }
+  }
+
+  /**
+   * Uploads the evidence not uploaded yet (a retry resumes after the last recorded piece), then
+   * submits. `loaded` holds the pieces a first attempt read before creating the verification.
+   */
   const uploadAndSubmit = async (
     adapter: BulkAdapter,
     item: StartedItem,
     reference: Verification['reference'],
     at: { batchId: string; position: number },
     signal: AbortSignal,
+    loaded: readonly Uint8Array[] = [],
   ): Promise<Verification> => {
     const evidence = item.request.evidence ?? []
     for (let index = item.uploaded; index < evidence.length; index++) {
       const { source, ...piece } = evidence[index]!
-      let content: Uint8Array
-      try {
-        content = await options.loadEvidence!(source, { signal })
-      } catch (error) {
-        signal.throwIfAborted()
-        throw new EvidenceUnavailableError(error)
-      }
+      const content = loaded[index] ?? (await load(source, signal))
       await adapter.uploadCredential!({ ...piece, reference, content, signal })
       await database.query(sql.recordUploaded(at.batchId, at.position, index + 1))
     }
@@ -491,6 +498,9 @@ export function createBulkRuns(options: BulkRunsOptions): BulkRuns {
           signal,
         )
       } else {
+        // Every piece is read before anything is created: a missing file never leaves a half-made verification.
+        const loaded: Uint8Array[] = []
+        for (const piece of item.request.evidence ?? []) loaded.push(await load(piece.source, signal))
         await options.startLimiters?.[item.provider]?.acquire(signal)
         if (!idempotent.has(item.provider)) await database.query(sql.markCallStarted(batchId, position))
         const { evidence: _evidence, ...request } = item.request
@@ -508,6 +518,7 @@ export function createBulkRuns(options: BulkRunsOptions): BulkRuns {
             verification.reference,
             { batchId, position },
             signal,
+            loaded,
           )
         }
       }
