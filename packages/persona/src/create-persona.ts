@@ -14,6 +14,7 @@ import {
   KycInvalidRequestError,
   type KycList,
   KycUnsupportedCapabilityError,
+  lazy,
   type SessionLink,
   type SimulatedOutcome,
   type Verification,
@@ -115,24 +116,26 @@ export type PersonaAdapter = KycAdapterV1 &
     >
   }
 
-const CreateVerificationOptionsSchema = z.object({
-  subjectReference: z.string().trim().min(1),
-  idempotencyKey: z.string().min(1).max(255).optional(),
-  channel: z.enum(['hosted', 'api']).optional(),
-  redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
-  locale: z.string().min(2).optional(),
-  country: CountryCodeSchema.optional(),
-  documentTypes: z
-    .array(z.enum(['passport', 'driving_license', 'id_card', 'visa', 'residence_permit', 'other']))
-    .optional(),
-  prefill: z
-    .strictObject({
-      firstName: z.string().optional(),
-      lastName: z.string().optional(),
-      dateOfBirth: z.iso.date().optional(),
-    })
-    .optional(),
-})
+const CreateVerificationOptionsSchema = lazy(() =>
+  z.object({
+    subjectReference: z.string().trim().min(1),
+    idempotencyKey: z.string().min(1).max(255).optional(),
+    channel: z.enum(['hosted', 'api']).optional(),
+    redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
+    locale: z.string().min(2).optional(),
+    country: CountryCodeSchema.optional(),
+    documentTypes: z
+      .array(z.enum(['passport', 'driving_license', 'id_card', 'visa', 'residence_permit', 'other']))
+      .optional(),
+    prefill: z
+      .strictObject({
+        firstName: z.string().optional(),
+        lastName: z.string().optional(),
+        dateOfBirth: z.iso.date().optional(),
+      })
+      .optional(),
+  }),
+)
 
 function inquiryIdOf(reference: VerificationReference | undefined): string {
   return personaId(reference?.inquiryId, 'inquiryId')
@@ -312,7 +315,7 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
   const createVerification = async (
     options: CreateVerificationOptions,
   ): Promise<CreateVerificationResult> => {
-    const parsed = CreateVerificationOptionsSchema.safeParse(options)
+    const parsed = CreateVerificationOptionsSchema().safeParse(options)
     if (!parsed.success) {
       throw new KycInvalidRequestError({
         provider: personaProvider,
