@@ -1,5 +1,8 @@
+import { DocumentTypeSchema } from '../model/credential.js'
 import type { Verification } from '../model/verification.js'
+import type { AuditEntryInput } from '../store/audit-entry.js'
 import type { JsonValue, KycStore } from '../store/types.js'
+import { markParsed } from '../store/validate.js'
 import type { RoutingRecord } from './routing-record.js'
 
 /** What {@link storeRoutedVerification} writes. */
@@ -39,31 +42,79 @@ export async function storeRoutedVerification(
       const { namespace, key, value, ttlMs } = record.keyValue
       await transaction.keyValue.set(namespace, key, value, { ttlMs })
     }
-    await transaction.appendAudit({
-      provider: fileUnder.provider,
-      verificationId: fileUnder.id,
-      action: 'routing',
-      actor: 'application',
-      ...(verification === undefined
-        ? {}
-        : {
-            to: {
-              status: verification.status,
-              ...(verification.decision === undefined ? {} : { outcome: verification.decision.outcome }),
-            },
-          }),
-      reasons: [],
-      routing,
-    })
+    await transaction.appendAudit(
+      routingAuditEntry(fileUnder, routing, {
+        ...(verification === undefined
+          ? {}
+          : {
+              to: {
+                status: verification.status,
+                ...(verification.decision === undefined ? {} : { outcome: verification.decision.outcome }),
+              },
+            }),
+      }),
+    )
     for (const also of record.alsoAudit ?? []) {
-      await transaction.appendAudit({
-        provider: fileUnder.provider,
-        verificationId: fileUnder.id,
-        action: 'routing',
-        actor: 'application',
-        reasons: [],
-        routing: also,
-      })
+      await transaction.appendAudit(routingAuditEntry(fileUnder, also))
     }
   })
+}
+
+/**
+ * A routing audit entry, marked for the store (`markParsed`) when it certainly passes
+ * `AuditEntryInputSchema`, so the store does not parse it again; otherwise the store's parse decides,
+ * as for any entry. Its parts are the router's: enum values from its own code, the country and
+ * segment `checkHints` validated, rule names from the validated configuration, and `to` from the
+ * verification the same transaction's `applyVerification` has just validated. What remains (provider
+ * names and ids from adapters, document types from the caller, list lengths) is checked here.
+ */
+function routingAuditEntry(
+  fileUnder: { provider: string; id: string },
+  routing: RoutingRecord,
+  state: Pick<AuditEntryInput, 'to'> = {},
+): AuditEntryInput {
+  const entry: AuditEntryInput = {
+    provider: fileUnder.provider,
+    verificationId: fileUnder.id,
+    action: 'routing',
+    actor: 'application',
+    ...state,
+    reasons: [],
+    routing,
+  }
+  return isName(fileUnder.provider, maxProviderName) &&
+    isName(fileUnder.id, maxIdentifier) &&
+    fitsRoutingRecordLimits(routing)
+    ? markParsed(entry)
+    : entry
+}
+
+const maxProviderName = 100
+const maxIdentifier = 200
+const maxListed = 20
+const knownDocumentTypes = new Set<string>(DocumentTypeSchema.options)
+
+function isName(value: unknown, maxLength: number): boolean {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxLength
+}
+
+/** The limits of `RoutingRecordSchema` on what adapters and callers put in a record built by the router. */
+function fitsRoutingRecordLimits(routing: RoutingRecord): boolean {
+  if (routing.attempts.length > maxListed || routing.skipped.length > maxListed) return false
+  for (const attempt of routing.attempts) {
+    if (!isName(attempt.provider, maxProviderName) || (attempt.errorCode?.length ?? 0) > 64) return false
+  }
+  for (const skip of routing.skipped) if (!isName(skip.provider, maxProviderName)) return false
+  if (routing.chosen !== undefined && !isName(routing.chosen, maxProviderName)) return false
+  if (
+    routing.primary !== undefined &&
+    !(
+      isName(routing.primary.provider, maxProviderName) &&
+      isName(routing.primary.verificationId, maxIdentifier)
+    )
+  ) {
+    return false
+  }
+  const types = routing.documentTypes
+  return types === undefined || (types.length <= 10 && types.every((type) => knownDocumentTypes.has(type)))
 }

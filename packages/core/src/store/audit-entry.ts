@@ -5,7 +5,7 @@ import { DecisionOutcomeSchema } from '../model/decision.js'
 import { ReasonSchema } from '../model/reason.js'
 import { VerificationStatusSchema } from '../model/status.js'
 import { RoutingRecordSchema, serializeRoutingRecord } from '../routing/routing-record.js'
-import { describeIssuePaths } from './validate.js'
+import { describeIssuePaths, takeParsedMark } from './validate.js'
 
 const timestamp = z.iso.datetime({ offset: true })
 const identifier = z.string().min(1).max(200)
@@ -221,9 +221,12 @@ export function computeAuditHash(entry: Omit<AuditEntry, 'hash'>): string {
 /**
  * Validates what a caller asked to append. Throws `KycInvalidRequestError` listing the offending
  * paths (never the values) when `input` is not an {@link AuditEntryInput}: stores call it first, so
- * nothing is written.
+ * nothing is written. An entry core marked a moment ago as built from validated values (`markParsed`)
+ * is returned as it is.
  */
 export function parseAuditEntryInput(input: unknown): z.output<typeof AuditEntryInputSchema> {
+  // An entry core built itself from validated values (the router's) and marked: not parsed again.
+  if (takeParsedMark(input)) return input as z.output<typeof AuditEntryInputSchema>
   const parsed = AuditEntryInputSchema.safeParse(input)
   if (parsed.success) return parsed.data
   throw new KycInvalidRequestError({

@@ -13,17 +13,29 @@ export function describeIssuePaths(issues: readonly z.core.$ZodIssue[]): string 
 }
 
 /**
- * Updates the webhook pipeline parsed with the model's schema a moment ago and hands to the store's
- * `applyVerification` now: the store's {@link parseVerificationUpdate} takes them as they are instead
- * of parsing the same ten kilobytes again. A mark serves one call and is gone after it, so an object
- * changed later is checked like any other. Internal to core: not exported from the package.
+ * Values core has just validated, or built itself from validated values, and hands to a store call
+ * now: an update the webhook pipeline parsed with the model's schema a moment ago, an audit entry the
+ * router assembled. The store's {@link parseVerificationUpdate} and `parseAuditEntryInput` take a
+ * marked value as it is instead of parsing the same object again. A mark serves one call and is gone
+ * after it, so an object changed later is checked like any other. Internal to core: not exported
+ * from the package.
  */
-const parsedUpdates = new WeakSet<object>()
+const parsedValues = new WeakSet<object>()
 
-/** Marks an update just produced by `KycEventSchema` or `VerificationSchema` for one store call. See {@link parsedUpdates}. */
+/** Marks a value core has just validated (or built from validated values) for one store call. See {@link parsedValues}. */
+export function markParsed<Value extends object>(value: Value): Value {
+  parsedValues.add(value)
+  return value
+}
+
+/** Whether `value` carries a {@link markParsed} mark; the mark is removed (it serves one call). */
+export function takeParsedMark(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && parsedValues.delete(value)
+}
+
+/** Marks an update just produced by `KycEventSchema` or `VerificationSchema` for one store call. See {@link parsedValues}. */
 export function markParsedVerificationUpdate<Update extends VerificationUpdate>(update: Update): Update {
-  parsedUpdates.add(update)
-  return update
+  return markParsed(update)
 }
 
 /**
@@ -32,9 +44,7 @@ export function markParsedVerificationUpdate<Update extends VerificationUpdate>(
  * An update the webhook pipeline has just parsed itself is not parsed twice.
  */
 export function parseVerificationUpdate(update: unknown): VerificationUpdate {
-  if (typeof update === 'object' && update !== null && parsedUpdates.delete(update)) {
-    return update as VerificationUpdate
-  }
+  if (takeParsedMark(update)) return update as VerificationUpdate
   const parsed = VerificationSchema.safeParse(update)
   if (parsed.success) return parsed.data
   throw new KycInvalidRequestError({

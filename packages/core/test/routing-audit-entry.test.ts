@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest'
+import { createMemoryStore, KycInvalidRequestError, type Verification } from '../src/index.js'
+import type { RoutingRecord } from '../src/routing/routing-record.js'
+import { storeRoutedVerification } from '../src/routing/store-routing.js'
+import { parseAuditEntryInput, verifyAuditChain } from '../src/store/audit-entry.js'
+import { markParsed } from '../src/store/validate.js'
+
+const verification: Verification = {
+  id: 'inq_1',
+  provider: 'persona',
+  reference: { verificationId: 'inq_1' },
+  subjectReference: 'subject_1',
+  status: 'created',
+  checks: [],
+  credentials: [],
+  createdAt: '2030-01-01T00:00:00.000Z',
+  updatedAt: '2030-01-01T00:00:00.000Z',
+  raw: { status: 'created' },
+}
+
+const routing: RoutingRecord = {
+  role: 'primary',
+  basis: 'split',
+  chosen: 'persona',
+  attempts: [{ provider: 'persona', result: 'created' }],
+  skipped: [],
+  country: 'DE',
+  documentTypes: ['passport'],
+}
+
+async function auditOf(store: ReturnType<typeof createMemoryStore>) {
+  const entries = []
+  for await (const entry of store.audit.read()) entries.push(entry)
+  return entries
+}
+
+describe('parseAuditEntryInput', () => {
+  it('takes an entry core marked as it is, once: the next call parses it again', () => {
+    const entry = {
+      provider: 'persona',
+      verificationId: 'inq_1',
+      action: 'routing' as const,
+      actor: 'application' as const,
+      reasons: [],
+      routing,
+    }
+    expect(parseAuditEntryInput(markParsed(entry))).toBe(entry)
+    const parsedAgain = parseAuditEntryInput(entry)
+    expect(parsedAgain).toEqual(entry)
+    expect(parsedAgain).not.toBe(entry)
+    expect(() => parseAuditEntryInput({ ...entry, subjectReference: 'subject_1' })).toThrow(
+      KycInvalidRequestError,
+    )
+  })
+})
+
+describe('storeRoutedVerification', () => {
+  it('stores the verification and a routing entry whose hash chain verifies', async () => {
+    const store = createMemoryStore()
+    await storeRoutedVerification(store, {
+      verification,
+      fileUnder: { provider: 'persona', id: 'inq_1' },
+      routing,
+    })
+    const [entry] = await auditOf(store)
+    expect(entry).toMatchObject({
+      provider: 'persona',
+      verificationId: 'inq_1',
+      action: 'routing',
+      to: { status: 'created' },
+      routing,
+    })
+    expect(await store.verifications.get({ provider: 'persona', id: 'inq_1' })).toMatchObject({ id: 'inq_1' })
+    expect(await verifyAuditChain(store.audit.read())).toMatchObject({ valid: true, count: 1 })
+  })
+
+  it.each([
+    ['a document type outside the model', { ...routing, documentTypes: ['library_card'] }],
+    ['a provider name longer than 100 characters', { ...routing, chosen: 'p'.repeat(101) }],
+    [
+      'an error code longer than 64 characters',
+      {
+        ...routing,
+        attempts: [{ provider: 'persona', result: 'unavailable', errorCode: 'e'.repeat(65) }],
+      },
+    ],
+  ])(
+    'leaves an entry with %s to the store’s parse, which refuses it and rolls the transaction back',
+    async (_name, record) => {
+      const store = createMemoryStore()
+      await expect(
+        storeRoutedVerification(store, {
+          verification,
+          fileUnder: { provider: 'persona', id: 'inq_1' },
+          routing: record as RoutingRecord,
+        }),
+      ).rejects.toThrow(KycInvalidRequestError)
+      expect(await auditOf(store)).toEqual([])
+      expect(await store.verifications.get({ provider: 'persona', id: 'inq_1' })).toBeUndefined()
+    },
+  )
+
+  it('leaves a verification id longer than 200 characters to the store’s parse', async () => {
+    const store = createMemoryStore()
+    const id = 'v'.repeat(201)
+    await expect(
+      storeRoutedVerification(store, {
+        verification: { ...verification, id, reference: { verificationId: id } },
+        fileUnder: { provider: 'persona', id },
+        routing,
+      }),
+    ).rejects.toThrow(KycInvalidRequestError)
+    expect(await auditOf(store)).toEqual([])
+  })
+})
