@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto'
 import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto'
 import type { CryptoEngine } from './crypto-engine.js'
 
@@ -37,6 +38,14 @@ function digestBytes(secret: string | Uint8Array, parts: readonly (string | Uint
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
 }
 
+/**
+ * `crypto.hash` (Node 20.12 and later): one call, no `Hash` object, about half the time of
+ * `createHash().update().digest()` on an audit entry. Read from the namespace, not imported by name,
+ * so an older Node 20 (without it) loads this module and falls back to `createHash`.
+ */
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, text: string, encoding: 'hex') => string })
+  .hash
+
 /** @internal The `node:crypto` engine. */
 export const cryptoEngine: CryptoEngine = {
   synchronousHmacIsFastest: true,
@@ -45,7 +54,10 @@ export const cryptoEngine: CryptoEngine = {
   hmacSha256Sync: digestBytes,
   hmacSha256HexSync: (secret, parts) => hmac(secret, parts).digest('hex'),
   sha256: (text) => new Uint8Array(createHash('sha256').update(text, 'utf8').digest()),
-  sha256Hex: (text) => createHash('sha256').update(text, 'utf8').digest('hex'),
+  sha256Hex:
+    oneShotHash === undefined
+      ? (text) => createHash('sha256').update(text, 'utf8').digest('hex')
+      : (text) => oneShotHash('sha256', text, 'hex'),
   timingSafeEqualBytes: (left, right) => {
     if (left.length !== right.length) {
       // Spend the same work as a real comparison, then answer no.
