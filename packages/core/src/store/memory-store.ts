@@ -322,7 +322,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
 
     try {
-      const result = await raceAbort(work(transaction), transactionSignal)
+      // Without a caller's signal nothing can abandon the work: no abort listener to add and remove.
+      const result = await raceAbort(work(transaction), signal)
       ensureOpen()
       commit()
       return result
