@@ -191,7 +191,9 @@ export async function verifyTimestampedSignature(
 const sha256Hex = /^[0-9a-f]{64}$/
 
 /** One set per distinct timestamp, holding every signature given for it: each is hashed once. */
-function mergeByTimestamp(sets: readonly SignatureSet[]): SignatureSet[] {
+function mergeByTimestamp(sets: readonly SignatureSet[]): readonly SignatureSet[] {
+  // One set is what every delivery outside a secret rotation carries: nothing to merge.
+  if (sets.length === 1) return sets
   const merged = new Map<string, string[]>()
   for (const { timestamp, signatures } of sets) {
     merged.set(timestamp, [...(merged.get(timestamp) ?? []), ...signatures])
