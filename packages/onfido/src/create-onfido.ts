@@ -2,6 +2,7 @@ import {
   type CreateVerificationOptions,
   type CreateVerificationResult,
   isKycError,
+  type KycAdapterCoverage,
   type KycAdapterV1,
   type KycCapabilities,
   type KycEvent,
@@ -162,6 +163,26 @@ function withSignal(signal: AbortSignal | undefined) {
 function newestFirst(checks: readonly OnfidoCheck[]): OnfidoCheck[] {
   return [...checks].sort((a, b) => Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '') || 0)
 }
+
+/**
+ * What Onfido is documented to take, for routing's coverage check: every document type of ours
+ * (its document `type` enum has about 80 values, among them `passport`, `driving_licence`,
+ * `national_identity_card`, `residence_permit` and `visa`; `other` is uploaded as `unknown`). Onfido
+ * publishes no country list in its API reference: set `routing.coverage` for the countries your
+ * account is enabled for.
+ *
+ * @see docs/reference/onfido-api.md (Document upload, `type`); onfido-openapi.json `document_types`
+ */
+export const onfidoCoverage: KycAdapterCoverage = Object.freeze({
+  documentTypes: Object.freeze([
+    'passport',
+    'driving_license',
+    'id_card',
+    'residence_permit',
+    'visa',
+    'other',
+  ] as const),
+})
 
 /**
  * Creates the Onfido adapter. Settings fall back to environment variables (`ONFIDO_API_TOKEN`,
@@ -602,6 +623,7 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
     specificationVersion: 'v1',
     provider: 'onfido',
     capabilities,
+    coverage: onfidoCoverage,
     createVerification,
     async getVerification(options) {
       return readVerification(parseReference(options.reference), options.signal)
