@@ -188,6 +188,9 @@ async function startOnfidoSimulator(options: StartProvidersOptions): Promise<Pro
     apiToken: `api_sandbox.demo-${randomBytes(8).toString('hex')}`,
     workflowId: onfidoSimulatorWorkflowId,
     webhookTokens: [webhookToken],
+    // Evidence sent by API becomes a classic check: ask for the reports the catalogue's scenarios
+    // exercise (repeated faces, watchlist hits), so the routing view's shadow runs compare like for like.
+    checkReportNames: ['document', 'facial_similarity_photo', 'known_faces', 'watchlist_standard'],
     baseUrl: `${server.url}/v3.6`,
     env: {},
   })

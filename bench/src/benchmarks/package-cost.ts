@@ -1,9 +1,18 @@
 import { execFile } from 'node:child_process'
-import { loadavg } from 'node:os'
-import { dirname } from 'node:path'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { loadavg, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
+import {
+  coldStart,
+  prepareRuntimes,
+  type RuntimeCommand,
+  type WorkerdColdStartSide,
+  workerdColdStart,
+} from '@openkyc/runtime-tests/runtimes'
+import { bundleForWeb } from '@openkyc/runtime-tests/web-bundle'
 import { build } from 'esbuild-wasm'
 import { summarize } from '../measure.js'
 import type { BenchmarkResult, Figure } from '../report.js'
@@ -26,7 +35,11 @@ export const publicEntries = [
 ] as const
 
 /** Size of the runs. */
-export type PackageCostOptions = { importRuns?: number }
+export type PackageCostOptions = {
+  importRuns?: number
+  /** Fresh processes per side on each other runtime (Node 22/24, Bun, Deno, workerd); 0 skips them. */
+  runtimeRuns?: number
+}
 
 const goalCoreBytes = 15 * 1024
 const goalColdStartMs = 50
@@ -53,6 +66,109 @@ export async function bundledSize(entry: string, withDependencies: boolean): Pro
   return gzipSync(result.outputFiles[0]!.contents, { level: 9 }).byteLength
 }
 
+const median = (values: readonly number[]) => summarize([...values]).median
+
+/** Runs each side `runs` times, alternating the order so that drift in the machine's load hits every side alike. */
+async function alternating<Side extends string>(
+  sides: readonly Side[],
+  runs: number,
+  measure: (side: Side) => Promise<number>,
+): Promise<Record<Side, number[]>> {
+  const times = Object.fromEntries(sides.map((side) => [side, [] as number[]])) as Record<Side, number[]>
+  for (let index = 0; index < runs; index += 1) {
+    for (const side of index % 2 === 0 ? sides : [...sides].reverse()) times[side].push(await measure(side))
+  }
+  return times
+}
+
+/**
+ * Cold start as an application that bundles (a Lambda, a Worker, a single-file deploy) sees it on
+ * Node: the cold-start Worker entries of @openkyc/runtime-tests (core + persona, or zod + ts-pattern)
+ * bundled into one file each, zod included, then imported in fresh processes.
+ */
+async function applicationBundleFigure(runs: number, workDirectory: string): Promise<Figure> {
+  const entries = dirname(fileURLToPath(import.meta.resolve('@openkyc/runtime-tests/runtimes')))
+  const files = {
+    library: join(workDirectory, 'library.mjs'),
+    baseline: join(workDirectory, 'baseline.mjs'),
+  }
+  await bundleForWeb({
+    entry: join(entries, 'cold-start-worker.js'),
+    platform: 'node',
+    outfile: files.library,
+  })
+  await bundleForWeb({
+    entry: join(entries, 'cold-start-baseline-worker.js'),
+    platform: 'node',
+    outfile: files.baseline,
+  })
+  const times = await alternating(['library', 'baseline'] as const, runs, (side) =>
+    importTime([files[side]], workDirectory),
+  )
+  const library = median(times.library)
+  const baseline = median(times.baseline)
+  return {
+    name: 'cold start on Node 20: core + persona bundled by the application into one file (zod included)',
+    value: library,
+    unit: 'ms',
+    baseline,
+    ratio: library / baseline,
+    goal: `≤ ${goalColdStartMs} ms`,
+    met: library <= goalColdStartMs,
+  }
+}
+
+/** Cold start of core + persona on each other runtime, against zod + ts-pattern on the same runtime. */
+async function otherRuntimeFigures(runs: number, workDirectory: string): Promise<Figure[]> {
+  const commands = (await prepareRuntimes()).filter((command) => command.name !== 'node20')
+  const figures: Figure[] = []
+  for (const command of commands) {
+    const { library, baseline, floor } =
+      command.name === 'workerd'
+        ? await workerdFigures(command, runs, workDirectory)
+        : await (async () => {
+            const times = await alternating(['library', 'baseline'] as const, runs, (side) =>
+              coldStart(command, side),
+            )
+            return { library: median(times.library), baseline: median(times.baseline), floor: undefined }
+          })()
+    figures.push({
+      name: `cold start on ${command.name} ${command.version}: @openkyc/core + @openkyc/persona${
+        floor === undefined
+          ? ''
+          : ` (workerd start-up to listening, less ${formatMs(floor)} for an empty Worker)`
+      }`,
+      value: library,
+      unit: 'ms',
+      baseline,
+      ratio: library / baseline,
+      goal: `≤ ${goalColdStartMs} ms`,
+      met: library <= goalColdStartMs,
+    })
+  }
+  return figures
+}
+
+const formatMs = (value: number) => `${value.toFixed(0)} ms`
+
+/** workerd: start-up to listening for each Worker, less the empty Worker's (workerd's own start-up). */
+async function workerdFigures(
+  command: RuntimeCommand,
+  runs: number,
+  workDirectory: string,
+): Promise<{ library: number; baseline: number; floor: number }> {
+  const sides: WorkerdColdStartSide[] = ['library', 'baseline', 'empty']
+  // The first start of each side bundles its Worker: not timed.
+  for (const side of sides) await workerdColdStart(command, side, workDirectory)
+  const times = await alternating(sides, runs, (side) => workerdColdStart(command, side, workDirectory))
+  const floor = median(times.empty)
+  return {
+    library: Math.max(0, median(times.library) - floor),
+    baseline: Math.max(0, median(times.baseline) - floor),
+    floor,
+  }
+}
+
 /** Milliseconds a fresh Node process spends importing the given specifiers (all at once, as a module graph loads). */
 async function importTime(specifiers: readonly string[], cwd: string): Promise<number> {
   const imports = specifiers.map((specifier) => `import(${JSON.stringify(specifier)})`).join(', ')
@@ -71,6 +187,7 @@ async function importTime(specifiers: readonly string[], cwd: string): Promise<n
 export async function runPackageCost(options: PackageCostOptions = {}): Promise<BenchmarkResult> {
   const started = performance.now()
   const importRuns = options.importRuns ?? 15
+  const runtimeRuns = options.runtimeRuns ?? 5
   // Core's own folder, so that its dependencies resolve for the baseline and the package for itself.
   const coreDirectory = dirname(dirname(fileURLToPath(import.meta.resolve('@openkyc/core'))))
   // The bench's own folder resolves the adapters (they are its dependencies, not core's).
@@ -89,6 +206,25 @@ export async function runPackageCost(options: PackageCostOptions = {}): Promise<
         dependencyTimes.push(await importTime(['zod', 'ts-pattern'], coreDirectory))
       else coldStartTimes[side]!.push(await importTime(coldStartSets[side]!, benchDirectory))
     }
+  }
+  const workDirectory = await mkdtemp(join(tmpdir(), 'openkyc-package-cost-'))
+  const runtimeNotes: string[] = []
+  let otherRuntimes: Figure[] = []
+  let applicationBundle: Figure
+  try {
+    applicationBundle = await applicationBundleFigure(importRuns, workDirectory)
+    if (runtimeRuns > 0) {
+      try {
+        otherRuntimes = await otherRuntimeFigures(runtimeRuns, workDirectory)
+      } catch (error) {
+        // The runtimes come from npm (cached by `pnpm test:runtimes`); without them the Node rows still stand.
+        runtimeNotes.push(
+          `Other runtimes not measured: ${error instanceof Error ? error.message.slice(0, 200) : 'error'}.`,
+        )
+      }
+    }
+  } finally {
+    await rm(workDirectory, { recursive: true, force: true })
   }
   const loadAfter = loadavg()[0]!
   const core = summarize(coreTimes).median
@@ -114,6 +250,8 @@ export async function runPackageCost(options: PackageCostOptions = {}): Promise<
         met: median <= goalColdStartMs,
       }
     }),
+    applicationBundle,
+    ...otherRuntimes,
   ]
   for (const entry of publicEntries) {
     const own = await bundledSize(entry, false)
@@ -136,6 +274,9 @@ export async function runPackageCost(options: PackageCostOptions = {}): Promise<
     notes: [
       `${importRuns} fresh processes per side, alternating; the time is that of the dynamic import alone (Node start-up excluded). Load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after: import time is file reads and module compilation, so it scales with the machine's load; the ratio to core's dependencies holds better than the milliseconds.`,
       'Cold start: core plus one adapter, imported together as an application does; zod (95 modules, 60 of them locales, loaded by any `import ... from "zod"`) is the floor every row shares.',
+      `Other runtimes (Node 22/24 with npx -p node@N, Bun, Deno, workerd, from npm as \`pnpm test:runtimes\` installs them): ${runtimeRuns} fresh processes per side, alternating, the same import script as on Node; baseline zod + ts-pattern on the same runtime. workerd has no process-level import to time and freezes its clock during a Worker's top level, so its row is the time from spawning workerd until it listens with the Worker bundled as an application bundles it (esbuild, \`workerd\`/\`worker\` conditions, no \`nodejs_compat\`), less the same for an empty Worker.`,
+      'Application bundle: what a bundled deployment loads on Node; both sides are one minified esbuild file (platform node), so module count is out of the picture and what remains is parsing and running the code.',
+      ...runtimeNotes,
       'Sizes: esbuild (esbuild-wasm) bundle of the built entry, ESM, platform node, minified, gzip level 9; 1 kB = 1,024 bytes. Node built-ins are never counted.',
     ],
     durationSeconds: (performance.now() - started) / 1000,

@@ -10,10 +10,11 @@ import {
 import { type EnforcedKycAdapter, enforceCapabilities } from './capabilities.js'
 import { processEnvironment } from './environment.js'
 import { describeIssues, isKycError, KycConfigurationError } from './errors.js'
+import { lazy } from './lazy.js'
 import { type AgreementReport, createAgreementReport } from './routing/agreement-report.js'
 import { createRouter, type RoutedCreateVerificationOptions } from './routing/router.js'
 import { parseRoutingConfig, type RoutingConfig, routedProviders } from './routing/routing-config.js'
-import type { ShadowStatistics } from './routing/shadow.js'
+import type { RecordLostShadowsOptions, ShadowStatistics } from './routing/shadow.js'
 import { createSafeObject } from './safe-keys.js'
 import { createMemoryStore } from './store/memory-store.js'
 import type { KycStore } from './store/types.js'
@@ -131,6 +132,12 @@ export type KycRouting<Handle = undefined> = {
   shadowStatistics(): ShadowStatistics
   /** Resolves once every started shadow run has ended (call it before closing the store). */
   drain(): Promise<void>
+  /**
+   * Records, as not run (`process_ended`), every planned shadow run whose process ended before it
+   * ran (its evidence waited in that process's memory); returns how many. See `ShadowRunner`
+   * `recordLostShadows`. Resolves to 0 when no shadow is configured.
+   */
+  recordLostShadows(options?: RecordLostShadowsOptions): Promise<number>
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -139,59 +146,63 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const hasMethods = (value: unknown, methods: readonly string[]) =>
   isObject(value) && methods.every((method) => typeof value[method] === 'function')
 
-const storeSchema = z.custom<KycStore>(
-  (value) =>
-    hasMethods(value, ['transaction']) &&
-    isObject(value) &&
-    hasMethods(value.inbox, ['claim', 'release']) &&
-    hasMethods(value.verifications, ['get']) &&
-    hasMethods(value.audit, ['read', 'head']) &&
-    hasMethods(value.keyValue, ['get', 'set', 'setIfAbsent', 'delete']),
-  { message: 'expected a KycStore (inbox, verifications, audit, keyValue, transaction)' },
-)
+/** What `createKyc` accepts, checked before anything is built (built on the first call). */
+const kycConfigSchema = lazy(() => {
+  const storeSchema = z.custom<KycStore>(
+    (value) =>
+      hasMethods(value, ['transaction']) &&
+      isObject(value) &&
+      hasMethods(value.inbox, ['claim', 'release']) &&
+      hasMethods(value.verifications, ['get']) &&
+      hasMethods(value.audit, ['read', 'head']) &&
+      hasMethods(value.keyValue, ['get', 'set', 'setIfAbsent', 'delete']),
+    { message: 'expected a KycStore (inbox, verifications, audit, keyValue, transaction)' },
+  )
 
-const positiveInteger = z.number().int().positive()
+  const positiveInteger = z.number().int().positive()
 
-const kycConfigSchema = z.strictObject({
-  provider: z.string().trim().min(1, 'expected a provider name').optional(),
-  adapters: z
-    .record(
-      z.string().min(1),
-      z.custom<KycAdapterEntry>((value) => typeof value === 'function' || isObject(value), {
-        message: 'expected an adapter, or a function returning one',
-      }),
-    )
-    .refine((adapters) => Object.keys(adapters).length > 0, { message: 'install at least one adapter' }),
-  store: storeSchema.optional(),
-  webhooks: z
-    .strictObject({
-      leaseMs: positiveInteger.optional(),
-      storeTimeoutMs: positiveInteger.optional(),
-      claimWaitMs: positiveInteger.optional(),
-      maxBodyBytes: positiveInteger.optional(),
-      onEvent: z
-        .custom<NonNullable<WebhookPipelineOptions['onEvent']>>((value) => typeof value === 'function', {
-          message: 'expected a function',
-        })
-        .optional(),
-      archive: z
-        .custom<NonNullable<WebhookPipelineOptions['archive']>>(
-          (value) =>
-            isObject(value) && typeof (value as { archiveDelivery?: unknown }).archiveDelivery === 'function',
-          { message: 'expected a RawArchive (createRawArchive)' },
-        )
-        .optional(),
-    })
-    .optional(),
-  logger: z.custom<KycLogger>(isObject, { message: 'expected a logger object' }).optional(),
-  onBackgroundWebhookOutcome: z
-    .custom<NonNullable<WebhookPipelineOptions['onBackgroundOutcome']>>(
-      (value) => typeof value === 'function',
-      { message: 'expected a function' },
-    )
-    .optional(),
-  env: z.custom<Environment>(isObject, { message: 'expected an environment object' }).optional(),
-  routing: z.unknown().optional(),
+  return z.strictObject({
+    provider: z.string().trim().min(1, 'expected a provider name').optional(),
+    adapters: z
+      .record(
+        z.string().min(1),
+        z.custom<KycAdapterEntry>((value) => typeof value === 'function' || isObject(value), {
+          message: 'expected an adapter, or a function returning one',
+        }),
+      )
+      .refine((adapters) => Object.keys(adapters).length > 0, { message: 'install at least one adapter' }),
+    store: storeSchema.optional(),
+    webhooks: z
+      .strictObject({
+        leaseMs: positiveInteger.optional(),
+        storeTimeoutMs: positiveInteger.optional(),
+        claimWaitMs: positiveInteger.optional(),
+        maxBodyBytes: positiveInteger.optional(),
+        onEvent: z
+          .custom<NonNullable<WebhookPipelineOptions['onEvent']>>((value) => typeof value === 'function', {
+            message: 'expected a function',
+          })
+          .optional(),
+        archive: z
+          .custom<NonNullable<WebhookPipelineOptions['archive']>>(
+            (value) =>
+              isObject(value) &&
+              typeof (value as { archiveDelivery?: unknown }).archiveDelivery === 'function',
+            { message: 'expected a RawArchive (createRawArchive)' },
+          )
+          .optional(),
+      })
+      .optional(),
+    logger: z.custom<KycLogger>(isObject, { message: 'expected a logger object' }).optional(),
+    onBackgroundWebhookOutcome: z
+      .custom<NonNullable<WebhookPipelineOptions['onBackgroundOutcome']>>(
+        (value) => typeof value === 'function',
+        { message: 'expected a function' },
+      )
+      .optional(),
+    env: z.custom<Environment>(isObject, { message: 'expected an environment object' }).optional(),
+    routing: z.unknown().optional(),
+  })
 })
 
 function defaultEnvironment(): Environment {
@@ -275,7 +286,7 @@ export function createKyc<const Name extends string, Handle = undefined>(
         'createKyc: webhookStore was replaced by store, a KycStore: pass { store: createMemoryStore() } or a durable store such as @openkyc/postgres. A custom store now implements KycStore and runs describeStoreConformance from @openkyc/testkit/store-conformance.',
     })
   }
-  const parsed = kycConfigSchema.safeParse(config)
+  const parsed = kycConfigSchema().safeParse(config)
   if (!parsed.success) {
     throw new KycConfigurationError({
       message: `Invalid createKyc configuration: ${describeIssues(parsed.error.issues, Number.POSITIVE_INFINITY)}.`,
@@ -370,6 +381,8 @@ export function createKyc<const Name extends string, Handle = undefined>(
       }),
     }),
     drain: async () => router.shadow?.drain(),
+    recordLostShadows: async (options?: RecordLostShadowsOptions) =>
+      router.shadow === undefined ? 0 : router.shadow.recordLostShadows(options),
   })
   const dispatch = (method: ProviderMethod) => async (options: { provider?: string }) => {
     const { provider, ...rest } = options

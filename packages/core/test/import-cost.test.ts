@@ -20,7 +20,43 @@ async function loadedAfterImport(specifier: string): Promise<string[]> {
   return JSON.parse(stdout) as string[]
 }
 
+/** The files of this package's dist that a fresh Node process loads when importing `specifier`. */
+async function ownFilesLoaded(specifier: string): Promise<string[]> {
+  // A module hook (in its own thread) reports every URL Node loads back over a message port.
+  const hooks = `let port
+    export function initialize(data) { port = data.port }
+    export async function load(url, context, nextLoad) { port.postMessage(url); return nextLoad(url, context) }`
+  const code = `
+    import { register } from 'node:module'
+    import { MessageChannel } from 'node:worker_threads'
+    const { port1, port2 } = new MessageChannel()
+    const urls = []
+    port1.on('message', (url) => urls.push(url))
+    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}), { data: { port: port2 }, transferList: [port2] })
+    await import(${JSON.stringify(specifier)})
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    port1.close()
+    process.stdout.write(JSON.stringify(urls))
+  `
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: packageDirectory,
+  })
+  const distUrl = new URL('../dist/', import.meta.url).href
+  return (JSON.parse(stdout) as string[]).filter((url) => url.startsWith(distUrl))
+}
+
 describe('what importing core costs (cold start)', () => {
+  it('loads each entry point as a few bundled files, not one file per source module', async () => {
+    // Built by scripts/build-package.mjs: one bundle per entry plus shared chunks (and the #crypto engine).
+    const loaded = await ownFilesLoaded('@openkyc/core')
+    expect(loaded.length).toBeGreaterThan(0)
+    expect(loaded.length).toBeLessThanOrEqual(8)
+    expect(loaded.some((url) => url.endsWith('/dist/index.js'))).toBe(true)
+    expect(loaded.some((url) => url.endsWith('/dist/crypto/node-crypto.js'))).toBe(true)
+    const withHttp = await ownFilesLoaded('@openkyc/core/http')
+    expect(withHttp.length).toBeLessThanOrEqual(8)
+  }, 30_000)
+
   it('does not load the OpenTelemetry API until a span is started', async () => {
     const loaded = await loadedAfterImport('@openkyc/core')
     expect(loaded.some((path) => path.includes('@opentelemetry'))).toBe(false)

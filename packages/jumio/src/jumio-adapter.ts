@@ -8,6 +8,7 @@ import {
   describeIssues,
   eventTypeForStatus,
   isKycError,
+  type KycAdapterCoverage,
   type KycAdapterV1,
   type KycBackgroundEventListener,
   type KycCapabilities,
@@ -16,6 +17,7 @@ import {
   KycInvalidRequestError,
   KycInvalidStateError,
   KycWebhookVerificationError,
+  lazy,
   nestDottedKeys,
   type ParseWebhookOptions,
   pathSegment,
@@ -69,6 +71,25 @@ export const jumioCapabilities: KycCapabilities = Object.freeze({
   simulate: false,
   lists: false,
   cases: false,
+})
+
+/**
+ * What Jumio is documented not to take, for routing's coverage check: an ID credential is one of
+ * `ID_CARD`, `DRIVING_LICENSE`, `PASSPORT`, `VISA` (a residence permit is an `ID_CARD` with sub-type
+ * `RESIDENT_PERMIT_ID`), so a request for `other` documents only goes elsewhere. Jumio publishes no
+ * country list (it answers `UNSUPPORTED_COUNTRY` per tenant at run time): set `routing.coverage` for
+ * your tenant's countries.
+ *
+ * @see docs/reference/jumio-api.md, `workflowDefinition.credentials[]` `type.values[]` (G23)
+ */
+export const jumioCoverage: KycAdapterCoverage = Object.freeze({
+  documentTypes: Object.freeze([
+    'passport',
+    'driving_license',
+    'id_card',
+    'residence_permit',
+    'visa',
+  ] as const),
 })
 
 /** Jumio-only options for one new workflow execution, next to the provider-neutral ones. */
@@ -158,52 +179,57 @@ export function toJumioLocale(locale: string | undefined): string | undefined {
   return candidates.find((candidate) => jumioLocales.has(candidate))
 }
 
-/** Characters Jumio forbids in references (G23 `customerInternalReference`). */
-const jumioReferenceText = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[^<>"/;\\`%{}|]*$/, 'must not contain < > " / ; \\ ` % { } |')
+/** What `createVerification` accepts (built on the first call). */
+const createOptionsSchema = lazy(() => {
+  /** Characters Jumio forbids in references (G23 `customerInternalReference`). */
+  const jumioReferenceText = z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[^<>"/;\\`%{}|]*$/, 'must not contain < > " / ; \\ ` % { } |')
 
-const createOptionsSchema = z.object({
-  // Jumio's `userReference`: 1 to 100 characters, no personal data (G23).
-  subjectReference: z.string().min(1).max(100),
-  channel: z.enum(['hosted', 'api']).optional(),
-  redirectUrl: z
-    .url({ protocol: /^https?$/ })
-    .max(255)
-    .optional(),
-  locale: z.string().min(2).max(35).optional(),
-  country: CountryCodeSchema.optional(),
-  documentTypes: z.array(DocumentTypeSchema).optional(),
-  jumio: z
-    .strictObject({
-      workflowKey: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).optional(),
-      customerInternalReference: jumioReferenceText.optional(),
-      reportingCriteria: z.string().min(1).max(255).optional(),
-      userConsent: z.unknown().optional(),
-      credentials: z.array(z.record(z.string(), z.unknown())).optional(),
-    })
-    .optional(),
+  return z.object({
+    // Jumio's `userReference`: 1 to 100 characters, no personal data (G23).
+    subjectReference: z.string().min(1).max(100),
+    channel: z.enum(['hosted', 'api']).optional(),
+    redirectUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(255)
+      .optional(),
+    locale: z.string().min(2).max(35).optional(),
+    country: CountryCodeSchema.optional(),
+    documentTypes: z.array(DocumentTypeSchema).optional(),
+    jumio: z
+      .strictObject({
+        workflowKey: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).optional(),
+        customerInternalReference: jumioReferenceText.optional(),
+        reportingCriteria: z.string().min(1).max(255).optional(),
+        userConsent: z.unknown().optional(),
+        credentials: z.array(z.record(z.string(), z.unknown())).optional(),
+      })
+      .optional(),
+  })
 })
 
-const userConsentSchema = z.strictObject({
-  userIp: z.union([z.ipv4(), z.ipv6()]),
-  userLocation: z.strictObject({
-    country: z.string().regex(/^[A-Za-z]{2,3}$/, 'expected an ISO 3166-1 alpha-2 or alpha-3 country code'),
-    state: z.string().min(1).max(100).optional(),
+const userConsentSchema = lazy(() =>
+  z.strictObject({
+    userIp: z.union([z.ipv4(), z.ipv6()]),
+    userLocation: z.strictObject({
+      country: z.string().regex(/^[A-Za-z]{2,3}$/, 'expected an ISO 3166-1 alpha-2 or alpha-3 country code'),
+      state: z.string().min(1).max(100).optional(),
+    }),
+    consent: z
+      .strictObject({
+        obtained: z.enum(['yes', 'no', 'na']),
+        obtainedAt: z.iso.datetime({ offset: true }).optional(),
+      })
+      .optional(),
   }),
-  consent: z
-    .strictObject({
-      obtained: z.enum(['yes', 'no', 'na']),
-      obtainedAt: z.iso.datetime({ offset: true }).optional(),
-    })
-    .optional(),
-})
+)
 
 /** The consent record as Jumio expects it: alpha-3 country, `YYYY-MM-DDThh:mm:ss.SSSZ` time (G23). */
 function toJumioUserConsent(input: unknown): NonNullable<JumioAccountRequest['userConsent']> {
-  const parsed = userConsentSchema.safeParse(input)
+  const parsed = userConsentSchema().safeParse(input)
   if (!parsed.success) throw invalidRequest('userConsent', parsed.error)
   const { userIp, userLocation, consent } = parsed.data
   const country =
@@ -226,7 +252,9 @@ function toJumioUserConsent(input: unknown): NonNullable<JumioAccountRequest['us
   }
 }
 
-const referenceSchema = z.object({ accountId: z.string().min(1), workflowExecutionId: z.string().min(1) })
+const referenceSchema = lazy(() =>
+  z.object({ accountId: z.string().min(1), workflowExecutionId: z.string().min(1) }),
+)
 
 function invalidRequest(what: string, error: z.ZodError): KycInvalidRequestError {
   return new KycInvalidRequestError({
@@ -242,7 +270,7 @@ export function jumioId(value: unknown, name: 'accountId' | 'workflowExecutionId
 }
 
 function executionReference(reference: VerificationReference): JumioExecutionReference {
-  const parsed = referenceSchema.safeParse(reference)
+  const parsed = referenceSchema().safeParse(reference)
   if (!parsed.success)
     throw invalidRequest('verification reference (expected accountId and workflowExecutionId)', parsed.error)
   return {
@@ -371,7 +399,9 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
     logger,
   })
 
-  async function accountRequest(options: z.infer<typeof createOptionsSchema>): Promise<JumioAccountRequest> {
+  async function accountRequest(
+    options: z.infer<ReturnType<typeof createOptionsSchema>>,
+  ): Promise<JumioAccountRequest> {
     const extras = options.jumio
     const consentInput =
       extras?.userConsent ??
@@ -484,10 +514,11 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
     specificationVersion: 'v1',
     provider: 'jumio',
     capabilities: jumioCapabilities,
+    coverage: jumioCoverage,
     workflowKey: resolved.workflowKey,
 
     async createVerification(options) {
-      const parsed = createOptionsSchema.safeParse(options)
+      const parsed = createOptionsSchema().safeParse(options)
       if (!parsed.success) throw invalidRequest('createVerification options', parsed.error)
       const input = parsed.data
       const body = await accountRequest(input)

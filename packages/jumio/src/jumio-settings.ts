@@ -4,6 +4,7 @@ import {
   headerSafeText,
   KycConfigurationError,
   type KycLogger,
+  lazy,
   processEnvironment,
 } from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
@@ -206,8 +207,6 @@ export const jumioEnvironmentVariables = {
 /** The workflow used when none is configured: Jumio's standalone ID and identity verification (W22). */
 export const defaultJumioWorkflowKey = '10011'
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
-
 /** Jumio's `tokenLifetime` syntax (G23): a number and one of s, m, h, d; 5 minutes to 60 days. */
 const tokenLifetimePattern = /^([+-]?\d+)([smhd])$/
 
@@ -236,57 +235,62 @@ export function jumioCallbackUrlProblem(value: string): string | undefined {
   return undefined
 }
 
-const rateLimitSetting = z.union([
-  z.strictObject({ requests: z.number().int().positive(), intervalMs: z.number().int().positive() }),
-  z.custom<RateLimiter>(
-    (value) =>
-      typeof value === 'object' && value !== null && typeof (value as RateLimiter).acquire === 'function',
-  ),
-  z.literal(false),
-])
+/** The settings after defaults, validated (built on the first `createJumio`). */
+const resolvedSettingsSchema = lazy(() => {
+  const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
 
-const resolvedSettingsSchema = z
-  .strictObject({
-    clientId: headerSafeSecret,
-    clientSecret: headerSafeSecret,
-    region: z.enum(['amer-1', 'emea-1', 'apac-1']).optional(),
-    baseUrls: z.strictObject({
-      auth: httpUrl,
-      account: httpUrl,
-      api: httpUrl.optional(),
-      retrieval: httpUrl,
-    }),
-    userAgent: headerSafeText.max(255),
-    workflowKey: z.string().regex(/^\d+$/, 'expected a numeric workflow definition key'),
-    callbackUrl: httpUrl.max(255).optional(),
-    allowInsecureCallbackUrl: z.boolean(),
-    tokenLifetime: z
-      .string()
-      .regex(tokenLifetimePattern, 'expected a number and a unit (s, m, h, d), such as 30m')
-      .refine((value) => {
-        const milliseconds = parseTokenLifetime(value)
-        return milliseconds >= 5 * 60_000 && milliseconds <= 60 * 86_400_000
-      }, 'must be between 5m and 60d')
-      .optional(),
-    callbackSourceAddresses: z
-      .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]), 'expected IP addresses or CIDR ranges')
-      .optional(),
-    retrievalRetryDelaysMs: z.array(z.number().int().min(0)),
-    minimumAge: z.union([z.number().int().min(0).max(150), z.literal(false)]),
-    detectManualDecisions: z.boolean(),
-    timeoutMs: z.number().int().positive().optional(),
-    retries: z.number().int().min(0).max(10).optional(),
-    transactionRateLimit: rateLimitSetting,
-    callbackReadRateLimit: rateLimitSetting,
-  })
-  .superRefine((settings, context) => {
-    if (settings.callbackUrl === undefined || settings.allowInsecureCallbackUrl) return
-    const problem = jumioCallbackUrlProblem(settings.callbackUrl)
-    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['callbackUrl'], message: problem })
-  })
+  const rateLimitSetting = z.union([
+    z.strictObject({ requests: z.number().int().positive(), intervalMs: z.number().int().positive() }),
+    z.custom<RateLimiter>(
+      (value) =>
+        typeof value === 'object' && value !== null && typeof (value as RateLimiter).acquire === 'function',
+    ),
+    z.literal(false),
+  ])
+
+  return z
+    .strictObject({
+      clientId: headerSafeSecret,
+      clientSecret: headerSafeSecret,
+      region: z.enum(['amer-1', 'emea-1', 'apac-1']).optional(),
+      baseUrls: z.strictObject({
+        auth: httpUrl,
+        account: httpUrl,
+        api: httpUrl.optional(),
+        retrieval: httpUrl,
+      }),
+      userAgent: headerSafeText.max(255),
+      workflowKey: z.string().regex(/^\d+$/, 'expected a numeric workflow definition key'),
+      callbackUrl: httpUrl.max(255).optional(),
+      allowInsecureCallbackUrl: z.boolean(),
+      tokenLifetime: z
+        .string()
+        .regex(tokenLifetimePattern, 'expected a number and a unit (s, m, h, d), such as 30m')
+        .refine((value) => {
+          const milliseconds = parseTokenLifetime(value)
+          return milliseconds >= 5 * 60_000 && milliseconds <= 60 * 86_400_000
+        }, 'must be between 5m and 60d')
+        .optional(),
+      callbackSourceAddresses: z
+        .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]), 'expected IP addresses or CIDR ranges')
+        .optional(),
+      retrievalRetryDelaysMs: z.array(z.number().int().min(0)),
+      minimumAge: z.union([z.number().int().min(0).max(150), z.literal(false)]),
+      detectManualDecisions: z.boolean(),
+      timeoutMs: z.number().int().positive().optional(),
+      retries: z.number().int().min(0).max(10).optional(),
+      transactionRateLimit: rateLimitSetting,
+      callbackReadRateLimit: rateLimitSetting,
+    })
+    .superRefine((settings, context) => {
+      if (settings.callbackUrl === undefined || settings.allowInsecureCallbackUrl) return
+      const problem = jumioCallbackUrlProblem(settings.callbackUrl)
+      if (problem !== undefined) context.addIssue({ code: 'custom', path: ['callbackUrl'], message: problem })
+    })
+})
 
 /** Settings after defaults, environment fallbacks and validation. */
-export type ResolvedJumioSettings = z.infer<typeof resolvedSettingsSchema> & {
+export type ResolvedJumioSettings = z.infer<ReturnType<typeof resolvedSettingsSchema>> & {
   fetch: typeof globalThis.fetch | undefined
   logger: KycLogger | undefined
   now: () => number
@@ -409,7 +413,7 @@ export function resolveJumioSettings(settings: JumioSettings = {}): ResolvedJumi
     callbackReadRateLimit: settings.callbackReadRateLimit ?? jumioCallbackReadRateLimit,
   }
   if (settings.now !== undefined) assertClock(settings.now, { provider: 'jumio', setting: 'now' })
-  const parsed = resolvedSettingsSchema.safeParse(candidate)
+  const parsed = resolvedSettingsSchema().safeParse(candidate)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     throw new KycConfigurationError({ provider: 'jumio', message: describeSettingIssue(issue) })

@@ -6,6 +6,7 @@ import {
   describeIssues,
   type ImportResult,
   isKycError,
+  type KycAdapterCoverage,
   type KycAdapterV1,
   type KycCapabilities,
   type KycCase,
@@ -13,6 +14,7 @@ import {
   KycInvalidRequestError,
   type KycList,
   KycUnsupportedCapabilityError,
+  lazy,
   type SessionLink,
   type SimulatedOutcome,
   type Verification,
@@ -42,6 +44,25 @@ import {
   resolvePersonaSettings,
 } from './persona-settings.js'
 import { verifyPersonaWebhook } from './persona-webhook.js'
+
+/**
+ * What Persona is documented to take, for routing's coverage check: every document type of ours
+ * (government ID classes `pp`, `dl`, `id`, `visa`, `rp`, and more classes beyond them, which map to
+ * `other`). Persona publishes no country list; which countries an inquiry template accepts is set
+ * per template: mirror it in `routing.coverage`.
+ *
+ * @see https://docs.withpersona.com/docs/government-id-classes; docs/reference/persona-api.md
+ */
+export const personaCoverage: KycAdapterCoverage = Object.freeze({
+  documentTypes: Object.freeze([
+    'passport',
+    'driving_license',
+    'id_card',
+    'residence_permit',
+    'visa',
+    'other',
+  ] as const),
+})
 
 /** Persona's own inquiry calls that the common interface has no place for. */
 export type PersonaInquiries = {
@@ -95,24 +116,26 @@ export type PersonaAdapter = KycAdapterV1 &
     >
   }
 
-const CreateVerificationOptionsSchema = z.object({
-  subjectReference: z.string().trim().min(1),
-  idempotencyKey: z.string().min(1).max(255).optional(),
-  channel: z.enum(['hosted', 'api']).optional(),
-  redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
-  locale: z.string().min(2).optional(),
-  country: CountryCodeSchema.optional(),
-  documentTypes: z
-    .array(z.enum(['passport', 'driving_license', 'id_card', 'visa', 'residence_permit', 'other']))
-    .optional(),
-  prefill: z
-    .strictObject({
-      firstName: z.string().optional(),
-      lastName: z.string().optional(),
-      dateOfBirth: z.iso.date().optional(),
-    })
-    .optional(),
-})
+const CreateVerificationOptionsSchema = lazy(() =>
+  z.object({
+    subjectReference: z.string().trim().min(1),
+    idempotencyKey: z.string().min(1).max(255).optional(),
+    channel: z.enum(['hosted', 'api']).optional(),
+    redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
+    locale: z.string().min(2).optional(),
+    country: CountryCodeSchema.optional(),
+    documentTypes: z
+      .array(z.enum(['passport', 'driving_license', 'id_card', 'visa', 'residence_permit', 'other']))
+      .optional(),
+    prefill: z
+      .strictObject({
+        firstName: z.string().optional(),
+        lastName: z.string().optional(),
+        dateOfBirth: z.iso.date().optional(),
+      })
+      .optional(),
+  }),
+)
 
 function inquiryIdOf(reference: VerificationReference | undefined): string {
   return personaId(reference?.inquiryId, 'inquiryId')
@@ -292,7 +315,7 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
   const createVerification = async (
     options: CreateVerificationOptions,
   ): Promise<CreateVerificationResult> => {
-    const parsed = CreateVerificationOptionsSchema.safeParse(options)
+    const parsed = CreateVerificationOptionsSchema().safeParse(options)
     if (!parsed.success) {
       throw new KycInvalidRequestError({
         provider: personaProvider,
@@ -486,6 +509,7 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
     specificationVersion: 'v1',
     provider: 'persona',
     capabilities,
+    coverage: personaCoverage,
     createVerification,
     getVerification,
     parseWebhook,

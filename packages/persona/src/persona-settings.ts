@@ -2,6 +2,7 @@ import {
   headerSafeSecret,
   KycConfigurationError,
   type KycLogger,
+  lazy,
   parseAdapterSettings,
   processEnvironment,
 } from '@openkyc/core'
@@ -144,55 +145,60 @@ const environmentVariables = {
   completedMeans: 'PERSONA_COMPLETED_MEANS',
 } as const
 
-const positiveInteger = z.number().int().positive()
+/** The settings, validated (built on the first `createPersona`). */
+const SettingsSchema = lazy(() => {
+  const positiveInteger = z.number().int().positive()
 
-/** Secrets as a list, from a comma-separated string (the environment) or an array. */
-const secretList = z.preprocess(
-  (value) => (typeof value === 'string' ? value.split(',') : value),
-  z.array(z.string().trim()).transform((secrets) => secrets.filter((secret) => secret.length > 0)),
-)
+  /** Secrets as a list, from a comma-separated string (the environment) or an array. */
+  const secretList = z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',') : value),
+    z.array(z.string().trim()).transform((secrets) => secrets.filter((secret) => secret.length > 0)),
+  )
 
-const SettingsSchema = z.strictObject({
-  // Visible ASCII (it goes into a header), with Persona's documented prefixes: the key decides the environment.
-  apiKey: headerSafeSecret.regex(
-    /^persona_(sandbox|production)_\S+$/,
-    'must start with persona_sandbox_ or persona_production_ (an API key from the Persona dashboard)',
-  ),
-  apiVersion: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2023-01-05')
-    .default(defaultPersonaApiVersion),
-  templateId: z
-    .string()
-    .trim()
-    .regex(/^(itmpl|itmplv|tmpl|blu)_\S+$/, 'must start with itmpl_, itmplv_ or tmpl_'),
-  webhookSecrets: secretList.default([]),
-  webhookToleranceSeconds: positiveInteger.default(300),
-  baseUrl: z
-    .url({ protocol: /^https?$/ })
-    .default(defaultPersonaBaseUrl)
-    .transform((url) => url.replace(/\/+$/, '')),
-  hostedFlowUrl: z.url({ protocol: /^https?$/ }).default(defaultPersonaHostedFlowUrl),
-  caseTemplateId: z.string().trim().min(1).optional(),
-  handoff: z.enum(['one-time-link', 'session-token', 'hosted-url']).default('one-time-link'),
-  oneTimeLinkExpiresInSeconds: positiveInteger.optional(),
-  inquiryExpiresInSeconds: positiveInteger.optional(),
-  completedMeans: z.enum(['approved', 'review', 'pending']).default('pending'),
-  simulationVerificationTemplateIds: z.array(z.string().min(1)).default([]),
-  requestsPerMinute: positiveInteger.optional(),
-  rateLimit: z
-    .union([
-      z.strictObject({ requests: positiveInteger, intervalMs: positiveInteger }),
-      z.custom<RateLimiter>(
-        (value) =>
-          typeof value === 'object' && value !== null && typeof (value as RateLimiter).acquire === 'function',
-        'expected { requests, intervalMs }, a RateLimiter or false',
-      ),
-      z.literal(false),
-    ])
-    .optional(),
-  timeoutMs: positiveInteger.optional(),
-  maxRetries: z.number().int().min(0).optional(),
+  return z.strictObject({
+    // Visible ASCII (it goes into a header), with Persona's documented prefixes: the key decides the environment.
+    apiKey: headerSafeSecret.regex(
+      /^persona_(sandbox|production)_\S+$/,
+      'must start with persona_sandbox_ or persona_production_ (an API key from the Persona dashboard)',
+    ),
+    apiVersion: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2023-01-05')
+      .default(defaultPersonaApiVersion),
+    templateId: z
+      .string()
+      .trim()
+      .regex(/^(itmpl|itmplv|tmpl|blu)_\S+$/, 'must start with itmpl_, itmplv_ or tmpl_'),
+    webhookSecrets: secretList.default([]),
+    webhookToleranceSeconds: positiveInteger.default(300),
+    baseUrl: z
+      .url({ protocol: /^https?$/ })
+      .default(defaultPersonaBaseUrl)
+      .transform((url) => url.replace(/\/+$/, '')),
+    hostedFlowUrl: z.url({ protocol: /^https?$/ }).default(defaultPersonaHostedFlowUrl),
+    caseTemplateId: z.string().trim().min(1).optional(),
+    handoff: z.enum(['one-time-link', 'session-token', 'hosted-url']).default('one-time-link'),
+    oneTimeLinkExpiresInSeconds: positiveInteger.optional(),
+    inquiryExpiresInSeconds: positiveInteger.optional(),
+    completedMeans: z.enum(['approved', 'review', 'pending']).default('pending'),
+    simulationVerificationTemplateIds: z.array(z.string().min(1)).default([]),
+    requestsPerMinute: positiveInteger.optional(),
+    rateLimit: z
+      .union([
+        z.strictObject({ requests: positiveInteger, intervalMs: positiveInteger }),
+        z.custom<RateLimiter>(
+          (value) =>
+            typeof value === 'object' &&
+            value !== null &&
+            typeof (value as RateLimiter).acquire === 'function',
+          'expected { requests, intervalMs }, a RateLimiter or false',
+        ),
+        z.literal(false),
+      ])
+      .optional(),
+    timeoutMs: positiveInteger.optional(),
+    maxRetries: z.number().int().min(0).optional(),
+  })
 })
 
 /**
@@ -224,7 +230,7 @@ export function resolvePersonaSettings(settings: PersonaSettings = {}): Resolved
     timeoutMs: settings.timeoutMs,
     maxRetries: settings.maxRetries,
   }
-  const parsed = parseAdapterSettings(SettingsSchema, input, environmentVariables, {
+  const parsed = parseAdapterSettings(SettingsSchema(), input, environmentVariables, {
     provider: 'persona',
     env,
   })

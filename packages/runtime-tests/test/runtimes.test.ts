@@ -19,7 +19,7 @@ import {
   type RunningRuntime,
   type RuntimeName,
   startRuntime,
-} from './support/runtimes.js'
+} from '../src/runtimes.js'
 
 // Issue 18: the library on Node 20, 22 and 24, Bun, Deno and workerd (without nodejs_compat). Each
 // runtime serves the same app (src/runtime-app.ts); the vendor simulators run here, on Node, on

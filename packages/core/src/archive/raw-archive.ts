@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { decodeBase64, encodeBase64 } from '../crypto/encoding.js'
 import { KycConfigurationError, KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
+import { lazy } from '../lazy.js'
 import type { KycEvent } from '../model/event.js'
 import type { ArchivedPayload, RawArchiveQuery, RawArchiveStore } from '../store/raw-archive-store.js'
 import type { KycStore, VerificationKey } from '../store/types.js'
@@ -47,23 +48,27 @@ export function summarizeArchivedEvent(event: KycEvent): ArchivedEventSummary {
   }
 }
 
-const DeliveryPlaintextSchema = z.object({
-  version: z.literal(1),
-  headers: z.array(z.tuple([z.string(), z.string()])),
-  body: z.string(),
-  remoteAddress: z.string().optional(),
-  events: z.array(ArchivedEventSummarySchema),
-})
+const DeliveryPlaintextSchema = lazy(() =>
+  z.object({
+    version: z.literal(1),
+    headers: z.array(z.tuple([z.string(), z.string()])),
+    body: z.string(),
+    remoteAddress: z.string().optional(),
+    events: z.array(ArchivedEventSummarySchema),
+  }),
+)
 
-const ResponsePlaintextSchema = z.object({
-  version: z.literal(1),
-  method: z.string(),
-  /** Path and query, without the origin (the same response, whichever host served it). */
-  url: z.string(),
-  status: z.number().int(),
-  headers: z.array(z.tuple([z.string(), z.string()])),
-  body: z.string(),
-})
+const ResponsePlaintextSchema = lazy(() =>
+  z.object({
+    version: z.literal(1),
+    method: z.string(),
+    /** Path and query, without the origin (the same response, whichever host served it). */
+    url: z.string(),
+    status: z.number().int(),
+    headers: z.array(z.tuple([z.string(), z.string()])),
+    body: z.string(),
+  }),
+)
 
 /** A vendor response the adapter read, decrypted. Holds personal data: never log it. */
 export type OpenedRetrievalResponse = {
@@ -299,7 +304,7 @@ export function createRawArchive(options: RawArchiveOptions): RawArchive {
     },
     read: (query) => store.read(query),
     async openDelivery(payload) {
-      const opened = await unseal(payload, 'webhook_delivery', DeliveryPlaintextSchema)
+      const opened = await unseal(payload, 'webhook_delivery', DeliveryPlaintextSchema())
       return {
         payload,
         rawBody: storedBytes(opened.body),
@@ -309,7 +314,7 @@ export function createRawArchive(options: RawArchiveOptions): RawArchive {
       }
     },
     async openResponse(payload) {
-      const opened = await unseal(payload, 'retrieval_response', ResponsePlaintextSchema)
+      const opened = await unseal(payload, 'retrieval_response', ResponsePlaintextSchema())
       return {
         payload,
         method: opened.method,

@@ -9,6 +9,7 @@ import {
   KycInvalidRequestError,
   KycProviderUnavailableError,
 } from '../errors.js'
+import { lazy } from '../lazy.js'
 import { pathSegment } from '../path-segment.js'
 import { REDACTED, redact } from '../redact.js'
 import { assertClock } from '../setting-checks.js'
@@ -221,29 +222,31 @@ export type HttpClient = {
   request(options: HttpRequestOptions): Promise<unknown>
 }
 
-const settingsSchema = z.object({
-  provider: z.string().min(1),
-  baseUrl: z.url({ protocol: /^https?$/ }),
-  timeoutMs: z.number().int().positive().max(2_147_483_647).optional(),
-  retry: z
-    .union([
-      z.literal(false),
-      z.strictObject({
-        limit: z.number().int().min(0).optional(),
-        baseDelayMs: z.number().min(0).optional(),
-        maxDelayMs: z.number().min(0).optional(),
-        maxRetryAfterMs: z.number().min(0).optional(),
-      }),
-    ])
-    .optional(),
-  idempotency: z
-    .union([z.literal(false), z.strictObject({ header: z.string().min(1).optional() })])
-    .optional(),
-  requestIdHeaders: z.array(z.string().min(1)).optional(),
-  maxResponseBytes: z.number().int().positive().optional(),
-  sign: z.custom<HttpSign>((value) => typeof value === 'function').optional(),
-  onResponse: z.custom<() => void>((value) => typeof value === 'function').optional(),
-})
+const settingsSchema = lazy(() =>
+  z.object({
+    provider: z.string().min(1),
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    timeoutMs: z.number().int().positive().max(2_147_483_647).optional(),
+    retry: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          limit: z.number().int().min(0).optional(),
+          baseDelayMs: z.number().min(0).optional(),
+          maxDelayMs: z.number().min(0).optional(),
+          maxRetryAfterMs: z.number().min(0).optional(),
+        }),
+      ])
+      .optional(),
+    idempotency: z
+      .union([z.literal(false), z.strictObject({ header: z.string().min(1).optional() })])
+      .optional(),
+    requestIdHeaders: z.array(z.string().min(1)).optional(),
+    maxResponseBytes: z.number().int().positive().optional(),
+    sign: z.custom<HttpSign>((value) => typeof value === 'function').optional(),
+    onResponse: z.custom<() => void>((value) => typeof value === 'function').optional(),
+  }),
+)
 
 /** What `maxResponseBytes` must be: a whole number of bytes above zero. */
 function isPositiveSafeInteger(value: unknown): value is number {
@@ -317,7 +320,7 @@ function isPositiveSafeInteger(value: unknown): value is number {
  * ```
  */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const settings = settingsSchema.safeParse(options)
+  const settings = settingsSchema().safeParse(options)
   if (!settings.success) {
     const paths = settings.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ')
     throw new KycConfigurationError({

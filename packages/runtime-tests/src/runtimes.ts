@@ -4,14 +4,21 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { bundleForWeb } from '../../src/web-bundle.js'
+import { bundleForWeb } from './web-bundle.js'
 
 const run = promisify(execFile)
-const packageDirectory = fileURLToPath(new URL('../..', import.meta.url))
+// This file runs from src/ (vitest) and from dist/ (the bench): the package directory is one up either way.
+const packageDirectory = fileURLToPath(new URL('..', import.meta.url))
 const hostScript = join(packageDirectory, 'dist/host.js')
 const coldStartScripts = {
   library: join(packageDirectory, 'dist/cold-start.js'),
   baseline: join(packageDirectory, 'dist/cold-start-baseline.js'),
+}
+/** The same two sides as Workers (workerd loads one bundled module), plus an empty Worker: workerd's own start-up. */
+const coldStartWorkers = {
+  library: join(packageDirectory, 'dist/cold-start-worker.js'),
+  baseline: join(packageDirectory, 'dist/cold-start-baseline-worker.js'),
+  empty: join(packageDirectory, 'dist/cold-start-empty-worker.js'),
 }
 /** Where the runtimes from npm are installed (once; later runs reuse them). */
 const cacheDirectory = join(packageDirectory, 'node_modules/.cache/openkyc-runtimes')
@@ -34,7 +41,7 @@ export type RunningRuntime = {
 }
 
 /** A runtime that can be started, and its cold start measured. */
-type RuntimeCommand = {
+export type RuntimeCommand = {
   name: RuntimeName
   version: string
   /** The command that runs a script on this runtime. */
@@ -145,26 +152,34 @@ const config :Workerd.Config = (
 `
 }
 
+/** Bundles `entry` as a Worker (as an application would build it: no `node` condition) into `workDirectory`. */
+async function prepareWorker(entry: string, workDirectory: string): Promise<void> {
+  await bundleForWeb({ entry, conditions: ['workerd', 'worker'], outfile: join(workDirectory, 'worker.js') })
+  await writeFile(join(workDirectory, 'config.capnp'), workerdConfig('worker.js'))
+}
+
+/** Starts workerd on the Worker that {@link prepareWorker} left in `workDirectory`. */
+function spawnWorkerd(
+  runtime: RuntimeCommand,
+  workDirectory: string,
+): { child: ChildProcess; port: Promise<number> } {
+  const [file] = runtime.command('')
+  const child = spawn(file, ['serve', 'config.capnp', '--control-fd=3'], {
+    cwd: workDirectory,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  })
+  const control = child.stdio[3] as NodeJS.ReadableStream
+  return { child, port: listeningPort(child, control, runtime.name) }
+}
+
 /** Starts one runtime serving the runtime app on a loopback port it picks. */
 export async function startRuntime(runtime: RuntimeCommand, workDirectory: string): Promise<RunningRuntime> {
   let child: ChildProcess
   let port: Promise<number>
   if (runtime.name === 'workerd') {
-    // A Worker is one bundled module: built as an application would build it (no `node` condition).
-    await bundleForWeb({
-      entry: join(packageDirectory, 'dist/worker.js'),
-      conditions: ['workerd', 'worker'],
-      outfile: join(workDirectory, 'worker.js'),
-    })
-    await writeFile(join(workDirectory, 'config.capnp'), workerdConfig('worker.js'))
-    const [file] = runtime.command('')
-    child = spawn(file, ['serve', 'config.capnp', '--control-fd=3'], {
-      cwd: workDirectory,
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    })
-    const control = child.stdio[3] as NodeJS.ReadableStream
-    port = listeningPort(child, control, runtime.name)
+    await prepareWorker(join(packageDirectory, 'dist/worker.js'), workDirectory)
+    ;({ child, port } = spawnWorkerd(runtime, workDirectory))
   } else {
     const [file, args] = runtime.command(hostScript)
     child = spawn(file, args, { cwd: packageDirectory, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -191,4 +206,33 @@ export async function coldStart(
   const match = /"coldStartMs":([\d.]+)/.exec(stdout)
   if (!match) throw new Error(`${runtime.name} printed no cold start figure`)
   return Number(match[1])
+}
+
+/** Where {@link workerdColdStart} keeps each side's bundled Worker (built once per directory). */
+export type WorkerdColdStartSide = keyof typeof coldStartWorkers
+
+/**
+ * Cold start on workerd, which has no process-level import to time (and freezes its clock while a
+ * Worker's top level runs): the milliseconds from spawning workerd until it listens, for a Worker
+ * that imports core + one adapter (`library`), zod + ts-pattern (`baseline`) or nothing (`empty`,
+ * workerd's own start-up, to subtract). Each side is bundled as an application bundles a Worker.
+ */
+export async function workerdColdStart(
+  runtime: RuntimeCommand,
+  side: WorkerdColdStartSide,
+  workDirectory: string,
+): Promise<number> {
+  const directory = join(workDirectory, `cold-start-${side}`)
+  if (!existsSync(join(directory, 'config.capnp'))) {
+    await mkdir(directory, { recursive: true })
+    await prepareWorker(coldStartWorkers[side], directory)
+  }
+  const startedAt = performance.now()
+  const { child, port } = spawnWorkerd(runtime, directory)
+  try {
+    await port
+    return performance.now() - startedAt
+  } finally {
+    await stopper(child)()
+  }
 }
