@@ -49,9 +49,10 @@ describe.each(testDatabases())('createClusterRateLimiter on $name', (target) => 
     expect(starts).toHaveLength(63)
     // Every window of the budget's length holds at most its number of starts.
     expect(peakInAnyWindow(starts, limit.intervalMs)).toBeLessThanOrEqual(limit.requests)
-    // Spaced, not bursty: a quarter of the window holds about a quarter of the budget (a burst would put
-    // all 20 in the first instant); 2 of slack for a caller that woke late on a loaded machine.
-    expect(peakInAnyWindow(starts, limit.intervalMs / 4)).toBeLessThanOrEqual(limit.requests / 4 + 2)
+    // Spaced, not bursty: the schedule puts 5 starts in a quarter of the window, where a burst would put
+    // all 20 in the first instant. Up to 10: a stall of this process (it shares 2 cores with the other
+    // test files) wakes several callers whose slots passed at once, and the sliding window lets them start.
+    expect(peakInAnyWindow(starts, limit.intervalMs / 4)).toBeLessThanOrEqual(limit.requests / 2)
     // Saturated, the budget is used at ≥ 95 %.
     expect(fractionOfLimit(starts, limit.requests, limit.intervalMs)).toBeGreaterThanOrEqual(0.95)
   })
