@@ -398,7 +398,7 @@ describe('the webhook pipeline: events of one verification, one after another', 
     return { store, log }
   }
 
-  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+  const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
   it('sends events of one verification arriving together to the store in arrival order, one at a time', async () => {
     const { store, log } = observedStore()
