@@ -1,7 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import {
+  createOnfidoSimulator,
+  onfidoSimulatorApiToken,
+  onfidoSimulatorWebhookToken,
+  onfidoSimulatorWorkflowId,
+} from '@openkyc/simulator-onfido'
 import { createPersonaSimulator } from '@openkyc/simulator-persona'
+import { createJpeg } from '@openkyc/testkit/harness'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { runBin } from './support/run-bin.js'
 
@@ -63,4 +70,50 @@ it('bulk run refuses a CSV with an unknown column, naming its position and not i
   expect(run.code).toBe(1)
   expect(run.stderr).toContain('column 3')
   expect(run.stderr).not.toContain('Jane')
+}, 240_000)
+
+it('bulk run works Onfido items: hosted links, API-channel evidence read from files beside the CSV, and no file from outside it', async () => {
+  const simulator = createOnfidoSimulator()
+  const server = await simulator.listen()
+  try {
+    const env = {
+      ONFIDO_API_TOKEN: onfidoSimulatorApiToken,
+      ONFIDO_WORKFLOW_ID: onfidoSimulatorWorkflowId,
+      ONFIDO_WEBHOOK_TOKENS: onfidoSimulatorWebhookToken,
+      ONFIDO_BASE_URL: `${server.url}/v3.6`,
+    }
+    await mkdir(join(directory, 'batch', 'evidence'), { recursive: true })
+    await writeFile(
+      join(directory, 'batch', 'evidence', 'front.jpg'),
+      createJpeg({ width: 800, height: 520 }),
+    )
+    await writeFile(join(directory, 'batch', 'evidence', 'face.jpg'), createJpeg({ width: 600, height: 800 }))
+    await writeFile(join(directory, 'outside.jpg'), createJpeg({ width: 800, height: 520 }))
+    const csv = join(directory, 'batch', 'subjects.csv')
+    await writeFile(
+      csv,
+      [
+        'provider,subject_reference,country,document_types,first_name,last_name,document_front,selfie',
+        'onfido,user-1,,,Ada,Lovelace,,',
+        'onfido,user-2,GB,passport,Grace,Hopper,evidence/front.jpg,evidence/face.jpg',
+        'onfido,user-3,GB,passport,Alan,Turing,../outside.jpg,evidence/face.jpg',
+      ].join('\n'),
+    )
+    const run = await runBin(['bulk', 'run', csv, '--data-dir', join(directory, 'db'), '--json'], env)
+    expect(run.stderr).toBe('')
+    // One item failed (its evidence lies outside the CSV's directory): exit code 1.
+    expect(run.code).toBe(1)
+    expect(JSON.parse(run.stdout)).toMatchObject({ total: 3, done: 2, failed: 1, remaining: 0 })
+    const posted = (path: RegExp) =>
+      simulator.requests.filter((request) => request.method === 'POST' && path.test(request.path)).length
+    // The hosted item has a workflow run; the API item its two uploads and a check; the refused item's
+    // evidence was read before anything was created: no applicant for it, nothing from outside uploaded.
+    expect(simulator.runs()).toHaveLength(1)
+    expect(posted(/\/applicants$/)).toBe(2)
+    expect(posted(/\/(documents|live_photos)$/)).toBe(2)
+    expect(posted(/\/checks$/)).toBe(1)
+    expect(run.stdout).not.toContain('outside')
+  } finally {
+    await server.close()
+  }
 }, 240_000)

@@ -33,6 +33,25 @@ export const kycCapabilities: readonly KycCapability[] = [
 /** What an adapter declares it can do. */
 export type KycCapabilities = Readonly<Record<KycCapability, boolean>>
 
+/**
+ * What an adapter knows its provider cannot take, from the vendor's documentation: routing (the
+ * coverage check of a routed `createKyc`) skips the provider for such a request, recorded as
+ * `country_not_supported` or `document_type_not_supported`, and tries the next one. Declare only what
+ * the vendor documents; a configured `routing.coverage` narrows it further.
+ */
+export type KycAdapterCoverage = {
+  /**
+   * The document types the provider accepts; a request whose `documentTypes` holds none of them is
+   * not taken. Absent: every type.
+   */
+  readonly documentTypes?: readonly DocumentType[]
+  /**
+   * ISO 3166-1 alpha-2 countries whose documents the provider does not take (a request with such a
+   * `country` is not taken). Absent: none.
+   */
+  readonly unsupportedCountries?: readonly string[]
+}
+
 /** The adapter methods each capability stands for. */
 export const capabilityMethods = {
   upload: ['uploadCredential', 'submitVerification'],
@@ -215,6 +234,12 @@ export type KycAdapterV1 = {
   /** A short, stable name: `jumio`, `persona`, `acme`. */
   readonly provider: string
   readonly capabilities: KycCapabilities
+  /**
+   * What the provider is documented not to take, so that routing skips it before any request (see
+   * {@link KycAdapterCoverage}). Optional: an adapter without it is assumed to take every country and
+   * document type.
+   */
+  readonly coverage?: KycAdapterCoverage
 
   createVerification(options: CreateVerificationOptions): Promise<CreateVerificationResult>
   getVerification(options: VerificationCallOptions): Promise<Verification>

@@ -46,6 +46,7 @@ export function enforceCapabilities(adapter: KycAdapter): EnforcedKycAdapter {
     specificationVersion: adapter.specificationVersion,
     provider: adapter.provider,
     capabilities: adapter.capabilities,
+    ...(adapter.coverage === undefined ? {} : { coverage: adapter.coverage }),
     createVerification: adapter.createVerification.bind(adapter),
     getVerification: adapter.getVerification.bind(adapter),
     parseWebhook: adapter.parseWebhook.bind(adapter),

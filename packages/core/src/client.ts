@@ -14,7 +14,7 @@ import { lazy } from './lazy.js'
 import { type AgreementReport, createAgreementReport } from './routing/agreement-report.js'
 import { createRouter, type RoutedCreateVerificationOptions } from './routing/router.js'
 import { parseRoutingConfig, type RoutingConfig, routedProviders } from './routing/routing-config.js'
-import type { ShadowStatistics } from './routing/shadow.js'
+import type { RecordLostShadowsOptions, ShadowStatistics } from './routing/shadow.js'
 import { createSafeObject } from './safe-keys.js'
 import { createMemoryStore } from './store/memory-store.js'
 import type { KycStore } from './store/types.js'
@@ -132,6 +132,12 @@ export type KycRouting<Handle = undefined> = {
   shadowStatistics(): ShadowStatistics
   /** Resolves once every started shadow run has ended (call it before closing the store). */
   drain(): Promise<void>
+  /**
+   * Records, as not run (`process_ended`), every planned shadow run whose process ended before it
+   * ran (its evidence waited in that process's memory); returns how many. See `ShadowRunner`
+   * `recordLostShadows`. Resolves to 0 when no shadow is configured.
+   */
+  recordLostShadows(options?: RecordLostShadowsOptions): Promise<number>
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -375,6 +381,8 @@ export function createKyc<const Name extends string, Handle = undefined>(
       }),
     }),
     drain: async () => router.shadow?.drain(),
+    recordLostShadows: async (options?: RecordLostShadowsOptions) =>
+      router.shadow === undefined ? 0 : router.shadow.recordLostShadows(options),
   })
   const dispatch = (method: ProviderMethod) => async (options: { provider?: string }) => {
     const { provider, ...rest } = options

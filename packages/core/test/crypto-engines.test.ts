@@ -24,6 +24,8 @@ describe('the node:crypto and WebCrypto engines', () => {
         expect(bytesToHex(await nodeEngine.hmacSha256(key, parts))).toBe(expected)
         expect(bytesToHex(webEngine.hmacSha256Sync(key, parts))).toBe(expected)
         expect(bytesToHex(nodeEngine.hmacSha256Sync(key, parts))).toBe(expected)
+        expect(webEngine.hmacSha256HexSync(key, parts)).toBe(expected)
+        expect(nodeEngine.hmacSha256HexSync(key, parts)).toBe(expected)
       }),
       { numRuns: 300 },
     )
@@ -70,6 +72,20 @@ describe('the node:crypto and WebCrypto engines', () => {
     for (let index = 0; index < 100; index += 1) await webEngine.hmacSha256Hex(`other-${index}`, ['body'])
     expect(await webEngine.hmacSha256Hex('cached-secret', ['body'])).toBe(first)
     expect(first).toBe(await nodeEngine.hmacSha256Hex('cached-secret', ['body']))
+  })
+
+  it('node:crypto: keep using the cached secret key and answer the same after many secrets evicted it', () => {
+    const first = nodeEngine.hmacSha256HexSync('cached-secret', ['body'])
+    for (let index = 0; index < 100; index += 1) nodeEngine.hmacSha256HexSync(`other-${index}`, ['body'])
+    expect(nodeEngine.hmacSha256HexSync('cached-secret', ['body'])).toBe(first)
+    expect(first).toBe(webEngine.hmacSha256HexSync('cached-secret', ['body']))
+    // An empty secret is hashed as it is, not through a cached key object.
+    expect(nodeEngine.hmacSha256HexSync('', ['body'])).toBe(webEngine.hmacSha256HexSync('', ['body']))
+  })
+
+  it('say which HMAC the verifiers should call: synchronous on Node only', () => {
+    expect(nodeEngine.synchronousHmacIsFastest).toBe(true)
+    expect(webEngine.synchronousHmacIsFastest).toBe(false)
   })
 })
 

@@ -209,6 +209,48 @@ describe('routing: coverage and rules', () => {
     ])
   })
 
+  it('skips a provider whose adapter declares it cannot take the country or document type, before any request', async () => {
+    const passportsOnly = createMockAdapter({
+      provider: 'passports-only',
+      coverage: { documentTypes: ['passport'], unsupportedCountries: ['KP'] },
+    })
+    const everything = createMockAdapter({ provider: 'everything' })
+    const store = createMemoryStore()
+    const kyc = createKyc({
+      provider: 'passports-only',
+      adapters: { 'passports-only': passportsOnly, everything },
+      store,
+      env: {},
+      routing: { fallback: ['everything'] },
+    })
+    const licence = await kyc.createVerification({
+      subjectReference: 'user_1',
+      documentTypes: ['driving_license'],
+    })
+    expect(licence.verification.provider).toBe('everything')
+    const embargoed = await kyc.createVerification({ subjectReference: 'user_2', country: 'KP' })
+    expect(embargoed.verification.provider).toBe('everything')
+    const passport = await kyc.createVerification({
+      subjectReference: 'user_3',
+      country: 'DE',
+      documentTypes: ['passport', 'driving_license'],
+    })
+    expect(passport.verification.provider).toBe('passports-only')
+    expect(passportsOnly.calls.filter((call) => call.method === 'createVerification')).toHaveLength(1)
+    const entries = await routingEntries(store)
+    expect(entries.map((entry) => entry.routing.skipped)).toEqual([
+      [{ provider: 'passports-only', reason: 'document_type_not_supported' }],
+      [{ provider: 'passports-only', reason: 'country_not_supported' }],
+      [{ provider: 'everything', reason: 'not_reached' }],
+    ])
+    // Outside every provider's declared coverage: a typed error before any request.
+    const alone = createKyc({ adapters: { 'passports-only': passportsOnly }, env: {}, routing: {} })
+    await expect(
+      alone.createVerification({ subjectReference: 'user_4', documentTypes: ['visa'] }),
+    ).rejects.toBeInstanceOf(KycOutsideCoverageError)
+    expect(passportsOnly.calls.filter((call) => call.method === 'createVerification')).toHaveLength(1)
+  })
+
   it('routes by country, document type and caller attributes to an ordered list, first match wins', async () => {
     const installed = adapters()
     const store = createMemoryStore()

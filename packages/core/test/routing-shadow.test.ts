@@ -5,6 +5,7 @@ import {
   type KycEvent,
   KycProviderUnavailableError,
   type Verification,
+  verifyAuditChain,
 } from '../src/index.js'
 import { createMockAdapter, type MockKycAdapter } from '../src/test/index.js'
 import { seededPii } from './fixtures.js'
@@ -76,7 +77,19 @@ describe('routing: shadow runs', () => {
       new Uint8Array([1, 2, 3]),
       new Uint8Array([4]),
     ])
-    const shadowEntry = (await routingEntries(store)).find((entry) => entry.routing.role === 'shadow')
+    const shadowEntries = (await routingEntries(store)).filter((entry) => entry.routing.role === 'shadow')
+    // Planned durably with the primary's creation, then the run's own entry.
+    expect(shadowEntries.map((entry) => entry.routing.stage)).toEqual(['planned', undefined])
+    expect(shadowEntries[0]).toMatchObject({
+      provider: 'primary',
+      verificationId: verification.id,
+      routing: {
+        chosen: 'shadow',
+        attempts: [],
+        primary: { provider: 'primary', verificationId: verification.id },
+      },
+    })
+    const shadowEntry = shadowEntries[1]
     expect(shadowEntry).toMatchObject({
       provider: 'shadow',
       routing: {
@@ -133,7 +146,7 @@ describe('routing: shadow runs', () => {
       await withShadow.routing?.drain()
       expect(withShadow.routing?.shadowStatistics()).toMatchObject({ started: 1, failed: 1, completed: 0 })
       const shadowEntry = (await routingEntries(withShadow.store)).find(
-        (entry) => entry.routing.role === 'shadow',
+        (entry) => entry.routing.role === 'shadow' && entry.routing.stage === undefined,
       )
       expect(shadowEntry).toMatchObject({
         provider: 'primary',
@@ -170,6 +183,97 @@ describe('routing: shadow runs', () => {
       entry.routing.skipped.some((skip) => skip.reason === 'budget_exhausted'),
     )
     expect(skipped).toHaveLength(statistics?.skippedForBudget ?? -1)
+  })
+
+  it('records a shadow run lost with its process (restart between upload and submit) as not run, never silently', async () => {
+    const store = createMemoryStore()
+    // The vendor keeps its state across our restart: one mock stands for it in both processes.
+    const vendor = createMockAdapter({ provider: 'primary' })
+    const clientOn = () =>
+      createKyc({
+        provider: 'primary',
+        adapters: {
+          primary: vendor,
+          shadow: createMockAdapter({ provider: 'shadow' }),
+        },
+        store,
+        env: {},
+        routing: { shadow: { provider: 'shadow', percentage: 100 } },
+      })
+    const before = clientOn()
+    const { verification } = await before.createVerification({
+      subjectReference: 'user_1',
+      channel: 'api',
+      country: 'DE',
+    })
+    const call = { provider: verification.provider, reference: verification.reference }
+    await before.uploadCredential({
+      ...call,
+      kind: 'selfie',
+      part: 'front',
+      content: new Uint8Array([1, 2, 3]),
+      contentType: 'image/jpeg',
+    })
+    // The process ends here; the evidence in its memory is gone. A new process submits the primary.
+    const after = clientOn()
+    await after.submitVerification(call)
+    await after.routing?.drain()
+    expect(after.routing?.shadowStatistics().started).toBe(0)
+    const planned = (await routingEntries(store)).filter((entry) => entry.routing.stage === 'planned')
+    expect(planned).toHaveLength(1)
+    // A run another live process may still hold is left alone by default.
+    expect(await after.routing?.recordLostShadows()).toBe(0)
+    // At start-up of a single instance: everything planned before now and never ended was lost.
+    const restartedAt = new Date(Date.now() + 1_000)
+    expect(await after.routing?.recordLostShadows({ before: restartedAt })).toBe(1)
+    expect(await after.routing?.recordLostShadows({ before: restartedAt })).toBe(0)
+    const lost = (await routingEntries(store)).filter((entry) =>
+      entry.routing.skipped.some((skip) => skip.reason === 'process_ended'),
+    )
+    expect(lost).toEqual([
+      expect.objectContaining({
+        provider: 'primary',
+        verificationId: verification.id,
+        routing: expect.objectContaining({
+          role: 'shadow',
+          attempts: [],
+          skipped: [{ provider: 'shadow', reason: 'process_ended' }],
+          primary: { provider: 'primary', verificationId: verification.id },
+        }),
+      }),
+    ])
+    expect(lost[0]?.routing.stage).toBeUndefined()
+    const report = await after.routing?.agreementReport()
+    expect(report?.pairs).toEqual([
+      expect.objectContaining({
+        primaryProvider: 'primary',
+        shadowProvider: 'shadow',
+        notRun: { process_ended: 1 },
+      }),
+    ])
+    expect(report?.pairs[0]?.totals.shadowed).toBe(0)
+    expect((await verifyAuditChain(store.audit.read())).valid).toBe(true)
+  })
+
+  it('records every planned run let go in process (evidence too large) with its reason', async () => {
+    const shadow = createMockAdapter({ provider: 'shadow' })
+    const kyc = createKyc({
+      provider: 'primary',
+      adapters: { primary: createMockAdapter({ provider: 'primary' }), shadow },
+      env: {},
+      routing: { shadow: { provider: 'shadow', percentage: 100, maxEvidenceBytes: 2 } },
+    })
+    const { verification } = await apiFlow(kyc, 'user_1')
+    await kyc.routing?.drain()
+    expect(shadow.calls).toHaveLength(0)
+    const ends = (await routingEntries(kyc.store)).filter(
+      (entry) => entry.routing.role === 'shadow' && entry.routing.stage === undefined,
+    )
+    expect(ends.map((entry) => [entry.verificationId, entry.routing.skipped])).toEqual([
+      [verification.id, [{ provider: 'shadow', reason: 'evidence_too_large' }]],
+    ])
+    // It has its end: nothing is left for recordLostShadows.
+    expect(await kyc.routing?.recordLostShadows({ before: new Date(Date.now() + 1_000) })).toBe(0)
   })
 
   it('shadows API-channel verifications only', async () => {
@@ -242,7 +346,9 @@ describe('routing: agreement report', () => {
       await kyc.routing?.drain()
       const shadowEntry = (await routingEntries(kyc.store)).find(
         (entry) =>
-          entry.routing.role === 'shadow' && entry.routing.primary?.verificationId === verification.id,
+          entry.routing.role === 'shadow' &&
+          entry.routing.stage === undefined &&
+          entry.routing.primary?.verificationId === verification.id,
       )
       const shadowVerification = await kyc.store.verifications.get({
         provider: 'shadow',

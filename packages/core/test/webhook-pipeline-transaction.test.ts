@@ -375,6 +375,98 @@ describe('the webhook pipeline: waiting and timeouts', () => {
   })
 })
 
+describe('the webhook pipeline: events of one verification, one after another', () => {
+  /** A memory store that logs each verification its transactions apply. */
+  function observedStore() {
+    const memory = createMemoryStore()
+    const log: string[] = []
+    const store: KycStore<undefined> = {
+      ...memory,
+      transaction: (work, options) =>
+        memory.transaction(
+          (transaction) =>
+            work({
+              ...transaction,
+              async applyVerification(update) {
+                log.push(`${(update as Verification).id} ${(update as Verification).status}`)
+                return transaction.applyVerification(update)
+              },
+            }),
+          options,
+        ),
+    }
+    return { store, log }
+  }
+
+  const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+  it('sends events of one verification arriving together to the store in arrival order, one at a time', async () => {
+    const { store, log } = observedStore()
+    const { kyc, request } = setUp({ store })
+    const other = state({ id: 'inq_2', reference: { verificationId: 'inq_2' } })
+    const onEvent: WebhookEventHandler<undefined> = () => pause(15)
+    const outcomes = await Promise.all([
+      kyc.webhooks.handle(request([event('evt_1', submitted)]), { onEvent }),
+      kyc.webhooks.handle(request([event('evt_2', failed, 'verification.completed')]), { onEvent }),
+      kyc.webhooks.handle(request([event('evt_3', other, 'verification.created')]), { onEvent }),
+      kyc.webhooks.handle(request([event('evt_4', declined, 'verification.completed')]), { onEvent }),
+    ])
+    expect(outcomes.map((outcome) => outcome.events.length)).toEqual([1, 1, 1, 1])
+    expect(log.filter((line) => line.startsWith('inq_1 '))).toEqual([
+      'inq_1 submitted',
+      'inq_1 completed',
+      'inq_1 completed',
+    ])
+    expect(log).toContain('inq_2 created')
+    expect(outcomes.map((outcome) => outcome.events[0]?.changed)).toEqual([true, true, true, false])
+  })
+
+  it('a delivery that gives up its turn keeps the later ones behind the earlier one', async () => {
+    const { store, log } = observedStore()
+    const { kyc, request } = setUp({ store })
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const first = kyc.webhooks.handle(request([event('evt_1', submitted)]), { onEvent: () => held })
+    await pause(10)
+    const controller = new AbortController()
+    const second = kyc.webhooks.handle(request([event('evt_2', failed, 'verification.completed')]), {
+      signal: controller.signal,
+    })
+    const third = kyc.webhooks.handle(request([event('evt_3', declined, 'verification.completed')]))
+    controller.abort(new Error('client went away'))
+    await expect(second).rejects.toThrow('client went away')
+    await pause(20)
+    // The third waits for the first, still in its handler, although the second left the queue.
+    expect(log).toEqual(['inq_1 submitted'])
+    release()
+    expect((await first).events).toHaveLength(1)
+    expect((await third).events.map((processed) => processed.event.id)).toEqual(['evt_3'])
+    expect(log).toEqual(['inq_1 submitted', 'inq_1 completed'])
+  })
+
+  it('a turn that waits longer than storeTimeoutMs fails with the retryable KycStoreUnavailableError', async () => {
+    const { kyc, request } = setUp({ storeTimeoutMs: 40 })
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const first = kyc.webhooks.handle(request([event('evt_1', submitted)]), { onEvent: () => held })
+    const error = await kyc.webhooks
+      .handle(request([event('evt_2', failed, 'verification.completed')]))
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(KycStoreUnavailableError)
+    expect((error as Error).message).toMatch(
+      /within 40 ms while waiting for an earlier event of the verification/,
+    )
+    release()
+    await first.catch(() => undefined)
+    const retry = await kyc.webhooks.handle(request([event('evt_2', failed, 'verification.completed')]))
+    expect(retry.events.map((processed) => processed.event.id)).toEqual(['evt_2'])
+  })
+})
+
 describe('the webhook pipeline: what changed, and the audit trail', () => {
   it('a decline reported twice (failed, then declined) is one change; the event says what moved', async () => {
     const { kyc, request } = setUp()

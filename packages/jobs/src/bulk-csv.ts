@@ -1,15 +1,29 @@
 import { KycInvalidRequestError } from '@openkyc/core'
 import { parse } from 'csv-parse'
-import type { BulkItem } from './bulk.js'
+import type { BulkEvidence, BulkItem } from './bulk.js'
 
 const requestColumns = ['channel', 'redirect_url', 'locale', 'country', 'document_types'] as const
 const prefillColumns = ['first_name', 'last_name', 'date_of_birth'] as const
+/** Evidence columns: each names a source (a file path for the CLI) of one piece of API-channel evidence. */
+const evidenceColumns = {
+  document_front: { kind: 'id_document', part: 'front' },
+  document_back: { kind: 'id_document', part: 'back' },
+  selfie: { kind: 'selfie', part: 'face' },
+} as const
+const contentTypes: Record<string, BulkEvidence['contentType']> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  pdf: 'application/pdf',
+}
 
 /**
  * Reads bulk items from CSV (a string, bytes, or a Node stream such as `createReadStream`), one item
  * per row, streamed. Columns by header: `provider` and `subject_reference` (required);
  * optional `channel`, `redirect_url`, `locale`, `country`, `document_types` (`passport|id_card`),
- * `first_name`, `last_name`, `date_of_birth`. Empty cells are left out. Unknown columns are refused
+ * `first_name`, `last_name`, `date_of_birth`; evidence sources `document_front`, `document_back`,
+ * `selfie` (content type by extension: jpg, jpeg, png, pdf), which make the row an API-channel item
+ * whose document type and country come from `document_types` (one type) and `country`. Empty cells are left out. Unknown columns are refused
  * (a typo would otherwise drop data silently); values are checked by `submit`, which names the row
  * and field of a bad value, never the value.
  *
@@ -27,7 +41,13 @@ export async function* parseBulkCsv(
     skip_empty_lines: true,
     max_record_size: 64 * 1024,
     columns: (header: string[]) => {
-      const known = new Set<string>(['provider', 'subject_reference', ...requestColumns, ...prefillColumns])
+      const known = new Set<string>([
+        'provider',
+        'subject_reference',
+        ...requestColumns,
+        ...prefillColumns,
+        ...Object.keys(evidenceColumns),
+      ])
       const unknown = header.findIndex((column) => !known.has(column))
       if (unknown !== -1) {
         // The position, not the text: a header row can hold anything, personal data included.
@@ -92,6 +112,27 @@ function toItem(record: Record<string, string>): BulkItem {
   const dateOfBirth = value('date_of_birth')
   if (dateOfBirth !== undefined) prefill.dateOfBirth = dateOfBirth
   if (Object.keys(prefill).length > 0) request.prefill = prefill
+  const evidence: BulkEvidence[] = []
+  for (const [column, credential] of Object.entries(evidenceColumns)) {
+    const source = value(column)
+    if (source === undefined) continue
+    const extension = /\.([a-z0-9]+)$/i.exec(source)?.[1]?.toLowerCase() ?? ''
+    const isDocument = credential.kind === 'id_document'
+    evidence.push({
+      ...credential,
+      ...(isDocument && request.documentTypes?.length === 1
+        ? { documentType: request.documentTypes[0] }
+        : {}),
+      ...(isDocument && request.country !== undefined ? { country: request.country } : {}),
+      // An unknown extension leaves the type out: `submit` names the row and field, never the path.
+      contentType: contentTypes[extension] as BulkEvidence['contentType'],
+      source,
+    })
+  }
+  if (evidence.length > 0) {
+    request.evidence = evidence
+    request.channel ??= 'api'
+  }
   return {
     provider: value('provider') ?? '',
     subjectReference: value('subject_reference') ?? '',

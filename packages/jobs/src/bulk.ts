@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
-  type CreateVerificationOptions,
   isKycError,
   type KycAdapterV1,
   KycConfigurationError,
   KycInvalidRequestError,
+  type Verification,
 } from '@openkyc/core'
 import type { RateLimiter } from '@openkyc/core/http'
 import type { SqlStatement } from '@openkyc/postgres'
@@ -25,6 +25,26 @@ const DocumentTypeSchema = z.enum([
   'other',
 ])
 
+/**
+ * One piece of evidence for an API-channel item: what `uploadCredential` needs, with the bytes named
+ * by `source` (a file path, an object-store key: opaque here, read by the runner's `loadEvidence`),
+ * so images never sit in the database.
+ */
+const BulkEvidenceSchema = z.strictObject({
+  kind: z.enum(['id_document', 'selfie', 'liveness', 'document']),
+  part: z.enum(['front', 'back', 'face', 'video', 'data', 'page']),
+  documentType: DocumentTypeSchema.optional(),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional(),
+  contentType: z.enum(['image/jpeg', 'image/png', 'application/pdf']),
+  source: z.string().min(1).max(1024),
+})
+
+/** One piece of evidence of a bulk item (API channel). */
+export type BulkEvidence = z.input<typeof BulkEvidenceSchema>
+
 /** What a bulk item may ask of `createVerification`, besides the subject: strict, JSON only. */
 const BulkRequestSchema = z.strictObject({
   channel: z.enum(['hosted', 'api']).optional(),
@@ -42,16 +62,26 @@ const BulkRequestSchema = z.strictObject({
       dateOfBirth: z.iso.date().optional(),
     })
     .optional(),
+  /**
+   * API channel (`channel: 'api'`): evidence uploaded in this order, then the verification is
+   * submitted. Needs an adapter that declares `upload`, and the runner's `loadEvidence`.
+   */
+  evidence: z.array(BulkEvidenceSchema).min(1).max(10).optional(),
 })
 
-const BulkItemSchema = z.strictObject({
-  provider: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]{0,62}$/)
-    .describe('the installed adapter name'),
-  subjectReference: z.string().trim().min(1).max(255),
-  request: BulkRequestSchema.optional(),
-})
+const BulkItemSchema = z
+  .strictObject({
+    provider: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,62}$/)
+      .describe('the installed adapter name'),
+    subjectReference: z.string().trim().min(1).max(255),
+    request: BulkRequestSchema.optional(),
+  })
+  .refine((item) => item.request?.evidence === undefined || item.request.channel === 'api', {
+    message: 'evidence needs channel api',
+    path: ['request', 'channel'],
+  })
 
 /**
  * One item of a bulk run: which provider, which subject (the application's own id, never personal
@@ -112,7 +142,7 @@ export type BulkRunsOptions = {
    * The adapters items may name, by provider. Give them a cluster-wide `rateLimit`
    * ({@link createClusterRateLimiter}) so every worker in every process shares one budget per vendor.
    */
-  adapters: Readonly<Record<string, Pick<KycAdapterV1, 'createVerification'>>>
+  adapters: Readonly<Record<string, BulkAdapter>>
   /**
    * Per provider, a limiter every item start waits for before its `createVerification`: for quotas on
    * verifications rather than requests (Persona's 150 inquiry creations a minute, Jumio's one
@@ -126,11 +156,23 @@ export type BulkRunsOptions = {
    * `outcome_unknown` rather than risk a second verification.
    */
   idempotentProviders?: readonly string[]
+  /**
+   * Reads the bytes of an item's evidence (`request.evidence[].source`): a file, an object-store
+   * object. Needed for items with evidence; a rejection fails the item with `evidence_unavailable`.
+   */
+  loadEvidence?: (source: string, options: { signal: AbortSignal }) => Promise<Uint8Array>
   /** Attempts after the first for retryable failures (429 after the adapter's own backoff, 5xx). Default 8. */
   retryLimit?: number
   /** Longest one item may take, rate-limit waits included; it is then aborted and retried. Default 120 s. */
   itemTimeoutMs?: number
 }
+
+/**
+ * What a bulk run needs of an adapter: `createVerification`, and for items with evidence the declared
+ * `upload` capability with `uploadCredential` and `submitVerification`.
+ */
+export type BulkAdapter = Pick<KycAdapterV1, 'createVerification'> &
+  Partial<Pick<KycAdapterV1, 'capabilities' | 'uploadCredential' | 'submitVerification'>>
 
 /** Bulk runs: submit, watch, read results, and work items in this process. */
 export type BulkRuns = {
@@ -162,6 +204,11 @@ type StartedItem = {
   request: z.output<typeof BulkRequestSchema>
   idempotency_key: string
   was_started: boolean
+  /** Set once an API-channel item's verification exists (recorded before its evidence is uploaded). */
+  verification_id: string | null
+  verification_reference: unknown
+  /** How many of its evidence pieces are uploaded. */
+  uploaded: number
 }
 
 /** A stable job id per item: resubmitting a batch never queues an item twice (pg-boss ignores a known id). */
@@ -202,14 +249,35 @@ function bulkStatements(schema: string) {
     startItem: (batchId: string, position: number) =>
       statement(
         'start bulk item',
-        `WITH previous AS (
-           SELECT call_started FROM ${schema}.bulk_item
-           WHERE batch_id = $1::uuid AND position = $2 AND state = 'pending' FOR UPDATE)
-         UPDATE ${schema}.bulk_item item SET attempts = item.attempts + 1, call_started = true
-         FROM previous WHERE item.batch_id = $1::uuid AND item.position = $2 AND item.state = 'pending'
-         RETURNING item.provider, item.subject_reference, item.request, item.idempotency_key,
-           previous.call_started AS was_started`,
+        `UPDATE ${schema}.bulk_item SET attempts = attempts + 1
+         WHERE batch_id = $1::uuid AND position = $2 AND state = 'pending'
+         RETURNING provider, subject_reference, request, idempotency_key, call_started AS was_started,
+           verification_id, verification_reference, uploaded`,
         [batchId, position],
+      ),
+    // Recorded just before the vendor call, after every wait: a wait that times out calls nobody.
+    markCallStarted: (batchId: string, position: number) =>
+      statement(
+        'mark bulk item call',
+        `UPDATE ${schema}.bulk_item SET call_started = true
+         WHERE batch_id = $1::uuid AND position = $2 AND state = 'pending'`,
+        [batchId, position],
+      ),
+    // An API-channel item's verification, recorded as soon as it exists: a retry uploads to it and
+    // never creates a second one, whether the provider takes idempotency keys or not.
+    recordCreated: (batchId: string, position: number, verificationId: string, reference: unknown) =>
+      statement(
+        'record bulk item verification',
+        `UPDATE ${schema}.bulk_item SET verification_id = $3, verification_reference = $4::text::jsonb
+         WHERE batch_id = $1::uuid AND position = $2 AND state = 'pending'`,
+        [batchId, position, verificationId, JSON.stringify(reference)],
+      ),
+    recordUploaded: (batchId: string, position: number, uploaded: number) =>
+      statement(
+        'record bulk item upload',
+        `UPDATE ${schema}.bulk_item SET uploaded = $3
+         WHERE batch_id = $1::uuid AND position = $2 AND state = 'pending'`,
+        [batchId, position, uploaded],
       ),
     clearCallStarted: (batchId: string, position: number) =>
       statement(
@@ -283,6 +351,26 @@ function assertBatchId(batchId: string): void {
   }
 }
 
+/** `loadEvidence` could not read an item's evidence: the item fails, with no retry. The cause stays private. */
+class EvidenceUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('The evidence of a bulk item could not be read.', { cause })
+    this.name = 'EvidenceUnavailableError'
+  }
+}
+
+/**
+ * The code stored for a failure: the `KycError`'s code, `timeout` when `itemTimeoutMs` ran out (in a
+ * rate-limit wait or the vendor call), `aborted`, or `internal` for anything else. Never a message.
+ */
+function errorCodeOf(error: unknown): string {
+  if (isKycError(error)) return error.code
+  const name = error instanceof Error || error instanceof DOMException ? error.name : undefined
+  if (name === 'TimeoutError') return 'timeout'
+  if (name === 'AbortError') return 'aborted'
+  return 'internal'
+}
+
 /** Errors worth another attempt later: the vendor said "not now" (429, 5xx) or did not answer. */
 function isRetryable(error: unknown): boolean {
   if (!isKycError(error)) return true // a store or network failure of our own: try again
@@ -337,28 +425,103 @@ export function createBulkRuns(options: BulkRunsOptions): BulkRuns {
   const finish = (batchId: string, position: number, result: Parameters<typeof sql.finishItem>[2]) =>
     database.query(sql.finishItem(batchId, position, result))
 
+  const load = async (source: string, signal: AbortSignal): Promise<Uint8Array> => {
+    try {
+      return await options.loadEvidence!(source, { signal })
+    } catch (error) {
+      signal.throwIfAborted()
+      throw new EvidenceUnavailableError(error)
+    }
+  }
+
+  /**
+   * Uploads the evidence not uploaded yet (a retry resumes after the last recorded piece), then
+   * submits. `loaded` holds the pieces a first attempt read before creating the verification.
+   */
+  const uploadAndSubmit = async (
+    adapter: BulkAdapter,
+    item: StartedItem,
+    reference: Verification['reference'],
+    at: { batchId: string; position: number },
+    signal: AbortSignal,
+    loaded: readonly Uint8Array[] = [],
+  ): Promise<Verification> => {
+    const evidence = item.request.evidence ?? []
+    for (let index = item.uploaded; index < evidence.length; index++) {
+      const { source, ...piece } = evidence[index]!
+      const content = loaded[index] ?? (await load(source, signal))
+      await adapter.uploadCredential!({ ...piece, reference, content, signal })
+      await database.query(sql.recordUploaded(at.batchId, at.position, index + 1))
+    }
+    return adapter.submitVerification!({ reference, signal })
+  }
+
   const runItem = async (job: PgBoss.JobWithMetadata<BulkJobData>): Promise<void> => {
     const { batchId, position } = job.data
     const [item] = await database.query<StartedItem>(sql.startItem(batchId, position))
     if (item === undefined) return // finished by an earlier attempt: nothing to do, ever again
-    if (item.was_started && !idempotent.has(item.provider)) {
-      await finish(batchId, position, { state: 'failed', errorCode: 'outcome_unknown' })
-      return
-    }
     const adapter = adapters[item.provider]
     if (adapter === undefined) {
       await finish(batchId, position, { state: 'failed', errorCode: 'unknown_provider' })
       return
     }
+    const withEvidence = item.request.evidence !== undefined
+    if (
+      withEvidence &&
+      (adapter.capabilities?.upload !== true ||
+        adapter.uploadCredential === undefined ||
+        adapter.submitVerification === undefined)
+    ) {
+      await finish(batchId, position, { state: 'failed', errorCode: 'unsupported_capability' })
+      return
+    }
+    if (withEvidence && options.loadEvidence === undefined) {
+      await finish(batchId, position, { state: 'failed', errorCode: 'evidence_unavailable' })
+      return
+    }
+    const created = item.verification_id !== null
+    if (!created && item.was_started && !idempotent.has(item.provider)) {
+      await finish(batchId, position, { state: 'failed', errorCode: 'outcome_unknown' })
+      return
+    }
+    // One deadline for the whole attempt, rate-limit waits included: pg-boss expires the job (and hands
+    // it to another worker) 15 s after it, so the attempt must have given up by then.
+    const signal = AbortSignal.timeout(itemTimeoutMs)
     try {
-      await options.startLimiters?.[item.provider]?.acquire(AbortSignal.timeout(itemTimeoutMs))
-      const request: CreateVerificationOptions = {
-        ...item.request,
-        subjectReference: item.subject_reference,
-        idempotencyKey: item.idempotency_key,
-        signal: AbortSignal.timeout(itemTimeoutMs),
+      let verification: Verification
+      if (created) {
+        verification = await uploadAndSubmit(
+          adapter,
+          item,
+          item.verification_reference as Verification['reference'],
+          { batchId, position },
+          signal,
+        )
+      } else {
+        // Every piece is read before anything is created: a missing file never leaves a half-made verification.
+        const loaded: Uint8Array[] = []
+        for (const piece of item.request.evidence ?? []) loaded.push(await load(piece.source, signal))
+        await options.startLimiters?.[item.provider]?.acquire(signal)
+        if (!idempotent.has(item.provider)) await database.query(sql.markCallStarted(batchId, position))
+        const { evidence: _evidence, ...request } = item.request
+        ;({ verification } = await adapter.createVerification({
+          ...request,
+          subjectReference: item.subject_reference,
+          idempotencyKey: item.idempotency_key,
+          signal,
+        }))
+        if (withEvidence) {
+          await database.query(sql.recordCreated(batchId, position, verification.id, verification.reference))
+          verification = await uploadAndSubmit(
+            adapter,
+            { ...item, uploaded: 0 },
+            verification.reference,
+            { batchId, position },
+            signal,
+            loaded,
+          )
+        }
       }
-      const { verification } = await adapter.createVerification(request)
       await finish(batchId, position, {
         state: 'done',
         verificationId: verification.id,
@@ -367,7 +530,11 @@ export function createBulkRuns(options: BulkRunsOptions): BulkRuns {
         ...(verification.session?.url === undefined ? {} : { sessionUrl: verification.session.url }),
       })
     } catch (error) {
-      const code = isKycError(error) ? error.code : 'internal'
+      if (error instanceof EvidenceUnavailableError) {
+        await finish(batchId, position, { state: 'failed', errorCode: 'evidence_unavailable' })
+        return
+      }
+      const code = errorCodeOf(error)
       if (isRetryable(error) && job.retryCount < job.retryLimit) {
         if (answeredWithoutCreating(error)) await database.query(sql.clearCallStarted(batchId, position))
         throw error // pg-boss retries after its backoff
@@ -518,9 +685,7 @@ export function createBulkRuns(options: BulkRunsOptions): BulkRuns {
             await jobs.boss.complete(name, job.id)
           } catch (error) {
             // pg-boss retries it after its backoff; the code only, never a message, goes into the job.
-            await jobs.boss
-              .fail(name, job.id, { code: isKycError(error) ? error.code : 'internal' })
-              .catch(() => undefined) // expiry hands the job to another worker if even this fails
+            await jobs.boss.fail(name, job.id, { code: errorCodeOf(error) }).catch(() => undefined) // expiry hands the job to another worker if even this fails
           }
         }
       }

@@ -13,6 +13,8 @@ export {
   queuePrefix,
 } from './boss.js'
 export {
+  type BulkAdapter,
+  type BulkEvidence,
   type BulkItem,
   type BulkItemResult,
   type BulkItemState,

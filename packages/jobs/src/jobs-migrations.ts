@@ -102,4 +102,76 @@ CREATE TABLE IF NOT EXISTS ${schema}.bulk_item (
 CREATE INDEX IF NOT EXISTS bulk_item_state ON ${schema}.bulk_item (batch_id, state);
 `,
   },
+  {
+    version: 2,
+    name: 'rate limiter: evenly spaced starts; a refused claim keeps its place',
+    up: (schema) => `
+-- Version 1 let a full budget start at once and then made everyone wait for the window to pass: bursts
+-- of p_requests starts, and waits of almost a whole window (longer than an item's timeout). Now starts
+-- are also spaced by (p_interval_ms + p_margin_ms) / p_requests (GCRA's emission interval), so the
+-- vendor sees a steady rate with no burst, and a waiter waits about (callers ahead) × spacing. The
+-- sliding window of claimed starts stays the hard rule, checked at every claim on the database clock;
+-- a claim it refuses (the caller before woke late) keeps its reservation, moved to the moment the
+-- window has room, instead of queueing again at the back.
+CREATE OR REPLACE FUNCTION ${schema}.rate_limit_acquire(
+  p_key text, p_requests integer, p_interval_ms double precision, p_margin_ms double precision,
+  p_reserved_at double precision
+) RETURNS TABLE (wait_ms double precision, reserved_at double precision) LANGUAGE plpgsql AS $body$
+DECLARE
+  now_ms double precision;
+  span double precision := p_interval_ms + p_margin_ms;
+  spacing double precision := (p_interval_ms + p_margin_ms) / p_requests;
+  own tid;
+  window_full_until double precision;
+  latest double precision;
+  nth_latest double precision;
+  slot double precision;
+BEGIN
+  INSERT INTO ${schema}.rate_limit (key) VALUES (p_key) ON CONFLICT (key) DO NOTHING;
+  PERFORM 1 FROM ${schema}.rate_limit WHERE key = p_key FOR UPDATE;
+  now_ms := extract(epoch FROM clock_timestamp()) * 1000;
+  IF p_reserved_at IS NOT NULL THEN
+    SELECT ctid INTO own FROM ${schema}.rate_limit_slot
+      WHERE key = p_key AND slot_at = p_reserved_at AND NOT claimed LIMIT 1;
+    IF own IS NOT NULL THEN
+      IF now_ms < p_reserved_at THEN
+        RETURN QUERY SELECT p_reserved_at - now_ms, p_reserved_at;
+        RETURN;
+      END IF;
+      -- The window is full while p_requests starts lie in (now - span, now]: until the oldest of them leaves.
+      SELECT s.slot_at + span INTO window_full_until FROM ${schema}.rate_limit_slot s
+        WHERE s.key = p_key AND s.claimed AND s.slot_at > now_ms - span
+        ORDER BY s.slot_at DESC OFFSET p_requests - 1 LIMIT 1;
+      IF window_full_until IS NULL THEN
+        UPDATE ${schema}.rate_limit_slot SET slot_at = now_ms, claimed = true WHERE ctid = own;
+        RETURN QUERY SELECT 0::double precision, now_ms;
+        RETURN;
+      END IF;
+      UPDATE ${schema}.rate_limit_slot SET slot_at = window_full_until WHERE ctid = own;
+      RETURN QUERY SELECT window_full_until - now_ms, window_full_until;
+      RETURN;
+    END IF;
+    -- The reservation is gone (given back, or dropped after a stall of two windows): reserve again.
+  END IF;
+  DELETE FROM ${schema}.rate_limit_slot
+    WHERE key = p_key AND slot_at <= now_ms - 2 * span;
+  SELECT max(s.slot_at) INTO latest FROM ${schema}.rate_limit_slot s WHERE s.key = p_key;
+  SELECT s.slot_at INTO nth_latest FROM ${schema}.rate_limit_slot s
+    WHERE s.key = p_key ORDER BY s.slot_at DESC OFFSET p_requests - 1 LIMIT 1;
+  slot := greatest(now_ms, coalesce(latest + spacing, now_ms), coalesce(nth_latest + span, now_ms));
+  INSERT INTO ${schema}.rate_limit_slot (key, slot_at, claimed) VALUES (p_key, slot, slot = now_ms);
+  RETURN QUERY SELECT slot - now_ms, slot;
+END
+$body$;
+`,
+  },
+  {
+    version: 3,
+    name: 'bulk items: evidence upload progress',
+    up: (schema) => `
+-- How many of an API-channel item's evidence pieces are uploaded; with verification_id (now set as soon
+-- as the verification exists) a retried item resumes where it stopped instead of creating another.
+ALTER TABLE ${schema}.bulk_item ADD COLUMN IF NOT EXISTS uploaded integer NOT NULL DEFAULT 0;
+`,
+  },
 ]

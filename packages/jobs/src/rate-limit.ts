@@ -37,23 +37,26 @@ export type ClusterRateLimiterOptions = {
   /** The budget: at most `requests` starts in any window of `intervalMs`. See {@link vendorRateLimits}. */
   limit: RateLimit
   /**
-   * Extra milliseconds added to every window, absorbing the spread between the moment a slot is
-   * granted and the moment the request reaches the vendor (event-loop delay, connection set-up).
-   * Default: 1 % of `intervalMs`, at least 25 ms (throughput ≥ 97.5 % of a one-second budget, 99 % of a
-   * one-minute one).
+   * The safety margin: the limiter keeps `requests` starts per `intervalMs + marginMs`, so a start that
+   * reaches the vendor up to `marginMs` later than its slot (event-loop stalls, connection set-up) still
+   * lands in a window the vendor counts as within the limit. Throughput is `intervalMs / (intervalMs +
+   * marginMs)` of the limit. Default: 1 % of `intervalMs`, at least 25 ms (97.5 % of a one-second
+   * budget, 99 % of a one-minute one); raise it on overloaded hosts.
    */
   marginMs?: number
 }
 
 /**
- * A rate limiter shared by every process on one PostgreSQL database: a sliding window of start times
- * per key, kept by one SQL call (`rate_limit_acquire`, serialised by the key's row lock, timed by the
- * database clock so hosts with skewed clocks agree). A caller that finds the window full reserves the
- * earliest slot that keeps every window within the budget and sleeps until it, then claims it with a
- * second call that records the real start, granted only if the starts recorded in the trailing
- * window leave room: the budget holds on the database clock however late a caller wakes (a stalled
- * event loop, a paused process), with no polling, no herd of waiters retrying at the same instant,
- * and callers served in the order they reserved. An aborted caller gives its slot back.
+ * A rate limiter shared by every process on one PostgreSQL database, kept by one SQL function
+ * (`rate_limit_acquire`, serialised by the key's row lock, timed by the database clock so hosts with
+ * skewed clocks agree). Starts are evenly spaced, `(intervalMs + marginMs) / requests` apart (GCRA's
+ * emission interval), so the vendor sees a steady rate and never a burst: a caller reserves the next
+ * free slot and sleeps until it, then claims it with a second call. The claim is granted only if the
+ * starts recorded in the trailing `intervalMs + marginMs` leave room (a true sliding window), so the
+ * budget holds on the database clock however late a caller wakes (a stalled event loop, a paused
+ * process); a refused claim keeps its place and waits until the window has room. No polling, no herd,
+ * callers served in the order they reserved, and a waiter waits about (callers ahead) × spacing. An
+ * aborted caller gives its slot back; a killed one's reservation costs one slot.
  *
  * It implements core's `RateLimiter`, so it plugs into an adapter's `rateLimit` setting (Jumio:
  * `transactionRateLimit`) and replaces the per-process budget with a cluster-wide one.

@@ -2,26 +2,30 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { openDatabase } from '@openkyc/postgres'
-import { createPersonaSimulator } from '@openkyc/simulator-persona'
-import { createSimulatorClock } from '@openkyc/testkit/harness'
 import { describe, expect, it } from 'vitest'
 import { createBulkRuns, openJobs } from '../src/index.js'
 import { freshSchema } from './databases.js'
-import { inquiriesPerSubject, inquiryCreationTimes, personaLimits } from './support/providers.js'
-import { maxInAnyWindow, maxInFixedWindow } from './window.js'
+import {
+  createScaledPersona,
+  inquiriesPerSubject,
+  inquiryCreationTimes,
+  personaLimits,
+} from './support/providers.js'
+import { fractionOfLimit, maxInAnyWindow } from './window.js'
 
 // The issue's cluster test: 4 worker processes on one PostgreSQL server run a batch against the
 // Persona simulator (time-scaled: Persona's minute lasts BULK_CLUSTER_WINDOW_MS), one worker is
-// SIGKILLed mid-run. PGlite cannot be shared between processes: there, bulk.test.ts runs one process.
-// By default 600 items (≈ 100 s at 6.25 items/s: 2 shared cores carry 4 workers, the simulator and
-// the server); the issue's 10,000 is `BULK_CLUSTER_ITEMS=10000 BULK_CLUSTER_WINDOW_MS=6000
-// scripts/with-postgres.sh pnpm --filter @openkyc/jobs exec vitest run test/bulk-cluster.test.ts`
-// on a machine with cores to spare (≈ 7 min at 25 items/s).
-// Opt-in (BULK_CLUSTER=1 with DATABASE_URL) until a flake is understood: one run of five left 6 of 600
-// items failing every attempt with a non-KycError (an abort?) after the SIGKILL; see the issue note.
-const url = process.env.BULK_CLUSTER === '1' ? process.env.DATABASE_URL : undefined
-const items = Number(process.env.BULK_CLUSTER_ITEMS ?? 600)
-const windowMs = Number(process.env.BULK_CLUSTER_WINDOW_MS ?? 24_000)
+// SIGKILLed mid-run. It runs whenever DATABASE_URL is set (CI starts a server); PGlite cannot be shared
+// between processes, so on PGlite bulk.test.ts runs the same checks in one process.
+// By default 450 items, three of Persona's minutes scaled to 48 s (≈ 150 s): the window is long enough
+// that the margins (2-3 % of it, about a second) cover the scheduling stalls of a 2-core machine shared
+// with other test runs, which delay a request between its start on the database clock and its arrival.
+// The issue's 10,000-item run: BULK_CLUSTER_ITEMS=10000 BULK_CLUSTER_WINDOW_MS=… on this file.
+const url = process.env.DATABASE_URL
+const items = Number(process.env.BULK_CLUSTER_ITEMS ?? 450)
+const windowMs = Number(process.env.BULK_CLUSTER_WINDOW_MS ?? 48_000)
+// The creations' safety margin as a fraction of the window; requests get two thirds of it.
+const margin = Number(process.env.BULK_CLUSTER_MARGIN ?? 0.03)
 const workerPath = fileURLToPath(new URL('./support/bulk-worker.mjs', import.meta.url))
 
 function startWorker(settings: Record<string, unknown>): Promise<ChildProcess> {
@@ -41,11 +45,7 @@ describe.skipIf(url === undefined || url === '')('bulk runs across 4 worker proc
   it(
     `${items} items: each done exactly once, none lost, a SIGKILLed worker's items finish elsewhere, within Persona's limits (throughput printed)`,
     async () => {
-      const simulator = createPersonaSimulator({
-        clock: createSimulatorClock({ mode: 'real' }),
-        rateLimit: { limit: personaLimits.requests, windowMs },
-        inquiryCreationQuota: { limit: personaLimits.creations, windowMs },
-      })
+      const { simulator } = createScaledPersona(windowMs)
       const server = await simulator.listen()
       const database = await openDatabase({ url: url!, maxConnections: 2 })
       const schema = freshSchema()
@@ -57,10 +57,17 @@ describe.skipIf(url === undefined || url === '')('bulk runs across 4 worker proc
           schema,
           simulatorUrl: server.url,
           windowMs,
-          marginMs: windowMs * 0.03,
+          // Margins absorb the spread between a start on the database clock and its arrival at the
+          // simulator (2 shared cores, load average 20+; production keeps the 1 % default). Requests get
+          // a smaller one than creations: each item makes 2 requests, so with equal margins the request
+          // budget would be exactly as tight as the creation budget and its queue would never drain.
+          requestMarginMs: windowMs * margin * (2 / 3),
+          creationMarginMs: windowMs * margin,
           requests: personaLimits.requests,
           creations: personaLimits.creations,
-          concurrency: 6,
+          // Enough items in flight to keep the budget busy, few enough that the killed worker's unused
+          // reservations (slots nobody claims) cost little of it.
+          concurrency: Number(process.env.BULK_CLUSTER_CONCURRENCY ?? 2),
           itemTimeoutMs: 20_000,
         }
         workers.push(...(await Promise.all([1, 2, 3, 4].map(() => startWorker(settings)))))
@@ -69,6 +76,7 @@ describe.skipIf(url === undefined || url === '')('bulk runs across 4 worker proc
           provider: 'persona',
           subjectReference: `subject-${index + 1}`,
         }))
+        const began = performance.now()
         const { batchId } = await bulk.submit(subjects, { label: 'cluster test' })
 
         // SIGKILL one worker once 30 % are done: the items it held expire and run elsewhere.
@@ -85,6 +93,12 @@ describe.skipIf(url === undefined || url === '')('bulk runs across 4 worker proc
             interval: 1_000,
           })
           .toBe(0)
+        const results = []
+        for await (const result of bulk.results(batchId)) results.push(result)
+        // Every failure by code (none expected): `timeout`, `aborted`, a KycError code, or `internal`.
+        expect(results.filter((result) => result.state !== 'done').map((result) => result.errorCode)).toEqual(
+          [],
+        )
         const status = (await bulk.status(batchId))!
         expect(status).toMatchObject({ total: items, done: items, failed: 0 })
 
@@ -100,30 +114,26 @@ describe.skipIf(url === undefined || url === '')('bulk runs across 4 worker proc
         })
         expect(retried[0]!.retried).toBeGreaterThan(0)
 
-        // The simulator's count: no 429, never over a limit in any window, ≥ 95 % of the creation quota.
+        // The simulator's count, at arrival: no 429, and every sliding window of Persona's (scaled) minute,
+        // wherever it starts, holds at most 300 requests and 150 inquiry creations.
         const seen = simulator.requests.filter((request) => request.path.startsWith('/api/v1/'))
         expect(seen.filter((request) => request.status === 429)).toHaveLength(0)
-        const times = seen.map((request) => Date.parse(request.at))
         const creations = inquiryCreationTimes(simulator)
-        // Persona's windows, as the simulator counts them (fixed, aligned to the clock); a sliding window at
-        // arrival is reported, not asserted: the simulator shares the test process, and a stalled event loop
-        // on a loaded machine stamps requests that left workers apart as arriving together.
-        expect(maxInFixedWindow(times, windowMs)).toBeLessThanOrEqual(personaLimits.requests)
-        const slidingRequests = maxInAnyWindow(times, windowMs)
-        expect(maxInFixedWindow(creations, windowMs)).toBeLessThanOrEqual(personaLimits.creations)
-        const slidingCreations = maxInAnyWindow(creations, windowMs)
-        const windows = Math.floor((creations.length - 1) / personaLimits.creations)
-        const achieved =
-          (windows * personaLimits.creations) /
-          (creations[windows * personaLimits.creations]! - creations[0]!)
-        const ratio = achieved / (personaLimits.creations / windowMs)
+        const peak = {
+          requests: maxInAnyWindow(
+            seen.map((request) => Date.parse(request.at)),
+            windowMs,
+          ),
+          creations: maxInAnyWindow(creations, windowMs),
+        }
+        const ratio = fractionOfLimit(creations, personaLimits.creations, windowMs)
         console.info(
-          `bulk cluster: ${JSON.stringify({ items, windowMs, ratio, retried: retried[0]!.retried, slidingRequests, slidingCreations })}`,
+          `bulk cluster: ${JSON.stringify({ items, windowMs, margin, ratio, retried: retried[0]!.retried, peak, seconds: (performance.now() - began) / 1000 })}`,
         )
-        // The issue asks ≥ 0.95; one process reaches it (bulk.test.ts). Here, with a worker killed and the
-        // stalled items' slots lost, on 2 cores shared by 4 workers, the simulator and the server, runs gave
-        // 0.90: the floor below catches a limiter that stops pacing, and the figure is printed above.
-        expect(ratio).toBeGreaterThanOrEqual(0.85)
+        expect(peak.requests).toBeLessThanOrEqual(personaLimits.requests)
+        expect(peak.creations).toBeLessThanOrEqual(personaLimits.creations)
+        // Saturated, the creation budget is used at ≥ 95 %, the killed worker's lost slots included.
+        expect(ratio).toBeGreaterThanOrEqual(0.95)
       } finally {
         for (const worker of workers) worker.kill('SIGTERM')
         await Promise.all(workers.map((worker) => once(worker, 'exit')))

@@ -42,4 +42,36 @@ describe('parseBulkCsv', () => {
       'the header needs the columns provider and subject_reference',
     )
   })
+
+  it('makes rows with evidence columns API-channel items, typed by extension, with the row’s document type and country', async () => {
+    const csv = [
+      'provider,subject_reference,country,document_types,first_name,last_name,document_front,document_back,selfie',
+      'onfido,user-1,GB,passport,Ada,Lovelace,evidence/front.JPG,,evidence/face.png',
+      'onfido,user-2,,,Ada,Byron,scan.tiff,,',
+    ].join('\n')
+    const [withEvidence, unknownType] = await collect(parseBulkCsv(csv))
+    expect(withEvidence).toEqual({
+      provider: 'onfido',
+      subjectReference: 'user-1',
+      request: {
+        channel: 'api',
+        country: 'GB',
+        documentTypes: ['passport'],
+        prefill: { firstName: 'Ada', lastName: 'Lovelace' },
+        evidence: [
+          {
+            kind: 'id_document',
+            part: 'front',
+            documentType: 'passport',
+            country: 'GB',
+            contentType: 'image/jpeg',
+            source: 'evidence/front.JPG',
+          },
+          { kind: 'selfie', part: 'face', contentType: 'image/png', source: 'evidence/face.png' },
+        ],
+      },
+    })
+    // An unknown extension: no content type, which submit refuses by row and field.
+    expect(unknownType?.request?.evidence?.[0]?.contentType).toBeUndefined()
+  })
 })

@@ -10,12 +10,14 @@ export function maxInAnyWindow(times: readonly number[], windowMs: number): numb
   return most
 }
 
-/** The most times in one fixed window `[k·windowMs, (k + 1)·windowMs)`: how the Persona simulator counts. */
-export function maxInFixedWindow(times: readonly number[], windowMs: number): number {
-  const counts = new Map<number, number>()
-  for (const time of times) {
-    const window = Math.floor(time / windowMs)
-    counts.set(window, (counts.get(window) ?? 0) + 1)
-  }
-  return Math.max(0, ...counts.values())
+/**
+ * How much of a saturated budget `times` used, as a fraction of `requests` per `windowMs`: the
+ * (k·requests + 1)-th start comes k windows after the first, for the largest k the starts cover.
+ */
+export function fractionOfLimit(times: readonly number[], requests: number, windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  const windows = Math.floor((sorted.length - 1) / requests)
+  if (windows < 1) throw new RangeError('fractionOfLimit needs more than one window of starts')
+  const achieved = (windows * requests) / (sorted[windows * requests]! - sorted[0]!)
+  return achieved / (requests / windowMs)
 }

@@ -12,6 +12,7 @@ export {
   type JumioCreateVerificationOptions,
   type JumioDeleteVerificationDataOptions,
   jumioCapabilities,
+  jumioCoverage,
   jumioEvent,
   jumioId,
   toJumioPreparedData,

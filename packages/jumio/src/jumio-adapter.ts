@@ -8,6 +8,7 @@ import {
   describeIssues,
   eventTypeForStatus,
   isKycError,
+  type KycAdapterCoverage,
   type KycAdapterV1,
   type KycBackgroundEventListener,
   type KycCapabilities,
@@ -70,6 +71,25 @@ export const jumioCapabilities: KycCapabilities = Object.freeze({
   simulate: false,
   lists: false,
   cases: false,
+})
+
+/**
+ * What Jumio is documented not to take, for routing's coverage check: an ID credential is one of
+ * `ID_CARD`, `DRIVING_LICENSE`, `PASSPORT`, `VISA` (a residence permit is an `ID_CARD` with sub-type
+ * `RESIDENT_PERMIT_ID`), so a request for `other` documents only goes elsewhere. Jumio publishes no
+ * country list (it answers `UNSUPPORTED_COUNTRY` per tenant at run time): set `routing.coverage` for
+ * your tenant's countries.
+ *
+ * @see docs/reference/jumio-api.md, `workflowDefinition.credentials[]` `type.values[]` (G23)
+ */
+export const jumioCoverage: KycAdapterCoverage = Object.freeze({
+  documentTypes: Object.freeze([
+    'passport',
+    'driving_license',
+    'id_card',
+    'residence_permit',
+    'visa',
+  ] as const),
 })
 
 /** Jumio-only options for one new workflow execution, next to the provider-neutral ones. */
@@ -494,6 +514,7 @@ export function createJumio(settings: JumioSettings = {}): JumioAdapter {
     specificationVersion: 'v1',
     provider: 'jumio',
     capabilities: jumioCapabilities,
+    coverage: jumioCoverage,
     workflowKey: resolved.workflowKey,
 
     async createVerification(options) {

@@ -9,6 +9,7 @@ import {
   VerificationSchema,
 } from '@openkyc/core'
 import { createRateLimiter } from '@openkyc/core/http'
+import { createMockAdapter } from '@openkyc/core/test'
 import { describe, expect, it } from 'vitest'
 import { createJumio, toJumioPreparedData } from '../src/index.js'
 import { resolveJumioSettings } from '../src/jumio-settings.js'
@@ -504,5 +505,34 @@ describe('toJumioPreparedData', () => {
       id: { idNumber: 'ZZ1', type: 'ID_CARD' },
       suffix: 'JR',
     })
+  })
+})
+
+describe('coverage', () => {
+  it('declares the ID types Jumio documents, and routing skips Jumio for any other before a request', async () => {
+    const { fake, jumio } = setup()
+    expect(jumio.coverage?.documentTypes).toEqual([
+      'passport',
+      'driving_license',
+      'id_card',
+      'residence_permit',
+      'visa',
+    ])
+    const other = createMockAdapter({ provider: 'other' })
+    const kyc = createKyc({
+      provider: 'jumio',
+      adapters: { jumio, other },
+      env: {},
+      routing: { fallback: ['other'] },
+    })
+    const { verification } = await kyc.createVerification({
+      subjectReference: 'user-1',
+      documentTypes: ['other'],
+    })
+    expect(verification.provider).toBe('other')
+    expect(fake.requests).toHaveLength(0)
+    const audit = []
+    for await (const entry of kyc.store.audit.read()) audit.push(entry)
+    expect(audit[0]?.routing?.skipped).toEqual([{ provider: 'jumio', reason: 'document_type_not_supported' }])
   })
 })

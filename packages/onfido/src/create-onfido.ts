@@ -2,6 +2,7 @@ import {
   type CreateVerificationOptions,
   type CreateVerificationResult,
   isKycError,
+  type KycAdapterCoverage,
   type KycAdapterV1,
   type KycCapabilities,
   type KycEvent,
@@ -18,6 +19,7 @@ import { z } from 'zod'
 import { mapOnfidoEvent } from './map-onfido-event.js'
 import { toOnfidoDocumentType } from './map-onfido-identity.js'
 import { mapOnfidoApplicantCheck, mapOnfidoWorkflowRun } from './map-onfido-verification.js'
+import { createOnfidoApplicantMemory } from './onfido-applicant-memory.js'
 import { createOnfidoClient, type OnfidoApplicantFields, type OnfidoClient } from './onfido-client.js'
 import { alpha2ToOnfidoCountry } from './onfido-country.js'
 import { createOnfidoHttpClient } from './onfido-http.js'
@@ -163,6 +165,26 @@ function newestFirst(checks: readonly OnfidoCheck[]): OnfidoCheck[] {
 }
 
 /**
+ * What Onfido is documented to take, for routing's coverage check: every document type of ours
+ * (its document `type` enum has about 80 values, among them `passport`, `driving_licence`,
+ * `national_identity_card`, `residence_permit` and `visa`; `other` is uploaded as `unknown`). Onfido
+ * publishes no country list in its API reference: set `routing.coverage` for the countries your
+ * account is enabled for.
+ *
+ * @see docs/reference/onfido-api.md (Document upload, `type`); onfido-openapi.json `document_types`
+ */
+export const onfidoCoverage: KycAdapterCoverage = Object.freeze({
+  documentTypes: Object.freeze([
+    'passport',
+    'driving_license',
+    'id_card',
+    'residence_permit',
+    'visa',
+    'other',
+  ] as const),
+})
+
+/**
  * Creates the Onfido adapter. Settings fall back to environment variables (`ONFIDO_API_TOKEN`,
  * `ONFIDO_REGION`, `ONFIDO_WORKFLOW_ID`, `ONFIDO_WEBHOOK_TOKENS`, …) and are validated at once: a
  * missing or invalid one throws `KycConfigurationError` naming the setting and its variable.
@@ -193,6 +215,7 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
   const resolved = resolveOnfidoSettings(settings)
   const now = settings.now ?? Date.now
   const client: OnfidoClient = createOnfidoClient(createOnfidoHttpClient(resolved, settings))
+  const applicants = createOnfidoApplicantMemory({ now })
 
   /**
    * The reports of every check of an applicant, newest check first, or `undefined` when the
@@ -241,20 +264,26 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
     return mapRun(run, evidence, extra.session)
   }
 
+  /** The API-channel verification of a deleted applicant: its evidence is gone, so it reads as redacted. */
+  const redactedApplicant = (applicant: { id: string; created_at?: string | null | undefined }) =>
+    mapOnfidoApplicantCheck({ id: applicant.id, createdAt: applicant.created_at ?? null }, undefined, {
+      now,
+      redactedAt: new Date(now()).toISOString(),
+    })
+
   const applicantVerification = async (applicantId: string, signal: AbortSignal | undefined) => {
     // Independent reads, sent together: the reports of a deleted applicant are not used (and 404).
     const [applicant, reports] = await Promise.all([
       client.getApplicant({ applicantId, ...withSignal(signal) }),
       readReports(applicantId, signal),
     ])
-    const evidence = applicant.delete_at ? undefined : reports
-    const check = evidence?.checks[0]
+    if (applicant.delete_at || reports === undefined) return redactedApplicant(applicant)
+    const check = reports.checks[0]
     return mapOnfidoApplicantCheck({ id: applicant.id, createdAt: applicant.created_at ?? null }, check, {
       now,
       reports: check
-        ? (evidence?.reports ?? []).filter((report) => report.check_id === check.id || !report.check_id)
+        ? reports.reports.filter((report) => report.check_id === check.id || !report.check_id)
         : [],
-      ...(evidence === undefined ? { redactedAt: new Date(now()).toISOString() } : {}),
     })
   }
 
@@ -312,6 +341,7 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
       ...withSignal(options.signal),
     })
     if (input.channel === 'api') {
+      applicants.remember(applicant.id, applicant.created_at)
       return {
         verification: mapOnfidoApplicantCheck(
           { id: applicant.id, createdAt: applicant.created_at ?? null },
@@ -434,37 +464,83 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
   }
 
   /**
-   * Starts a classic check on the uploaded evidence. Safe to repeat: when the applicant already has a
-   * check (a first call whose response was lost), no second one is created; the current state is read.
+   * Onfido refused to start a check. A deleted applicant's evidence is gone, so there is nothing to
+   * submit: the verification reads as redacted (soft-deleted) or not found (gone). Any other refusal,
+   * and every failure whose outcome is unknown, stands.
+   */
+  const refusedCheck = async (error: unknown, applicantId: string, signal: AbortSignal | undefined) => {
+    if (!isKycError(error) || error.retryable) throw error
+    const applicant = await client
+      .getApplicant({ applicantId, ...withSignal(signal) })
+      .catch((readError: unknown) => {
+        if (isKycError(readError) && readError.code === 'not_found') throw readError
+        return undefined
+      })
+    if (applicant?.delete_at) return redactedApplicant(applicant)
+    throw error
+  }
+
+  /**
+   * Starts a classic check on the uploaded evidence, then reads it back with its reports (together).
+   * Safe to repeat: an applicant that already has a check (a first call whose response was lost) gets
+   * no second one; its current state is read instead. The applicant's checks are listed first unless
+   * this adapter instance created the applicant and never requested a check for it (see
+   * `createOnfidoApplicantMemory`): then no check can exist yet, and the list is skipped.
    */
   const submitVerification = async (options: VerificationCallOptions): Promise<Verification> => {
     const reference = parseReference(options.reference)
     if (reference.workflowRunId !== undefined) return readVerification(reference, options.signal)
     const { applicantId } = reference
     const signal = withSignal(options.signal)
-    // The applicant (its creation time and deletion state) and its checks, read together. An applicant
-    // that already has a check (a first call whose response was lost) gets no second one.
-    const [applicant, existing] = await Promise.all([
-      client.getApplicant({ applicantId, ...signal }),
-      client.listChecks({ applicantId, ...signal }),
-    ])
-    const known = newestFirst(existing)[0]
-    // A deleted applicant's evidence is gone: nothing to submit, and Onfido would refuse a check.
-    if (applicant.delete_at) return applicantVerification(applicantId, options.signal)
-    const checkId =
-      known?.id ??
-      (
-        await client.createCheck({
-          body: { applicant_id: applicantId, report_names: [...resolved.checkReportNames] },
-          ...signal,
-        })
-      ).id
+    const createCheck = () =>
+      client.createCheck({
+        body: { applicant_id: applicantId, report_names: [...resolved.checkReportNames] },
+        ...signal,
+      })
+    let createdAt = applicants.createdAt(applicantId)
+    let known: OnfidoCheck | undefined
+    let checkId: string
+    const first = applicants.firstCheck(applicantId, createCheck)
+    if (first !== undefined) {
+      const created = await first.then(
+        (check) => check,
+        (error: unknown) => refusedCheck(error, applicantId, options.signal),
+      )
+      if ('provider' in created) return created
+      checkId = created.id
+    } else {
+      // A check creation this instance started for the applicant may still be under way: wait for it.
+      await applicants.settled(applicantId)
+      // The creation time (remembered, or read with the deletion state) and the checks, read together.
+      const [applicant, existing] = await Promise.all([
+        createdAt === undefined ? client.getApplicant({ applicantId, ...signal }) : undefined,
+        client.listChecks({ applicantId, ...signal }).catch((error: unknown) => {
+          // Onfido answers 404 for a deleted applicant's checks: read as a deleted applicant below.
+          if (isKycError(error) && error.code === 'not_found') return undefined
+          throw error
+        }),
+      ])
+      // A deleted applicant's evidence is gone: nothing to submit, and Onfido would refuse a check.
+      if (applicant?.delete_at || existing === undefined)
+        return applicantVerification(applicantId, options.signal)
+      if (applicant !== undefined) createdAt = applicant.created_at ?? null
+      known = newestFirst(existing)[0]
+      if (known === undefined) {
+        const creation = createCheck()
+        applicants.checkRequested(applicantId, creation)
+        const created = await creation.catch((error: unknown) =>
+          refusedCheck(error, applicantId, options.signal),
+        )
+        if ('provider' in created) return created
+        checkId = created.id
+      } else checkId = known.id
+    }
     // Read back as an application would (the check moves on once created), with its reports at once.
     const [check, reports] = await Promise.all([
       known ?? client.getCheck({ checkId, ...signal }),
       client.listReports({ checkId, ...signal }),
     ])
-    return mapOnfidoApplicantCheck({ id: applicant.id, createdAt: applicant.created_at ?? null }, check, {
+    return mapOnfidoApplicantCheck({ id: applicantId, createdAt: createdAt ?? null }, check, {
       now,
       reports: reports.filter((report) => report.check_id === check.id || !report.check_id),
     })
@@ -473,6 +549,7 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
   const deleteVerificationData = async (options: VerificationCallOptions): Promise<void> => {
     const { applicantId } = parseReference(options.reference)
     await client.deleteApplicant({ applicantId, ...withSignal(options.signal) })
+    applicants.forget(applicantId)
   }
 
   /** The verification an event concerns, read back where the envelope does not carry it whole. */
@@ -546,6 +623,7 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
     specificationVersion: 'v1',
     provider: 'onfido',
     capabilities,
+    coverage: onfidoCoverage,
     createVerification,
     async getVerification(options) {
       return readVerification(parseReference(options.reference), options.signal)
@@ -567,9 +645,10 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
             'needs a sandbox token',
           )
         }
-        return client.createCheck({
+        const applicantId = onfidoId(options.applicantId, 'applicantId')
+        const creation = client.createCheck({
           body: {
-            applicant_id: onfidoId(options.applicantId, 'applicantId'),
+            applicant_id: applicantId,
             report_names: [...options.reportNames],
             ...(options.documentIds
               ? { document_ids: options.documentIds.map((id) => onfidoId(id, 'documentId')) }
@@ -579,6 +658,9 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
           },
           ...withSignal(options.signal),
         })
+        // A later submitVerification then looks for this check before creating one.
+        applicants.checkRequested(applicantId, creation)
+        return creation
       },
       async get(options) {
         return client.getCheck({

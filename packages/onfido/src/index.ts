@@ -12,6 +12,7 @@ export {
   createOnfido,
   type OnfidoAdapter,
   type OnfidoChecks,
+  onfidoCoverage,
 } from './create-onfido.js'
 export { mapOnfidoEvent, onfidoEventId, onfidoEventType, toEventVerification } from './map-onfido-event.js'
 export {

@@ -1,4 +1,5 @@
 import type { HttpClient } from '@openkyc/core/http'
+import { encodeOnfidoMultipart, type OnfidoMultipartFile } from './onfido-multipart.js'
 import {
   type OnfidoApplicant,
   OnfidoApplicantSchema,
@@ -43,7 +44,7 @@ export type OnfidoCheckRequest = {
 }
 
 /** A file to upload as multipart form data. */
-export type OnfidoUpload = { content: Uint8Array; contentType: string; fileName: string }
+export type OnfidoUpload = OnfidoMultipartFile
 
 /**
  * Onfido's endpoints, one function each, over core's HTTP client. Path parameters go through
@@ -150,16 +151,16 @@ export function createOnfidoClient(http: HttpClient) {
         issuingCountry?: string
       },
     ): Promise<string> => {
-      const form = new FormData()
-      form.append('applicant_id', options.applicantId)
-      form.append('type', options.type)
-      if (options.side) form.append('side', options.side)
-      if (options.issuingCountry) form.append('issuing_country', options.issuingCountry)
-      form.append('file', toBlob(options.file), options.file.fileName)
+      const fields: [string, string][] = [
+        ['applicant_id', options.applicantId],
+        ['type', options.type],
+      ]
+      if (options.side) fields.push(['side', options.side])
+      if (options.issuingCountry) fields.push(['issuing_country', options.issuingCountry])
       const uploaded = await http.request({
         method: 'POST',
         path: 'documents',
-        body: form,
+        ...multipart(fields, options.file),
         schema: OnfidoUploadedMediaSchema,
         ...signalOf(options),
       })
@@ -168,13 +169,10 @@ export function createOnfidoClient(http: HttpClient) {
     uploadLivePhoto: async (
       options: Signal & { applicantId: string; file: OnfidoUpload },
     ): Promise<string> => {
-      const form = new FormData()
-      form.append('applicant_id', options.applicantId)
-      form.append('file', toBlob(options.file), options.file.fileName)
       const uploaded = await http.request({
         method: 'POST',
         path: 'live_photos',
-        body: form,
+        ...multipart([['applicant_id', options.applicantId]], options.file),
         schema: OnfidoUploadedMediaSchema,
         ...signalOf(options),
       })
@@ -186,6 +184,8 @@ export function createOnfidoClient(http: HttpClient) {
 /** The endpoints {@link createOnfidoClient} returns. */
 export type OnfidoClient = ReturnType<typeof createOnfidoClient>
 
-function toBlob(file: OnfidoUpload): Blob {
-  return new Blob([new Uint8Array(file.content)], { type: file.contentType })
+/** An upload's request body and its `Content-Type` (with the boundary). */
+function multipart(fields: readonly (readonly [string, string])[], file: OnfidoUpload) {
+  const { body, contentType } = encodeOnfidoMultipart(fields, { name: 'file', file })
+  return { body, headers: { 'content-type': contentType } }
 }

@@ -6,6 +6,7 @@ import {
   describeIssues,
   type ImportResult,
   isKycError,
+  type KycAdapterCoverage,
   type KycAdapterV1,
   type KycCapabilities,
   type KycCase,
@@ -43,6 +44,25 @@ import {
   resolvePersonaSettings,
 } from './persona-settings.js'
 import { verifyPersonaWebhook } from './persona-webhook.js'
+
+/**
+ * What Persona is documented to take, for routing's coverage check: every document type of ours
+ * (government ID classes `pp`, `dl`, `id`, `visa`, `rp`, and more classes beyond them, which map to
+ * `other`). Persona publishes no country list; which countries an inquiry template accepts is set
+ * per template: mirror it in `routing.coverage`.
+ *
+ * @see https://docs.withpersona.com/docs/government-id-classes; docs/reference/persona-api.md
+ */
+export const personaCoverage: KycAdapterCoverage = Object.freeze({
+  documentTypes: Object.freeze([
+    'passport',
+    'driving_license',
+    'id_card',
+    'residence_permit',
+    'visa',
+    'other',
+  ] as const),
+})
 
 /** Persona's own inquiry calls that the common interface has no place for. */
 export type PersonaInquiries = {
@@ -489,6 +509,7 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
     specificationVersion: 'v1',
     provider: 'persona',
     capabilities,
+    coverage: personaCoverage,
     createVerification,
     getVerification,
     parseWebhook,

@@ -10,6 +10,7 @@ export {
   createPersona,
   type PersonaAdapter,
   type PersonaInquiries,
+  personaCoverage,
   planSimulateActions,
 } from './create-persona.js'
 export {

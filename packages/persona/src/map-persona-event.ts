@@ -5,9 +5,9 @@ import {
   KycInvalidProviderResponseError,
   type Verification,
 } from '@openkyc/core'
-import { mapPersonaInquiry, personaProvider } from './map-persona-inquiry.js'
+import { isoTimestamp, mapPersonaInquiry, personaProvider } from './map-persona-inquiry.js'
 import type { PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
-import { type PersonaEventDocument, PersonaInquirySchema } from './persona-schemas.js'
+import { type PersonaEventDocument, PersonaEventInquirySchema } from './persona-schemas.js'
 
 /** The personal-data-free view an event carries: no identity, no session. */
 export function toEventVerification(verification: Verification): EventVerification {
@@ -38,9 +38,7 @@ export function mapPersonaEvent(
 ): KycEvent[] {
   const event = document.data
   const name = event.attributes.name
-  const createdAt = event.attributes['created-at']
-  const parsedTime = createdAt ? Date.parse(createdAt) : Number.NaN
-  const occurredAt = new Date(Number.isNaN(parsedTime) ? Date.now() : parsedTime).toISOString()
+  const occurredAt = isoTimestamp(event.attributes['created-at']) ?? new Date().toISOString()
   const payload = event.attributes.payload
   const object = payload?.data
   const raw = {
@@ -53,7 +51,9 @@ export function mapPersonaEvent(
   // the matcher cost more than the rest of the dispatch.
   if (name.startsWith('inquiry.')) {
     if (object?.type !== 'inquiry') return []
-    const inquiry = PersonaInquirySchema.safeParse(object)
+    // The event carries no identity data: the inquiry's fields and the verifications' extraction
+    // attributes are neither validated nor read (toEventVerification would drop them anyway).
+    const inquiry = PersonaEventInquirySchema.safeParse(object)
     if (!inquiry.success) {
       throw new KycInvalidProviderResponseError({
         provider: personaProvider,
@@ -63,7 +63,7 @@ export function mapPersonaEvent(
     const redacted = name === 'inquiry.redacted'
     const verification = mapPersonaInquiry(
       { data: inquiry.data, included: payload?.included },
-      { policy, now: () => Date.parse(occurredAt) },
+      { policy, now: () => Date.parse(occurredAt), identity: false },
     )
     if (redacted && verification.redactedAt === undefined) {
       // The event is the proof of redaction even when its payload predates the timestamp.

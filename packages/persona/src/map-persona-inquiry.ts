@@ -15,6 +15,7 @@ import {
   type PersonaReport,
   PersonaReportSchema,
   type PersonaVerification,
+  PersonaVerificationEvidenceSchema,
   PersonaVerificationSchema,
 } from './persona-schemas.js'
 
@@ -37,12 +38,22 @@ export type MapPersonaInquiryOptions = {
   subjectReference?: string
   /** The time to use when Persona sent no timestamps at all (never in practice). */
   now?: () => number
+  /**
+   * Whether to read the identity data (default `true`). Webhook events carry none, so they skip it:
+   * the verifications' extraction attributes and the inquiry's fields are then neither validated nor
+   * read.
+   */
+  identity?: boolean
 }
 
 /** `YYYY-MM-DDTHH:MM:SS.sssZ`: the form `toISOString` writes and Persona sends. */
 const canonicalTimestamp = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/
 
-function isoTimestamp(value: string | null | undefined): string | undefined {
+/**
+ * A Persona timestamp in the canonical form `toISOString` writes, or `undefined` when it is not a
+ * time. Runs several times per webhook event, so a canonical value is checked, not rebuilt.
+ */
+export function isoTimestamp(value: string | null | undefined): string | undefined {
   if (!value) return undefined
   // A valid timestamp already in canonical form is its own normalization; building a `Date` to
   // print it again was a visible cost on every webhook event. Anything else takes the long way.
@@ -52,17 +63,21 @@ function isoTimestamp(value: string | null | undefined): string | undefined {
   return Number.isNaN(time) ? undefined : new Date(time).toISOString()
 }
 
+/** The length of `YYYY-MM-DDTHH:MM:SS.sssZ`; `toISOString` writes longer text only outside years 0–9999. */
+const canonicalLength = 24
+
+/** Whether `later` is after `earlier`, both timestamps as {@link isoTimestamp} returns them. */
+function isLater(later: string, earlier: string): boolean {
+  // Canonical timestamps sort as text in time order: no parsing on the path every webhook event takes.
+  if (later.length === canonicalLength && earlier.length === canonicalLength) return later > earlier
+  return Date.parse(later) > Date.parse(earlier)
+}
+
+/** The latest of some timestamps as {@link isoTimestamp} returns them. */
 function latest(values: readonly (string | undefined)[]): string | undefined {
-  // Each value is parsed once: this runs on every webhook event.
   let best: string | undefined
-  let bestTime = Number.NEGATIVE_INFINITY
   for (const value of values) {
-    if (value === undefined) continue
-    const time = Date.parse(value)
-    if (best === undefined || time > bestTime) {
-      best = value
-      bestTime = time
-    }
+    if (value !== undefined && (best === undefined || isLater(value, best))) best = value
   }
   return best
 }
@@ -85,10 +100,17 @@ function related<T extends { id: string }>(
   return found
 }
 
-/** The included verifications of an inquiry, parsed leniently (unreadable ones are skipped). */
-export function includedVerifications(document: PersonaInquiryDocument): PersonaVerification[] {
+/**
+ * The included verifications of an inquiry, parsed leniently (unreadable ones are skipped): whole,
+ * or only their evidence attributes (`identity: false`, for events).
+ */
+export function includedVerifications(
+  document: PersonaInquiryDocument,
+  options: { identity?: boolean } = {},
+): PersonaVerification[] {
+  const schema = options.identity === false ? PersonaVerificationEvidenceSchema : PersonaVerificationSchema
   return related(document, 'verifications', 'verification/', (value) => {
-    const parsed = PersonaVerificationSchema.safeParse(value)
+    const parsed = schema.safeParse(value)
     return parsed.success ? parsed.data : undefined
   })
 }
@@ -209,7 +231,8 @@ export function mapPersonaInquiry(
 ): Verification {
   const inquiry = document.data
   const attributes = inquiry.attributes
-  const verifications = includedVerifications(document)
+  const withIdentity = options.identity !== false
+  const verifications = includedVerifications(document, { identity: withIdentity })
   const reports = includedReports(document)
   const mapped = mapPersonaInquiryStatus(attributes.status, options.policy)
   if (mapped.status === 'expired' && attributes.tags?.includes(personaCancelledTag))
@@ -260,10 +283,15 @@ export function mapPersonaInquiry(
           raw: { status: attributes.status },
         }
 
-  const governmentId = verifications.find(
-    (verification) => mapPersonaVerificationType(verification.type)?.kind === 'id_document',
-  )
-  const identity = redactedAt ? undefined : mapPersonaIdentity(inquiry, governmentId)
+  const identity =
+    redactedAt || !withIdentity
+      ? undefined
+      : mapPersonaIdentity(
+          inquiry,
+          verifications.find(
+            (verification) => mapPersonaVerificationType(verification.type)?.kind === 'id_document',
+          ),
+        )
   const subjectReference = attributes['reference-id'] ?? options.subjectReference
   const accountId = inquiry.relationships?.account?.data
   const raw = {

@@ -42,44 +42,63 @@ export type PersonaCheck = z.infer<typeof PersonaCheckSchema>
 const PhotoUrlSchema = z.object({ page: text })
 
 /**
+ * The verification attributes every reading needs: status, checks, and what the submitted evidence
+ * was (document class, country, which pages). Webhook events read only these: they carry no identity.
+ */
+const verificationEvidenceAttributes = {
+  status: text,
+  'country-code': text,
+  checks: z.array(PersonaCheckSchema).nullish(),
+  'id-class': text,
+  'front-photo-url': text,
+  'back-photo-url': text,
+  'photo-urls': z.array(PhotoUrlSchema).nullish(),
+}
+
+/** The rest of a verification: timestamps and the government-id extraction (identity data). */
+const verificationDetailAttributes = {
+  'created-at': timestamp,
+  'submitted-at': timestamp,
+  'completed-at': timestamp,
+  'redacted-at': timestamp,
+  'name-first': text,
+  'name-middle': text,
+  'name-last': text,
+  birthdate: text,
+  sex: text,
+  nationality: text,
+  'identification-number': text,
+  'document-number': text,
+  'issue-date': text,
+  'expiration-date': text,
+  'address-street-1': text,
+  'address-street-2': text,
+  'address-city': text,
+  'address-subdivision': text,
+  'address-postal-code': text,
+  'address-country-code': text,
+  'capture-method': text,
+}
+
+/**
  * A verification of any type (`verification/government-id`, `verification/selfie`, …): the shared
  * attributes plus the government-id extraction attributes, all optional.
  */
 export const PersonaVerificationSchema = z.looseObject({
   type: z.string(),
   id: z.string(),
-  attributes: z
-    .object({
-      status: text,
-      'created-at': timestamp,
-      'submitted-at': timestamp,
-      'completed-at': timestamp,
-      'redacted-at': timestamp,
-      'country-code': text,
-      checks: z.array(PersonaCheckSchema).nullish(),
-      'id-class': text,
-      'name-first': text,
-      'name-middle': text,
-      'name-last': text,
-      birthdate: text,
-      sex: text,
-      nationality: text,
-      'identification-number': text,
-      'document-number': text,
-      'issue-date': text,
-      'expiration-date': text,
-      'address-street-1': text,
-      'address-street-2': text,
-      'address-city': text,
-      'address-subdivision': text,
-      'address-postal-code': text,
-      'address-country-code': text,
-      'front-photo-url': text,
-      'back-photo-url': text,
-      'photo-urls': z.array(PhotoUrlSchema).nullish(),
-      'capture-method': text,
-    })
-    .nullish(),
+  attributes: z.object({ ...verificationEvidenceAttributes, ...verificationDetailAttributes }).nullish(),
+})
+
+/**
+ * A verification as a webhook event reads it: the evidence attributes only. Events carry no identity
+ * data, so the extraction attributes are neither validated nor copied (half the cost of reading an
+ * inquiry event was spent on them).
+ */
+export const PersonaVerificationEvidenceSchema = z.looseObject({
+  type: z.string(),
+  id: z.string(),
+  attributes: z.object(verificationEvidenceAttributes).nullish(),
 })
 
 /** A Persona verification, as we read it. */
@@ -127,35 +146,50 @@ const FieldsSchema = z.object(
   ) as Record<string, z.ZodOptional<z.ZodNullable<typeof FieldSchema>>>,
 )
 
+/** The inquiry attributes every reading needs; `fields` (identity data) come on top, below. */
+const inquiryAttributes = {
+  status: z.string(),
+  'reference-id': text,
+  'created-at': timestamp,
+  'updated-at': timestamp,
+  'started-at': timestamp,
+  'completed-at': timestamp,
+  'failed-at': timestamp,
+  'expired-at': timestamp,
+  'expires-at': timestamp,
+  'marked-for-review-at': timestamp,
+  'decisioned-at': timestamp,
+  'redacted-at': timestamp,
+  'reviewer-comment': text,
+  tags: z.array(z.string().nullable()).nullish(),
+}
+
+const inquiryRelationships = z
+  .object({
+    account: ToOneSchema,
+    reviewer: ToOneSchema,
+    verifications: ToManySchema,
+    reports: ToManySchema,
+  })
+  .nullish()
+
 /** An inquiry. @see https://docs.withpersona.com/reference/retrieve-an-inquiry */
 export const PersonaInquirySchema = z.looseObject({
   type: z.literal('inquiry'),
   id: z.string().min(1),
-  attributes: z.object({
-    status: z.string(),
-    'reference-id': text,
-    'created-at': timestamp,
-    'updated-at': timestamp,
-    'started-at': timestamp,
-    'completed-at': timestamp,
-    'failed-at': timestamp,
-    'expired-at': timestamp,
-    'expires-at': timestamp,
-    'marked-for-review-at': timestamp,
-    'decisioned-at': timestamp,
-    'redacted-at': timestamp,
-    'reviewer-comment': text,
-    tags: z.array(z.string().nullable()).nullish(),
-    fields: FieldsSchema.nullish(),
-  }),
-  relationships: z
-    .object({
-      account: ToOneSchema,
-      reviewer: ToOneSchema,
-      verifications: ToManySchema,
-      reports: ToManySchema,
-    })
-    .nullish(),
+  attributes: z.object({ ...inquiryAttributes, fields: FieldsSchema.nullish() }),
+  relationships: inquiryRelationships,
+})
+
+/**
+ * An inquiry as a webhook event reads it: without `fields`, which only the identity mapping reads
+ * and an event does not carry.
+ */
+export const PersonaEventInquirySchema = z.looseObject({
+  type: z.literal('inquiry'),
+  id: z.string().min(1),
+  attributes: z.object(inquiryAttributes),
+  relationships: inquiryRelationships,
 })
 
 /** A Persona inquiry, as we read it. */

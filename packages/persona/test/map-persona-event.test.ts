@@ -1,8 +1,9 @@
 import { KycEventSchema, KycInvalidProviderResponseError } from '@openkyc/core'
 import { describe, expect, it } from 'vitest'
-import { mapPersonaEvent } from '../src/map-persona-event.js'
+import { mapPersonaEvent, toEventVerification } from '../src/map-persona-event.js'
+import { mapPersonaInquiry } from '../src/map-persona-inquiry.js'
 import { PersonaEventDocumentSchema } from '../src/persona-schemas.js'
-import { fixture, fixturePersonalData } from './fixtures.js'
+import { fixture, fixturePersonalData, inquiryFixture } from './fixtures.js'
 
 type EventBody = {
   data: {
@@ -144,5 +145,49 @@ describe('mapPersonaEvent', () => {
     const [mapped] = mapPersonaEvent(parse(fixture('event-inquiry-completed.json')))
     // The example's payload says `pending`: the state wins over the event name.
     expect(mapped).toMatchObject({ type: 'verification.started', verification: { status: 'in_progress' } })
+  })
+
+  // Events read the inquiry narrowly (no inquiry fields, no extraction attributes): what they report
+  // must still be exactly the full reading less the identity and the session.
+  it.each([
+    'inquiry-approved.json',
+    'inquiry-completed.json',
+    'inquiry-created-2025-10-27.json',
+    'inquiry-declined-expired-document.json',
+    'inquiry-needs-review-watchlist.json',
+    'inquiry-redacted.json',
+  ])('an event on %s reports the full reading of the inquiry, less identity and session', (name) => {
+    const document = fixture(name) as { data: unknown; included?: unknown }
+    const body = event('inquiry.transitioned')
+    body.data.attributes.payload = {
+      ...document,
+      data: document.data,
+    } as EventBody['data']['attributes']['payload']
+    const [mapped] = mapPersonaEvent(parse(body))
+    const occurredAt = body.data.attributes['created-at']
+    const full = mapPersonaInquiry(inquiryFixture(name), { now: () => Date.parse(occurredAt) })
+    expect(mapped?.verification).toEqual(toEventVerification(full))
+    expect(mapped?.verification?.checks.length).toBe(full.checks.length)
+  })
+
+  it('does not validate identity data an event does not carry, and still refuses what it reads', () => {
+    const body = event('inquiry.declined', 'declined')
+    const [expected] = mapPersonaEvent(parse(structuredClone(body)))
+    const inquiry = body.data.attributes.payload.data.attributes
+    inquiry.fields = 'not fields'
+    const [mapped] = mapPersonaEvent(parse(body))
+    expect(mapped).toEqual(expected)
+    inquiry.tags = 'not tags'
+    expect(() => mapPersonaEvent(parse(body))).toThrow(KycInvalidProviderResponseError)
+  })
+
+  it('orders timestamps outside years 0–9999 by time, not as text', () => {
+    const body = event('inquiry.approved', 'approved', {
+      'created-at': '2024-02-15T23:40:00Z',
+      'updated-at': '+010000-01-01T00:00:00.000Z',
+    })
+    const [mapped] = mapPersonaEvent(parse(body))
+    expect(mapped?.verification?.createdAt).toBe('2024-02-15T23:40:00.000Z')
+    expect(mapped?.verification?.updatedAt).toBe('+010000-01-01T00:00:00.000Z')
   })
 })

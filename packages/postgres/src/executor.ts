@@ -1,5 +1,5 @@
 import type { PGlite, Transaction as PgliteTransaction } from '@electric-sql/pglite'
-import type { Sql, TransactionSql } from 'postgres'
+import type { ReservedSql, Sql } from 'postgres'
 import { toStoreError } from './errors.js'
 
 /** A value bound to a statement parameter. JSON goes in as text and is cast in SQL (`$1::text::jsonb`). */
@@ -122,26 +122,98 @@ export function createPgliteExecutor(database: PgliteLike): SqlExecutor {
   }
 }
 
-type PostgresJsLike = Pick<Sql, 'unsafe' | 'begin' | 'end'>
+type PostgresJsLike = Pick<Sql, 'unsafe' | 'reserve' | 'end'>
 
-function serverTransactionExecutor(transaction: TransactionSql): SqlExecutor {
-  return {
+/** Runs one statement on a postgres.js connection, prepared (parsed once per connection). */
+function serverQuery<Row>(connection: Pick<Sql, 'unsafe'>, statement: SqlStatement): Promise<Row[]> {
+  return connection.unsafe(statement.text, [...statement.values], { prepare: true }) as unknown as Promise<
+    Row[]
+  >
+}
+
+/**
+ * A transaction on a connection of its own (`sql.reserve()`), costing as few round trips as the work
+ * allows: `BEGIN` is not sent on its own but with the work's first statement, in one batch ended by a
+ * single Sync, so if `BEGIN` failed the statement would not run at all (never outside the
+ * transaction); statements the work sends without waiting travel with the next one, and `COMMIT` with
+ * whatever the work left unanswered. Work that runs no statement sends nothing. Nested transactions
+ * are savepoints.
+ */
+async function serverTransaction<T>(sql: PostgresJsLike, work: (transaction: SqlExecutor) => Promise<T>) {
+  let connection: ReservedSql
+  try {
+    connection = await sql.reserve()
+  } catch (error) {
+    throw toStoreError(error, 'begin transaction')
+  }
+  let begun = false
+  let ended = false
+  const send = async <Row>(statement: SqlStatement): Promise<Row[]> => {
+    if (ended) throw new TypeError('This transaction has ended; run nothing on it after its work returned.')
+    if (begun) return serverQuery<Row>(connection, statement)
+    begun = true
+    const [, rows] = await connection.batch([
+      connection.unsafe('BEGIN', [], { simple: false }),
+      connection.unsafe(statement.text, [...statement.values], { prepare: true }),
+    ])
+    return rows as unknown as Row[]
+  }
+  const executorAt = (depth: number): SqlExecutor => ({
     kind: 'server',
-    query: <Row>(statement: SqlStatement) =>
-      mapped(
-        statement.name,
-        async () =>
-          (await transaction.unsafe(statement.text, [...statement.values], {
-            prepare: true,
-          })) as unknown as Row[],
-      ),
-    execute: (script, name) => mapped(name, async () => void (await transaction.unsafe(script))),
-    transaction: <T>(work: (transaction: SqlExecutor) => Promise<T>) =>
-      runTransaction<TransactionSql, T>(
-        (inside) => transaction.savepoint(inside) as Promise<T>,
-        (savepoint) => work(serverTransactionExecutor(savepoint)),
-      ),
+    query: <Row>(statement: SqlStatement) => mapped(statement.name, () => send<Row>(statement)),
+    execute: (script, name) =>
+      mapped(name, async () => void (await send({ name, text: script, values: [] }))),
+    async transaction(inner) {
+      const savepoint = `openkyc_savepoint_${depth}`
+      await mapped('savepoint', () => send({ name: 'savepoint', text: `SAVEPOINT ${savepoint}`, values: [] }))
+      try {
+        const result = await inner(executorAt(depth + 1))
+        await mapped('release savepoint', () =>
+          send({ name: 'release savepoint', text: `RELEASE SAVEPOINT ${savepoint}`, values: [] }),
+        )
+        return result
+      } catch (error) {
+        await send({
+          name: 'rollback to savepoint',
+          text: `ROLLBACK TO SAVEPOINT ${savepoint}`,
+          values: [],
+        }).catch(() => undefined)
+        throw error
+      }
+    },
     close: closeInsideTransaction,
+  })
+  try {
+    let result: T
+    try {
+      result = await work(executorAt(0))
+    } catch (error) {
+      ended = true
+      // Nothing to undo when nothing was sent; a rollback on a dropped connection fails too, harmlessly.
+      if (begun) await connection.unsafe('ROLLBACK').catch(() => undefined)
+      throw error
+    }
+    ended = true
+    if (!begun) return result
+    let outcome: string
+    try {
+      outcome = (await connection.unsafe('COMMIT')).command
+    } catch (error) {
+      await connection.unsafe('ROLLBACK').catch(() => undefined)
+      throw toStoreError(error, 'commit transaction')
+    }
+    // A statement failed without the work waiting for it: the server answers COMMIT with ROLLBACK.
+    if (outcome !== 'COMMIT') {
+      throw toStoreError(
+        Object.assign(new Error('The server rolled back the transaction instead of committing it'), {
+          code: 'TRANSACTION_ROLLED_BACK',
+        }),
+        'commit transaction',
+      )
+    }
+    return result
+  } finally {
+    connection.release()
   }
 }
 
@@ -156,18 +228,9 @@ function serverTransactionExecutor(transaction: TransactionSql): SqlExecutor {
 export function createServerExecutor(sql: PostgresJsLike): SqlExecutor {
   return {
     kind: 'server',
-    query: <Row>(statement: SqlStatement) =>
-      mapped(
-        statement.name,
-        async () =>
-          (await sql.unsafe(statement.text, [...statement.values], { prepare: true })) as unknown as Row[],
-      ),
+    query: <Row>(statement: SqlStatement) => mapped(statement.name, () => serverQuery<Row>(sql, statement)),
     execute: (script, name) => mapped(name, async () => void (await sql.unsafe(script))),
-    transaction: <T>(work: (transaction: SqlExecutor) => Promise<T>) =>
-      runTransaction<TransactionSql, T>(
-        (inside) => sql.begin(inside) as Promise<T>,
-        (transaction) => work(serverTransactionExecutor(transaction)),
-      ),
+    transaction: (work) => serverTransaction(sql, work),
     close: () => sql.end({ timeout: 5 }),
   }
 }

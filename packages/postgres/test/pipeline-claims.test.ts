@@ -1,4 +1,4 @@
-import { createWebhookPipeline } from '@openkyc/core'
+import { createWebhookPipeline, verificationProgressKey } from '@openkyc/core'
 import { createPersona } from '@openkyc/persona'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { freshStore, testDatabases } from './databases.js'
@@ -11,13 +11,13 @@ beforeAll(async () => {
   storm = await createPersonaStorm(1)
 })
 
-const adapter = () =>
+const adapter = (nowMs?: number) =>
   createPersona({
     apiKey: stormCredentials.apiKey,
     templateId: stormCredentials.templateId,
     webhookSecrets: [stormCredentials.webhookSecret],
     webhookToleranceSeconds: 3600,
-    now: () => storm.nowMs,
+    now: () => nowMs ?? storm.nowMs,
     env: {},
   })
 
@@ -55,6 +55,71 @@ for (const target of testDatabases()) {
       expect(processed).toBe(storm.truth.eventIds.size)
       expect(duplicates).toBe(storm.truth.eventIds.size * (copies - 1))
       expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: storm.truth.eventIds.size })
+    })
+
+    it('events of one verification delivered at once go to the store one at a time, other verifications run beside them; states end as the truth', async () => {
+      // Several inquiries, each with several events, all delivered at once.
+      const several = await createPersonaStorm(4)
+      const { store, schema } = await freshStore(target)
+      await store.database.execute(
+        `CREATE TABLE "${schema}".effects (event_id text PRIMARY KEY)`,
+        'create effects table',
+      )
+      // Open transactions per verification, seen through the claim that names it.
+      const open = new Map<string, number>()
+      let mostOpenForOne = 0
+      let openInAll = 0
+      let mostOpenInAll = 0
+      const observed: typeof store = {
+        ...store,
+        transaction: (work, options) =>
+          store.transaction(async (transaction) => {
+            let key: string | undefined
+            try {
+              return await work({
+                ...transaction,
+                claimEvent: async (request) => {
+                  key = request.verification?.id
+                  openInAll += 1
+                  mostOpenInAll = Math.max(mostOpenInAll, openInAll)
+                  if (key !== undefined) {
+                    open.set(key, (open.get(key) ?? 0) + 1)
+                    mostOpenForOne = Math.max(mostOpenForOne, open.get(key)!)
+                  }
+                  return transaction.claimEvent!(request)
+                },
+              })
+            } finally {
+              if (key !== undefined) {
+                openInAll -= 1
+                open.set(key, open.get(key)! - 1)
+              }
+            }
+          }, options),
+      }
+      const pipeline = createWebhookPipeline({
+        adapter: adapter(several.nowMs),
+        store: observed,
+        async onEvent({ event }, { handle }) {
+          await handle.query(`INSERT INTO "${handle.schema}".effects (event_id) VALUES ($1)`, [event.id])
+        },
+      })
+      const outcomes = await Promise.all(several.deliveries.map((delivery) => pipeline.handle(delivery)))
+      expect(outcomes.reduce((sum, outcome) => sum + outcome.events.length, 0)).toBe(
+        several.truth.eventIds.size,
+      )
+      expect(mostOpenForOne).toBe(1)
+      // PGlite runs one transaction at a time; the server runs other verifications' events beside them.
+      if (target.name === 'server') expect(mostOpenInAll).toBeGreaterThan(1)
+      for (const [key, state] of several.truth.finalStates) {
+        const [provider = '', id = ''] = key.split('\u0000')
+        const stored = await store.verifications.get({ provider, id })
+        expect(stored === undefined ? undefined : verificationProgressKey(stored), id).toBe(state.progress)
+      }
+      expect(await store.verifyAuditChain()).toMatchObject({
+        valid: true,
+        count: several.truth.eventIds.size,
+      })
     })
 
     it('a delivery waiting while another holds its event honours its abort signal; the holder commits once', async () => {

@@ -61,6 +61,51 @@ describe('routing on @openkyc/postgres', () => {
     // Two PGlite boots and 120 routed calls: minutes on a loaded 2-core machine.
   }, 240_000)
 
+  it('returns the first verification to a retry with the same idempotency key across a restart, also after a fallback', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'openkyc-routing-idempotency-'))
+    directories.push(dataDir)
+    // The vendors outlive our process: one mock each, shared by both runs. The first is down once.
+    let firstDown = true
+    const first = createMockAdapter({
+      provider: 'first',
+      results: {
+        createVerification: () => {
+          if (!firstDown) throw new Error('the first provider must not be called again')
+          firstDown = false
+          throw new KycProviderUnavailableError({ provider: 'first', message: 'The first API answered 503.' })
+        },
+      },
+    })
+    const second = createMockAdapter({ provider: 'second' })
+    const clientOn = (store: KycStore<unknown>) =>
+      createKyc({
+        provider: 'first',
+        adapters: { first, second },
+        store,
+        env: {},
+        routing: { fallback: ['second'] },
+      })
+    const call = { subjectReference: 'user_1', idempotencyKey: 'signup-user_1' }
+    const before = await openPostgresStore({ dataDir })
+    let createdId: string
+    try {
+      const { verification } = await clientOn(before).createVerification(call)
+      expect(verification.provider).toBe('second')
+      createdId = verification.id
+    } finally {
+      await before.close()
+    }
+    const after = await openPostgresStore({ dataDir })
+    try {
+      const { verification } = await clientOn(after).createVerification(call)
+      expect(verification).toMatchObject({ provider: 'second', id: createdId, subjectReference: 'user_1' })
+      expect(first.calls.filter((made) => made.method === 'createVerification')).toHaveLength(1)
+      expect(second.calls.filter((made) => made.method === 'createVerification')).toHaveLength(1)
+    } finally {
+      await after.close()
+    }
+  }, 240_000)
+
   for (const target of testDatabases()) {
     it(`stores routing records in the audit log and keeps the hash chain valid (${target.name})`, async () => {
       const { store } = await freshStore(target)

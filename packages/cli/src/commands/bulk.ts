@@ -1,4 +1,6 @@
 import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { KycAdapterV1 } from '@openkyc/core'
 import type { RateLimiter } from '@openkyc/core/http'
@@ -29,7 +31,7 @@ type RunOptions = BulkOptions & { label?: string; batchId?: string; concurrency?
 
 /** The adapters `bulk run` builds from the environment, each behind the cluster-wide limiters. */
 const bulkProviders: readonly {
-  name: 'persona' | 'jumio'
+  name: 'persona' | 'jumio' | 'onfido'
   variablePrefix: string
   create(env: Environment, limiters: { requests: RateLimiter; starts: RateLimiter }): Promise<KycAdapterV1>
 }[] = [
@@ -49,18 +51,52 @@ const bulkProviders: readonly {
       return createJumio({ env, transactionRateLimit: limiters.starts })
     },
   },
+  {
+    name: 'onfido',
+    variablePrefix: 'ONFIDO_',
+    async create(env, limiters) {
+      const { createOnfido } = await import('@openkyc/onfido')
+      return createOnfido({ env, rateLimit: limiters.requests })
+    },
+  },
 ]
+
+/** The largest evidence file `bulk run` reads (Jumio's and Onfido's upload limits are 10–15 MB). */
+const evidenceByteLimit = 15 * 1024 * 1024
+
+/**
+ * Reads an item's evidence file, named relative to the CSV's directory and confined to it: a CSV
+ * cannot make the CLI upload a file from elsewhere on the host. Errors name neither path nor content.
+ */
+function evidenceFileLoader(csvFile: string) {
+  const directory = resolve(dirname(csvFile))
+  return async (source: string): Promise<Uint8Array> => {
+    const path = resolve(directory, source)
+    const inside = relative(directory, path)
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+      throw new CliFailure('an evidence file must lie inside the CSV file’s directory')
+    }
+    const file = await open(path, 'r')
+    try {
+      const { size } = await file.stat()
+      if (size > evidenceByteLimit) throw new CliFailure('an evidence file is larger than 15 MB')
+      const content = new Uint8Array(size)
+      await file.read(content, 0, size, 0)
+      return content
+    } finally {
+      await file.close()
+    }
+  }
+}
 
 async function configuredAdapters(jobs: Jobs, env: Environment) {
   const adapters: Record<string, KycAdapterV1> = {}
   const startLimiters: Record<string, RateLimiter> = {}
   for (const provider of bulkProviders) {
     if (!Object.keys(env).some((name) => name.startsWith(provider.variablePrefix) && env[name])) continue
-    const starts = createClusterRateLimiter({
-      jobs,
-      key: `${provider.name}:starts`,
-      limit: vendorStartLimits[provider.name],
-    })
+    // Onfido documents a request limit only: its starts are paced by its requests.
+    const startLimit = provider.name === 'onfido' ? vendorRateLimits.onfido : vendorStartLimits[provider.name]
+    const starts = createClusterRateLimiter({ jobs, key: `${provider.name}:starts`, limit: startLimit })
     const requests = createClusterRateLimiter({
       jobs,
       key: provider.name,
@@ -112,7 +148,7 @@ export function registerBulkCommands(program: Command, io: CliIo, setExitCode: (
   bulk
     .command('run <file>')
     .description(
-      'Submit a CSV (provider, subject_reference, optional channel, redirect_url, locale, country, document_types, first_name, last_name, date_of_birth) and work it in this process until every item finished.',
+      'Submit a CSV (provider, subject_reference, optional channel, redirect_url, locale, country, document_types, first_name, last_name, date_of_birth; evidence files document_front, document_back, selfie, relative to the CSV) and work it in this process until every item finished.',
     )
     .option('--data-dir <directory>', 'a PGlite database directory instead of DATABASE_URL')
     .option('--label <text>', 'a label for the batch')
@@ -129,7 +165,12 @@ export function registerBulkCommands(program: Command, io: CliIo, setExitCode: (
         const location = databaseLocation(io.env, options.dataDir)
         return withJobs(location, async (jobs) => {
           const { adapters, startLimiters } = await configuredAdapters(jobs, io.env)
-          const runs = createBulkRuns({ jobs, adapters, startLimiters })
+          const runs = createBulkRuns({
+            jobs,
+            adapters,
+            startLimiters,
+            loadEvidence: evidenceFileLoader(file),
+          })
           const stopWorking = options.work === false ? undefined : await runs.work({ concurrency })
           try {
             const { batchId } = await runs.submit(parseBulkCsv(createReadStream(file)), {

@@ -60,9 +60,11 @@ async function hmacSha256(
 
 /** @internal The WebCrypto engine. */
 export const cryptoEngine: CryptoEngine = {
+  synchronousHmacIsFastest: false,
   hmacSha256,
   hmacSha256Hex: async (secret, parts) => bytesToHex(await hmacSha256(secret, parts)),
   hmacSha256Sync: (secret, parts) => hmac(sha256, toBytes(secret), join(parts)),
+  hmacSha256HexSync: (secret, parts) => bytesToHex(hmac(sha256, toBytes(secret), join(parts))),
   sha256: (text) => sha256(encoder.encode(text)),
   sha256Hex: (text) => bytesToHex(sha256(encoder.encode(text))),
   timingSafeEqualBytes: (left, right) => {

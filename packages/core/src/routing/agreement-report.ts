@@ -2,6 +2,7 @@ import type { ReasonCode } from '../model/reason.js'
 import type { Verification } from '../model/verification.js'
 import type { AuditEntry } from '../store/audit-entry.js'
 import type { KycStore } from '../store/types.js'
+import type { RoutingSkipReason } from './routing-record.js'
 
 /** Agreement counts for one group of shadowed verifications. */
 export type AgreementCounts = {
@@ -55,6 +56,11 @@ export type ProviderPairAgreement = {
   byDocumentType: Record<string, AgreementCounts>
   /** Every compared pair that disagrees, by primary verification id. */
   disagreements: AgreementDisagreement[]
+  /**
+   * Planned shadow runs that never ran, by reason (`budget_exhausted`, `not_submitted`,
+   * `evidence_too_large`, `too_many_pending`, `process_ended`). Not in `totals`.
+   */
+  notRun: Partial<Record<RoutingSkipReason, number>>
 }
 
 /** What {@link createAgreementReport} returns. */
@@ -92,7 +98,8 @@ const finish = (tally: Tally): AgreementCounts => ({
  * and by segment, country and document type, with every disagreement listed by verification id.
  * A run whose shadow failed counts as `failed`; one where either side has no decision yet as
  * `pending` (decisions arrive through each provider's webhooks: route them to
- * `kyc.routing.webhooks(provider)`). Budget-skipped runs are not counted.
+ * `kyc.routing.webhooks(provider)`). Runs that never ran (budget spent, evidence let go, process
+ * ended) are counted apart, in `notRun`.
  *
  * @example
  * ```ts
@@ -112,15 +119,10 @@ export async function createAgreementReport(options: AgreementReportOptions): Pr
       byCountry: Map<string, Tally>
       byDocumentType: Map<string, Tally>
       disagreements: AgreementDisagreement[]
+      notRun: Partial<Record<RoutingSkipReason, number>>
     }
   >()
-  for await (const entry of store.audit.read()) {
-    const routing = entry.routing
-    if (entry.action !== 'routing' || routing?.role !== 'shadow' || routing.primary === undefined) continue
-    const attempt = routing.attempts[0]
-    if (attempt === undefined) continue
-    const shadowProvider = attempt.provider
-    const primaryProvider = routing.primary.provider
+  const pairOf = (primaryProvider: string, shadowProvider: string) => {
     const pairKey = `${primaryProvider}\u0000${shadowProvider}`
     let pair = pairs.get(pairKey)
     if (pair === undefined) {
@@ -132,9 +134,26 @@ export async function createAgreementReport(options: AgreementReportOptions): Pr
         byCountry: new Map(),
         byDocumentType: new Map(),
         disagreements: [],
+        notRun: {},
       }
       pairs.set(pairKey, pair)
     }
+    return pair
+  }
+  for await (const entry of store.audit.read()) {
+    const routing = entry.routing
+    if (entry.action !== 'routing' || routing?.role !== 'shadow' || routing.primary === undefined) continue
+    if (routing.stage === 'planned') continue
+    const attempt = routing.attempts[0]
+    if (attempt === undefined) {
+      const skip = routing.skipped[0]
+      if (skip !== undefined) {
+        const { notRun } = pairOf(routing.primary.provider, skip.provider)
+        notRun[skip.reason] = (notRun[skip.reason] ?? 0) + 1
+      }
+      continue
+    }
+    const pair = pairOf(routing.primary.provider, attempt.provider)
     const groups = [
       pair.totals,
       tallyOf(pair.bySegment, routing.segment ?? unspecified),
@@ -181,6 +200,7 @@ export async function createAgreementReport(options: AgreementReportOptions): Pr
             ? 1
             : 0,
       ),
+      notRun: pair.notRun,
     })),
   }
 }

@@ -1,4 +1,4 @@
-import type { KycCapabilities } from '../adapter.js'
+import type { KycAdapter } from '../adapter.js'
 import type { DocumentType } from '../model/credential.js'
 import type { ProviderCoverage } from './routing-config.js'
 import type { RoutingSkipReason } from './routing-record.js'
@@ -16,36 +16,48 @@ export type RoutingRequest = {
 }
 
 /**
- * Why `provider` cannot take `request`, or `undefined` when it can. Configured coverage first
+ * Why `adapter` cannot take `request`, or `undefined` when it can. Configured coverage first
  * (countries, then document types: a request without a country or document types is not restricted by
- * them), then what the adapter itself declares: an API-channel request needs the `upload` capability.
+ * them), then what the adapter itself declares: its `coverage` (countries it does not take, the
+ * document types it accepts) and, for an API-channel request, the `upload` capability.
  *
  * @example
  * ```ts
- * coverageProblem({ country: 'BR' }, { countries: ['DE', 'FR'] }, adapter.capabilities) // 'country_not_covered'
+ * coverageProblem({ country: 'BR' }, { countries: ['DE', 'FR'] }, adapter) // 'country_not_covered'
  * ```
  */
 export function coverageProblem(
   request: RoutingRequest,
   coverage: ProviderCoverage | undefined,
-  capabilities: KycCapabilities,
+  adapter: Pick<KycAdapter, 'capabilities' | 'coverage'>,
 ): RoutingSkipReason | undefined {
-  if (
-    request.country !== undefined &&
-    coverage?.countries !== undefined &&
-    !coverage.countries.includes(request.country)
-  ) {
+  const { country, documentTypes } = request
+  const requestsTypes = documentTypes !== undefined && documentTypes.length > 0
+  if (country !== undefined && coverage?.countries !== undefined && !coverage.countries.includes(country)) {
     return 'country_not_covered'
   }
-  const accepted = coverage?.documentTypes
   if (
-    request.documentTypes !== undefined &&
-    request.documentTypes.length > 0 &&
-    accepted !== undefined &&
-    !request.documentTypes.some((type) => accepted.includes(type))
+    requestsTypes &&
+    coverage?.documentTypes !== undefined &&
+    !acceptsAny(coverage.documentTypes, documentTypes)
   ) {
     return 'document_type_not_covered'
   }
-  if (request.channel === 'api' && !capabilities.upload) return 'channel_not_supported'
+  const declared = adapter.coverage
+  if (country !== undefined && declared?.unsupportedCountries?.includes(country) === true) {
+    return 'country_not_supported'
+  }
+  if (
+    requestsTypes &&
+    declared?.documentTypes !== undefined &&
+    !acceptsAny(declared.documentTypes, documentTypes)
+  ) {
+    return 'document_type_not_supported'
+  }
+  if (request.channel === 'api' && !adapter.capabilities.upload) return 'channel_not_supported'
   return undefined
+}
+
+function acceptsAny(accepted: readonly DocumentType[], requested: readonly DocumentType[]): boolean {
+  return requested.some((type) => accepted.includes(type))
 }

@@ -10,6 +10,11 @@ export {
 export { coverageProblem, type RoutingRequest } from './coverage.js'
 export { allowsFallback, classifyAttemptError, errorCodeOf } from './fallback.js'
 export {
+  routedIdempotencyLifetimeMs,
+  routedIdempotencyNamespace,
+  routedIdempotencyPendingMs,
+} from './idempotency.js'
+export {
   createRouter,
   type RoutedCreateVerificationOptions,
   type Router,
@@ -39,11 +44,14 @@ export {
 export { matchRule } from './rules.js'
 export {
   createShadowRunner,
+  type RecordLostShadowsOptions,
   type ShadowContext,
+  type ShadowPlan,
   type ShadowRequest,
   type ShadowRunner,
   type ShadowRunnerOptions,
   type ShadowStatistics,
+  shadowPendingLifetimeMs,
 } from './shadow.js'
 export {
   assignSplit,

@@ -12,10 +12,19 @@ import type { Verification } from '../model/verification.js'
 import type { KycStore } from '../store/types.js'
 import { coverageProblem, type RoutingRequest } from './coverage.js'
 import { allowsFallback, classifyAttemptError, errorCodeOf } from './fallback.js'
+import {
+  claimIdempotencyKey,
+  createdIdempotencyRecord,
+  type IdempotencyClaim,
+  type IdempotencyReplay,
+  releaseIdempotencyKey,
+  routedIdempotencyLifetimeMs,
+  routedIdempotencyNamespace,
+} from './idempotency.js'
 import type { ParsedRoutingConfig } from './routing-config.js'
 import { RoutingLabelSchema, type RoutingRecord } from './routing-record.js'
 import { matchRule } from './rules.js'
-import { createShadowRunner, type ShadowRunner } from './shadow.js'
+import { createShadowRunner, type ShadowContext, type ShadowRunner } from './shadow.js'
 import { assignSplit } from './split.js'
 import { storeRoutedVerification } from './store-routing.js'
 
@@ -100,6 +109,7 @@ export function createRouter(options: RouterOptions): Router {
   }
 
   const shadowKey = config.shadow?.provider
+  const shadowAdapter = shadowKey === undefined ? undefined : adapterFor(shadowKey)
   const shadow =
     config.shadow === undefined || shadowKey === undefined
       ? undefined
@@ -111,17 +121,50 @@ export function createRouter(options: RouterOptions): Router {
           now: options.now,
         })
 
+  /** Each provider's ordered list after the rule's or split's own, fallback appended: built once, not per call. */
+  const fallback = config.fallback ?? []
+  const orderedLists = new Map<string, readonly string[]>()
+  const orderedAfter = (first: readonly string[]): readonly string[] => {
+    const listKey = first.join('\u0000')
+    let ordered = orderedLists.get(listKey)
+    if (ordered === undefined) {
+      ordered = [...new Set([...first, ...fallback])]
+      orderedLists.set(listKey, ordered)
+    }
+    return ordered
+  }
+
   const record = async (
     verification: Verification | undefined,
     routing: RoutingRecord,
-    subjectReference?: string,
+    extra: {
+      subjectReference?: string | undefined
+      idempotency?: IdempotencyClaim | undefined
+      alsoAudit?: readonly RoutingRecord[] | undefined
+    } = {},
   ): Promise<void> => {
     const fileUnder =
       verification === undefined
         ? { provider: 'routing', id: `unrouted-${crypto.randomUUID()}` }
         : { provider: verification.provider, id: verification.id }
+    const { idempotency } = extra
     try {
-      await storeRoutedVerification(store, { verification, fileUnder, routing, subjectReference })
+      await storeRoutedVerification(store, {
+        verification,
+        fileUnder,
+        routing,
+        subjectReference: extra.subjectReference,
+        alsoAudit: extra.alsoAudit,
+        keyValue:
+          idempotency === undefined || verification === undefined
+            ? undefined
+            : {
+                namespace: routedIdempotencyNamespace,
+                key: idempotency.key,
+                value: createdIdempotencyRecord(idempotency, verification),
+                ttlMs: routedIdempotencyLifetimeMs,
+              },
+      })
     } catch (error) {
       // The verification exists at the provider and the applicant needs it: failing the call now
       // would make the caller create a second one. The missing entry is reported instead.
@@ -153,96 +196,126 @@ export function createRouter(options: RouterOptions): Router {
     }
   }
 
+  /** A retry of a call whose key already produced a verification: that verification, no creation. */
+  const replay = async (
+    found: IdempotencyReplay,
+    call: RoutedCreateVerificationOptions,
+  ): Promise<CreateVerificationResult> => {
+    const adapter = adapterFor(found.provider)
+    const stored = await store.verifications.get({ provider: adapter.provider, id: found.verificationId })
+    const verification =
+      stored ??
+      (await adapter.getVerification({
+        reference: found.reference,
+        ...(call.signal === undefined ? {} : { signal: call.signal }),
+      }))
+    return { verification }
+  }
+
+  const route = async (
+    call: RoutedCreateVerificationOptions,
+    idempotency: IdempotencyClaim | undefined,
+  ): Promise<CreateVerificationResult> => {
+    const { routing: hints, ...adapterOptions } = call
+    const request: RoutingRequest = {
+      country: call.country,
+      documentTypes: call.documentTypes,
+      channel: call.channel,
+      attributes: hints?.attributes,
+    }
+    const rule = matchRule(config.rules, request)
+    let basis: RoutingRecord['basis']
+    let ordered: readonly string[]
+    if (rule !== undefined) {
+      basis = 'rule'
+      ordered = orderedAfter(rule.providers)
+    } else if (config.split !== undefined) {
+      basis = 'split'
+      ordered = orderedAfter([await assignSplit(store.keyValue, config.split, call.subjectReference, keys)])
+    } else {
+      basis = 'default'
+      ordered = orderedAfter([defaultProvider])
+    }
+    const labels: ShadowContext = {}
+    if (call.country !== undefined) labels.country = call.country
+    if (call.documentTypes !== undefined && call.documentTypes.length > 0) {
+      labels.documentTypes = [...call.documentTypes]
+    }
+    if (hints?.segment !== undefined) labels.segment = hints.segment
+    const skipped: RoutingRecord['skipped'] = []
+    const eligible: EnforcedKycAdapter[] = []
+    for (const key of ordered) {
+      const adapter = adapterFor(key)
+      const problem = coverageProblem(request, config.coverage?.[key], adapter)
+      if (problem === undefined) eligible.push(adapter)
+      else skipped.push({ provider: adapter.provider, reason: problem })
+    }
+    const base: Omit<RoutingRecord, 'attempts' | 'skipped'> = { role: 'primary', basis, ...labels }
+    if (rule !== undefined) base.rule = rule.name
+    if (eligible.length === 0) {
+      await record(undefined, { ...base, attempts: [], skipped })
+      throw new KycOutsideCoverageError({
+        message: `No provider covers this request (${describeRequest(request)}): ${skipped
+          .map((skip) => `${skip.provider} ${skip.reason.replaceAll('_', ' ')}`)
+          .join('; ')}.`,
+      })
+    }
+    const attempts: RoutingRecord['attempts'] = []
+    let lastError: unknown
+    for (const [index, adapter] of eligible.entries()) {
+      let result: CreateVerificationResult
+      try {
+        result = await adapter.createVerification(adapterOptions)
+      } catch (error) {
+        lastError = error
+        const outcome = classifyAttemptError(error)
+        attempts.push({ provider: adapter.provider, result: outcome, errorCode: errorCodeOf(error) })
+        if (!allowsFallback(outcome) || call.signal?.aborted === true) break
+        logger?.warn?.('openkyc routing: falling back to the next provider', {
+          provider: adapter.provider,
+          result: outcome,
+        })
+        continue
+      }
+      attempts.push({ provider: adapter.provider, result: 'created' })
+      for (const rest of eligible.slice(index + 1)) {
+        skipped.push({ provider: rest.provider, reason: 'not_reached' })
+      }
+      const shadowed =
+        shadow !== undefined && call.channel === 'api' && adapter !== shadowAdapter
+          ? shadow.plan(result.verification, pickShadowRequest(adapterOptions), labels)
+          : undefined
+      await record(
+        result.verification,
+        { ...base, chosen: adapter.provider, attempts, skipped },
+        {
+          subjectReference: call.subjectReference,
+          idempotency,
+          alsoAudit: shadowed === undefined ? undefined : [shadowed.planned],
+        },
+      )
+      shadowed?.track()
+      return result
+    }
+    await record(undefined, { ...base, attempts, skipped })
+    throw lastError
+  }
+
   return {
     shadow,
     adapterFor,
     async createVerification(call) {
       checkHints(call)
-      const { routing: hints, ...adapterOptions } = call
-      const request: RoutingRequest = {
-        country: call.country,
-        documentTypes: call.documentTypes,
-        channel: call.channel,
-        attributes: hints?.attributes,
+      if (call.idempotencyKey === undefined) return route(call, undefined)
+      const claimed = await claimIdempotencyKey(store.keyValue, call.idempotencyKey, call.subjectReference)
+      if ('replay' in claimed) return replay(claimed.replay, call)
+      try {
+        return await route(call, claimed.claim)
+      } catch (error) {
+        // No provider created a verification: free the key so the caller may retry with it.
+        await releaseIdempotencyKey(store.keyValue, claimed.claim).catch(() => undefined)
+        throw error
       }
-      const rule = matchRule(config.rules, request)
-      let basis: RoutingRecord['basis']
-      let first: readonly string[]
-      if (rule !== undefined) {
-        basis = 'rule'
-        first = rule.providers
-      } else if (config.split !== undefined) {
-        basis = 'split'
-        first = [await assignSplit(store.keyValue, config.split, call.subjectReference, keys)]
-      } else {
-        basis = 'default'
-        first = [defaultProvider]
-      }
-      const ordered = [...new Set([...first, ...(config.fallback ?? [])])]
-      const labels = {
-        ...(call.country === undefined ? {} : { country: call.country }),
-        ...(call.documentTypes === undefined || call.documentTypes.length === 0
-          ? {}
-          : { documentTypes: [...call.documentTypes] }),
-        ...(hints?.segment === undefined ? {} : { segment: hints.segment }),
-      }
-      const skipped: RoutingRecord['skipped'] = []
-      const eligible: string[] = []
-      for (const key of ordered) {
-        const problem = coverageProblem(request, config.coverage?.[key], adapterFor(key).capabilities)
-        if (problem === undefined) eligible.push(key)
-        else skipped.push({ provider: adapterFor(key).provider, reason: problem })
-      }
-      const base = {
-        role: 'primary' as const,
-        basis,
-        ...(rule === undefined ? {} : { rule: rule.name }),
-        ...labels,
-      }
-      if (eligible.length === 0) {
-        await record(undefined, { ...base, attempts: [], skipped })
-        throw new KycOutsideCoverageError({
-          message: `No provider covers this request (${describeRequest(request)}): ${skipped
-            .map((skip) => `${skip.provider} ${skip.reason.replaceAll('_', ' ')}`)
-            .join('; ')}.`,
-        })
-      }
-      const attempts: RoutingRecord['attempts'] = []
-      let lastError: unknown
-      for (const [index, key] of eligible.entries()) {
-        const adapter = adapterFor(key)
-        try {
-          const result = await adapter.createVerification(adapterOptions)
-          attempts.push({ provider: adapter.provider, result: 'created' })
-          for (const rest of eligible.slice(index + 1)) {
-            skipped.push({ provider: adapterFor(rest).provider, reason: 'not_reached' })
-          }
-          await record(
-            result.verification,
-            { ...base, chosen: adapter.provider, attempts, skipped },
-            call.subjectReference,
-          )
-          if (shadow !== undefined && call.channel === 'api' && key !== shadowKey) {
-            shadow.track(result.verification, pickShadowRequest(adapterOptions), labels)
-          }
-          return result
-        } catch (error) {
-          lastError = error
-          const result = classifyAttemptError(error)
-          attempts.push({
-            provider: adapter.provider,
-            result,
-            errorCode: errorCodeOf(error),
-          })
-          if (!allowsFallback(result) || call.signal?.aborted === true) break
-          logger?.warn?.('openkyc routing: falling back to the next provider', {
-            provider: adapter.provider,
-            result,
-          })
-        }
-      }
-      await record(undefined, { ...base, attempts, skipped })
-      throw lastError
     },
     async uploadCredential(call) {
       const { provider, ...upload } = call

@@ -16,16 +16,28 @@ export const RoutingLabelSchema = z
  * |---|---|
  * | `country_not_covered` | the request's country is outside the provider's configured countries |
  * | `document_type_not_covered` | none of the request's document types is in the provider's configured types |
+ * | `country_not_supported` | the adapter declares (`coverage`) that it cannot take the request's country |
+ * | `document_type_not_supported` | the adapter declares (`coverage`) that it takes none of the request's document types |
  * | `channel_not_supported` | an API-channel request, and the adapter does not declare `upload` |
  * | `not_reached` | an earlier provider in the list created the verification |
  * | `budget_exhausted` | a shadow run was due, but the shadow budget's rate was spent |
+ * | `not_submitted` | a planned shadow run's primary was not submitted within an hour, so its evidence was let go |
+ * | `evidence_too_large` | a planned shadow run's evidence exceeded `maxEvidenceBytes` |
+ * | `too_many_pending` | a planned shadow run was let go to keep at most `maxPending` waiting |
+ * | `process_ended` | a planned shadow run never ran: the process holding its evidence ended (`recordLostShadows`) |
  */
 export const RoutingSkipReasonSchema = z.enum([
   'country_not_covered',
   'document_type_not_covered',
+  'country_not_supported',
+  'document_type_not_supported',
   'channel_not_supported',
   'not_reached',
   'budget_exhausted',
+  'not_submitted',
+  'evidence_too_large',
+  'too_many_pending',
+  'process_ended',
 ])
 
 /** Why a provider was not tried. See {@link RoutingSkipReasonSchema}. */
@@ -68,7 +80,10 @@ export const RoutingRecordSchema = z.strictObject({
   basis: z.enum(['rule', 'split', 'default', 'shadow']),
   /** The rule that matched, when `basis` is `rule`. */
   rule: RoutingLabelSchema.optional(),
-  /** The provider that created the verification; absent when none did. */
+  /**
+   * The provider that created the verification; absent when none did. On a `planned` shadow entry:
+   * the provider the shadow run is planned at.
+   */
   chosen: providerName.optional(),
   /** Every attempt, in order. */
   attempts: z
@@ -91,6 +106,12 @@ export const RoutingRecordSchema = z.strictObject({
   segment: RoutingLabelSchema.optional(),
   /** On a shadow entry: the primary verification it shadows. */
   primary: z.strictObject({ provider: providerName, verificationId: identifier }).optional(),
+  /**
+   * `planned` on the shadow entry written with the primary's creation, before any evidence exists:
+   * every planned run is later followed by an entry saying how it ended (ran, failed, or not run and
+   * why), so a run lost with its process is visible (see `recordLostShadows`).
+   */
+  stage: z.enum(['planned']).optional(),
 })
 
 /** The routing part of an audit entry. See {@link RoutingRecordSchema}. */

@@ -8,10 +8,11 @@ import type { EnforcedKycAdapter } from '../capabilities.js'
 import { KycProviderUnavailableError } from '../errors.js'
 import { raceAbort } from '../http/abort.js'
 import type { Verification, VerificationReference } from '../model/verification.js'
+import type { AuditEntry } from '../store/audit-entry.js'
 import type { KycStore } from '../store/types.js'
 import { classifyAttemptError, errorCodeOf } from './fallback.js'
 import type { RoutingShadow } from './routing-config.js'
-import type { RoutingRecord } from './routing-record.js'
+import type { RoutingRecord, RoutingSkipReason } from './routing-record.js'
 import { splitBucket, splitBuckets } from './split.js'
 import { storeRoutedVerification } from './store-routing.js'
 
@@ -64,24 +65,53 @@ export type ShadowRunnerOptions = {
   now?: (() => number) | undefined
 }
 
+/** A shadow run decided for a new primary verification. See {@link ShadowRunner} `plan`. */
+export type ShadowPlan = {
+  /** The `stage: 'planned'` entry to store with the primary verification, in the same transaction. */
+  planned: RoutingRecord
+  /** Starts waiting for the primary's evidence; call it once `planned` is stored. */
+  track(): void
+}
+
+/** Options for {@link ShadowRunner} `recordLostShadows`. */
+export type RecordLostShadowsOptions = {
+  /**
+   * Planned runs recorded before this time with no entry saying how they ended are recorded as
+   * `process_ended`. Default: now minus the longest a process keeps a planned run (one hour plus
+   * `timeoutMs`), so a run another live instance still holds is never marked. An application with a
+   * single instance may pass its own start time.
+   */
+  before?: Date
+}
+
 /** Runs shadows of API-channel verifications. See {@link createShadowRunner}. */
 export type ShadowRunner = {
-  /** Decides (by the percentage) whether to shadow a freshly created API-channel verification. */
-  track(primary: Verification, request: ShadowRequest, context: ShadowContext): boolean
+  /**
+   * Decides (by the percentage) whether to shadow a freshly created API-channel verification: the
+   * plan to record and start, or `undefined`.
+   */
+  plan(primary: Verification, request: ShadowRequest, context: ShadowContext): ShadowPlan | undefined
   /** Keeps a copy of evidence uploaded to a tracked primary verification. */
   recordUpload(provider: string, upload: UploadCredentialOptions): void
   /** Called once the primary's submit returned: starts the shadow run detached, within the budget. */
   start(provider: string, options: VerificationCallOptions): void
-  /** Resolves once every started shadow run has ended (each ends by `timeoutMs` at the latest). */
+  /** Resolves once every started shadow run, and every record of a run let go, has ended. */
   drain(): Promise<void>
+  /**
+   * Finds planned shadow runs in the store's audit log that never got an entry saying how they
+   * ended (their evidence was in the memory of a process that ended) and records each as not run,
+   * `process_ended`. Returns how many it recorded. Reads the whole audit log: run it at start-up or
+   * from a periodic job, not per request.
+   */
+  recordLostShadows(options?: RecordLostShadowsOptions): Promise<number>
   readonly statistics: Readonly<ShadowStatistics>
 }
 
 const defaultTimeoutMs = 60_000
 const defaultMaxEvidenceBytes = 20 * 1024 * 1024
 const defaultMaxPending = 1_000
-/** A tracked verification whose submit does not come within an hour is forgotten (its evidence with it). */
-const pendingLifetimeMs = 60 * 60 * 1000
+/** A tracked verification whose submit does not come within an hour is let go (its evidence with it). */
+export const shadowPendingLifetimeMs = 60 * 60 * 1000
 const shadowSeed = 'openkyc-shadow'
 
 /**
@@ -95,9 +125,14 @@ const shadowSeed = 'openkyc-shadow'
  * Guarantees: nothing of a shadow run happens on the primary call's path except copying the uploaded
  * bytes; a shadow failure or timeout is recorded and logged, never thrown; a shadow result is never
  * returned and never touches the primary's state; at most `rate.limit` runs start per
- * `rate.intervalMs`; each run is abandoned after `timeoutMs` (its requests aborted). Pending evidence
- * lives in this process's memory only: a restart between the primary's upload and submit drops that
- * shadow run.
+ * `rate.intervalMs`; each run is abandoned after `timeoutMs` (its requests aborted).
+ *
+ * Every planned run is recorded durably (a `stage: 'planned'` entry stored with the primary
+ * verification) and is followed by exactly one entry saying how it ended: ran (created, failed or
+ * timed out), or not run and why (`budget_exhausted`, `not_submitted`, `evidence_too_large`,
+ * `too_many_pending`). The evidence itself waits in this process's memory only (images are too large
+ * for the store): a restart between the primary's upload and submit loses that run, and
+ * `recordLostShadows` records it as `process_ended`, so no loss is silent.
  *
  * @example
  * ```ts
@@ -125,18 +160,34 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const keyOf = (provider: string, reference: VerificationReference) =>
     `${provider}\u0000${JSON.stringify(Object.entries(reference).sort(([a], [b]) => (a < b ? -1 : 1)))}`
 
-  const forgetExpired = () => {
-    const oldest = now() - pendingLifetimeMs
-    for (const [key, entry] of pending) {
-      if (entry.trackedAt >= oldest && pending.size < maxPending) break
-      pending.delete(key)
-      statistics.dropped += 1
-    }
-  }
-
   const detach = (task: Promise<void>) => {
     running.add(task)
     void task.finally(() => running.delete(task))
+  }
+
+  const notRun = (entry: Pick<PendingShadow, 'context' | 'primary'>, reason: RoutingSkipReason) =>
+    ({
+      role: 'shadow',
+      basis: 'shadow',
+      attempts: [],
+      skipped: [{ provider: adapter.provider, reason }],
+      ...entry.context,
+      primary: { provider: entry.primary.provider, verificationId: entry.primary.id },
+    }) satisfies RoutingRecord
+
+  /** Lets a planned run go before it started, and records why (the planned entry then has its end). */
+  const letGo = (key: string, entry: PendingShadow, reason: RoutingSkipReason) => {
+    pending.delete(key)
+    statistics.dropped += 1
+    detach(record(undefined, entry, notRun(entry, reason)))
+  }
+
+  const forgetExpired = () => {
+    const oldest = now() - shadowPendingLifetimeMs
+    for (const [key, entry] of pending) {
+      if (entry.trackedAt >= oldest && pending.size < maxPending) break
+      letGo(key, entry, entry.trackedAt < oldest ? 'not_submitted' : 'too_many_pending')
+    }
   }
 
   const withinBudget = (): boolean => {
@@ -232,25 +283,39 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
 
   return {
     statistics,
-    track(primary, request, context) {
-      if (settings.percentage <= 0) return false
+    plan(primary, request, context) {
+      if (settings.percentage <= 0) return undefined
       if (
         splitBucket(`${primary.provider}:${primary.id}`, shadowSeed) >=
         settings.percentage * (splitBuckets / 100)
       ) {
-        return false
+        return undefined
       }
-      forgetExpired()
-      pending.set(keyOf(primary.provider, primary.reference), {
+      const entry: PendingShadow = {
         primary,
         request: structuredClone(request),
         context,
         uploads: [],
         bytes: 0,
         trackedAt: now(),
-      })
-      statistics.tracked += 1
-      return true
+      }
+      return {
+        planned: {
+          role: 'shadow',
+          basis: 'shadow',
+          stage: 'planned',
+          chosen: adapter.provider,
+          attempts: [],
+          skipped: [],
+          ...context,
+          primary: { provider: primary.provider, verificationId: primary.id },
+        },
+        track() {
+          forgetExpired()
+          pending.set(keyOf(primary.provider, primary.reference), entry)
+          statistics.tracked += 1
+        },
+      }
     },
     recordUpload(provider, upload) {
       const key = keyOf(provider, upload.reference)
@@ -260,8 +325,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       const copy = structuredClone(evidence) as ShadowUpload
       entry.bytes += 'content' in copy ? copy.content.byteLength : JSON.stringify(copy.data).length
       if (entry.bytes > maxEvidenceBytes) {
-        pending.delete(key)
-        statistics.dropped += 1
+        letGo(key, entry, 'evidence_too_large')
         return
       }
       entry.uploads.push(copy)
@@ -273,16 +337,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       pending.delete(key)
       if (!withinBudget()) {
         statistics.skippedForBudget += 1
-        detach(
-          record(undefined, entry, {
-            role: 'shadow',
-            basis: 'shadow',
-            attempts: [],
-            skipped: [{ provider: adapter.provider, reason: 'budget_exhausted' }],
-            ...entry.context,
-            primary: { provider: entry.primary.provider, verificationId: entry.primary.id },
-          }),
-        )
+        detach(record(undefined, entry, notRun(entry, 'budget_exhausted')))
         return
       }
       statistics.started += 1
@@ -291,6 +346,34 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     },
     async drain() {
       while (running.size > 0) await Promise.allSettled([...running])
+    },
+    async recordLostShadows(options = {}) {
+      const before = (options.before ?? new Date(now() - shadowPendingLifetimeMs - timeoutMs)).getTime()
+      const planned = new Map<string, { entry: AuditEntry; routing: RoutingRecord }>()
+      const ended = new Set<string>()
+      for await (const entry of store.audit.read()) {
+        const routing = entry.routing
+        if (entry.action !== 'routing' || routing?.role !== 'shadow' || routing.primary === undefined)
+          continue
+        const key = `${routing.primary.provider}\u0000${routing.primary.verificationId}`
+        if (routing.stage === 'planned') planned.set(key, { entry, routing })
+        else ended.add(key)
+      }
+      let recorded = 0
+      for (const [key, { entry, routing }] of planned) {
+        if (ended.has(key) || Date.parse(entry.recordedAt) >= before) continue
+        const { stage: _stage, chosen, ...plannedRun } = routing
+        await storeRoutedVerification(store, {
+          verification: undefined,
+          fileUnder: { provider: entry.provider, id: entry.verificationId },
+          routing: {
+            ...plannedRun,
+            skipped: [{ provider: chosen ?? adapter.provider, reason: 'process_ended' }],
+          },
+        })
+        recorded += 1
+      }
+      return recorded
     },
   }
 }

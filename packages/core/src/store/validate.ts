@@ -13,10 +13,28 @@ export function describeIssuePaths(issues: readonly z.core.$ZodIssue[]): string 
 }
 
 /**
+ * Updates the webhook pipeline parsed with the model's schema a moment ago and hands to the store's
+ * `applyVerification` now: the store's {@link parseVerificationUpdate} takes them as they are instead
+ * of parsing the same ten kilobytes again. A mark serves one call and is gone after it, so an object
+ * changed later is checked like any other. Internal to core: not exported from the package.
+ */
+const parsedUpdates = new WeakSet<object>()
+
+/** Marks an update just produced by `KycEventSchema` or `VerificationSchema` for one store call. See {@link parsedUpdates}. */
+export function markParsedVerificationUpdate<Update extends VerificationUpdate>(update: Update): Update {
+  parsedUpdates.add(update)
+  return update
+}
+
+/**
  * Validates an update given to `applyVerification`. Throws `KycInvalidRequestError` (paths only) when
  * it is not a `Verification` or an event's verification; stores call it before writing anything.
+ * An update the webhook pipeline has just parsed itself is not parsed twice.
  */
 export function parseVerificationUpdate(update: unknown): VerificationUpdate {
+  if (typeof update === 'object' && update !== null && parsedUpdates.delete(update)) {
+    return update as VerificationUpdate
+  }
   const parsed = VerificationSchema.safeParse(update)
   if (parsed.success) return parsed.data
   throw new KycInvalidRequestError({

@@ -54,6 +54,7 @@ export function instrumentAdapter<Adapter extends KycAdapter>(adapter: Adapter):
     specificationVersion: adapter.specificationVersion,
     provider,
     capabilities: adapter.capabilities,
+    ...(adapter.coverage === undefined ? {} : { coverage: adapter.coverage }),
     ...(adapter.subscribeBackgroundEvents === undefined
       ? {}
       : { subscribeBackgroundEvents: adapter.subscribeBackgroundEvents.bind(adapter) }),

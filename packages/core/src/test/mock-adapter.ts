@@ -2,6 +2,7 @@ import type {
   CreateVerificationOptions,
   ImportListItemsOptions,
   KycAdapter,
+  KycAdapterCoverage,
   KycCapabilities,
   KycCapabilityMethod,
   SimulatedOutcome,
@@ -59,6 +60,8 @@ export type MockAdapterOptions = {
   provider?: string
   /** Capabilities to declare; unlisted ones are declared. Undeclared capabilities have no method at all. */
   capabilities?: Partial<KycCapabilities>
+  /** What the mock declares it cannot take (`KycAdapter.coverage`). Default: nothing declared. */
+  coverage?: KycAdapterCoverage
   /** Fixed answers, sequences or functions per method. */
   results?: MockAdapterResults
   /**
@@ -354,6 +357,7 @@ export function createMockAdapter(options: MockAdapterOptions = {}): MockKycAdap
     specificationVersion: 'v1',
     provider,
     capabilities,
+    ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
     calls,
     clearCalls() {
       calls.length = 0

@@ -1,7 +1,14 @@
 import { cryptoEngine } from '#crypto'
-import { bytesToHex, decodeBase64, encodeBase64, hexToBytes } from '../crypto/encoding.js'
+import { bytesToHex, decodeBase64, encodeBase64 } from '../crypto/encoding.js'
 import { KycConfigurationError } from '../errors.js'
-import { configuredSecrets, fail, type HmacInput, maxSignatureHeaderLength } from './hmac.js'
+import {
+  configuredSecrets,
+  fail,
+  type HmacInput,
+  maxSignatureHeaderLength,
+  timingSafeEqualStrings,
+  verifierHmacSha256Hex,
+} from './hmac.js'
 
 /** Hash algorithms a body signature may use. One today; the table below is where others go. */
 export type BodySignatureAlgorithm = 'sha256'
@@ -29,21 +36,19 @@ export type VerifyBodySignatureOptions = {
 const hexDigits = /^[0-9a-fA-F]+$/
 const base64Digits = /^[A-Za-z0-9+/_-]+={0,2}$/
 
-/** The header's digest bytes, or `undefined` when it cannot be a digest of the expected size. */
-function decodeSignature(
-  value: string,
-  encoding: BodySignatureEncoding,
-  length: number,
-): Uint8Array | undefined {
+/**
+ * The header's digest as lower-case hex (the form the HMAC is compared in), or `undefined` when it
+ * cannot be a digest of the expected size.
+ */
+function decodeSignature(value: string, encoding: BodySignatureEncoding, length: number): string | undefined {
   if (encoding === 'hex') {
-    if (value.length !== length * 2 || !hexDigits.test(value)) return undefined
-    return hexToBytes(value)
+    return value.length === length * 2 && hexDigits.test(value) ? value.toLowerCase() : undefined
   }
   // Base64 of `length` bytes is this many characters with padding; without it, up to two fewer.
   const padded = Math.ceil(length / 3) * 4
   if (value.length > padded || value.length < padded - 2 || !base64Digits.test(value)) return undefined
   const bytes = decodeBase64(value)
-  return bytes?.length === length ? bytes : undefined
+  return bytes?.length === length ? bytesToHex(bytes) : undefined
 }
 
 /**
@@ -84,9 +89,10 @@ export async function verifyBodySignature(options: VerifyBodySignatureOptions): 
 
   let matched = false
   for (const secret of secrets) {
-    const expected = await cryptoEngine.hmacSha256(secret, [options.rawBody])
+    const digest = verifierHmacSha256Hex(secret, [options.rawBody])
+    const expected = typeof digest === 'string' ? digest : await digest
     // No early exit: the time taken does not tell which secret matched.
-    if (cryptoEngine.timingSafeEqualBytes(expected, signature)) matched = true
+    if (timingSafeEqualStrings(expected, signature)) matched = true
   }
   if (!matched) fail('no signature matches')
 }

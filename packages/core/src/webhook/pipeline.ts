@@ -20,7 +20,7 @@ import { redact } from '../redact.js'
 import type { AuditAction, AuditEntryInput, AuditState } from '../store/audit-entry.js'
 import { createMemoryStore } from '../store/memory-store.js'
 import type { InboxClaim, KycStore, KycStoreTransaction } from '../store/types.js'
-import { parseVerificationUpdate } from '../store/validate.js'
+import { markParsedVerificationUpdate, parseVerificationUpdate } from '../store/validate.js'
 import { describeProcessedEvent } from '../telemetry/instrument-webhooks.js'
 import { inSpan, telemetryAttributes } from '../telemetry/telemetry.js'
 import {
@@ -424,7 +424,8 @@ export function createWebhookPipeline<Handle = undefined>(
       }
     }
     const { previous, verification, applied } = await call(
-      transaction.applyVerification(event.verification),
+      // Parsed by `normalize` (KycEventSchema) a moment ago: the store does not parse it again.
+      transaction.applyVerification(markParsedVerificationUpdate(event.verification)),
       'storing the verification',
       signal,
     )
@@ -450,9 +451,52 @@ export function createWebhookPipeline<Handle = undefined>(
           [telemetryAttributes.eventType]: event.type,
         },
       },
-      () => processEventInTransaction(event, onEvent, signal),
+      () => inVerificationTurn(event, signal, () => processEventInTransaction(event, onEvent, signal)),
       describeProcessedEvent,
     )
+
+  /** The last turn taken for each verification with an event in this pipeline now (see `inVerificationTurn`). */
+  const verificationTurns = new Map<string, Promise<void>>()
+
+  /**
+   * Runs `run` once the events of the same verification that reached this pipeline earlier are done,
+   * so this process sends them to the store one after another, in arrival order. The store orders
+   * them anyway (a row lock, held to the commit), but only after each has taken a connection and sent
+   * its claim: events of one verification arrive together (Persona sends an inquiry's events within a
+   * second), and racing them cost lock waits, a failed first insert and a re-read each. Instances
+   * still race each other, and the store settles that as before. The wait honours `signal` and
+   * `storeTimeoutMs`, like a store call.
+   */
+  const inVerificationTurn = async <Result>(
+    event: KycEvent,
+    signal: AbortSignal | undefined,
+    run: () => Promise<Result>,
+  ): Promise<Result> => {
+    if (event.verification === undefined) return run()
+    const key = `${event.verification.provider}\n${event.verification.id}`
+    const previous = verificationTurns.get(key)
+    let finish = () => {}
+    const turn = new Promise<void>((resolve) => {
+      finish = resolve
+    })
+    // A turn given up (aborted, timed out) still keeps the next one behind the turns before it.
+    const last = previous === undefined ? turn : previous.then(() => turn)
+    verificationTurns.set(key, last)
+    try {
+      if (previous !== undefined) {
+        await withDeadline(
+          previous,
+          storeTimeoutMs,
+          'waiting for an earlier event of the verification',
+          signal,
+        )
+      }
+      return await run()
+    } finally {
+      finish()
+      if (verificationTurns.get(key) === last) verificationTurns.delete(key)
+    }
+  }
 
   /**
    * Runs `work` in one store transaction with the pipeline's deadlines: beginning and committing are

@@ -14,25 +14,22 @@ const jobs = await openJobs({
   maxConnections: 2,
   boss: { maintenanceIntervalSeconds: 1 },
 })
-const limiter = (key, requests) =>
-  createClusterRateLimiter({
-    jobs,
-    key,
-    limit: { requests, intervalMs: settings.windowMs },
-    marginMs: settings.marginMs,
-  })
+const limiter = (key, requests, marginMs) =>
+  createClusterRateLimiter({ jobs, key, limit: { requests, intervalMs: settings.windowMs }, marginMs })
 const persona = createPersona({
   apiKey: 'persona_sandbox_openkyc_jobs',
   templateId: 'itmpl_openkyc_jobs',
   webhookSecrets: ['wbhsec_openkyc_jobs'],
   baseUrl: `${settings.simulatorUrl}/api/v1`,
   env: {},
-  rateLimit: limiter('persona', settings.requests),
+  rateLimit: limiter('persona', settings.requests, settings.requestMarginMs),
 })
 const bulk = createBulkRuns({
   jobs,
   adapters: { persona },
-  startLimiters: { persona: limiter('persona:inquiry-creations', settings.creations) },
+  startLimiters: {
+    persona: limiter('persona:inquiry-creations', settings.creations, settings.creationMarginMs),
+  },
   itemTimeoutMs: settings.itemTimeoutMs,
 })
 const stop = await bulk.work({ concurrency: settings.concurrency, pollingIntervalSeconds: 0.5 })

@@ -3,31 +3,17 @@ import { createPersona } from '@openkyc/persona'
 import { createPersonaSimulator, type PersonaSimulator } from '@openkyc/simulator-persona'
 import { createSimulatorClock } from '@openkyc/testkit/harness'
 
-/** One request as the simulated vendor saw it: when (this process's clock), what, and the answer. */
-export type SeenRequest = { at: number; method: string; path: string; status: number }
-
 /** Persona's documented limits: 300 requests and 150 inquiry creations a minute. */
 export const personaLimits = { requests: 300, creations: 150, windowMs: 60_000 }
 
-/**
- * A Persona simulator on a real-time clock whose minute is `windowMs` long (time-scaled limits), and
- * a recording fetch in front of it.
- */
+/** A Persona simulator on a real-time clock whose minute is `windowMs` long (time-scaled limits). */
 export function createScaledPersona(windowMs: number) {
   const simulator = createPersonaSimulator({
     clock: createSimulatorClock({ mode: 'real' }),
     rateLimit: { limit: personaLimits.requests, windowMs },
     inquiryCreationQuota: { limit: personaLimits.creations, windowMs },
   })
-  const seen: SeenRequest[] = []
-  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = input instanceof Request ? input : new Request(input, init)
-    const at = performance.now()
-    const response = await simulator.fetch(request)
-    seen.push({ at, method: request.method, path: new URL(request.url).pathname, status: response.status })
-    return response
-  }
-  return { simulator, seen, fetch: fetch as typeof globalThis.fetch }
+  return { simulator, fetch: simulator.fetch }
 }
 
 /** A Persona adapter on `fetch` whose budget is `rateLimit` (a cluster limiter). */
