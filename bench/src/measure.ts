@@ -28,6 +28,21 @@ export type InterleavedOptions = {
   batch: number
   /** Called between timed batches (outside the timing), e.g. to move a simulator clock. */
   between?: () => Promise<void> | void
+  /**
+   * The clock, in milliseconds. Default `performance.now` (wall time). Pass {@link processCpuMilliseconds}
+   * for work that never waits (in-process simulators): the process's own CPU time leaves out the time
+   * other processes on a loaded machine take from it, which wall time charges to whichever side ran.
+   */
+  clock?: () => number
+}
+
+/**
+ * This process's CPU time (user + system, every thread) in milliseconds: a clock for
+ * {@link compareInterleaved} that other processes' load does not move.
+ */
+export function processCpuMilliseconds(): number {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1000
 }
 
 /** What {@link compareInterleaved} measured: milliseconds per operation, and the subject ÷ baseline ratio. */
@@ -42,10 +57,11 @@ async function timeBatch(
   run: (index: number) => Promise<unknown>,
   batch: number,
   offset: number,
+  clock: () => number,
 ): Promise<number> {
-  const started = performance.now()
+  const started = clock()
   for (let index = 0; index < batch; index += 1) await run(offset + index)
-  return (performance.now() - started) / batch
+  return (clock() - started) / batch
 }
 
 /**
@@ -63,6 +79,7 @@ export async function compareInterleaved(options: InterleavedOptions): Promise<I
   const subjectTimes: number[] = []
   const baselineTimes: number[] = []
   const ratios: number[] = []
+  const clock = options.clock ?? (() => performance.now())
   let offset = 0
   for (let round = 0; round < options.warmupRounds + options.rounds; round += 1) {
     const subjectFirst = round % 2 === 0
@@ -70,8 +87,8 @@ export async function compareInterleaved(options: InterleavedOptions): Promise<I
     let baselineTime = 0
     for (const side of subjectFirst ? ['subject', 'baseline'] : ['baseline', 'subject']) {
       await options.between?.()
-      if (side === 'subject') subjectTime = await timeBatch(options.subject, options.batch, offset)
-      else baselineTime = await timeBatch(options.baseline, options.batch, offset)
+      if (side === 'subject') subjectTime = await timeBatch(options.subject, options.batch, offset, clock)
+      else baselineTime = await timeBatch(options.baseline, options.batch, offset, clock)
     }
     offset += options.batch
     if (round < options.warmupRounds) continue

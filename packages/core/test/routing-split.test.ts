@@ -44,6 +44,11 @@ describe('routing: sticky split', () => {
       (subject) => splitBucket(subject) !== splitBucket(subject, 'other-seed'),
     )
     expect(moved.length).toBeGreaterThan(900)
+    // Pinned: stored assignments and running instances depend on these never changing (ASCII is hashed
+    // without encoding; other text as UTF-8).
+    expect([splitBucket('user_42'), splitBucket('user_42', 'other-seed')]).toEqual([4507, 2665])
+    expect([splitBucket('ünïcödé-👤'), splitBucket('ünïcödé-👤', 'other-seed')]).toEqual([3600, 9876])
+    expect([splitBucket('a'.repeat(300)), splitBucket('0', 'other-seed')]).toEqual([8651, 4760])
     expect(providerForBucket({ a: 70, b: 30 }, 6_999)).toBe('a')
     expect(providerForBucket({ a: 70, b: 30 }, 7_000)).toBe('b')
     expect(providerForBucket({ a: 0, b: 100 }, 0)).toBe('b')

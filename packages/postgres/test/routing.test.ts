@@ -106,6 +106,53 @@ describe('routing on @openkyc/postgres', () => {
     }
   }, 240_000)
 
+  it('keeps planned shadow runs across a restart and records the ones the ended process lost, chain valid', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'openkyc-routing-shadow-'))
+    directories.push(dataDir)
+    const primary = createMockAdapter({ provider: 'primary' })
+    const shadow = createMockAdapter({ provider: 'shadow' })
+    const clientOn = (store: KycStore<unknown>) =>
+      createKyc({
+        provider: 'primary',
+        adapters: { primary, shadow },
+        store,
+        env: {},
+        routing: { shadow: { provider: 'shadow', percentage: 100 } },
+      })
+    const before = await openPostgresStore({ dataDir })
+    let primaryId: string
+    try {
+      const { verification } = await clientOn(before).createVerification({
+        subjectReference: 'user_1',
+        channel: 'api',
+        country: 'DE',
+        routing: { segment: 'restart' },
+      })
+      primaryId = verification.id
+    } finally {
+      // The process ends before the primary's evidence and submit: the shadow run never starts.
+      await before.close()
+    }
+    const after = await openPostgresStore({ dataDir })
+    try {
+      const kyc = clientOn(after)
+      expect(await kyc.routing?.recordLostShadows({ before: new Date(Date.now() + 1_000) })).toBe(1)
+      const entries = []
+      for await (const entry of after.audit.read({ provider: 'primary', verificationId: primaryId }))
+        entries.push(entry.routing)
+      expect(entries.map((routing) => [routing?.role, routing?.stage, routing?.skipped])).toEqual([
+        ['primary', undefined, []],
+        ['shadow', 'planned', []],
+        ['shadow', undefined, [{ provider: 'shadow', reason: 'process_ended' }]],
+      ])
+      expect((await kyc.routing?.agreementReport())?.pairs[0]?.notRun).toEqual({ process_ended: 1 })
+      expect(shadow.calls).toHaveLength(0)
+      expect((await verifyAuditChain(after.audit.read())).valid).toBe(true)
+    } finally {
+      await after.close()
+    }
+  }, 240_000)
+
   for (const target of testDatabases()) {
     it(`stores routing records in the audit log and keeps the hash chain valid (${target.name})`, async () => {
       const { store } = await freshStore(target)

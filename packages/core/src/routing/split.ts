@@ -8,6 +8,12 @@ export const splitAssignmentNamespace = 'openkyc-routing-split'
 export const splitBuckets = 10_000
 
 const defaultSeed = 'openkyc-split'
+const textEncoder = new TextEncoder()
+
+function isAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index += 1) if (text.charCodeAt(index) > 0x7f) return false
+  return true
+}
 
 /**
  * The bucket (0–9,999) of a subject reference: a 32-bit FNV-1a hash of `seed` and the reference
@@ -21,9 +27,12 @@ const defaultSeed = 'openkyc-split'
  */
 export function splitBucket(subjectReference: string, seed: string = defaultSeed): number {
   let hash = 0x811c9dc5
-  const bytes = new TextEncoder().encode(`${seed}\u0000${subjectReference}`)
-  for (const byte of bytes) {
-    hash ^= byte
+  const text = `${seed}\u0000${subjectReference}`
+  // ASCII (the usual user id) is its own UTF-8: hash the code units without encoding the text.
+  const bytes = isAscii(text) ? undefined : textEncoder.encode(text)
+  const length = bytes === undefined ? text.length : bytes.length
+  for (let index = 0; index < length; index += 1) {
+    hash ^= bytes === undefined ? text.charCodeAt(index) : (bytes[index] as number)
     hash = Math.imul(hash, 0x01000193)
   }
   hash ^= hash >>> 16
