@@ -22,6 +22,19 @@ export type LoopbackFaultCounts = {
   serverError: number
   rateLimited: number
   connectionReset: number
+  /** Requests the simulator acted on whose answer was then lost (the connection reset). */
+  lostResponse: number
+}
+
+/**
+ * Answers lost after the simulator acted on the request: the hard case for a POST that takes no
+ * idempotency key, since repeating it may act twice.
+ */
+export type LostResponses = {
+  /** The share of matching requests whose answer is lost. */
+  share: number
+  /** Which requests (method and URL only: the body is the simulator's to read). */
+  matches: (request: { method: string; url: string }) => boolean
 }
 
 /** The simulator on 127.0.0.1 behind a server that can fail a seeded share of requests. */
@@ -30,15 +43,19 @@ export type OnfidoLoopback = {
   /** `http://127.0.0.1:PORT`, the API is under `/v3.6`. */
   url: string
   readonly counts: LoopbackFaultCounts
-  /** Switches faults on (with these rates and this random source) or off (`undefined`). */
-  setFaults(rates: FaultRates | undefined, random?: () => number): void
+  /**
+   * Switches faults on (with these rates and this random source) or off (`undefined`); `lost` also
+   * loses the answers of a share of matching requests after the simulator acted on them.
+   */
+  setFaults(rates: FaultRates | undefined, random?: () => number, lost?: LostResponses): void
   close(): Promise<void>
 }
 
 /**
  * Serves an Onfido simulator on 127.0.0.1 (port 0) behind a thin server that, when faults are on,
  * answers a seeded share of requests with 500/502/503/504, 429 + `Retry-After`, or a reset socket
- * before the simulator sees them. Both the adapter (`fetch`) and the SDK (axios) see the same faults.
+ * before the simulator sees them, and (when asked) loses the answer of a share of chosen requests
+ * after the simulator acted on them. Both the adapter (`fetch`) and the SDK (axios) see the same faults.
  *
  * @example
  * ```ts
@@ -48,8 +65,15 @@ export type OnfidoLoopback = {
  */
 export async function startOnfidoLoopback(): Promise<OnfidoLoopback> {
   const simulator = createOnfidoSimulator({ rateLimit: false })
-  const counts: LoopbackFaultCounts = { requests: 0, serverError: 0, rateLimited: 0, connectionReset: 0 }
+  const counts: LoopbackFaultCounts = {
+    requests: 0,
+    serverError: 0,
+    rateLimited: 0,
+    connectionReset: 0,
+    lostResponse: 0,
+  }
   let rates: FaultRates | undefined
+  let lost: LostResponses | undefined
   let random: () => number = Math.random
   const errorBody = (status: number, type: string) =>
     Response.json({ error: { type, message: `Simulated failure (${status})`, fields: {} } }, { status })
@@ -81,7 +105,13 @@ export async function startOnfidoLoopback(): Promise<OnfidoLoopback> {
               return new Response(null, { status: 502 })
             }
           }
-          return simulator.handle(request)
+          const loseAnswer = lost?.matches(request) === true && random() < (lost?.share ?? 0)
+          const response = await simulator.handle(request)
+          if (loseAnswer) {
+            counts.lostResponse += 1
+            bindings.incoming.socket.destroy()
+          }
+          return response
         },
       },
       () => resolve(started),
@@ -95,8 +125,9 @@ export async function startOnfidoLoopback(): Promise<OnfidoLoopback> {
     simulator,
     url,
     counts,
-    setFaults(next, nextRandom) {
+    setFaults(next, nextRandom, nextLost) {
       rates = next
+      lost = next === undefined ? undefined : nextLost
       if (nextRandom !== undefined) random = nextRandom
     },
     close: () =>

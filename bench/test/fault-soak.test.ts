@@ -7,6 +7,7 @@ import {
 } from '@openkyc/simulator-onfido'
 import { createPersonaSimulator, type PersonaSimulator } from '@openkyc/simulator-persona'
 import { type Scenario, scenarios } from '@openkyc/testkit/catalogue'
+import { createJpeg } from '@openkyc/testkit/harness'
 import { describe, expect, it } from 'vitest'
 import { createFaultInjectingFetch, type FaultCounts, soakFaultRates } from '../src/fault-injection.js'
 import {
@@ -494,6 +495,90 @@ describe('fault soak', () => {
     expect(runs).toHaveLength(flows)
     expect(applicants.size).toBe(flows)
     expect(applicantCount).toBe(flows)
+    expect(simulator.handlerErrors).toEqual([])
+    expect(leaks).toEqual([])
+    simulator.shutdown()
+  })
+
+  it(`onfido: ${flows} API-channel flows (upload, submit) through 18 % faults all complete, with one check per applicant`, async () => {
+    const simulator = createOnfidoSoakSimulator()
+    const faults = createFaultInjectingFetch({
+      simulator,
+      rates: soakFaultRates,
+      random: createSeededRandom(20_261_205),
+      // As in the hosted soak, a lost answer to an applicant creation cannot be retried safely by anyone,
+      // and a repeated upload only adds a second image (Onfido checks the most recent one). A lost
+      // answer to POST /checks is the case a repeated submitVerification must absorb: no second check.
+      connectTimeoutOnly: (request) =>
+        request.method === 'POST' &&
+        /^\/v3\.6\/(applicants|documents|live_photos)$/.test(new URL(request.url).pathname),
+    })
+    const capture = createCapture()
+    const tally: RetryTally = { calls: 0, repeated: 0, gaveUp: 0 }
+    const adapter = createOnfidoSoakAdapter(simulator, faults.fetch, capture)
+    const retry = <T>(call: () => Promise<T>) => withApplicationRetries(call, capture, tally)
+    // Within the simulator's size limits (live photos ≥ 32 KiB), small enough for 2,000 uploads.
+    const image = createJpeg({ width: 200, height: 200 })
+    const applicantIds: string[] = []
+    const statuses = new Map<string, number>()
+    await runPool(flows, concurrency, async (index) => {
+      const { applicant } = scenarioFor(index)
+      const { verification } = await retry(() =>
+        adapter.createVerification({
+          subjectReference: `soak-api-${index}`,
+          channel: 'api',
+          prefill: { firstName: applicant.firstName, lastName: applicant.lastName },
+        }),
+      )
+      applicantIds.push(verification.id)
+      const { reference } = verification
+      await retry(() =>
+        adapter.uploadCredential({
+          reference,
+          kind: 'id_document',
+          part: 'front',
+          documentType: 'passport',
+          content: image,
+          contentType: 'image/jpeg',
+        }),
+      )
+      await retry(() =>
+        adapter.uploadCredential({
+          reference,
+          kind: 'selfie',
+          part: 'face',
+          content: image,
+          contentType: 'image/jpeg',
+        }),
+      )
+      const submitted = await retry(() => adapter.submitVerification({ reference }))
+      statuses.set(submitted.status, (statuses.get(submitted.status) ?? 0) + 1)
+    })
+    const checksPerApplicant = new Map<number, number>()
+    for (const applicantId of applicantIds) {
+      const listed = await simulator.fetch(
+        `https://api.eu.onfido.com/v3.6/checks?applicant_id=${applicantId}`,
+        {
+          headers: { authorization: `Token token=${onfidoSimulatorApiToken}` },
+        },
+      )
+      const { checks } = (await listed.json()) as { checks: unknown[] }
+      checksPerApplicant.set(checks.length, (checksPerApplicant.get(checks.length) ?? 0) + 1)
+    }
+    const leaks = personalDataFound(capture)
+    console.log(
+      `fault soak onfido API channel: ${flows} flows (${concurrency} at a time); ${faultLine(faults.counts)}; ` +
+        `${tally.repeated} calls repeated by the application after the adapter gave up; submitted ${JSON.stringify(Object.fromEntries(statuses))}; ` +
+        `applicants by number of checks ${JSON.stringify(Object.fromEntries(checksPerApplicant))}; PII hits ${leaks.length}`,
+    )
+
+    expectFaultsInjected(faults.counts)
+    // Lost answers to POST /checks happened, and the repeated submits found the check they had created.
+    expect(faults.counts.lostPostResponse).toBeGreaterThan(0)
+    expect(tally.gaveUp).toBe(0)
+    expect(new Set(applicantIds).size).toBe(flows)
+    expect((statuses.get('submitted') ?? 0) + (statuses.get('completed') ?? 0)).toBe(flows)
+    expect(Object.fromEntries(checksPerApplicant)).toEqual({ 1: flows })
     expect(simulator.handlerErrors).toEqual([])
     expect(leaks).toEqual([])
     simulator.shutdown()

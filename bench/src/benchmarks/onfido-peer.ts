@@ -1,6 +1,12 @@
-import { WebhookEventVerifier } from '@onfido/api'
+import { FileTransfer, WebhookEventVerifier } from '@onfido/api'
 import { isKycError, type VerificationReference, verifyBodySignature } from '@openkyc/core'
-import { onfidoSimulatorWebhookToken, signOnfidoWebhook } from '@openkyc/simulator-onfido'
+import { createOnfido } from '@openkyc/onfido'
+import {
+  onfidoSimulatorApiToken,
+  onfidoSimulatorWebhookToken,
+  onfidoSimulatorWorkflowId,
+  signOnfidoWebhook,
+} from '@openkyc/simulator-onfido'
 import { scenarioById, scenarios } from '@openkyc/testkit/catalogue'
 import { createJpeg } from '@openkyc/testkit/harness'
 import { compareInterleaved } from '../measure.js'
@@ -14,7 +20,6 @@ import {
   uploadAndCheckWithSdk,
   verifyWithSdk,
 } from '../onfido-peer.js'
-import { createBenchOnfido } from '../providers.js'
 import { createSeededRandom } from '../random.js'
 import type { BenchmarkResult, Figure } from '../report.js'
 
@@ -38,17 +43,40 @@ const goalFlowRatio = 1
 const goalWebhookRatio = 1
 const instantSleep = async () => {}
 
-/** The adapter against the loopback simulator, over real HTTP (undici `fetch`). */
+/**
+ * The adapter against the loopback simulator, over real HTTP, with nothing injected but the clock
+ * source: it sends through `globalThis.fetch` (undici), as an application's adapter does.
+ */
 function createPeerOnfido(loopback: Pick<OnfidoLoopback, 'url'>, sleep?: (ms: number) => Promise<void>) {
-  return createBenchOnfido(
-    {
-      fetch: (input, init) => fetch(input, init),
-      now: () => Date.now(),
-      ...(sleep === undefined ? {} : { sleep }),
-    },
-    { baseUrl: `${loopback.url}/v3.6` },
-  )
+  return createOnfido({
+    apiToken: onfidoSimulatorApiToken,
+    workflowId: onfidoSimulatorWorkflowId,
+    webhookTokens: [onfidoSimulatorWebhookToken],
+    baseUrl: `${loopback.url}/v3.6`,
+    // Onfido's 400 requests a minute would pace the benchmark, not measure it; the SDK has no budget.
+    rateLimit: false,
+    env: {},
+    ...(sleep === undefined ? {} : { sleep }),
+  })
 }
+
+/**
+ * Setup work (the pool of decided runs, the counts afterwards) never runs with faults on, but a
+ * connection the fault phase reset may still fail one call: such a call is repeated, so a stray
+ * reset cannot end the run.
+ */
+async function setupStep<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work()
+    } catch (error) {
+      if (attempt >= 5) throw error
+    }
+  }
+}
+
+/** How many times an application tries each step of a flow before it gives up (both sides alike). */
+const applicationAttempts = 5
 
 /** The requests one call of `work` sends to the loopback server, as counted there. */
 async function requestsOf(loopback: OnfidoLoopback, work: () => Promise<unknown>): Promise<number> {
@@ -62,7 +90,7 @@ async function countApplicantsByFirstName(loopback: OnfidoLoopback): Promise<Map
   const counts = new Map<string, number>()
   const sdk = createOnfidoSdk(loopback.url)
   for (let page = 1; ; page += 1) {
-    const { applicants } = (await sdk.listApplicants(page, 500, false)).data
+    const { applicants } = (await setupStep(() => sdk.listApplicants(page, 500, false))).data
     for (const { first_name: name = '' } of applicants) counts.set(name, (counts.get(name) ?? 0) + 1)
     if (applicants.length < 500) return counts
   }
@@ -72,23 +100,43 @@ function ids(reference: VerificationReference): { applicantId: string; workflowR
   return { applicantId: String(reference.applicantId), workflowRunId: String(reference.workflowRunId) }
 }
 
-/** Outcome tally of flows run under faults. */
-type FaultTally = { flows: number; completed: number; failed: number; errors: Map<string, number> }
+/**
+ * Outcome tally of flows run under faults: flows completed or abandoned (a step failed
+ * {@link applicationAttempts} times), and every failure the application saw, by error name.
+ */
+type FaultTally = { flows: number; completed: number; abandoned: number; errors: Map<string, number> }
 
-function tallyError(tally: FaultTally, error: unknown): void {
-  tally.failed += 1
-  const name =
-    typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-      ? error.code
-      : error instanceof Error
-        ? error.name
-        : 'unknown'
-  tally.errors.set(name, (tally.errors.get(name) ?? 0) + 1)
+function errorName(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : error instanceof Error
+      ? error.name
+      : 'unknown'
+}
+
+function failuresSeen(tally: FaultTally): number {
+  return [...tally.errors.values()].reduce((total, count) => total + count, 0)
 }
 
 function describeTally(tally: FaultTally): string {
-  const errors = [...tally.errors.entries()].map(([name, count]) => `${count} ${name}`).join(', ')
-  return `${tally.completed}/${tally.flows} flows completed${tally.failed > 0 ? `, ${tally.failed} failed (${errors})` : ''}`
+  const errors = [...tally.errors.entries()]
+    .sort((left, right) => right[1] - left[1])
+    .map(([name, count]) => `${count} ${name}`)
+    .join(', ')
+  return `${tally.completed}/${tally.flows} completed, ${tally.abandoned} abandoned; failures seen: ${errors || 'none'}`
+}
+
+/** One step as an application runs it under faults: repeated on any failure, up to a limit. */
+async function applicationStep<T>(tally: FaultTally, step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await step()
+    } catch (error) {
+      const name = errorName(error)
+      tally.errors.set(name, (tally.errors.get(name) ?? 0) + 1)
+      if (attempt >= applicationAttempts) throw error
+    }
+  }
 }
 
 export async function runOnfidoPeer(options: OnfidoPeerOptions = {}): Promise<BenchmarkResult> {
@@ -109,10 +157,12 @@ export async function runOnfidoPeer(options: OnfidoPeerOptions = {}): Promise<Be
     // Hosted flow: start a verification (applicant + Studio run), read a decided one with its evidence.
     const pool: VerificationReference[] = []
     for (const scenario of scenarios) {
-      const { verification } = await adapter.createVerification({
-        subjectReference: `peer-pool-${scenario.id}`,
-        prefill: { firstName: scenario.applicant.firstName, lastName: scenario.applicant.lastName },
-      })
+      const { verification } = await setupStep(() =>
+        adapter.createVerification({
+          subjectReference: `peer-pool-${scenario.id}`,
+          prefill: { firstName: scenario.applicant.firstName, lastName: scenario.applicant.lastName },
+        }),
+      )
       if (scenario.id !== 'applicant_abandons') {
         await simulator.resolve(ids(verification.reference).workflowRunId)
       }
@@ -333,26 +383,36 @@ export async function runOnfidoPeer(options: OnfidoPeerOptions = {}): Promise<Be
     notes.push(
       `${rounds} measured rounds (after ${warmupRounds} warm-up) of ${batch} hosted flows per side, sides alternating first; ratio = median of per-round ratios. The simulator decides runs outside the timed part (a pool of ${pool.length} runs, one per catalogue scenario, is read in turn).`,
       'Hosted flow through the SDK: createApplicant, createWorkflowRun, then findWorkflowRun, listChecks and listReports per check (what an application needs for the outcome and its evidence). Through the adapter: createVerification and getVerification, which also validate, retry and map.',
-      'API channel through the SDK: createApplicant, uploadDocument, uploadLivePhoto, createCheck (document + facial_similarity_photo), findCheck, listReports. Through the adapter: createVerification({channel: "api"}), uploadCredential twice, submitVerification (which reads the applicant and its checks at once, creates the check only when the applicant has none, so a retried submit never starts a second paid check, then reads the check and its reports at once, and answers with the mapped verification: the SDK side\'s findCheck + listReports). The two requests the SDK side does not send are that applicant read (creation time, deletion state) and that check list (at most one check per applicant).',
-      'Both clients talk HTTP to the same simulator on 127.0.0.1: the adapter through undici fetch, the SDK through axios.',
+      'API channel through the SDK: createApplicant, uploadDocument, uploadLivePhoto, createCheck (document + facial_similarity_photo), findCheck, listReports. Through the adapter: createVerification({channel: "api"}), uploadCredential twice (multipart bodies built in one buffer), submitVerification, which for an applicant this adapter created and has requested no check for sends createCheck, then the check and its reports together, and answers with the mapped verification (the SDK side\'s findCheck + listReports). A repeated submit (or one from another instance) lists the checks first, so it never starts a second paid check: see the rows under faults.',
+      "Both clients talk HTTP to the same simulator on 127.0.0.1: the adapter through globalThis.fetch (undici; nothing injected), the SDK through axios. Onfido's 400 requests a minute are off on the adapter side (they would pace the run); the SDK has no budget.",
     )
 
     // Under faults: the same flows with 10 % 5xx, 5 % 429 + Retry-After, 2 % resets (before the vendor
-    // acts), each side on the same seeded sequence of faults, one after the other.
+    // acts), and 10 % of POST /checks answers lost after the simulator created the check. Each side runs
+    // on the same seeded sequence, one after the other, as an application would: every step is repeated
+    // on a failure, up to 5 attempts, and a flow whose step still fails is abandoned.
     const adapterWithRetries = createPeerOnfido(loopback, instantSleep)
-    const underFaults = async (side: 'adapter' | 'sdk', flow: (index: number) => Promise<void>) => {
-      const tally: FaultTally = { flows: faultFlows, completed: 0, failed: 0, errors: new Map() }
+    const lostCheckAnswers = {
+      share: 0.1,
+      matches: (request: { method: string; url: string }) =>
+        request.method === 'POST' && new URL(request.url).pathname.endsWith('/checks'),
+    }
+    const underFaults = async (flow: (tally: FaultTally, index: number) => Promise<void>) => {
+      const tally: FaultTally = { flows: faultFlows, completed: 0, abandoned: 0, errors: new Map() }
       const before = { ...loopback.counts }
-      loopback.setFaults(peerFaultRates, createSeededRandom(15))
-      for (let index = 0; index < faultFlows; index += 1) {
-        try {
-          await flow(index)
-          tally.completed += 1
-        } catch (error) {
-          tallyError(tally, error)
+      loopback.setFaults(peerFaultRates, createSeededRandom(15), lostCheckAnswers)
+      try {
+        for (let index = 0; index < faultFlows; index += 1) {
+          try {
+            await flow(tally, index)
+            tally.completed += 1
+          } catch {
+            tally.abandoned += 1
+          }
         }
+      } finally {
+        loopback.setFaults(undefined)
       }
-      loopback.setFaults(undefined)
       const counts = loopback.counts
       const injected =
         counts.serverError -
@@ -360,42 +420,125 @@ export async function runOnfidoPeer(options: OnfidoPeerOptions = {}): Promise<Be
         counts.rateLimited -
         before.rateLimited +
         counts.connectionReset -
-        before.connectionReset
-      return { side, tally, requests: counts.requests - before.requests, injected }
+        before.connectionReset +
+        counts.lostResponse -
+        before.lostResponse
+      return { tally, requests: counts.requests - before.requests, injected }
     }
-    const adapterFaults = await underFaults('adapter', async (index) => {
-      await adapterWithRetries.createVerification({
-        subjectReference: `peer-fault-adapter-${index}`,
-        prefill: { firstName: 'Adapterflow', lastName: approve.lastName },
-      })
-      await adapterWithRetries.getVerification({ reference: pool[index % pool.length]! })
-    })
-    const sdkFaults = await underFaults('sdk', async (index) => {
-      await createWithSdk(
-        sdk,
-        { firstName: 'Sdkflow', lastName: approve.lastName },
-        `peer-fault-sdk-${index}`,
+    const adapterHosted = await underFaults(async (tally, index) => {
+      await applicationStep(tally, () =>
+        adapterWithRetries.createVerification({
+          subjectReference: `peer-fault-adapter-${index}`,
+          prefill: { firstName: 'Adapterflow', lastName: approve.lastName },
+        }),
       )
-      await readWithSdk(sdk, ids(pool[index % pool.length]!))
+      await applicationStep(tally, () =>
+        adapterWithRetries.getVerification({ reference: pool[index % pool.length]! }),
+      )
     })
-    const adapterTally = adapterFaults.tally
-    const sdkTally = sdkFaults.tally
+    const sdkHosted = await underFaults(async (tally, index) => {
+      const applicant = await applicationStep(tally, () =>
+        sdk.createApplicant({ first_name: 'Sdkflow', last_name: approve.lastName }),
+      )
+      await applicationStep(tally, () =>
+        sdk.createWorkflowRun({
+          workflow_id: onfidoSimulatorWorkflowId,
+          applicant_id: applicant.data.id,
+          customer_user_id: `peer-fault-sdk-${index}`,
+        }),
+      )
+      await applicationStep(tally, () => readWithSdk(sdk, ids(pool[index % pool.length]!)))
+    })
+    const apiApplicants = { adapter: [] as string[], sdk: [] as string[] }
+    const adapterApi = await underFaults(async (tally, index) => {
+      const { verification } = await applicationStep(tally, () =>
+        adapterWithRetries.createVerification({
+          subjectReference: `peer-fault-api-adapter-${index}`,
+          channel: 'api',
+          prefill: { firstName: 'Adapterapi', lastName: approve.lastName },
+        }),
+      )
+      apiApplicants.adapter.push(verification.id)
+      const { reference } = verification
+      for (const upload of [
+        { kind: 'id_document', part: 'front', documentType: 'passport', content: documentImage },
+        { kind: 'selfie', part: 'face', content: selfieImage },
+      ] as const) {
+        await applicationStep(tally, () =>
+          adapterWithRetries.uploadCredential!({ reference, ...upload, contentType: 'image/jpeg' }),
+        )
+      }
+      await applicationStep(tally, () => adapterWithRetries.submitVerification!({ reference }))
+    })
+    const sdkApi = await underFaults(async (tally) => {
+      const applicant = await applicationStep(tally, () =>
+        sdk.createApplicant({ first_name: 'Sdkapi', last_name: approve.lastName }),
+      )
+      const applicantId = applicant.data.id
+      apiApplicants.sdk.push(applicantId)
+      await applicationStep(tally, () =>
+        sdk.uploadDocument('passport', applicantId, new FileTransfer(evidence.document, 'front.jpg')),
+      )
+      await applicationStep(tally, () =>
+        sdk.uploadLivePhoto(applicantId, new FileTransfer(evidence.livePhoto, 'selfie.jpg')),
+      )
+      const check = await applicationStep(tally, () =>
+        sdk.createCheck({ applicant_id: applicantId, report_names: ['document', 'facial_similarity_photo'] }),
+      )
+      await applicationStep(tally, () => sdk.findCheck(check.data.id))
+      await applicationStep(tally, () => sdk.listReports(check.data.id))
+    })
+    /** Applicants of a side that hold more than one check: a second paid check for one verification. */
+    const extraChecks = async (applicantIds: readonly string[]) => {
+      let extra = 0
+      for (const applicantId of applicantIds) {
+        const { checks } = (await setupStep(() => sdk.listChecks(applicantId))).data
+        extra += Math.max(0, checks.length - 1)
+      }
+      return extra
+    }
+    const duplicateChecks = {
+      adapter: await extraChecks(apiApplicants.adapter),
+      sdk: await extraChecks(apiApplicants.sdk),
+    }
     const applicantsBy = await countApplicantsByFirstName(loopback)
     figures.push(
       {
-        name: 'under faults: hosted flows completed through the adapter',
-        value: adapterTally.completed / faultFlows,
+        name: 'under faults, hosted flow: flows completed (the application repeats a failed step up to 5 times)',
+        value: adapterHosted.tally.completed / faultFlows,
         unit: 'share',
-        baseline: sdkTally.completed / faultFlows,
+        baseline: sdkHosted.tally.completed / faultFlows,
       },
       {
-        name: 'under faults: hosted flows completed through the SDK (no retries of its own)',
-        value: sdkTally.completed / faultFlows,
+        name: 'under faults, hosted flow: failures the application saw, per flow',
+        value: failuresSeen(adapterHosted.tally) / faultFlows,
+        unit: 'per flow',
+        baseline: failuresSeen(sdkHosted.tally) / faultFlows,
+      },
+      {
+        name: 'under faults, API channel: flows completed (the application repeats a failed step up to 5 times)',
+        value: adapterApi.tally.completed / faultFlows,
         unit: 'share',
+        baseline: sdkApi.tally.completed / faultFlows,
+      },
+      {
+        name: 'under faults, API channel: failures the application saw, per flow',
+        value: failuresSeen(adapterApi.tally) / faultFlows,
+        unit: 'per flow',
+        baseline: failuresSeen(sdkApi.tally) / faultFlows,
+      },
+      {
+        name: 'under faults, API channel: second checks started for one verification (lost POST /checks answers, then repeated)',
+        value: duplicateChecks.adapter,
+        unit: 'checks',
+        baseline: duplicateChecks.sdk,
       },
     )
+    const sideNote = (side: string, run: Awaited<ReturnType<typeof underFaults>>) =>
+      `${side}: ${describeTally(run.tally)} (${run.requests} requests, ${run.injected} faults met)`
     notes.push(
-      `Under faults (${faultFlows} hosted flows per side, seeded: 10 % 5xx, 5 % 429 + Retry-After, 2 % resets, answered before the simulator acts; no application-level retries): adapter ${describeTally(adapterTally)} in ${adapterFaults.requests} requests (${adapterFaults.injected} faults met), ${applicantsBy.get('Adapterflow') ?? 0} applicants left in Onfido; SDK ${describeTally(sdkTally)} in ${sdkFaults.requests} requests (${sdkFaults.injected} faults met), ${applicantsBy.get('Sdkflow') ?? 0} applicants left in Onfido (an applicant whose run creation failed stays behind). The SDK has no retry or backoff, so every fault reaches the application as a raw AxiosError (ERR_BAD_RESPONSE for 5xx, ERR_BAD_REQUEST for 429, ECONNRESET); the adapter retries what is safe to repeat and reports the rest as retryable KycErrors (provider_unavailable, rate_limited) the application may repeat.`,
+      `Under faults (${faultFlows} flows per side and flow, seeded: 10 % 5xx, 5 % 429 + Retry-After, 2 % resets, answered before the simulator acts, plus 10 % of POST /checks answers lost after the simulator created the check; the application repeats a failed step at once, up to ${applicationAttempts} attempts, on both sides). Hosted flow — ${sideNote('adapter', adapterHosted)}; ${sideNote('SDK', sdkHosted)}. API channel — ${sideNote('adapter', adapterApi)}; ${sideNote('SDK', sdkApi)}. Second checks for one applicant: adapter ${duplicateChecks.adapter}, SDK ${duplicateChecks.sdk}. Hosted applicants left in Onfido: adapter ${applicantsBy.get('Adapterflow') ?? 0}, SDK ${applicantsBy.get('Sdkflow') ?? 0} for ${faultFlows} flows each.`,
+      'The SDK has no retry or backoff: every fault reaches the application as a raw AxiosError (ERR_BAD_RESPONSE for 5xx, ERR_BAD_REQUEST for 429, ECONNRESET), the 429 without its Retry-After read, and a repeated createCheck after a lost answer starts a second paid check. The adapter repeats what is safe to repeat (every GET, and any request refused with 429) and reports the rest as retryable KycErrors (provider_unavailable, rate_limited); its submitVerification, repeated after a lost answer, finds the check it created instead of starting another.',
     )
   } finally {
     await loopback.close()

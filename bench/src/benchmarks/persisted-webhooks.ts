@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
 import {
   createMemoryStore,
@@ -42,7 +43,38 @@ type Side = {
   label: string
   store: KycStore<unknown>
   onEvent: WebhookEventHandler<unknown>
+  /**
+   * CPU seconds the server's backends serving this side used so far, read from `/proc` (the server
+   * runs on this machine); `undefined` where that cannot be read (PGlite runs in this process).
+   */
+  backendCpuSeconds?: () => Promise<number | undefined>
   close: () => Promise<void>
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`, 100 on Linux). */
+const clockTicksPerSecond = 100
+
+/**
+ * CPU seconds (user + system) the server processes behind `database`'s connections used, from
+ * `/proc/<pid>/stat`; `undefined` when a process cannot be read (a remote server, not Linux).
+ */
+async function serverBackendCpuSeconds(database: SqlExecutor): Promise<number | undefined> {
+  const rows = await database.query<{ pid: number }>({
+    name: 'bench: backends of this pool',
+    text: `SELECT pid FROM pg_stat_activity WHERE application_name = 'openkyc' AND datname = current_database()`,
+    values: [],
+  })
+  let ticks = 0
+  for (const { pid } of rows) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+    } catch {
+      return undefined
+    }
+  }
+  return ticks / clockTicksPerSecond
 }
 
 /**
@@ -84,6 +116,7 @@ async function postgresSide(
     name,
     label,
     store: store as KycStore<unknown>,
+    ...(database.kind === 'server' ? { backendCpuSeconds: () => serverBackendCpuSeconds(database) } : {}),
     async onEvent(processed, { handle }) {
       await (handle as { query(text: string, values: unknown[]): Promise<unknown> }).query(
         `INSERT INTO ${schema}.effect (event_id, verification_id) VALUES ($1, $2)`,
@@ -158,6 +191,13 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
   const rates = new Map<string, number[]>()
   const ratios = new Map<string, number[]>()
   const latencies = new Map<string, number[]>()
+  // CPU used while timing, per side and concurrency: this process, and the server's backends.
+  const nodeCpuMs = new Map<string, number>()
+  const backendCpuMs = new Map<string, number>()
+  const timedEvents = new Map<string, number>()
+  const add = (series: Map<string, number>, key: string, value: number) => {
+    series.set(key, (series.get(key) ?? 0) + value)
+  }
   const push = (series: Map<string, number[]>, key: string, ...values: number[]) => {
     series.set(key, [...(series.get(key) ?? []), ...values])
   }
@@ -174,6 +214,8 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
           let next = 0
           let processed = 0
           const times: number[] = []
+          const backendBefore = await side.backendCpuSeconds?.()
+          const cpuBefore = process.cpuUsage()
           const batchStarted = performance.now()
           await Promise.all(
             Array.from({ length: concurrency }, async () => {
@@ -187,7 +229,15 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
             }),
           )
           const rate = processed / ((performance.now() - batchStarted) / 1000)
+          const cpu = process.cpuUsage(cpuBefore)
+          const backendAfter = backendBefore === undefined ? undefined : await side.backendCpuSeconds?.()
           if (round < warmupRounds) continue
+          const key = seriesKey(side, concurrency)
+          add(nodeCpuMs, key, (cpu.user + cpu.system) / 1000)
+          add(timedEvents, key, processed)
+          if (backendBefore !== undefined && backendAfter !== undefined) {
+            add(backendCpuMs, key, (backendAfter - backendBefore) * 1000)
+          }
           events += processed
           roundRates.set(side.name, rate)
           push(rates, seriesKey(side, concurrency), rate)
@@ -243,13 +293,28 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
             ]),
         { name: `${side.label}, ${inFlight}: p50 per delivery`, value: percentile(times, 0.5), unit: 'ms' },
         { name: `${side.label}, ${inFlight}: p99 per delivery`, value: percentile(times, 0.99), unit: 'ms' },
+        {
+          name: `${side.label}, ${inFlight}: CPU of this process per event${side.name === 'pglite' ? ' (PGlite included)' : ''}`,
+          value: nodeCpuMs.get(key)! / timedEvents.get(key)!,
+          unit: 'ms',
+        },
+        ...(backendCpuMs.has(key)
+          ? [
+              {
+                name: `${side.label}, ${inFlight}: CPU of the server's backends per event`,
+                value: backendCpuMs.get(key)! / timedEvents.get(key)!,
+                unit: 'ms',
+              },
+            ]
+          : []),
       )
     }
   }
   const notes = [
     `${template.length} distinct genuine Persona deliveries (one event each, from the simulator's log) re-tagged and re-signed per batch, so every event is new and every inquiry a new verification moving through its real event sequence.`,
     `${rounds} rounds (after ${warmupRounds} warm-up) per side and concurrency (${concurrencies.join(', ')} deliveries in flight), sides rotating; ${events} events persisted while timing.`,
-    'Per event on PostgreSQL, one transaction: claim the event with its verification locked (one statement), forward-only apply, the handler inserting one row, the audit entry (hash chain: 16 interleaved chains by default, one chain on the "one audit chain" side) sent with the commit. The memory store claims before its transaction and completes the claim in it.',
+    'Per event on PostgreSQL, one transaction in three round trips: BEGIN with the claim, which reads and locks the verification (one batch, one Sync); the forward-only write with the handler\'s row; the audit entry (hash chain: 16 interleaved chains by default, one chain on the "one audit chain" side) with the COMMIT. Events of one verification wait for each other in the pipeline instead of on the row lock. The memory store claims before its transaction and completes the claim in it.',
+    "CPU per event: this process from process.cpuUsage() (the pipeline, the adapter, the driver; PGlite too on its side), the server's backends from /proc/<pid>/stat (only when the server runs on this machine), both while timing.",
     `Machine load (1-minute load average, ${cpus().length} cores, shared): ${loadAtStart.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} at the end; absolute rates move with it, the ratios to the memory store (measured in the same rounds) less so.`,
     'Latency is per delivery (parse, verify, and the whole store path), measured under that concurrency.',
   ]

@@ -154,6 +154,21 @@ describe('pipeline.applyVerification: a re-read or a redaction takes the webhook
     expect(await pipeline.applyVerification({ ...approved, redactedAt })).toBeUndefined()
   })
 
+  it('records who caused the change: the provider by default, the application when it says so', async () => {
+    const { pipeline, store } = setUp()
+    await pipeline.applyVerification(submitted)
+    await pipeline.applyVerification(
+      { ...submitted, redactedAt: '2025-06-02T09:00:00.000Z' },
+      { actor: 'application' },
+    )
+    const entries = await collect(store.audit.read())
+    expect(entries.map((entry) => [entry.action, entry.actor])).toEqual([
+      ['state_changed', 'provider'],
+      ['deletion', 'application'],
+    ])
+    expect((await verifyAuditChain(store.audit.read())).valid).toBe(true)
+  })
+
   it('a handler that throws keeps nothing; the next attempt applies the state', async () => {
     const adapter = createMockAdapter({ webhookSecret: seededPii.webhookSecret, now })
     const store = createMemoryStore()

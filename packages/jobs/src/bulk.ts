@@ -388,6 +388,8 @@ function answeredWithoutCreating(error: unknown): boolean {
  * verification per item through the adapters, each item at most once: a finished item is never run
  * again, a retried item reuses its idempotency key (`openkyc-bulk-<batch>-<position>`), and a call
  * to a provider without idempotency keys that was cut off is not repeated (`outcome_unknown`).
+ * API-channel items with `evidence` record their verification as soon as it exists, then upload
+ * (bytes from `loadEvidence`) and submit; a retry resumes on the recorded verification.
  * Rate-limit answers are retried with backoff (pg-boss), never reported while retries remain.
  *
  * @example

@@ -231,6 +231,8 @@ export async function deleteVerificationEverywhere<Handle>(
         { ...stored, redactedAt },
         {
           ...(signal === undefined ? {} : { signal }),
+          // The job redacts: its audit entry and the pipeline's name the application alike.
+          actor: 'application',
           // The job's own audit row commits with the redaction, after the application's handler.
           onEvent: async (event, eventContext) => {
             await context.onEvent?.(event, eventContext)

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { openDatabase } from '@openkyc/postgres'
+import { fractionOfLimit, peakInAnyWindow } from '@openkyc/testkit/harness'
 import { describe, expect, it } from 'vitest'
 import { createBulkRuns, openJobs } from '../src/index.js'
 import { freshSchema } from './databases.js'
@@ -11,7 +12,6 @@ import {
   inquiryCreationTimes,
   personaLimits,
 } from './support/providers.js'
-import { fractionOfLimit, maxInAnyWindow } from './window.js'
 
 // The issue's cluster test: 4 worker processes on one PostgreSQL server run a batch against the
 // Persona simulator (time-scaled: Persona's minute lasts BULK_CLUSTER_WINDOW_MS), one worker is
@@ -120,11 +120,11 @@ describe.skipIf(url === undefined || url === '')('bulk runs across 4 worker proc
         expect(seen.filter((request) => request.status === 429)).toHaveLength(0)
         const creations = inquiryCreationTimes(simulator)
         const peak = {
-          requests: maxInAnyWindow(
+          requests: peakInAnyWindow(
             seen.map((request) => Date.parse(request.at)),
             windowMs,
           ),
-          creations: maxInAnyWindow(creations, windowMs),
+          creations: peakInAnyWindow(creations, windowMs),
         }
         const ratio = fractionOfLimit(creations, personaLimits.creations, windowMs)
         console.info(

@@ -202,6 +202,8 @@ describe.each(testDatabases())('eraseSubject on $name', (target) => {
     expect(redactions.map((entry) => entry.verificationId).sort()).toEqual(
       receipt.verifications.map((item) => item.verificationId).sort(),
     )
+    // Both rows of a redaction name who caused it: the application, not the provider.
+    expect(redactions.map((entry) => entry.actor)).toEqual(redactions.map(() => 'application'))
     // The application's handler saw each redaction once, in its transaction.
     expect(handled.map((processed) => [processed.event.type, processed.changes])).toEqual([
       ['verification.redacted', ['redaction']],

@@ -124,6 +124,11 @@ describe.each(testDatabases())('retention on $name', (target) => {
     expect(retentionRows(await collect(store.audit.read()))).toEqual(
       first.verifications.map((item) => ['persona', item.verificationId, 'retention.deleted']),
     )
+    // The pipeline's redaction rows name the application too, as the job's rows do.
+    const redactionActors = (await collect(store.audit.read()))
+      .filter((entry) => entry.eventType === 'verification.redacted')
+      .map((entry) => entry.actor)
+    expect(redactionActors).toEqual(first.verifications.map(() => 'application'))
 
     // Idempotent: nothing is due again.
     expect((await retention.run()).verifications).toEqual([])

@@ -77,13 +77,32 @@ export type OnfidoBreakdownNode = {
   properties?: Record<string, unknown> | null | undefined
 }
 
-const BreakdownNodeSchema: z.ZodType<OnfidoBreakdownNode> = z.lazy(() =>
-  z.object({
-    result: z.string().max(64).nullish(),
-    breakdown: z.record(z.string().max(128), BreakdownNodeSchema.nullish()).nullish(),
-    properties: z.record(z.string(), z.unknown()).nullish(),
-  }),
+const breakdownName = z.string().max(128)
+const breakdownResult = z.string().max(64).nullish()
+
+/**
+ * A JSON object whose values are read one by one, each checked where it is read (`properties`):
+ * checked to be an object, not copied key by key as a record schema would.
+ */
+const propertyBag = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'expected an object',
 )
+
+/**
+ * The breakdown levels the mapping reads (see `map-onfido-report.ts`): a report's breakdowns, their
+ * results and sub-breakdowns, and the sub-breakdowns' results and reason properties. Deeper levels,
+ * and properties elsewhere, are not read, so they are not parsed (a recursive schema cost more per
+ * report than the mapping itself).
+ */
+const SubBreakdownSchema = z.object({
+  result: breakdownResult,
+  properties: propertyBag.nullish(),
+})
+const BreakdownSchema: z.ZodType<OnfidoBreakdownNode> = z.object({
+  result: breakdownResult,
+  breakdown: z.record(breakdownName, SubBreakdownSchema.nullish()).nullish(),
+})
 
 /** A report (`GET /reports?check_id=`): name, result, the breakdown tree and, for documents, the extracted data. */
 export const OnfidoReportSchema = z.object({
@@ -98,8 +117,8 @@ export const OnfidoReportSchema = z.object({
   sub_result: z.string().max(64).nullish(),
   check_id: id.nullish(),
   created_at: timestamp.nullish(),
-  breakdown: z.record(z.string().max(128), BreakdownNodeSchema.nullish()).nullish(),
-  properties: z.record(z.string(), z.unknown()).nullish(),
+  breakdown: z.record(breakdownName, BreakdownSchema.nullish()).nullish(),
+  properties: propertyBag.nullish(),
 })
 
 /** An Onfido report. */

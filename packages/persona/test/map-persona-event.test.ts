@@ -190,4 +190,24 @@ describe('mapPersonaEvent', () => {
     expect(mapped?.verification?.createdAt).toBe('2024-02-15T23:40:00.000Z')
     expect(mapped?.verification?.updatedAt).toBe('+010000-01-01T00:00:00.000Z')
   })
+
+  it('skips a verification whose checks it cannot read, and refuses resources without a type and id', () => {
+    const document = fixture('inquiry-declined-expired-document.json') as {
+      data: unknown
+      included: { type: string; id: string | number; attributes?: { checks?: unknown[] } }[]
+    }
+    const body = event('inquiry.declined')
+    body.data.attributes.payload = document as unknown as EventBody['data']['attributes']['payload']
+    const [readable] = mapPersonaEvent(parse(structuredClone(body)))
+    const governmentId = document.included.find((resource) => resource.type === 'verification/government-id')
+    const checkCount = governmentId?.attributes?.checks?.length ?? 0
+    expect(checkCount).toBeGreaterThan(0)
+    governmentId?.attributes?.checks?.push({ name: 42, status: 'failed' })
+    const [skipped] = mapPersonaEvent(parse(structuredClone(body)))
+    expect(skipped?.verification?.checks.length).toBe(
+      (readable?.verification?.checks.length ?? 0) - checkCount,
+    )
+    if (governmentId) governmentId.id = 7
+    expect(PersonaEventDocumentSchema.safeParse(body).success).toBe(false)
+  })
 })

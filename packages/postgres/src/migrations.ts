@@ -126,6 +126,16 @@ CREATE INDEX IF NOT EXISTS raw_archive_verification_ids ON ${schema}.raw_archive
 CREATE INDEX IF NOT EXISTS raw_archive_event_ids ON ${schema}.raw_archive USING gin (event_ids);
 `,
   },
+  {
+    version: 4,
+    name: 'verification lookup by subject',
+    up: (schema) => `
+-- verifications.find filters the stored document; erasure looks up every verification of one
+-- subjectReference, which was a scan of the whole table.
+CREATE INDEX IF NOT EXISTS verification_subject_reference
+  ON ${schema}.verification ((document->>'subjectReference'));
+`,
+  },
 ]
 
 /** The migration version this copy of the package needs. */

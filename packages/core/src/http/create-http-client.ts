@@ -351,9 +351,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const requestIdHeaders = options.requestIdHeaders ?? ['request-id', 'x-request-id']
   const baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`
   const limiter = resolveRateLimiter(options.rateLimit, now, sleep)
-  // Every attempt calls `fetch` with a Request, which is all an HttpFetch needs. `globalThis.fetch` is looked
-  // up per request, so a fetch replaced after the client was created is honoured.
-  const innerFetch: HttpFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  // An injected fetch is called with a Request, which is all an HttpFetch needs. Without one, each attempt
+  // calls `globalThis.fetch(url, init)` (looked up per request, so a fetch replaced after the client was
+  // created is honoured): fetch builds its own Request from that, so building one here first would
+  // construct (and signal-link) a second Request per attempt for nothing.
+  const innerFetch: HttpFetch | undefined = options.fetch
   // The redacted record is built only when someone reads it: redaction walks the record and parses the URL.
   const reporting = options.logger?.debug !== undefined || options.onAttempt !== undefined
 
@@ -640,7 +642,8 @@ const attemptTimedOut = Symbol('attempt timed out')
  * by a listener rather than `AbortSignal.any`, which Node 20 has only from 20.3.
  */
 async function sendOnce(input: {
-  fetch: HttpFetch
+  /** The injected fetch, or `undefined` for `globalThis.fetch`. */
+  fetch: HttpFetch | undefined
   url: string
   method: HttpMethod
   headers: Record<string, string>
@@ -668,14 +671,17 @@ async function sendOnce(input: {
     }
   })
   const exchange = async (): Promise<SendResult> => {
-    const request = new Request(input.url, {
+    const init: RequestInit = {
       method: input.method,
       headers: input.headers,
       redirect: 'manual',
       signal: controller.signal,
       ...(input.body === undefined ? {} : { body: input.body.bytes }),
-    })
-    const response = await input.fetch(request)
+    }
+    const response =
+      input.fetch === undefined
+        ? await globalThis.fetch(input.url, init)
+        : await input.fetch(new Request(input.url, init))
     // A redirect's body, or one nobody reads, is left unread. Not awaited: cancelling one branch of a
     // teed (cloned) body only settles once every branch is cancelled.
     if (isRedirect(response) || (!input.readBody && response.ok)) {

@@ -82,9 +82,11 @@ export async function verifyBodySignature(options: VerifyBodySignatureOptions): 
     throw new KycConfigurationError({ message: 'The webhook signature algorithm is not supported.' })
   }
   const raw = options.header
-  if (typeof raw !== 'string' || raw.trim() === '') fail('the signature header is missing')
+  if (typeof raw !== 'string') fail('the signature header is missing')
+  const header = raw.trim()
+  if (header === '') fail('the signature header is missing')
   if (raw.length > maxSignatureHeaderLength) fail('the signature header is too long')
-  const signature = decodeSignature(raw.trim(), options.encoding, length)
+  const signature = decodeSignature(header, options.encoding, length)
   if (signature === undefined) fail(`the signature header is not one ${options.encoding} digest`)
 
   let matched = false

@@ -152,9 +152,11 @@ export async function verifyTimestampedSignature(
     throw new KycConfigurationError({ message: 'The webhook clock (now) did not return a finite time.' })
   }
   const raw = options.header
-  if (typeof raw !== 'string' || raw.trim() === '') fail('the signature header is missing')
+  if (typeof raw !== 'string') fail('the signature header is missing')
+  const header = raw.trim()
+  if (header === '') fail('the signature header is missing')
   if (raw.length > maxSignatureHeaderLength) fail('the signature header is too long')
-  const signatureSets = parseSignatureHeader(raw, options.format)
+  const signatureSets = parseSignatureHeader(header, options.format)
   if (signatureSets.length === 0) fail('the signature header has no timestamped signature')
   if (signatureSets.length > maxSignatureTimestamps) fail('the signature header has too many timestamps')
   const signatureCount = signatureSets.reduce((count, set) => count + set.signatures.length, 0)
@@ -191,7 +193,9 @@ export async function verifyTimestampedSignature(
 const sha256Hex = /^[0-9a-f]{64}$/
 
 /** One set per distinct timestamp, holding every signature given for it: each is hashed once. */
-function mergeByTimestamp(sets: readonly SignatureSet[]): SignatureSet[] {
+function mergeByTimestamp(sets: readonly SignatureSet[]): readonly SignatureSet[] {
+  // One set is what every delivery outside a secret rotation carries: nothing to merge.
+  if (sets.length === 1) return sets
   const merged = new Map<string, string[]>()
   for (const { timestamp, signatures } of sets) {
     merged.set(timestamp, [...(merged.get(timestamp) ?? []), ...signatures])
@@ -202,7 +206,7 @@ function mergeByTimestamp(sets: readonly SignatureSet[]): SignatureSet[] {
 type SignatureSet = { timestamp: string; signatures: string[] }
 
 /**
- * Reads every `t=…,v1=…` set in a header. Both rotation layouts occur: one timestamp with several
+ * Reads every `t=…,v1=…` set in a header (trimmed by the caller). Both rotation layouts occur: one timestamp with several
  * `v1` elements, and several space-separated sets (Persona's documented form). Each timestamp
  * element starts a new set; elements before the first timestamp and unknown keys are ignored.
  * The caller bounds the header's length first, so this walk is bounded too.
@@ -215,7 +219,7 @@ function parseSignatureHeader(
   const signatureKey = format?.signatureKey ?? 'v1'
   const sets: SignatureSet[] = []
   let current: SignatureSet | undefined
-  for (const element of header.trim().split(/[\s,]+/)) {
+  for (const element of header.split(/[\s,]+/)) {
     const separator = element.indexOf('=')
     if (separator <= 0) continue
     const key = element.slice(0, separator)

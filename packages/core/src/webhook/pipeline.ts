@@ -17,7 +17,7 @@ import {
 import { eventTypeForStatus, type KycEvent, KycEventSchema } from '../model/event.js'
 import type { Verification } from '../model/verification.js'
 import { redact } from '../redact.js'
-import type { AuditAction, AuditEntryInput, AuditState } from '../store/audit-entry.js'
+import type { AuditAction, AuditActor, AuditEntryInput, AuditState } from '../store/audit-entry.js'
 import { createMemoryStore } from '../store/memory-store.js'
 import type { InboxClaim, KycStore, KycStoreTransaction } from '../store/types.js'
 import { markParsedVerificationUpdate, parseVerificationUpdate } from '../store/validate.js'
@@ -151,6 +151,12 @@ export type ApplyVerificationOptions<Handle = unknown> = {
   signal?: AbortSignal
   /** Your work for the event, inside its transaction; default the pipeline's `onEvent`. */
   onEvent?: WebhookEventHandler<Handle>
+  /**
+   * Who caused the change, for its audit entry. Default: the provider (a re-read of the provider's
+   * state), or `manual` when a person decided. Pass `application` when your code made the change, e.g.
+   * a redaction by a retention or erasure job.
+   */
+  actor?: AuditActor
 }
 
 /** Verifies, dedupes and applies webhook deliveries for one adapter. */
@@ -247,6 +253,7 @@ function auditEntryFor(
   verification: Verification,
   applied: boolean,
   changes: readonly VerificationChange[],
+  actor: AuditActor | undefined,
 ): AuditEntryInput {
   const action: AuditAction = changes.includes('redaction')
     ? 'deletion'
@@ -263,7 +270,8 @@ function auditEntryFor(
     eventId: event.id,
     eventType: event.type,
     action,
-    actor: changes.length > 0 && verification.decision?.decidedBy === 'manual' ? 'manual' : 'provider',
+    actor:
+      actor ?? (changes.length > 0 && verification.decision?.decidedBy === 'manual' ? 'manual' : 'provider'),
     ...(previous === undefined ? {} : { from: auditState(previous) }),
     to: auditState(verification),
     // Vendor labels are bounded here so an unusual label never makes an event impossible to record.
@@ -416,6 +424,7 @@ export function createWebhookPipeline<Handle = undefined>(
     event: KycEvent,
     transaction: KycStoreTransaction<Handle>,
     signal: AbortSignal,
+    actor: AuditActor | undefined,
   ): Promise<{ processed: ProcessedWebhookEvent; audit: AuditEntryInput | undefined }> => {
     if (event.verification === undefined) {
       return {
@@ -432,7 +441,7 @@ export function createWebhookPipeline<Handle = undefined>(
     const changes = applied ? describeVerificationChanges(previous, verification) : []
     return {
       processed: { event, verification, previous, changed: changes.length > 0, changes },
-      audit: auditEntryFor(event, previous, verification, applied, changes),
+      audit: auditEntryFor(event, previous, verification, applied, changes, actor),
     }
   }
 
@@ -441,6 +450,7 @@ export function createWebhookPipeline<Handle = undefined>(
     event: KycEvent,
     onEvent: WebhookEventHandler<Handle> | undefined,
     signal: AbortSignal | undefined,
+    actor: AuditActor | undefined,
   ): Promise<ProcessedWebhookEvent | undefined> =>
     inSpan(
       'kyc.webhooks.event',
@@ -451,7 +461,7 @@ export function createWebhookPipeline<Handle = undefined>(
           [telemetryAttributes.eventType]: event.type,
         },
       },
-      () => inVerificationTurn(event, signal, () => processEventInTransaction(event, onEvent, signal)),
+      () => inVerificationTurn(event, signal, () => processEventInTransaction(event, onEvent, signal, actor)),
       describeProcessedEvent,
     )
 
@@ -542,8 +552,9 @@ export function createWebhookPipeline<Handle = undefined>(
     transaction: KycStoreTransaction<Handle>,
     signal: AbortSignal,
     claim: InboxClaim | undefined,
+    actor: AuditActor | undefined,
   ): Promise<ProcessedWebhookEvent> => {
-    const { processed, audit } = await applyInTransaction(event, transaction, signal)
+    const { processed, audit } = await applyInTransaction(event, transaction, signal, actor)
     await onEvent?.(processed, { transaction, handle: transaction.handle, signal: transaction.signal })
     if (claim !== undefined) {
       await call(transaction.completeClaim(claim), 'marking the event processed', signal)
@@ -562,13 +573,14 @@ export function createWebhookPipeline<Handle = undefined>(
     event: KycEvent,
     onEvent: WebhookEventHandler<Handle> | undefined,
     signal: AbortSignal | undefined,
+    actor: AuditActor | undefined,
   ): Promise<ProcessedWebhookEvent | undefined> => {
     const claim = await claimEvent(event, signal)
     if (claim === undefined) return undefined
     try {
       return await runTransaction(
         (transaction, transactionSignal) =>
-          processClaimedEvent(event, onEvent, transaction, transactionSignal, claim),
+          processClaimedEvent(event, onEvent, transaction, transactionSignal, claim, actor),
         signal,
       )
     } catch (error) {
@@ -585,6 +597,7 @@ export function createWebhookPipeline<Handle = undefined>(
     event: KycEvent,
     onEvent: WebhookEventHandler<Handle> | undefined,
     signal: AbortSignal | undefined,
+    actor: AuditActor | undefined,
   ): Promise<ProcessedWebhookEvent | undefined> => {
     const verification =
       event.verification === undefined
@@ -600,7 +613,7 @@ export function createWebhookPipeline<Handle = undefined>(
             transactionSignal,
           )
           if (status !== 'claimed') return status
-          return processClaimedEvent(event, onEvent, transaction, transactionSignal, undefined)
+          return processClaimedEvent(event, onEvent, transaction, transactionSignal, undefined, actor)
         }, signal),
       signal,
     )
@@ -614,6 +627,7 @@ export function createWebhookPipeline<Handle = undefined>(
     event: KycEvent,
     onEvent: WebhookEventHandler<Handle> | undefined,
     signal: AbortSignal | undefined,
+    actor: AuditActor | undefined,
   ): Promise<ProcessedWebhookEvent | undefined> => {
     if (claimsInTransaction === undefined) {
       claimsInTransaction = runTransaction(
@@ -626,8 +640,8 @@ export function createWebhookPipeline<Handle = undefined>(
       })
     }
     return (await claimsInTransaction)
-      ? processEventClaimingInTransaction(event, onEvent, signal)
-      : processEventWithInboxClaim(event, onEvent, signal)
+      ? processEventClaimingInTransaction(event, onEvent, signal, actor)
+      : processEventWithInboxClaim(event, onEvent, signal, actor)
   }
 
   /** One transaction per event: one path for delivered and background events alike. */
@@ -635,11 +649,14 @@ export function createWebhookPipeline<Handle = undefined>(
     events: KycEvent[],
     onEvent: WebhookEventHandler<Handle> | undefined,
     signal: AbortSignal | undefined,
+    actor?: AuditActor,
   ): Promise<WebhookOutcome> => {
     const outcome: WebhookOutcome = { events: [], duplicates: [] }
     const seenInDelivery = new Set<string>()
     for (const event of events.map(normalize)) {
-      const processed = seenInDelivery.has(event.id) ? undefined : await processEvent(event, onEvent, signal)
+      const processed = seenInDelivery.has(event.id)
+        ? undefined
+        : await processEvent(event, onEvent, signal, actor)
       seenInDelivery.add(event.id)
       if (processed === undefined) {
         outcome.duplicates.push(event.id)
@@ -684,7 +701,7 @@ export function createWebhookPipeline<Handle = undefined>(
       unsubscribe?.()
     },
     async applyVerification(verification, applyOptions = {}) {
-      const { signal, onEvent } = applyOptions
+      const { signal, onEvent, actor } = applyOptions
       if (verification?.provider !== provider) {
         throw new KycInvalidRequestError({
           provider,
@@ -698,7 +715,7 @@ export function createWebhookPipeline<Handle = undefined>(
       if (event.verification === undefined) return undefined
       // Nothing to move: no transaction, no audit entry, no handler call.
       if (applyVerificationUpdate(stored, event.verification) === stored) return undefined
-      const outcome = await processEvents([event], onEvent ?? options.onEvent, signal)
+      const outcome = await processEvents([event], onEvent ?? options.onEvent, signal, actor)
       return outcome.events[0]
     },
     async handle(input, handleOptions = {}) {

@@ -88,6 +88,8 @@ export function createPersonaApp(settings: PersonaAppSettings): Hono {
   const api: PersonaApp = new Hono<PersonaEnv>()
   const windows = new Map<PersonaEnvironment, { startMs: number; count: number }>()
   const idempotency = new Map<string, StoredReply>()
+  /** Keys whose first request is still being handled: a concurrent repeat waits for its reply. */
+  const idempotencyInFlight = new Map<string, Promise<void>>()
 
   api.use('*', async (c, next) => {
     const requestId = context.newId('req')
@@ -142,9 +144,18 @@ export function createPersonaApp(settings: PersonaAppSettings): Hono {
       .update(`${c.req.method} ${new URL(c.req.url).pathname}\n${body}`)
       .digest('hex')
     const storeKey = `${environment}:${idempotencyKey}`
+    // Kept in the order they were stored: prune from the oldest until one is still fresh.
     for (const [key, reply] of idempotency) {
-      if (now - reply.storedAtMs >= settings.idempotencyRetentionMs) idempotency.delete(key)
+      if (now - reply.storedAtMs < settings.idempotencyRetentionMs) break
+      idempotency.delete(key)
     }
+    // A repeat sent while the first request is still running gets the first one's reply [UNCERTAIN:
+    // Persona does not document concurrent repeats; some APIs answer 409 instead].
+    for (let running = idempotencyInFlight.get(storeKey); running !== undefined; ) {
+      await running
+      running = idempotencyInFlight.get(storeKey)
+    }
+    // No await from here until this request is marked in flight below.
     const stored = idempotency.get(storeKey)
     if (stored !== undefined) {
       if (stored.fingerprint !== fingerprint) {
@@ -160,16 +171,28 @@ export function createPersonaApp(settings: PersonaAppSettings): Hono {
         'Content-Type': stored.contentType,
       })
     }
-    await next()
-    const response = c.res
-    const replyBody = await response.clone().text()
-    idempotency.set(storeKey, {
-      fingerprint,
-      storedAtMs: now,
-      status: response.status,
-      body: replyBody,
-      contentType: response.headers.get('Content-Type') ?? 'application/json',
-    })
+    let markHandled = () => {}
+    idempotencyInFlight.set(
+      storeKey,
+      new Promise<void>((resolve) => {
+        markHandled = resolve
+      }),
+    )
+    try {
+      await next()
+      const response = c.res
+      const replyBody = await response.clone().text()
+      idempotency.set(storeKey, {
+        fingerprint,
+        storedAtMs: now,
+        status: response.status,
+        body: replyBody,
+        contentType: response.headers.get('Content-Type') ?? 'application/json',
+      })
+    } finally {
+      idempotencyInFlight.delete(storeKey)
+      markHandled()
+    }
   })
 
   settings.registerCoreRoutes?.(api, context)

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Json, startPersona, type TestPersona, violationSummary } from './persona-server.js'
+import { type Json, sandboxKey, startPersona, type TestPersona, violationSummary } from './persona-server.js'
 
 let persona: TestPersona | undefined
 
@@ -34,6 +34,27 @@ describe('Idempotency-Key', () => {
     const later = await persona.call('POST', '/inquiries', { body: createBody('b'), idempotencyKey: 'key-1' })
     expect(later.status).toBe(201)
     expect(later.body.data.id).not.toBe(first.body.data.id)
+  })
+
+  it('answers repeats sent while the first request runs with its reply, creating one inquiry', async () => {
+    persona = await startPersona()
+    // In process, so the five requests interleave at every await (over a socket they rarely do).
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        persona!.simulator.fetch(`${persona!.simulator.baseUrl}/api/v1/inquiries`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${sandboxKey}`,
+            'Content-Type': 'application/json',
+            'Idempotency-Key': 'key-concurrent',
+          },
+          body: JSON.stringify(createBody('a')),
+        }),
+      ),
+    )
+    expect(replies.map((reply) => reply.status)).toEqual([201, 201, 201, 201, 201])
+    expect(new Set(await Promise.all(replies.map((reply) => reply.text()))).size).toBe(1)
+    expect((await persona.call('GET', '/inquiries')).body.data).toHaveLength(1)
   })
 
   it('stores 4xx answers but never 401 or 429', async () => {
