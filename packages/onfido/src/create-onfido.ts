@@ -1,6 +1,7 @@
 import {
   type CreateVerificationOptions,
   type CreateVerificationResult,
+  DocumentTypeSchema,
   isKycError,
   type KycAdapterCoverage,
   type KycAdapterV1,
@@ -174,14 +175,7 @@ function newestFirst(checks: readonly OnfidoCheck[]): OnfidoCheck[] {
  * @see docs/reference/onfido-api.md (Document upload, `type`); onfido-openapi.json `document_types`
  */
 export const onfidoCoverage: KycAdapterCoverage = Object.freeze({
-  documentTypes: Object.freeze([
-    'passport',
-    'driving_license',
-    'id_card',
-    'residence_permit',
-    'visa',
-    'other',
-  ] as const),
+  documentTypes: DocumentTypeSchema.options,
 })
 
 /**

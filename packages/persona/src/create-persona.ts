@@ -3,6 +3,7 @@ import {
   CountryCodeSchema,
   type CreateVerificationOptions,
   type CreateVerificationResult,
+  DocumentTypeSchema,
   describeIssues,
   type ImportResult,
   isKycError,
@@ -54,14 +55,7 @@ import { verifyPersonaWebhook } from './persona-webhook.js'
  * @see https://docs.withpersona.com/docs/government-id-classes; docs/reference/persona-api.md
  */
 export const personaCoverage: KycAdapterCoverage = Object.freeze({
-  documentTypes: Object.freeze([
-    'passport',
-    'driving_license',
-    'id_card',
-    'residence_permit',
-    'visa',
-    'other',
-  ] as const),
+  documentTypes: DocumentTypeSchema.options,
 })
 
 /** Persona's own inquiry calls that the common interface has no place for. */
