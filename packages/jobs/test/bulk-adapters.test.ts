@@ -8,18 +8,16 @@ import {
   onfidoSimulatorWorkflowId,
 } from '@openkyc/simulator-onfido'
 import { createJpeg, createSimulatorClock } from '@openkyc/testkit/harness'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   type BulkAdapter,
   type BulkItem,
   type BulkItemResult,
   createBulkRuns,
   createClusterRateLimiter,
-  type Jobs,
-  openJobs,
   vendorStartLimits,
 } from '../src/index.js'
-import { freshSchema, testDatabases } from './databases.js'
+import { testDatabases, useJobs } from './databases.js'
 import { personaPair } from './providers.js'
 
 /** Waits until every item of the batch has finished, then reads every result. */
@@ -55,23 +53,7 @@ const evidence: NonNullable<BulkItem['request']>['evidence'] = [
 ]
 
 describe.each(testDatabases())('bulk runs with every adapter on $name', (target) => {
-  const opened: (() => Promise<void>)[] = []
-  afterAll(async () => {
-    for (const close of opened.splice(0).reverse()) await close()
-  })
-
-  async function open(): Promise<Jobs> {
-    const database = await target.open()
-    opened.push(() => database.close())
-    const jobs = await openJobs({
-      database,
-      url: target.url,
-      schema: freshSchema(),
-      boss: { maintenanceIntervalSeconds: 1 },
-    })
-    opened.push(() => jobs.stop({ timeoutMs: 2_000 }))
-    return jobs
-  }
+  const { open, closeAfterAll } = useJobs(target)
 
   it('runs Onfido (hosted and API channel with evidence) and Jumio items through the common interface, each subject once', async () => {
     const jobs = await open()
@@ -154,7 +136,7 @@ describe.each(testDatabases())('bulk runs with every adapter on $name', (target)
       },
     ]
     const stop = await bulk.work({ concurrency: 4, pollingIntervalSeconds: 0.25 })
-    opened.push(stop)
+    closeAfterAll(stop)
     const { batchId } = await bulk.submit(items)
     const results = await finished(bulk, batchId)
 
@@ -253,7 +235,7 @@ describe.each(testDatabases())('bulk runs with every adapter on $name', (target)
       adapters: { onfido: adapter, jumio: adapter },
     })
     const stop = await bulk.work({ concurrency: 1, pollingIntervalSeconds: 0.25 })
-    opened.push(stop)
+    closeAfterAll(stop)
     const { batchId } = await bulk.submit([
       { provider: 'jumio', subjectReference: 'waited' },
       { provider: 'onfido', subjectReference: 'cut-off' },

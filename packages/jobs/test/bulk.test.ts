@@ -1,8 +1,8 @@
 import { KycProviderUnavailableError, KycRateLimitedError, type Verification } from '@openkyc/core'
 import { fractionOfLimit, peakInAnyWindow } from '@openkyc/testkit/harness'
-import { afterAll, describe, expect, it } from 'vitest'
-import { createBulkRuns, createClusterRateLimiter, type Jobs, openJobs, parseBulkCsv } from '../src/index.js'
-import { freshSchema, testDatabases } from './databases.js'
+import { describe, expect, it } from 'vitest'
+import { createBulkRuns, createClusterRateLimiter, parseBulkCsv } from '../src/index.js'
+import { testDatabases, useJobs } from './databases.js'
 import {
   createScaledPersona,
   createTestPersona,
@@ -18,23 +18,7 @@ async function finished(bulk: ReturnType<typeof createBulkRuns>, batchId: string
 }
 
 describe.each(testDatabases())('bulk runs on $name (one process)', (target) => {
-  const opened: (() => Promise<void>)[] = []
-  afterAll(async () => {
-    for (const close of opened.splice(0).reverse()) await close()
-  })
-
-  async function open(): Promise<Jobs> {
-    const database = await target.open()
-    opened.push(() => database.close())
-    const jobs = await openJobs({
-      database,
-      url: target.url,
-      schema: freshSchema(),
-      boss: { maintenanceIntervalSeconds: 1 },
-    })
-    opened.push(() => jobs.stop({ timeoutMs: 2_000 }))
-    return jobs
-  }
+  const { open, closeAfterAll } = useJobs(target)
 
   it('runs a CSV batch at ≥ 95 % of Persona’s time-scaled limits and within them in every window, each item once', async () => {
     const jobs = await open()
@@ -68,7 +52,7 @@ describe.each(testDatabases())('bulk runs on $name (one process)', (target) => {
       ...Array.from({ length: items }, (_, index) => `persona,subject-${index + 1},Ada${index},Lovelace`),
     ].join('\n')
     const stop = await bulk.work({ concurrency: 12 })
-    opened.push(stop)
+    closeAfterAll(stop)
     const { batchId, total } = await bulk.submit(parseBulkCsv(csv), { label: 'portfolio re-verification' })
     expect(total).toBe(items)
     const status = await finished(bulk, batchId, 120_000)
@@ -154,7 +138,7 @@ describe.each(testDatabases())('bulk runs on $name (one process)', (target) => {
       },
     })
     const stop = await bulk.work({ concurrency: 3, pollingIntervalSeconds: 0.5 })
-    opened.push(stop)
+    closeAfterAll(stop)
     const { batchId } = await bulk.submit([
       { provider: 'persona', subjectReference: 'subject-a' },
       { provider: 'jumio', subjectReference: 'subject-b' },
