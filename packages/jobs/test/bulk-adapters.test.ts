@@ -1,6 +1,6 @@
 import { createJumio } from '@openkyc/jumio'
 import { createOnfido } from '@openkyc/onfido'
-import { createJumioSimulator, jumioSimulatorClient } from '@openkyc/simulator-jumio'
+import { createJumioSimulator } from '@openkyc/simulator-jumio'
 import {
   createOnfidoSimulator,
   onfidoSimulatorApiToken,
@@ -18,7 +18,7 @@ import {
   vendorStartLimits,
 } from '../src/index.js'
 import { testDatabases, useJobs } from './databases.js'
-import { personaPair } from './providers.js'
+import { jumioTestSettings, personaPair } from './providers.js'
 
 /** Waits until every item of the batch has finished, then reads every result. */
 async function finished(bulk: ReturnType<typeof createBulkRuns>, batchId: string) {
@@ -83,16 +83,7 @@ describe.each(testDatabases())('bulk runs with every adapter on $name', (target)
       rateLimits: { initiation: { ratePerSecond: 1, burst: 1 } },
     })
     const jumio = createJumio({
-      clientId: jumioSimulatorClient.id,
-      clientSecret: jumioSimulatorClient.secret,
-      region: 'amer-1',
-      userAgent: 'OpenKYC Jobs Test/1.0',
-      workflowKey: 32,
-      userConsent: {
-        userIp: '203.0.113.10',
-        userLocation: { country: 'DE' },
-        consent: { obtained: 'yes', obtainedAt: '2030-01-01T00:00:00.000Z' },
-      },
+      ...jumioTestSettings,
       transactionRateLimit: createClusterRateLimiter({
         jobs,
         key: 'jumio:starts',

@@ -49,20 +49,25 @@ export function personaPair(options: { webhooks: boolean; maxRetries?: number })
   return { simulator, adapter }
 }
 
+/** The Jumio adapter settings every jobs test uses against the Jumio simulator. */
+export const jumioTestSettings = {
+  clientId: jumioSimulatorClient.id,
+  clientSecret: jumioSimulatorClient.secret,
+  region: 'amer-1',
+  userAgent: 'OpenKYC Jobs Test/1.0',
+  workflowKey: 32,
+  userConsent: {
+    userIp: '203.0.113.10',
+    userLocation: { country: 'DE' },
+    consent: { obtained: 'yes', obtainedAt: '2030-01-01T00:00:00.000Z' },
+  },
+} as const
+
 /** A Jumio simulator in process (no rate limits) and an adapter on it. */
 export function jumioPair(options: { maxRetries?: number } = {}) {
   const simulator: JumioSimulator = createJumioSimulator({ rateLimits: false })
   const adapter = createJumio({
-    clientId: jumioSimulatorClient.id,
-    clientSecret: jumioSimulatorClient.secret,
-    region: 'amer-1',
-    userAgent: 'OpenKYC Jobs Test/1.0',
-    workflowKey: 32,
-    userConsent: {
-      userIp: '203.0.113.10',
-      userLocation: { country: 'DE' },
-      consent: { obtained: 'yes', obtainedAt: '2030-01-01T00:00:00.000Z' },
-    },
+    ...jumioTestSettings,
     transactionRateLimit: false,
     callbackReadRateLimit: false,
     env: {},
