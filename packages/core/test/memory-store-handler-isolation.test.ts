@@ -30,7 +30,7 @@ describe('memory store and the webhook pipeline: a handler cannot change stored 
           if (target === undefined) continue
           target.status = 'cancelled'
           target.checks.length = 0
-          ;(target.raw as { vendor: { step: string } }).vendor.step = 'changed by the handler'
+          ;(target.raw as { vendor?: { step: string } }).vendor!.step = 'changed by the handler'
         }
       },
     })
