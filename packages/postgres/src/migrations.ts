@@ -154,6 +154,21 @@ END
 $document_as_json$;
 `,
   },
+  {
+    version: 6,
+    name: 'verification subject as a column',
+    up: (schema) => `
+-- Migration 4 indexed an expression over document, so every write of a new document (one per event)
+-- also had to insert into that index and the primary key: no write could be a heap-only (HOT)
+-- update. The subject reference is now a column of its own, written with the document and unchanged
+-- by later states, so the index over it no longer blocks HOT updates. Backfilled from the document.
+ALTER TABLE ${schema}.verification ADD COLUMN IF NOT EXISTS subject_reference text;
+UPDATE ${schema}.verification SET subject_reference = document->>'subjectReference'
+  WHERE subject_reference IS NULL AND document->>'subjectReference' IS NOT NULL;
+DROP INDEX IF EXISTS ${schema}.verification_subject_reference;
+CREATE INDEX verification_subject_reference ON ${schema}.verification (subject_reference);
+`,
+  },
 ]
 
 /** The migration version this copy of the package needs. */

@@ -271,6 +271,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         ...key,
         progress: verificationProgressKey(verification),
         document: JSON.stringify(verification),
+        subjectReference: verification.subjectReference ?? null,
       }
       if (stored === undefined) {
         const [inserted] = await executor.query<{ version: string }>(

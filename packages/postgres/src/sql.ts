@@ -184,15 +184,21 @@ FROM ${schema}.verification WHERE provider = $1 AND id = $2 FOR UPDATE`,
    */
   insertVerification: (
     schema: string,
-    row: { provider: string; id: string; progress: string; document: string },
+    row: {
+      provider: string
+      id: string
+      progress: string
+      document: string
+      subjectReference: string | null
+    },
   ) =>
     statement(
       'insert verification',
-      `INSERT INTO ${schema}.verification (provider, id, progress, document)
-VALUES ($1, $2, $3, $4::text::json)
+      `INSERT INTO ${schema}.verification (provider, id, progress, document, subject_reference)
+VALUES ($1, $2, $3, $4::text::json, $5)
 ON CONFLICT (provider, id) DO NOTHING
 RETURNING xmin::text AS version`,
-      [row.provider, row.id, row.progress, row.document],
+      [row.provider, row.id, row.progress, row.document, row.subjectReference],
     ),
   /**
    * The forward-only write: the row changes only when the new progress key is ahead of the stored
@@ -202,21 +208,29 @@ RETURNING xmin::text AS version`,
    */
   advanceVerification: (
     schema: string,
-    row: { provider: string; id: string; progress: string; document: string; fromVersion: string },
+    row: {
+      provider: string
+      id: string
+      progress: string
+      document: string
+      subjectReference: string | null
+      fromVersion: string
+    },
   ) =>
     statement(
       'advance verification',
       `UPDATE ${schema}.verification
-SET progress = $3, document = $4::text::json, stored_at = now()
+SET progress = $3, document = $4::text::json, subject_reference = $6, stored_at = now()
 WHERE provider = $1 AND id = $2 AND progress < $3 AND xmin::text = $5::text
 RETURNING xmin::text AS version`,
-      [row.provider, row.id, row.progress, row.document, row.fromVersion],
+      [row.provider, row.id, row.progress, row.document, row.fromVersion, row.subjectReference],
     ),
 
   /**
    * One page of verifications for `verifications.find`, in (provider, id) code-unit order; `null`
    * filters match everything, lists travel as JSON text. Asks for one row more than the page, so the
-   * caller knows whether another page follows. Filters read the stored document (no index: a scan).
+   * caller knows whether another page follows. The subject has an index (migration 6); the other
+   * filters read the stored document (a scan).
    */
   selectVerificationPage: (
     schema: string,
@@ -237,7 +251,7 @@ RETURNING xmin::text AS version`,
       'select verification page',
       `SELECT provider, id, document FROM ${schema}.verification
 WHERE ($1::text IS NULL OR provider = $1)
-  AND ($2::text IS NULL OR document->>'subjectReference' = $2)
+  AND ($2::text IS NULL OR subject_reference = $2)
   AND ($3::text IS NULL OR document->>'status' IN (SELECT jsonb_array_elements_text($3::text::jsonb)))
   AND ($4::text IS NULL OR document->'decision'->>'outcome' IN (SELECT jsonb_array_elements_text($4::text::jsonb)))
   AND ($5::boolean IS NULL OR (document->>'redactedAt' IS NOT NULL) = $5::boolean)
