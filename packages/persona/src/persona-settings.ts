@@ -98,7 +98,10 @@ export type PersonaSettings = {
   timeoutMs?: number
   /** Retries after the first attempt on 408/429/5xx and network errors. */
   maxRetries?: number
-  /** The HTTP implementation (a simulator plugs in here). Default: global `fetch`. */
+  /**
+   * The HTTP implementation (a simulator plugs in here). Default: core's transport, `node:http` on Node
+   * and the global `fetch` elsewhere; pass `globalThis.fetch` to send through Web `fetch` on Node.
+   */
   fetch?: typeof globalThis.fetch
   /** Receives redacted request logs. */
   logger?: KycLogger
