@@ -1,29 +1,12 @@
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { cleanEnvironment } from './support/run-cli.js'
+import { type CliRun, runToCompletion } from './support/run-cli.js'
 
 /** The repository root, where a newcomer types `pnpm demo`. */
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
-function runPnpm(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('pnpm', args, {
-      cwd: root,
-      env: cleanEnvironment(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk
-    })
-    child.once('error', reject)
-    child.once('close', (code) => resolve({ code, stdout, stderr }))
-  })
+function runPnpm(args: readonly string[]): Promise<CliRun> {
+  return runToCompletion('pnpm', args, { cwd: root })
 }
 
 // Runs the root command itself (build included), so it lives with the end-to-end tests, not `pnpm test`.

@@ -20,15 +20,17 @@ export function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.Pro
 export type CliRun = { code: number | null; stdout: string; stderr: string }
 
 /**
- * Runs the built CLI to completion (use `--no-web`, or it serves until stopped), in a fresh working
- * directory removed afterwards, so its default data directory never lands in the repository.
+ * Runs `command` to completion with the vendor-free environment and collects what it printed.
  */
-export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const cwd = mkdtempSync(join(tmpdir(), 'openkyc-demo-cli-'))
+export function runToCompletion(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliRun> {
   return new Promise<CliRun>((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      cwd,
-      env: cleanEnvironment(env),
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: cleanEnvironment(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -41,5 +43,16 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     })
     child.once('error', reject)
     child.once('close', (code) => resolve({ code, stdout, stderr }))
-  }).finally(() => rmSync(cwd, { recursive: true, force: true }))
+  })
+}
+
+/**
+ * Runs the built CLI to completion (use `--no-web`, or it serves until stopped), in a fresh working
+ * directory removed afterwards, so its default data directory never lands in the repository.
+ */
+export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const cwd = mkdtempSync(join(tmpdir(), 'openkyc-demo-cli-'))
+  return runToCompletion(process.execPath, [cliPath, ...args], { cwd, env }).finally(() =>
+    rmSync(cwd, { recursive: true, force: true }),
+  )
 }
