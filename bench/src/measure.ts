@@ -1,9 +1,21 @@
-/** Summary statistics of a sample. */
-export type Summary = { median: number; p10: number; p90: number; samples: number }
+/** Summary statistics of a sample: the median, the quartiles (`p25`–`p75`, the IQR), `p10`/`p90` and the extremes. */
+export type Summary = {
+  median: number
+  p10: number
+  p25: number
+  p75: number
+  p90: number
+  min: number
+  max: number
+  samples: number
+}
 
-/** The median (and 10th/90th percentiles) of `values`. */
+/** The median, quartiles, 10th/90th percentiles and extremes of `values`. */
 export function summarize(values: readonly number[]): Summary {
-  if (values.length === 0) return { median: Number.NaN, p10: Number.NaN, p90: Number.NaN, samples: 0 }
+  if (values.length === 0) {
+    const none = Number.NaN
+    return { median: none, p10: none, p25: none, p75: none, p90: none, min: none, max: none, samples: 0 }
+  }
   const sorted = [...values].sort((left, right) => left - right)
   const at = (fraction: number) => {
     const position = (sorted.length - 1) * fraction
@@ -11,7 +23,22 @@ export function summarize(values: readonly number[]): Summary {
     const upper = Math.ceil(position)
     return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower)
   }
-  return { median: at(0.5), p10: at(0.1), p90: at(0.9), samples: sorted.length }
+  return {
+    median: at(0.5),
+    p10: at(0.1),
+    p25: at(0.25),
+    p75: at(0.75),
+    p90: at(0.9),
+    min: sorted[0]!,
+    max: sorted.at(-1)!,
+    samples: sorted.length,
+  }
+}
+
+/** `median (IQR p25–p75, min–max, n rounds)` of a ratio summary, for a benchmark's notes. */
+export function describeSpread(summary: Summary): string {
+  const digits = (value: number) => value.toFixed(3)
+  return `${digits(summary.median)} (IQR ${digits(summary.p25)}–${digits(summary.p75)}, min–max ${digits(summary.min)}–${digits(summary.max)}, ${summary.samples} rounds)`
 }
 
 /** Options of {@link compareInterleaved}. */
@@ -51,7 +78,11 @@ export type InterleavedResult = {
   baselineMs: Summary
   /** Per-round ratio of subject time to baseline time. */
   ratio: Summary
+  /** The subject's total time over every measured round ÷ the baseline's: each round's outliers weigh in by their size. */
+  totalRatio: number
 }
+
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0)
 
 async function timeBatch(
   run: (index: number) => Promise<unknown>,
@@ -100,5 +131,6 @@ export async function compareInterleaved(options: InterleavedOptions): Promise<I
     subjectMs: summarize(subjectTimes),
     baselineMs: summarize(baselineTimes),
     ratio: summarize(ratios),
+    totalRatio: sum(subjectTimes) / sum(baselineTimes),
   }
 }

@@ -45,7 +45,8 @@ const instantSleep = async () => {}
 
 /**
  * The adapter against the loopback simulator, over real HTTP, with nothing injected but the clock
- * source: it sends through `globalThis.fetch` (undici), as an application's adapter does.
+ * source: it sends through core's default transport (on Node, `node:http` with the keep-alive global
+ * agent, as axios does), as an application's adapter does.
  */
 function createPeerOnfido(loopback: Pick<OnfidoLoopback, 'url'>, sleep?: (ms: number) => Promise<void>) {
   return createOnfido({
@@ -384,7 +385,7 @@ export async function runOnfidoPeer(options: OnfidoPeerOptions = {}): Promise<Be
       `${rounds} measured rounds (after ${warmupRounds} warm-up) of ${batch} hosted flows per side, sides alternating first; ratio = median of per-round ratios. The simulator decides runs outside the timed part (a pool of ${pool.length} runs, one per catalogue scenario, is read in turn).`,
       'Hosted flow through the SDK: createApplicant, createWorkflowRun, then findWorkflowRun, listChecks and listReports per check (what an application needs for the outcome and its evidence). Through the adapter: createVerification and getVerification, which also validate, retry and map.',
       'API channel through the SDK: createApplicant, uploadDocument, uploadLivePhoto, createCheck (document + facial_similarity_photo), findCheck, listReports. Through the adapter: createVerification({channel: "api"}), uploadCredential twice (multipart bodies built in one buffer), submitVerification, which for an applicant this adapter created and has requested no check for sends createCheck, then the check and its reports together, and answers with the mapped verification (the SDK side\'s findCheck + listReports). A repeated submit (or one from another instance) lists the checks first, so it never starts a second paid check: see the rows under faults.',
-      "Both clients talk HTTP to the same simulator on 127.0.0.1: the adapter through globalThis.fetch (undici; nothing injected), the SDK through axios. Onfido's 400 requests a minute are off on the adapter side (they would pace the run); the SDK has no budget.",
+      "Both clients talk HTTP to the same simulator on 127.0.0.1: the adapter through core's default transport (nothing injected: node:http and its keep-alive agent on Node), the SDK through axios (node:http too). Onfido's 400 requests a minute are off on the adapter side (they would pace the run); the SDK has no budget.",
     )
 
     // Under faults: the same flows with 10 % 5xx, 5 % 429 + Retry-After, 2 % resets (before the vendor

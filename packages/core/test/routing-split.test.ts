@@ -117,3 +117,90 @@ describe('routing: sticky split', () => {
     })
   })
 })
+
+describe('routing: the split assignment is stored with the routing record', () => {
+  it('commits a new subject’s assignment in the transaction of its verification and audit entry: a failed record stores neither', async () => {
+    const memory = createMemoryStore()
+    let failRecords = true
+    const store: typeof memory = {
+      ...memory,
+      transaction: (work, options) =>
+        memory.transaction(
+          (transaction) =>
+            work({
+              ...transaction,
+              appendAudit: async (entry) => {
+                if (failRecords) throw new Error('the audit log is unavailable')
+                return transaction.appendAudit(entry)
+              },
+            }),
+          options,
+        ),
+    }
+    const kyc = routedClient(store, { champion: 50, challenger: 50 })
+    // The record fails after the provider created the verification: the call still succeeds (the
+    // applicant needs it), and nothing of the record is half-written.
+    const { verification } = await kyc.createVerification({ subjectReference: 'user_1' })
+    expect(await memory.keyValue.get(splitAssignmentNamespace, 'user_1')).toBeUndefined()
+    expect(
+      await memory.verifications.get({ provider: verification.provider, id: verification.id }),
+    ).toBeUndefined()
+    expect(await routingEntries(memory)).toEqual([])
+
+    failRecords = false
+    const again = await kyc.createVerification({ subjectReference: 'user_1' })
+    expect(again.verification.provider).toBe(verification.provider)
+    expect(await memory.keyValue.get(splitAssignmentNamespace, 'user_1')).toEqual({
+      provider: verification.provider,
+    })
+    expect(
+      await memory.verifications.get({ provider: again.verification.provider, id: again.verification.id }),
+    ).toMatchObject({ subjectReference: 'user_1' })
+    expect(await routingEntries(memory)).toHaveLength(1)
+  })
+
+  it('writes nothing for a returning subject whose assignment stands', async () => {
+    const store = createMemoryStore()
+    const kyc = routedClient(store, { champion: 50, challenger: 50 })
+    await kyc.createVerification({ subjectReference: 'user_2' })
+    let writes = 0
+    const counting: typeof store = {
+      ...store,
+      keyValue: {
+        ...store.keyValue,
+        set: async (...args) => {
+          writes += 1
+          return store.keyValue.set(...args)
+        },
+        setIfAbsent: async (...args) => {
+          writes += 1
+          return store.keyValue.setIfAbsent(...args)
+        },
+      },
+      transaction: (work, options) =>
+        store.transaction(
+          (transaction) =>
+            work({
+              ...transaction,
+              keyValue: {
+                ...transaction.keyValue,
+                set: async (...args) => {
+                  writes += 1
+                  return transaction.keyValue.set(...args)
+                },
+                setIfAbsent: async (...args) => {
+                  writes += 1
+                  return transaction.keyValue.setIfAbsent(...args)
+                },
+              },
+            }),
+          options,
+        ),
+    }
+    const returning = routedClient(counting, { champion: 0, challenger: 100 })
+    const first = await store.keyValue.get(splitAssignmentNamespace, 'user_2')
+    const { verification } = await returning.createVerification({ subjectReference: 'user_2' })
+    expect({ provider: verification.provider }).toEqual(first)
+    expect(writes).toBe(0)
+  })
+})

@@ -165,7 +165,16 @@ export async function openJobs(options: OpenJobsOptions): Promise<Jobs> {
     async ensureQueue(kind, queueOptions = {}) {
       const name = queueName(kind)
       if (!created.has(name)) {
-        if ((await boss.getQueue(name)) === null) await boss.createQueue(name, { ...queueOptions, name })
+        // Processes starting together race to create the queue: pg-boss's insert and partition DDL then
+        // end in a deadlock or a duplicate for all but one of them. The loser looks again and finds it.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            if ((await boss.getQueue(name)) === null) await boss.createQueue(name, { ...queueOptions, name })
+            break
+          } catch (error) {
+            if (attempt >= 5 || !lostCreationRace(error)) throw error
+          }
+        }
         created.add(name)
       }
       return name
@@ -179,4 +188,10 @@ export async function openJobs(options: OpenJobsOptions): Promise<Jobs> {
       })
     },
   }
+}
+
+/** A concurrent creation of the same queue won: deadlock detected, unique violation, or duplicate table. */
+function lostCreationRace(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === '40P01' || code === '23505' || code === '42P07'
 }

@@ -12,6 +12,7 @@ import type { SqlStatement } from '@openkyc/postgres'
 import type PgBoss from 'pg-boss'
 import { z } from 'zod'
 import type { Jobs } from './boss.js'
+import { withStartSlot } from './rate-limit.js'
 
 /** The pg-boss job kind of one bulk item (queue `openkyc-bulk-item`). */
 export const bulkItemKind = 'bulk-item'
@@ -147,7 +148,9 @@ export type BulkRunsOptions = {
    * Per provider, a limiter every item start waits for before its `createVerification`: for quotas on
    * verifications rather than requests (Persona's 150 inquiry creations a minute, Jumio's one
    * transaction start a second). Use {@link createClusterRateLimiter} with {@link vendorStartLimits}.
-   * The adapters' own `rateLimit` keeps counting requests.
+   * The adapters' own `rateLimit` keeps counting requests. Made with `requestLimiter` set to the
+   * adapter's `rateLimit`, a start and the slot of the request that makes it are claimed at one
+   * instant, so waiting for the request slot never delays a start past its own slot.
    */
   startLimiters?: Readonly<Record<string, RateLimiter>>
   /**
@@ -503,14 +506,15 @@ export function createBulkRuns(options: BulkRunsOptions): BulkRuns {
         // Every piece is read before anything is created: a missing file never leaves a half-made verification.
         const loaded: Uint8Array[] = []
         for (const piece of item.request.evidence ?? []) loaded.push(await load(piece.source, signal))
-        await options.startLimiters?.[item.provider]?.acquire(signal)
-        if (!idempotent.has(item.provider)) await database.query(sql.markCallStarted(batchId, position))
         const { evidence: _evidence, ...request } = item.request
-        ;({ verification } = await adapter.createVerification({
-          ...request,
-          subjectReference: item.subject_reference,
-          idempotencyKey: item.idempotency_key,
-          signal,
+        ;({ verification } = await withStartSlot(options.startLimiters?.[item.provider], signal, async () => {
+          if (!idempotent.has(item.provider)) await database.query(sql.markCallStarted(batchId, position))
+          return adapter.createVerification({
+            ...request,
+            subjectReference: item.subject_reference,
+            idempotencyKey: item.idempotency_key,
+            signal,
+          })
         }))
         if (withEvidence) {
           await database.query(sql.recordCreated(batchId, position, verification.id, verification.reference))

@@ -51,6 +51,20 @@ describe.each(testDatabases())('openJobs on $name', (target) => {
     expect(again).toEqual({ applied: [], version: jobsMigrations.length })
   })
 
+  it.runIf(target.name === 'server')(
+    'processes starting together all get the queue they race to create (pg-boss deadlocks all but one)',
+    async () => {
+      const schema = freshSchema()
+      const participants = await Promise.all([open(schema), open(schema), open(schema), open(schema)])
+      const kinds = ['race-a', 'race-b', 'race-c', 'race-d', 'race-e']
+      const names = await Promise.all(
+        kinds.flatMap((kind) => participants.map((jobs) => jobs.ensureQueue(kind))),
+      )
+      expect(new Set(names)).toEqual(new Set(kinds.map(queueName)))
+      for (const kind of kinds) expect(await participants[0]!.boss.getQueue(queueName(kind))).not.toBeNull()
+    },
+  )
+
   it('refuses a job kind that is not lower-case words and hyphens', () => {
     expect(() => queueName('Bulk Item')).toThrow(TypeError)
     expect(queueName('bulk-item')).toBe('openkyc-bulk-item')

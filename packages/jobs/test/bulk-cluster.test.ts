@@ -26,6 +26,10 @@ const items = Number(process.env.BULK_CLUSTER_ITEMS ?? 450)
 const windowMs = Number(process.env.BULK_CLUSTER_WINDOW_MS ?? 48_000)
 // The creations' safety margin as a fraction of the window; requests get two thirds of it.
 const margin = Number(process.env.BULK_CLUSTER_MARGIN ?? 0.03)
+// The run takes about items / 150 scaled minutes (a 60 s window: 10,000 items in about 70 minutes); the
+// timeouts leave it half as long again, and ten minutes for start-up and the checks.
+const expectedMs = (items / personaLimits.creations) * windowMs * (1 + margin)
+const pollTimeoutMs = Math.max(25 * 60_000, expectedMs * 1.5)
 const workerPath = fileURLToPath(new URL('./support/bulk-worker.mjs', import.meta.url))
 
 function startWorker(settings: Record<string, unknown>): Promise<ChildProcess> {
@@ -81,7 +85,7 @@ describe.skipIf(url === undefined || url === '')('bulk runs across 4 worker proc
 
         // SIGKILL one worker once 30 % are done: the items it held expire and run elsewhere.
         await expect
-          .poll(async () => (await bulk.status(batchId))!.done, { timeout: 25 * 60_000, interval: 500 })
+          .poll(async () => (await bulk.status(batchId))!.done, { timeout: pollTimeoutMs, interval: 500 })
           .toBeGreaterThanOrEqual(items * 0.3)
         const victim = workers.shift()!
         victim.kill('SIGKILL')
@@ -89,7 +93,7 @@ describe.skipIf(url === undefined || url === '')('bulk runs across 4 worker proc
 
         await expect
           .poll(async () => (await bulk.status(batchId))!.remaining, {
-            timeout: 25 * 60_000,
+            timeout: pollTimeoutMs,
             interval: 1_000,
           })
           .toBe(0)
@@ -142,6 +146,6 @@ describe.skipIf(url === undefined || url === '')('bulk runs across 4 worker proc
         await server.close()
       }
     },
-    30 * 60_000,
+    pollTimeoutMs + 10 * 60_000,
   )
 })

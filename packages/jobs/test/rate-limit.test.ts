@@ -1,6 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { SqlExecutor } from '@openkyc/postgres'
 import { fractionOfLimit, peakInAnyWindow } from '@openkyc/testkit/harness'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createClusterRateLimiter, type Jobs, openJobs, vendorRateLimits } from '../src/index.js'
+import { withStartSlot } from '../src/rate-limit.js'
 import { freshSchema, testDatabases } from './databases.js'
 
 describe.each(testDatabases())('createClusterRateLimiter on $name', (target) => {
@@ -55,6 +58,86 @@ describe.each(testDatabases())('createClusterRateLimiter on $name', (target) => 
     expect(peakInAnyWindow(starts, limit.intervalMs / 4)).toBeLessThanOrEqual(limit.requests / 2)
     // Saturated, the budget is used at ≥ 95 %.
     expect(fractionOfLimit(starts, limit.requests, limit.intervalMs)).toBeGreaterThanOrEqual(0.95)
+  })
+
+  it('a caller that learns of its claim late (a stall after the database recorded it) claims again: no window goes over the budget', async () => {
+    const jobs = await participant(freshSchema())
+    const limit = { requests: 10, intervalMs: 1_000 }
+    const marginMs = 40
+    // Every claim whose answer arrives between 1.2 s and 1.6 s after the start is held until 1.6 s, as a
+    // stalled event loop holds it: the database recorded those starts on time, the caller sends them late,
+    // bunched with the starts recorded after the stall.
+    const began = performance.now()
+    const stalled: Pick<Jobs, 'database' | 'schema'> = {
+      schema: jobs.schema,
+      database: {
+        ...jobs.database,
+        query: (async (statement: Parameters<SqlExecutor['query']>[0]) => {
+          const rows = await jobs.database.query(statement)
+          const at = performance.now() - began
+          if (at >= 1_200 && at < 1_600) await sleep(1_600 - at)
+          return rows
+        }) as SqlExecutor['query'],
+      },
+    }
+    const limiter = createClusterRateLimiter({ jobs: stalled, key: 'persona', limit, marginMs })
+    const sent: number[] = []
+    await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        await limiter.acquire()
+        sent.push(performance.now()) // the request goes out now
+      }),
+    )
+    expect(sent).toHaveLength(40)
+    expect(peakInAnyWindow(sent, limit.intervalMs)).toBeLessThanOrEqual(limit.requests)
+  })
+
+  it('a start limiter paired with the request limiter claims each start with the slot of the request that makes it', async () => {
+    const jobs = await participant(freshSchema())
+    const requestLimiter = createClusterRateLimiter({
+      jobs,
+      key: 'persona',
+      limit: { requests: 20, intervalMs: 2_000 },
+      marginMs: 20,
+    })
+    const startLimiter = createClusterRateLimiter({
+      jobs,
+      key: 'persona:inquiry-creations',
+      limit: { requests: 5, intervalMs: 2_000 },
+      marginMs: 20,
+      requestLimiter,
+    })
+    const controller = new AbortController()
+    // Other requests keep the request budget's queue busy all along.
+    const background = Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (!controller.signal.aborted)
+          await requestLimiter.acquire(controller.signal).catch(() => undefined)
+      }),
+    )
+    // Each start makes two requests, as Persona's create (POST /inquiries, then the one-time link) does.
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        withStartSlot(startLimiter, AbortSignal.timeout(20_000), async () => {
+          await requestLimiter.acquire()
+          await requestLimiter.acquire()
+        }),
+      ),
+    )
+    controller.abort()
+    await background
+    const rows = await jobs.database.query<{ key: string; slot_at: number; claimed: boolean }>({
+      name: 'rate limit slots',
+      text: `SELECT key, slot_at, claimed FROM ${jobs.schema}.rate_limit_slot ORDER BY slot_at`,
+      values: [],
+    })
+    const starts = rows.filter((row) => row.key === 'persona:inquiry-creations')
+    const requestSlots = new Set(
+      rows.filter((row) => row.key === 'persona' && row.claimed).map((row) => row.slot_at),
+    )
+    expect(starts).toHaveLength(6)
+    // Every start was claimed at the very instant of a request slot: one SQL call took both.
+    expect(starts.filter((start) => !start.claimed || !requestSlots.has(start.slot_at))).toEqual([])
   })
 
   it('gives each key its own budget', async () => {

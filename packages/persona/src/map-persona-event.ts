@@ -7,7 +7,7 @@ import {
 } from '@openkyc/core'
 import { isoTimestamp, mapPersonaInquiry, personaProvider } from './map-persona-inquiry.js'
 import type { PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
-import { type PersonaEventDocument, PersonaEventInquirySchema } from './persona-schemas.js'
+import { isPersonaEventInquiry, type PersonaEventDocument } from './persona-schemas.js'
 
 /** The personal-data-free view an event carries: no identity, no session. */
 export function toEventVerification(verification: Verification): EventVerification {
@@ -53,8 +53,7 @@ export function mapPersonaEvent(
     if (object?.type !== 'inquiry') return []
     // The event carries no identity data: the inquiry's fields and the verifications' extraction
     // attributes are neither validated nor read (toEventVerification would drop them anyway).
-    const inquiry = PersonaEventInquirySchema.safeParse(object)
-    if (!inquiry.success) {
+    if (!isPersonaEventInquiry(object)) {
       throw new KycInvalidProviderResponseError({
         provider: personaProvider,
         message: `The persona ${name} webhook carries an inquiry we cannot read.`,
@@ -62,7 +61,7 @@ export function mapPersonaEvent(
     }
     const redacted = name === 'inquiry.redacted'
     const verification = mapPersonaInquiry(
-      { data: inquiry.data, included: payload?.included },
+      { data: object, included: payload?.included },
       { policy, now: () => Date.parse(occurredAt), identity: false },
     )
     if (redacted && verification.redactedAt === undefined) {

@@ -10,12 +10,13 @@ import { isCalendarDate, mapPersonaIdentity } from './map-persona-identity.js'
 import { mapPersonaInquiryStatus, type PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
 import { mapPersonaCredential, mapPersonaVerificationType } from './map-persona-verification.js'
 import {
+  isPersonaVerificationEvidence,
   type PersonaInquiry,
   type PersonaInquiryDocument,
   type PersonaReport,
   PersonaReportSchema,
   type PersonaVerification,
-  PersonaVerificationEvidenceSchema,
+  type PersonaVerificationEvidence,
   PersonaVerificationSchema,
 } from './persona-schemas.js'
 
@@ -100,19 +101,24 @@ function related<T extends { id: string }>(
   return found
 }
 
-/**
- * The included verifications of an inquiry, parsed leniently (unreadable ones are skipped): whole,
- * or only their evidence attributes (`identity: false`, for events).
- */
-export function includedVerifications(
-  document: PersonaInquiryDocument,
-  options: { identity?: boolean } = {},
-): PersonaVerification[] {
-  const schema = options.identity === false ? PersonaVerificationEvidenceSchema : PersonaVerificationSchema
+/** The included verifications of an inquiry, parsed leniently (unreadable ones are skipped). */
+export function includedVerifications(document: PersonaInquiryDocument): PersonaVerification[] {
   return related(document, 'verifications', 'verification/', (value) => {
-    const parsed = schema.safeParse(value)
+    const parsed = PersonaVerificationSchema.safeParse(value)
     return parsed.success ? parsed.data : undefined
   })
+}
+
+/**
+ * The included verifications as a webhook event reads them (their evidence attributes), checked in
+ * place; unreadable ones are skipped, as by {@link includedVerifications}.
+ */
+export function includedVerificationEvidence(
+  document: PersonaInquiryDocument,
+): PersonaVerificationEvidence[] {
+  return related(document, 'verifications', 'verification/', (value) =>
+    isPersonaVerificationEvidence(value) ? value : undefined,
+  )
 }
 
 /** The included screening reports of an inquiry (watchlist, PEP, adverse media). */
@@ -158,8 +164,11 @@ export function mapPersonaScreeningReport(report: PersonaReport): Check | undefi
  * A passed verification often carries failed checks that were not required (glare on a selfie that
  * still matched); they do not explain a decision and are left out while better evidence exists.
  */
-function decisionReasons(verifications: readonly PersonaVerification[], reports: readonly PersonaReport[]) {
-  const failedChecks = (among: readonly PersonaVerification[]) =>
+function decisionReasons(
+  verifications: readonly PersonaVerificationEvidence[],
+  reports: readonly PersonaReport[],
+) {
+  const failedChecks = (among: readonly PersonaVerificationEvidence[]) =>
     among.flatMap((verification) =>
       (verification.attributes?.checks ?? []).filter((check) => check.status === 'failed'),
     )
@@ -231,8 +240,9 @@ export function mapPersonaInquiry(
 ): Verification {
   const inquiry = document.data
   const attributes = inquiry.attributes
-  const withIdentity = options.identity !== false
-  const verifications = includedVerifications(document, { identity: withIdentity })
+  const fullVerifications = options.identity === false ? undefined : includedVerifications(document)
+  const verifications: readonly PersonaVerificationEvidence[] =
+    fullVerifications ?? includedVerificationEvidence(document)
   const reports = includedReports(document)
   const mapped = mapPersonaInquiryStatus(attributes.status, options.policy)
   if (mapped.status === 'expired' && attributes.tags?.includes(personaCancelledTag))
@@ -284,11 +294,11 @@ export function mapPersonaInquiry(
         }
 
   const identity =
-    redactedAt || !withIdentity
+    redactedAt || fullVerifications === undefined
       ? undefined
       : mapPersonaIdentity(
           inquiry,
-          verifications.find(
+          fullVerifications.find(
             (verification) => mapPersonaVerificationType(verification.type)?.kind === 'id_document',
           ),
         )

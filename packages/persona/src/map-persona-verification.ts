@@ -1,6 +1,6 @@
 import type { Credential, CredentialKind, CredentialPart, DocumentType } from '@openkyc/core'
 import { mapPersonaCountry, mapPersonaIdClass } from './map-persona-identity.js'
-import type { PersonaVerification } from './persona-schemas.js'
+import type { PersonaVerificationEvidence } from './persona-schemas.js'
 
 /**
  * Persona verification types onto our credential kinds. Legacy per-document government-id types
@@ -75,7 +75,7 @@ function photoPart(page: string | null | undefined): CredentialPart | undefined 
   return typeof page === 'string' ? photoParts.get(page) : undefined
 }
 
-function partsOf(verification: PersonaVerification, kind: CredentialKind): CredentialPart[] {
+function partsOf(verification: PersonaVerificationEvidence, kind: CredentialKind): CredentialPart[] {
   const attributes = verification.attributes ?? {}
   const parts = new Set<CredentialPart>()
   // A switch rather than ts-pattern: this runs for every verification of every webhook event, where
@@ -106,7 +106,7 @@ function partsOf(verification: PersonaVerification, kind: CredentialKind): Crede
  * evidence (not submitted yet, canceled) or is of a type we do not model. Never copies images, URLs
  * or extracted data.
  */
-export function mapPersonaCredential(verification: PersonaVerification): Credential | undefined {
+export function mapPersonaCredential(verification: PersonaVerificationEvidence): Credential | undefined {
   const mapped = mapPersonaVerificationType(verification.type)
   if (!mapped || !personaVerificationHasEvidence(verification.attributes?.status)) return undefined
   const attributes = verification.attributes ?? {}

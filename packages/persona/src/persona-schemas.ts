@@ -29,6 +29,45 @@ function isResource(value: unknown): value is Resource {
   return typeof type === 'string' && typeof id === 'string'
 }
 
+/** An object that is not an array: what `z.object` accepts. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** `z.string().nullish()`. */
+function isOptionalText(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string'
+}
+
+/** `z.string().nullable()`. */
+function isNullableText(value: unknown): boolean {
+  return value === null || typeof value === 'string'
+}
+
+/** `z.string().min(1)`. */
+function isNonEmptyText(value: unknown): boolean {
+  return typeof value === 'string' && value.length > 0
+}
+
+/** A list of resources, or nothing. */
+function isOptionalResourceList(value: unknown): boolean {
+  return value === undefined || value === null || (Array.isArray(value) && value.every(isResource))
+}
+
+/** {@link ToOneSchema}, checked in place. */
+function isToOne(value: unknown): boolean {
+  if (value === undefined || value === null) return true
+  if (!isPlainObject(value)) return false
+  const data = value.data
+  return data === undefined || data === null || isResource(data) || isPlainObject(data)
+}
+
+/** {@link ToManySchema}, checked in place. */
+function isToMany(value: unknown): boolean {
+  if (value === undefined || value === null) return true
+  return isPlainObject(value) && isOptionalResourceList(value.data)
+}
+
 /**
  * A resource identifier, or a resource whose other members a narrower schema reads later: `type`
  * and `id` checked in place by a type guard, the object passed on as it is (what `z.looseObject`
@@ -63,10 +102,6 @@ export type PersonaCheck = {
   status?: string | null | undefined
   reasons?: (string | null)[] | null | undefined
   requirement?: string | null | undefined
-}
-
-function isOptionalText(value: unknown): boolean {
-  return value === undefined || value === null || typeof value === 'string'
 }
 
 /** Whether `value` is a check we can read: a `name`, and text or nothing for the rest. */
@@ -148,16 +183,44 @@ export const PersonaVerificationSchema = lazySchema(() =>
 
 /**
  * A verification as a webhook event reads it: the evidence attributes only. Events carry no identity
- * data, so the extraction attributes are neither validated nor copied (half the cost of reading an
- * inquiry event was spent on them).
+ * data, so the extraction attributes are neither validated nor read (half the cost of reading an
+ * inquiry event was spent on them). The shape {@link isPersonaVerificationEvidence} checks.
  */
-export const PersonaVerificationEvidenceSchema = lazySchema(() =>
+export const PersonaVerificationEvidenceShape = lazySchema(() =>
   z.object({
     type: z.string(),
     id: z.string(),
     attributes: z.object(verificationEvidenceAttributes()).nullish(),
   }),
 )
+
+/** A verification as a webhook event reads it. */
+export type PersonaVerificationEvidence = z.infer<typeof PersonaVerificationEvidenceShape>
+
+const evidenceTextAttributes = ['status', 'country-code', 'id-class', 'front-photo-url', 'back-photo-url']
+
+function isPhotoUrl(value: unknown): boolean {
+  return isPlainObject(value) && isOptionalText(value.page)
+}
+
+/**
+ * Whether an included verification is one a webhook event can read:
+ * {@link PersonaVerificationEvidenceShape}, checked in place (several per inquiry event, each with
+ * its extraction attributes, which are never read here).
+ */
+export function isPersonaVerificationEvidence(value: unknown): value is PersonaVerificationEvidence {
+  if (!isPlainObject(value) || typeof value.type !== 'string' || typeof value.id !== 'string') return false
+  const attributes = value.attributes
+  if (attributes === undefined || attributes === null) return true
+  if (!isPlainObject(attributes)) return false
+  for (const key of evidenceTextAttributes) if (!isOptionalText(attributes[key])) return false
+  const checks = attributes.checks
+  if (checks !== undefined && checks !== null && !(Array.isArray(checks) && checks.every(isPersonaCheck))) {
+    return false
+  }
+  const photos = attributes['photo-urls']
+  return photos === undefined || photos === null || (Array.isArray(photos) && photos.every(isPhotoUrl))
+}
 
 /** A Persona verification, as we read it. */
 export type PersonaVerification = z.infer<typeof PersonaVerificationSchema>
@@ -249,9 +312,9 @@ export const PersonaInquirySchema = lazySchema(() =>
 
 /**
  * An inquiry as a webhook event reads it: without `fields`, which only the identity mapping reads
- * and an event does not carry.
+ * and an event does not carry. The shape {@link isPersonaEventInquiry} checks, written as a schema.
  */
-export const PersonaEventInquirySchema = lazySchema(() =>
+export const PersonaEventInquiryShape = lazySchema(() =>
   z.object({
     type: z.literal('inquiry'),
     id: z.string().min(1),
@@ -259,6 +322,37 @@ export const PersonaEventInquirySchema = lazySchema(() =>
     relationships: inquiryRelationships(),
   }),
 )
+
+/** An inquiry as a webhook event reads it. */
+export type PersonaEventInquiry = z.infer<typeof PersonaEventInquiryShape>
+
+const inquiryTextAttributes = lazy(() =>
+  Object.keys(inquiryAttributes()).filter((key) => key !== 'status' && key !== 'tags'),
+)
+
+/**
+ * Whether a webhook event's inquiry is one we can read: {@link PersonaEventInquiryShape}, checked in
+ * place rather than copied (one inquiry per inquiry event). Unknown members stay on the object but
+ * are never read: the mapping builds its own objects from the named fields.
+ */
+export function isPersonaEventInquiry(value: unknown): value is PersonaEventInquiry {
+  if (!isPlainObject(value) || value.type !== 'inquiry' || !isNonEmptyText(value.id)) return false
+  const attributes = value.attributes
+  if (!isPlainObject(attributes) || typeof attributes.status !== 'string') return false
+  for (const key of inquiryTextAttributes()) if (!isOptionalText(attributes[key])) return false
+  const tags = attributes.tags
+  if (tags !== undefined && tags !== null && !(Array.isArray(tags) && tags.every(isNullableText)))
+    return false
+  const relationships = value.relationships
+  if (relationships === undefined || relationships === null) return true
+  return (
+    isPlainObject(relationships) &&
+    isToOne(relationships.account) &&
+    isToOne(relationships.reviewer) &&
+    isToMany(relationships.verifications) &&
+    isToMany(relationships.reports)
+  )
+}
 
 /** A Persona inquiry, as we read it. */
 export type PersonaInquiry = z.infer<typeof PersonaInquirySchema>
@@ -284,8 +378,11 @@ export const PersonaInquiryDocumentSchema = lazySchema(() =>
 /** An inquiry document, as we read it. */
 export type PersonaInquiryDocument = z.infer<typeof PersonaInquiryDocumentSchema>
 
-/** A webhook delivery: an event whose payload is the object as its API would return it. */
-export const PersonaEventDocumentSchema = lazySchema(() =>
+/**
+ * A webhook delivery: an event whose payload is the object as its API would return it. The shape
+ * {@link isPersonaEventDocument} checks, written as a schema (tests hold the two to each other).
+ */
+export const PersonaEventDocumentShape = lazySchema(() =>
   z.looseObject({
     data: z.looseObject({
       type: z.string(),
@@ -305,7 +402,34 @@ export const PersonaEventDocumentSchema = lazySchema(() =>
 )
 
 /** A webhook event document, as we read it. */
-export type PersonaEventDocument = z.infer<typeof PersonaEventDocumentSchema>
+export type PersonaEventDocument = z.infer<typeof PersonaEventDocumentShape>
+
+/**
+ * Whether a parsed webhook body is an event document we can read: {@link PersonaEventDocumentShape},
+ * checked in place. Every delivery passes here, and the envelope is all it reads, so nothing is copied.
+ */
+export function isPersonaEventDocument(value: unknown): value is PersonaEventDocument {
+  if (!isPlainObject(value)) return false
+  const event = value.data
+  if (!isPlainObject(event) || typeof event.type !== 'string' || !isNonEmptyText(event.id)) return false
+  const attributes = event.attributes
+  if (!isPlainObject(attributes) || !isNonEmptyText(attributes.name)) return false
+  if (!isOptionalText(attributes['created-at'])) return false
+  const payload = attributes.payload
+  if (payload === undefined || payload === null) return true
+  return (
+    isPlainObject(payload) &&
+    (payload.data === undefined || payload.data === null || isResource(payload.data)) &&
+    isOptionalResourceList(payload.included)
+  )
+}
+
+/** {@link PersonaEventDocumentShape} as a schema that checks in place (for callers that want a schema). */
+export const PersonaEventDocumentSchema = lazySchema(() =>
+  z.custom<PersonaEventDocument>(isPersonaEventDocument, {
+    message: 'Expected a Persona event document',
+  }),
+)
 
 /** A case. @see https://docs.withpersona.com/reference/retrieve-a-case */
 export const PersonaCaseSchema = lazySchema(() =>

@@ -5,7 +5,7 @@ import {
   verifyTimestampedSignature,
 } from '@openkyc/core'
 import { personaProvider } from './map-persona-inquiry.js'
-import { type PersonaEventDocument, PersonaEventDocumentSchema } from './persona-schemas.js'
+import { isPersonaEventDocument, type PersonaEventDocument } from './persona-schemas.js'
 
 /** Options for {@link verifyPersonaWebhook}. */
 export type VerifyPersonaWebhookOptions = {
@@ -88,12 +88,11 @@ export async function verifyPersonaWebhook(
       message: 'A signed Persona webhook body is not valid JSON.',
     })
   }
-  const parsed = PersonaEventDocumentSchema.safeParse(document)
-  if (!parsed.success) {
+  if (!isPersonaEventDocument(document)) {
     throw new KycInvalidProviderResponseError({
       provider: personaProvider,
       message: 'A signed Persona webhook body is not an event document.',
     })
   }
-  return parsed.data
+  return document
 }

@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest'
 import * as persona from '../src/index.js'
 import * as personaSchemas from '../src/persona-schemas.js'
 
-/** Exported objects named like schemas, by name (functions and constants aside). */
+/** Exported objects named like schemas (`…Schema`, `…Shape`), by name (functions and constants aside). */
 function schemasOf(module: Record<string, unknown>): [string, object][] {
   return Object.entries(module).filter(
-    (entry): entry is [string, object] => typeof entry[1] === 'object' && entry[0].endsWith('Schema'),
+    (entry): entry is [string, object] =>
+      typeof entry[1] === 'object' && (entry[0].endsWith('Schema') || entry[0].endsWith('Shape')),
   )
 }
 

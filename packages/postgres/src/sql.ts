@@ -177,7 +177,7 @@ RETURNING 1 AS deleted`,
     statement(
       'insert verification',
       `INSERT INTO ${schema}.verification (provider, id, progress, document)
-VALUES ($1, $2, $3, $4::text::jsonb)
+VALUES ($1, $2, $3, $4::text::json)
 ON CONFLICT (provider, id) DO NOTHING
 RETURNING 1 AS inserted`,
       [row.provider, row.id, row.progress, row.document],
@@ -194,7 +194,7 @@ RETURNING 1 AS inserted`,
     statement(
       'advance verification',
       `UPDATE ${schema}.verification
-SET progress = $3, document = $4::text::jsonb, stored_at = now()
+SET progress = $3, document = $4::text::json, stored_at = now()
 WHERE provider = $1 AND id = $2 AND progress < $3
 RETURNING 1 AS advanced`,
       [row.provider, row.id, row.progress, row.document],

@@ -483,7 +483,7 @@ for (const target of testDatabases()) {
         `UPDATE "${schema}".verification SET document = (SELECT document FROM "${schema}".verification WHERE id = 'inq_c') WHERE id = 'inq_f'`,
       )
       await sql(
-        `UPDATE "${schema}".verification SET document = jsonb_set(document, '{id}', '"inq_zz"') WHERE id = 'inq_f'`,
+        `UPDATE "${schema}".verification SET document = jsonb_set(document::jsonb, '{id}', '"inq_zz"') WHERE id = 'inq_f'`,
       )
       for (const id of ['inq_c', 'inq_f']) {
         const error = await store.verifications.get({ provider: 'persona', id }).catch((caught) => caught)

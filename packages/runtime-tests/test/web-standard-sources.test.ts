@@ -14,7 +14,11 @@ const runtimeSources = [
 ]
 
 /** Node-only by design, and only ever loaded on Node (an entry point of its own, or the `node` condition). */
-const nodeOnly = ['packages/core/src/node/', 'packages/core/src/crypto/node-crypto.ts']
+const nodeOnly = [
+  'packages/core/src/node/',
+  'packages/core/src/crypto/node-crypto.ts',
+  'packages/core/src/http/node-transport.ts',
+]
 
 /** Node APIs a runtime path must not use: `node:` imports (and bare built-ins), `Buffer`, the global `process`. */
 const forbidden: [string, RegExp][] = [

@@ -1,5 +1,6 @@
 import type { Span } from '@opentelemetry/api'
 import { z } from 'zod'
+import { defaultTransport } from '#transport'
 import type { KycLogger } from '../adapter.js'
 import {
   KycAuthenticationError,
@@ -15,6 +16,7 @@ import { REDACTED, redact } from '../redact.js'
 import { assertClock } from '../setting-checks.js'
 import { inSpan, recordAttempt, telemetryAttributes } from '../telemetry/telemetry.js'
 import { realSleep, type Sleep } from './abort.js'
+import { createFetchTransport } from './fetch-transport.js'
 import { invalidHeader } from './header-values.js'
 import {
   attemptsSuffix,
@@ -24,12 +26,7 @@ import {
   type RequestDescription,
 } from './map-http-error.js'
 import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limiter.js'
-import {
-  defaultMaxResponseBytes,
-  type HttpRawResponse,
-  type ReadBodyResult,
-  readBodyCapped,
-} from './read-response.js'
+import { defaultMaxResponseBytes, type HttpRawResponse } from './read-response.js'
 import { type PreparedBody, prepareBody } from './request-body.js'
 import {
   type AttemptFailure,
@@ -40,6 +37,7 @@ import {
   parseRetryAfter,
   type ResolvedRetryOptions,
 } from './retry-policy.js'
+import type { HttpTransport, HttpTransportResponse } from './transport.js'
 
 /** HTTP methods the client sends. */
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -117,7 +115,11 @@ export type HttpClientOptions = {
   baseUrl: string
   /** Headers sent with every request; a function is called before every attempt. */
   headers?: HttpHeadersSupplier
-  /** Where requests go. Defaults to `globalThis.fetch`; simulators plug in here. */
+  /**
+   * Where requests go; simulators plug in here. Without one, the client sends through `node:http` /
+   * `node:https` (keep-alive) on Node, and through `globalThis.fetch` everywhere else and on Node
+   * once `globalThis.fetch` has been replaced. Inject `globalThis.fetch` to use Web `fetch` on Node.
+   */
   fetch?: HttpFetch
   /** The clock for durations, `Retry-After` dates and the rate limiter. Defaults to `Date.now`. */
   now?: () => number
@@ -351,11 +353,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const requestIdHeaders = options.requestIdHeaders ?? ['request-id', 'x-request-id']
   const baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`
   const limiter = resolveRateLimiter(options.rateLimit, now, sleep)
-  // An injected fetch is called with a Request, which is all an HttpFetch needs. Without one, each attempt
-  // calls `globalThis.fetch(url, init)` (looked up per request, so a fetch replaced after the client was
-  // created is honoured): fetch builds its own Request from that, so building one here first would
-  // construct (and signal-link) a second Request per attempt for nothing.
-  const innerFetch: HttpFetch | undefined = options.fetch
+  // An injected fetch is called with a Request, which is all an HttpFetch needs. Without one, the
+  // runtime's transport (`#transport`): node:http on Node, `globalThis.fetch` elsewhere.
+  const transport: HttpTransport =
+    options.fetch === undefined ? defaultTransport : createFetchTransport(options.fetch)
   // The redacted record is built only when someone reads it: redaction walks the record and parses the URL.
   const reporting = options.logger?.debug !== undefined || options.onAttempt !== undefined
 
@@ -491,7 +492,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       const startedAt = now()
       const result = await sendOnce({
-        fetch: innerFetch,
+        transport,
         url,
         method,
         headers,
@@ -513,7 +514,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
 
       if (result.kind === 'response') {
-        const { response, read } = result
+        const { response } = result
+        const { read } = response
         const requestId = findRequestId(response.headers, requestIdHeaders)
         record.status = response.status
         if (requestId !== undefined) record.requestId = requestId
@@ -526,7 +528,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             issues,
             message: `${describeRequest(description)} returned ${what} (HTTP ${response.status}).`,
           })
-        if (isRedirect(response)) {
+        if (response.redirect) {
           report(record, span)
           throw invalid('a redirect, which is not followed')
         }
@@ -546,7 +548,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             throw invalid('a response that failed its check', error)
           }
         }
-        if (response.ok) {
+        if (response.status >= 200 && response.status < 300) {
           report(record, span)
           if (read?.kind === 'too_large') throw invalid(`a body larger than ${byteCap} bytes`)
           if (responseType === 'none' || read === undefined) return undefined
@@ -595,25 +597,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 }
 
 type SendResult =
-  | { kind: 'response'; response: Response; read: ReadBodyResult | undefined }
+  | { kind: 'response'; response: HttpTransportResponse }
   | { kind: 'timeout'; error: Error }
   | { kind: 'network'; error: unknown }
 
 function throwIfInvalid(headers: Record<string, string>, source: Parameters<typeof invalidHeader>[1]): void {
   const invalid = invalidHeader(headers, source)
   if (invalid !== undefined) throw invalid
-}
-
-/**
- * A redirect, in whatever form the `fetch` in use reports it: the 3xx itself (Node), an opaque
- * redirect (browsers), or a response that a custom `fetch` reached by following one anyway.
- */
-function isRedirect(response: Response): boolean {
-  return (
-    response.type === 'opaqueredirect' ||
-    response.redirected ||
-    (response.status >= 300 && response.status < 400)
-  )
 }
 
 /** Adds `source` to `target` under lower-case names, later values winning, like `Headers.set`. */
@@ -632,8 +622,8 @@ const attemptTimedOut = Symbol('attempt timed out')
 
 /**
  * One attempt: sends the request and reads the body under one timer, so a provider that sends its
- * headers and then stalls also times out. One `Request`, one `AbortController` and one timer per
- * attempt, straight to `fetch`: the retry policy, redirect refusal, byte cap and timeout are this
+ * headers and then stalls also times out. One `AbortController` and one timer per attempt, straight
+ * to the transport (`fetch`, or `node:http` on Node): the retry policy, redirect refusal, byte cap and timeout are this
  * module's, so nothing else needs to clone the request or merge options per call (sending through
  * `ky` with `retry: 0` cost three times a bare `fetch` per request, for none of its features).
  *
@@ -642,8 +632,7 @@ const attemptTimedOut = Symbol('attempt timed out')
  * by a listener rather than `AbortSignal.any`, which Node 20 has only from 20.3.
  */
 async function sendOnce(input: {
-  /** The injected fetch, or `undefined` for `globalThis.fetch`. */
-  fetch: HttpFetch | undefined
+  transport: HttpTransport
   url: string
   method: HttpMethod
   headers: Record<string, string>
@@ -671,24 +660,16 @@ async function sendOnce(input: {
     }
   })
   const exchange = async (): Promise<SendResult> => {
-    const init: RequestInit = {
+    const response = await input.transport({
+      url: input.url,
       method: input.method,
       headers: input.headers,
-      redirect: 'manual',
+      body: input.body?.bytes,
       signal: controller.signal,
-      ...(input.body === undefined ? {} : { body: input.body.bytes }),
-    }
-    const response =
-      input.fetch === undefined
-        ? await globalThis.fetch(input.url, init)
-        : await input.fetch(new Request(input.url, init))
-    // A redirect's body, or one nobody reads, is left unread. Not awaited: cancelling one branch of a
-    // teed (cloned) body only settles once every branch is cancelled.
-    if (isRedirect(response) || (!input.readBody && response.ok)) {
-      void response.body?.cancel().catch(() => undefined)
-      return { kind: 'response', response, read: undefined }
-    }
-    return { kind: 'response', response, read: await readBodyCapped(response, input.maxResponseBytes) }
+      readBody: input.readBody,
+      maxResponseBytes: input.maxResponseBytes,
+    })
+    return { kind: 'response', response }
   }
   const exchanged = exchange()
   // Whichever loses the race may still reject later (an aborted fetch, a cleared timer's abort): handled.

@@ -25,7 +25,7 @@ import type { ParsedRoutingConfig } from './routing-config.js'
 import { RoutingLabelSchema, type RoutingRecord } from './routing-record.js'
 import { matchRule } from './rules.js'
 import { createShadowRunner, type ShadowContext, type ShadowRunner } from './shadow.js'
-import { assignSplit } from './split.js'
+import { planSplit, type SplitPlan } from './split.js'
 import { storeRoutedVerification } from './store-routing.js'
 
 /** What a routed `createVerification` call may add: attributes for rules and a segment label for reports. */
@@ -141,6 +141,7 @@ export function createRouter(options: RouterOptions): Router {
       subjectReference?: string | undefined
       idempotency?: IdempotencyClaim | undefined
       alsoAudit?: readonly RoutingRecord[] | undefined
+      split?: { subjectReference: string; plan: SplitPlan } | undefined
     } = {},
   ): Promise<void> => {
     const fileUnder =
@@ -155,6 +156,7 @@ export function createRouter(options: RouterOptions): Router {
         routing,
         subjectReference: extra.subjectReference,
         alsoAudit: extra.alsoAudit,
+        split: extra.split,
         keyValue:
           idempotency === undefined || verification === undefined
             ? undefined
@@ -226,12 +228,17 @@ export function createRouter(options: RouterOptions): Router {
     const rule = matchRule(config.rules, request)
     let basis: RoutingRecord['basis']
     let ordered: readonly string[]
+    // A new subject's split assignment is stored in the record's transaction, with the verification
+    // and the audit entry: all of them commit or none does.
+    let split: { subjectReference: string; plan: SplitPlan } | undefined
     if (rule !== undefined) {
       basis = 'rule'
       ordered = orderedAfter(rule.providers)
     } else if (config.split !== undefined) {
       basis = 'split'
-      ordered = orderedAfter([await assignSplit(store.keyValue, config.split, call.subjectReference, keys)])
+      const plan = await planSplit(store.keyValue, config.split, call.subjectReference, keys)
+      if (plan.write !== undefined) split = { subjectReference: call.subjectReference, plan }
+      ordered = orderedAfter([plan.provider])
     } else {
       basis = 'default'
       ordered = orderedAfter([defaultProvider])
@@ -253,7 +260,7 @@ export function createRouter(options: RouterOptions): Router {
     const base: Omit<RoutingRecord, 'attempts' | 'skipped'> = { role: 'primary', basis, ...labels }
     if (rule !== undefined) base.rule = rule.name
     if (eligible.length === 0) {
-      await record(undefined, { ...base, attempts: [], skipped })
+      await record(undefined, { ...base, attempts: [], skipped }, { split })
       throw new KycOutsideCoverageError({
         message: `No provider covers this request (${describeRequest(request)}): ${skipped
           .map((skip) => `${skip.provider} ${skip.reason.replaceAll('_', ' ')}`)
@@ -292,12 +299,13 @@ export function createRouter(options: RouterOptions): Router {
           subjectReference: call.subjectReference,
           idempotency,
           alsoAudit: shadowed === undefined ? undefined : [shadowed.planned],
+          split,
         },
       )
       shadowed?.track()
       return result
     }
-    await record(undefined, { ...base, attempts, skipped })
+    await record(undefined, { ...base, attempts, skipped }, { split })
     throw lastError
   }
 

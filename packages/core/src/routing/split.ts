@@ -62,11 +62,64 @@ export function providerForBucket(weights: Readonly<Record<string, number>>, buc
 }
 
 /**
- * The sticky split: a subject's stored assignment when there is one for an installed provider;
- * otherwise the provider its bucket falls to under the current weights, stored with `setIfAbsent`
- * (one store call; two concurrent first calls agree on one). A returning subject therefore goes back
- * to the same provider across restarts and after the weights change; only new subjects follow new
- * weights. A subject whose stored provider is no longer installed is assigned afresh.
+ * A sticky split decision: the provider, and the assignment to store for it (`undefined` when the
+ * subject's stored assignment stands). See {@link planSplit} and {@link storeSplitAssignment}.
+ */
+export type SplitPlan = {
+  provider: string
+  /** `absent`: store the assignment unless one appeared meanwhile; `replace`: the stored one names a provider no longer installed. */
+  write: 'absent' | 'replace' | undefined
+}
+
+/**
+ * The sticky split, read side: a subject's stored assignment when there is one for an installed
+ * provider; otherwise the provider its bucket falls to under the current weights, with the write
+ * that records it. Reads only, so the router can store the assignment in the same transaction as the
+ * verification and its audit entry ({@link storeSplitAssignment}).
+ *
+ * @example
+ * ```ts
+ * const plan = await planSplit(store.keyValue, { weights: { jumio: 70, onfido: 30 } }, 'user_123', ['jumio', 'onfido'])
+ * await store.transaction((transaction) => storeSplitAssignment(transaction.keyValue, 'user_123', plan))
+ * ```
+ */
+export async function planSplit(
+  keyValue: KeyValueStore,
+  split: RoutingSplit,
+  subjectReference: string,
+  installed: readonly string[],
+): Promise<SplitPlan> {
+  const stored = await keyValue.get(splitAssignmentNamespace, subjectReference)
+  const kept = storedProvider(stored)
+  if (kept !== undefined && installed.includes(kept)) return { provider: kept, write: undefined }
+  return {
+    provider: providerForBucket(split.weights, splitBucket(subjectReference, split.seed)),
+    write: stored === undefined ? 'absent' : 'replace',
+  }
+}
+
+/**
+ * The sticky split, write side: stores `plan`'s assignment (nothing when it has no write). `absent`
+ * keeps an assignment another call stored meanwhile: both computed the same bucket, so they agree
+ * unless the weights changed in between, and then the first one stored stands for later calls.
+ */
+export async function storeSplitAssignment(
+  keyValue: KeyValueStore,
+  subjectReference: string,
+  plan: SplitPlan,
+): Promise<void> {
+  const value = { provider: plan.provider }
+  if (plan.write === 'absent') await keyValue.setIfAbsent(splitAssignmentNamespace, subjectReference, value)
+  else if (plan.write === 'replace') await keyValue.set(splitAssignmentNamespace, subjectReference, value)
+}
+
+/**
+ * The sticky split in one step ({@link planSplit}, then {@link storeSplitAssignment} outside any
+ * transaction): a subject's stored assignment when there is one for an installed provider;
+ * otherwise the provider its bucket falls to under the current weights, stored. A returning subject
+ * therefore goes back to the same provider across restarts and after the weights change; only new
+ * subjects follow new weights. A subject whose stored provider is no longer installed is assigned
+ * afresh. (The router stores the assignment in its record's transaction instead.)
  *
  * @example
  * ```ts
@@ -79,13 +132,16 @@ export async function assignSplit(
   subjectReference: string,
   installed: readonly string[],
 ): Promise<string> {
-  const provider = providerForBucket(split.weights, splitBucket(subjectReference, split.seed))
+  const plan = await planSplit(keyValue, split, subjectReference, installed)
+  if (plan.write !== 'absent') {
+    await storeSplitAssignment(keyValue, subjectReference, plan)
+    return plan.provider
+  }
+  // Two concurrent first calls agree on the one stored first.
   const kept = storedProvider(
-    await keyValue.setIfAbsent(splitAssignmentNamespace, subjectReference, { provider }),
+    await keyValue.setIfAbsent(splitAssignmentNamespace, subjectReference, { provider: plan.provider }),
   )
-  if (kept !== undefined && installed.includes(kept)) return kept
-  await keyValue.set(splitAssignmentNamespace, subjectReference, { provider })
-  return provider
+  return kept !== undefined && installed.includes(kept) ? kept : plan.provider
 }
 
 function storedProvider(value: unknown): string | undefined {

@@ -5,6 +5,7 @@ import type { AuditEntryInput } from '../store/audit-entry.js'
 import type { JsonValue, KycStore } from '../store/types.js'
 import { markParsed } from '../store/validate.js'
 import type { RoutingRecord } from './routing-record.js'
+import { type SplitPlan, storeSplitAssignment } from './split.js'
 
 /** What {@link storeRoutedVerification} writes. */
 export type RoutedVerificationRecord = {
@@ -19,11 +20,14 @@ export type RoutedVerificationRecord = {
   keyValue?: { namespace: string; key: string; value: JsonValue; ttlMs: number } | undefined
   /** More routing entries filed under the same verification (a shadow run planned for it). */
   alsoAudit?: readonly RoutingRecord[] | undefined
+  /** A new subject's sticky split assignment, committed with the rest (see `planSplit`). */
+  split?: { subjectReference: string; plan: SplitPlan } | undefined
 }
 
 /**
  * Stores a routed verification's state (when one was created), appends the routing audit entry (and
- * any `alsoAudit` entries) and writes `keyValue`, in one transaction: all commit or none does. The session (hosted URL, SDK token) is left out of
+ * any `alsoAudit` entries) and writes `keyValue` and the `split` assignment, in one transaction: all
+ * commit or none does. The session (hosted URL, SDK token) is left out of
  * the stored state: it is a secret meant for the applicant only.
  */
 export async function storeRoutedVerification(
@@ -38,6 +42,9 @@ export async function storeRoutedVerification(
       await transaction.applyVerification(
         subjectReference === undefined ? withoutSession : { ...withoutSession, subjectReference },
       )
+    }
+    if (record.split !== undefined) {
+      await storeSplitAssignment(transaction.keyValue, record.split.subjectReference, record.split.plan)
     }
     if (record.keyValue !== undefined) {
       const { namespace, key, value, ttlMs } = record.keyValue

@@ -151,6 +151,26 @@ function tracer(api: OpenTelemetryApi): Tracer {
   return api.trace.getTracer(instrumentationScope)
 }
 
+let noTracing: { provider: unknown; span: Span } | undefined
+
+/**
+ * Whether no tracer provider is registered: the API's global provider is its own proxy and has no
+ * delegate (what `getDelegate()` then answers is the API's shared no-op provider). Then every span
+ * would be a non-recording no-op, so {@link inSpan} starts none and runs the work with one shared
+ * no-op span instead: no span object, no context switch, no attribute copies per call. A provider
+ * registered later is seen on the next call.
+ */
+function untraced(api: OpenTelemetryApi): Span | undefined {
+  noTracing ??= {
+    provider: new api.ProxyTracerProvider().getDelegate(),
+    span: api.trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT),
+  }
+  const provider = api.trace.getTracerProvider()
+  return provider instanceof api.ProxyTracerProvider && provider.getDelegate() === noTracing.provider
+    ? noTracing.span
+    : undefined
+}
+
 /**
  * What to put in `error.type` for a failure: the `KycError` class name (`KycRateLimitedError`), or
  * `_OTHER` for anything else, whose name we cannot vouch for. Never a message.
@@ -172,6 +192,8 @@ export async function inSpan<T>(
 ): Promise<T> {
   // Awaited only until the API is loaded: afterwards no await, so no extra turn per call.
   const api = openTelemetry ?? (await loadOpenTelemetry())
+  const noopSpan = untraced(api)
+  if (noopSpan !== undefined) return work(noopSpan)
   const { SpanKind, SpanStatusCode } = api
   const kind =
     options.kind === 'client'

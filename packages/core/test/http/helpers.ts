@@ -122,3 +122,18 @@ export async function readRequestBody(request: IncomingMessage): Promise<string>
   for await (const chunk of request) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks).toString('utf8')
 }
+
+/**
+ * The two transports the client sends through over a real socket, for suites that must behave the
+ * same on both: `node:http` (the default on Node: nothing injected) and Web `fetch` (undici here, and
+ * the default on Bun, Deno, workerd and browsers), forced by injecting a `fetch`.
+ */
+export const transports: { name: string; fetch: HttpFetch | undefined }[] = [
+  { name: 'node:http', fetch: undefined },
+  { name: 'fetch', fetch: (request) => globalThis.fetch(request) },
+]
+
+/** The client setting that selects `transport`: a `fetch` to inject, or nothing. */
+export function transportOptions(transport: { fetch: HttpFetch | undefined }): { fetch?: HttpFetch } {
+  return transport.fetch === undefined ? {} : { fetch: transport.fetch }
+}

@@ -2,7 +2,15 @@ import { createHmac } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { KycAuthenticationError, KycConfigurationError } from '../../src/errors.js'
 import { createHttpClient, type HttpSignInput } from '../../src/http/index.js'
-import { jsonResponse, readRequestBody, scriptedFetch, startServer, steppingClock } from './helpers.js'
+import {
+  jsonResponse,
+  readRequestBody,
+  scriptedFetch,
+  startServer,
+  steppingClock,
+  transportOptions,
+  transports,
+} from './helpers.js'
 
 const secret = 'app-secret'
 
@@ -21,59 +29,63 @@ afterEach(async () => {
 })
 
 describe('the sign hook', () => {
-  it('signs the exact bytes sent, and signs every retry afresh (real server checks each attempt)', async () => {
-    const verdicts: boolean[] = []
-    let count = 0
-    const server = await startServer((request, response) => {
-      void readRequestBody(request).then((body) => {
-        count++
-        const timestamp = String(request.headers['x-app-access-ts'])
-        const expected = sumsubSignature(timestamp, request.method!, request.url!, Buffer.from(body))
-        verdicts.push(request.headers['x-app-access-sig'] === expected)
-        response.writeHead(count === 1 ? 503 : 200, { 'content-type': 'application/json' })
-        response.end('{"ok":true}')
+  it.each(transports)(
+    'signs the exact bytes sent, and signs every retry afresh (real server checks each attempt, through $name)',
+    async (transport) => {
+      const verdicts: boolean[] = []
+      let count = 0
+      const server = await startServer((request, response) => {
+        void readRequestBody(request).then((body) => {
+          count++
+          const timestamp = String(request.headers['x-app-access-ts'])
+          const expected = sumsubSignature(timestamp, request.method!, request.url!, Buffer.from(body))
+          verdicts.push(request.headers['x-app-access-sig'] === expected)
+          response.writeHead(count === 1 ? 503 : 200, { 'content-type': 'application/json' })
+          response.end('{"ok":true}')
+        })
       })
-    })
-    close = server.close
-    const clock = steppingClock(1_700_000_000_000)
-    const seen: HttpSignInput[] = []
-    const http = createHttpClient({
-      provider: 'sumsub',
-      baseUrl: server.baseUrl,
-      now: clock.now,
-      sleep: clock.sleep,
-      random: () => 0.5,
-      idempotency: {},
-      sign: (input) => {
-        seen.push(input)
-        const timestamp = String(Math.floor(clock.now() / 1000))
-        const url = new URL(input.url)
-        return {
-          'x-app-access-ts': timestamp,
-          'x-app-access-sig': sumsubSignature(
-            timestamp,
-            input.method,
-            url.pathname + url.search,
-            input.body ?? new Uint8Array(),
-          ),
-        }
-      },
-    })
-    await http.request({
-      method: 'POST',
-      path: 'applicants',
-      searchParams: { levelName: 'basic' },
-      json: { externalUserId: 'user_1', note: 'ünïcödé' },
-    })
-    expect(verdicts).toEqual([true, true])
-    expect(seen.map((input) => input.attempt)).toEqual([1, 2])
-    expect(new TextDecoder().decode(seen[0]!.body)).toBe('{"externalUserId":"user_1","note":"ünïcödé"}')
-    expect(seen[0]!.headers['content-type']).toBe('application/json')
-    // The idempotency key is in place before signing, and the same on the retry.
-    expect(seen[0]!.headers['idempotency-key']).toBeDefined()
-    expect(seen[1]!.headers['idempotency-key']).toBe(seen[0]!.headers['idempotency-key'])
-    expect(seen[0]!.url).toBe(`${server.baseUrl}applicants?levelName=basic`)
-  })
+      close = server.close
+      const clock = steppingClock(1_700_000_000_000)
+      const seen: HttpSignInput[] = []
+      const http = createHttpClient({
+        provider: 'sumsub',
+        baseUrl: server.baseUrl,
+        now: clock.now,
+        sleep: clock.sleep,
+        random: () => 0.5,
+        idempotency: {},
+        ...transportOptions(transport),
+        sign: (input) => {
+          seen.push(input)
+          const timestamp = String(Math.floor(clock.now() / 1000))
+          const url = new URL(input.url)
+          return {
+            'x-app-access-ts': timestamp,
+            'x-app-access-sig': sumsubSignature(
+              timestamp,
+              input.method,
+              url.pathname + url.search,
+              input.body ?? new Uint8Array(),
+            ),
+          }
+        },
+      })
+      await http.request({
+        method: 'POST',
+        path: 'applicants',
+        searchParams: { levelName: 'basic' },
+        json: { externalUserId: 'user_1', note: 'ünïcödé' },
+      })
+      expect(verdicts).toEqual([true, true])
+      expect(seen.map((input) => input.attempt)).toEqual([1, 2])
+      expect(new TextDecoder().decode(seen[0]!.body)).toBe('{"externalUserId":"user_1","note":"ünïcödé"}')
+      expect(seen[0]!.headers['content-type']).toBe('application/json')
+      // The idempotency key is in place before signing, and the same on the retry.
+      expect(seen[0]!.headers['idempotency-key']).toBeDefined()
+      expect(seen[1]!.headers['idempotency-key']).toBe(seen[0]!.headers['idempotency-key'])
+      expect(seen[0]!.url).toBe(`${server.baseUrl}applicants?levelName=basic`)
+    },
+  )
 
   it('gives each retry a fresh signature on the injected clock', async () => {
     const clock = steppingClock(1_700_000_000_000)

@@ -14,21 +14,34 @@ const jobs = await openJobs({
   maxConnections: 2,
   boss: { maintenanceIntervalSeconds: 1 },
 })
-const limiter = (key, requests, marginMs) =>
-  createClusterRateLimiter({ jobs, key, limit: { requests, intervalMs: settings.windowMs }, marginMs })
+const limiter = (key, requests, marginMs, requestLimiter) =>
+  createClusterRateLimiter({
+    jobs,
+    key,
+    limit: { requests, intervalMs: settings.windowMs },
+    marginMs,
+    requestLimiter,
+  })
+// Each inquiry creation is claimed with the slot of its POST /inquiries, in one SQL call.
+const requestLimiter = limiter('persona', settings.requests, settings.requestMarginMs)
 const persona = createPersona({
   apiKey: 'persona_sandbox_openkyc_jobs',
   templateId: 'itmpl_openkyc_jobs',
   webhookSecrets: ['wbhsec_openkyc_jobs'],
   baseUrl: `${settings.simulatorUrl}/api/v1`,
   env: {},
-  rateLimit: limiter('persona', settings.requests, settings.requestMarginMs),
+  rateLimit: requestLimiter,
 })
 const bulk = createBulkRuns({
   jobs,
   adapters: { persona },
   startLimiters: {
-    persona: limiter('persona:inquiry-creations', settings.creations, settings.creationMarginMs),
+    persona: limiter(
+      'persona:inquiry-creations',
+      settings.creations,
+      settings.creationMarginMs,
+      requestLimiter,
+    ),
   },
   itemTimeoutMs: settings.itemTimeoutMs,
 })
