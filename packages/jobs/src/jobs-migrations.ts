@@ -176,30 +176,32 @@ ALTER TABLE ${schema}.bulk_item ADD COLUMN IF NOT EXISTS uploaded integer NOT NU
   },
   {
     version: 4,
-    name: 'rate limiter: several budgets claimed at one instant; a stale claim is checked again',
+    name: 'rate limiter: a start claimed with its request slot; a stale claim is checked again',
     up: (schema) => `
--- Two things versions 1 and 2 could not do. (1) Take one slot in several budgets at the same instant: a
--- bulk run's inquiry creation needs a slot of the creation quota and one of the request budget, and
--- taking them one after the other let the request budget's queue delay the creation past its slot, so
--- creations reached the vendor bunched. (2) Check a claim again: a caller that learns its claim only
--- long after it was made (a stalled event loop, a slow network) would send late, bunched with the starts
--- after it; it now hands the claim back as a reservation at the same moment and claims it again, under
--- the same sliding-window rule. Same rules as version 2 otherwise, applied to every key in p_keys (one
--- slot per key, all at the same slot_at); the rows of the keys are locked in key order (no deadlock).
--- p_budgets: [{ "key", "requests", "interval_ms", "margin_ms" }, …], at most one entry per key.
+-- Two things versions 1 and 2 could not do. (1) Claim a slot in two budgets at one instant: a bulk run's
+-- inquiry creation is one of the creation quota's starts and one of the request budget's. Taken one
+-- after the other, the wait for the request slot delayed the creation past its slot and creations reached
+-- the vendor bunched. The start budget schedules (reserves the next spaced slot, as in version 2); the
+-- request budget (checked_only) is only checked, at the claim, by its sliding window: reserving request
+-- slots far ahead would push the request budget's other callers behind every queued start. (2) Check a
+-- claim again (p_recheck): a caller that learns of its claim long after it was made (a stalled event
+-- loop) would send late, bunched with the starts after it; it hands the claim back as a reservation at
+-- the same moment and claims again under the same sliding-window rule. The keys' rows are locked in key
+-- order, so callers with overlapping keys cannot deadlock.
+-- p_budgets: [{ "key", "requests", "interval_ms", "margin_ms", "checked_only" }, …], one entry per key.
 CREATE OR REPLACE FUNCTION ${schema}.rate_limit_take(
   p_budgets jsonb, p_reserved_at double precision, p_recheck boolean
 ) RETURNS TABLE (wait_ms double precision, reserved_at double precision) LANGUAGE plpgsql AS $body$
 DECLARE
-  p_keys text[];
-  p_requests integer[];
-  p_interval_ms double precision[];
-  p_margin_ms double precision[];
+  keys text[];
+  limits integer[];
+  spans double precision[];
+  checked_only boolean[];
   budgets integer;
   now_ms double precision;
-  owns tid[] := '{}';
+  owns tid[];
   own tid;
-  span double precision;
+  held boolean := true;
   full_until double precision;
   window_full_until double precision;
   latest double precision;
@@ -207,62 +209,87 @@ DECLARE
   slot double precision;
 BEGIN
   SELECT array_agg(b ->> 'key' ORDER BY n), array_agg((b ->> 'requests')::integer ORDER BY n),
-      array_agg((b ->> 'interval_ms')::double precision ORDER BY n),
-      array_agg((b ->> 'margin_ms')::double precision ORDER BY n)
-    INTO p_keys, p_requests, p_interval_ms, p_margin_ms
+      array_agg((b ->> 'interval_ms')::double precision + (b ->> 'margin_ms')::double precision ORDER BY n),
+      array_agg(coalesce((b ->> 'checked_only')::boolean, false) ORDER BY n)
+    INTO keys, limits, spans, checked_only
     FROM jsonb_array_elements(p_budgets) WITH ORDINALITY AS budget (b, n);
-  budgets := array_length(p_keys, 1);
-  INSERT INTO ${schema}.rate_limit (key) SELECT DISTINCT unnest(p_keys) ORDER BY 1 ON CONFLICT (key) DO NOTHING;
-  PERFORM 1 FROM ${schema}.rate_limit WHERE key = ANY (p_keys) ORDER BY key FOR UPDATE;
+  budgets := array_length(keys, 1);
+  owns := array_fill(NULL::tid, ARRAY[budgets]);
+  INSERT INTO ${schema}.rate_limit (key) SELECT DISTINCT unnest(keys) ORDER BY 1 ON CONFLICT (key) DO NOTHING;
+  PERFORM 1 FROM ${schema}.rate_limit WHERE key = ANY (keys) ORDER BY key FOR UPDATE;
   now_ms := extract(epoch FROM clock_timestamp()) * 1000;
   IF p_reserved_at IS NOT NULL THEN
+    -- Our rows: a reservation in each scheduling budget; after a claim (p_recheck), a start in every budget.
     FOR i IN 1..budgets LOOP
       own := NULL;
       SELECT ctid INTO own FROM ${schema}.rate_limit_slot
-        WHERE key = p_keys[i] AND slot_at = p_reserved_at AND (p_recheck OR NOT claimed) LIMIT 1;
-      EXIT WHEN own IS NULL;
-      owns := owns || own;
+        WHERE key = keys[i] AND slot_at = p_reserved_at AND (p_recheck OR NOT claimed) LIMIT 1;
+      owns[i] := own;
+      IF own IS NULL AND (p_recheck OR NOT checked_only[i]) THEN
+        held := false;
+      END IF;
     END LOOP;
-    IF coalesce(array_length(owns, 1), 0) = budgets THEN
+    IF held THEN
       IF now_ms < p_reserved_at THEN
         RETURN QUERY SELECT p_reserved_at - now_ms, p_reserved_at;
         RETURN;
       END IF;
-      -- A key's window is full while p_requests starts other than ours lie in (now - span, now].
+      -- A budget's window is full while its limit of starts other than ours lie in (now - span, now].
       window_full_until := NULL;
       FOR i IN 1..budgets LOOP
-        span := p_interval_ms[i] + p_margin_ms[i];
         full_until := NULL;
-        SELECT s.slot_at + span INTO full_until FROM ${schema}.rate_limit_slot s
-          WHERE s.key = p_keys[i] AND s.claimed AND s.ctid <> owns[i] AND s.slot_at > now_ms - span
-          ORDER BY s.slot_at DESC OFFSET p_requests[i] - 1 LIMIT 1;
+        SELECT s.slot_at + spans[i] INTO full_until FROM ${schema}.rate_limit_slot s
+          WHERE s.key = keys[i] AND s.claimed AND s.slot_at > now_ms - spans[i]
+            AND (owns[i] IS NULL OR s.ctid <> owns[i])
+          ORDER BY s.slot_at DESC OFFSET limits[i] - 1 LIMIT 1;
         window_full_until := greatest(window_full_until, full_until);
       END LOOP;
       IF window_full_until IS NULL THEN
-        UPDATE ${schema}.rate_limit_slot SET slot_at = now_ms, claimed = true WHERE ctid = ANY (owns);
+        FOR i IN 1..budgets LOOP
+          IF owns[i] IS NULL THEN
+            INSERT INTO ${schema}.rate_limit_slot (key, slot_at, claimed) VALUES (keys[i], now_ms, true);
+          ELSE
+            UPDATE ${schema}.rate_limit_slot SET slot_at = now_ms, claimed = true WHERE ctid = owns[i];
+          END IF;
+        END LOOP;
         RETURN QUERY SELECT 0::double precision, now_ms;
         RETURN;
       END IF;
-      UPDATE ${schema}.rate_limit_slot SET slot_at = window_full_until, claimed = false WHERE ctid = ANY (owns);
+      FOR i IN 1..budgets LOOP
+        IF owns[i] IS NOT NULL AND checked_only[i] THEN
+          DELETE FROM ${schema}.rate_limit_slot WHERE ctid = owns[i];
+        ELSIF owns[i] IS NOT NULL THEN
+          UPDATE ${schema}.rate_limit_slot SET slot_at = window_full_until, claimed = false WHERE ctid = owns[i];
+        END IF;
+      END LOOP;
       RETURN QUERY SELECT window_full_until - now_ms, window_full_until;
       RETURN;
     END IF;
-    -- Part of the reservation is gone (dropped after a stall of two windows): give the rest back, reserve again.
+    -- Part of it is gone (dropped after a stall of two windows): give the rest back and reserve again.
     DELETE FROM ${schema}.rate_limit_slot WHERE ctid = ANY (owns);
   END IF;
   slot := now_ms;
   FOR i IN 1..budgets LOOP
-    span := p_interval_ms[i] + p_margin_ms[i];
-    DELETE FROM ${schema}.rate_limit_slot WHERE key = p_keys[i] AND slot_at <= now_ms - 2 * span;
-    latest := NULL;
-    nth_latest := NULL;
-    SELECT max(s.slot_at) INTO latest FROM ${schema}.rate_limit_slot s WHERE s.key = p_keys[i];
-    SELECT s.slot_at INTO nth_latest FROM ${schema}.rate_limit_slot s
-      WHERE s.key = p_keys[i] ORDER BY s.slot_at DESC OFFSET p_requests[i] - 1 LIMIT 1;
-    slot := greatest(slot, latest + span / p_requests[i], nth_latest + span);
+    DELETE FROM ${schema}.rate_limit_slot WHERE key = keys[i] AND slot_at <= now_ms - 2 * spans[i];
+    IF checked_only[i] THEN
+      full_until := NULL;
+      SELECT s.slot_at + spans[i] INTO full_until FROM ${schema}.rate_limit_slot s
+        WHERE s.key = keys[i] AND s.claimed AND s.slot_at > now_ms - spans[i]
+        ORDER BY s.slot_at DESC OFFSET limits[i] - 1 LIMIT 1;
+      slot := greatest(slot, full_until);
+    ELSE
+      latest := NULL;
+      nth_latest := NULL;
+      SELECT max(s.slot_at) INTO latest FROM ${schema}.rate_limit_slot s WHERE s.key = keys[i];
+      SELECT s.slot_at INTO nth_latest FROM ${schema}.rate_limit_slot s
+        WHERE s.key = keys[i] ORDER BY s.slot_at DESC OFFSET limits[i] - 1 LIMIT 1;
+      slot := greatest(slot, latest + spans[i] / limits[i], nth_latest + spans[i]);
+    END IF;
   END LOOP;
+  -- Starting now takes every budget at once; a later slot is reserved in the scheduling budgets only.
   INSERT INTO ${schema}.rate_limit_slot (key, slot_at, claimed)
-    SELECT unnest(p_keys), slot, slot = now_ms;
+    SELECT keys[i], slot, slot = now_ms FROM generate_subscripts(keys, 1) AS i
+    WHERE slot = now_ms OR NOT checked_only[i];
   RETURN QUERY SELECT slot - now_ms, slot;
 END
 $body$;

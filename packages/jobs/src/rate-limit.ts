@@ -75,7 +75,9 @@ export type ClusterRateLimiterOptions = {
  * With `requestLimiter`, each start of this limiter is claimed at the same instant as a slot of that
  * limiter, the one the request that makes the start will use (bulk runs' `startLimiters`: an inquiry
  * creation is one of Persona's 150 creations and one of its 300 requests). Taken one after the other,
- * the wait for the request slot would delay the start past its own slot.
+ * the wait for the request slot would delay the start past its own slot. This limiter schedules the
+ * start; the request limiter's sliding window is checked at the claim, and its spaced schedule is left
+ * to its other callers.
  *
  * It implements core's `RateLimiter`, so it plugs into an adapter's `rateLimit` setting (Jumio:
  * `transactionRateLimit`) and replaces the per-process budget with a cluster-wide one.
@@ -138,7 +140,7 @@ export function createClusterRateLimiter(options: ClusterRateLimiterOptions): Ra
     }
   }
   const { database, schema } = options.jobs
-  const budgets = paired === undefined ? [own] : [own, paired.budget]
+  const budgets = paired === undefined ? [own] : [own, { ...paired.budget, checkedOnly: true }]
   const limiter: RateLimiter = {
     async acquire(signal) {
       signal?.throwIfAborted()
@@ -181,7 +183,11 @@ export async function withStartSlot<T>(
   return prepaidSlots.run({ requestLimiter: pair.requestLimiter, claim }, call)
 }
 
-type Budget = { key: string; requests: number; intervalMs: number; marginMs: number }
+/**
+ * One budget a call takes a slot in. `checkedOnly`: a paired request budget, checked by its sliding
+ * window at the claim but not scheduled ahead (see migration 4).
+ */
+type Budget = { key: string; requests: number; intervalMs: number; marginMs: number; checkedOnly?: boolean }
 
 /** A claimed slot: in which budgets, at which database time, and when (this process's clock) it was asked for. */
 type Claim = { budgets: readonly Budget[]; reservedAt: number; askedAt: number }
@@ -261,6 +267,7 @@ async function takeSlot(
           requests: budget.requests,
           interval_ms: budget.intervalMs,
           margin_ms: budget.marginMs,
+          checked_only: budget.checkedOnly === true,
         })),
       ),
       reservedAt,
