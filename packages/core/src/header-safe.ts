@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { lazySchema } from './lazy.js'
 
 /**
  * A setting that ends up in an HTTP header as a credential (API key, client secret, token): visible
@@ -11,11 +12,13 @@ import { z } from 'zod'
  * const SettingsSchema = z.strictObject({ apiKey: headerSafeSecret })
  * ```
  */
-export const headerSafeSecret = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters only (no spaces, line breaks or NUL)')
+export const headerSafeSecret = lazySchema(() =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters only (no spaces, line breaks or NUL)'),
+)
 
 /**
  * A setting that ends up in an HTTP header as text (a `User-Agent`): visible ASCII and spaces, no
@@ -26,8 +29,10 @@ export const headerSafeSecret = z
  * const SettingsSchema = z.strictObject({ userAgent: headerSafeText.max(255) })
  * ```
  */
-export const headerSafeText = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .regex(/^[\x20-\x7e]+$/, 'must be visible ASCII characters and spaces only (no line breaks or NUL)')
+export const headerSafeText = lazySchema(() =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .regex(/^[\x20-\x7e]+$/, 'must be visible ASCII characters and spaces only (no line breaks or NUL)'),
+)

@@ -6,7 +6,7 @@ export { bytesToHex, decodeBase64, encodeBase64, hexToBytes } from './crypto/enc
 export { type EnvironmentVariables, processEnvironment } from './environment.js'
 export * from './errors.js'
 export * from './header-safe.js'
-export { lazy } from './lazy.js'
+export { lazy, lazySchema, resolveSchema } from './lazy.js'
 export * from './model/index.js'
 export * from './path-segment.js'
 export * from './redact.js'

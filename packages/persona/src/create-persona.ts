@@ -55,7 +55,10 @@ import { verifyPersonaWebhook } from './persona-webhook.js'
  * @see https://docs.withpersona.com/docs/government-id-classes; docs/reference/persona-api.md
  */
 export const personaCoverage: KycAdapterCoverage = Object.freeze({
-  documentTypes: DocumentTypeSchema.options,
+  // A getter, so that importing the adapter does not build core's DocumentTypeSchema (a cold start's cost).
+  get documentTypes() {
+    return DocumentTypeSchema.options
+  },
 })
 
 /** Persona's own inquiry calls that the common interface has no place for. */

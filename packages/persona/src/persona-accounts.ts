@@ -1,4 +1,4 @@
-import { describeIssues, KycInvalidRequestError } from '@openkyc/core'
+import { describeIssues, KycInvalidRequestError, lazySchema } from '@openkyc/core'
 import type { HttpClient } from '@openkyc/core/http'
 import { z } from 'zod'
 import { mapPersonaCountry } from './map-persona-identity.js'
@@ -63,17 +63,19 @@ export type PersonaAccounts = {
 const AccountDocumentSchema = singleDocument(PersonaAccountSchema)
 const AccountListSchema = listDocument(PersonaAccountSchema)
 
-const CreateAccountOptionsSchema = z.object({
-  referenceId: z.string().trim().min(1),
-  tags: z.array(z.string().trim().min(1)).optional(),
-  countryCode: z
-    .string()
-    .optional()
-    .refine((value) => value === undefined || mapPersonaCountry(value) === value.toUpperCase(), {
-      message: 'expected an ISO 3166-1 alpha-2 country code',
-    }),
-  fields: z.record(z.string(), z.unknown()).optional(),
-})
+const CreateAccountOptionsSchema = lazySchema(() =>
+  z.object({
+    referenceId: z.string().trim().min(1),
+    tags: z.array(z.string().trim().min(1)).optional(),
+    countryCode: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || mapPersonaCountry(value) === value.toUpperCase(), {
+        message: 'expected an ISO 3166-1 alpha-2 country code',
+      }),
+    fields: z.record(z.string(), z.unknown()).optional(),
+  }),
+)
 
 /** A Persona account onto {@link PersonaAccountRecord}. */
 export function mapPersonaAccount(resource: PersonaAccount): PersonaAccountRecord {

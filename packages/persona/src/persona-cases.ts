@@ -1,4 +1,10 @@
-import { describeIssues, type KycCase, KycConfigurationError, KycInvalidRequestError } from '@openkyc/core'
+import {
+  describeIssues,
+  type KycCase,
+  KycConfigurationError,
+  KycInvalidRequestError,
+  lazySchema,
+} from '@openkyc/core'
 import type { HttpClient } from '@openkyc/core/http'
 import { z } from 'zod'
 import { personaProvider } from './map-persona-inquiry.js'
@@ -56,18 +62,20 @@ export type PersonaCases = {
 
 const CaseDocumentSchema = singleDocument(PersonaCaseSchema)
 
-const CreateCaseOptionsSchema = z.object({
-  templateId: z.string().trim().min(1).optional(),
-  objectIds: z.array(z.string().trim().min(1)).optional(),
-  queueId: z.string().trim().min(1).optional(),
-  slaExpiresInSeconds: z
-    .number()
-    .int()
-    .positive()
-    .max(90 * 24 * 60 * 60)
-    .optional(),
-  fields: z.record(z.string(), z.unknown()).optional(),
-})
+const CreateCaseOptionsSchema = lazySchema(() =>
+  z.object({
+    templateId: z.string().trim().min(1).optional(),
+    objectIds: z.array(z.string().trim().min(1)).optional(),
+    queueId: z.string().trim().min(1).optional(),
+    slaExpiresInSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(90 * 24 * 60 * 60)
+      .optional(),
+    fields: z.record(z.string(), z.unknown()).optional(),
+  }),
+)
 
 const idsOf = (relationship: { data?: { id: string }[] | null } | null | undefined) =>
   (relationship?.data ?? []).map((resource) => resource.id)

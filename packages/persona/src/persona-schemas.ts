@@ -1,3 +1,4 @@
+import { lazy, lazySchema, resolveSchema } from '@openkyc/core'
 import { z } from 'zod'
 
 /*
@@ -10,13 +11,14 @@ import { z } from 'zod'
  * dropped key (extracted data we do not read) is one less place personal data could travel. Checks,
  * the most numerous part, are checked by a type guard in place (see `PersonaChecksSchema`). Webhook
  * events read narrower schemas still (no identity data). They stay private: the package exports
- * types, not schemas.
+ * types, not schemas. Every schema is built on its first use (`lazySchema`, `lazy` from core), so
+ * importing the adapter builds none of them (a cold start's cost).
  *
  * @see https://docs.withpersona.com/reference/response-body (JSON:API documents)
  */
 
-const text = z.string().nullish()
-const timestamp = z.string().nullish()
+const text = lazy(() => z.string().nullish())
+const timestamp = lazy(() => z.string().nullish())
 
 /** `{ type, id, … }`: a JSON:API resource identifier, or a resource read later by its `type`. */
 type Resource = { type: string; id: string; [key: string]: unknown }
@@ -71,20 +73,24 @@ function isToMany(value: unknown): boolean {
  * and `id` checked in place by a type guard, the object passed on as it is (what `z.looseObject`
  * gave, without copying every member of every resource on every webhook event).
  */
-const ResourceIdentifierSchema = z.custom<Resource>(isResource, { message: 'Expected a resource' })
+const ResourceIdentifierSchema = lazy(() =>
+  z.custom<Resource>(isResource, { message: 'Expected a resource' }),
+)
 
 /** A list of {@link ResourceIdentifierSchema} members, checked in one pass. */
-const ResourceListSchema = z.custom<Resource[]>((value) => Array.isArray(value) && value.every(isResource), {
-  message: 'Expected a list of resources',
-})
+const ResourceListSchema = lazy(() =>
+  z.custom<Resource[]>((value) => Array.isArray(value) && value.every(isResource), {
+    message: 'Expected a list of resources',
+  }),
+)
 
 /** A to-one relationship: `{ data: { type, id } | null | {} }` (Persona sends `{}` for "none" at times). */
-const ToOneSchema = z
-  .looseObject({ data: z.union([ResourceIdentifierSchema, z.looseObject({})]).nullish() })
-  .nullish()
+const ToOneSchema = lazy(() =>
+  z.looseObject({ data: z.union([ResourceIdentifierSchema(), z.looseObject({})]).nullish() }).nullish(),
+)
 
 /** A to-many relationship: `{ data: [{ type, id }] }`. */
-const ToManySchema = z.looseObject({ data: ResourceListSchema.nullish() }).nullish()
+const ToManySchema = lazy(() => z.looseObject({ data: ResourceListSchema().nullish() }).nullish())
 
 /**
  * One check inside a verification, as we read it.
@@ -113,73 +119,80 @@ function isPersonaCheck(value: unknown): value is PersonaCheck {
  * check on every webhook event. The checks are not copied: the mapping reads the four fields above
  * and builds its own objects, so nothing else a check holds (`metadata`) travels further.
  */
-const PersonaChecksSchema = z.custom<PersonaCheck[]>(
-  (value) => Array.isArray(value) && value.every(isPersonaCheck),
-  { message: 'Expected a list of checks' },
+const PersonaChecksSchema = lazy(() =>
+  z.custom<PersonaCheck[]>((value) => Array.isArray(value) && value.every(isPersonaCheck), {
+    message: 'Expected a list of checks',
+  }),
 )
 
 /** A photo entry of a government-id verification (`photo-urls[]`); we read the page only. */
-const PhotoUrlSchema = z.object({ page: text })
+const PhotoUrlSchema = lazy(() => z.object({ page: text() }))
 
 /**
  * The verification attributes every reading needs: status, checks, and what the submitted evidence
  * was (document class, country, which pages). Webhook events read only these: they carry no identity.
  */
-const verificationEvidenceAttributes = {
-  status: text,
-  'country-code': text,
-  checks: PersonaChecksSchema.nullish(),
-  'id-class': text,
-  'front-photo-url': text,
-  'back-photo-url': text,
-  'photo-urls': z.array(PhotoUrlSchema).nullish(),
-}
+const verificationEvidenceAttributes = () => ({
+  status: text(),
+  'country-code': text(),
+  checks: PersonaChecksSchema().nullish(),
+  'id-class': text(),
+  'front-photo-url': text(),
+  'back-photo-url': text(),
+  'photo-urls': z.array(PhotoUrlSchema()).nullish(),
+})
 
 /** The rest of a verification: timestamps and the government-id extraction (identity data). */
-const verificationDetailAttributes = {
-  'created-at': timestamp,
-  'submitted-at': timestamp,
-  'completed-at': timestamp,
-  'redacted-at': timestamp,
-  'name-first': text,
-  'name-middle': text,
-  'name-last': text,
-  birthdate: text,
-  sex: text,
-  nationality: text,
-  'identification-number': text,
-  'document-number': text,
-  'issue-date': text,
-  'expiration-date': text,
-  'address-street-1': text,
-  'address-street-2': text,
-  'address-city': text,
-  'address-subdivision': text,
-  'address-postal-code': text,
-  'address-country-code': text,
-  'capture-method': text,
-}
+const verificationDetailAttributes = () => ({
+  'created-at': timestamp(),
+  'submitted-at': timestamp(),
+  'completed-at': timestamp(),
+  'redacted-at': timestamp(),
+  'name-first': text(),
+  'name-middle': text(),
+  'name-last': text(),
+  birthdate: text(),
+  sex: text(),
+  nationality: text(),
+  'identification-number': text(),
+  'document-number': text(),
+  'issue-date': text(),
+  'expiration-date': text(),
+  'address-street-1': text(),
+  'address-street-2': text(),
+  'address-city': text(),
+  'address-subdivision': text(),
+  'address-postal-code': text(),
+  'address-country-code': text(),
+  'capture-method': text(),
+})
 
 /**
  * A verification of any type (`verification/government-id`, `verification/selfie`, …): the shared
  * attributes plus the government-id extraction attributes, all optional.
  */
-export const PersonaVerificationSchema = z.looseObject({
-  type: z.string(),
-  id: z.string(),
-  attributes: z.object({ ...verificationEvidenceAttributes, ...verificationDetailAttributes }).nullish(),
-})
+export const PersonaVerificationSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.string(),
+    id: z.string(),
+    attributes: z
+      .object({ ...verificationEvidenceAttributes(), ...verificationDetailAttributes() })
+      .nullish(),
+  }),
+)
 
 /**
  * A verification as a webhook event reads it: the evidence attributes only. Events carry no identity
  * data, so the extraction attributes are neither validated nor read (half the cost of reading an
  * inquiry event was spent on them). The shape {@link isPersonaVerificationEvidence} checks.
  */
-export const PersonaVerificationEvidenceShape = z.object({
-  type: z.string(),
-  id: z.string(),
-  attributes: z.object(verificationEvidenceAttributes).nullish(),
-})
+export const PersonaVerificationEvidenceShape = lazySchema(() =>
+  z.object({
+    type: z.string(),
+    id: z.string(),
+    attributes: z.object(verificationEvidenceAttributes()).nullish(),
+  }),
+)
 
 /** A verification as a webhook event reads it. */
 export type PersonaVerificationEvidence = z.infer<typeof PersonaVerificationEvidenceShape>
@@ -213,17 +226,19 @@ export function isPersonaVerificationEvidence(value: unknown): value is PersonaV
 export type PersonaVerification = z.infer<typeof PersonaVerificationSchema>
 
 /** A report (`report/watchlist`, …): whether it matched is all we read. */
-export const PersonaReportSchema = z.looseObject({
-  type: z.string(),
-  id: z.string(),
-  attributes: z.looseObject({ status: text, 'has-match': z.boolean().nullish() }).nullish(),
-})
+export const PersonaReportSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.string(),
+    id: z.string(),
+    attributes: z.looseObject({ status: text(), 'has-match': z.boolean().nullish() }).nullish(),
+  }),
+)
 
 /** A Persona report, as we read it. */
 export type PersonaReport = z.infer<typeof PersonaReportSchema>
 
 /** One inquiry field: `{ type, value }`; the value's shape depends on the field type. */
-const FieldSchema = z.object({ type: text, value: z.unknown() })
+const FieldSchema = lazy(() => z.object({ type: text(), value: z.unknown() }))
 
 /**
  * The inquiry fields the identity mapping reads (`map-persona-identity.ts`), each under both
@@ -245,66 +260,74 @@ export const personaIdentityFieldNames = [
   'address-country-code',
 ] as const
 
-const FieldsSchema = z.object(
-  Object.fromEntries(
-    personaIdentityFieldNames.flatMap((name) => [
-      [name, FieldSchema.nullish()],
-      [name.replaceAll('-', '_'), FieldSchema.nullish()],
-    ]),
-  ) as Record<string, z.ZodOptional<z.ZodNullable<typeof FieldSchema>>>,
+const FieldsSchema = lazy(() =>
+  z.object(
+    Object.fromEntries(
+      personaIdentityFieldNames.flatMap((name) => [
+        [name, FieldSchema().nullish()],
+        [name.replaceAll('-', '_'), FieldSchema().nullish()],
+      ]),
+    ) as Record<string, z.ZodOptional<z.ZodNullable<ReturnType<typeof FieldSchema>>>>,
+  ),
 )
 
 /** The inquiry attributes every reading needs; `fields` (identity data) come on top, below. */
-const inquiryAttributes = {
+const inquiryAttributes = () => ({
   status: z.string(),
-  'reference-id': text,
-  'created-at': timestamp,
-  'updated-at': timestamp,
-  'started-at': timestamp,
-  'completed-at': timestamp,
-  'failed-at': timestamp,
-  'expired-at': timestamp,
-  'expires-at': timestamp,
-  'marked-for-review-at': timestamp,
-  'decisioned-at': timestamp,
-  'redacted-at': timestamp,
-  'reviewer-comment': text,
+  'reference-id': text(),
+  'created-at': timestamp(),
+  'updated-at': timestamp(),
+  'started-at': timestamp(),
+  'completed-at': timestamp(),
+  'failed-at': timestamp(),
+  'expired-at': timestamp(),
+  'expires-at': timestamp(),
+  'marked-for-review-at': timestamp(),
+  'decisioned-at': timestamp(),
+  'redacted-at': timestamp(),
+  'reviewer-comment': text(),
   tags: z.array(z.string().nullable()).nullish(),
-}
+})
 
-const inquiryRelationships = z
-  .object({
-    account: ToOneSchema,
-    reviewer: ToOneSchema,
-    verifications: ToManySchema,
-    reports: ToManySchema,
-  })
-  .nullish()
+const inquiryRelationships = lazy(() =>
+  z
+    .object({
+      account: ToOneSchema(),
+      reviewer: ToOneSchema(),
+      verifications: ToManySchema(),
+      reports: ToManySchema(),
+    })
+    .nullish(),
+)
 
 /** An inquiry. @see https://docs.withpersona.com/reference/retrieve-an-inquiry */
-export const PersonaInquirySchema = z.looseObject({
-  type: z.literal('inquiry'),
-  id: z.string().min(1),
-  attributes: z.object({ ...inquiryAttributes, fields: FieldsSchema.nullish() }),
-  relationships: inquiryRelationships,
-})
+export const PersonaInquirySchema = lazySchema(() =>
+  z.looseObject({
+    type: z.literal('inquiry'),
+    id: z.string().min(1),
+    attributes: z.object({ ...inquiryAttributes(), fields: FieldsSchema().nullish() }),
+    relationships: inquiryRelationships(),
+  }),
+)
 
 /**
  * An inquiry as a webhook event reads it: without `fields`, which only the identity mapping reads
  * and an event does not carry. The shape {@link isPersonaEventInquiry} checks, written as a schema.
  */
-export const PersonaEventInquiryShape = z.object({
-  type: z.literal('inquiry'),
-  id: z.string().min(1),
-  attributes: z.object(inquiryAttributes),
-  relationships: inquiryRelationships,
-})
+export const PersonaEventInquiryShape = lazySchema(() =>
+  z.object({
+    type: z.literal('inquiry'),
+    id: z.string().min(1),
+    attributes: z.object(inquiryAttributes()),
+    relationships: inquiryRelationships(),
+  }),
+)
 
 /** An inquiry as a webhook event reads it. */
 export type PersonaEventInquiry = z.infer<typeof PersonaEventInquiryShape>
 
-const inquiryTextAttributes = Object.keys(inquiryAttributes).filter(
-  (key) => key !== 'status' && key !== 'tags',
+const inquiryTextAttributes = lazy(() =>
+  Object.keys(inquiryAttributes()).filter((key) => key !== 'status' && key !== 'tags'),
 )
 
 /**
@@ -316,7 +339,7 @@ export function isPersonaEventInquiry(value: unknown): value is PersonaEventInqu
   if (!isPlainObject(value) || value.type !== 'inquiry' || !isNonEmptyText(value.id)) return false
   const attributes = value.attributes
   if (!isPlainObject(attributes) || typeof attributes.status !== 'string') return false
-  for (const key of inquiryTextAttributes) if (!isOptionalText(attributes[key])) return false
+  for (const key of inquiryTextAttributes()) if (!isOptionalText(attributes[key])) return false
   const tags = attributes.tags
   if (tags !== undefined && tags !== null && !(Array.isArray(tags) && tags.every(isNullableText)))
     return false
@@ -335,20 +358,22 @@ export function isPersonaEventInquiry(value: unknown): value is PersonaEventInqu
 export type PersonaInquiry = z.infer<typeof PersonaInquirySchema>
 
 /** Anything in `included`: typed loosely, narrowed by `type` when read. */
-const IncludedSchema = ResourceListSchema.nullish()
+const IncludedSchema = lazy(() => ResourceListSchema().nullish())
 
 /** An inquiry document: `data` plus `included` and `meta` (session token, one-time links). */
-export const PersonaInquiryDocumentSchema = z.looseObject({
-  data: PersonaInquirySchema,
-  included: IncludedSchema,
-  meta: z
-    .looseObject({
-      'session-token': text,
-      'one-time-link': text,
-      'one-time-link-short': text,
-    })
-    .nullish(),
-})
+export const PersonaInquiryDocumentSchema = lazySchema(() =>
+  z.looseObject({
+    data: resolveSchema(PersonaInquirySchema),
+    included: IncludedSchema(),
+    meta: z
+      .looseObject({
+        'session-token': text(),
+        'one-time-link': text(),
+        'one-time-link-short': text(),
+      })
+      .nullish(),
+  }),
+)
 
 /** An inquiry document, as we read it. */
 export type PersonaInquiryDocument = z.infer<typeof PersonaInquiryDocumentSchema>
@@ -357,22 +382,24 @@ export type PersonaInquiryDocument = z.infer<typeof PersonaInquiryDocumentSchema
  * A webhook delivery: an event whose payload is the object as its API would return it. The shape
  * {@link isPersonaEventDocument} checks, written as a schema (tests hold the two to each other).
  */
-export const PersonaEventDocumentShape = z.looseObject({
-  data: z.looseObject({
-    type: z.string(),
-    id: z.string().min(1),
-    attributes: z.looseObject({
-      name: z.string().min(1),
-      'created-at': timestamp,
-      payload: z
-        .looseObject({
-          data: ResourceIdentifierSchema.nullish(),
-          included: IncludedSchema,
-        })
-        .nullish(),
+export const PersonaEventDocumentShape = lazySchema(() =>
+  z.looseObject({
+    data: z.looseObject({
+      type: z.string(),
+      id: z.string().min(1),
+      attributes: z.looseObject({
+        name: z.string().min(1),
+        'created-at': timestamp(),
+        payload: z
+          .looseObject({
+            data: ResourceIdentifierSchema().nullish(),
+            included: IncludedSchema(),
+          })
+          .nullish(),
+      }),
     }),
   }),
-})
+)
 
 /** A webhook event document, as we read it. */
 export type PersonaEventDocument = z.infer<typeof PersonaEventDocumentShape>
@@ -398,111 +425,125 @@ export function isPersonaEventDocument(value: unknown): value is PersonaEventDoc
 }
 
 /** {@link PersonaEventDocumentShape} as a schema that checks in place (for callers that want a schema). */
-export const PersonaEventDocumentSchema = z.custom<PersonaEventDocument>(isPersonaEventDocument, {
-  message: 'Expected a Persona event document',
-})
+export const PersonaEventDocumentSchema = lazySchema(() =>
+  z.custom<PersonaEventDocument>(isPersonaEventDocument, {
+    message: 'Expected a Persona event document',
+  }),
+)
 
 /** A case. @see https://docs.withpersona.com/reference/retrieve-a-case */
-export const PersonaCaseSchema = z.looseObject({
-  type: z.string(),
-  id: z.string().min(1),
-  attributes: z
-    .looseObject({
-      status: text,
-      name: text,
-      resolution: text,
-      'assignee-id': text,
-      'created-at': timestamp,
-      'updated-at': timestamp,
-    })
-    .nullish(),
-  relationships: z
-    .looseObject({
-      inquiries: ToManySchema,
-      verifications: ToManySchema,
-      accounts: ToManySchema,
-      reports: ToManySchema,
-    })
-    .nullish(),
-})
+export const PersonaCaseSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.string(),
+    id: z.string().min(1),
+    attributes: z
+      .looseObject({
+        status: text(),
+        name: text(),
+        resolution: text(),
+        'assignee-id': text(),
+        'created-at': timestamp(),
+        'updated-at': timestamp(),
+      })
+      .nullish(),
+    relationships: z
+      .looseObject({
+        inquiries: ToManySchema(),
+        verifications: ToManySchema(),
+        accounts: ToManySchema(),
+        reports: ToManySchema(),
+      })
+      .nullish(),
+  }),
+)
 
 /** A Persona case, as we read it. */
 export type PersonaCase = z.infer<typeof PersonaCaseSchema>
 
 /** A list (`list/email-address`, …). @see https://docs.withpersona.com/reference/retrieve-a-list */
-export const PersonaListSchema = z.looseObject({
-  type: z.string(),
-  id: z.string().min(1),
-  attributes: z
-    .looseObject({
-      name: text,
-      status: text,
-      'archived-at': timestamp,
-      'created-at': timestamp,
-    })
-    .nullish(),
-})
+export const PersonaListSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.string(),
+    id: z.string().min(1),
+    attributes: z
+      .looseObject({
+        name: text(),
+        status: text(),
+        'archived-at': timestamp(),
+        'created-at': timestamp(),
+      })
+      .nullish(),
+  }),
+)
 
 /** A Persona list, as we read it. */
 export type PersonaList = z.infer<typeof PersonaListSchema>
 
 /** A list item (`list-item/email-address`, …). */
-export const PersonaListItemSchema = z.looseObject({
-  type: z.string(),
-  id: z.string().min(1),
-  attributes: z.looseObject({ status: text }).nullish(),
-})
+export const PersonaListItemSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.string(),
+    id: z.string().min(1),
+    attributes: z.looseObject({ status: text() }).nullish(),
+  }),
+)
 
 /** A Persona list item, as we read it. */
 export type PersonaListItem = z.infer<typeof PersonaListItemSchema>
 
 /** An importer (`importer/list-item/email-address`, …). @see https://docs.withpersona.com/reference/retrieve-an-importer */
-export const PersonaImporterSchema = z.looseObject({
-  type: z.string(),
-  id: z.string().min(1),
-  attributes: z
-    .looseObject({
-      status: text,
-      'successful-count': z.number().nullish(),
-      'error-count': z.number().nullish(),
-      'duplicate-count': z.number().nullish(),
-      'created-at': timestamp,
-      'completed-at': timestamp,
-    })
-    .nullish(),
-})
+export const PersonaImporterSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.string(),
+    id: z.string().min(1),
+    attributes: z
+      .looseObject({
+        status: text(),
+        'successful-count': z.number().nullish(),
+        'error-count': z.number().nullish(),
+        'duplicate-count': z.number().nullish(),
+        'created-at': timestamp(),
+        'completed-at': timestamp(),
+      })
+      .nullish(),
+  }),
+)
 
 /** A Persona importer, as we read it. */
 export type PersonaImporter = z.infer<typeof PersonaImporterSchema>
 
 /** An account. We read ids, the reference id and timestamps only; never its personal data. */
-export const PersonaAccountSchema = z.looseObject({
-  type: z.string(),
-  id: z.string().min(1),
-  attributes: z
-    .looseObject({
-      'reference-id': text,
-      'account-type-name': text,
-      tags: z.array(z.string().nullable()).nullish(),
-      'created-at': timestamp,
-      'updated-at': timestamp,
-      'redacted-at': timestamp,
-    })
-    .nullish(),
-})
+export const PersonaAccountSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.string(),
+    id: z.string().min(1),
+    attributes: z
+      .looseObject({
+        'reference-id': text(),
+        'account-type-name': text(),
+        tags: z.array(z.string().nullable()).nullish(),
+        'created-at': timestamp(),
+        'updated-at': timestamp(),
+        'redacted-at': timestamp(),
+      })
+      .nullish(),
+  }),
+)
 
 /** A Persona account, as we read it. */
 export type PersonaAccount = z.infer<typeof PersonaAccountSchema>
 
-/** `{ data: T }`: a single-resource document. */
+/** `{ data: T }`: a single-resource document, built on first use. */
 export function singleDocument<T extends z.ZodType>(resource: T) {
-  return z.looseObject({ data: resource })
+  return lazySchema(() => z.looseObject({ data: resolveSchema(resource) }))
 }
 
-/** `{ data: T[], links: { next } }`: a list document. */
+/** `{ data: T[], links: { next } }`: a list document, built on first use. */
 export function listDocument<T extends z.ZodType>(resource: T) {
-  return z.looseObject({
-    data: z.array(resource),
-    links: z.looseObject({ next: text, prev: text }).nullish(),
-  })
+  return lazySchema(() =>
+    z.looseObject({
+      data: z.array(resolveSchema(resource)),
+      links: z.looseObject({ next: text(), prev: text() }).nullish(),
+    }),
+  )
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { decodeBase64, encodeBase64 } from '../crypto/encoding.js'
 import { KycConfigurationError, KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
-import { lazy } from '../lazy.js'
+import { lazy, lazySchema, resolveSchema } from '../lazy.js'
 import type { KycEvent } from '../model/event.js'
 import type { ArchivedPayload, RawArchiveQuery, RawArchiveStore } from '../store/raw-archive-store.js'
 import type { KycStore, VerificationKey } from '../store/types.js'
@@ -17,17 +17,19 @@ export const defaultArchiveRetentionMs = 7 * 24 * 60 * 60 * 1000
  * What the adapter made of one event at the time it was archived: the fields `openkyc backtest`
  * compares with what the current adapter code makes of the same payload. Codes and statuses only.
  */
-export const ArchivedEventSummarySchema = z.object({
-  eventId: z.string(),
-  type: z.string(),
-  verificationId: z.string().optional(),
-  status: z.string().optional(),
-  outcome: z.string().optional(),
-  /** Reason codes of the decision, in order. */
-  reasons: z.array(z.string()),
-  /** `kind:outcome[:reason,reason]` of every check, in order. */
-  checks: z.array(z.string()),
-})
+export const ArchivedEventSummarySchema = lazySchema(() =>
+  z.object({
+    eventId: z.string(),
+    type: z.string(),
+    verificationId: z.string().optional(),
+    status: z.string().optional(),
+    outcome: z.string().optional(),
+    /** Reason codes of the decision, in order. */
+    reasons: z.array(z.string()),
+    /** `kind:outcome[:reason,reason]` of every check, in order. */
+    checks: z.array(z.string()),
+  }),
+)
 
 /** See {@link ArchivedEventSummarySchema}. */
 export type ArchivedEventSummary = z.infer<typeof ArchivedEventSummarySchema>
@@ -54,7 +56,7 @@ const DeliveryPlaintextSchema = lazy(() =>
     headers: z.array(z.tuple([z.string(), z.string()])),
     body: z.string(),
     remoteAddress: z.string().optional(),
-    events: z.array(ArchivedEventSummarySchema),
+    events: z.array(resolveSchema(ArchivedEventSummarySchema)),
   }),
 )
 

@@ -1,19 +1,22 @@
 import { z } from 'zod'
+import { lazySchema, resolveSchema } from '../lazy.js'
 import { type Verification, VerificationSchema } from './verification.js'
 
 /** The normalized event types. Adapters emit the subset their provider supports. */
-export const KycEventTypeSchema = z.enum([
-  'verification.created',
-  'verification.started',
-  'verification.submitted',
-  'verification.completed',
-  'verification.reviewed',
-  'verification.expired',
-  'verification.cancelled',
-  'verification.redacted',
-  'case.updated',
-  'list.import_completed',
-])
+export const KycEventTypeSchema = lazySchema(() =>
+  z.enum([
+    'verification.created',
+    'verification.started',
+    'verification.submitted',
+    'verification.completed',
+    'verification.reviewed',
+    'verification.expired',
+    'verification.cancelled',
+    'verification.redacted',
+    'case.updated',
+    'list.import_completed',
+  ]),
+)
 
 /** The normalized event types. See {@link KycEventTypeSchema}. */
 export type KycEventType = z.infer<typeof KycEventTypeSchema>
@@ -64,7 +67,9 @@ export function eventTypeForStatus(verification: Pick<Verification, 'status' | '
  * The verification as carried by an event: the authoritative state after the event, without the
  * personal data (`identity`) and the secrets (`session`). Read identity with `getVerification`.
  */
-export const EventVerificationSchema = VerificationSchema.omit({ identity: true, session: true })
+export const EventVerificationSchema = lazySchema(() =>
+  resolveSchema(VerificationSchema).omit({ identity: true, session: true }),
+)
 
 /** The verification as carried by an event. See {@link EventVerificationSchema}. */
 export type EventVerification = z.infer<typeof EventVerificationSchema>
@@ -84,19 +89,21 @@ export type EventVerification = z.infer<typeof EventVerificationSchema>
  * **Missing event time.** When the vendor gives no event time, `occurredAt` is the time of receipt
  * (the injected clock) and `observedTimes` lists `occurredAt`.
  */
-export const KycEventSchema = z.object({
-  /** Stable across redeliveries of the same event; the webhook pipeline dedupes on it. */
-  id: z.string().min(1),
-  provider: z.string().min(1),
-  type: KycEventTypeSchema,
-  occurredAt: z.iso.datetime({ offset: true }),
-  /** `['occurredAt']` when `occurredAt` is the time of receipt because the vendor gave no event time. */
-  observedTimes: z.array(z.literal('occurredAt')).optional(),
-  /** Present on verification events. */
-  verification: EventVerificationSchema.optional(),
-  /** The vendor's own event name and ids; never personal data. */
-  raw: z.object({ type: z.string() }).catchall(z.unknown()),
-})
+export const KycEventSchema = lazySchema(() =>
+  z.object({
+    /** Stable across redeliveries of the same event; the webhook pipeline dedupes on it. */
+    id: z.string().min(1),
+    provider: z.string().min(1),
+    type: resolveSchema(KycEventTypeSchema),
+    occurredAt: z.iso.datetime({ offset: true }),
+    /** `['occurredAt']` when `occurredAt` is the time of receipt because the vendor gave no event time. */
+    observedTimes: z.array(z.literal('occurredAt')).optional(),
+    /** Present on verification events. */
+    verification: resolveSchema(EventVerificationSchema).optional(),
+    /** The vendor's own event name and ids; never personal data. */
+    raw: z.object({ type: z.string() }).catchall(z.unknown()),
+  }),
+)
 
 /** A verified, normalized webhook event. See {@link KycEventSchema}. */
 export type KycEvent = z.infer<typeof KycEventSchema>

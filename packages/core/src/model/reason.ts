@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { lazySchema, resolveSchema } from '../lazy.js'
 
 /**
  * The closed table of reason codes. Every adapter maps its vendor's labels onto these codes with one
@@ -27,38 +28,42 @@ import { z } from 'zod'
  * | `attempt_limit_reached` | the applicant used up the attempts the vendor allows |
  * | `other` | anything else, with the vendor's label kept in `raw` |
  */
-export const ReasonCodeSchema = z.enum([
-  'document_expired',
-  'document_unreadable',
-  'document_incomplete',
-  'document_unsupported',
-  'document_tampered',
-  'face_mismatch',
-  'liveness_failed',
-  'repeated_face',
-  'data_mismatch',
-  'age_requirement',
-  'watchlist_hit',
-  'applicant_abandoned',
-  'technical_error',
-  'document_damaged',
-  'selfie_unusable',
-  'suspected_fraud',
-  'duplicate_identity',
-  'restricted_location',
-  'attempt_limit_reached',
-  'other',
-])
+export const ReasonCodeSchema = lazySchema(() =>
+  z.enum([
+    'document_expired',
+    'document_unreadable',
+    'document_incomplete',
+    'document_unsupported',
+    'document_tampered',
+    'face_mismatch',
+    'liveness_failed',
+    'repeated_face',
+    'data_mismatch',
+    'age_requirement',
+    'watchlist_hit',
+    'applicant_abandoned',
+    'technical_error',
+    'document_damaged',
+    'selfie_unusable',
+    'suspected_fraud',
+    'duplicate_identity',
+    'restricted_location',
+    'attempt_limit_reached',
+    'other',
+  ]),
+)
 
 /** One code of the closed reason table. See {@link ReasonCodeSchema}. */
 export type ReasonCode = z.infer<typeof ReasonCodeSchema>
 
 /** A reason for a decision or a check outcome: our code, with the vendor's own label beside it. */
-export const ReasonSchema = z.object({
-  code: ReasonCodeSchema,
-  /** The vendor's label, verbatim (for example `REPEATED_FACE` or `mismatched_face`). */
-  raw: z.string().optional(),
-})
+export const ReasonSchema = lazySchema(() =>
+  z.object({
+    code: resolveSchema(ReasonCodeSchema),
+    /** The vendor's label, verbatim (for example `REPEATED_FACE` or `mismatched_face`). */
+    raw: z.string().optional(),
+  }),
+)
 
 /** A reason for a decision or a check outcome. See {@link ReasonSchema}. */
 export type Reason = z.infer<typeof ReasonSchema>

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { lazySchema } from '../lazy.js'
 
 /**
  * Where a verification is in its life.
@@ -7,14 +8,9 @@ import { z } from 'zod'
  * awaiting a decision) → `completed` (a decision exists). `expired` and `cancelled` end it early.
  * Transitions only move forward; see {@link applyVerificationUpdate}.
  */
-export const VerificationStatusSchema = z.enum([
-  'created',
-  'in_progress',
-  'submitted',
-  'completed',
-  'expired',
-  'cancelled',
-])
+export const VerificationStatusSchema = lazySchema(() =>
+  z.enum(['created', 'in_progress', 'submitted', 'completed', 'expired', 'cancelled']),
+)
 
 /** Where a verification is in its life. See {@link VerificationStatusSchema}. */
 export type VerificationStatus = z.infer<typeof VerificationStatusSchema>

@@ -1,13 +1,8 @@
 import { z } from 'zod'
 import { describeIssues, KycConfigurationError } from '../errors.js'
+import { lazySchema, resolveSchema } from '../lazy.js'
 import { CountryCodeSchema, type DocumentType, DocumentTypeSchema } from '../model/credential.js'
 import { RoutingLabelSchema } from './routing-record.js'
-
-const providerName = z.string().min(1, 'expected a provider name')
-const countries = z.array(CountryCodeSchema).min(1, 'list at least one country, or leave the setting out')
-const documentTypes = z
-  .array(DocumentTypeSchema)
-  .min(1, 'list at least one document type, or leave the setting out')
 
 /** What a provider should handle (see {@link RoutingConfig} `coverage`). A missing list means "all". */
 export type ProviderCoverage = {
@@ -83,58 +78,67 @@ export type RoutingConfig = {
   shadow?: RoutingShadow
 }
 
-const percentage = z.number().min(0, 'expected 0–100').max(100, 'expected 0–100')
-
 /** The zod schema of {@link RoutingConfig}. Provider names are checked against `adapters` separately. */
-export const RoutingConfigSchema = z.strictObject({
-  coverage: z
-    .record(
-      providerName,
-      z.strictObject({ countries: countries.optional(), documentTypes: documentTypes.optional() }),
-    )
-    .optional(),
-  rules: z
-    .array(
-      z.strictObject({
-        name: RoutingLabelSchema,
-        when: z
-          .strictObject({
-            countries: countries.optional(),
-            documentTypes: documentTypes.optional(),
-            attributes: z
-              .record(z.string().min(1), z.union([z.string(), z.array(z.string()).min(1)]))
-              .optional(),
-          })
+export const RoutingConfigSchema = lazySchema(() => {
+  const providerName = z.string().min(1, 'expected a provider name')
+  const countries = z
+    .array(resolveSchema(CountryCodeSchema))
+    .min(1, 'list at least one country, or leave the setting out')
+  const documentTypes = z
+    .array(resolveSchema(DocumentTypeSchema))
+    .min(1, 'list at least one document type, or leave the setting out')
+  const percentage = z.number().min(0, 'expected 0–100').max(100, 'expected 0–100')
+  return z.strictObject({
+    coverage: z
+      .record(
+        providerName,
+        z.strictObject({ countries: countries.optional(), documentTypes: documentTypes.optional() }),
+      )
+      .optional(),
+    rules: z
+      .array(
+        z.strictObject({
+          name: resolveSchema(RoutingLabelSchema),
+          when: z
+            .strictObject({
+              countries: countries.optional(),
+              documentTypes: documentTypes.optional(),
+              attributes: z
+                .record(z.string().min(1), z.union([z.string(), z.array(z.string()).min(1)]))
+                .optional(),
+            })
+            .optional(),
+          providers: z.array(providerName).min(1, 'list at least one provider'),
+        }),
+      )
+      .optional(),
+    split: z
+      .strictObject({
+        weights: z
+          .record(providerName, percentage)
+          .refine((weights) => Object.keys(weights).length > 0, 'give at least one provider a percentage')
+          .refine(
+            (weights) =>
+              Math.abs(Object.values(weights).reduce((sum, weight) => sum + weight, 0) - 100) < 1e-9,
+            'the percentages must add up to 100',
+          ),
+        seed: z.string().min(1).max(100).optional(),
+      })
+      .optional(),
+    fallback: z.array(providerName).optional(),
+    shadow: z
+      .strictObject({
+        provider: providerName,
+        percentage,
+        rate: z
+          .strictObject({ limit: z.number().int().positive(), intervalMs: z.number().int().positive() })
           .optional(),
-        providers: z.array(providerName).min(1, 'list at least one provider'),
-      }),
-    )
-    .optional(),
-  split: z
-    .strictObject({
-      weights: z
-        .record(providerName, percentage)
-        .refine((weights) => Object.keys(weights).length > 0, 'give at least one provider a percentage')
-        .refine(
-          (weights) => Math.abs(Object.values(weights).reduce((sum, weight) => sum + weight, 0) - 100) < 1e-9,
-          'the percentages must add up to 100',
-        ),
-      seed: z.string().min(1).max(100).optional(),
-    })
-    .optional(),
-  fallback: z.array(providerName).optional(),
-  shadow: z
-    .strictObject({
-      provider: providerName,
-      percentage,
-      rate: z
-        .strictObject({ limit: z.number().int().positive(), intervalMs: z.number().int().positive() })
-        .optional(),
-      timeoutMs: z.number().int().positive().optional(),
-      maxEvidenceBytes: z.number().int().positive().optional(),
-      maxPending: z.number().int().positive().optional(),
-    })
-    .optional(),
+        timeoutMs: z.number().int().positive().optional(),
+        maxEvidenceBytes: z.number().int().positive().optional(),
+        maxPending: z.number().int().positive().optional(),
+      })
+      .optional(),
+  })
 })
 
 /** A validated routing configuration, with every provider name resolved to its key in `adapters`. */

@@ -1,13 +1,11 @@
 import { z } from 'zod'
+import { lazySchema, resolveSchema } from '../lazy.js'
 import { CountryCodeSchema, DocumentTypeSchema } from '../model/credential.js'
 
-const providerName = z.string().min(1).max(100)
-const identifier = z.string().min(1).max(200)
-
 /** A caller-supplied label: letters, digits and `_ . : -`, at most 64 characters. Never personal data. */
-export const RoutingLabelSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1–64 letters, digits or _ . : -')
+export const RoutingLabelSchema = lazySchema(() =>
+  z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1–64 letters, digits or _ . : -'),
+)
 
 /**
  * Why a provider was not tried:
@@ -26,19 +24,21 @@ export const RoutingLabelSchema = z
  * | `too_many_pending` | a planned shadow run was let go to keep at most `maxPending` waiting |
  * | `process_ended` | a planned shadow run never ran: the process holding its evidence ended (`recordLostShadows`) |
  */
-export const RoutingSkipReasonSchema = z.enum([
-  'country_not_covered',
-  'document_type_not_covered',
-  'country_not_supported',
-  'document_type_not_supported',
-  'channel_not_supported',
-  'not_reached',
-  'budget_exhausted',
-  'not_submitted',
-  'evidence_too_large',
-  'too_many_pending',
-  'process_ended',
-])
+export const RoutingSkipReasonSchema = lazySchema(() =>
+  z.enum([
+    'country_not_covered',
+    'document_type_not_covered',
+    'country_not_supported',
+    'document_type_not_supported',
+    'channel_not_supported',
+    'not_reached',
+    'budget_exhausted',
+    'not_submitted',
+    'evidence_too_large',
+    'too_many_pending',
+    'process_ended',
+  ]),
+)
 
 /** Why a provider was not tried. See {@link RoutingSkipReasonSchema}. */
 export type RoutingSkipReason = z.infer<typeof RoutingSkipReasonSchema>
@@ -55,14 +55,9 @@ export type RoutingSkipReason = z.infer<typeof RoutingSkipReasonSchema>
  * | `unsupported` | `KycUnsupportedCapabilityError` or `KycOutsideCoverageError` from the adapter | yes |
  * | `failed` | any other error (authentication, invalid request…) | no: the error is the caller's |
  */
-export const RoutingAttemptResultSchema = z.enum([
-  'created',
-  'unavailable',
-  'timeout',
-  'rate_limited',
-  'unsupported',
-  'failed',
-])
+export const RoutingAttemptResultSchema = lazySchema(() =>
+  z.enum(['created', 'unavailable', 'timeout', 'rate_limited', 'unsupported', 'failed']),
+)
 
 /** How one attempt at a provider ended. See {@link RoutingAttemptResultSchema}. */
 export type RoutingAttemptResult = z.infer<typeof RoutingAttemptResultSchema>
@@ -73,45 +68,53 @@ export type RoutingAttemptResult = z.infer<typeof RoutingAttemptResultSchema>
  * names, codes and the request's country and document types only: no subject reference, no personal
  * data. `role: 'shadow'` entries record a shadow run and name the primary verification they shadow.
  */
-export const RoutingRecordSchema = z.strictObject({
-  /** `primary`: the verification returned to the caller; `shadow`: a shadow run, never returned. */
-  role: z.enum(['primary', 'shadow']),
-  /** How the ordered provider list was made: a rule, the sticky split, the default provider, or the shadow setting. */
-  basis: z.enum(['rule', 'split', 'default', 'shadow']),
-  /** The rule that matched, when `basis` is `rule`. */
-  rule: RoutingLabelSchema.optional(),
-  /**
-   * The provider that created the verification; absent when none did. On a `planned` shadow entry:
-   * the provider the shadow run is planned at.
-   */
-  chosen: providerName.optional(),
-  /** Every attempt, in order. */
-  attempts: z
-    .array(
-      z.strictObject({
-        provider: providerName,
-        result: RoutingAttemptResultSchema,
-        /** The `KycError` code when the attempt failed (`provider_unavailable`). */
-        errorCode: z.string().max(64).optional(),
-      }),
-    )
-    .max(20),
-  /** Every provider not tried, and why. */
-  skipped: z.array(z.strictObject({ provider: providerName, reason: RoutingSkipReasonSchema })).max(20),
-  /** The request's country hint (ISO 3166-1 alpha-2), for the agreement report. */
-  country: CountryCodeSchema.optional(),
-  /** The request's document types, for the agreement report. */
-  documentTypes: z.array(DocumentTypeSchema).max(10).optional(),
-  /** The caller's segment label (`routing.segment`), for the agreement report. */
-  segment: RoutingLabelSchema.optional(),
-  /** On a shadow entry: the primary verification it shadows. */
-  primary: z.strictObject({ provider: providerName, verificationId: identifier }).optional(),
-  /**
-   * `planned` on the shadow entry written with the primary's creation, before any evidence exists:
-   * every planned run is later followed by an entry saying how it ended (ran, failed, or not run and
-   * why), so a run lost with its process is visible (see `recordLostShadows`).
-   */
-  stage: z.enum(['planned']).optional(),
+export const RoutingRecordSchema = lazySchema(() => {
+  const providerName = z.string().min(1).max(100)
+  const label = resolveSchema(RoutingLabelSchema)
+  return z.strictObject({
+    /** `primary`: the verification returned to the caller; `shadow`: a shadow run, never returned. */
+    role: z.enum(['primary', 'shadow']),
+    /** How the ordered provider list was made: a rule, the sticky split, the default provider, or the shadow setting. */
+    basis: z.enum(['rule', 'split', 'default', 'shadow']),
+    /** The rule that matched, when `basis` is `rule`. */
+    rule: label.optional(),
+    /**
+     * The provider that created the verification; absent when none did. On a `planned` shadow entry:
+     * the provider the shadow run is planned at.
+     */
+    chosen: providerName.optional(),
+    /** Every attempt, in order. */
+    attempts: z
+      .array(
+        z.strictObject({
+          provider: providerName,
+          result: resolveSchema(RoutingAttemptResultSchema),
+          /** The `KycError` code when the attempt failed (`provider_unavailable`). */
+          errorCode: z.string().max(64).optional(),
+        }),
+      )
+      .max(20),
+    /** Every provider not tried, and why. */
+    skipped: z
+      .array(z.strictObject({ provider: providerName, reason: resolveSchema(RoutingSkipReasonSchema) }))
+      .max(20),
+    /** The request's country hint (ISO 3166-1 alpha-2), for the agreement report. */
+    country: resolveSchema(CountryCodeSchema).optional(),
+    /** The request's document types, for the agreement report. */
+    documentTypes: z.array(resolveSchema(DocumentTypeSchema)).max(10).optional(),
+    /** The caller's segment label (`routing.segment`), for the agreement report. */
+    segment: label.optional(),
+    /** On a shadow entry: the primary verification it shadows. */
+    primary: z
+      .strictObject({ provider: providerName, verificationId: z.string().min(1).max(200) })
+      .optional(),
+    /**
+     * `planned` on the shadow entry written with the primary's creation, before any evidence exists:
+     * every planned run is later followed by an entry saying how it ended (ran, failed, or not run and
+     * why), so a run lost with its process is visible (see `recordLostShadows`).
+     */
+    stage: z.enum(['planned']).optional(),
+  })
 })
 
 /** The routing part of an audit entry. See {@link RoutingRecordSchema}. */

@@ -1,3 +1,4 @@
+import { lazy } from '../lazy.js'
 import { DocumentTypeSchema } from '../model/credential.js'
 import type { Verification } from '../model/verification.js'
 import type { AuditEntryInput } from '../store/audit-entry.js'
@@ -99,7 +100,7 @@ function routingAuditEntry(
 const maxProviderName = 100
 const maxIdentifier = 200
 const maxListed = 20
-const knownDocumentTypes = new Set<string>(DocumentTypeSchema.options)
+const knownDocumentTypes = lazy(() => new Set<string>(DocumentTypeSchema.options))
 
 function isName(value: unknown, maxLength: number): boolean {
   return typeof value === 'string' && value.length > 0 && value.length <= maxLength
@@ -123,5 +124,5 @@ function fitsRoutingRecordLimits(routing: RoutingRecord): boolean {
     return false
   }
   const types = routing.documentTypes
-  return types === undefined || (types.length <= 10 && types.every((type) => knownDocumentTypes.has(type)))
+  return types === undefined || (types.length <= 10 && types.every((type) => knownDocumentTypes().has(type)))
 }

@@ -1,15 +1,16 @@
 import { z } from 'zod'
 import { cryptoEngine } from '#crypto'
 import { KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
+import { lazySchema, resolveSchema } from '../lazy.js'
 import { DecisionOutcomeSchema } from '../model/decision.js'
-import { ReasonSchema } from '../model/reason.js'
+import { ReasonCodeSchema } from '../model/reason.js'
 import { VerificationStatusSchema } from '../model/status.js'
 import { RoutingRecordSchema, serializeRoutingRecord } from '../routing/routing-record.js'
 import { describeIssuePaths, takeParsedMark } from './validate.js'
 
-const timestamp = z.iso.datetime({ offset: true })
-const identifier = z.string().min(1).max(200)
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex SHA-256')
+// Builders, called inside the schemas' own (lazy) builders: nothing is built at import.
+const identifier = () => z.string().min(1).max(200)
+const sha256Hex = () => z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex SHA-256')
 
 /**
  * What an audit entry records:
@@ -24,30 +25,26 @@ const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex 
  * | `routing` | a routing decision chose (or shadowed) a provider |
  * | `configuration` | a configuration-relevant event (provider switched, secret rotated) |
  */
-export const AuditActionSchema = z.enum([
-  'state_changed',
-  'state_updated',
-  'event_stale',
-  'review',
-  'deletion',
-  'routing',
-  'configuration',
-])
+export const AuditActionSchema = lazySchema(() =>
+  z.enum(['state_changed', 'state_updated', 'event_stale', 'review', 'deletion', 'routing', 'configuration']),
+)
 
 /** What an audit entry records. See {@link AuditActionSchema}. */
 export type AuditAction = z.infer<typeof AuditActionSchema>
 
 /** Who caused an audited change: the provider (a webhook, a decision), a person (`manual`), or the application. */
-export const AuditActorSchema = z.enum(['provider', 'manual', 'application'])
+export const AuditActorSchema = lazySchema(() => z.enum(['provider', 'manual', 'application']))
 
 /** Who caused an audited change. See {@link AuditActorSchema}. */
 export type AuditActor = z.infer<typeof AuditActorSchema>
 
 /** A status and decision outcome at one point: the `from` or `to` side of an audit entry. */
-export const AuditStateSchema = z.strictObject({
-  status: VerificationStatusSchema,
-  outcome: DecisionOutcomeSchema.optional(),
-})
+export const AuditStateSchema = lazySchema(() =>
+  z.strictObject({
+    status: resolveSchema(VerificationStatusSchema),
+    outcome: resolveSchema(DecisionOutcomeSchema).optional(),
+  }),
+)
 
 /** A status and decision outcome at one point. See {@link AuditStateSchema}. */
 export type AuditState = z.infer<typeof AuditStateSchema>
@@ -57,31 +54,33 @@ export type AuditState = z.infer<typeof AuditStateSchema>
  * are refused, so personal data cannot ride along. Reasons hold our codes and the vendor's labels
  * (`REPEATED_FACE`), never values from the applicant.
  */
-export const AuditEntryInputSchema = z.strictObject({
-  /** The adapter's provider name. */
-  provider: identifier,
-  /** The provider's verification id. */
-  verificationId: identifier,
-  /** The event that caused the entry, when one did. */
-  eventId: identifier.optional(),
-  /** The normalized event type (`verification.completed`), when an event caused the entry. */
-  eventType: identifier.optional(),
-  action: AuditActionSchema,
-  actor: AuditActorSchema,
-  /** The state before; absent when the verification was new or the action moves no state. */
-  from: AuditStateSchema.optional(),
-  /** The state after; absent when the action moves no state. */
-  to: AuditStateSchema.optional(),
-  /** The decision's reasons after the entry (empty when none). */
-  reasons: z
-    .array(z.strictObject({ code: ReasonSchema.shape.code, raw: z.string().max(200).optional() }))
-    .max(50),
-  /**
-   * On `routing` entries: how the provider was chosen, each attempt and each skipped provider (see
-   * `RoutingRecordSchema`). Ids, names and codes only.
-   */
-  routing: RoutingRecordSchema.optional(),
-})
+export const AuditEntryInputSchema = lazySchema(() =>
+  z.strictObject({
+    /** The adapter's provider name. */
+    provider: identifier(),
+    /** The provider's verification id. */
+    verificationId: identifier(),
+    /** The event that caused the entry, when one did. */
+    eventId: identifier().optional(),
+    /** The normalized event type (`verification.completed`), when an event caused the entry. */
+    eventType: identifier().optional(),
+    action: resolveSchema(AuditActionSchema),
+    actor: resolveSchema(AuditActorSchema),
+    /** The state before; absent when the verification was new or the action moves no state. */
+    from: resolveSchema(AuditStateSchema).optional(),
+    /** The state after; absent when the action moves no state. */
+    to: resolveSchema(AuditStateSchema).optional(),
+    /** The decision's reasons after the entry (empty when none). */
+    reasons: z
+      .array(z.strictObject({ code: resolveSchema(ReasonCodeSchema), raw: z.string().max(200).optional() }))
+      .max(50),
+    /**
+     * On `routing` entries: how the provider was chosen, each attempt and each skipped provider (see
+     * `RoutingRecordSchema`). Ids, names and codes only.
+     */
+    routing: resolveSchema(RoutingRecordSchema).optional(),
+  }),
+)
 
 /** What a caller appends to the audit log. See {@link AuditEntryInputSchema}. */
 export type AuditEntryInput = z.input<typeof AuditEntryInputSchema>
@@ -90,24 +89,27 @@ export type AuditEntryInput = z.input<typeof AuditEntryInputSchema>
  * One stored audit entry: the input plus its place in the hash chain. `hash` is
  * `computeAuditHash(entry)`; `previousHash` is the previous entry's `hash` (64 zeros for sequence 1).
  */
-export const AuditEntrySchema = AuditEntryInputSchema.extend({
-  /**
-   * The entry's place in the store's log, ascending in append order. In a one-chain log (no `chain`)
-   * 1, 2, 3… without gaps, and covered by the hash. In a log of several chains it is the read cursor
-   * only (ascending; gaps possible); the entry's place in its chain is `chainSequence`.
-   */
-  sequence: z.number().int().positive(),
-  /**
-   * The chain the entry belongs to, when the store keeps several interleaved chains (see
-   * {@link auditChainFor}); absent in a one-chain log.
-   */
-  chain: z.number().int().nonnegative().optional(),
-  /** The entry's place in its `chain`: 1, 2, 3… without gaps. Present exactly when `chain` is. */
-  chainSequence: z.number().int().positive().optional(),
-  /** When the store appended the entry (ISO 8601; hashed in its `toISOString()` form, millisecond precision). */
-  recordedAt: timestamp,
-  previousHash: sha256Hex,
-  hash: sha256Hex,
+export const AuditEntrySchema = lazySchema(() => {
+  const sha256 = sha256Hex()
+  return resolveSchema(AuditEntryInputSchema).extend({
+    /**
+     * The entry's place in the store's log, ascending in append order. In a one-chain log (no `chain`)
+     * 1, 2, 3… without gaps, and covered by the hash. In a log of several chains it is the read cursor
+     * only (ascending; gaps possible); the entry's place in its chain is `chainSequence`.
+     */
+    sequence: z.number().int().positive(),
+    /**
+     * The chain the entry belongs to, when the store keeps several interleaved chains (see
+     * {@link auditChainFor}); absent in a one-chain log.
+     */
+    chain: z.number().int().nonnegative().optional(),
+    /** The entry's place in its `chain`: 1, 2, 3… without gaps. Present exactly when `chain` is. */
+    chainSequence: z.number().int().positive().optional(),
+    /** When the store appended the entry (ISO 8601; hashed in its `toISOString()` form, millisecond precision). */
+    recordedAt: z.iso.datetime({ offset: true }),
+    previousHash: sha256,
+    hash: sha256,
+  })
 })
 
 /** One stored audit entry. See {@link AuditEntrySchema}. */

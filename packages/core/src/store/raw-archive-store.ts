@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
+import { lazy, lazySchema, resolveSchema } from '../lazy.js'
 import type { VerificationKey } from './types.js'
 import { describeIssuePaths } from './validate.js'
 
@@ -7,7 +8,7 @@ import { describeIssuePaths } from './validate.js'
  * What an archived payload is: a webhook delivery the pipeline accepted (body and headers, as
  * received), or a vendor's retrieval response (a body the adapter read).
  */
-export const ArchivedPayloadKindSchema = z.enum(['webhook_delivery', 'retrieval_response'])
+export const ArchivedPayloadKindSchema = lazySchema(() => z.enum(['webhook_delivery', 'retrieval_response']))
 
 /** See {@link ArchivedPayloadKindSchema}. */
 export type ArchivedPayloadKind = z.infer<typeof ArchivedPayloadKindSchema>
@@ -15,43 +16,48 @@ export type ArchivedPayloadKind = z.infer<typeof ArchivedPayloadKindSchema>
 /** The largest ciphertext a store accepts, in base64 characters (a 1 MiB body and its headers, encrypted). */
 export const maxArchivedCiphertextLength = 3 * 1024 * 1024
 
-const name = z.string().min(1).max(200)
-const isoTime = z.iso.datetime({ offset: true })
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/)
+// Builders, called inside the schemas' own (lazy) builders: nothing is built at import.
+const name = () => z.string().min(1).max(200)
+const isoTime = () => z.iso.datetime({ offset: true })
 
 /**
  * One encrypted payload as a store keeps it. The store never sees a key or the plaintext: it files
  * the ciphertext under the ids it needs to find and erase it. Ids and times only, no personal data.
  */
-export const ArchivedPayloadInputSchema = z.strictObject({
-  provider: name,
-  kind: ArchivedPayloadKindSchema,
-  /** When the payload arrived (ISO 8601). */
-  receivedAt: isoTime,
-  /** When the store must forget it (ISO 8601): after this, reads skip it and `deleteExpired` removes it. */
-  expiresAt: isoTime,
-  /** The verifications it concerns: `deleteByVerification` removes it when any of them is erased. */
-  verificationIds: z.array(name).max(100),
-  /** The events it carried (deliveries), for `openkyc webhooks replay <event-id>`. */
-  eventIds: z.array(name).max(100),
-  /** The id of the key that encrypted it (see `parseArchiveKeys`). */
-  keyId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
-  /** The AES-GCM initialisation vector, base64 (12 bytes). */
-  iv: base64.length(16),
-  /** The AES-256-GCM ciphertext with its tag, base64. */
-  ciphertext: base64.min(1).max(maxArchivedCiphertextLength),
+export const ArchivedPayloadInputSchema = lazySchema(() => {
+  const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/)
+  return z.strictObject({
+    provider: name(),
+    kind: resolveSchema(ArchivedPayloadKindSchema),
+    /** When the payload arrived (ISO 8601). */
+    receivedAt: isoTime(),
+    /** When the store must forget it (ISO 8601): after this, reads skip it and `deleteExpired` removes it. */
+    expiresAt: isoTime(),
+    /** The verifications it concerns: `deleteByVerification` removes it when any of them is erased. */
+    verificationIds: z.array(name()).max(100),
+    /** The events it carried (deliveries), for `openkyc webhooks replay <event-id>`. */
+    eventIds: z.array(name()).max(100),
+    /** The id of the key that encrypted it (see `parseArchiveKeys`). */
+    keyId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+    /** The AES-GCM initialisation vector, base64 (12 bytes). */
+    iv: base64.length(16),
+    /** The AES-256-GCM ciphertext with its tag, base64. */
+    ciphertext: base64.min(1).max(maxArchivedCiphertextLength),
+  })
 })
 
 /** See {@link ArchivedPayloadInputSchema}. */
 export type ArchivedPayloadInput = z.infer<typeof ArchivedPayloadInputSchema>
 
 /** A stored payload: the input plus its id and place in the archive. */
-export const ArchivedPayloadSchema = ArchivedPayloadInputSchema.extend({
-  /** A random UUID the store assigns. */
-  id: z.uuid(),
-  /** Ascending in insertion order, store-wide: a cursor for paging. */
-  sequence: z.number().int().positive(),
-})
+export const ArchivedPayloadSchema = lazySchema(() =>
+  resolveSchema(ArchivedPayloadInputSchema).extend({
+    /** A random UUID the store assigns. */
+    id: z.uuid(),
+    /** Ascending in insertion order, store-wide: a cursor for paging. */
+    sequence: z.number().int().positive(),
+  }),
+)
 
 /** See {@link ArchivedPayloadSchema}. */
 export type ArchivedPayload = z.infer<typeof ArchivedPayloadSchema>
@@ -114,19 +120,21 @@ export function parseStoredArchivedPayload(row: unknown): ArchivedPayload {
   })
 }
 
+const rawArchiveQuerySchema = lazy(() =>
+  z.strictObject({
+    provider: name().optional(),
+    kind: resolveSchema(ArchivedPayloadKindSchema).optional(),
+    eventId: name().optional(),
+    verificationId: name().optional(),
+    receivedSince: isoTime().optional(),
+    afterSequence: z.number().int().nonnegative().optional(),
+    limit: z.number().int().positive().optional(),
+  }),
+)
+
 /** Validates a {@link RawArchiveQuery}. Throws `KycInvalidRequestError` for a malformed field. */
 export function parseRawArchiveQuery(query: unknown): RawArchiveQuery {
-  const parsed = z
-    .strictObject({
-      provider: name.optional(),
-      kind: ArchivedPayloadKindSchema.optional(),
-      eventId: name.optional(),
-      verificationId: name.optional(),
-      receivedSince: isoTime.optional(),
-      afterSequence: z.number().int().nonnegative().optional(),
-      limit: z.number().int().positive().optional(),
-    })
-    .safeParse(query ?? {})
+  const parsed = rawArchiveQuerySchema().safeParse(query ?? {})
   if (parsed.success) return parsed.data as RawArchiveQuery
   throw new KycInvalidRequestError({
     message: `Invalid raw archive query: ${describeIssuePaths(parsed.error.issues)}.`,

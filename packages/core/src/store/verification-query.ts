@@ -1,27 +1,29 @@
 import { z } from 'zod'
 import { KycInvalidRequestError } from '../errors.js'
+import { lazySchema, resolveSchema } from '../lazy.js'
 import { DecisionOutcomeSchema } from '../model/decision.js'
 import { VerificationStatusSchema } from '../model/status.js'
 import type { Verification } from '../model/verification.js'
 import type { VerificationKey, VerificationQuery } from './types.js'
 import { describeIssuePaths } from './validate.js'
 
-const identifier = z.string().min(1).max(200)
-
 /**
  * The schema of a {@link VerificationQuery}, strict: a misspelt filter is refused instead of
  * silently matching everything (an erasure that "finds" every subject's verifications).
  */
-export const VerificationQuerySchema = z.strictObject({
-  provider: identifier.optional(),
-  subjectReference: identifier.optional(),
-  statuses: z.array(VerificationStatusSchema).min(1).optional(),
-  outcomes: z.array(DecisionOutcomeSchema).min(1).optional(),
-  redacted: z.boolean().optional(),
-  unchangedForMs: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
-  settledBefore: z.iso.datetime({ offset: true }).optional(),
-  after: z.strictObject({ provider: identifier, id: identifier }).optional(),
-  limit: z.number().int().min(1).max(1000),
+export const VerificationQuerySchema = lazySchema(() => {
+  const identifier = z.string().min(1).max(200)
+  return z.strictObject({
+    provider: identifier.optional(),
+    subjectReference: identifier.optional(),
+    statuses: z.array(resolveSchema(VerificationStatusSchema)).min(1).optional(),
+    outcomes: z.array(resolveSchema(DecisionOutcomeSchema)).min(1).optional(),
+    redacted: z.boolean().optional(),
+    unchangedForMs: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+    settledBefore: z.iso.datetime({ offset: true }).optional(),
+    after: z.strictObject({ provider: identifier, id: identifier }).optional(),
+    limit: z.number().int().min(1).max(1000),
+  })
 })
 
 /**

@@ -1,3 +1,4 @@
+export { isSchemaBuilt } from '../lazy.js'
 export {
   createMockAdapter,
   createMockVerification,
