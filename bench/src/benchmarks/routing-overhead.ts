@@ -98,8 +98,8 @@ function createInstantAdapter(): KycAdapter {
 
 /**
  * Routing overhead: the same calls through a routed `createKyc` client (rules checked, sticky split
- * read and written in the store, coverage, the verification and a routing audit entry stored in one
- * transaction of the default memory store) and through the same adapter called directly, against
+ * read from the store, coverage, the verification, a routing audit entry and a new subject's split
+ * assignment stored in one transaction of the default memory store) and through the same adapter called directly, against
  * one in-process simulator, in alternating batches.
  */
 export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): Promise<BenchmarkResult> {
@@ -232,7 +232,7 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
       `Total CPU time of every measured round, routed ÷ direct: Persona ${personaResult.cpu.totalRatio.toFixed(3)}, Jumio ${jumioResult.cpu.totalRatio.toFixed(3)}.`,
       `${rounds} measured rounds (after ${warmupRounds} warm-up rounds) of ${batch} calls per side, sides alternating first; ratio = median of the per-round ratios.`,
       'Goal rows use this process’s CPU time (process.cpuUsage: user + system, all threads): the calls never wait (in-process simulators), and CPU time leaves out what other processes take on a loaded machine. The wall-time rows, measured right after over the same sides, are context.',
-      'The routed client checks a rule, reads and writes the sticky split assignment, checks coverage, and stores the verification and a routing audit entry (SHA-256 chained) in one memory-store transaction per create.',
+      'The routed client checks a rule, reads the sticky split assignment, checks coverage, and stores the verification (parsed once, kept as a copy), a routing audit entry (SHA-256 chained) and a new subject’s split assignment in one memory-store transaction per create.',
       'Both sides go through the same simulator; the routed side also pays createKyc capability enforcement and the no-op telemetry wrapper, which the context row (routed ÷ createKyc without routing) leaves out.',
     ],
     durationSeconds: (performance.now() - started) / 1000,

@@ -57,6 +57,30 @@ describe('what importing core costs (cold start)', () => {
     expect(withHttp.length).toBeLessThanOrEqual(8)
   }, 30_000)
 
+  it('does not load node:http, node:https or node:net until the first request on Node', async () => {
+    const code = `
+      const loaded = () => process.moduleLoadList.filter((name) => /^NativeModule (http|https|net|tls)$/.test(name))
+      const { createHttpClient } = await import('@openkyc/core/http')
+      const before = loaded()
+      const http = createHttpClient({ provider: 'acme', baseUrl: 'http://127.0.0.1:9/', retry: false })
+      const code = await http.request({ path: 'x' }).then(() => 'answered', (error) => error.code)
+      process.stdout.write(JSON.stringify({ before, code, after: loaded() }))
+    `
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: packageDirectory,
+    })
+    const {
+      before,
+      code: outcome,
+      after,
+    } = JSON.parse(stdout) as { before: string[]; code: string; after: string[] }
+    expect(before).toEqual([])
+    expect(outcome).toBe('provider_unavailable')
+    // The request went out through node:http (port 9 refuses it); https stays unloaded for an http URL.
+    expect(after).toContain('NativeModule http')
+    expect(after).not.toContain('NativeModule https')
+  }, 30_000)
+
   it('does not load the OpenTelemetry API until a span is started', async () => {
     const loaded = await loadedAfterImport('@openkyc/core')
     expect(loaded.some((path) => path.includes('@opentelemetry'))).toBe(false)

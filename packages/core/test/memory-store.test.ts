@@ -50,6 +50,33 @@ describe('createMemoryStore', () => {
     expect(await store.verifications.get({ provider: 'mock', id: 'v3' })).toBeDefined()
   })
 
+  it('evicts in least-recently-used order through long runs of writes and reads (the eviction cursor resumes)', async () => {
+    const maxEntries = 50
+    const store = createMemoryStore({ maxEntries })
+    const recent: string[] = []
+    const use = (key: string) => {
+      const at = recent.indexOf(key)
+      if (at >= 0) recent.splice(at, 1)
+      recent.push(key)
+      if (recent.length > maxEntries) recent.shift()
+    }
+    let seed = 7
+    for (let step = 0; step < 2_000; step += 1) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      const key = `k${(seed >>> 8) % 120}`
+      const live = await store.keyValue.get('lru', key)
+      // Some steps only read a kept key: a key-value read does not refresh it, so it is no use.
+      if (live !== undefined && step % 3 === 0) continue
+      await store.keyValue.set('lru', key, step)
+      use(key)
+    }
+    const kept: string[] = []
+    for (let index = 0; index < 120; index += 1) {
+      if ((await store.keyValue.get('lru', `k${index}`)) !== undefined) kept.push(`k${index}`)
+    }
+    expect(kept.sort()).toEqual([...recent].sort())
+  })
+
   it('drops the oldest audit entries past maxAuditEntries; the rest still verifies from auditStart', async () => {
     const store = createMemoryStore({ maxAuditEntries: 2 })
     for (const verificationId of ['v1', 'v2', 'v3']) {

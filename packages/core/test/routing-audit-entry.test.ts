@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { createMemoryStore, KycInvalidRequestError, type Verification } from '../src/index.js'
+import { createKyc, createMemoryStore, KycInvalidRequestError, type Verification } from '../src/index.js'
 import type { RoutingRecord } from '../src/routing/routing-record.js'
 import { storeRoutedVerification } from '../src/routing/store-routing.js'
 import { parseAuditEntryInput, verifyAuditChain } from '../src/store/audit-entry.js'
 import { markParsed } from '../src/store/validate.js'
+import { createMockAdapter } from '../src/test/index.js'
 
 const verification: Verification = {
   id: 'inq_1',
@@ -112,4 +113,43 @@ describe('storeRoutedVerification', () => {
     ).rejects.toThrow(KycInvalidRequestError)
     expect(await auditOf(store)).toEqual([])
   })
+})
+
+describe('a routed create parses the adapter’s verification once, on entry to the store', () => {
+  it.each([
+    ['a status outside the model', { status: 'approved_by_vendor' }],
+    ['checks that are not a list', { checks: 'all passed' }],
+    ['a reference that is not a string record', { reference: { inquiryId: 42 } }],
+  ])(
+    'refuses %s: nothing stored, nothing audited, the failure logged without content',
+    async (_name, change) => {
+      const store = createMemoryStore()
+      const logged: { message: string; fields: unknown }[] = []
+      const malformed = { ...verification, ...change } as unknown as Verification
+      const kyc = createKyc({
+        adapters: {
+          persona: createMockAdapter({
+            provider: 'persona',
+            results: { createVerification: { verification: malformed } },
+          }),
+          spare: createMockAdapter({ provider: 'spare' }),
+        },
+        store,
+        env: {},
+        logger: { error: (message, fields) => logged.push({ message, fields }) },
+        routing: { split: { weights: { persona: 100, spare: 0 } } },
+      })
+      // The provider created it, so the caller still gets it (failing now would make it create a second).
+      const { verification: returned } = await kyc.createVerification({ subjectReference: 'subject_1' })
+      expect(returned.id).toBe('inq_1')
+      expect(await store.verifications.get({ provider: 'persona', id: 'inq_1' })).toBeUndefined()
+      expect(await auditOf(store)).toEqual([])
+      expect(logged).toEqual([
+        {
+          message: 'openkyc routing: the routing decision could not be recorded',
+          fields: { provider: 'persona', verificationId: 'inq_1', errorCode: 'invalid_request' },
+        },
+      ])
+    },
+  )
 })

@@ -25,6 +25,7 @@ import {
   parseVerificationUpdate,
   type RawArchiveStore,
   splitChainedAuditSerialization,
+  type Verification,
   type VerificationKey,
   type VerificationPage,
   verificationProgressKey,
@@ -36,6 +37,7 @@ import type { SqlExecutor, SqlValue } from './executor.js'
 import { assertMigrated } from './migrations.js'
 import { createPostgresRawArchive } from './postgres-raw-archive.js'
 import { quoteIdentifier, statements } from './sql.js'
+import { createWrittenVerifications, type WrittenVerification } from './written-verifications.js'
 
 /**
  * What the application's handler gets as `transaction.handle`: run your own SQL in the event's
@@ -72,6 +74,14 @@ export type PostgresStoreOptions = {
    * should use the same value (a different one stays verifiable, but spreads a verification's entries).
    */
   auditChains?: number
+  /**
+   * How many verification states this process wrote are remembered (least recently used first out),
+   * so the next event of such a verification does not read its ~10 kB document back: the row lock
+   * still checks the row's version, and the server sends the document whenever it holds another
+   * version (another instance or a hand wrote it). Each entry holds the document's JSON text.
+   * Default 1,000; 0 remembers none.
+   */
+  cachedVerifications?: number
 }
 
 /** The PostgreSQL store: a `KycStore` plus what only a database can do. */
@@ -96,6 +106,7 @@ export type PostgresStore = KycStore<PostgresTransactionHandle> & {
 
 const defaultTtlMs = 7 * 24 * 60 * 60 * 1000
 const defaultAuditChains = 16
+const defaultCachedVerifications = 1_000
 const pageSize = 500
 
 /** What `parseAuditEntryInput` returns. */
@@ -138,14 +149,45 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       message: `The audit log of schema ${schema} keeps several hash chains already; open the store with auditChains greater than 1 (default 16).`,
     })
   }
+  const cachedVerifications = options.cachedVerifications ?? defaultCachedVerifications
+  if (!Number.isInteger(cachedVerifications) || cachedVerifications < 0)
+    throw new RangeError('createPostgresStore: cachedVerifications must be a non-negative integer')
+  const written = createWrittenVerifications({ maxEntries: cachedVerifications })
   let closed = false
 
-  const readVerification = async (executor: SqlExecutor, key: VerificationKey, lock: boolean) => {
-    const statement = lock
-      ? statements.selectVerificationForUpdate(schema, key.provider, key.id)
-      : statements.selectVerification(schema, key.provider, key.id)
-    const [row] = await executor.query<{ document: unknown }>(statement)
+  const readVerification = async (executor: SqlExecutor, key: VerificationKey) => {
+    const [row] = await executor.query<{ document: unknown }>(
+      statements.selectVerification(schema, key.provider, key.id),
+    )
     return row === undefined ? undefined : parseStoredVerification(row.document, key)
+  }
+
+  /**
+   * The state in a row this transaction locked: the state this process wrote when the row still holds
+   * the version it left (`known`: the server then sent no document), else the document as stored,
+   * validated (a corrupt or foreign row is a typed error). `undefined` when there is no row.
+   */
+  const lockedState = (
+    key: VerificationKey,
+    row: { version: string | null; document: unknown } | undefined,
+    known: WrittenVerification | undefined,
+  ): LockedState | undefined => {
+    if (row?.version === undefined || row.version === null) return undefined
+    if (row.document === null && known?.version === row.version) {
+      return { version: row.version, verification: JSON.parse(known.document) as Verification }
+    }
+    // Written by someone else since: what this process remembers is out of date.
+    if (known !== undefined) written.delete(key)
+    return { version: row.version, verification: parseStoredVerification(row.document, key) }
+  }
+
+  /** Locks a verification's row and reads its state (see {@link lockedState}). */
+  const readLockedVerification = async (executor: SqlExecutor, key: VerificationKey) => {
+    const known = written.get(key)
+    const [row] = await executor.query<{ version: string; document: unknown }>(
+      statements.selectVerificationForUpdate(schema, key.provider, key.id, known?.version ?? null),
+    )
+    return lockedState(key, row, known)
   }
 
   const keyValueOn = (executor: SqlExecutor): KeyValueStore => ({
@@ -184,8 +226,24 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
   })
 
+  /** A locked row's version and the state in it. */
+  type LockedState = { version: string; verification: Verification }
+
   /** A verification read and locked with a claim (`claimEvent`): the first apply to it needs no read. */
-  type LockedVerification = { key: VerificationKey; document: unknown }
+  type LockedVerification = { key: VerificationKey; state: LockedState | undefined }
+
+  /**
+   * The verifications a transaction wrote, by key, with the state each write left once its answer
+   * came: remembered in {@link written} once the transaction commits, never when it does not.
+   */
+  type TransactionWrites = Map<string, { key: VerificationKey; written: WrittenVerification | undefined }>
+  const recordWrite = (
+    writes: TransactionWrites,
+    key: VerificationKey,
+    state: WrittenVerification | undefined,
+  ) => {
+    writes.set(`${key.provider}\u0000${key.id}`, { key, written: state })
+  }
 
   /**
    * Applies an update forward-only under the verification's row lock. With `sendWithoutWaiting`, the
@@ -196,6 +254,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const applyVerification = async (
     executor: SqlExecutor,
     update: unknown,
+    writes: TransactionWrites,
     locked?: LockedVerification,
     sendWithoutWaiting?: (write: Promise<unknown>) => void,
   ): Promise<AppliedVerification> => {
@@ -203,13 +262,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     const key = { provider: parsed.provider, id: parsed.id }
     let lockedRow = locked?.key.provider === key.provider && locked.key.id === key.id ? locked : undefined
     for (;;) {
-      const previous =
-        lockedRow === undefined
-          ? await readVerification(executor, key, true)
-          : lockedRow.document === null
-            ? undefined
-            : parseStoredVerification(lockedRow.document, key)
+      const stored = lockedRow === undefined ? await readLockedVerification(executor, key) : lockedRow.state
       lockedRow = undefined
+      const previous = stored?.verification
       const verification = applyVerificationUpdate(previous, parsed)
       if (verification === previous) return { previous, verification, applied: false }
       const row = {
@@ -217,23 +272,35 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         progress: verificationProgressKey(verification),
         document: JSON.stringify(verification),
       }
-      if (previous === undefined) {
-        const [inserted] = await executor.query(statements.insertVerification(schema, row))
-        if (inserted !== undefined) return { previous, verification, applied: true }
+      if (stored === undefined) {
+        const [inserted] = await executor.query<{ version: string }>(
+          statements.insertVerification(schema, row),
+        )
+        if (inserted !== undefined) {
+          recordWrite(writes, key, { version: inserted.version, document: row.document })
+          return { previous, verification, applied: true }
+        }
         // Another transaction inserted it first and has committed: read it under lock and merge again.
         continue
       }
-      const advance = executor.query(statements.advanceVerification(schema, row)).then(([advanced]) => {
-        if (advanced === undefined) {
-          // The row is locked by us and the update is ahead of it, so SQL must agree; if it does
-          // not, the stored progress key does not match its document.
-          throw corruptRowError({
-            table: 'verification',
-            key: `verification ${key.id}`,
-            problem: 'its progress column disagrees with its document',
-          })
-        }
-      })
+      recordWrite(writes, key, undefined)
+      const advance = executor
+        .query<{ version: string }>(
+          statements.advanceVerification(schema, { ...row, fromVersion: stored.version }),
+        )
+        .then(([advanced]) => {
+          if (advanced === undefined) {
+            // The row is locked by us, still the version we read, and the update is ahead of it, so
+            // SQL must agree; if it does not, the stored progress key does not match its document
+            // (or the transaction's own SQL changed the row since).
+            throw corruptRowError({
+              table: 'verification',
+              key: `verification ${key.id}`,
+              problem: 'its progress column disagrees with its document',
+            })
+          }
+          recordWrite(writes, key, { version: advanced.version, document: row.document })
+        })
       if (sendWithoutWaiting === undefined) await advance
       else sendWithoutWaiting(advance)
       return { previous, verification, applied: true }
@@ -409,7 +476,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       },
     },
     verifications: {
-      get: (key) => readVerification(database, key, false),
+      get: (key) => readVerification(database, key),
       async find(query): Promise<VerificationPage> {
         ensureOpen()
         const parsed = parseVerificationQuery(query)
@@ -460,6 +527,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       // statements after a failed one only see an aborted transaction, so its error says what happened.
       const unanswered: Promise<unknown>[] = []
       const failures: unknown[] = []
+      const writes: TransactionWrites = new Map()
       const sendWithoutWaiting = (write: Promise<unknown>) => {
         write.catch((error: unknown) => failures.push(error))
         unanswered.push(write)
@@ -500,7 +568,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
               guard(() => keyValue.setIfAbsent(namespace, key, value, setOptions)),
             delete: (namespace, key) => guard(() => keyValue.delete(namespace, key)),
           },
-          getVerification: (key) => guard(() => readVerification(executor, key, false)),
+          getVerification: (key) => guard(() => readVerification(executor, key)),
           applyVerification: (update) =>
             guard(() => {
               const lockedWithClaim = locked
@@ -508,6 +576,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
               return applyVerification(
                 executor,
                 update,
+                writes,
                 lockedWithClaim,
                 pipelined ? sendWithoutWaiting : undefined,
               )
@@ -524,17 +593,26 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           claimEvent: (request) =>
             guard(async () => {
               const { provider, eventId, verification = null } = parseTransactionClaimRequest(request)
-              const [row] = await executor.query<{ held: boolean; claimed: boolean; document: unknown }>(
+              const known = verification === null ? undefined : written.get(verification)
+              const [row] = await executor.query<{
+                held: boolean
+                claimed: boolean
+                version: string | null
+                document: unknown
+              }>(
                 statements.claimInboxEventInTransaction(schema, {
                   schemaName,
                   provider,
                   eventId,
                   ttlMs,
                   verification,
+                  knownVersion: known?.version ?? null,
                 }),
               )
               if (row?.claimed === true) {
-                if (verification !== null) locked = { key: verification, document: row.document }
+                if (verification !== null) {
+                  locked = { key: verification, state: lockedState(verification, row, known) }
+                }
                 return { status: 'claimed' }
               }
               if (row?.held !== true) return { status: 'busy' }
@@ -583,8 +661,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const result = await (signal === undefined ? run : raceAbort(run, signal))
         // Settled already (the commit came after them); a failure means the commit rolled back.
         await Promise.all(unanswered)
+        for (const { key, written: state } of writes.values()) {
+          if (state === undefined) written.delete(key)
+          else written.set(key, state)
+        }
         return result
       } catch (error) {
+        // Rolled back, or its outcome is unknown: what it wrote is not remembered, and what was
+        // remembered before stays (the row still holds that version, or the version check finds out).
         abandon.abort(error)
         run.catch(() => undefined)
         throw failures.length > 0 ? failures[0] : error

@@ -74,7 +74,9 @@ RETURNING (extract(epoch FROM inbox.lease_expires_at) * 1000)::float8 AS lease_e
    * with the event's work or not at all. A transaction-scoped advisory lock on the event makes a
    * concurrent claim answer at once instead of waiting (`held` false: busy); the insert takes a new
    * event, a claim whose lease ran out, or a completed mark whose dedupe lifetime ended (`claimed`).
-   * When claimed, the verification `$5`/`$6` (may be null) is read and locked in the same round trip.
+   * When claimed, the verification `$5`/`$6` (may be null) is locked in the same round trip and its
+   * row version (`xmin`) returned; its document only when that version is not `$7`, the version this
+   * process wrote last (null: unknown), so a state the process wrote itself is not sent back.
    */
   claimInboxEventInTransaction: (
     schema: string,
@@ -84,6 +86,7 @@ RETURNING (extract(epoch FROM inbox.lease_expires_at) * 1000)::float8 AS lease_e
       eventId: string
       ttlMs: number
       verification: { provider: string; id: string } | null
+      knownVersion: string | null
     },
   ) =>
     statement(
@@ -101,11 +104,12 @@ RETURNING (extract(epoch FROM inbox.lease_expires_at) * 1000)::float8 AS lease_e
        OR (inbox.state = 'completed' AND inbox.expires_at <= clock_timestamp())
   RETURNING 1 AS claimed
 ), locked AS (
-  SELECT document FROM ${schema}.verification
+  SELECT xmin::text AS version, CASE WHEN xmin::text = $7::text THEN NULL ELSE document END AS document
+  FROM ${schema}.verification
   WHERE provider = $5 AND id = $6 AND EXISTS (SELECT 1 FROM claimed) FOR UPDATE
 )
 SELECT (SELECT held FROM lock) AS held, EXISTS (SELECT 1 FROM claimed) AS claimed,
-  (SELECT document FROM locked) AS document`,
+  (SELECT version FROM locked) AS version, (SELECT document FROM locked) AS document`,
       [
         claim.schemaName,
         claim.provider,
@@ -113,6 +117,7 @@ SELECT (SELECT held FROM lock) AS held, EXISTS (SELECT 1 FROM claimed) AS claime
         claim.ttlMs,
         claim.verification?.provider ?? null,
         claim.verification?.id ?? null,
+        claim.knownVersion,
       ],
     ),
   selectInboxEvent: (schema: string, provider: string, eventId: string) =>
@@ -156,12 +161,16 @@ RETURNING 1 AS deleted`,
     ),
 
   // — verification state —
-  /** Reads a verification's state and locks its row until the transaction ends. */
-  selectVerificationForUpdate: (schema: string, provider: string, id: string) =>
+  /**
+   * Locks a verification's row until the transaction ends and reads its row version (`xmin`), and its
+   * document unless the version is `knownVersion` (the state this process wrote last; null: unknown).
+   */
+  selectVerificationForUpdate: (schema: string, provider: string, id: string, knownVersion: string | null) =>
     statement(
       'select verification for update',
-      `SELECT document FROM ${schema}.verification WHERE provider = $1 AND id = $2 FOR UPDATE`,
-      [provider, id],
+      `SELECT xmin::text AS version, CASE WHEN xmin::text = $3::text THEN NULL ELSE document END AS document
+FROM ${schema}.verification WHERE provider = $1 AND id = $2 FOR UPDATE`,
+      [provider, id, knownVersion],
     ),
   selectVerification: (schema: string, provider: string, id: string) =>
     statement(
@@ -169,7 +178,10 @@ RETURNING 1 AS deleted`,
       `SELECT document FROM ${schema}.verification WHERE provider = $1 AND id = $2`,
       [provider, id],
     ),
-  /** Inserts a first state; returns no row when a concurrent transaction inserted it first. */
+  /**
+   * Inserts a first state and returns its row version; returns no row when a concurrent transaction
+   * inserted it first.
+   */
   insertVerification: (
     schema: string,
     row: { provider: string; id: string; progress: string; document: string },
@@ -179,25 +191,26 @@ RETURNING 1 AS deleted`,
       `INSERT INTO ${schema}.verification (provider, id, progress, document)
 VALUES ($1, $2, $3, $4::text::json)
 ON CONFLICT (provider, id) DO NOTHING
-RETURNING 1 AS inserted`,
+RETURNING xmin::text AS version`,
       [row.provider, row.id, row.progress, row.document],
     ),
   /**
    * The forward-only write: the row changes only when the new progress key is ahead of the stored
    * one, compared in SQL on the row itself, so no writer (another instance, a stale process, a bug)
-   * can move a verification backwards.
+   * can move a verification backwards; and only while the row is still the version the new state was
+   * computed from (`$5`), so no state is written over one its writer never saw. Returns the new version.
    */
   advanceVerification: (
     schema: string,
-    row: { provider: string; id: string; progress: string; document: string },
+    row: { provider: string; id: string; progress: string; document: string; fromVersion: string },
   ) =>
     statement(
       'advance verification',
       `UPDATE ${schema}.verification
 SET progress = $3, document = $4::text::json, stored_at = now()
-WHERE provider = $1 AND id = $2 AND progress < $3
-RETURNING 1 AS advanced`,
-      [row.provider, row.id, row.progress, row.document],
+WHERE provider = $1 AND id = $2 AND progress < $3 AND xmin::text = $5::text
+RETURNING xmin::text AS version`,
+      [row.provider, row.id, row.progress, row.document, row.fromVersion],
     ),
 
   /**

@@ -1,5 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import type { IncomingMessage, request as nodeRequest } from 'node:http'
 import { globalFetchTransport } from './fetch-transport.js'
 import type { ReadBodyResult } from './read-response.js'
 import {
@@ -14,6 +13,21 @@ import {
 // which keeps connections alive on Node 20+, as axios does. Undici's `fetch` copies a request body
 // twice on its way to the socket and wraps every response in Web streams; here the body bytes the
 // client already holds are written as they are, and the response is read from the socket's chunks.
+
+type SendRequest = typeof nodeRequest
+
+/**
+ * `node:http` and `node:https`, imported on first use rather than when core is imported: they load
+ * `net`, `tls` and the stream machinery, a large share of a cold start for an application that has
+ * not loaded them yet. After the first request of each scheme, no await.
+ */
+const senders: { 'http:'?: SendRequest; 'https:'?: SendRequest } = {}
+
+async function loadSender(scheme: 'http:' | 'https:'): Promise<SendRequest> {
+  const { request } = scheme === 'https:' ? await import('node:https') : await import('node:http')
+  senders[scheme] = request
+  return request
+}
 
 /** The methods whose empty body is still announced (`Content-Length: 0`), as `fetch` does. */
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH'])
@@ -47,14 +61,16 @@ function networkError(cause: unknown): TypeError {
  * })
  * ```
  */
-export const nodeTransport: HttpTransport = (input: HttpTransportRequest) =>
-  new Promise<HttpTransportResponse>((resolve, reject) => {
+export const nodeTransport: HttpTransport = async (input: HttpTransportRequest) => {
+  const scheme = input.url.startsWith('https:') ? 'https:' : 'http:'
+  const send = senders[scheme] ?? (await loadSender(scheme))
+  input.signal.throwIfAborted()
+  return new Promise<HttpTransportResponse>((resolve, reject) => {
     const headers: Record<string, string> = { 'user-agent': 'node', accept: '*/*', ...input.headers }
     if (input.body !== undefined || bodyMethods.has(input.method)) {
       headers['content-length'] = String(input.body?.byteLength ?? 0)
     }
-    const send = input.url.startsWith('https:') ? httpsRequest : httpRequest
-    let request: ReturnType<typeof httpRequest>
+    let request: ReturnType<SendRequest>
     try {
       request = send(input.url, { method: input.method, headers, signal: input.signal }, (response) =>
         receive(response, input).then(resolve, reject),
@@ -66,6 +82,7 @@ export const nodeTransport: HttpTransport = (input: HttpTransportRequest) =>
     request.on('error', (error) => reject(networkError(error)))
     request.end(input.body)
   })
+}
 
 /** Reads one response within the cap; settles once, whatever the socket does afterwards. */
 function receive(response: IncomingMessage, input: HttpTransportRequest): Promise<HttpTransportResponse> {

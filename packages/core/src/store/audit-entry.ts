@@ -160,6 +160,11 @@ export function auditChainFor(verificationId: string, chains: number): number {
  * another language reproduces it from the description above.
  */
 export function serializeAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
+  return serializeWithRecordedAt(entry, new Date(entry.recordedAt).toISOString())
+}
+
+/** {@link serializeAuditEntry} with `recordedAt` already in its `toISOString()` form (no second parse). */
+function serializeWithRecordedAt(entry: Omit<AuditEntry, 'hash'>, recordedAt: string): string {
   const place =
     entry.chain === undefined
       ? [canonicalFormat, entry.sequence]
@@ -167,7 +172,7 @@ export function serializeAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
   return JSON.stringify([
     ...place,
     entry.previousHash,
-    new Date(entry.recordedAt).toISOString(),
+    recordedAt,
     entry.provider,
     entry.verificationId,
     entry.eventId ?? null,
@@ -282,7 +287,8 @@ export function chainAuditEntry(
   recordedAt: Date,
   placement?: AuditChainPlacement,
 ): AuditEntry {
-  const unhashed: Omit<AuditEntry, 'hash'> = {
+  // One object, hashed in place: `recordedAt` is in its canonical form already.
+  const entry: AuditEntry = {
     ...input,
     sequence: placement?.sequence ?? (head?.sequence ?? 0) + 1,
     ...(placement === undefined
@@ -290,8 +296,10 @@ export function chainAuditEntry(
       : { chain: placement.chain, chainSequence: (head?.chainSequence ?? 0) + 1 }),
     recordedAt: recordedAt.toISOString(),
     previousHash: head?.hash ?? genesisAuditHash,
+    hash: '',
   }
-  return { ...unhashed, hash: computeAuditHash(unhashed) }
+  entry.hash = cryptoEngine.sha256Hex(serializeWithRecordedAt(entry, entry.recordedAt))
+  return entry
 }
 
 /** Why {@link verifyAuditChain} rejected a chain. */

@@ -75,5 +75,6 @@ export {
   compareVerificationKeys,
   matchesVerificationQuery,
   parseVerificationQuery,
+  type VerificationQueryFields,
   VerificationQuerySchema,
 } from './verification-query.js'

@@ -33,6 +33,7 @@ import {
   compareVerificationKeys,
   matchesVerificationQuery,
   parseVerificationQuery,
+  type VerificationQueryFields,
 } from './verification-query.js'
 
 /** Options for {@link createMemoryStore}. */
@@ -79,22 +80,63 @@ export type MemoryStore = KycStore<undefined> & {
 
 type InboxEntry = { token: string | undefined; leaseExpiresAt: number; completedUntil: number | undefined }
 type StoredValue = { text: string; expiresAt: number | undefined }
+/**
+ * A verification state kept as its JSON text, so nothing the store hands out or takes in shares an
+ * object with what it keeps (as with a database: every read is a fresh copy), beside the fields
+ * `find` filters on.
+ */
+type StagedVerification = { text: string; fields: VerificationQueryFields }
 /** A committed verification state and when a commit last moved it (the store's clock, for `find`). */
-type StoredVerification = { verification: Verification; storedAt: number }
+type StoredVerification = StagedVerification & { storedAt: number }
+
+const toStaged = (verification: Verification): StagedVerification => {
+  const fields: VerificationQueryFields = {
+    provider: verification.provider,
+    id: verification.id,
+    status: verification.status,
+    updatedAt: verification.updatedAt,
+  }
+  if (verification.subjectReference !== undefined) fields.subjectReference = verification.subjectReference
+  if (verification.decision !== undefined) fields.decision = { outcome: verification.decision.outcome }
+  if (verification.redactedAt !== undefined) fields.redactedAt = verification.redactedAt
+  if (verification.completedAt !== undefined) fields.completedAt = verification.completedAt
+  return { text: JSON.stringify(verification), fields }
+}
+
+/** A fresh copy of a kept state: the caller may change it freely. */
+const toVerification = (kept: StagedVerification): Verification => JSON.parse(kept.text) as Verification
 
 const defaultTtlMs = 24 * 60 * 60 * 1000
 const neverAborted = new AbortController().signal
 const compositeKey = (first: string, second: string) => `${first}\u0000${second}`
 
+/**
+ * One live key iterator per map, kept between evictions. A Map keeps deleted entries as holes until
+ * it rehashes, and a fresh `map.keys()` walks over every hole before the first live key: evicting
+ * with a fresh iterator cost about 9 µs per write at 10,000 entries and 50 µs at 100,000. A live
+ * iterator resumes where it stopped, skips what was deleted, and reaches re-inserted keys at their
+ * new place, so it always yields the least recently used key.
+ */
+const evictionCursors = new WeakMap<Map<string, unknown>, Iterator<string>>()
+
+function evictOldest(map: Map<string, unknown>): boolean {
+  let cursor = evictionCursors.get(map)
+  let oldest = cursor?.next()
+  if (cursor === undefined || oldest === undefined || oldest.done === true) {
+    cursor = map.keys()
+    evictionCursors.set(map, cursor)
+    oldest = cursor.next()
+  }
+  if (oldest.done === true) return false
+  map.delete(oldest.value)
+  return true
+}
+
 /** Re-inserting on use keeps Map insertion order least-recently-used first. */
 function touch<Value>(map: Map<string, Value>, key: string, value: Value, maxEntries: number): void {
   map.delete(key)
   map.set(key, value)
-  while (map.size > maxEntries) {
-    const oldest = map.keys().next()
-    if (oldest.done) break
-    map.delete(oldest.value)
-  }
+  while (map.size > maxEntries) if (!evictOldest(map)) break
 }
 
 /**
@@ -186,7 +228,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   ): Promise<Result> => {
     // The caller's signal is the only way a memory transaction is abandoned.
     const transactionSignal = signal ?? neverAborted
-    const stagedVerifications = new Map<string, Verification>()
+    const stagedVerifications = new Map<string, StagedVerification>()
     const stagedAudit: AuditEntry[] = []
     const stagedValues = new Map<string, StoredValue | null>()
     const stagedClaims: InboxClaim[] = []
@@ -198,8 +240,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
           message: 'This memory-store transaction has ended; do not use it after its work returned.',
         })
     }
-    const readVerification = (key: string) =>
-      stagedVerifications.get(key) ?? verifications.get(key)?.verification
+    const readVerification = (key: string): Verification | undefined => {
+      const kept = stagedVerifications.get(key) ?? verifications.get(key)
+      return kept === undefined ? undefined : toVerification(kept)
+    }
     const readValue = (key: string) =>
       stagedValues.has(key) ? (stagedValues.get(key) ?? undefined) : values.get(key)
 
@@ -247,7 +291,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const previous = readVerification(key)
         const verification = applyVerificationUpdate(previous, parsed)
         const applied = verification !== previous
-        if (applied) stagedVerifications.set(key, verification)
+        // Kept as text: changing `update`, `previous` or `verification` later changes nothing stored.
+        if (applied) stagedVerifications.set(key, toStaged(verification))
         return { previous, verification, applied }
       },
       async appendAudit(entry) {
@@ -298,8 +343,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
           maxEntries,
         )
       }
-      for (const [key, verification] of stagedVerifications)
-        touch(verifications, key, { verification, storedAt: time }, maxEntries)
+      for (const [key, staged] of stagedVerifications)
+        touch(verifications, key, { ...staged, storedAt: time }, maxEntries)
       for (const [key, stored] of stagedValues) {
         if (stored === null) values.delete(key)
         else touch(values, key, stored, maxEntries)
@@ -372,8 +417,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     verifications: {
       async get(key) {
         const stored = verifications.get(compositeKey(key.provider, key.id))
-        if (stored !== undefined) touch(verifications, compositeKey(key.provider, key.id), stored, maxEntries)
-        return stored?.verification
+        if (stored === undefined) return undefined
+        touch(verifications, compositeKey(key.provider, key.id), stored, maxEntries)
+        return toVerification(stored)
       },
       async find(query): Promise<VerificationPage> {
         const parsed = parseVerificationQuery(query)
@@ -381,16 +427,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const { after } = parsed
         const matches = [...verifications.values()]
           .filter(
-            ({ verification, storedAt }) =>
-              (after === undefined || compareVerificationKeys(verification, after) > 0) &&
-              matchesVerificationQuery(verification, storedAt, time, parsed),
+            ({ fields, storedAt }) =>
+              (after === undefined || compareVerificationKeys(fields, after) > 0) &&
+              matchesVerificationQuery(fields, storedAt, time, parsed),
           )
-          .map(({ verification }) => verification)
-          .sort(compareVerificationKeys)
+          .sort((left, right) => compareVerificationKeys(left.fields, right.fields))
         const page = matches.slice(0, parsed.limit)
-        const last = page.at(-1)
+        const last = page.at(-1)?.fields
         return {
-          verifications: page,
+          verifications: page.map(toVerification),
           next:
             matches.length > parsed.limit && last !== undefined
               ? { provider: last.provider, id: last.id }

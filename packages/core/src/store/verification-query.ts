@@ -48,12 +48,21 @@ export function compareVerificationKeys(a: VerificationKey, b: VerificationKey):
 }
 
 /**
+ * The fields of a verification {@link matchesVerificationQuery} reads: a whole `Verification` will
+ * do, and so will a store's small index of each stored state.
+ */
+export type VerificationQueryFields = Pick<
+  Verification,
+  'provider' | 'id' | 'subjectReference' | 'status' | 'redactedAt' | 'completedAt' | 'updatedAt'
+> & { decision?: Pick<NonNullable<Verification['decision']>, 'outcome'> }
+
+/**
  * Whether a stored verification matches `query` (a parsed {@link VerificationQuery}), for stores that
  * filter in JavaScript. `unchangedForMs` compares `storedAtMs` (when the store last moved the state)
  * with `nowMs`, both on the store's clock. `after` and `limit` are the caller's to apply.
  */
 export function matchesVerificationQuery(
-  verification: Verification,
+  verification: VerificationQueryFields,
   storedAtMs: number,
   nowMs: number,
   query: VerificationQuery,

@@ -167,6 +167,30 @@ async function expectKycErrorCode(promise: Promise<unknown>, code: KycErrorCode)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
+ * Changes a verification in every place a careless handler might: its status, nested vendor words,
+ * identity and lists. A store may freeze what it hands out instead of copying it; the assignment
+ * then throws a `TypeError`, which is just as good.
+ */
+function scribble(verification: Verification | undefined): void {
+  if (verification === undefined) throw new Error('expected a verification to change')
+  try {
+    verification.status = 'cancelled'
+    verification.raw.status = 'changed by the application'
+    ;(verification.raw as { vendor?: { labels: string[] } }).vendor?.labels.push('added by the application')
+    if (verification.identity !== undefined) verification.identity.firstName = 'Changed'
+    verification.checks.push({
+      kind: 'watchlist',
+      outcome: 'failed',
+      reasons: [],
+      raw: { name: 'added by the application' },
+    })
+    verification.reference.added = 'by the application'
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error
+  }
+}
+
+/**
  * Registers the OpenKYC store conformance suite: what implementing `KycStore` means, as tests.
  * Every test gets a fresh store from `createStore` and disposes of it after, so tests run in any order
  * or alone. It covers the inbox (atomic claims under concurrency, leases that expire, completion
@@ -523,6 +547,41 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
         const moves = results.filter((result) => result.applied)
         expect(moves.filter((result) => result.previous === undefined)).toHaveLength(1)
         expect(await store.verifications.get({ provider, id: 'v_race' })).toEqual(states.at(-1))
+      })
+
+      test('keeps its own copy: changing what it took or handed out never changes the stored state', async (store) => {
+        const states = forwardStates('v_copy')
+        const nested = (state: Verification): Verification => ({
+          ...structuredClone(state),
+          identity: { firstName: 'Conformance', address: { country: 'DE' } },
+          raw: { status: state.raw.status, vendor: { labels: ['first'] } },
+        })
+        const first = nested(states[3]!)
+        const expectedFirst = structuredClone(first)
+        const applied = await apply(store, first)
+        scribble(first)
+        scribble(applied.verification)
+        expect(await store.verifications.get({ provider, id: 'v_copy' })).toEqual(expectedFirst)
+
+        scribble(await store.verifications.get({ provider, id: 'v_copy' }))
+        scribble((await store.verifications.find({ provider, limit: 10 })).verifications[0])
+        const { identity: _identity, ...eventView } = nested(states[5]!)
+        const expectedLast = applyVerificationUpdate(
+          structuredClone(expectedFirst),
+          structuredClone(eventView),
+        )
+        await store.transaction(async (transaction) => {
+          scribble(await transaction.getVerification({ provider, id: 'v_copy' }))
+          const moved = await transaction.applyVerification(eventView)
+          scribble(eventView)
+          scribble(moved.previous)
+          scribble(moved.verification)
+          expect(await transaction.getVerification({ provider, id: 'v_copy' })).toEqual(expectedLast)
+        })
+        expect(await store.verifications.get({ provider, id: 'v_copy' })).toEqual(expectedLast)
+        // A stale update returns the stored state: changing that copy changes nothing either.
+        scribble((await apply(store, nested(states[1]!))).verification)
+        expect(await store.verifications.get({ provider, id: 'v_copy' })).toEqual(expectedLast)
       })
 
       test('a transaction reads its own writes; others see them only after commit', async (store) => {
