@@ -70,7 +70,8 @@ export type ClusterRateLimiterOptions = {
  * A claim is good only if the caller learns of it promptly: when the claim's round trip took longer
  * than half the margin (the caller stalled after the database had recorded the start), the start would
  * reach the vendor late, bunched with the starts after it, so the caller claims again at the current
- * moment under the same sliding-window rule, and waits if that leaves no room.
+ * moment under the same sliding-window rule, and waits if that leaves no room. It does so once per
+ * start: when the database itself answers slowly, every claim is late and only the margin helps.
  *
  * With `requestLimiter`, each start of this limiter is claimed at the same instant as a slot of that
  * limiter, the one the request that makes the start will use (bulk runs' `startLimiters`: an inquiry
@@ -226,16 +227,20 @@ async function take(
 ): Promise<Claim> {
   let reservedAt: number | null = claimedAt ?? null
   let recheck = claimedAt !== undefined
+  let rechecked = recheck
   for (;;) {
     const askedAt = performance.now()
     const slot = await takeSlot(database, schema, budgets, reservedAt, recheck)
     if (slot.waitMs <= 0) {
-      if (performance.now() - askedAt <= freshnessBound(budgets)) {
+      // Claimed, but this process learnt of it too late to send on time: claim it again, now. Once only:
+      // when the database itself answers slowly every claim is late, and claiming again and again would
+      // only load it more (the margin is what covers that case).
+      if (rechecked || performance.now() - askedAt <= freshnessBound(budgets)) {
         return { budgets, reservedAt: slot.reservedAt, askedAt }
       }
-      // Claimed, but this process learnt of it too late to send on time: claim it again, now.
       reservedAt = slot.reservedAt
       recheck = true
+      rechecked = true
       continue
     }
     reservedAt = slot.reservedAt
