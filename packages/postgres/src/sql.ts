@@ -20,6 +20,16 @@ function statement(name: string, text: string, values: readonly SqlValue[] = [])
   return { name, text, values }
 }
 
+/** One verification state as the store writes it: the document as JSON text, and its indexed columns. */
+type VerificationRow = {
+  provider: string
+  id: string
+  /** `verificationProgressKey()` of the document: the forward-only order. */
+  progress: string
+  document: string
+  subjectReference: string | null
+}
+
 /** The named statements, each a function of the quoted schema and the values it binds. */
 export const statements = {
   // — migrations —
@@ -182,16 +192,7 @@ FROM ${schema}.verification WHERE provider = $1 AND id = $2 FOR UPDATE`,
    * Inserts a first state and returns its row version; returns no row when a concurrent transaction
    * inserted it first.
    */
-  insertVerification: (
-    schema: string,
-    row: {
-      provider: string
-      id: string
-      progress: string
-      document: string
-      subjectReference: string | null
-    },
-  ) =>
+  insertVerification: (schema: string, row: VerificationRow) =>
     statement(
       'insert verification',
       `INSERT INTO ${schema}.verification (provider, id, progress, document, subject_reference)
@@ -206,17 +207,7 @@ RETURNING xmin::text AS version`,
    * can move a verification backwards; and only while the row is still the version the new state was
    * computed from (`$5`), so no state is written over one its writer never saw. Returns the new version.
    */
-  advanceVerification: (
-    schema: string,
-    row: {
-      provider: string
-      id: string
-      progress: string
-      document: string
-      subjectReference: string | null
-      fromVersion: string
-    },
-  ) =>
+  advanceVerification: (schema: string, row: VerificationRow & { fromVersion: string }) =>
     statement(
       'advance verification',
       `UPDATE ${schema}.verification
