@@ -1,5 +1,12 @@
 import fc from 'fast-check'
-import type { Decision, IdentityData, Verification, VerificationStatus } from '../src/index.js'
+import type {
+  Decision,
+  IdentityData,
+  KycStore,
+  KycStoreTransaction,
+  Verification,
+  VerificationStatus,
+} from '../src/index.js'
 
 /** Recognisable personal data and secrets, seeded into inputs so tests can assert they never leak. */
 export const seededPii = {
@@ -139,4 +146,19 @@ export const forwardSequenceArbitrary: fc.Arbitrary<Verification[]> = fc
 export function toEventView(verification: Verification): Omit<Verification, 'identity' | 'session'> {
   const { identity: _identity, session: _session, ...view } = verification
   return view
+}
+
+/**
+ * `store` with some methods of every transaction replaced, to make one step fail, hang or be observed:
+ * `override(transaction)` returns the replacements, which may call the originals on `transaction`.
+ */
+export function withTransactionMethods<Store extends KycStore<undefined>>(
+  store: Store,
+  override: (transaction: KycStoreTransaction<undefined>) => Partial<KycStoreTransaction<undefined>>,
+): Store {
+  return {
+    ...store,
+    transaction: (work, options) =>
+      store.transaction((transaction) => work({ ...transaction, ...override(transaction) }), options),
+  }
 }

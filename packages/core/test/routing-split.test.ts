@@ -7,6 +7,7 @@ import {
   splitBucket,
 } from '../src/index.js'
 import { createMockAdapter, createMockVerification } from '../src/test/index.js'
+import { withTransactionMethods } from './fixtures.js'
 import { routingEntries } from './routing-support.js'
 
 const subjects = (count: number, prefix = 'user') =>
@@ -122,21 +123,12 @@ describe('routing: the split assignment is stored with the routing record', () =
   it('commits a new subject’s assignment in the transaction of its verification and audit entry: a failed record stores neither', async () => {
     const memory = createMemoryStore()
     let failRecords = true
-    const store: typeof memory = {
-      ...memory,
-      transaction: (work, options) =>
-        memory.transaction(
-          (transaction) =>
-            work({
-              ...transaction,
-              appendAudit: async (entry) => {
-                if (failRecords) throw new Error('the audit log is unavailable')
-                return transaction.appendAudit(entry)
-              },
-            }),
-          options,
-        ),
-    }
+    const store = withTransactionMethods(memory, (transaction) => ({
+      appendAudit: async (entry) => {
+        if (failRecords) throw new Error('the audit log is unavailable')
+        return transaction.appendAudit(entry)
+      },
+    }))
     const kyc = routedClient(store, { champion: 50, challenger: 50 })
     // The record fails after the provider created the verification: the call still succeeds (the
     // applicant needs it), and nothing of the record is half-written.

@@ -13,7 +13,7 @@ import {
   type WebhookEventHandler,
 } from '../src/index.js'
 import { createMockAdapter } from '../src/test/index.js'
-import { seededPii, toEventView } from './fixtures.js'
+import { seededPii, toEventView, withTransactionMethods } from './fixtures.js'
 
 const secret = seededPii.webhookSecret
 const now = () => Date.parse('2025-06-01T12:00:00.000Z')
@@ -277,24 +277,15 @@ describe('the webhook pipeline: waiting and timeouts', () => {
   it('a hung store call times out as a retryable KycStoreUnavailableError, rolls back and releases the claim', async () => {
     const memory = createMemoryStore()
     let hangNext = true
-    const store: KycStore<undefined> = {
-      ...memory,
-      transaction: (work, options) =>
-        memory.transaction(
-          (transaction) =>
-            work({
-              ...transaction,
-              applyVerification(update) {
-                if (hangNext) {
-                  hangNext = false
-                  return new Promise(() => {})
-                }
-                return transaction.applyVerification(update)
-              },
-            }),
-          options,
-        ),
-    }
+    const store = withTransactionMethods(memory, (transaction) => ({
+      applyVerification(update) {
+        if (hangNext) {
+          hangNext = false
+          return new Promise(() => {})
+        }
+        return transaction.applyVerification(update)
+      },
+    }))
     const { kyc, request } = setUp({ store, storeTimeoutMs: 40 })
     const error = await kyc.webhooks
       .handle(request([event('evt_1', submitted)]))
@@ -380,21 +371,12 @@ describe('the webhook pipeline: events of one verification, one after another', 
   function observedStore() {
     const memory = createMemoryStore()
     const log: string[] = []
-    const store: KycStore<undefined> = {
-      ...memory,
-      transaction: (work, options) =>
-        memory.transaction(
-          (transaction) =>
-            work({
-              ...transaction,
-              async applyVerification(update) {
-                log.push(`${(update as Verification).id} ${(update as Verification).status}`)
-                return transaction.applyVerification(update)
-              },
-            }),
-          options,
-        ),
-    }
+    const store = withTransactionMethods(memory, (transaction) => ({
+      async applyVerification(update) {
+        log.push(`${(update as Verification).id} ${(update as Verification).status}`)
+        return transaction.applyVerification(update)
+      },
+    }))
     return { store, log }
   }
 

@@ -16,7 +16,7 @@ import {
   type Verification,
 } from '../src/index.js'
 import { createMockAdapter, mockSignatureHeader } from '../src/test/index.js'
-import { forwardSequenceArbitrary, seededPii, toEventView } from './fixtures.js'
+import { forwardSequenceArbitrary, seededPii, toEventView, withTransactionMethods } from './fixtures.js'
 
 const secret = seededPii.webhookSecret
 const now = () => Date.parse('2025-06-01T12:00:00.000Z')
@@ -223,24 +223,15 @@ describe('createWebhookPipeline', () => {
   it('marks nothing when storing fails, so the retry is processed', async () => {
     const memory = createMemoryStore()
     let failNext = true
-    const store: KycStore<undefined> = {
-      ...memory,
-      transaction: (work, options) =>
-        memory.transaction(
-          (transaction) =>
-            work({
-              ...transaction,
-              async applyVerification(update) {
-                if (failNext) {
-                  failNext = false
-                  throw new KycStoreUnavailableError({ message: 'store down' })
-                }
-                return transaction.applyVerification(update)
-              },
-            }),
-          options,
-        ),
-    }
+    const store = withTransactionMethods(memory, (transaction) => ({
+      async applyVerification(update) {
+        if (failNext) {
+          failNext = false
+          throw new KycStoreUnavailableError({ message: 'store down' })
+        }
+        return transaction.applyVerification(update)
+      },
+    }))
     const { pipeline, request } = setUp({ store })
     await expect(pipeline.handle(request([event('evt_1', submitted)]))).rejects.toThrow('store down')
     expect(await memory.verifications.get({ provider: 'mock', id: 'inq_1' })).toBeUndefined()
