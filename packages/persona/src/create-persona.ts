@@ -16,6 +16,7 @@ import {
   type KycList,
   KycUnsupportedCapabilityError,
   lazy,
+  resolveSchema,
   type SessionLink,
   type SimulatedOutcome,
   type Verification,
@@ -121,9 +122,7 @@ const CreateVerificationOptionsSchema = lazy(() =>
     redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
     locale: z.string().min(2).optional(),
     country: CountryCodeSchema.optional(),
-    documentTypes: z
-      .array(z.enum(['passport', 'driving_license', 'id_card', 'visa', 'residence_permit', 'other']))
-      .optional(),
+    documentTypes: z.array(resolveSchema(DocumentTypeSchema)).optional(),
     prefill: z
       .strictObject({
         firstName: z.string().optional(),
