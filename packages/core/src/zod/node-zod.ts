@@ -25,12 +25,22 @@ function loadZod(): ZodNamespace {
     try {
       module = require(fileURLToPath(import.meta.resolve('zod'))) as typeof zodModule
     } catch (error) {
-      if ((error as { code?: unknown } | null)?.code !== 'ERR_REQUIRE_ESM') throw error
+      const code = (error as { code?: unknown } | null)?.code
+      if (code === 'ERR_MODULE_NOT_FOUND') throw zodNotFound(error)
+      if (code !== 'ERR_REQUIRE_ESM') throw error
       module = require('zod') as typeof zodModule
     }
     loaded = module.z
   }
   return loaded
+}
+
+/** zod is not installed beside the code: most likely a bundle built with the `node` condition. */
+function zodNotFound(cause: unknown): Error {
+  return new Error(
+    "@openkyc/core could not load zod: it is not installed beside this code. A bundle that runs without node_modules must contain zod: bundle with the bundler's `module` condition on (esbuild sets it unless `conditions` is given: add 'module' to it).",
+    { cause },
+  )
 }
 
 /**
