@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { auditChainFor, createMemoryStore, createMemoryWebhookStore, verifyAuditChain } from '../src/index.js'
+import {
+  type AuditEntryInput,
+  auditChainFor,
+  createMemoryStore,
+  createMemoryWebhookStore,
+  verifyAuditChain,
+} from '../src/index.js'
 import { createMockVerification } from '../src/test/index.js'
 
 // The KycStore contract itself is proven by describeStoreConformance in @openkyc/testkit, which runs it
@@ -127,6 +133,109 @@ describe('createMemoryStore', () => {
     expect(await verifyAuditChain(store.audit.read(), { startAfter: store.auditStarts() })).toMatchObject({
       valid: true,
       count: 6,
+    })
+  })
+
+  describe('audit entries sent with the commit (appendAuditAtCommit): hashed when the log is read', () => {
+    const entryFor = (verificationId: string): AuditEntryInput => ({
+      provider: 'mock',
+      verificationId,
+      action: 'state_changed',
+      actor: 'provider',
+      to: { status: 'created' },
+      reasons: [{ code: 'other', raw: 'LABEL' }],
+    })
+    const ids = ['v1', 'v2', 'v1', 'v3', 'v4', 'v2', 'v5']
+    /** Appends `ids` one transaction each; `eagerAt` are the indexes appended with `appendAudit`. */
+    async function appendAll(store: ReturnType<typeof createMemoryStore>, eagerAt: readonly number[]) {
+      for (const [index, verificationId] of ids.entries()) {
+        await store.transaction(async (transaction) => {
+          if (eagerAt.includes(index)) await transaction.appendAudit(entryFor(verificationId))
+          else transaction.appendAuditAtCommit?.(entryFor(verificationId))
+        })
+      }
+    }
+    const readAll = async (store: ReturnType<typeof createMemoryStore>) => {
+      const entries = []
+      for await (const entry of store.audit.read()) entries.push(entry)
+      return entries
+    }
+
+    for (const auditChains of [1, 3]) {
+      it(`builds exactly the chain appendAudit builds, mixed with it or not (${auditChains} chain(s))`, async () => {
+        const time = clock(1_700_000_000_000)
+        const eager = createMemoryStore({ now: time.now, auditChains })
+        const atCommit = createMemoryStore({ now: time.now, auditChains })
+        const mixed = createMemoryStore({ now: time.now, auditChains })
+        await appendAll(eager, [...ids.keys()])
+        await appendAll(atCommit, [])
+        await appendAll(mixed, [2, 3, 6])
+        const expected = await readAll(eager)
+        expect(expected).toHaveLength(ids.length)
+        expect(await readAll(atCommit)).toEqual(expected)
+        expect(await readAll(mixed)).toEqual(expected)
+        expect(await verifyAuditChain(atCommit.audit.read())).toMatchObject({ valid: true, count: 7 })
+        expect(await atCommit.audit.head()).toEqual(expected.at(-1))
+      })
+    }
+
+    it('places entries in the order of their commits, several in one transaction after its appendAudit ones', async () => {
+      const store = createMemoryStore()
+      await store.transaction(async (transaction) => {
+        transaction.appendAuditAtCommit?.(entryFor('at_commit_1'))
+        await transaction.appendAudit(entryFor('eager'))
+        transaction.appendAuditAtCommit?.(entryFor('at_commit_2'))
+      })
+      const entries = await readAll(store)
+      expect(entries.map((entry) => [entry.sequence, entry.verificationId])).toEqual([
+        [1, 'eager'],
+        [2, 'at_commit_1'],
+        [3, 'at_commit_2'],
+      ])
+      expect(await verifyAuditChain(entries)).toMatchObject({ valid: true, count: 3 })
+    })
+
+    it('stages nothing from a transaction that fails, and refuses an invalid entry at once', async () => {
+      const store = createMemoryStore()
+      const failure = new Error('the handler failed')
+      await expect(
+        store.transaction(async (transaction) => {
+          transaction.appendAuditAtCommit?.(entryFor('v1'))
+          throw failure
+        }),
+      ).rejects.toBe(failure)
+      await expect(
+        store.transaction(async (transaction) => {
+          transaction.appendAuditAtCommit?.({ ...entryFor('v1'), name: 'Erika Mustermann' } as never)
+        }),
+      ).rejects.toThrow(/Invalid audit entry/)
+      expect(await readAll(store)).toEqual([])
+      expect(await store.audit.head()).toBeUndefined()
+    })
+
+    it('finds a changed entry: the hash covers what was appended, not what a row says later', async () => {
+      const store = createMemoryStore()
+      await appendAll(store, [])
+      const entries = await readAll(store)
+      // The memory store's rows are the objects it yields: change one in place, as an UPDATE would.
+      ;(entries[3] as { action: string }).action = 'review'
+      expect(await verifyAuditChain(store.audit.read())).toMatchObject({
+        valid: false,
+        sequence: 4,
+        problem: 'hash_mismatch',
+      })
+    })
+
+    it('never keeps more than maxAuditEntries, hashed or pending; the rest verifies from auditStart', async () => {
+      const store = createMemoryStore({ maxAuditEntries: 3 })
+      await appendAll(store, [])
+      const entries = await readAll(store)
+      expect(entries.map((entry) => entry.sequence)).toEqual([5, 6, 7])
+      expect(store.auditStart()).toMatchObject({ sequence: 4 })
+      expect(await verifyAuditChain(entries, { startAfter: store.auditStart() })).toMatchObject({
+        valid: true,
+        count: 3,
+      })
     })
   })
 

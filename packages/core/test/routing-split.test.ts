@@ -123,10 +123,15 @@ describe('routing: the split assignment is stored with the routing record', () =
   it('commits a new subject’s assignment in the transaction of its verification and audit entry: a failed record stores neither', async () => {
     const memory = createMemoryStore()
     let failRecords = true
+    // The router sends its entry with the commit where the store can (the memory store can).
     const store = withTransactionMethods(memory, (transaction) => ({
       appendAudit: async (entry) => {
         if (failRecords) throw new Error('the audit log is unavailable')
         return transaction.appendAudit(entry)
+      },
+      appendAuditAtCommit: (entry) => {
+        if (failRecords) throw new Error('the audit log is unavailable')
+        transaction.appendAuditAtCommit?.(entry)
       },
     }))
     const kyc = routedClient(store, { champion: 50, challenger: 50 })

@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api'
-import { z } from 'zod'
 import { defaultTransport } from '#transport'
+import { z } from '#zod'
 import type { KycLogger } from '../adapter.js'
 import {
   KycAuthenticationError,

@@ -78,6 +78,14 @@ export type MemoryStore = KycStore<undefined> & {
   auditStarts(): NonNullable<AuditChainHead>[]
 }
 
+/** An audit entry as validated by the store (`parseAuditEntryInput`). */
+type ParsedAuditEntryInput = ReturnType<typeof parseAuditEntryInput>
+/**
+ * A committed audit entry appended with `appendAuditAtCommit` whose place is fixed (`sequence`, the
+ * commit's time) but whose hash is not computed yet: the log hashes its pending entries, in order,
+ * when anything reads it (see {@link createMemoryStore}).
+ */
+type PendingAuditEntry = { input: ParsedAuditEntryInput; sequence: number; recordedAt: number }
 type InboxEntry = { token: string | undefined; leaseExpiresAt: number; completedUntil: number | undefined }
 type StoredValue = { text: string; expiresAt: number | undefined }
 /**
@@ -146,6 +154,15 @@ function touch<Value>(map: Map<string, Value>, key: string, value: Value, maxEnt
  * process. Everything is lost on restart and nothing is shared between instances: use
  * `@openkyc/postgres` for that.
  *
+ * The audit hash chain is computed off the request path: an entry appended with
+ * `appendAuditAtCommit` (the router and the webhook pipeline use it) gets its `sequence` and
+ * `recordedAt` at commit, and its `previousHash` and `hash` when the log is next read (`audit.read`,
+ * `audit.head`, `auditStart`, an `appendAudit` that needs the head's hash), in append order, so the
+ * chain is exactly the one an eager store computes. Entries are kept as they were validated until
+ * then; the log never holds more than `maxAuditEntries` entries, hashed or not (reaching the bound
+ * hashes what is pending, then drops the oldest). `appendAudit` still hashes at once: it returns the
+ * entry with its hash.
+ *
  * @example
  * ```ts
  * const kyc = createKyc({ adapters: { persona: () => createPersona() }, store: createMemoryStore() })
@@ -172,6 +189,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const verifications = new Map<string, StoredVerification>()
   const values = new Map<string, StoredValue>()
   const audit: AuditEntry[] = []
+  /** Committed entries not hashed yet, in sequence order, all after `audit`'s (see `finalizeAudit`). */
+  let pendingAudit: PendingAuditEntry[] = []
   let auditStart: AuditChainHead
   /** Several chains: the last committed entry of each chain, and the last dropped one. */
   const chainHeads = new Map<number, AuditEntry>()
@@ -184,6 +203,48 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       : (JSON.parse(stored.text) as JsonValue)
 
   const auditHead = (): AuditEntry | undefined => audit.at(-1)
+
+  /** Keeps a hashed entry at the end of the log, dropping the oldest beyond `maxAuditEntries`. */
+  const keepAudit = (entry: AuditEntry) => {
+    audit.push(entry)
+    if (entry.chain !== undefined) chainHeads.set(entry.chain, entry)
+    while (audit.length > maxAuditEntries) {
+      const dropped = audit.shift()
+      if (dropped === undefined) break
+      auditStart = { sequence: dropped.sequence, hash: dropped.hash }
+      if (dropped.chain !== undefined) {
+        chainStarts.set(dropped.chain, {
+          sequence: dropped.sequence,
+          hash: dropped.hash,
+          chain: dropped.chain,
+          chainSequence: dropped.chainSequence,
+        })
+      }
+    }
+  }
+
+  /**
+   * Hashes the pending entries in append order, each after its chain's head: synchronous, so no
+   * commit interleaves, and the result is the chain `appendAudit` would have built one by one.
+   */
+  const finalizeAudit = () => {
+    if (pendingAudit.length === 0) return
+    const pending = pendingAudit
+    pendingAudit = []
+    for (const { input, sequence, recordedAt } of pending) {
+      if (auditChains === 1) {
+        keepAudit(chainAuditEntry(input, auditHead() ?? auditStart, new Date(recordedAt)))
+        continue
+      }
+      const chain = auditChainFor(input.verificationId, auditChains)
+      const head = chainHeads.get(chain) ?? chainStarts.get(chain)
+      keepAudit(chainAuditEntry(input, head, new Date(recordedAt), { chain, sequence }))
+    }
+  }
+
+  /** The sequence of the last committed entry, hashed or pending (0 for an empty log). */
+  const lastAuditSequence = (): number =>
+    pendingAudit.at(-1)?.sequence ?? auditHead()?.sequence ?? auditStart?.sequence ?? 0
 
   const committedKeyValue: KeyValueStore = {
     async get(namespace, key) {
@@ -230,6 +291,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     const transactionSignal = signal ?? neverAborted
     const stagedVerifications = new Map<string, StagedVerification>()
     const stagedAudit: AuditEntry[] = []
+    const stagedAuditAtCommit: ParsedAuditEntryInput[] = []
     const stagedValues = new Map<string, StoredValue | null>()
     const stagedClaims: InboxClaim[] = []
     const stagedAbsent = new Set<string>()
@@ -298,6 +360,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       async appendAudit(entry) {
         ensureOpen()
         const input = parseAuditEntryInput(entry)
+        // The entry is returned with its hash: the committed head's hash must be known.
+        finalizeAudit()
         const last = stagedAudit.at(-1) ?? auditHead() ?? auditStart
         if (auditChains === 1) {
           const appended = chainAuditEntry(input, last, new Date(now()))
@@ -315,6 +379,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         })
         stagedAudit.push(appended)
         return appended
+      },
+      appendAuditAtCommit(entry) {
+        ensureOpen()
+        // Validated now (nothing staged when invalid); placed at commit, hashed when the log is read.
+        stagedAuditAtCommit.push(parseAuditEntryInput(entry))
       },
       async completeClaim(claim) {
         ensureOpen()
@@ -349,21 +418,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         if (stored === null) values.delete(key)
         else touch(values, key, stored, maxEntries)
       }
-      audit.push(...stagedAudit)
-      for (const entry of stagedAudit) if (entry.chain !== undefined) chainHeads.set(entry.chain, entry)
-      while (audit.length > maxAuditEntries) {
-        const dropped = audit.shift()
-        if (dropped === undefined) break
-        auditStart = { sequence: dropped.sequence, hash: dropped.hash }
-        if (dropped.chain !== undefined) {
-          chainStarts.set(dropped.chain, {
-            sequence: dropped.sequence,
-            hash: dropped.hash,
-            chain: dropped.chain,
-            chainSequence: dropped.chainSequence,
-          })
-        }
+      // `appendAudit` hashed everything pending before its staged entries were built on the head.
+      for (const entry of stagedAudit) keepAudit(entry)
+      let sequence = lastAuditSequence()
+      for (const input of stagedAuditAtCommit) {
+        sequence += 1
+        pendingAudit.push({ input, sequence, recordedAt: time })
       }
+      if (audit.length + pendingAudit.length > maxAuditEntries) finalizeAudit()
     }
 
     try {
@@ -446,6 +508,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     audit: {
       async *read(query: AuditQuery = {}) {
         let remaining = query.limit ?? Number.POSITIVE_INFINITY
+        finalizeAudit()
         // A snapshot: entries committed while the caller iterates are not included.
         for (const entry of audit.slice()) {
           if (remaining <= 0) return
@@ -457,6 +520,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         }
       },
       async head() {
+        finalizeAudit()
         return auditHead()
       },
     },
@@ -485,9 +549,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       }
       return run()
     },
-    auditStart: () => auditStart,
-    auditStarts: () =>
-      auditChains === 1 ? (auditStart === undefined ? [] : [auditStart]) : [...chainStarts.values()],
+    auditStart: () => {
+      finalizeAudit()
+      return auditStart
+    },
+    auditStarts: () => {
+      finalizeAudit()
+      return auditChains === 1 ? (auditStart === undefined ? [] : [auditStart]) : [...chainStarts.values()]
+    },
   }
 }
 
