@@ -14,7 +14,7 @@ let loaded: ZodNamespace | undefined
  * zod, loaded synchronously on the first call. zod's ES module entry is required (`require(esm)`,
  * Node ≥ 20.19 and ≥ 22.12), which gives the very module instance an application's own
  * `import 'zod'` gets: one zod, one registry, one global configuration. Where `require(esm)` is not
- * available (older Node, or `--no-experimental-require-module`) zod's CommonJS build is loaded
+ * available (Node < 20.19 and 22.0–22.11, or `--no-experimental-require-module`) zod's CommonJS build is loaded
  * instead: a second copy of zod beside an application's ES one, which zod 4 supports (its
  * `instanceof` checks go by traits, and its global configuration lives on `globalThis`).
  */
@@ -27,7 +27,8 @@ function loadZod(): ZodNamespace {
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code
       if (code === 'ERR_MODULE_NOT_FOUND') throw zodNotFound(error)
-      if (code !== 'ERR_REQUIRE_ESM') throw error
+      // Node 20.0–20.5 have no synchronous `import.meta.resolve` (a TypeError here).
+      if (code !== 'ERR_REQUIRE_ESM' && typeof import.meta.resolve === 'function') throw error
       module = require('zod') as typeof zodModule
     }
     loaded = module.z
