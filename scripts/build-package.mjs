@@ -37,7 +37,7 @@ function runtimeTargets(map) {
   return [...targets]
 }
 
-const targets = [...runtimeTargets(manifest.exports), ...runtimeTargets(manifest.imports)]
+const targets = [...new Set([...runtimeTargets(manifest.exports), ...runtimeTargets(manifest.imports)])]
 if (targets.length === 0) throw new Error(`${manifest.name}: no ./dist/*.js target in "exports" or "imports"`)
 /** dist/http/index.js → { in: src/http/index.ts, out: http/index } */
 const entryPoints = targets.map((target) => {

@@ -80,19 +80,28 @@ export type InterleavedResult = {
   ratio: Summary
   /** The subject's total time over every measured round ÷ the baseline's: each round's outliers weigh in by their size. */
   totalRatio: number
+  /**
+   * The same batches on this process's CPU time ({@link processCpuMilliseconds}), whatever `clock`
+   * is: milliseconds per operation and the per-round ratios. Other processes on a loaded machine
+   * move wall time, not this.
+   */
+  cpu: { subjectMs: Summary; baselineMs: Summary; ratio: Summary }
 }
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0)
 
+/** One batch's time per operation, on the chosen clock and on this process's CPU time. */
 async function timeBatch(
   run: (index: number) => Promise<unknown>,
   batch: number,
   offset: number,
   clock: () => number,
-): Promise<number> {
+): Promise<{ time: number; cpu: number }> {
+  const cpuStarted = processCpuMilliseconds()
   const started = clock()
   for (let index = 0; index < batch; index += 1) await run(offset + index)
-  return (clock() - started) / batch
+  const time = (clock() - started) / batch
+  return { time, cpu: (processCpuMilliseconds() - cpuStarted) / batch }
 }
 
 /**
@@ -110,27 +119,38 @@ export async function compareInterleaved(options: InterleavedOptions): Promise<I
   const subjectTimes: number[] = []
   const baselineTimes: number[] = []
   const ratios: number[] = []
+  const subjectCpu: number[] = []
+  const baselineCpu: number[] = []
+  const cpuRatios: number[] = []
   const clock = options.clock ?? (() => performance.now())
   let offset = 0
   for (let round = 0; round < options.warmupRounds + options.rounds; round += 1) {
     const subjectFirst = round % 2 === 0
-    let subjectTime = 0
-    let baselineTime = 0
+    let subject = { time: 0, cpu: 0 }
+    let baseline = { time: 0, cpu: 0 }
     for (const side of subjectFirst ? ['subject', 'baseline'] : ['baseline', 'subject']) {
       await options.between?.()
-      if (side === 'subject') subjectTime = await timeBatch(options.subject, options.batch, offset, clock)
-      else baselineTime = await timeBatch(options.baseline, options.batch, offset, clock)
+      if (side === 'subject') subject = await timeBatch(options.subject, options.batch, offset, clock)
+      else baseline = await timeBatch(options.baseline, options.batch, offset, clock)
     }
     offset += options.batch
     if (round < options.warmupRounds) continue
-    subjectTimes.push(subjectTime)
-    baselineTimes.push(baselineTime)
-    ratios.push(subjectTime / baselineTime)
+    subjectTimes.push(subject.time)
+    baselineTimes.push(baseline.time)
+    ratios.push(subject.time / baseline.time)
+    subjectCpu.push(subject.cpu)
+    baselineCpu.push(baseline.cpu)
+    cpuRatios.push(subject.cpu / baseline.cpu)
   }
   return {
     subjectMs: summarize(subjectTimes),
     baselineMs: summarize(baselineTimes),
     ratio: summarize(ratios),
     totalRatio: sum(subjectTimes) / sum(baselineTimes),
+    cpu: {
+      subjectMs: summarize(subjectCpu),
+      baselineMs: summarize(baselineCpu),
+      ratio: summarize(cpuRatios),
+    },
   }
 }

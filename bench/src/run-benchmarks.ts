@@ -1,9 +1,14 @@
 /**
- * `pnpm bench`: runs every benchmark (or the ones named on the command line), prints a table and
- * writes `results.json` next to `package.json`. Benchmarks report; they never fail on a number.
+ * `pnpm bench`: runs every benchmark (or the ones named on the command line), each in a fresh Node
+ * process of its own started with this process's flags (such as `--expose-gc`), so no row runs
+ * with another row's heap, compiled code, timers or sockets; then prints one table. A full run
+ * writes `results.json` next to `package.json`; a run of named rows only prints, unless
+ * `--out <file>` names where to write. Benchmarks report; they never fail on a number.
  */
+import { fork } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runAdapterOverhead } from './benchmarks/adapter-overhead.js'
 import { runBulkImport } from './benchmarks/bulk-import.js'
@@ -34,15 +39,69 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'reconciler-throughput': () => runReconcilerThroughput(),
 }
 
-async function main(): Promise<void> {
-  // `pnpm bench -- ids` passes the `--` through; it is not a benchmark name.
-  const requested = process.argv.slice(2).filter((argument) => argument !== '--')
+/** The flag a row's own process is started with, followed by the row's name. */
+const rowFlag = '--row'
+
+/** What the command line asks for: rows (none: all of them) and where to write the results. */
+function parseArguments(argumentList: readonly string[]): { requested: string[]; out?: string } {
+  const requested: string[] = []
+  let out: string | undefined
+  for (let index = 0; index < argumentList.length; index += 1) {
+    const argument = argumentList[index]!
+    // `pnpm bench -- ids` passes the `--` through; it is not a benchmark name.
+    if (argument === '--') continue
+    if (argument === '--out') {
+      out = argumentList[index + 1]
+      if (out === undefined || out.startsWith('--')) throw new Error('--out needs a file name.')
+      index += 1
+      continue
+    }
+    requested.push(argument)
+  }
   const unknown = requested.filter((name) => !(name in benchmarks))
   if (unknown.length > 0) {
     throw new Error(
       `Unknown benchmark(s): ${unknown.join(', ')}. Known: ${Object.keys(benchmarks).join(', ')}.`,
     )
   }
+  return { requested, ...(out === undefined ? {} : { out }) }
+}
+
+/** Runs one row in this process and sends its result to the parent. */
+async function runRow(name: string): Promise<void> {
+  const benchmark = benchmarks[name]
+  if (benchmark === undefined) throw new Error(`Unknown benchmark: ${name}.`)
+  const result = await benchmark()
+  await new Promise<void>((done, fail) => {
+    process.send!(result, (error: Error | null) => (error ? fail(error) : done()))
+  })
+  process.disconnect()
+}
+
+/** Runs one row in a fresh Node process with this process's flags and returns its result. */
+function runRowInOwnProcess(name: string): Promise<BenchmarkResult> {
+  return new Promise((done, fail) => {
+    const child = fork(fileURLToPath(import.meta.url), [rowFlag, name], {
+      execArgv: process.execArgv,
+      stdio: 'inherit',
+    })
+    let result: BenchmarkResult | undefined
+    child.on('message', (message) => {
+      result = message as BenchmarkResult
+    })
+    child.on('error', fail)
+    child.on('exit', (code, signal) => {
+      if (result !== undefined && code === 0) done(result)
+      else
+        fail(new Error(`Benchmark ${name} failed (exit code ${code ?? 'none'}, signal ${signal ?? 'none'}).`))
+    })
+  })
+}
+
+async function main(): Promise<void> {
+  const rowIndex = process.argv.indexOf(rowFlag)
+  if (rowIndex !== -1) return runRow(process.argv[rowIndex + 1] ?? '')
+  const { requested, out } = parseArguments(process.argv.slice(2))
   const run: BenchmarkRun = {
     generatedAt: new Date().toISOString(),
     node: process.version,
@@ -51,10 +110,10 @@ async function main(): Promise<void> {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     benchmarks: [],
   }
-  for (const [name, benchmark] of Object.entries(benchmarks)) {
+  for (const name of Object.keys(benchmarks)) {
     if (requested.length > 0 && !requested.includes(name)) continue
-    process.stderr.write(`running ${name}…\n`)
-    const result = await benchmark()
+    process.stderr.write(`running ${name} (own process)…\n`)
+    const result = await runRowInOwnProcess(name)
     process.stderr.write(`  ${name}: ${result.durationSeconds.toFixed(1)} s\n`)
     run.benchmarks.push(result)
   }
@@ -63,7 +122,16 @@ async function main(): Promise<void> {
     console.log(`\n${benchmark.id}: ${benchmark.title}\n  baseline: ${benchmark.baseline}`)
     for (const note of benchmark.notes) console.log(`  - ${note}`)
   }
-  const target = fileURLToPath(new URL('../results.json', import.meta.url))
+  const target =
+    out === undefined
+      ? requested.length === 0
+        ? fileURLToPath(new URL('../results.json', import.meta.url))
+        : undefined
+      : resolve(out)
+  if (target === undefined) {
+    console.log('\nnot written: a run of named rows writes only with --out <file>')
+    return
+  }
   writeFileSync(target, `${JSON.stringify(run, null, 2)}\n`)
   console.log(`\nwrote ${target}`)
 }
@@ -71,4 +139,6 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1
+  // A row's process would otherwise stay alive on its channel to the parent.
+  if (process.connected) process.disconnect()
 })

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { bytesToHex, decodeBase64, encodeBase64, hexToBytes } from '../src/crypto/encoding.js'
@@ -81,6 +82,33 @@ describe('the node:crypto and WebCrypto engines', () => {
     expect(first).toBe(webEngine.hmacSha256HexSync('cached-secret', ['body']))
     // An empty secret is hashed as it is, not through a cached key object.
     expect(nodeEngine.hmacSha256HexSync('', ['body'])).toBe(webEngine.hmacSha256HexSync('', ['body']))
+  })
+
+  it("node:crypto: the verifiers' hex HMAC equals createHmac for every key length, text and size (property)", () => {
+    // Keys around the 64-byte block (shorter, equal, longer: hashed first) and multi-byte text, bodies
+    // around the 16 KiB the one-shot path takes (larger ones go through createHmac).
+    const key = fc.oneof(
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 100 }),
+      fc.integer({ min: 1, max: 140 }).map((length) => 'k'.repeat(length)),
+    )
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 400 }),
+      fc
+        .integer({ min: 5_300, max: 16_400 })
+        .map((length) => 'é'.repeat(length >> 1) + 'x'.repeat(length & 1)),
+    )
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 400 }),
+      fc.integer({ min: 16_000, max: 16_400 }).map((length) => new Uint8Array(length).fill(7)),
+    )
+    fc.assert(
+      fc.property(key, fc.array(fc.oneof(text, bytes), { minLength: 1, maxLength: 3 }), (secret, parts) => {
+        const reference = createHmac('sha256', secret)
+        for (const part of parts) reference.update(part)
+        expect(nodeEngine.hmacSha256HexSync(secret, parts)).toBe(reference.digest('hex'))
+      }),
+      { numRuns: 300 },
+    )
   })
 
   it('say which HMAC the verifiers should call: synchronous on Node only', () => {

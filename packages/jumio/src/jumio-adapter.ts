@@ -28,8 +28,8 @@ import {
   type VerificationReference,
 } from '@openkyc/core'
 import { createRateLimiter } from '@openkyc/core/http'
+import { z } from '@openkyc/core/zod'
 import { match } from 'ts-pattern'
-import { z } from 'zod'
 import { createCallbackSourceCheck, parseJumioCallback } from './jumio-callback.js'
 import { createJumioCallbackReads } from './jumio-callback-reads.js'
 import {

@@ -8,7 +8,7 @@ import {
   processEnvironment,
 } from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
-import { z } from 'zod'
+import { z } from '@openkyc/core/zod'
 
 /** Jumio's data centres. `amer-1` is the US, `emea-1` the EU, `apac-1` Singapore. */
 export type JumioRegion = 'amer-1' | 'emea-1' | 'apac-1'

@@ -9,6 +9,7 @@ import {
   type KycEvent,
   KycInvalidRequestError,
   KycInvalidStateError,
+  lazy,
   toSafeRecord,
   type UploadCredentialOptions,
   type Verification,
@@ -16,7 +17,7 @@ import {
   type VerificationReference,
   type VerificationSession,
 } from '@openkyc/core'
-import { z } from 'zod'
+import { z } from '@openkyc/core/zod'
 import { mapOnfidoEvent } from './map-onfido-event.js'
 import { toOnfidoDocumentType } from './map-onfido-identity.js'
 import { mapOnfidoApplicantCheck, mapOnfidoWorkflowRun } from './map-onfido-verification.js'
@@ -83,31 +84,35 @@ export type OnfidoAdapter = KycAdapterV1 &
   }
 
 /** Onfido forbids these characters in names (its spec's pattern). */
-const onfidoName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(256)
-  .regex(/^[^!#$%*=<>;{}"]*$/, 'contains a character Onfido refuses in names')
-
-const CreateVerificationOptionsSchema = z.object({
-  subjectReference: z.string().trim().min(1).max(256),
-  channel: z.enum(['hosted', 'api']).optional(),
-  redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
-  locale: z.string().min(2).max(35).optional(),
-  country: z
+const onfidoName = lazy(() =>
+  z
     .string()
-    .regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code')
-    .optional(),
-  documentTypes: z
-    .array(z.enum(['passport', 'driving_license', 'id_card', 'visa', 'residence_permit', 'other']))
-    .optional(),
-  prefill: z.strictObject({
-    firstName: onfidoName,
-    lastName: onfidoName,
-    dateOfBirth: z.iso.date().optional(),
+    .trim()
+    .min(1)
+    .max(256)
+    .regex(/^[^!#$%*=<>;{}"]*$/, 'contains a character Onfido refuses in names'),
+)
+
+const CreateVerificationOptionsSchema = lazy(() =>
+  z.object({
+    subjectReference: z.string().trim().min(1).max(256),
+    channel: z.enum(['hosted', 'api']).optional(),
+    redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
+    locale: z.string().min(2).max(35).optional(),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code')
+      .optional(),
+    documentTypes: z
+      .array(z.enum(['passport', 'driving_license', 'id_card', 'visa', 'residence_permit', 'other']))
+      .optional(),
+    prefill: z.strictObject({
+      firstName: onfidoName(),
+      lastName: onfidoName(),
+      dateOfBirth: z.iso.date().optional(),
+    }),
   }),
-})
+)
 
 /** The link languages Onfido's hosted flow offers, by BCP 47 tag. */
 const linkLanguages: Readonly<Record<string, string>> = {
@@ -175,7 +180,10 @@ function newestFirst(checks: readonly OnfidoCheck[]): OnfidoCheck[] {
  * @see docs/reference/onfido-api.md (Document upload, `type`); onfido-openapi.json `document_types`
  */
 export const onfidoCoverage: KycAdapterCoverage = Object.freeze({
-  documentTypes: DocumentTypeSchema.options,
+  // A getter, so that importing the adapter does not build core's DocumentTypeSchema (a cold start's cost).
+  get documentTypes() {
+    return DocumentTypeSchema.options
+  },
 })
 
 /**
@@ -316,7 +324,7 @@ export function createOnfido(settings: OnfidoSettings = {}): OnfidoAdapter {
   const createVerification = async (
     options: CreateVerificationOptions,
   ): Promise<CreateVerificationResult> => {
-    const parsed = CreateVerificationOptionsSchema.safeParse(options)
+    const parsed = CreateVerificationOptionsSchema().safeParse(options)
     if (!parsed.success) {
       throw new KycInvalidRequestError({
         provider: onfidoProvider,

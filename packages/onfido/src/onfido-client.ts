@@ -186,6 +186,6 @@ export type OnfidoClient = ReturnType<typeof createOnfidoClient>
 
 /** An upload's request body and its `Content-Type` (with the boundary). */
 function multipart(fields: readonly (readonly [string, string])[], file: OnfidoUpload) {
-  const { body, contentType } = encodeOnfidoMultipart(fields, { name: 'file', file })
-  return { body, headers: { 'content-type': contentType } }
+  const { chunks, contentType } = encodeOnfidoMultipart(fields, { name: 'file', file })
+  return { body: chunks, headers: { 'content-type': contentType } }
 }

@@ -1,6 +1,13 @@
-import { headerSafeSecret, type KycLogger, parseAdapterSettings, processEnvironment } from '@openkyc/core'
+import {
+  headerSafeSecret,
+  type KycLogger,
+  lazy,
+  parseAdapterSettings,
+  processEnvironment,
+  resolveSchema,
+} from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
-import { z } from 'zod'
+import { z } from '@openkyc/core/zod'
 
 /** The provider name this adapter reports in every verification, event and error. */
 export const onfidoProvider = 'onfido'
@@ -104,42 +111,48 @@ export const onfidoEnvironmentVariables = {
   webhookTokens: 'ONFIDO_WEBHOOK_TOKENS',
 } as const
 
-const positiveInteger = z.number().int().positive()
+const positiveInteger = lazy(() => z.number().int().positive())
 
 /** Tokens as a list, from a comma-separated string (the environment) or an array. */
-const tokenList = z.preprocess(
-  (value) => (typeof value === 'string' ? value.split(',') : value),
-  z.array(z.string().trim()).transform((tokens) => tokens.filter((token) => token.length > 0)),
+const tokenList = lazy(() =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',') : value),
+    z.array(z.string().trim()).transform((tokens) => tokens.filter((token) => token.length > 0)),
+  ),
 )
 
-const SettingsSchema = z.strictObject({
-  apiToken: headerSafeSecret,
-  region: z.enum(['eu', 'us', 'ca']).default('eu'),
-  baseUrl: z
-    .url({ protocol: /^https?$/ })
-    .transform((url) => url.replace(/\/+$/, ''))
-    .optional(),
-  workflowId: z.uuid('must be the workflow id (a UUID)'),
-  webhookTokens: tokenList.default([]),
-  linkExpiresInSeconds: positiveInteger.optional(),
-  checkReportNames: z
-    .array(z.string().regex(/^[a-z_]{1,64}$/, 'must be an Onfido report name'))
-    .min(1)
-    .default([...defaultOnfidoCheckReportNames]),
-  rateLimit: z
-    .union([
-      z.strictObject({ requests: positiveInteger, intervalMs: positiveInteger }),
-      z.custom<RateLimiter>(
-        (value) =>
-          typeof value === 'object' && value !== null && typeof (value as RateLimiter).acquire === 'function',
-        'expected { requests, intervalMs }, a RateLimiter or false',
-      ),
-      z.literal(false),
-    ])
-    .optional(),
-  timeoutMs: positiveInteger.optional(),
-  maxRetries: z.number().int().min(0).optional(),
-})
+const SettingsSchema = lazy(() =>
+  z.strictObject({
+    apiToken: resolveSchema(headerSafeSecret),
+    region: z.enum(['eu', 'us', 'ca']).default('eu'),
+    baseUrl: z
+      .url({ protocol: /^https?$/ })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    workflowId: z.uuid('must be the workflow id (a UUID)'),
+    webhookTokens: tokenList().default([]),
+    linkExpiresInSeconds: positiveInteger().optional(),
+    checkReportNames: z
+      .array(z.string().regex(/^[a-z_]{1,64}$/, 'must be an Onfido report name'))
+      .min(1)
+      .default([...defaultOnfidoCheckReportNames]),
+    rateLimit: z
+      .union([
+        z.strictObject({ requests: positiveInteger(), intervalMs: positiveInteger() }),
+        z.custom<RateLimiter>(
+          (value) =>
+            typeof value === 'object' &&
+            value !== null &&
+            typeof (value as RateLimiter).acquire === 'function',
+          'expected { requests, intervalMs }, a RateLimiter or false',
+        ),
+        z.literal(false),
+      ])
+      .optional(),
+    timeoutMs: positiveInteger().optional(),
+    maxRetries: z.number().int().min(0).optional(),
+  }),
+)
 
 /**
  * Applies defaults and environment fallbacks, then validates, through core's
@@ -155,7 +168,7 @@ const SettingsSchema = z.strictObject({
 export function resolveOnfidoSettings(settings: OnfidoSettings = {}): ResolvedOnfidoSettings {
   const env = settings.env ?? processEnvironment()
   const parsed = parseAdapterSettings(
-    SettingsSchema,
+    SettingsSchema(),
     {
       apiToken: settings.apiToken,
       region: settings.region,

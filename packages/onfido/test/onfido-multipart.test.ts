@@ -6,7 +6,7 @@ describe('encodeOnfidoMultipart', () => {
   it('builds a body that the platform parses back into the same fields and file bytes', async () => {
     // Bytes that look like multipart syntax must survive untouched.
     const content = new Uint8Array([0xff, 0xd8, 0x0d, 0x0a, 0x2d, 0x2d, 0x00, 0x22, 0x0d, 0x0a, 0xff, 0xd9])
-    const { body, contentType } = encodeOnfidoMultipart(
+    const { chunks, contentType } = encodeOnfidoMultipart(
       [
         ['applicant_id', '0c4b2f6e-2f5c-4a8e-9d0a-6f1b2c3d4e5f'],
         ['type', 'passport'],
@@ -14,13 +14,27 @@ describe('encodeOnfidoMultipart', () => {
       { name: 'file', file: { content, contentType: 'image/jpeg', fileName: 'front "1".jpg' } },
     )
     expect(contentType).toMatch(/^multipart\/form-data; boundary=-+openkyc[0-9a-f]{32}$/)
-    const form = await new Response(body, { headers: { 'content-type': contentType } }).formData()
+    const form = await new Response(new Blob([...chunks]), {
+      headers: { 'content-type': contentType },
+    }).formData()
     expect(form.get('applicant_id')).toBe('0c4b2f6e-2f5c-4a8e-9d0a-6f1b2c3d4e5f')
     expect(form.get('type')).toBe('passport')
     const file = form.get('file') as File
     expect(file.type).toBe('image/jpeg')
     expect(file.name).toBe('front "1".jpg')
     expect(new Uint8Array(await file.arrayBuffer())).toEqual(content)
+  })
+
+  it("holds the file as a view of the caller's bytes, not a copy", () => {
+    const buffer = new ArrayBuffer(16)
+    const content = new Uint8Array(buffer, 4, 8).fill(7)
+    const { chunks } = encodeOnfidoMultipart([], {
+      name: 'file',
+      file: { content, contentType: 'image/png', fileName: 'a.png' },
+    })
+    expect(chunks).toHaveLength(3)
+    expect(chunks[1]!.buffer).toBe(buffer)
+    expect([chunks[1]!.byteOffset, chunks[1]!.byteLength]).toEqual([4, 8])
   })
 
   it('uses a fresh boundary for every body', () => {

@@ -23,8 +23,8 @@ import {
   type VerificationReference,
   type VerificationSession,
 } from '@openkyc/core'
+import { z } from '@openkyc/core/zod'
 import { match } from 'ts-pattern'
-import { z } from 'zod'
 import { mapPersonaEvent } from './map-persona-event.js'
 import { personaIdClassFor } from './map-persona-identity.js'
 import { mapPersonaInquiry, personaCancelledTag, personaProvider } from './map-persona-inquiry.js'

@@ -1,6 +1,6 @@
 import { describeIssues, KycInvalidRequestError, lazySchema } from '@openkyc/core'
 import type { HttpClient } from '@openkyc/core/http'
-import { z } from 'zod'
+import { z } from '@openkyc/core/zod'
 import { mapPersonaCountry } from './map-persona-identity.js'
 import { personaProvider } from './map-persona-inquiry.js'
 import { personaFields, personaId } from './persona-ids.js'

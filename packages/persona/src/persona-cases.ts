@@ -6,7 +6,7 @@ import {
   lazySchema,
 } from '@openkyc/core'
 import type { HttpClient } from '@openkyc/core/http'
-import { z } from 'zod'
+import { z } from '@openkyc/core/zod'
 import { personaProvider } from './map-persona-inquiry.js'
 import { personaFields, personaId } from './persona-ids.js'
 import { type PersonaCase, PersonaCaseSchema, singleDocument } from './persona-schemas.js'

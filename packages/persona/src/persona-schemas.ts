@@ -1,5 +1,5 @@
 import { lazy, lazySchema, resolveSchema } from '@openkyc/core'
-import { z } from 'zod'
+import { z } from '@openkyc/core/zod'
 
 /*
  * Lenient schemas for what Persona sends us. They list only the fields the adapter reads, accept

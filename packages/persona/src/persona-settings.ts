@@ -7,7 +7,7 @@ import {
   processEnvironment,
 } from '@openkyc/core'
 import type { RateLimit, RateLimiter } from '@openkyc/core/http'
-import { z } from 'zod'
+import { z } from '@openkyc/core/zod'
 import type { PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
 
 /** The API version this adapter is written and tested against: the official OpenAPI bundle's. */

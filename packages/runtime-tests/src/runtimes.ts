@@ -12,11 +12,13 @@ const packageDirectory = fileURLToPath(new URL('..', import.meta.url))
 const hostScript = join(packageDirectory, 'dist/host.js')
 const coldStartScripts = {
   library: join(packageDirectory, 'dist/cold-start.js'),
+  onfido: join(packageDirectory, 'dist/cold-start-onfido.js'),
   baseline: join(packageDirectory, 'dist/cold-start-baseline.js'),
 }
 /** The same two sides as Workers (workerd loads one bundled module), plus an empty Worker: workerd's own start-up. */
 const coldStartWorkers = {
   library: join(packageDirectory, 'dist/cold-start-worker.js'),
+  onfido: join(packageDirectory, 'dist/cold-start-onfido-worker.js'),
   baseline: join(packageDirectory, 'dist/cold-start-baseline-worker.js'),
   empty: join(packageDirectory, 'dist/cold-start-empty-worker.js'),
 }
@@ -193,19 +195,31 @@ export async function startRuntime(runtime: RuntimeCommand, workDirectory: strin
   }
 }
 
+/** What one cold-start script reported, in milliseconds. */
+export type ColdStart = {
+  /** The import of the script's packages. */
+  coldStartMs: number
+  /** The first validation after the import (library sides only; the baseline validates nothing). */
+  firstValidationMs?: number
+}
+
+/** A side of {@link coldStart}: core + Persona (`library`), core + Onfido, or zod + ts-pattern (`baseline`). */
+export type ColdStartSide = keyof typeof coldStartScripts
+
 /**
- * Cold start on one runtime: the import of core + one adapter (`library`) or of core's own
- * dependencies (`baseline`) in a fresh process, as the script reports it.
+ * Cold start on one runtime: the import of core + one adapter (`library` for Persona, `onfido`) or
+ * of core's own dependencies (`baseline`) in a fresh process, and the first validation after it, as
+ * the script reports them.
  */
-export async function coldStart(
-  runtime: RuntimeCommand,
-  side: keyof typeof coldStartScripts,
-): Promise<number> {
+export async function coldStart(runtime: RuntimeCommand, side: ColdStartSide): Promise<ColdStart> {
   const [file, args] = runtime.command(coldStartScripts[side])
   const { stdout } = await run(file, args, { cwd: packageDirectory })
-  const match = /"coldStartMs":([\d.]+)/.exec(stdout)
+  const match = /"coldStartMs":([\d.]+)(?:,"firstValidationMs":([\d.]+))?/.exec(stdout)
   if (!match) throw new Error(`${runtime.name} printed no cold start figure`)
-  return Number(match[1])
+  return {
+    coldStartMs: Number(match[1]),
+    ...(match[2] === undefined ? {} : { firstValidationMs: Number(match[2]) }),
+  }
 }
 
 /** Where {@link workerdColdStart} keeps each side's bundled Worker (built once per directory). */
@@ -214,7 +228,7 @@ export type WorkerdColdStartSide = keyof typeof coldStartWorkers
 /**
  * Cold start on workerd, which has no process-level import to time (and freezes its clock while a
  * Worker's top level runs): the milliseconds from spawning workerd until it listens, for a Worker
- * that imports core + one adapter (`library`), zod + ts-pattern (`baseline`) or nothing (`empty`,
+ * that imports core + Persona (`library`), core + Onfido (`onfido`), zod + ts-pattern (`baseline`) or nothing (`empty`,
  * workerd's own start-up, to subtract). Each side is bundled as an application bundles a Worker.
  */
 export async function workerdColdStart(

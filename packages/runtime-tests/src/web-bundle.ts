@@ -70,11 +70,17 @@ export async function bundleForWeb(options: BundleForWebOptions): Promise<WebBun
     format: 'esm',
     platform,
     target: 'es2022',
-    // `neutral` has no default conditions or main fields: give it what a web bundler would.
-    conditions: [
-      ...(options.conditions ?? []),
-      ...(platform === 'neutral' ? ['import', 'module', 'default'] : []),
-    ],
+    // `neutral` has no default conditions or main fields: give it what a web bundler would. Without
+    // extra conditions esbuild keeps its defaults, `module` among them (any `conditions`, even an
+    // empty list, drops it): as an application's default build, it bundles zod (`@openkyc/core/zod`).
+    ...(options.conditions === undefined && platform !== 'neutral'
+      ? {}
+      : {
+          conditions: [
+            ...(options.conditions ?? []),
+            ...(platform === 'neutral' ? ['import', 'module', 'default'] : []),
+          ],
+        }),
     ...(platform === 'neutral' ? { mainFields: ['module', 'main'] } : {}),
     write: false,
     logLevel: 'silent',

@@ -169,7 +169,7 @@ beforeAll(async () => {
       for (const side of run % 2 === 0
         ? (['library', 'baseline'] as const)
         : (['baseline', 'library'] as const)) {
-        times[side].push(await coldStart(command, side))
+        times[side].push((await coldStart(command, side)).coldStartMs)
       }
     }
     const library = median(times.library)

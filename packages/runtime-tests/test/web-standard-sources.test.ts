@@ -18,6 +18,7 @@ const nodeOnly = [
   'packages/core/src/node/',
   'packages/core/src/crypto/node-crypto.ts',
   'packages/core/src/http/node-transport.ts',
+  'packages/core/src/zod/node-zod.ts',
 ]
 
 /** Node APIs a runtime path must not use: `node:` imports (and bare built-ins), `Buffer`, the global `process`. */

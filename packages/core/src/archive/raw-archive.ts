@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '#zod'
 import { decodeBase64, encodeBase64 } from '../crypto/encoding.js'
 import { KycConfigurationError, KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
 import { lazy, lazySchema, resolveSchema } from '../lazy.js'

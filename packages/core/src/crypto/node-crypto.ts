@@ -43,8 +43,79 @@ function digestBytes(secret: string | Uint8Array, parts: readonly (string | Uint
  * `createHash().update().digest()` on an audit entry. Read from the namespace, not imported by name,
  * so an older Node 20 (without it) loads this module and falls back to `createHash`.
  */
-const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, text: string, encoding: 'hex') => string })
-  .hash
+const oneShotHash = (
+  nodeCrypto as {
+    hash?: {
+      (algorithm: string, data: string | Uint8Array, encoding: 'hex'): string
+      (algorithm: string, data: string | Uint8Array, encoding: 'buffer'): Buffer
+    }
+  }
+).hash
+
+/** SHA-256's block size: an HMAC key is padded (or first hashed) to this length (RFC 2104). */
+const blockBytes = 64
+/** The largest message hashed through {@link oneShotHmacHex}; a longer one goes through `createHmac`. */
+const scratchBytes = 16 * 1024
+
+/**
+ * A secret's HMAC pads (RFC 2104): the key, hashed first when longer than a block, zero-padded to a
+ * block and XORed with 0x36 (inner) and 0x5c (outer). `outer` has room after its pad for the inner
+ * digest, so the outer hash reads one buffer kept for the purpose. Bounded like {@link keys}.
+ */
+type HmacPads = { inner: Buffer; outer: Buffer }
+const pads = new Map<string, HmacPads>()
+const digestLength = 32
+
+function padsFor(secret: string): HmacPads {
+  let found = pads.get(secret)
+  if (found === undefined) {
+    const encoded = Buffer.from(secret, 'utf8')
+    const key = Buffer.alloc(blockBytes)
+    ;(encoded.length > blockBytes ? createHash('sha256').update(encoded).digest() : encoded).copy(key)
+    found = { inner: Buffer.alloc(blockBytes), outer: Buffer.alloc(blockBytes + digestLength) }
+    for (let index = 0; index < blockBytes; index += 1) {
+      found.inner[index] = key[index]! ^ 0x36
+      found.outer[index] = key[index]! ^ 0x5c
+    }
+    key.fill(0)
+    encoded.fill(0)
+    if (pads.size >= maxCachedKeys) pads.delete(pads.keys().next().value as string)
+    pads.set(secret, found)
+  }
+  return found
+}
+
+/** Where {@link oneShotHmacHex} lays out `inner pad ‖ message`. */
+let scratch: Buffer | undefined
+
+/**
+ * HMAC-SHA256 as hex from two one-shot hashes, `H(outer ‖ H(inner ‖ message))` (RFC 2104), or
+ * `undefined` when this Node has no `crypto.hash` or the message may not fit the scratch buffer.
+ * A webhook body is a few hundred bytes: there, building a `createHmac` object costs more than
+ * hashing the body, and this path has no object to build. The message bytes are wiped from the
+ * scratch buffer afterwards, so no body lingers in it.
+ */
+function oneShotHmacHex(secret: string, parts: readonly (string | Uint8Array)[]): string | undefined {
+  if (oneShotHash === undefined || secret.length === 0) return undefined
+  // UTF-8 takes at most three bytes per UTF-16 unit: a bound that needs no pass over the text.
+  let bound = blockBytes
+  for (const part of parts) bound += typeof part === 'string' ? part.length * 3 : part.byteLength
+  if (bound > scratchBytes) return undefined
+  const { inner, outer } = padsFor(secret)
+  scratch ??= Buffer.alloc(scratchBytes)
+  inner.copy(scratch, 0)
+  let length = blockBytes
+  for (const part of parts) {
+    if (typeof part === 'string') length += scratch.write(part, length, 'utf8')
+    else {
+      scratch.set(part, length)
+      length += part.byteLength
+    }
+  }
+  oneShotHash('sha256', scratch.subarray(0, length), 'buffer').copy(outer, blockBytes)
+  scratch.fill(0, blockBytes, length)
+  return oneShotHash('sha256', outer, 'hex')
+}
 
 /** @internal The `node:crypto` engine. */
 export const cryptoEngine: CryptoEngine = {
@@ -52,7 +123,9 @@ export const cryptoEngine: CryptoEngine = {
   hmacSha256: async (secret, parts) => digestBytes(secret, parts),
   hmacSha256Hex: async (secret, parts) => hmac(secret, parts).digest('hex'),
   hmacSha256Sync: digestBytes,
-  hmacSha256HexSync: (secret, parts) => hmac(secret, parts).digest('hex'),
+  hmacSha256HexSync: (secret, parts) =>
+    (typeof secret === 'string' ? oneShotHmacHex(secret, parts) : undefined) ??
+    hmac(secret, parts).digest('hex'),
   sha256: (text) => new Uint8Array(createHash('sha256').update(text, 'utf8').digest()),
   sha256Hex:
     oneShotHash === undefined

@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api'
-import { z } from 'zod'
 import { defaultTransport } from '#transport'
+import { z } from '#zod'
 import type { KycLogger } from '../adapter.js'
 import {
   KycAuthenticationError,
@@ -169,8 +169,20 @@ export type HttpClientOptions = {
 /** Query-string values; `undefined` entries are left out. */
 export type HttpSearchParams = Record<string, string | number | boolean | undefined> | URLSearchParams
 
-/** A request body the client can send again on a retry (streams cannot be replayed, so they are not accepted). */
-export type HttpBody = FormData | URLSearchParams | Blob | ArrayBuffer | Uint8Array<ArrayBuffer> | string
+/**
+ * A request body the client can send again on a retry (streams cannot be replayed, so they are not
+ * accepted). A list of `Uint8Array` chunks is sent as those bytes in order, with no content type of
+ * its own: on Node they are written to the socket one after the other, never joined, so a large
+ * upload built as head, file and tail is not copied on its way out (other runtimes join them once).
+ */
+export type HttpBody =
+  | FormData
+  | URLSearchParams
+  | Blob
+  | ArrayBuffer
+  | Uint8Array<ArrayBuffer>
+  | readonly Uint8Array<ArrayBuffer>[]
+  | string
 
 /** What {@link HttpClient.request} accepts. */
 export type HttpRequestOptions = {
@@ -485,7 +497,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (options.sign !== undefined) {
         const sign = options.sign
         const signature = await supplied(description, 'the request could not be signed', () =>
-          sign({ method, url, headers: { ...headers }, body: body?.bytes, attempt }),
+          sign({ method, url, headers: { ...headers }, body: body?.bytes(), attempt }),
         )
         throwIfInvalid(signature, { provider, kind: 'setting', setting: 'sign' })
         addHeaders(headers, signature)
@@ -664,7 +676,7 @@ async function sendOnce(input: {
       url: input.url,
       method: input.method,
       headers: input.headers,
-      body: input.body?.bytes,
+      body: input.body,
       signal: controller.signal,
       readBody: input.readBody,
       maxResponseBytes: input.maxResponseBytes,

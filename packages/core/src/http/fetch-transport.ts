@@ -20,7 +20,7 @@ export function createFetchTransport(fetch: HttpFetch | undefined): HttpTranspor
       headers: input.headers,
       redirect: 'manual',
       signal: input.signal,
-      ...(input.body === undefined ? {} : { body: input.body }),
+      ...(input.body === undefined ? {} : { body: input.body.bytes() }),
     }
     // Without an injected fetch, `fetch(url, init)` builds its own Request: building one here first
     // would construct (and signal-link) a second Request per attempt for nothing.

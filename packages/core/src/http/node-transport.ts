@@ -1,6 +1,7 @@
 import type { IncomingMessage, request as nodeRequest } from 'node:http'
 import { globalFetchTransport } from './fetch-transport.js'
 import type { ReadBodyResult } from './read-response.js'
+import type { PreparedBody } from './request-body.js'
 import {
   type HttpTransport,
   type HttpTransportRequest,
@@ -80,8 +81,23 @@ export const nodeTransport: HttpTransport = async (input: HttpTransportRequest) 
       return
     }
     request.on('error', (error) => reject(networkError(error)))
-    request.end(input.body)
+    writeBody(request, input.body)
   })
+}
+
+/**
+ * Writes the body's chunks as they are held (a large upload is not joined into a copy first) and ends
+ * the request. Chunks written before the socket is free are queued by reference and go out together.
+ */
+function writeBody(request: ReturnType<SendRequest>, body: PreparedBody | undefined): void {
+  if (body === undefined) {
+    request.end()
+    return
+  }
+  const { chunks } = body
+  const last = chunks.length - 1
+  for (let index = 0; index < last; index += 1) request.write(chunks[index])
+  request.end(chunks[last])
 }
 
 /** Reads one response within the cap; settles once, whatever the socket does afterwards. */

@@ -1,15 +1,16 @@
 import type { HttpMethod } from './create-http-client.js'
 import type { ReadBodyResult } from './read-response.js'
+import type { PreparedBody } from './request-body.js'
 
 /**
- * One attempt as a transport sends it: the final URL, lower-case headers, the body bytes (the same
- * on every attempt of a call) and the signal that ends it (the attempt's timer or the caller).
+ * One attempt as a transport sends it: the final URL, lower-case headers, the body (the same bytes
+ * on every attempt of a call, as chunks a transport may write in turn or join) and the signal that ends it (the attempt's timer or the caller).
  */
 export type HttpTransportRequest = {
   url: string
   method: HttpMethod
   headers: Record<string, string>
-  body: Uint8Array<ArrayBuffer> | undefined
+  body: PreparedBody | undefined
   /** Aborts the request and a body still arriving. */
   signal: AbortSignal
   /** `false` when the caller discards a successful body (`responseType: 'none'`, HEAD). */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '#zod'
 import { lazySchema, resolveSchema } from '../lazy.js'
 import type { Decision } from './decision.js'
 import { type ReasonCode, ReasonSchema } from './reason.js'

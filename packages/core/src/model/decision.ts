@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '#zod'
 import { lazySchema, resolveSchema } from '../lazy.js'
 import { ReasonSchema } from './reason.js'
 

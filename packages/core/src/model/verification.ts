@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '#zod'
 import { lazySchema, resolveSchema } from '../lazy.js'
 import { CheckSchema } from './check.js'
 import { CredentialSchema } from './credential.js'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '#zod'
 import { describeIssues, KycConfigurationError } from '../errors.js'
 import { lazySchema, resolveSchema } from '../lazy.js'
 import { CountryCodeSchema, type DocumentType, DocumentTypeSchema } from '../model/credential.js'

@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { cryptoEngine } from '#crypto'
+import { z } from '#zod'
 import { KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
 import { lazySchema, resolveSchema } from '../lazy.js'
 import { DecisionOutcomeSchema } from '../model/decision.js'

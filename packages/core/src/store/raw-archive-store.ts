@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '#zod'
 import { KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
 import { lazy, lazySchema, resolveSchema } from '../lazy.js'
 import type { VerificationKey } from './types.js'

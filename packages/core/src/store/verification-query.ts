@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '#zod'
 import { KycInvalidRequestError } from '../errors.js'
 import { lazySchema, resolveSchema } from '../lazy.js'
 import { DecisionOutcomeSchema } from '../model/decision.js'

@@ -207,6 +207,46 @@ describe.each(transports)('over a real socket, through $name', (transport) => {
     expect(seen.body?.equals(bytes)).toBe(true)
   })
 
+  it('sends a list of chunks as their bytes in order, the same on a retry, and signs the joined bytes', async () => {
+    const head = new TextEncoder().encode('--head--')
+    const file = new Uint8Array(200_000).map((_value, index) => index % 253)
+    const tail = new TextEncoder().encode('--tail--')
+    const joined = Buffer.concat([head, file, tail])
+    const received: { length?: string; encoding?: string; body: Buffer }[] = []
+    const signed: (Uint8Array | undefined)[] = []
+    const { http } = await setup(
+      async (request, response) => {
+        const chunks: Buffer[] = []
+        for await (const chunk of request) chunks.push(chunk as Buffer)
+        received.push({
+          length: request.headers['content-length'],
+          encoding: request.headers['transfer-encoding'],
+          body: Buffer.concat(chunks),
+        })
+        // The first attempt is refused with a status a POST is retried on; the second is accepted.
+        if (received.length === 1) sendJson(response, 429, {})
+        else sendJson(response, 201, { id: 'doc_1' })
+      },
+      {
+        sign: ({ body }) => {
+          signed.push(body)
+          return {}
+        },
+      },
+    )
+    await http.request({ method: 'POST', path: 'documents', body: [head, file, tail] })
+    expect(received).toHaveLength(2)
+    for (const attempt of received) {
+      expect(attempt.length).toBe(String(joined.byteLength))
+      expect(attempt.encoding).toBeUndefined()
+      expect(attempt.body.equals(joined)).toBe(true)
+    }
+    expect(signed).toHaveLength(2)
+    expect(Buffer.from(signed[0]!).equals(joined)).toBe(true)
+    // Joined once per call, not once per attempt.
+    expect(signed[1]).toBe(signed[0])
+  })
+
   it('announces an empty POST body as Content-Length 0, as fetch does', async () => {
     let length: string | undefined
     const { http } = await setup((request, response) => {
