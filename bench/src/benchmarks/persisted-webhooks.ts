@@ -150,9 +150,14 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
   // Batches are signed with the wall clock: the adapter checks them against it.
   const adapter = createBenchPersona({ fetch: simulator.fetch, now: Date.now }, { rateLimit: false })
   const template: CapturedWebhook[] = []
+  // The verification of each delivery, in delivery order: the pipeline runs one verification's
+  // events one after another, so how many distinct ones are in flight bounds the store's concurrency.
+  const verificationIds: string[] = []
   for (const delivery of deliveries) {
     const events = await adapter.parseWebhook({ headers: delivery.headers, rawBody: delivery.rawBody })
-    if (events.length > 0) template.push(delivery)
+    if (events.length === 0) continue
+    template.push(delivery)
+    verificationIds.push(events[0]!.verification?.id ?? events[0]!.id)
   }
 
   const memory = createMemoryStore({ maxEntries: 1_000_000, maxAuditEntries: 1_000_000 })
@@ -310,8 +315,14 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
       )
     }
   }
+  const mostInFlight = Math.max(...concurrencies)
+  const distinctInWindow = Array.from(
+    { length: Math.max(1, verificationIds.length - mostInFlight + 1) },
+    (_, start) => new Set(verificationIds.slice(start, start + mostInFlight)).size,
+  )
   const notes = [
     `${template.length} distinct genuine Persona deliveries (one event each, from the simulator's log) re-tagged and re-signed per batch, so every event is new and every inquiry a new verification moving through its real event sequence.`,
+    `The deliveries come in the simulator's order, each inquiry's events together: ${new Set(verificationIds).size} verifications, and any ${mostInFlight} consecutive deliveries belong to ${Math.min(...distinctInWindow)}–${Math.max(...distinctInWindow)} of them. The pipeline runs one verification's events one after another, so with ${mostInFlight} in flight that many transactions at most run at once; the rest wait in the process.`,
     `${rounds} rounds (after ${warmupRounds} warm-up) per side and concurrency (${concurrencies.join(', ')} deliveries in flight), sides rotating; ${events} events persisted while timing.`,
     'Per event on PostgreSQL, one transaction in three round trips: BEGIN with the claim, which reads and locks the verification (one batch, one Sync); the forward-only write with the handler\'s row; the audit entry (hash chain: 16 interleaved chains by default, one chain on the "one audit chain" side) with the COMMIT. Events of one verification wait for each other in the pipeline instead of on the row lock. The memory store claims before its transaction and completes the claim in it.',
     "CPU per event: this process from process.cpuUsage() (the pipeline, the adapter, the driver; PGlite too on its side), the server's backends from /proc/<pid>/stat (only when the server runs on this machine), both while timing.",

