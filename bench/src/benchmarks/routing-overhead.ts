@@ -13,25 +13,36 @@ import { createBenchJumio, createBenchPersona, jumioEvidenceFor } from '../provi
 import type { BenchmarkResult, Figure } from '../report.js'
 
 /**
- * How many rounds are timed. The defaults (60 rounds of 15 calls per side after 8 warm-up rounds)
- * keep the run near a minute on 2 cores. A garbage collection of the whole heap lands in one side's
- * batch, so single rounds scatter widely: the goal row is the median of the per-round ratios, and the
- * notes give their IQR and extremes and the ratio of the total CPU time of each side.
+ * How many rounds are timed: `rounds` short blocks per side (default 400 blocks of 5 Persona calls,
+ * and half as many blocks of 2 Jumio flows), after `warmupRounds` (default 20). Many short
+ * alternating blocks rather than a few long ones: a collection of the whole heap, or another
+ * process evicting this one's caches, then spoils a few blocks instead of moving a few long ones, and
+ * the median of each side over hundreds of blocks does not see them.
  */
 export type RoutingOverheadOptions = { rounds?: number; warmupRounds?: number; batch?: number }
+
+/**
+ * The goal statistic: the median CPU time per call of the routed side ÷ that of the direct side, each
+ * over every measured block. The per-round ratios (their IQR in the notes) show the spread of single
+ * blocks; the median of each side over hundreds of blocks is what holds still between runs.
+ */
+function ratioOfMedians(result: InterleavedResult): number {
+  return result.subjectMs.median / result.baselineMs.median
+}
 
 const goalRatio = 1.05
 
 /** The goal rows (CPU time) and the wall-clock context row of one comparison. */
 function figures(name: string, cpu: InterleavedResult, wall: InterleavedResult): Figure[] {
+  const ratio = ratioOfMedians(cpu)
   return [
     {
-      name: `${name}: routed client ÷ adapter called directly, CPU time (median of rounds)`,
-      value: cpu.ratio.median,
+      name: `${name}: routed client ÷ adapter called directly, CPU time (ratio of the medians per call)`,
+      value: ratio,
       unit: 'ratio',
-      ratio: cpu.ratio.median,
+      ratio,
       goal: `≤ ${goalRatio.toFixed(2)}`,
-      met: cpu.ratio.median <= goalRatio,
+      met: ratio <= goalRatio,
     },
     {
       name: `${name}: CPU time routing adds per call (median)`,
@@ -41,9 +52,9 @@ function figures(name: string, cpu: InterleavedResult, wall: InterleavedResult):
     },
     {
       name: `${name}: routed client ÷ adapter called directly, wall time (context: moved by other processes' load)`,
-      value: wall.ratio.median,
+      value: ratioOfMedians(wall),
       unit: 'ratio',
-      ratio: wall.ratio.median,
+      ratio: ratioOfMedians(wall),
     },
   ]
 }
@@ -104,9 +115,12 @@ function createInstantAdapter(): KycAdapter {
  */
 export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): Promise<BenchmarkResult> {
   const started = performance.now()
-  const rounds = options.rounds ?? 60
-  const warmupRounds = options.warmupRounds ?? 8
-  const batch = options.batch ?? 15
+  const rounds = options.rounds ?? 400
+  const warmupRounds = options.warmupRounds ?? 20
+  const batch = options.batch ?? 5
+  // A Jumio flow is 7 requests: fewer, shorter blocks keep its part as long as Persona's.
+  const jumioRounds = Math.max(1, Math.round(rounds / 2))
+  const jumioBatch = Math.max(1, Math.round(batch / 2))
 
   // Persona, hosted channel: one create (one POST) per call.
   const persona = createPersonaSimulator({
@@ -178,9 +192,9 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
   const jumioResult = await compareOnBothClocks({
     subject: (index) => jumioFlow(jumioRouted, `routed-${index}`),
     baseline: (index) => jumioFlow(jumioDirect, `direct-${index}`),
-    rounds,
+    rounds: jumioRounds,
     warmupRounds,
-    batch,
+    batch: jumioBatch,
   })
   jumio.shutdown()
 
@@ -201,11 +215,15 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
       instantRouted.createVerification({ subjectReference: `routed-${index}`, country: 'DE' }),
     baseline: (index) =>
       instantDirect.createVerification({ subjectReference: `direct-${index}`, country: 'DE' }),
-    rounds,
+    rounds: Math.max(1, Math.round(rounds / 4)),
     warmupRounds,
-    batch: batch * 20,
+    batch: 100,
     clock: processCpuMilliseconds,
   })
+  // The memory store hashes the audit chain when the log is first read: that deferred work, per entry.
+  const hashStarted = processCpuMilliseconds()
+  const head = await personaRouted.store.audit.head()
+  const deferredHashMs = (processCpuMilliseconds() - hashStarted) / Math.max(1, head?.sequence ?? 0)
 
   return {
     id: 'routing-overhead',
@@ -215,9 +233,9 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
       ...figures('persona createVerification (hosted)', personaResult.cpu, personaResult.wall),
       {
         name: 'persona createVerification (hosted): routed client ÷ createKyc without routing, CPU time (context)',
-        value: personaPlainResult.ratio.median,
+        value: ratioOfMedians(personaPlainResult),
         unit: 'ratio',
-        ratio: personaPlainResult.ratio.median,
+        ratio: ratioOfMedians(personaPlainResult),
       },
       ...figures('jumio API-channel flow (create, 2 uploads, submit)', jumioResult.cpu, jumioResult.wall),
       {
@@ -228,11 +246,12 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
       },
     ],
     notes: [
-      `Spread of the per-round CPU ratios: Persona ${describeSpread(personaResult.cpu.ratio)}; Jumio ${describeSpread(jumioResult.cpu.ratio)}; Persona routed ÷ createKyc without routing ${describeSpread(personaPlainResult.ratio)}.`,
-      `Total CPU time of every measured round, routed ÷ direct: Persona ${personaResult.cpu.totalRatio.toFixed(3)}, Jumio ${jumioResult.cpu.totalRatio.toFixed(3)}.`,
-      `${rounds} measured rounds (after ${warmupRounds} warm-up rounds) of ${batch} calls per side, sides alternating first; ratio = median of the per-round ratios.`,
+      `Spread of the per-round CPU ratios (median, IQR, extremes): Persona ${describeSpread(personaResult.cpu.ratio)}; Jumio ${describeSpread(jumioResult.cpu.ratio)}; Persona routed ÷ createKyc without routing ${describeSpread(personaPlainResult.ratio)}.`,
+      `Total CPU time of every measured round, routed ÷ direct (every collection and outlier included): Persona ${personaResult.cpu.totalRatio.toFixed(3)}, Jumio ${jumioResult.cpu.totalRatio.toFixed(3)}.`,
+      `Persona: ${rounds} measured rounds (after ${warmupRounds} warm-up rounds) of ${batch} calls per side; Jumio: ${jumioRounds} rounds of ${jumioBatch} flows; sides alternating which goes first; goal ratio = median CPU time per call of the routed side ÷ that of the direct side.`,
+      `The audit chain's hashes are computed when the memory store's log is first read, not in the routed call: ${(deferredHashMs * 1000).toFixed(1)} µs of CPU per entry, paid by the first read after the run (${head?.sequence ?? 0} entries). A Postgres store computes them in the commit's statement.`,
       'Goal rows use this process’s CPU time (process.cpuUsage: user + system, all threads): the calls never wait (in-process simulators), and CPU time leaves out what other processes take on a loaded machine. The wall-time rows, measured right after over the same sides, are context.',
-      'The routed client checks a rule, reads the sticky split assignment, checks coverage, and stores the verification (parsed once, kept as a copy), a routing audit entry (SHA-256 chained) and a new subject’s split assignment in one memory-store transaction per create.',
+      'The routed client checks a rule, reads the sticky split assignment, checks coverage, and stores the verification (parsed once, kept as a copy), a routing audit entry (sent with the commit; SHA-256 chained when the log is read) and a new subject’s split assignment in one memory-store transaction per create.',
       'Both sides go through the same simulator; the routed side also pays createKyc capability enforcement and the no-op telemetry wrapper, which the context row (routed ÷ createKyc without routing) leaves out.',
     ],
     durationSeconds: (performance.now() - started) / 1000,

@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * import { lazy } from '@openkyc/core'
- * import { z } from 'zod'
+ * import { z } from '@openkyc/core/zod'
  *
  * const settingsSchema = lazy(() => z.strictObject({ apiKey: z.string().min(1) }))
  *
@@ -56,7 +56,7 @@ const lazySchemas = new WeakMap<object, LazySchemaState>()
  * @example
  * ```ts
  * import { lazySchema } from '@openkyc/core'
- * import { z } from 'zod'
+ * import { z } from '@openkyc/core/zod'
  *
  * export const InvoiceSchema = lazySchema(() => z.object({ id: z.string(), total: z.number() }))
  *
@@ -101,7 +101,7 @@ export function lazySchema<Schema extends object>(build: () => Schema): Schema {
  * @example
  * ```ts
  * import { CheckSchema, lazySchema, resolveSchema } from '@openkyc/core'
- * import { z } from 'zod'
+ * import { z } from '@openkyc/core/zod'
  *
  * const ChecksPageSchema = lazySchema(() => z.object({ checks: z.array(resolveSchema(CheckSchema)) }))
  * ```

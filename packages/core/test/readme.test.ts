@@ -48,6 +48,8 @@ function typecheck(): string[] {
     '@openkyc/core/http': ['src/http/index.ts'],
     '@openkyc/core/node': ['src/node/index.ts'],
     '#crypto': ['src/crypto/node-crypto.ts'],
+    '#zod': ['src/zod/web-zod.ts'],
+    '@openkyc/core/zod': ['src/zod/web-zod.ts'],
     '@openkyc/core/test': ['src/test/index.ts'],
     '@openkyc/jumio': ['.readme-examples/stubs/jumio.ts'],
     '@openkyc/persona': ['.readme-examples/stubs/persona.ts'],

@@ -1,6 +1,7 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createKyc, createMemoryStore, KycInvalidRequestError, type Verification } from '../src/index.js'
-import type { RoutingRecord } from '../src/routing/routing-record.js'
+import { type RoutingRecord, serializeRoutingRecord } from '../src/routing/routing-record.js'
 import { storeRoutedVerification } from '../src/routing/store-routing.js'
 import { parseAuditEntryInput, verifyAuditChain } from '../src/store/audit-entry.js'
 import { markParsed } from '../src/store/validate.js'
@@ -152,4 +153,71 @@ describe('a routed create parses the adapter’s verification once, on entry to 
       ])
     },
   )
+})
+
+describe('serializeRoutingRecord: canonical JSON without sorting', () => {
+  /** The definition the audit hash has always used: every key sorted, at every level. */
+  function sortedJson(value: unknown): string {
+    const sortKeys = (item: unknown): unknown => {
+      if (Array.isArray(item)) return item.map(sortKeys)
+      if (typeof item !== 'object' || item === null) return item
+      const sorted: Record<string, unknown> = {}
+      for (const key of Object.keys(item).sort()) {
+        const inner = (item as Record<string, unknown>)[key]
+        if (inner !== undefined) sorted[key] = sortKeys(inner)
+      }
+      return sorted
+    }
+    return JSON.stringify(sortKeys(value))
+  }
+  const name = fc.stringMatching(/^[a-z"\\é\u2028 ]{1,12}$/)
+  const recordArbitrary: fc.Arbitrary<RoutingRecord> = fc.record(
+    {
+      role: fc.constantFrom('primary', 'shadow'),
+      basis: fc.constantFrom('rule', 'split', 'default', 'shadow'),
+      rule: fc.stringMatching(/^[A-Za-z0-9_.:-]{1,16}$/),
+      chosen: name,
+      attempts: fc.array(
+        fc.record(
+          {
+            provider: name,
+            result: fc.constantFrom(
+              'created',
+              'unavailable',
+              'timeout',
+              'rate_limited',
+              'unsupported',
+              'failed',
+            ),
+            errorCode: fc.constantFrom('provider_unavailable', 'rate_limited'),
+          },
+          { requiredKeys: ['provider', 'result'] },
+        ),
+        { maxLength: 4 },
+      ),
+      skipped: fc.array(
+        fc.record({ provider: name, reason: fc.constantFrom('not_reached', 'country_not_covered') }),
+        { maxLength: 4 },
+      ),
+      country: fc.constantFrom('DE', 'BR'),
+      documentTypes: fc.subarray(['passport', 'id_card', 'driving_license'] as const),
+      segment: fc.stringMatching(/^[A-Za-z0-9_.:-]{1,16}$/),
+      primary: fc.record({ provider: name, verificationId: name }),
+      stage: fc.constant('planned' as const),
+    },
+    { requiredKeys: ['role', 'basis', 'attempts', 'skipped'] },
+  )
+
+  it('writes exactly the sorted-key JSON of every record, whatever the order of its keys (property)', () => {
+    fc.assert(
+      fc.property(recordArbitrary, fc.boolean(), (record, reverse) => {
+        const keys = Object.keys(record)
+        const reordered = Object.fromEntries(
+          (reverse ? keys.reverse() : keys).map((key) => [key, record[key as keyof RoutingRecord]]),
+        ) as RoutingRecord
+        expect(serializeRoutingRecord(reordered)).toBe(sortedJson(record))
+      }),
+      { numRuns: 300 },
+    )
+  })
 })

@@ -209,6 +209,46 @@ describe('routing: coverage and rules', () => {
     ])
   })
 
+  it('answers each request shape by its own coverage, however often shapes repeat and alternate (answers are remembered per shape)', async () => {
+    const store = createMemoryStore()
+    const kyc = createKyc({
+      provider: 'europe',
+      adapters: adapters(),
+      store,
+      env: {},
+      routing: {
+        coverage: { europe: { countries: ['DE'], documentTypes: ['passport'] } },
+        fallback: ['hostedOnly', 'americas'],
+      },
+    })
+    const shapes = [
+      { country: 'DE', documentTypes: ['passport'], expected: 'europe' },
+      { country: 'BR', documentTypes: ['passport'], expected: 'hosted-only' },
+      { country: 'DE', documentTypes: ['passport'], channel: 'api', expected: 'europe' },
+      { country: 'DE', documentTypes: ['driving_license'], channel: 'api', expected: 'americas' },
+      { country: 'DE', expected: 'europe' },
+    ] as const
+    for (const round of [1, 2]) {
+      for (const [index, { expected, ...shape }] of shapes.entries()) {
+        const { verification } = await kyc.createVerification({
+          subjectReference: `user_${round}_${index}`,
+          ...shape,
+        })
+        expect(verification.provider).toBe(expected)
+      }
+    }
+    const entries = await routingEntries(store)
+    expect(entries.map((entry) => entry.routing.chosen)).toEqual(
+      [...shapes, ...shapes].map((shape) => shape.expected),
+    )
+    // A remembered answer is copied per call: one record's 'not_reached' never shows in another's.
+    expect(entries[0]?.routing.skipped).toEqual([
+      { provider: 'hosted-only', reason: 'not_reached' },
+      { provider: 'americas', reason: 'not_reached' },
+    ])
+    expect(entries[5]?.routing.skipped).toEqual(entries[0]?.routing.skipped)
+  })
+
   it('skips a provider whose adapter declares it cannot take the country or document type, before any request', async () => {
     const passportsOnly = createMockAdapter({
       provider: 'passports-only',

@@ -93,6 +93,30 @@ describe('verifyBodySignature', () => {
     expect(error.message).toMatch(reason)
   })
 
+  it('accepts the digest in either case, but no character that merely folds onto one of its digits', async () => {
+    const genuine = signBody({ rawBody, secret, encoding: 'hex' })
+    const mixed = [...genuine].map((digit, index) => (index % 2 ? digit.toUpperCase() : digit)).join('')
+    await expect(
+      verifyBodySignature({ header: mixed, rawBody, secrets: [secret], encoding: 'hex' }),
+    ).resolves.toBeUndefined()
+    // Clearing the lower-case bit of a digit ('0'–'9') or a letter ('a'–'f' → 'A'–'F' is fine, but '0' →
+    // U+0010 is not hex): each such header is refused before any hashing.
+    for (const [index, digit] of [...genuine].entries()) {
+      if (digit >= 'a') continue
+      const folded = `${genuine.slice(0, index)}${String.fromCharCode(digit.charCodeAt(0) & ~0x20)}${genuine.slice(index + 1)}`
+      const error = await verificationError(() =>
+        verifyBodySignature({ header: folded, rawBody, secrets: [secret], encoding: 'hex' }),
+      )
+      expect(error.message).toMatch(/not one hex digest/)
+    }
+    for (const header of ['g'.repeat(64), `${genuine.slice(0, 63)}G`, `${genuine.slice(0, 63)}/`]) {
+      const error = await verificationError(() =>
+        verifyBodySignature({ header, rawBody, secrets: [secret], encoding: 'hex' }),
+      )
+      expect(error.message).toMatch(/not one hex digest/)
+    }
+  })
+
   it('never puts a signature, a secret or the body in the error', async () => {
     const signature = signBody({ rawBody, secret: 'token_sender', encoding: 'hex' })
     const expected = signBody({ rawBody, secret, encoding: 'hex' })

@@ -59,29 +59,33 @@ const scratchBytes = 16 * 1024
 
 /**
  * A secret's HMAC pads (RFC 2104): the key, hashed first when longer than a block, zero-padded to a
- * block and XORed with 0x36 (inner) and 0x5c (outer). Bounded like {@link keys}.
+ * block and XORed with 0x36 (inner) and 0x5c (outer). `outer` has room after its pad for the inner
+ * digest, so the outer hash reads one buffer kept for the purpose. Bounded like {@link keys}.
  */
-const pads = new Map<string, { inner: Buffer; outer: Buffer }>()
+type HmacPads = { inner: Buffer; outer: Buffer }
+const pads = new Map<string, HmacPads>()
+const digestLength = 32
 
-function padsFor(secret: string): { inner: Buffer; outer: Buffer } {
+function padsFor(secret: string): HmacPads {
   let found = pads.get(secret)
   if (found === undefined) {
     const encoded = Buffer.from(secret, 'utf8')
     const key = Buffer.alloc(blockBytes)
     ;(encoded.length > blockBytes ? createHash('sha256').update(encoded).digest() : encoded).copy(key)
-    found = { inner: Buffer.alloc(blockBytes), outer: Buffer.alloc(blockBytes) }
+    found = { inner: Buffer.alloc(blockBytes), outer: Buffer.alloc(blockBytes + digestLength) }
     for (let index = 0; index < blockBytes; index += 1) {
       found.inner[index] = key[index]! ^ 0x36
       found.outer[index] = key[index]! ^ 0x5c
     }
     key.fill(0)
+    encoded.fill(0)
     if (pads.size >= maxCachedKeys) pads.delete(pads.keys().next().value as string)
     pads.set(secret, found)
   }
   return found
 }
 
-/** Where {@link oneShotHmacHex} lays out `inner pad ‖ message`, then `outer pad ‖ inner digest`. */
+/** Where {@link oneShotHmacHex} lays out `inner pad ‖ message`. */
 let scratch: Buffer | undefined
 
 /**
@@ -108,11 +112,9 @@ function oneShotHmacHex(secret: string, parts: readonly (string | Uint8Array)[])
       length += part.byteLength
     }
   }
-  const innerDigest = oneShotHash('sha256', scratch.subarray(0, length), 'buffer')
+  oneShotHash('sha256', scratch.subarray(0, length), 'buffer').copy(outer, blockBytes)
   scratch.fill(0, blockBytes, length)
-  outer.copy(scratch, 0)
-  innerDigest.copy(scratch, blockBytes)
-  return oneShotHash('sha256', scratch.subarray(0, blockBytes + innerDigest.length), 'hex')
+  return oneShotHash('sha256', outer, 'hex')
 }
 
 /** @internal The `node:crypto` engine. */

@@ -21,7 +21,7 @@ import {
   routedIdempotencyLifetimeMs,
   routedIdempotencyNamespace,
 } from './idempotency.js'
-import type { ParsedRoutingConfig } from './routing-config.js'
+import type { ParsedRoutingConfig, ProviderCoverage } from './routing-config.js'
 import { RoutingLabelSchema, type RoutingRecord } from './routing-record.js'
 import { matchRule } from './rules.js'
 import { createShadowRunner, type ShadowContext, type ShadowRunner } from './shadow.js'
@@ -121,18 +121,20 @@ export function createRouter(options: RouterOptions): Router {
           now: options.now,
         })
 
-  /** Each provider's ordered list after the rule's or split's own, fallback appended: built once, not per call. */
+  // Precompiled here, not per call: each rule's, each split provider's and the default provider's
+  // ordered adapters (fallback appended), and per list the coverage answer for each request shape.
   const fallback = config.fallback ?? []
-  const orderedLists = new Map<string, readonly string[]>()
-  const orderedAfter = (first: readonly string[]): readonly string[] => {
-    const listKey = first.join('\u0000')
-    let ordered = orderedLists.get(listKey)
-    if (ordered === undefined) {
-      ordered = [...new Set([...first, ...fallback])]
-      orderedLists.set(listKey, ordered)
-    }
-    return ordered
-  }
+  const compile = (first: readonly string[]): RoutePlan => ({
+    adapters: [...new Set([...first, ...fallback])].map((key) => ({
+      key,
+      adapter: adapterFor(key),
+      coverage: config.coverage?.[key],
+    })),
+    coverageByShape: new Map(),
+  })
+  const rulePlans = new Map((config.rules ?? []).map((rule) => [rule, compile(rule.providers)]))
+  const splitPlans = new Map(keys.map((key) => [key, compile([key])]))
+  const defaultPlan = compile([defaultProvider])
 
   const record = async (
     verification: Verification | undefined,
@@ -227,21 +229,21 @@ export function createRouter(options: RouterOptions): Router {
     }
     const rule = matchRule(config.rules, request)
     let basis: RoutingRecord['basis']
-    let ordered: readonly string[]
+    let routePlan: RoutePlan
     // A new subject's split assignment is stored in the record's transaction, with the verification
     // and the audit entry: all of them commit or none does.
     let split: { subjectReference: string; plan: SplitPlan } | undefined
     if (rule !== undefined) {
       basis = 'rule'
-      ordered = orderedAfter(rule.providers)
+      routePlan = rulePlans.get(rule) ?? compile(rule.providers)
     } else if (config.split !== undefined) {
       basis = 'split'
       const plan = await planSplit(store.keyValue, config.split, call.subjectReference, keys)
       if (plan.write !== undefined) split = { subjectReference: call.subjectReference, plan }
-      ordered = orderedAfter([plan.provider])
+      routePlan = splitPlans.get(plan.provider) ?? compile([plan.provider])
     } else {
       basis = 'default'
-      ordered = orderedAfter([defaultProvider])
+      routePlan = defaultPlan
     }
     const labels: ShadowContext = {}
     if (call.country !== undefined) labels.country = call.country
@@ -249,14 +251,9 @@ export function createRouter(options: RouterOptions): Router {
       labels.documentTypes = [...call.documentTypes]
     }
     if (hints?.segment !== undefined) labels.segment = hints.segment
-    const skipped: RoutingRecord['skipped'] = []
-    const eligible: EnforcedKycAdapter[] = []
-    for (const key of ordered) {
-      const adapter = adapterFor(key)
-      const problem = coverageProblem(request, config.coverage?.[key], adapter)
-      if (problem === undefined) eligible.push(adapter)
-      else skipped.push({ provider: adapter.provider, reason: problem })
-    }
+    const covered = coveredBy(routePlan, request)
+    const eligible = covered.eligible
+    const skipped: RoutingRecord['skipped'] = [...covered.skipped]
     const base: Omit<RoutingRecord, 'attempts' | 'skipped'> = { role: 'primary', basis, ...labels }
     if (rule !== undefined) base.rule = rule.name
     if (eligible.length === 0) {
@@ -339,6 +336,46 @@ export function createRouter(options: RouterOptions): Router {
       return verification
     },
   }
+}
+
+/** A precompiled ordered list of providers, and the coverage answers already computed for it. */
+type RoutePlan = {
+  adapters: readonly { key: string; adapter: EnforcedKycAdapter; coverage: ProviderCoverage | undefined }[]
+  /** By request shape (country, channel, document types); cleared when it reaches `maxShapes`. */
+  coverageByShape: Map<string, Coverage>
+}
+type Coverage = { eligible: readonly EnforcedKycAdapter[]; skipped: RoutingRecord['skipped'] }
+
+/** Request shapes remembered per plan: countries × channels × document-type sets seen in practice. */
+const maxShapes = 512
+
+/**
+ * The providers of `plan` that cover `request`, in order, and those skipped and why: computed once per
+ * request shape and remembered (the answer depends on the shape and the configuration only).
+ */
+function coveredBy(plan: RoutePlan, request: RoutingRequest): Coverage {
+  const { documentTypes } = request
+  // Only shapes from the closed lists are remembered: a long or odd caller list is just computed.
+  const cacheable = documentTypes === undefined || documentTypes.length <= 6
+  const shape = cacheable
+    ? `${request.country ?? ''}|${request.channel ?? ''}|${documentTypes?.join(',') ?? ''}`
+    : undefined
+  const known = shape === undefined ? undefined : plan.coverageByShape.get(shape)
+  if (known !== undefined) return known
+  const eligible: EnforcedKycAdapter[] = []
+  const skipped: RoutingRecord['skipped'] = []
+  for (const { adapter, coverage } of plan.adapters) {
+    const problem = coverageProblem(request, coverage, adapter)
+    if (problem === undefined) eligible.push(adapter)
+    // Frozen: one answer is shared by the records of every call of this shape.
+    else skipped.push(Object.freeze({ provider: adapter.provider, reason: problem }))
+  }
+  const answer = { eligible, skipped }
+  if (shape !== undefined) {
+    if (plan.coverageByShape.size >= maxShapes) plan.coverageByShape.clear()
+    plan.coverageByShape.set(shape, answer)
+  }
+  return answer
 }
 
 function pickShadowRequest(call: CreateVerificationOptions) {

@@ -123,18 +123,39 @@ export type RoutingRecord = z.infer<typeof RoutingRecordSchema>
 /**
  * The routing record as canonical JSON (keys sorted at every level), the bytes the audit hash covers:
  * a store that keeps entries as `jsonb` reorders keys, so the order of the object cannot be used.
+ * Written in sorted key order by construction (no sort, no copy): a record that passed
+ * `RoutingRecordSchema` has exactly these keys, and absent ones are left out.
+ *
+ * @example
+ * ```ts
+ * serializeRoutingRecord({ role: 'primary', basis: 'default', attempts: [], skipped: [] })
+ * // '{"attempts":[],"basis":"default","role":"primary","skipped":[]}'
+ * ```
  */
 export function serializeRoutingRecord(record: RoutingRecord): string {
-  return JSON.stringify(sortKeys(record))
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys)
-  if (typeof value !== 'object' || value === null) return value
-  const sorted: Record<string, unknown> = {}
-  for (const key of Object.keys(value).sort()) {
-    const item = (value as Record<string, unknown>)[key]
-    if (item !== undefined) sorted[key] = sortKeys(item)
+  const text = JSON.stringify
+  let json = '{"attempts":['
+  for (const [index, attempt] of record.attempts.entries()) {
+    if (index > 0) json += ','
+    json += attempt.errorCode === undefined ? '{' : `{"errorCode":${text(attempt.errorCode)},`
+    json += `"provider":${text(attempt.provider)},"result":${text(attempt.result)}}`
   }
-  return sorted
+  json += `],"basis":${text(record.basis)}`
+  if (record.chosen !== undefined) json += `,"chosen":${text(record.chosen)}`
+  if (record.country !== undefined) json += `,"country":${text(record.country)}`
+  if (record.documentTypes !== undefined) json += `,"documentTypes":${text(record.documentTypes)}`
+  if (record.primary !== undefined) {
+    json += `,"primary":{"provider":${text(record.primary.provider)},"verificationId":${text(record.primary.verificationId)}}`
+  }
+  json += `,"role":${text(record.role)}`
+  if (record.rule !== undefined) json += `,"rule":${text(record.rule)}`
+  if (record.segment !== undefined) json += `,"segment":${text(record.segment)}`
+  json += ',"skipped":['
+  for (const [index, skip] of record.skipped.entries()) {
+    if (index > 0) json += ','
+    json += `{"provider":${text(skip.provider)},"reason":${text(skip.reason)}}`
+  }
+  json += ']'
+  if (record.stage !== undefined) json += `,"stage":${text(record.stage)}`
+  return `${json}}`
 }

@@ -6,7 +6,6 @@ import {
   fail,
   type HmacInput,
   maxSignatureHeaderLength,
-  timingSafeEqualStrings,
   verifierHmacSha256Hex,
 } from './hmac.js'
 
@@ -46,18 +45,30 @@ function isHex(value: string): boolean {
 }
 
 /**
- * The header's digest as lower-case hex (the form the HMAC is compared in), or `undefined` when it
- * cannot be a digest of the expected size.
+ * The header's digest as hex, or `undefined` when it cannot be a digest of the expected size: hex as
+ * received (either case, compared by {@link timingSafeEqualHex}), base64 decoded to lower-case hex.
  */
 function decodeSignature(value: string, encoding: BodySignatureEncoding, length: number): string | undefined {
-  if (encoding === 'hex') {
-    return value.length === length * 2 && isHex(value) ? value.toLowerCase() : undefined
-  }
+  if (encoding === 'hex') return value.length === length * 2 && isHex(value) ? value : undefined
   // Base64 of `length` bytes is this many characters with padding; without it, up to two fewer.
   const padded = Math.ceil(length / 3) * 4
   if (value.length > padded || value.length < padded - 2 || !base64Digits.test(value)) return undefined
   const bytes = decodeBase64(value)
   return bytes?.length === length ? bytesToHex(bytes) : undefined
+}
+
+/**
+ * Whether `signature` (hex digits of either case, checked by {@link isHex}) spells the lower-case hex
+ * `expected`, in time that does not depend on where they differ. Setting the lower-case bit folds
+ * A–F onto a–f and leaves the digits as they are, so no lower-cased copy of the header is made.
+ */
+function timingSafeEqualHex(expected: string, signature: string): boolean {
+  if (expected.length !== signature.length) return false
+  let difference = 0
+  for (let index = 0; index < expected.length; index += 1) {
+    difference |= expected.charCodeAt(index) ^ (signature.charCodeAt(index) | 0x20)
+  }
+  return difference === 0
 }
 
 /** What every successful synchronous verification answers: one settled promise, not a new one each time. */
@@ -98,7 +109,7 @@ export function verifyBodySignature(options: VerifyBodySignatureOptions): Promis
       for (const secret of secrets) {
         const expected = cryptoEngine.hmacSha256HexSync(secret, [options.rawBody])
         // No early exit: the time taken does not tell which secret matched.
-        if (timingSafeEqualStrings(expected, signature)) matched = true
+        if (timingSafeEqualHex(expected, signature)) matched = true
       }
       if (!matched) fail('no signature matches')
       return verified
@@ -135,7 +146,7 @@ async function matchAny(secrets: readonly string[], signature: string, rawBody: 
   let matched = false
   for (const secret of secrets) {
     const expected = await verifierHmacSha256Hex(secret, [rawBody])
-    if (timingSafeEqualStrings(expected, signature)) matched = true
+    if (timingSafeEqualHex(expected, signature)) matched = true
   }
   if (!matched) fail('no signature matches')
 }
