@@ -7,7 +7,7 @@ import {
   lazy,
   processEnvironment,
 } from '@openkyc/core'
-import type { RateLimit, RateLimiter } from '@openkyc/core/http'
+import { type RateLimit, type RateLimiter, rateLimitSettingSchema } from '@openkyc/core/http'
 import { z } from '@openkyc/core/zod'
 
 /** Jumio's data centres. `amer-1` is the US, `emea-1` the EU, `apac-1` Singapore. */
@@ -239,14 +239,7 @@ export function jumioCallbackUrlProblem(value: string): string | undefined {
 const resolvedSettingsSchema = lazy(() => {
   const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
 
-  const rateLimitSetting = z.union([
-    z.strictObject({ requests: z.number().int().positive(), intervalMs: z.number().int().positive() }),
-    z.custom<RateLimiter>(
-      (value) =>
-        typeof value === 'object' && value !== null && typeof (value as RateLimiter).acquire === 'function',
-    ),
-    z.literal(false),
-  ])
+  const rateLimitSetting = rateLimitSettingSchema()
 
   return z
     .strictObject({

@@ -6,7 +6,7 @@ import {
   processEnvironment,
   resolveSchema,
 } from '@openkyc/core'
-import type { RateLimit, RateLimiter } from '@openkyc/core/http'
+import { type RateLimit, type RateLimiter, rateLimitSettingSchema } from '@openkyc/core/http'
 import { z } from '@openkyc/core/zod'
 
 /** The provider name this adapter reports in every verification, event and error. */
@@ -136,19 +136,7 @@ const SettingsSchema = lazy(() =>
       .array(z.string().regex(/^[a-z_]{1,64}$/, 'must be an Onfido report name'))
       .min(1)
       .default([...defaultOnfidoCheckReportNames]),
-    rateLimit: z
-      .union([
-        z.strictObject({ requests: positiveInteger(), intervalMs: positiveInteger() }),
-        z.custom<RateLimiter>(
-          (value) =>
-            typeof value === 'object' &&
-            value !== null &&
-            typeof (value as RateLimiter).acquire === 'function',
-          'expected { requests, intervalMs }, a RateLimiter or false',
-        ),
-        z.literal(false),
-      ])
-      .optional(),
+    rateLimit: rateLimitSettingSchema().optional(),
     timeoutMs: positiveInteger().optional(),
     maxRetries: z.number().int().min(0).optional(),
   }),

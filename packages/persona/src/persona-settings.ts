@@ -6,7 +6,7 @@ import {
   parseAdapterSettings,
   processEnvironment,
 } from '@openkyc/core'
-import type { RateLimit, RateLimiter } from '@openkyc/core/http'
+import { type RateLimit, type RateLimiter, rateLimitSettingSchema } from '@openkyc/core/http'
 import { z } from '@openkyc/core/zod'
 import type { PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
 
@@ -186,19 +186,7 @@ const SettingsSchema = lazy(() => {
     completedMeans: z.enum(['approved', 'review', 'pending']).default('pending'),
     simulationVerificationTemplateIds: z.array(z.string().min(1)).default([]),
     requestsPerMinute: positiveInteger.optional(),
-    rateLimit: z
-      .union([
-        z.strictObject({ requests: positiveInteger, intervalMs: positiveInteger }),
-        z.custom<RateLimiter>(
-          (value) =>
-            typeof value === 'object' &&
-            value !== null &&
-            typeof (value as RateLimiter).acquire === 'function',
-          'expected { requests, intervalMs }, a RateLimiter or false',
-        ),
-        z.literal(false),
-      ])
-      .optional(),
+    rateLimit: rateLimitSettingSchema().optional(),
     timeoutMs: positiveInteger.optional(),
     maxRetries: z.number().int().min(0).optional(),
   })

@@ -23,6 +23,7 @@ export {
   type HttpSignInput,
 } from './create-http-client.js'
 export { type HttpErrorContext, issuesFromErrorBody } from './map-http-error.js'
+export { rateLimitSettingSchema } from './rate-limit-setting.js'
 export {
   createRateLimiter,
   type RateLimit,
