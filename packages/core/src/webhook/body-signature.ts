@@ -120,7 +120,7 @@ export function verifyBodySignature(options: VerifyBodySignatureOptions): Promis
   }
 }
 
-/** The configured secrets and the header's digest as lower-case hex; throws what the verifier rejects with. */
+/** The configured secrets and the header's digest as hex (see `decodeSignature`); throws what the verifier rejects with. */
 function checkedSignature(options: VerifyBodySignatureOptions): {
   secrets: readonly string[]
   signature: string
@@ -146,6 +146,7 @@ async function matchAny(secrets: readonly string[], signature: string, rawBody: 
   let matched = false
   for (const secret of secrets) {
     const expected = await verifierHmacSha256Hex(secret, [rawBody])
+    // No early exit, as above.
     if (timingSafeEqualHex(expected, signature)) matched = true
   }
   if (!matched) fail('no signature matches')
