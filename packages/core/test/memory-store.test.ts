@@ -6,6 +6,7 @@ import {
   createMemoryWebhookStore,
   verifyAuditChain,
 } from '../src/index.js'
+import { memoryStoreAuditLog } from '../src/store/memory-store.js'
 import { createMockVerification } from '../src/test/index.js'
 
 // The KycStore contract itself is proven by describeStoreConformance in @openkyc/testkit, which runs it
@@ -216,13 +217,43 @@ describe('createMemoryStore', () => {
     it('finds a changed entry: the hash covers what was appended, not what a row says later', async () => {
       const store = createMemoryStore()
       await appendAll(store, [])
-      const entries = await readAll(store)
-      // The memory store's rows are the objects it yields: change one in place, as an UPDATE would.
-      ;(entries[3] as { action: string }).action = 'review'
+      // Replace a kept row with a changed copy through the test hook, as an UPDATE would.
+      const kept = memoryStoreAuditLog(store)
+      kept[3] = { ...kept[3]!, action: 'review' }
       expect(await verifyAuditChain(store.audit.read())).toMatchObject({
         valid: false,
         sequence: 4,
         problem: 'hash_mismatch',
+      })
+    })
+
+    it('hands out entries no caller can change: the stored log stays as it was appended', async () => {
+      const store = createMemoryStore({ maxAuditEntries: 5 })
+      await appendAll(store, [2, 3])
+      const before = structuredClone(await readAll(store))
+      const [first] = await readAll(store)
+      const head = await store.audit.head()
+      const eager = await store.transaction((transaction) => transaction.appendAudit(entryFor('v9')))
+      // ES modules are strict: writing to a frozen entry throws instead of changing the log.
+      expect(() => {
+        ;(first as { action: string }).action = 'review'
+      }).toThrow(TypeError)
+      expect(() => {
+        first!.reasons.push({ code: 'other' })
+      }).toThrow(TypeError)
+      expect(() => {
+        ;(head!.to as { status: string }).status = 'approved'
+      }).toThrow(TypeError)
+      expect(() => {
+        ;(eager as { verificationId: string }).verificationId = 'changed'
+      }).toThrow(TypeError)
+      expect(() => {
+        ;(store.auditStart() as { hash: string }).hash = '0'.repeat(64)
+      }).toThrow(TypeError)
+      expect((await readAll(store)).slice(0, -1)).toEqual(before.slice(1))
+      expect(await verifyAuditChain(store.audit.read(), { startAfter: store.auditStart() })).toMatchObject({
+        valid: true,
+        count: 5,
       })
     })
 

@@ -114,6 +114,32 @@ const toStaged = (verification: Verification): StagedVerification => {
 /** A fresh copy of a kept state: the caller may change it freely. */
 const toVerification = (kept: StagedVerification): Verification => JSON.parse(kept.text) as Verification
 
+/**
+ * Freezes a kept audit entry and everything in it, once, when it is hashed: what `audit.read`,
+ * `audit.head` and `appendAudit` hand out is the kept entry itself, so a caller cannot change the
+ * stored log in place (an assignment throws in strict code). Cheaper than a copy per read: an entry
+ * is frozen once and read many times. Audit entries hold plain objects, arrays and primitives only.
+ */
+function deepFreeze<Value>(value: Value): Value {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
+  for (const inner of Object.values(value)) deepFreeze(inner)
+  return Object.freeze(value)
+}
+
+/** Test hook: the audit log a memory store keeps, by store (see {@link memoryStoreAuditLog}). */
+const keptAuditLogs = new WeakMap<MemoryStore, () => AuditEntry[]>()
+
+/**
+ * Internal, for tests only (not exported from the package): the array of hashed entries `store` keeps,
+ * after hashing what is pending, so a test can replace a row as a database UPDATE would and check
+ * that verification finds it. The entries themselves are frozen; replace one with a changed copy.
+ */
+export function memoryStoreAuditLog(store: MemoryStore): AuditEntry[] {
+  const read = keptAuditLogs.get(store)
+  if (read === undefined) throw new TypeError('memoryStoreAuditLog: not a memory store')
+  return read()
+}
+
 const defaultTtlMs = 24 * 60 * 60 * 1000
 const neverAborted = new AbortController().signal
 const compositeKey = (first: string, second: string) => `${first}\u0000${second}`
@@ -206,19 +232,22 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
   /** Keeps a hashed entry at the end of the log, dropping the oldest beyond `maxAuditEntries`. */
   const keepAudit = (entry: AuditEntry) => {
-    audit.push(entry)
+    audit.push(deepFreeze(entry))
     if (entry.chain !== undefined) chainHeads.set(entry.chain, entry)
     while (audit.length > maxAuditEntries) {
       const dropped = audit.shift()
       if (dropped === undefined) break
-      auditStart = { sequence: dropped.sequence, hash: dropped.hash }
+      auditStart = Object.freeze({ sequence: dropped.sequence, hash: dropped.hash })
       if (dropped.chain !== undefined) {
-        chainStarts.set(dropped.chain, {
-          sequence: dropped.sequence,
-          hash: dropped.hash,
-          chain: dropped.chain,
-          chainSequence: dropped.chainSequence,
-        })
+        chainStarts.set(
+          dropped.chain,
+          Object.freeze({
+            sequence: dropped.sequence,
+            hash: dropped.hash,
+            chain: dropped.chain,
+            chainSequence: dropped.chainSequence,
+          }),
+        )
       }
     }
   }
@@ -364,7 +393,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         finalizeAudit()
         const last = stagedAudit.at(-1) ?? auditHead() ?? auditStart
         if (auditChains === 1) {
-          const appended = chainAuditEntry(input, last, new Date(now()))
+          // Frozen now: the caller holds it while it is staged, and it is kept as it is at commit.
+          const appended = deepFreeze(chainAuditEntry(input, last, new Date(now())))
           stagedAudit.push(appended)
           return appended
         }
@@ -373,10 +403,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
           stagedAudit.findLast((staged) => staged.chain === chain) ??
           chainHeads.get(chain) ??
           chainStarts.get(chain)
-        const appended = chainAuditEntry(input, head, new Date(now()), {
-          chain,
-          sequence: (last?.sequence ?? 0) + 1,
-        })
+        const appended = deepFreeze(
+          chainAuditEntry(input, head, new Date(now()), {
+            chain,
+            sequence: (last?.sequence ?? 0) + 1,
+          }),
+        )
         stagedAudit.push(appended)
         return appended
       },
@@ -439,7 +471,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
   }
 
-  return {
+  const store: MemoryStore = {
     inbox: {
       async claim(request): Promise<InboxClaimResult> {
         const { provider, eventId, leaseMs } = parseClaimRequest(request)
@@ -558,6 +590,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return auditChains === 1 ? (auditStart === undefined ? [] : [auditStart]) : [...chainStarts.values()]
     },
   }
+  keptAuditLogs.set(store, () => {
+    finalizeAudit()
+    return audit
+  })
+  return store
 }
 
 function claimLost(claim: InboxClaim): KycStoreConflictError {

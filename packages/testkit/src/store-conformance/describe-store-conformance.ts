@@ -836,6 +836,43 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
         expect(report).toEqual({ valid: true, count: 4, head: reportedHead(appended[3]!) })
       })
 
+      test('what read, head and appendAudit hand out cannot change the stored log', async (store) => {
+        const appended = await store.transaction((transaction) => transaction.appendAudit(auditInput('v_1')))
+        await store.transaction((transaction) => transaction.appendAudit(auditInput('v_2')))
+        const before = await collect(store.audit.read())
+        const expected = structuredClone(before)
+        const head = await store.audit.head()
+        // Whether a store hands out copies or frozen entries, a change must not reach the log: a frozen
+        // entry refuses the write (it throws in strict code), a copy takes it and the log stays as it was.
+        const attempt = (change: () => void) => {
+          try {
+            change()
+          } catch (error) {
+            expect(error).toBeInstanceOf(TypeError)
+          }
+        }
+        attempt(() => {
+          ;(before[0] as { action: string }).action = 'review'
+        })
+        attempt(() => {
+          before[0]!.reasons.push({ code: 'other' })
+        })
+        attempt(() => {
+          ;(head as { verificationId: string }).verificationId = 'changed'
+        })
+        attempt(() => {
+          ;(appended as { hash: string }).hash = genesisAuditHash
+        })
+        expect(await collect(store.audit.read())).toEqual(expected)
+        expect(await store.audit.head()).toEqual(expected[1])
+        expect(
+          await verifyAuditChain(store.audit.read(), { expectedHead: chainTails(expected) }),
+        ).toMatchObject({
+          valid: true,
+          count: 2,
+        })
+      })
+
       test('concurrent appends form unbroken chains', async (store) => {
         await Promise.all(
           Array.from({ length: concurrency }, (_, index) =>
