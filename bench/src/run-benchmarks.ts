@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 import { runAdapterOverhead } from './benchmarks/adapter-overhead.js'
 import { runBulkImport } from './benchmarks/bulk-import.js'
 import { runBulkRuns } from './benchmarks/bulk-runs.js'
@@ -39,32 +40,33 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'reconciler-throughput': () => runReconcilerThroughput(),
 }
 
-/** The flag a row's own process is started with, followed by the row's name. */
+/** The option a row's own process is started with, naming the row. */
 const rowFlag = '--row'
 
-/** What the command line asks for: rows (none: all of them) and where to write the results. */
-function parseArguments(argumentList: readonly string[]): { requested: string[]; out?: string } {
-  const requested: string[] = []
-  let out: string | undefined
-  for (let index = 0; index < argumentList.length; index += 1) {
-    const argument = argumentList[index]!
-    // `pnpm bench -- ids` passes the `--` through; it is not a benchmark name.
-    if (argument === '--') continue
-    if (argument === '--out') {
-      out = argumentList[index + 1]
-      if (out === undefined || out.startsWith('--')) throw new Error('--out needs a file name.')
-      index += 1
-      continue
-    }
-    requested.push(argument)
-  }
+/** What the command line asks for: rows (none: all of them), where to write the results, or one row to run here. */
+function parseArguments(argumentList: readonly string[]): {
+  requested: string[]
+  out?: string
+  row?: string
+} {
+  // `pnpm bench -- ids` passes the `--` through; it is not a benchmark name, nor the end of the options.
+  const { values, positionals } = parseArgs({
+    args: argumentList.filter((argument) => argument !== '--'),
+    allowPositionals: true,
+    options: { out: { type: 'string' }, row: { type: 'string' } },
+  })
+  const requested = positionals
   const unknown = requested.filter((name) => !(name in benchmarks))
   if (unknown.length > 0) {
     throw new Error(
       `Unknown benchmark(s): ${unknown.join(', ')}. Known: ${Object.keys(benchmarks).join(', ')}.`,
     )
   }
-  return { requested, ...(out === undefined ? {} : { out }) }
+  return {
+    requested,
+    ...(values.out === undefined ? {} : { out: values.out }),
+    ...(values.row === undefined ? {} : { row: values.row }),
+  }
 }
 
 /** Runs one row in this process and sends its result to the parent. */
@@ -99,9 +101,8 @@ function runRowInOwnProcess(name: string): Promise<BenchmarkResult> {
 }
 
 async function main(): Promise<void> {
-  const rowIndex = process.argv.indexOf(rowFlag)
-  if (rowIndex !== -1) return runRow(process.argv[rowIndex + 1] ?? '')
-  const { requested, out } = parseArguments(process.argv.slice(2))
+  const { requested, out, row } = parseArguments(process.argv.slice(2))
+  if (row !== undefined) return runRow(row)
   const run: BenchmarkRun = {
     generatedAt: new Date().toISOString(),
     node: process.version,
