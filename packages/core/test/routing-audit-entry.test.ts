@@ -1,7 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createKyc, createMemoryStore, KycInvalidRequestError, type Verification } from '../src/index.js'
-import { type RoutingRecord, serializeRoutingRecord } from '../src/routing/routing-record.js'
+import {
+  type RoutingRecord,
+  RoutingRecordSchema,
+  serializeRoutingRecord,
+} from '../src/routing/routing-record.js'
 import { storeRoutedVerification } from '../src/routing/store-routing.js'
 import { parseAuditEntryInput, verifyAuditChain } from '../src/store/audit-entry.js'
 import { markParsed } from '../src/store/validate.js'
@@ -207,6 +211,29 @@ describe('serializeRoutingRecord: canonical JSON without sorting', () => {
     },
     { requiredKeys: ['role', 'basis', 'attempts', 'skipped'] },
   )
+
+  it('writes every key RoutingRecordSchema knows, at every level (a field added to the schema must be added here, or it would go unhashed)', () => {
+    const full: RoutingRecord = {
+      role: 'shadow',
+      basis: 'shadow',
+      rule: 'eu',
+      chosen: 'onfido',
+      attempts: [{ provider: 'onfido', result: 'failed', errorCode: 'provider_unavailable' }],
+      skipped: [{ provider: 'jumio', reason: 'not_reached' }],
+      country: 'DE',
+      documentTypes: ['passport'],
+      segment: 'retail',
+      primary: { provider: 'jumio', verificationId: 'v_1' },
+      stage: 'planned',
+    }
+    const written = JSON.parse(serializeRoutingRecord(full))
+    const { shape } = RoutingRecordSchema
+    const keysOf = (value: object) => Object.keys(value).sort()
+    expect(keysOf(written)).toEqual(keysOf(shape))
+    expect(keysOf(written.attempts[0])).toEqual(keysOf(shape.attempts.element.shape))
+    expect(keysOf(written.skipped[0])).toEqual(keysOf(shape.skipped.element.shape))
+    expect(keysOf(written.primary)).toEqual(keysOf(shape.primary.unwrap().shape))
+  })
 
   it('writes exactly the sorted-key JSON of every record, whatever the order of its keys (property)', () => {
     fc.assert(
