@@ -10,6 +10,7 @@ import {
   KycInvalidRequestError,
   KycInvalidStateError,
   lazy,
+  resolveSchema,
   toSafeRecord,
   type UploadCredentialOptions,
   type Verification,
@@ -103,9 +104,7 @@ const CreateVerificationOptionsSchema = lazy(() =>
       .string()
       .regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code')
       .optional(),
-    documentTypes: z
-      .array(z.enum(['passport', 'driving_license', 'id_card', 'visa', 'residence_permit', 'other']))
-      .optional(),
+    documentTypes: z.array(resolveSchema(DocumentTypeSchema)).optional(),
     prefill: z.strictObject({
       firstName: onfidoName(),
       lastName: onfidoName(),
