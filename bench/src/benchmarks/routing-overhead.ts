@@ -167,10 +167,11 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
     batch,
   })
   // Context: the same routed calls against createKyc without routing, which isolates routing's own
-  // cost from createKyc's capability enforcement and telemetry wrapper.
+  // cost from createKyc's capability enforcement and telemetry wrapper. New subjects (a split
+  // assignment is written), with references as long as the other side's.
   const personaPlainResult = await compareSettled({
     subject: (index) =>
-      personaRouted.createVerification({ subjectReference: `routed-again-${index}`, country: 'DE' }),
+      personaRouted.createVerification({ subjectReference: `again-${index}`, country: 'DE' }),
     baseline: (index) =>
       personaPlain.createVerification({ subjectReference: `plain-${index}`, country: 'DE' }),
     rounds,
