@@ -49,6 +49,19 @@ describe('parseVerificationUpdate', () => {
         '2025-06-01T08:00:00Z',
         '2025-06-01T08:00:00.000+02:00',
         '2025-02-30T08:00:00.000Z',
+        '2024-02-29T08:00:00.000Z',
+        '2023-02-29T08:00:00.000Z',
+        '2000-02-29T23:59:59.999Z',
+        '1900-02-29T00:00:00.000Z',
+        '2025-04-31T00:00:00.000Z',
+        '2025-12-31T23:59:60.000Z',
+        '2025-13-01T00:00:00.000Z',
+        '2025-00-10T00:00:00.000Z',
+        '2025-06-00T00:00:00.000Z',
+        '0000-01-01T00:00:00.000Z',
+        '2025-06-01T08:60:00.000Z',
+        '2025-06-01T08:00:00.0a0Z',
+        '2025-06-01T08:00:00,000Z',
         '2025-06-01T24:00:00.000Z',
         '+012025-06-01T08:00:00.000Z',
         '2025-06-01 08:00:00.000Z',
@@ -156,5 +169,52 @@ describe('parseVerificationUpdate', () => {
     expect(parsed.reference).not.toBe(verification.reference)
     expect(parsed.raw).not.toBe(verification.raw)
     expect(parsed.checks).not.toBe(verification.checks)
+  })
+
+  it('takes a timestamp by hand exactly when it is what toISOString writes, and never one the schema refuses', () => {
+    const withCreatedAt = (createdAt: unknown) => ({ ...verification, createdAt })
+    for (const [timestamp, taken] of [
+      ['2024-02-29T08:00:00.000Z', true],
+      ['2000-02-29T23:59:59.999Z', true],
+      ['0000-01-01T00:00:00.000Z', true],
+      ['2023-02-29T08:00:00.000Z', false],
+      ['1900-02-29T00:00:00.000Z', false],
+      ['2025-04-31T00:00:00.000Z', false],
+      ['2025-12-31T23:59:60.000Z', false],
+      ['2025-06-01T24:00:00.000Z', false],
+      ['2025-06-01T08:00:00.0a0Z', false],
+      ['2025-06-01T08:00:00Z', false],
+      ['2025-06-01T08:00:00.000+00:00', false],
+    ] as const) {
+      expect(plainVerification(withCreatedAt(timestamp)) !== undefined, timestamp).toBe(taken)
+    }
+    // Every string of the right shape, digits anywhere: taken only when the schema accepts it too.
+    const digit = fc.constantFrom(...'0123456789')
+    const digits = (count: number) =>
+      fc.array(digit, { minLength: count, maxLength: count }).map((list) => list.join(''))
+    const shaped = fc
+      .tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2), digits(3))
+      .map(
+        ([year, month, day, hour, minute, second, millis]) =>
+          `${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}Z`,
+      )
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          shaped,
+          fc
+            .date({ noInvalidDate: true, min: new Date(-62e12), max: new Date(253e12) })
+            .map((date) => date.toISOString()),
+        ),
+        (timestamp) => {
+          const taken = plainVerification(withCreatedAt(timestamp)) !== undefined
+          const canonical =
+            !Number.isNaN(Date.parse(timestamp)) && new Date(timestamp).toISOString() === timestamp
+          expect(taken).toBe(canonical)
+          if (taken) expect(VerificationSchema.safeParse(withCreatedAt(timestamp)).success).toBe(true)
+        },
+      ),
+      { numRuns: 3000 },
+    )
   })
 })

@@ -71,11 +71,48 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => {
   return prototype === Object.prototype || prototype === null
 }
 
-/** A timestamp in the one form `toISOString` writes (`2030-01-01T00:00:00.000Z`), of a real date. */
+/** The decimal number written by the `length` characters at `start` of `text`; -1 when one is not a digit. */
+function digitsAt(text: string, start: number, length: number): number {
+  let value = 0
+  for (let index = start; index < start + length; index += 1) {
+    const digit = text.charCodeAt(index) - 48
+    if (digit < 0 || digit > 9) return -1
+    value = value * 10 + digit
+  }
+  return value
+}
+
+/** Where `toISOString` puts its separators, and which. */
+const timestampSeparators: readonly (readonly [number, string])[] = [
+  [4, '-'],
+  [7, '-'],
+  [10, 'T'],
+  [13, ':'],
+  [16, ':'],
+  [19, '.'],
+  [23, 'Z'],
+]
+const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/**
+ * A timestamp in the one form `toISOString` writes for the years 0000–9999
+ * (`2030-01-01T00:00:00.000Z`), of a real date: checked character by character, with no `Date` built.
+ */
 function isCanonicalTimestamp(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length !== 24 || value.charCodeAt(23) !== 90 /* Z */) return false
-  const time = Date.parse(value)
-  return Number.isFinite(time) && new Date(time).toISOString() === value
+  if (typeof value !== 'string' || value.length !== 24) return false
+  for (const [position, separator] of timestampSeparators) if (value[position] !== separator) return false
+  const year = digitsAt(value, 0, 4)
+  const month = digitsAt(value, 5, 2)
+  const day = digitsAt(value, 8, 2)
+  const hour = digitsAt(value, 11, 2)
+  const minute = digitsAt(value, 14, 2)
+  const second = digitsAt(value, 17, 2)
+  if (year < 0 || month < 1 || month > 12 || day < 1 || digitsAt(value, 20, 3) < 0) return false
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const lastDay = month === 2 && leap ? 29 : (daysInMonth[month - 1] ?? 0)
+  return (
+    day <= lastDay && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59
+  )
 }
 
 /**
