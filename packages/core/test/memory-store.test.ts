@@ -35,6 +35,45 @@ describe('createMemoryStore', () => {
     expect(await completeEvent(store, 'evt_1')).toBe('claimed')
   })
 
+  it('runs transactions one at a time, in arrival order; one whose signal aborts while waiting leaves the line', async () => {
+    const store = createMemoryStore()
+    const order: string[] = []
+    let releaseFirst!: () => void
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve
+    })
+    const first = store.transaction(async () => {
+      order.push('first start')
+      await firstHeld
+      order.push('first end')
+    })
+    const controller = new AbortController()
+    const reason = new Error('gave up waiting')
+    const abandoned = store.transaction(
+      async () => {
+        order.push('abandoned ran')
+      },
+      { signal: controller.signal },
+    )
+    const third = store.transaction(async () => {
+      order.push('third')
+    })
+    controller.abort(reason)
+    await expect(abandoned).rejects.toBe(reason)
+    expect(order).toEqual(['first start'])
+    releaseFirst()
+    await first
+    await third
+    expect(order).toEqual(['first start', 'first end', 'third'])
+    // Idle again: the next transaction starts at once, and a failed one passes the turn on too.
+    await expect(
+      store.transaction(async () => {
+        throw new Error('work failed')
+      }),
+    ).rejects.toThrow('work failed')
+    await expect(store.transaction(async () => 'next')).resolves.toBe('next')
+  })
+
   it('evicts the least recently used inbox entry past maxEntries', async () => {
     const store = createMemoryStore({ maxEntries: 3 })
     for (const eventId of ['a', 'b', 'c', 'd']) await completeEvent(store, eventId)

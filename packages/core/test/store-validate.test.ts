@@ -1,6 +1,11 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { KycInvalidRequestError, type Verification } from '../src/index.js'
-import { markParsedVerificationUpdate, parseVerificationUpdate } from '../src/store/validate.js'
+import { KycInvalidRequestError, type Verification, VerificationSchema } from '../src/index.js'
+import {
+  markParsedVerificationUpdate,
+  parseVerificationUpdate,
+  plainVerification,
+} from '../src/store/validate.js'
 
 const verification: Verification = {
   id: 'inq_1',
@@ -30,5 +35,186 @@ describe('parseVerificationUpdate', () => {
     // Changed after its one trusted use: checked like any other value.
     ;(update as { status: string }).status = 'approved-ish'
     expect(() => parseVerificationUpdate(update)).toThrow(KycInvalidRequestError)
+  })
+
+  it('takes a plain verification by hand only when the schema accepts it, and gives what the schema gives', () => {
+    const timestamp = fc.oneof(
+      {
+        arbitrary: fc
+          .date({ min: new Date(-1e13), max: new Date(4e12), noInvalidDate: true })
+          .map((date) => date.toISOString()),
+        weight: 20,
+      },
+      fc.constantFrom(
+        '2025-06-01T08:00:00Z',
+        '2025-06-01T08:00:00.000+02:00',
+        '2025-02-30T08:00:00.000Z',
+        '2024-02-29T08:00:00.000Z',
+        '2023-02-29T08:00:00.000Z',
+        '2000-02-29T23:59:59.999Z',
+        '1900-02-29T00:00:00.000Z',
+        '2025-04-31T00:00:00.000Z',
+        '2025-12-31T23:59:60.000Z',
+        '2025-13-01T00:00:00.000Z',
+        '2025-00-10T00:00:00.000Z',
+        '2025-06-00T00:00:00.000Z',
+        '0000-01-01T00:00:00.000Z',
+        '2025-06-01T08:60:00.000Z',
+        '2025-06-01T08:00:00.0a0Z',
+        '2025-06-01T08:00:00,000Z',
+        '2025-06-01T24:00:00.000Z',
+        '+012025-06-01T08:00:00.000Z',
+        '2025-06-01 08:00:00.000Z',
+        '',
+      ),
+      fc.anything(),
+    )
+    // Absent a third of the time (fast-check's `freq`: one in `freq` values is the `nil`).
+    const sometimes = <Value>(arbitrary: fc.Arbitrary<Value>) =>
+      fc.option(arbitrary, { nil: undefined, freq: 3 })
+    // Mostly absent: what sends a verification to the schema when present.
+    const rarely = <Value>(arbitrary: fc.Arbitrary<Value>) =>
+      fc.oneof({ arbitrary: fc.constant(undefined), weight: 8 }, { arbitrary, weight: 1 })
+    // Mostly valid values, so that many candidates pass the schema; now and then anything at all.
+    const mostly = <Value>(valid: fc.Arbitrary<Value>) =>
+      fc.oneof({ arbitrary: valid, weight: 12 }, { arbitrary: fc.anything(), weight: 1 })
+    const candidate = fc.record(
+      {
+        id: mostly(fc.string()),
+        provider: mostly(fc.constantFrom('persona', 'jumio', '')),
+        reference: mostly(
+          fc.dictionary(
+            fc.oneof(
+              { arbitrary: fc.string(), weight: 20 },
+              { arbitrary: fc.constant('__proto__'), weight: 1 },
+            ),
+            fc.string(),
+            { maxKeys: 3 },
+          ),
+        ),
+        subjectReference: sometimes(mostly(fc.string())),
+        status: mostly(
+          fc.constantFrom(
+            'created',
+            'in_progress',
+            'submitted',
+            'completed',
+            'expired',
+            'cancelled',
+            'approved',
+          ),
+        ),
+        attempt: sometimes(fc.oneof(fc.integer({ min: -2, max: 5 }), fc.double(), fc.constant(2 ** 60))),
+        checks: mostly(fc.constant([])),
+        credentials: mostly(fc.constant([])),
+        decision: rarely(fc.anything()),
+        session: rarely(fc.record({ url: fc.webUrl() })),
+        createdAt: timestamp,
+        updatedAt: timestamp,
+        completedAt: sometimes(timestamp),
+        redactedAt: sometimes(timestamp),
+        observedTimes: sometimes(
+          mostly(
+            fc.array(fc.constantFrom('createdAt', 'updatedAt', 'completedAt', 'occurredAt'), {
+              maxLength: 2,
+            }),
+          ),
+        ),
+        raw: fc.oneof(
+          fc.record({ status: mostly(fc.string()) }, { requiredKeys: [] }),
+          {
+            arbitrary: fc
+              .dictionary(fc.string(), fc.jsonValue())
+              .map((extra) => ({ ...extra, status: 'created' })),
+            weight: 6,
+          },
+          fc.anything(),
+        ),
+        unknownKey: rarely(fc.anything()),
+      },
+      {
+        requiredKeys: [
+          'id',
+          'provider',
+          'reference',
+          'status',
+          'createdAt',
+          'updatedAt',
+          'raw',
+          'decision',
+          'session',
+        ],
+      },
+    )
+    let taken = 0
+    fc.assert(
+      fc.property(candidate, (value) => {
+        const plain = plainVerification(value)
+        if (plain === undefined) return
+        taken += 1
+        const parsed = VerificationSchema.safeParse(value)
+        expect(parsed.success).toBe(true)
+        expect(plain).toStrictEqual(parsed.data)
+        expect(plain).not.toBe(value)
+      }),
+      { numRuns: 5000 },
+    )
+    // The generator reaches the hand-checked path often enough for the property to mean something.
+    expect(taken).toBeGreaterThan(20)
+  })
+
+  it('takes a plain verification as a copy that shares no object with the input', () => {
+    const parsed = parseVerificationUpdate(verification)
+    expect(parsed).toStrictEqual(VerificationSchema.parse(verification))
+    expect(parsed.reference).not.toBe(verification.reference)
+    expect(parsed.raw).not.toBe(verification.raw)
+    expect(parsed.checks).not.toBe(verification.checks)
+  })
+
+  it('takes a timestamp by hand exactly when it is what toISOString writes, and never one the schema refuses', () => {
+    const withCreatedAt = (createdAt: unknown) => ({ ...verification, createdAt })
+    for (const [timestamp, taken] of [
+      ['2024-02-29T08:00:00.000Z', true],
+      ['2000-02-29T23:59:59.999Z', true],
+      ['0000-01-01T00:00:00.000Z', true],
+      ['2023-02-29T08:00:00.000Z', false],
+      ['1900-02-29T00:00:00.000Z', false],
+      ['2025-04-31T00:00:00.000Z', false],
+      ['2025-12-31T23:59:60.000Z', false],
+      ['2025-06-01T24:00:00.000Z', false],
+      ['2025-06-01T08:00:00.0a0Z', false],
+      ['2025-06-01T08:00:00Z', false],
+      ['2025-06-01T08:00:00.000+00:00', false],
+    ] as const) {
+      expect(plainVerification(withCreatedAt(timestamp)) !== undefined, timestamp).toBe(taken)
+    }
+    // Every string of the right shape, digits anywhere: taken only when the schema accepts it too.
+    const digit = fc.constantFrom(...'0123456789')
+    const digits = (count: number) =>
+      fc.array(digit, { minLength: count, maxLength: count }).map((list) => list.join(''))
+    const shaped = fc
+      .tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2), digits(3))
+      .map(
+        ([year, month, day, hour, minute, second, millis]) =>
+          `${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}Z`,
+      )
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          shaped,
+          fc
+            .date({ noInvalidDate: true, min: new Date(-62e12), max: new Date(253e12) })
+            .map((date) => date.toISOString()),
+        ),
+        (timestamp) => {
+          const taken = plainVerification(withCreatedAt(timestamp)) !== undefined
+          const canonical =
+            !Number.isNaN(Date.parse(timestamp)) && new Date(timestamp).toISOString() === timestamp
+          expect(taken).toBe(canonical)
+          if (taken) expect(VerificationSchema.safeParse(withCreatedAt(timestamp)).success).toBe(true)
+        },
+      ),
+      { numRuns: 3000 },
+    )
   })
 })

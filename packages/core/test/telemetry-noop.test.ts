@@ -52,6 +52,35 @@ it('starts no span at all while no tracer provider is registered (no tracer work
   expect(startActiveSpan).not.toHaveBeenCalled()
 })
 
+it('calls the adapter straight through while untraced: its promise, its rejection, and a synchronous throw as a rejection', async () => {
+  const verification = createMockVerification()
+  const refusal = new Error('refused')
+  const mock = createMockAdapter({ provider: 'acme', results: { getVerification: async () => verification } })
+  let calls = 0
+  const kyc = createKyc({
+    adapters: {
+      acme: {
+        ...mock,
+        getVerification: (options) => mock.getVerification(options),
+        createVerification: () => {
+          calls += 1
+          throw refusal
+        },
+      },
+    },
+    env: {},
+  })
+  // The first call loads the OpenTelemetry API; the rest take the straight-through path.
+  for (let round = 0; round < 3; round += 1) {
+    await expect(kyc.getVerification({ reference: verification.reference })).resolves.toEqual(verification)
+    const created = kyc.createVerification({ subjectReference: 'user_1' })
+    expect(created).toBeInstanceOf(Promise)
+    await expect(created).rejects.toBe(refusal)
+  }
+  expect(calls).toBe(3)
+  expect(trace.getActiveSpan()).toBeUndefined()
+})
+
 // Last: it registers an SDK for the rest of this file.
 it('traces every call from the moment an application registers a tracer provider', async () => {
   const server = scriptedFetch([jsonResponse(200, { id: 'inq_1' })])

@@ -220,7 +220,9 @@ export function createRouter(options: RouterOptions): Router {
     call: RoutedCreateVerificationOptions,
     idempotency: IdempotencyClaim | undefined,
   ): Promise<CreateVerificationResult> => {
-    const { routing: hints, ...adapterOptions } = call
+    const hints = call.routing
+    // The adapter gets the caller's options as they are, unless they carry routing hints to strip.
+    const adapterOptions: CreateVerificationOptions = 'routing' in call ? withoutHints(call) : call
     const request: RoutingRequest = {
       country: call.country,
       documentTypes: call.documentTypes,
@@ -376,6 +378,11 @@ function coveredBy(plan: RoutePlan, request: RoutingRequest): Coverage {
     plan.coverageByShape.set(shape, answer)
   }
   return answer
+}
+
+function withoutHints(call: RoutedCreateVerificationOptions): CreateVerificationOptions {
+  const { routing: _routing, ...adapterOptions } = call
+  return adapterOptions
 }
 
 function pickShadowRequest(call: CreateVerificationOptions) {

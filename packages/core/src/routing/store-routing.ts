@@ -35,13 +35,24 @@ export async function storeRoutedVerification(
   record: RoutedVerificationRecord,
 ): Promise<void> {
   const { verification, fileUnder, routing } = record
+  const entries = [
+    routingAuditEntry(
+      fileUnder,
+      routing,
+      verification === undefined
+        ? {}
+        : {
+            to:
+              verification.decision === undefined
+                ? { status: verification.status }
+                : { status: verification.status, outcome: verification.decision.outcome },
+          },
+    ),
+  ]
+  for (const also of record.alsoAudit ?? []) entries.push(routingAuditEntry(fileUnder, also))
   await store.transaction(async (transaction) => {
     if (verification !== undefined) {
-      const { session: _session, ...withoutSession } = verification
-      const subjectReference = verification.subjectReference ?? record.subjectReference
-      await transaction.applyVerification(
-        subjectReference === undefined ? withoutSession : { ...withoutSession, subjectReference },
-      )
+      await transaction.applyVerification(withoutSession(verification, record.subjectReference))
     }
     if (record.split !== undefined) {
       await storeSplitAssignment(transaction.keyValue, record.split.subjectReference, record.split.plan)
@@ -50,28 +61,23 @@ export async function storeRoutedVerification(
       const { namespace, key, value, ttlMs } = record.keyValue
       await transaction.keyValue.set(namespace, key, value, { ttlMs })
     }
-    // Sent with the commit where the store can (`appendAuditAtCommit`): the memory store hashes the
-    // chain when the log is read, a SQL store in the commit's statement, off the request path.
-    const appendAudit = async (entry: AuditEntryInput) => {
-      if (transaction.appendAuditAtCommit === undefined) await transaction.appendAudit(entry)
-      else transaction.appendAuditAtCommit(entry)
-    }
-    await appendAudit(
-      routingAuditEntry(fileUnder, routing, {
-        ...(verification === undefined
-          ? {}
-          : {
-              to: {
-                status: verification.status,
-                ...(verification.decision === undefined ? {} : { outcome: verification.decision.outcome }),
-              },
-            }),
-      }),
-    )
-    for (const also of record.alsoAudit ?? []) {
-      await appendAudit(routingAuditEntry(fileUnder, also))
+    // Sent with the commit where the store can (`appendAuditAtCommit`, synchronous): the memory store
+    // hashes the chain when the log is read, a SQL store in the commit's statement, off the request path.
+    if (transaction.appendAuditAtCommit !== undefined) {
+      for (const entry of entries) transaction.appendAuditAtCommit(entry)
+    } else {
+      for (const entry of entries) await transaction.appendAudit(entry)
     }
   })
+}
+
+/** The verification as stored: without its session, and with the call's subject reference when it lacks one. */
+function withoutSession(verification: Verification, subjectReference: string | undefined): Verification {
+  const { session: _session, ...stored } = verification
+  if (stored.subjectReference === undefined && subjectReference !== undefined) {
+    stored.subjectReference = subjectReference
+  }
+  return stored
 }
 
 /**

@@ -221,7 +221,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   /** Several chains: the last committed entry of each chain, and the last dropped one. */
   const chainHeads = new Map<number, AuditEntry>()
   const chainStarts = new Map<number, NonNullable<AuditChainHead>>()
-  let turn: Promise<void> = Promise.resolve()
+  /** Whether a transaction holds the turn; those waiting for it are in `waiting`, first come first. */
+  let busy = false
+  const waiting: (() => void)[] = []
 
   const liveValue = (stored: StoredValue | undefined): JsonValue | undefined =>
     stored === undefined || (stored.expiresAt !== undefined && stored.expiresAt <= now())
@@ -471,6 +473,40 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
   }
 
+  /** Hands the turn to the first transaction waiting, or marks the store idle. */
+  const passTurn = () => {
+    const next = waiting.shift()
+    if (next === undefined) busy = false
+    else next()
+  }
+
+  const runInTurn = async <Result>(
+    work: (transaction: KycStoreTransaction<undefined>) => Promise<Result>,
+    signal: AbortSignal | undefined,
+  ): Promise<Result> => {
+    try {
+      return await runTransaction(work, signal)
+    } finally {
+      passTurn()
+    }
+  }
+
+  /** Resolves when the turn passes to this caller; rejects, leaving the line, when `signal` aborts first. */
+  const waitForTurn = (signal: AbortSignal | undefined) =>
+    new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const index = waiting.indexOf(start)
+        if (index !== -1) waiting.splice(index, 1)
+        reject(signal?.reason)
+      }
+      const start = () => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      waiting.push(start)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+
   const store: MemoryStore = {
     inbox: {
       async claim(request): Promise<InboxClaimResult> {
@@ -560,26 +596,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     archive: createMemoryRawArchiveStore(now, maxEntries),
     transaction(work, transactionOptions = {}) {
       const { signal } = transactionOptions
-      const previous = turn
-      let finish!: () => void
-      turn = new Promise<void>((resolve) => {
-        finish = resolve
-      })
-      const run = async () => {
-        try {
-          await raceAbort(previous, signal)
-        } catch (reason) {
-          // Leave the queue: our turn passes to the next one as soon as the previous finishes.
-          void previous.then(finish)
-          throw reason
-        }
-        try {
-          return await runTransaction(work, signal)
-        } finally {
-          finish()
-        }
+      if (signal?.aborted === true) return Promise.reject(signal.reason)
+      // Idle: start at once, with no turn to wait for. Busy: wait in line (leaving it on abort).
+      if (!busy) {
+        busy = true
+        return runInTurn(work, signal)
       }
-      return run()
+      return waitForTurn(signal).then(() => runInTurn(work, signal))
     },
     auditStart: () => {
       finalizeAudit()

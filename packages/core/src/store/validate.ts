@@ -1,7 +1,9 @@
 import type { z } from 'zod'
 import { KycInvalidRequestError, KycStoreIntegrityError } from '../errors.js'
+import { lazy } from '../lazy.js'
 import type { VerificationUpdate } from '../model/apply-update.js'
-import { type Verification, VerificationSchema } from '../model/verification.js'
+import { VerificationStatusSchema } from '../model/status.js'
+import { type Verification, VerificationSchema, VerificationTimeFieldSchema } from '../model/verification.js'
 import type { InboxClaimRequest, JsonValue, KeyValueSetOptions, TransactionClaimRequest } from './types.js'
 
 /** Issue paths joined for a message (`reasons.0.code, provider`); never the offending values. */
@@ -45,12 +47,128 @@ export function markParsedVerificationUpdate<Update extends VerificationUpdate>(
  */
 export function parseVerificationUpdate(update: unknown): VerificationUpdate {
   if (takeParsedMark(update)) return update as VerificationUpdate
+  const plain = plainVerification(update)
+  if (plain !== undefined) return plain
   const parsed = VerificationSchema.safeParse(update)
   if (parsed.success) return parsed.data
   throw new KycInvalidRequestError({
     message: `Invalid verification update: ${describeIssuePaths(parsed.error.issues)}.`,
     issues: parsed.error.issues,
   })
+}
+
+/** The keys `VerificationSchema` knows, in its order; the status and time-field values it accepts. */
+const verificationShape = lazy(() => ({
+  keys: Object.keys(VerificationSchema.shape),
+  statuses: new Set<string>(VerificationStatusSchema.options),
+  timeFields: new Set<string>(VerificationTimeFieldSchema.options),
+}))
+
+/** An object literal, a `JSON.parse` result or an `Object.create(null)` object: nothing else is taken by hand. */
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null) return false
+  const prototype = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
+}
+
+/** The decimal number written by the `length` characters at `start` of `text`; -1 when one is not a digit. */
+function digitsAt(text: string, start: number, length: number): number {
+  let value = 0
+  for (let index = start; index < start + length; index += 1) {
+    const digit = text.charCodeAt(index) - 48
+    if (digit < 0 || digit > 9) return -1
+    value = value * 10 + digit
+  }
+  return value
+}
+
+/** Where `toISOString` puts its separators, and which. */
+const timestampSeparators: readonly (readonly [number, string])[] = [
+  [4, '-'],
+  [7, '-'],
+  [10, 'T'],
+  [13, ':'],
+  [16, ':'],
+  [19, '.'],
+  [23, 'Z'],
+]
+const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/**
+ * A timestamp in the one form `toISOString` writes for the years 0000–9999
+ * (`2030-01-01T00:00:00.000Z`), of a real date: checked character by character, with no `Date` built.
+ */
+function isCanonicalTimestamp(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length !== 24) return false
+  for (const [position, separator] of timestampSeparators) if (value[position] !== separator) return false
+  const year = digitsAt(value, 0, 4)
+  const month = digitsAt(value, 5, 2)
+  const day = digitsAt(value, 8, 2)
+  const hour = digitsAt(value, 11, 2)
+  const minute = digitsAt(value, 14, 2)
+  const second = digitsAt(value, 17, 2)
+  if (year < 0 || month < 1 || month > 12 || day < 1 || digitsAt(value, 20, 3) < 0) return false
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const lastDay = month === 2 && leap ? 29 : (daysInMonth[month - 1] ?? 0)
+  return (
+    day <= lastDay && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59
+  )
+}
+
+/**
+ * The common, simple verification (what a create or a status read returns: no decision, identity,
+ * session, checks or credentials yet, canonical UTC timestamps) checked by hand, as a copy shaped as
+ * `VerificationSchema`'s output; `undefined` for anything else, which the schema then parses. Only
+ * what certainly passes the schema is taken here, so the result is the schema's (a property test
+ * holds the two together); it spares the full parse, which on a routed create cost more than the rest
+ * of routing. Every value is read once, into the copy. Internal to core (tests hold it to the schema).
+ */
+export function plainVerification(update: unknown): Verification | undefined {
+  if (!isPlainObject(update)) return undefined
+  const shape = verificationShape()
+  const copy: Record<string, unknown> = {}
+  for (const key of Object.keys(update)) if (!shape.keys.includes(key)) return undefined
+  // As the schema does: a key present with `undefined` stays present, an absent one stays absent.
+  for (const key of shape.keys) if (Object.hasOwn(update, key)) copy[key] = update[key]
+  const { id, provider, reference, subjectReference, status, attempt, checks, credentials, raw } = copy
+  if (typeof id !== 'string' || id.length === 0 || typeof provider !== 'string' || provider.length === 0) {
+    return undefined
+  }
+  if (subjectReference !== undefined && typeof subjectReference !== 'string') return undefined
+  if (typeof status !== 'string' || !shape.statuses.has(status)) return undefined
+  if (attempt !== undefined && !(Number.isSafeInteger(attempt) && (attempt as number) >= 1)) return undefined
+  // Anything richer goes to the schema.
+  if (copy.decision !== undefined || copy.identity !== undefined || copy.session !== undefined)
+    return undefined
+  if (!Array.isArray(checks) || checks.length > 0 || !Array.isArray(credentials) || credentials.length > 0) {
+    return undefined
+  }
+  if (!isCanonicalTimestamp(copy.createdAt) || !isCanonicalTimestamp(copy.updatedAt)) return undefined
+  for (const key of ['completedAt', 'redactedAt'] as const) {
+    if (copy[key] !== undefined && !isCanonicalTimestamp(copy[key])) return undefined
+  }
+  const { observedTimes } = copy
+  if (
+    observedTimes !== undefined &&
+    !(
+      Array.isArray(observedTimes) &&
+      observedTimes.every((field) => typeof field === 'string' && shape.timeFields.has(field))
+    )
+  ) {
+    return undefined
+  }
+  if (!isPlainObject(reference) || !isPlainObject(raw) || typeof raw.status !== 'string') return undefined
+  const referenceCopy: Record<string, string> = {}
+  for (const [key, value] of Object.entries(reference)) {
+    if (typeof value !== 'string' || key === '__proto__') return undefined
+    referenceCopy[key] = value
+  }
+  copy.reference = referenceCopy
+  copy.checks = []
+  copy.credentials = []
+  if (observedTimes !== undefined) copy.observedTimes = [...(observedTimes as string[])]
+  copy.raw = { ...raw }
+  return copy as Verification
 }
 
 /**

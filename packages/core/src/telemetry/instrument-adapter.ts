@@ -1,7 +1,7 @@
 import type { Span } from '@opentelemetry/api'
 import { capabilityMethods, type KycAdapter, kycCapabilities } from '../adapter.js'
 import type { Verification } from '../model/index.js'
-import { inSpan, telemetryAttributes } from './telemetry.js'
+import { inSpan, telemetryAttributes, untracedSpan } from './telemetry.js'
 
 /** The adapter methods that become spans: the required three and every optional capability method. */
 const tracedMethods: readonly string[] = [
@@ -62,19 +62,28 @@ export function instrumentAdapter<Adapter extends KycAdapter>(adapter: Adapter):
   for (const method of tracedMethods) {
     const implementation = (adapter as Record<string, unknown>)[method]
     if (typeof implementation !== 'function') continue
-    instrumented[method] = (options: unknown) =>
-      inSpan(
-        `kyc.${method}`,
-        {
-          kind: 'internal',
-          attributes: {
-            [telemetryAttributes.provider]: provider,
-            [telemetryAttributes.operation]: method,
-          },
-        },
-        () => (implementation as (options: unknown) => Promise<unknown>).call(adapter, options),
-        describeResult,
-      )
+    const call = implementation as (this: Adapter, options: unknown) => Promise<unknown>
+    const name = `kyc.${method}`
+    // Built once per method, not per call: the span's name, kind and attributes never change.
+    const spanOptions = {
+      kind: 'internal',
+      attributes: Object.freeze({
+        [telemetryAttributes.provider]: provider,
+        [telemetryAttributes.operation]: method,
+      }),
+    } as const
+    instrumented[method] = (options: unknown) => {
+      // No tracer registered: every span would be the no-op, so call straight through (one promise,
+      // no extra turn). A throw still becomes a rejection, as it does inside a span.
+      if (untracedSpan() !== undefined) {
+        try {
+          return Promise.resolve(call.call(adapter, options))
+        } catch (error) {
+          return Promise.reject(error)
+        }
+      }
+      return inSpan(name, spanOptions, () => call.call(adapter, options), describeResult)
+    }
   }
   return instrumented as Adapter
 }

@@ -172,6 +172,16 @@ function untraced(api: OpenTelemetryApi): Span | undefined {
 }
 
 /**
+ * The shared no-op span when the OpenTelemetry API is loaded and no tracer provider is registered;
+ * `undefined` otherwise (a tracer is registered, or the API is not loaded yet: then {@link inSpan}
+ * loads it). Synchronous, so a hot wrapper can call straight through without an `inSpan` turn.
+ * Internal to core.
+ */
+export function untracedSpan(): Span | undefined {
+  return openTelemetry === undefined ? undefined : untraced(openTelemetry)
+}
+
+/**
  * What to put in `error.type` for a failure: the `KycError` class name (`KycRateLimitedError`), or
  * `_OTHER` for anything else, whose name we cannot vouch for. Never a message.
  */
