@@ -546,9 +546,9 @@ describe('the webhook pipeline: what changed, and the audit trail', () => {
     for (const entry of given) expect(AuditEntryInputSchema.safeParse(entry).success).toBe(true)
     // An event id past the store's 200 characters: the claim refuses it, nothing reaches the audit.
     const long = `evt_${'x'.repeat(200)}`
-    await expect(kyc.webhooks.handle(request([event(long, failed, 'verification.completed')]))).rejects.toThrow(
-      KycInvalidRequestError,
-    )
+    await expect(
+      kyc.webhooks.handle(request([event(long, failed, 'verification.completed')])),
+    ).rejects.toThrow(KycInvalidRequestError)
     expect(marked).toEqual([true, true])
   })
 })
