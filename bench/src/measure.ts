@@ -61,6 +61,36 @@ export type InterleavedOptions = {
    * other processes on a loaded machine take from it, which wall time charges to whichever side ran.
    */
   clock?: () => number
+  /**
+   * Settle the heap around every timed batch (needs `--expose-gc`): a full collection before each
+   * batch, outside the timing, so every batch starts from the same heap whatever the other side left;
+   * and a young-generation collection at the end of each batch, inside the timing, so each batch pays
+   * for collecting its own short-lived allocations (and promoting what it keeps) whether or not a
+   * scavenge happened to fall inside it. The full collections also give each side's heap growth per
+   * operation ({@link InterleavedResult.heapGrowth}). Default false (the heap is left to itself).
+   */
+  settleHeap?: boolean
+}
+
+/** `globalThis.gc` when Node runs with `--expose-gc`; {@link compareInterleaved} with `settleHeap` needs it. */
+type ExposedGc = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void
+
+function exposedGc(): ExposedGc {
+  const gc = (globalThis as { gc?: ExposedGc }).gc
+  if (gc === undefined)
+    throw new Error('settleHeap needs the garbage collector exposed: run node with --expose-gc.')
+  return gc
+}
+
+/**
+ * Whether V8 runs its garbage collector on the main thread only (`--single-threaded-gc`, on the command
+ * line or in `NODE_OPTIONS`). Node 20 has no per-thread CPU clock (`process.threadCpuUsage` came later),
+ * so this is what makes {@link processCpuMilliseconds} count the collector's work without the
+ * scheduling noise of its helper threads.
+ */
+export function garbageCollectorOnMainThread(): boolean {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+  return flags.includes('--single-threaded-gc')
 }
 
 /**
@@ -85,23 +115,42 @@ export type InterleavedResult = {
    * is: milliseconds per operation and the per-round ratios. Other processes on a loaded machine
    * move wall time, not this.
    */
-  cpu: { subjectMs: Summary; baselineMs: Summary; ratio: Summary }
+  cpu: { subjectMs: Summary; baselineMs: Summary; ratio: Summary; totalRatio: number }
+  /**
+   * With `settleHeap`: bytes of heap each side's operations left alive, per operation (the growth of
+   * the settled heap across its measured batches ÷ their operations). Undefined otherwise.
+   */
+  heapGrowth?: { subjectBytes: number; baselineBytes: number }
 }
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0)
 
-/** One batch's time per operation, on the chosen clock and on this process's CPU time. */
+/** The heap in use after a full collection, in bytes (outside any timing). */
+function settledHeapBytes(gc: ExposedGc): number {
+  gc({ type: 'major' })
+  return process.memoryUsage().heapUsed
+}
+
+/**
+ * One batch's time per operation, on the chosen clock and on this process's CPU time. With `gc`, the
+ * batch (which starts from a heap settled by a full collection) ends with a young-generation collection
+ * inside the timing, and is followed by a full collection outside it: `settledAfter` is the heap it
+ * leaves, in bytes (0 without `gc`), where the next batch starts.
+ */
 async function timeBatch(
   run: (index: number) => Promise<unknown>,
   batch: number,
   offset: number,
   clock: () => number,
-): Promise<{ time: number; cpu: number }> {
+  gc: ExposedGc | undefined,
+): Promise<{ time: number; cpu: number; settledAfter: number }> {
   const cpuStarted = processCpuMilliseconds()
   const started = clock()
   for (let index = 0; index < batch; index += 1) await run(offset + index)
+  gc?.({ type: 'minor' })
   const time = (clock() - started) / batch
-  return { time, cpu: (processCpuMilliseconds() - cpuStarted) / batch }
+  const cpu = (processCpuMilliseconds() - cpuStarted) / batch
+  return { time, cpu, settledAfter: gc === undefined ? 0 : settledHeapBytes(gc) }
 }
 
 /**
@@ -123,15 +172,30 @@ export async function compareInterleaved(options: InterleavedOptions): Promise<I
   const baselineCpu: number[] = []
   const cpuRatios: number[] = []
   const clock = options.clock ?? (() => performance.now())
+  const gc = options.settleHeap === true ? exposedGc() : undefined
+  let settled = gc === undefined ? 0 : settledHeapBytes(gc)
+  let subjectGrowth = 0
+  let baselineGrowth = 0
   let offset = 0
   for (let round = 0; round < options.warmupRounds + options.rounds; round += 1) {
     const subjectFirst = round % 2 === 0
-    let subject = { time: 0, cpu: 0 }
-    let baseline = { time: 0, cpu: 0 }
+    let subject = { time: 0, cpu: 0, heapGrowth: 0 }
+    let baseline = { time: 0, cpu: 0, heapGrowth: 0 }
     for (const side of subjectFirst ? ['subject', 'baseline'] : ['baseline', 'subject']) {
-      await options.between?.()
-      if (side === 'subject') subject = await timeBatch(options.subject, options.batch, offset, clock)
-      else baseline = await timeBatch(options.baseline, options.batch, offset, clock)
+      if (options.between !== undefined) {
+        await options.between()
+        if (gc !== undefined) settled = settledHeapBytes(gc)
+      }
+      const run = side === 'subject' ? options.subject : options.baseline
+      const timed = await timeBatch(run, options.batch, offset, clock, gc)
+      const measured = {
+        time: timed.time,
+        cpu: timed.cpu,
+        heapGrowth: (timed.settledAfter - settled) / options.batch,
+      }
+      settled = timed.settledAfter
+      if (side === 'subject') subject = measured
+      else baseline = measured
     }
     offset += options.batch
     if (round < options.warmupRounds) continue
@@ -141,6 +205,8 @@ export async function compareInterleaved(options: InterleavedOptions): Promise<I
     subjectCpu.push(subject.cpu)
     baselineCpu.push(baseline.cpu)
     cpuRatios.push(subject.cpu / baseline.cpu)
+    subjectGrowth += subject.heapGrowth
+    baselineGrowth += baseline.heapGrowth
   }
   return {
     subjectMs: summarize(subjectTimes),
@@ -151,6 +217,15 @@ export async function compareInterleaved(options: InterleavedOptions): Promise<I
       subjectMs: summarize(subjectCpu),
       baselineMs: summarize(baselineCpu),
       ratio: summarize(cpuRatios),
+      totalRatio: sum(subjectCpu) / sum(baselineCpu),
     },
+    ...(gc === undefined
+      ? {}
+      : {
+          heapGrowth: {
+            subjectBytes: subjectGrowth / options.rounds,
+            baselineBytes: baselineGrowth / options.rounds,
+          },
+        }),
   }
 }

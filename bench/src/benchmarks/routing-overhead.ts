@@ -5,6 +5,7 @@ import { scenarioById } from '@openkyc/testkit/catalogue'
 import {
   compareInterleaved,
   describeSpread,
+  garbageCollectorOnMainThread,
   type InterleavedOptions,
   type InterleavedResult,
   processCpuMilliseconds,
@@ -13,28 +14,28 @@ import { createBenchJumio, createBenchPersona, jumioEvidenceFor } from '../provi
 import type { BenchmarkResult, Figure } from '../report.js'
 
 /**
- * How many rounds are timed: `rounds` short blocks per side (default 400 blocks of 5 Persona calls,
- * and half as many blocks of 2 Jumio flows), after `warmupRounds` (default 20). Many short
- * alternating blocks rather than a few long ones: a collection of the whole heap, or another
- * process evicting this one's caches, then spoils a few blocks instead of moving a few long ones, and
- * the median of each side over hundreds of blocks does not see them.
+ * How many rounds are timed: `rounds` blocks per side (default 120 blocks of 20 Persona calls, and as
+ * many blocks of 5 Jumio flows), after `warmupRounds` (default 10). Every block starts from a heap
+ * settled by a full collection and ends with a young-generation collection inside its timing (see
+ * `settleHeap` in `measure.ts`), so a block carries the collection of its own allocations, whichever
+ * side ran before it.
  */
 export type RoutingOverheadOptions = { rounds?: number; warmupRounds?: number; batch?: number }
 
 /**
  * The goal statistic: the median CPU time per call of the routed side ÷ that of the direct side, each
  * over every measured block. The per-round ratios (their IQR in the notes) show the spread of single
- * blocks; the median of each side over hundreds of blocks is what holds still between runs.
+ * blocks, and the ratio of the totals (in the notes) counts every block whole.
  */
-function ratioOfMedians(result: InterleavedResult): number {
+function ratioOfMedians(result: { subjectMs: { median: number }; baselineMs: { median: number } }): number {
   return result.subjectMs.median / result.baselineMs.median
 }
 
 const goalRatio = 1.05
 
-/** The goal rows (CPU time) and the wall-clock context row of one comparison. */
-function figures(name: string, cpu: InterleavedResult, wall: InterleavedResult): Figure[] {
-  const ratio = ratioOfMedians(cpu)
+/** The goal rows (CPU time) and the wall-clock context row of one comparison, from the same blocks. */
+function figures(name: string, result: InterleavedResult): Figure[] {
+  const ratio = ratioOfMedians(result.cpu)
   return [
     {
       name: `${name}: routed client ÷ adapter called directly, CPU time (ratio of the medians per call)`,
@@ -46,24 +47,30 @@ function figures(name: string, cpu: InterleavedResult, wall: InterleavedResult):
     },
     {
       name: `${name}: CPU time routing adds per call (median)`,
-      value: cpu.subjectMs.median - cpu.baselineMs.median,
+      value: result.cpu.subjectMs.median - result.cpu.baselineMs.median,
       unit: 'ms',
-      baseline: cpu.baselineMs.median,
+      baseline: result.cpu.baselineMs.median,
     },
     {
       name: `${name}: routed client ÷ adapter called directly, wall time (context: moved by other processes' load)`,
-      value: ratioOfMedians(wall),
+      value: ratioOfMedians(result),
       unit: 'ratio',
-      ratio: ratioOfMedians(wall),
+      ratio: ratioOfMedians(result),
     },
   ]
 }
 
-/** Both clocks, one after the other, over the same pair of sides. */
-async function compareOnBothClocks(options: InterleavedOptions) {
-  const cpu = await compareInterleaved({ ...options, clock: processCpuMilliseconds })
-  const wall = await compareInterleaved(options)
-  return { cpu, wall }
+/** Alternating settled blocks, timed on the wall clock and on this process's CPU time at once. */
+function compareSettled(
+  options: Omit<InterleavedOptions, 'settleHeap' | 'clock'>,
+): Promise<InterleavedResult> {
+  return compareInterleaved({ ...options, settleHeap: true })
+}
+
+/** Heap each side keeps per call, in kB: `routed X kB, direct Y kB`. */
+function describeHeapGrowth(result: InterleavedResult): string {
+  const kilobytes = (bytes: number | undefined) => `${((bytes ?? Number.NaN) / 1024).toFixed(1)} kB`
+  return `routed ${kilobytes(result.heapGrowth?.subjectBytes)}, direct ${kilobytes(result.heapGrowth?.baselineBytes)}`
 }
 
 const instantCapabilities: KycCapabilities = {
@@ -115,12 +122,11 @@ function createInstantAdapter(): KycAdapter {
  */
 export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): Promise<BenchmarkResult> {
   const started = performance.now()
-  const rounds = options.rounds ?? 400
-  const warmupRounds = options.warmupRounds ?? 20
-  const batch = options.batch ?? 5
-  // A Jumio flow is 7 requests: fewer, shorter blocks keep its part as long as Persona's.
-  const jumioRounds = Math.max(1, Math.round(rounds / 2))
-  const jumioBatch = Math.max(1, Math.round(batch / 2))
+  const rounds = options.rounds ?? 120
+  const warmupRounds = options.warmupRounds ?? 10
+  const batch = options.batch ?? 20
+  // A Jumio flow is 7 requests, about 3.5 Persona creates: a block of a quarter as many flows is as long.
+  const jumioBatch = Math.max(1, Math.round(batch / 4))
 
   // Persona, hosted channel: one create (one POST) per call.
   const persona = createPersonaSimulator({
@@ -148,7 +154,7 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
     adapters: { persona: createBenchPersona(personaContext, personaSettings) },
     env: {},
   })
-  const personaResult = await compareOnBothClocks({
+  const personaResult = await compareSettled({
     subject: (index) =>
       personaRouted.createVerification({ subjectReference: `routed-${index}`, country: 'DE' }),
     baseline: (index) =>
@@ -159,8 +165,7 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
   })
   // Context: the same routed calls against createKyc without routing, which isolates routing's own
   // cost from createKyc's capability enforcement and telemetry wrapper.
-  const personaPlainResult = await compareInterleaved({
-    clock: processCpuMilliseconds,
+  const personaPlainResult = await compareSettled({
     subject: (index) =>
       personaRouted.createVerification({ subjectReference: `routed-again-${index}`, country: 'DE' }),
     baseline: (index) =>
@@ -189,10 +194,10 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
     const submitted = await client.submitVerification({ reference })
     if (submitted.decision?.outcome !== 'approved') throw new Error('the Jumio flow did not end approved')
   }
-  const jumioResult = await compareOnBothClocks({
+  const jumioResult = await compareSettled({
     subject: (index) => jumioFlow(jumioRouted, `routed-${index}`),
     baseline: (index) => jumioFlow(jumioDirect, `direct-${index}`),
-    rounds: jumioRounds,
+    rounds,
     warmupRounds,
     batch: jumioBatch,
   })
@@ -210,49 +215,50 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
       fallback: ['spare'],
     },
   })
-  const instantResult = await compareInterleaved({
+  const instantResult = await compareSettled({
     subject: (index) =>
       instantRouted.createVerification({ subjectReference: `routed-${index}`, country: 'DE' }),
     baseline: (index) =>
       instantDirect.createVerification({ subjectReference: `direct-${index}`, country: 'DE' }),
     rounds: Math.max(1, Math.round(rounds / 4)),
     warmupRounds,
-    batch: 100,
-    clock: processCpuMilliseconds,
+    batch: 200,
   })
   // The memory store hashes the audit chain when the log is first read: that deferred work, per entry.
   const hashStarted = processCpuMilliseconds()
   const head = await personaRouted.store.audit.head()
   const deferredHashMs = (processCpuMilliseconds() - hashStarted) / Math.max(1, head?.sequence ?? 0)
 
+  const mainThreadGc = garbageCollectorOnMainThread()
   return {
     id: 'routing-overhead',
     title: 'Routing overhead: createKyc with routing vs. the adapter called directly',
     baseline: 'the same adapter, configured alike, called directly against the same in-process simulator',
     figures: [
-      ...figures('persona createVerification (hosted)', personaResult.cpu, personaResult.wall),
+      ...figures('persona createVerification (hosted)', personaResult),
       {
         name: 'persona createVerification (hosted): routed client ÷ createKyc without routing, CPU time (context)',
-        value: ratioOfMedians(personaPlainResult),
+        value: ratioOfMedians(personaPlainResult.cpu),
         unit: 'ratio',
-        ratio: ratioOfMedians(personaPlainResult),
+        ratio: ratioOfMedians(personaPlainResult.cpu),
       },
-      ...figures('jumio API-channel flow (create, 2 uploads, submit)', jumioResult.cpu, jumioResult.wall),
+      ...figures('jumio API-channel flow (create, 2 uploads, submit)', jumioResult),
       {
         name: "routing's own CPU time per createVerification (an adapter that answers at once; baseline: that adapter called directly)",
-        value: instantResult.subjectMs.median,
+        value: instantResult.cpu.subjectMs.median,
         unit: 'ms',
-        baseline: instantResult.baselineMs.median,
+        baseline: instantResult.cpu.baselineMs.median,
       },
     ],
     notes: [
-      `Spread of the per-round CPU ratios (median, IQR, extremes): Persona ${describeSpread(personaResult.cpu.ratio)}; Jumio ${describeSpread(jumioResult.cpu.ratio)}; Persona routed ÷ createKyc without routing ${describeSpread(personaPlainResult.ratio)}.`,
-      `Total CPU time of every measured round, routed ÷ direct (every collection and outlier included): Persona ${personaResult.cpu.totalRatio.toFixed(3)}, Jumio ${jumioResult.cpu.totalRatio.toFixed(3)}.`,
-      `Persona: ${rounds} measured rounds (after ${warmupRounds} warm-up rounds) of ${batch} calls per side; Jumio: ${jumioRounds} rounds of ${jumioBatch} flows; sides alternating which goes first; goal ratio = median CPU time per call of the routed side ÷ that of the direct side.`,
+      `Spread of the per-round CPU ratios (median, IQR, extremes): Persona ${describeSpread(personaResult.cpu.ratio)}; Jumio ${describeSpread(jumioResult.cpu.ratio)}; Persona routed ÷ createKyc without routing ${describeSpread(personaPlainResult.cpu.ratio)}.`,
+      `Total CPU time of every measured block, routed ÷ direct (every block counted whole): Persona ${personaResult.cpu.totalRatio.toFixed(3)}, Jumio ${jumioResult.cpu.totalRatio.toFixed(3)}.`,
+      `Persona: ${rounds} measured rounds (after ${warmupRounds} warm-up rounds) of ${batch} calls per side; Jumio: ${rounds} rounds of ${jumioBatch} flows; sides alternating which goes first; goal ratio = median CPU time per call of the routed side ÷ that of the direct side.`,
+      `Heap: every block starts from a heap settled by a full collection (outside the timing) and ends with a young-generation collection (inside it), so each side pays for collecting its own allocations and promoting what it keeps; the full collections are not timed (their cost follows the whole heap, which both sides share). Heap kept per call (growth of the settled heap): Persona ${describeHeapGrowth(personaResult)}; Jumio ${describeHeapGrowth(jumioResult)}. The routed side's extra is the memory store's copy of each verification, its routing audit entry and split assignment: routing's cost with a memory store, kept in the figures.`,
+      `CPU time is process.cpuUsage (user + system, every thread; Node ${process.version} has no per-thread CPU clock). ${mainThreadGc ? 'The row runs with --single-threaded-gc (the bench runner adds it), so the collector works on the main thread: its work is counted whole, and its helper threads add no scheduling noise.' : 'This run did NOT have --single-threaded-gc: the collector’s helper threads are counted too, with their scheduling noise (run the row through the bench runner, which adds the flag).'} The calls never wait (in-process simulators), and CPU time leaves out what other processes take on a loaded machine; the wall-time rows come from the same blocks and are context.`,
       `The audit chain's hashes are computed when the memory store's log is first read, not in the routed call: ${(deferredHashMs * 1000).toFixed(1)} µs of CPU per entry, paid by the first read after the run (${head?.sequence ?? 0} entries). A Postgres store computes them in the record's own transaction.`,
-      'Goal rows use this process’s CPU time (process.cpuUsage: user + system, all threads): the calls never wait (in-process simulators), and CPU time leaves out what other processes take on a loaded machine. The wall-time rows, measured right after over the same sides, are context.',
       'The routed client checks a rule, reads the sticky split assignment, checks coverage, and stores the verification (parsed once, kept as a copy), a routing audit entry (sent with the commit; SHA-256 chained when the log is read) and a new subject’s split assignment in one memory-store transaction per create.',
-      'Both sides go through the same simulator; the routed side also pays createKyc capability enforcement and the no-op telemetry wrapper, which the context row (routed ÷ createKyc without routing) leaves out.',
+      'Both sides send the same requests (same subject-reference length, same adapter settings) to the same simulator, alternating, so its state grows alike under both; the routed side also pays createKyc capability enforcement and the no-op telemetry wrapper, which the context row (routed ÷ createKyc without routing) leaves out.',
     ],
     durationSeconds: (performance.now() - started) / 1000,
   }

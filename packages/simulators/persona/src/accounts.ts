@@ -11,7 +11,7 @@ import {
   sendList,
   sendResource,
 } from './json-api.js'
-import { formatTimestamp, type StoredResource } from './state.js'
+import { formatTimestamp, type ResourceCollection, type StoredResource } from './state.js'
 import { applyTagAction } from './tags.js'
 
 /**
@@ -143,6 +143,35 @@ export type CreateAccountOptions = {
   countryCode?: string | null
 }
 
+/**
+ * Accounts by reference id, per account collection. Every inquiry create looks its account up by
+ * reference id; a real vendor answers that from an index, where a scan of every account (copied and
+ * sorted newest first) made each simulated create slower than the one before. Both writes of an
+ * account's `reference-id` (create, update) add it here; an entry whose account has since changed
+ * reference id or been redacted is skipped on lookup.
+ */
+const accountsByReference = new WeakMap<ResourceCollection, Map<string, Set<StoredResource>>>()
+
+function referenceIndex(context: PersonaRouteContext): Map<string, Set<StoredResource>> {
+  const accounts = context.state.collection('account')
+  let index = accountsByReference.get(accounts)
+  if (index === undefined) {
+    index = new Map()
+    accountsByReference.set(accounts, index)
+  }
+  return index
+}
+
+/** Records the account under its current reference id (none: nothing to record). */
+function indexAccountReference(context: PersonaRouteContext, account: StoredResource): void {
+  const referenceId = account.attributes['reference-id']
+  if (typeof referenceId !== 'string') return
+  const index = referenceIndex(context)
+  const accounts = index.get(referenceId)
+  if (accounts === undefined) index.set(referenceId, new Set([account]))
+  else accounts.add(account)
+}
+
 /** Creates an account and emits `account.created`. The caller checks reference-id uniqueness. */
 export function createAccount(
   context: PersonaRouteContext,
@@ -171,22 +200,23 @@ export function createAccount(
     },
     internal: { relations: [] as AccountRelation[] },
   })
+  indexAccountReference(context, account)
   context.emitEvent({ name: 'account.created', resource: account })
   return account
 }
 
-/** The active account with this reference id, if any. */
+/** The active account with this reference id (the newest, if several), if any. */
 export function findAccountByReference(
   context: PersonaRouteContext,
   referenceId: string,
 ): StoredResource | undefined {
-  return context.state
-    .collection('account')
-    .list()
-    .find(
-      (account) =>
-        account.attributes['reference-id'] === referenceId && account.attributes['redacted-at'] === null,
-    )
+  let newest: StoredResource | undefined
+  for (const account of referenceIndex(context).get(referenceId) ?? []) {
+    const active =
+      account.attributes['reference-id'] === referenceId && account.attributes['redacted-at'] === null
+    if (active && (newest === undefined || account.sequence > newest.sequence)) newest = account
+  }
+  return newest
 }
 
 /** A relation between two accounts (`GET /accounts/{id}/relations?filter[key]=…`). */
@@ -287,6 +317,7 @@ export function registerAccountRoutes(app: PersonaApp, context: PersonaRouteCont
       if (other !== undefined && other.id !== account.id)
         throw conflict('Resource already exists as an active resource')
       account.attributes['reference-id'] = attributes['reference-id']
+      indexAccountReference(context, account)
     }
     const flat: Record<string, unknown> = {}
     for (const key of topLevelPersonalKeys) if (key in attributes) flat[key] = attributes[key]

@@ -21,6 +21,39 @@ export type PersonaRouteContextSettings = {
 /** Event snapshot kept in `event.internal`: the subject and its included resources as they were. */
 export type EventSnapshot = { subject: StoredResource; included: StoredResource[] }
 
+const tooDeep = Symbol('too deep for a plain copy')
+
+function copyPlainData(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) {
+    // Functions and symbols cannot be cloned: structuredClone throws for them, as it always did here.
+    return typeof value === 'function' || typeof value === 'symbol' ? structuredClone(value) : value
+  }
+  if (depth > 64) throw tooDeep
+  const prototype = Object.getPrototypeOf(value)
+  if (Array.isArray(value) && prototype === Array.prototype) {
+    return value.map((item) => copyPlainData(item, depth + 1))
+  }
+  if (prototype !== Object.prototype && prototype !== null) return structuredClone(value)
+  const copy: Record<string, unknown> = {}
+  for (const [key, item] of Object.entries(value)) copy[key] = copyPlainData(item, depth + 1)
+  return copy
+}
+
+/**
+ * A deep copy of a stored resource for an event's snapshot. Resources are plain data (objects, arrays,
+ * strings, numbers, booleans, null), which this copies directly: `structuredClone`'s serialization cost
+ * more than the rest of emitting an event. Anything else inside (a typed array, a date, a map) is
+ * handed to `structuredClone`, and so is a resource nested deeper than any Persona object (a cycle).
+ */
+function snapshotOf(resource: StoredResource): StoredResource {
+  try {
+    return copyPlainData(resource, 0) as StoredResource
+  } catch (error) {
+    if (error === tooDeep) return structuredClone(resource)
+    throw error
+  }
+}
+
 /**
  * Builds the shared context handed to every route module: store, clock, ids, presenters and event
  * emission. Events snapshot their subject when emitted, and render it per API version when read or
@@ -49,8 +82,8 @@ export function createPersonaRouteContext(settings: PersonaRouteContextSettings)
       const createdAtMs = settings.now()
       const included = collectIncluded(context, [input.resource], input.include ?? [])
       const snapshot: EventSnapshot = {
-        subject: structuredClone(input.resource),
-        included: included.map((resource) => structuredClone(resource)),
+        subject: snapshotOf(input.resource),
+        included: included.map((resource) => snapshotOf(resource)),
       }
       const event = state.collection('event').insert({
         type: 'event',

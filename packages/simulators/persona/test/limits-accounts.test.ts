@@ -196,6 +196,43 @@ describe('accounts', () => {
     ).toBe(201)
   })
 
+  it('finds an account by its current reference id: after a rename, after a redaction, among many', async () => {
+    persona = await startPersona()
+    const createAccount = async (referenceId: string) =>
+      persona!.call('POST', '/accounts', { body: { data: { attributes: { 'reference-id': referenceId } } } })
+    const inquiryAccount = async (referenceId: string) =>
+      (
+        await persona!.call('POST', '/inquiries', {
+          body: {
+            data: { attributes: { 'inquiry-template-id': 'itmpl_Accounts' } },
+            meta: { 'auto-create-account-reference-id': referenceId },
+          },
+        })
+      ).body.data.relationships.account.data.id as string
+    for (let index = 0; index < 50; index += 1)
+      expect((await createAccount(`other-${index}`)).status).toBe(201)
+    const first = (await createAccount('user-old')).body.data.id as string
+    await persona.call('PATCH', `/accounts/${first}`, {
+      body: { data: { attributes: { 'reference-id': 'user-new' } } },
+    })
+    expect(await inquiryAccount('user-new')).toBe(first)
+    expect((await createAccount('user-new')).status).toBe(409)
+    const second = (await createAccount('user-old')).body.data.id as string
+    expect(second).not.toBe(first)
+    expect(await inquiryAccount('user-old')).toBe(second)
+    await persona.call('DELETE', `/accounts/${first}`)
+    const third = await inquiryAccount('user-new')
+    expect([first, second]).not.toContain(third)
+    expect(await inquiryAccount('user-new')).toBe(third)
+    // The account.created event keeps the account as it was then, not as renamed and redacted since.
+    const created = await persona.call(
+      'GET',
+      `/events?filter[name]=account.created&filter[object-id]=${first}`,
+    )
+    expect(created.body.data[0].attributes.payload.data.attributes['reference-id']).toBe('user-old')
+    expect(created.body.data[0].attributes.payload.data.attributes['redacted-at']).toBeNull()
+  })
+
   it('lists relations for a relation key, which is required', async () => {
     persona = await startPersona()
     const ids: string[] = []
