@@ -61,7 +61,8 @@ type StoredReply = {
   fingerprint: string
   storedAtMs: number
   status: number
-  body: string
+  /** The reply's bytes (each replay's Response copies them). */
+  body: Uint8Array<ArrayBuffer>
   contentType: string
 }
 
@@ -181,13 +182,22 @@ export function createPersonaApp(settings: PersonaAppSettings): Hono {
     try {
       await next()
       const response = c.res
-      const replyBody = await response.clone().text()
+      // The reply's bytes are read once: they are kept for repeats, and the first caller's response is
+      // rebuilt from them (cheaper than a clone, which tees the body stream that the caller then reads).
+      const replyBody = new Uint8Array(await response.arrayBuffer())
       idempotency.set(storeKey, {
         fingerprint,
         storedAtMs: now,
         status: response.status,
         body: replyBody,
         contentType: response.headers.get('Content-Type') ?? 'application/json',
+      })
+      // Unset first: Hono's setter would otherwise copy the new response and its headers once more.
+      c.res = undefined
+      c.res = new Response(response.body === null ? null : replyBody, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
       })
     } finally {
       idempotencyInFlight.delete(storeKey)

@@ -36,6 +36,32 @@ describe('Idempotency-Key', () => {
     expect(later.body.data.id).not.toBe(first.body.data.id)
   })
 
+  it('gives the first caller of a key its full reply: status, body, and the headers a request without a key gets', async () => {
+    persona = await startPersona()
+    const send = (idempotencyKey?: string) =>
+      persona!.simulator.fetch(`${persona!.simulator.baseUrl}/api/v1/inquiries`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${sandboxKey}`,
+          'Content-Type': 'application/json',
+          ...(idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey }),
+        },
+        body: JSON.stringify(createBody('headers')),
+      })
+    const plain = await send()
+    const first = await send('key-headers')
+    expect(first.status).toBe(201)
+    expect([...first.headers.keys()].sort()).toEqual([...plain.headers.keys()].sort())
+    expect(first.headers.get('Content-Type')).toBe(plain.headers.get('Content-Type'))
+    expect(first.headers.get('Request-Id')).toMatch(/^req_/)
+    expect(first.headers.get('Request-Id')).not.toBe(plain.headers.get('Request-Id'))
+    const firstText = await first.text()
+    const created = JSON.parse(firstText) as { data: { id: string; attributes: { note: string } } }
+    expect(created.data.attributes.note).toBe('headers')
+    const replay = await send('key-headers')
+    expect(await replay.text()).toBe(firstText)
+  })
+
   it('answers repeats sent while the first request runs with its reply, creating one inquiry', async () => {
     persona = await startPersona()
     // In process, so the five requests interleave at every await (over a socket they rarely do).
