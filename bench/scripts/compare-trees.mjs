@@ -1,0 +1,88 @@
+// Same-process A/B of one Persona adapter path built in two checkouts (worktrees) of this repository:
+//   node --expose-gc --single-threaded-gc bench/scripts/compare-trees.mjs <tree A> <tree B> [create|webhook]
+// Both trees must be built (`pnpm --filter @openkyc/bench... build`). Each side loads its own tree's adapter
+// and simulator (resolved from that tree's bench package), and the two sides run in alternating blocks in one
+// process (`compareInterleaved` from tree A), so machine load moves both alike: on this shared machine the
+// absolute CPU time of the same call moves by 30 % between processes, the A ÷ B ratio by about 0.01.
+// `create`: a hosted Persona create (3,000 warm-up calls per side, 120 blocks of 20 on a settled heap).
+// `webhook`: `parseWebhook` of the signed inquiry deliveries with included verifications that the
+// webhook-ingest row times (deliveries collected once, with tree A's simulator).
+import { createRequire } from 'node:module'
+import { resolve } from 'node:path'
+
+const [treeA, treeB, mode = 'create'] = process.argv.slice(2)
+if (treeA === undefined || treeB === undefined || !['create', 'webhook'].includes(mode)) {
+  console.error('usage: compare-trees.mjs <tree A> <tree B> [create|webhook]')
+  process.exit(2)
+}
+
+const load = async (tree) => {
+  const bench = resolve(tree, 'bench')
+  const require = createRequire(resolve(bench, 'package.json'))
+  return {
+    providers: await import(resolve(bench, 'dist/providers.js')),
+    measure: await import(resolve(bench, 'dist/measure.js')),
+    ingest: await import(resolve(bench, 'dist/benchmarks/webhook-ingest.js')),
+    simulator: await import(require.resolve('@openkyc/simulator-persona')),
+  }
+}
+const a = await load(treeA)
+const b = await load(treeB)
+const settings = { handoff: 'hosted-url', rateLimit: false }
+const digits = (value) => value.toFixed(4)
+
+let result
+if (mode === 'create') {
+  const adapterOf = (tree) => {
+    const persona = tree.simulator.createPersonaSimulator({
+      rateLimit: { limit: 1_000_000_000 },
+      inquiryCreationQuota: false,
+      webhook: { enabledEvents: [] },
+    })
+    return tree.providers.createBenchPersona(
+      { fetch: persona.fetch, now: () => persona.clock.now() },
+      settings,
+    )
+  }
+  const adapterA = adapterOf(a)
+  const adapterB = adapterOf(b)
+  result = await a.measure.compareInterleaved({
+    subject: (index) => adapterA.createVerification({ subjectReference: `tree-a-${index}`, country: 'DE' }),
+    baseline: (index) => adapterB.createVerification({ subjectReference: `tree-b-${index}`, country: 'DE' }),
+    rounds: 120,
+    warmupRounds: 150,
+    batch: 20,
+    settleHeap: true,
+  })
+} else {
+  const { simulator, deliveries } = await a.ingest.collectPersonaDeliveries(4)
+  const heavy = deliveries.filter((delivery) => {
+    const attributes = JSON.parse(delivery.rawBody).data?.attributes
+    return (
+      attributes?.name?.startsWith('inquiry.') === true &&
+      (attributes.payload?.included ?? []).some((resource) => resource.type?.startsWith('verification/'))
+    )
+  })
+  const context = { fetch: simulator.fetch, now: () => simulator.clock.now() }
+  const adapterA = a.providers.createBenchPersona(context, settings)
+  const adapterB = b.providers.createBenchPersona(context, settings)
+  const parse = (adapter) => async (index) => {
+    const delivery = heavy[index % heavy.length]
+    await adapter.parseWebhook({ headers: delivery.headers, rawBody: delivery.rawBody })
+  }
+  result = await a.measure.compareInterleaved({
+    subject: parse(adapterA),
+    baseline: parse(adapterB),
+    rounds: 20,
+    warmupRounds: 4,
+    batch: 1000,
+    settleHeap: true,
+  })
+}
+const { cpu } = result
+console.log(
+  `${mode}: A ${digits(cpu.subjectMs.median)} ms, B ${digits(cpu.baselineMs.median)} ms of CPU per call (medians); ` +
+    `A ÷ B ${digits(cpu.subjectMs.median / cpu.baselineMs.median)}, per-block ratio ${digits(cpu.ratio.median)} ` +
+    `(IQR ${digits(cpu.ratio.p25)}–${digits(cpu.ratio.p75)}); heap kept per call A ${(result.heapGrowth.subjectBytes / 1024).toFixed(1)} kB, ` +
+    `B ${(result.heapGrowth.baselineBytes / 1024).toFixed(1)} kB`,
+)
