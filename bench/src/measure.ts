@@ -117,8 +117,9 @@ export type InterleavedResult = {
    */
   cpu: { subjectMs: Summary; baselineMs: Summary; ratio: Summary; totalRatio: number }
   /**
-   * With `settleHeap`: bytes of heap each side's operations left alive, per operation (the growth of
-   * the settled heap across its measured batches ÷ their operations). Undefined otherwise.
+   * With `settleHeap`: bytes of heap each side's operations left alive, per operation: the median over
+   * its measured batches of the settled heap's growth across the batch ÷ its operations (a median, as
+   * the settled heap sometimes shrinks when V8 drops compiled code or shrinks a table). Undefined otherwise.
    */
   heapGrowth?: { subjectBytes: number; baselineBytes: number }
 }
@@ -174,8 +175,8 @@ export async function compareInterleaved(options: InterleavedOptions): Promise<I
   const clock = options.clock ?? (() => performance.now())
   const gc = options.settleHeap === true ? exposedGc() : undefined
   let settled = gc === undefined ? 0 : settledHeapBytes(gc)
-  let subjectGrowth = 0
-  let baselineGrowth = 0
+  const subjectGrowth: number[] = []
+  const baselineGrowth: number[] = []
   let offset = 0
   for (let round = 0; round < options.warmupRounds + options.rounds; round += 1) {
     const subjectFirst = round % 2 === 0
@@ -205,8 +206,8 @@ export async function compareInterleaved(options: InterleavedOptions): Promise<I
     subjectCpu.push(subject.cpu)
     baselineCpu.push(baseline.cpu)
     cpuRatios.push(subject.cpu / baseline.cpu)
-    subjectGrowth += subject.heapGrowth
-    baselineGrowth += baseline.heapGrowth
+    subjectGrowth.push(subject.heapGrowth)
+    baselineGrowth.push(baseline.heapGrowth)
   }
   return {
     subjectMs: summarize(subjectTimes),
@@ -223,8 +224,8 @@ export async function compareInterleaved(options: InterleavedOptions): Promise<I
       ? {}
       : {
           heapGrowth: {
-            subjectBytes: subjectGrowth / options.rounds,
-            baselineBytes: baselineGrowth / options.rounds,
+            subjectBytes: summarize(subjectGrowth).median,
+            baselineBytes: summarize(baselineGrowth).median,
           },
         }),
   }

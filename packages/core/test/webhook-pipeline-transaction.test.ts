@@ -3,6 +3,7 @@ import {
   createKyc,
   createMemoryStore,
   type KycEvent,
+  KycInvalidRequestError,
   type KycStore,
   KycStoreConflictError,
   KycStoreUnavailableError,
@@ -12,6 +13,7 @@ import {
   verifyAuditChain,
   type WebhookEventHandler,
 } from '../src/index.js'
+import { AuditEntryInputSchema, parseAuditEntryInput } from '../src/store/audit-entry.js'
 import { createMockAdapter } from '../src/test/index.js'
 import { seededPii, toEventView, withTransactionMethods } from './fixtures.js'
 
@@ -523,5 +525,30 @@ describe('the webhook pipeline: what changed, and the audit trail', () => {
     ])
     expect(entries[1]?.reasons).toEqual(declinedReasons)
     expect(await verifyAuditChain(store.audit.read())).toMatchObject({ valid: true, count: 3 })
+  })
+
+  it('hands the store audit entries it need not parse again, each a valid AuditEntryInput; an event id too long for the store is refused before any audit entry', async () => {
+    const given: unknown[] = []
+    const marked: boolean[] = []
+    const store = withTransactionMethods(createMemoryStore(), (transaction) => ({
+      appendAuditAtCommit(entry) {
+        given.push(entry)
+        // Marked: taken as it is (which uses up the mark; the memory store then parses it itself).
+        marked.push(parseAuditEntryInput(entry) === entry)
+        transaction.appendAuditAtCommit!(entry)
+      },
+    }))
+    const { kyc, request } = setUp({ store })
+    await kyc.webhooks.handle(request([event('evt_1', submitted)]))
+    await kyc.webhooks.handle(request([event('evt_2', declined, 'verification.completed')]))
+    expect(marked).toEqual([true, true])
+    // What the store takes unparsed is a valid entry.
+    for (const entry of given) expect(AuditEntryInputSchema.safeParse(entry).success).toBe(true)
+    // An event id past the store's 200 characters: the claim refuses it, nothing reaches the audit.
+    const long = `evt_${'x'.repeat(200)}`
+    await expect(
+      kyc.webhooks.handle(request([event(long, failed, 'verification.completed')])),
+    ).rejects.toThrow(KycInvalidRequestError)
+    expect(marked).toEqual([true, true])
   })
 })

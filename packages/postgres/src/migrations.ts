@@ -186,6 +186,18 @@ END
 $document_lz4$;
 `,
   },
+  {
+    version: 8,
+    name: 'audit chain head keeps the hash it replaced',
+    up: (schema) => `
+-- An append to a chain was a SELECT ... FOR UPDATE of the chain's head, then an UPDATE of it joined
+-- to that read: two visits to the row, a row-lock WAL record and a hash join, once per event. The
+-- append is now one UPDATE whose SET computes the new hash from the old one and keeps the old one
+-- here, so its RETURNING can give the entry its previousHash. Written by every append; read by
+-- nothing else (the chain is checked from audit_log).
+ALTER TABLE ${schema}.audit_chain_head ADD COLUMN IF NOT EXISTS previous_hash text;
+`,
+  },
 ]
 
 /** The migration version this copy of the package needs. */

@@ -344,12 +344,14 @@ WHERE newest.sequence >= (SELECT CASE WHEN is_called THEN last_value + 1 ELSE la
 WHERE chain_sequence > 0 ORDER BY chain`,
     ),
   /**
-   * Appends an entry at the head of its chain in one statement that cannot miss: it locks the chain's
-   * head row, hashes the entry in SQL from the head it locked (`prefix`, the next chain sequence, the
-   * head's hash and `suffix` are the entry's canonical serialization, see core's
-   * `splitChainedAuditSerialization`), moves the head and inserts the row with the store-wide cursor
-   * drawn under the lock. A concurrent append on the chain waits for the lock and then chains onto
-   * the entry it waited for. Returns the entry's place and hashes.
+   * Appends an entry at the head of its chain in one statement that cannot miss: one UPDATE of the
+   * chain's head row (which locks it) moves it on and hashes the entry in SQL from the head it
+   * replaces (`prefix`, the next chain sequence, the head's hash and `suffix` are the entry's
+   * canonical serialization, see core's `splitChainedAuditSerialization`), keeping the replaced hash
+   * in `previous_hash` (migration 8) so the statement can return it; the store-wide cursor is drawn
+   * under the lock, and the row is inserted. A concurrent append on the chain waits for the lock and
+   * then chains onto the entry it waited for (the UPDATE re-reads the newest head). Returns the
+   * entry's place and hashes.
    */
   appendAuditEntryAtChainHead: (
     schema: string,
@@ -364,26 +366,18 @@ WHERE chain_sequence > 0 ORDER BY chain`,
   ) =>
     statement(
       'append audit entry at chain head',
-      `WITH head AS (
-  SELECT chain, chain_sequence + 1 AS chain_sequence, hash AS previous_hash
-  FROM ${schema}.audit_chain_head WHERE chain = $1 FOR UPDATE
-), hashed AS (
-  SELECT head.chain, head.chain_sequence, head.previous_hash,
-    encode(sha256(convert_to($2 || head.chain_sequence::text || ',"' || head.previous_hash || '",' || $3, 'UTF8')), 'hex') AS hash
-  FROM head
-), moved AS (
-  UPDATE ${schema}.audit_chain_head AS chain_head
-  SET chain_sequence = hashed.chain_sequence, hash = hashed.hash
-  FROM hashed WHERE chain_head.chain = hashed.chain
-  RETURNING hashed.chain_sequence, hashed.previous_hash, hashed.hash
-), placed AS (
-  SELECT moved.*, nextval('${schema}.audit_log_sequence') AS sequence FROM moved
+      `WITH moved AS (
+  UPDATE ${schema}.audit_chain_head
+  SET chain_sequence = chain_sequence + 1, previous_hash = hash,
+    hash = encode(sha256(convert_to($2 || (chain_sequence + 1)::text || ',"' || hash || '",' || $3, 'UTF8')), 'hex')
+  WHERE chain = $1
+  RETURNING chain_sequence, previous_hash, hash, nextval('${schema}.audit_log_sequence') AS sequence
 )
 INSERT INTO ${schema}.audit_log (sequence, provider, verification_id, entry)
-SELECT placed.sequence, $4, $5, $6::text::jsonb || jsonb_build_object(
-  'sequence', placed.sequence, 'chainSequence', placed.chain_sequence,
-  'previousHash', placed.previous_hash, 'hash', placed.hash)
-FROM placed
+SELECT moved.sequence, $4, $5, $6::text::jsonb || jsonb_build_object(
+  'sequence', moved.sequence, 'chainSequence', moved.chain_sequence,
+  'previousHash', moved.previous_hash, 'hash', moved.hash)
+FROM moved
 RETURNING sequence::text AS sequence, (entry ->> 'chainSequence') AS chain_sequence,
   entry ->> 'previousHash' AS previous_hash, entry ->> 'hash' AS hash`,
       [entry.chain, entry.prefix, entry.suffix, entry.provider, entry.verificationId, entry.document],

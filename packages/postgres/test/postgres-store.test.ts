@@ -436,6 +436,47 @@ for (const target of testDatabases()) {
       expect(await store.verifyAuditChain()).toMatchObject({ valid: false, problem: 'head_mismatch' })
     })
 
+    it('migration 8: an append chains onto the head it replaces, under concurrency and after a head written by an older version', async () => {
+      const { store, database, schema } = await freshStore(target, { auditChains: 2 })
+      const review = (verificationId: string) =>
+        store.transaction((transaction) =>
+          transaction.appendAudit({
+            provider: 'persona',
+            verificationId,
+            action: 'review',
+            actor: 'manual',
+            reasons: [],
+          }),
+        )
+      // Every append to one chain at once: each waits for the head and chains onto the one before.
+      const sameChain = ['inq_a', 'inq_b', 'inq_c', 'inq_d', 'inq_e', 'inq_f'].filter(
+        (id) => auditChainFor(id, 2) === auditChainFor('inq_a', 2),
+      )
+      const concurrent = await Promise.all(
+        Array.from({ length: 12 }, (_, index) => review(sameChain[index % sameChain.length]!)),
+      )
+      const inChain = [...concurrent].sort((left, right) => left.chainSequence! - right.chainSequence!)
+      expect(inChain.map((entry) => entry.chainSequence)).toEqual(
+        Array.from({ length: 12 }, (_, index) => index + 1),
+      )
+      for (const [index, entry] of inChain.entries()) {
+        expect(entry.previousHash).toBe(index === 0 ? '0'.repeat(64) : inChain[index - 1]!.hash)
+      }
+      // A version before migration 8 moves the head without keeping the replaced hash there.
+      const chain = inChain[0]!.chain!
+      await database.query({
+        name: 'older version head',
+        text: `UPDATE "${schema}".audit_chain_head SET previous_hash = NULL WHERE chain = $1`,
+        values: [chain],
+      })
+      const next = await review(sameChain[0]!)
+      expect(next).toMatchObject({ chain, chainSequence: 13, previousHash: inChain.at(-1)!.hash })
+      expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: 13 })
+      // Its SQL again changes nothing (idempotent).
+      await database.execute(migrations.find((migration) => migration.version === 8)!.up(`"${schema}"`), '8')
+      expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: 13 })
+    })
+
     if (target.name !== 'pglite') {
       it('commits transactions on different chains while one of them is still open (no global audit lock)', async () => {
         const { store } = await freshStore(target)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createPostgresStore, migrate, migrations } from '../src/index.js'
+import { createPostgresStore, latestMigrationVersion, migrate, migrations } from '../src/index.js'
 import { statements } from '../src/sql.js'
 import { freshSchema, freshStore, testDatabases, verificationAt } from './databases.js'
 
@@ -131,7 +131,11 @@ describe.each(testDatabases())('verifications.find on $name uses the subject ind
       text: `INSERT INTO "${schema}".verification (provider, id, progress, document) VALUES ($1, $2, '0', $3::text::json)`,
       values: [before.provider, before.id, JSON.stringify(before)],
     })
-    expect(await migrate(database, { schema })).toEqual({ applied: [6, 7], version: 7 })
+    // 6 and every later one.
+    expect(await migrate(database, { schema })).toEqual({
+      applied: migrations.slice(5).map((migration) => migration.version),
+      version: latestMigrationVersion,
+    })
     const store = await createPostgresStore({ database, schema })
     const page = await store.verifications.find({ subjectReference: 'subject-old', limit: 10 })
     expect(page.verifications).toEqual([before])

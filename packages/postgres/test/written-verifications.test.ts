@@ -2,6 +2,7 @@ import { KycStoreIntegrityError, type Verification } from '@openkyc/core'
 import { describe, expect, it } from 'vitest'
 import {
   createPostgresStore,
+  latestMigrationVersion,
   migrate,
   migrations,
   type SqlExecutor,
@@ -161,7 +162,11 @@ describe.each(testDatabases())('verification states this process wrote, on $name
       text: `INSERT INTO "${schema}".verification (provider, id, progress, document) VALUES ($1, $2, '0', $3::text::jsonb)`,
       values: [key.provider, key.id, JSON.stringify(started)],
     })
-    expect(await migrate(database, { schema })).toEqual({ applied: [5, 6, 7], version: 7 })
+    // 5 and every later one.
+    expect(await migrate(database, { schema })).toEqual({
+      applied: migrations.slice(4).map((migration) => migration.version),
+      version: latestMigrationVersion,
+    })
     expect(await columnType()).toBe('json')
     // Re-running its SQL changes nothing (idempotent), and the store reads the converted row.
     await database.execute(migrations[4]!.up(`"${schema}"`), 'migration 5 again')

@@ -20,7 +20,7 @@ import { redact } from '../redact.js'
 import type { AuditAction, AuditActor, AuditEntryInput, AuditState } from '../store/audit-entry.js'
 import { createMemoryStore } from '../store/memory-store.js'
 import type { InboxClaim, KycStore, KycStoreTransaction } from '../store/types.js'
-import { markParsedVerificationUpdate, parseVerificationUpdate } from '../store/validate.js'
+import { markParsed, markParsedVerificationUpdate, parseVerificationUpdate } from '../store/validate.js'
 import { describeProcessedEvent } from '../telemetry/instrument-webhooks.js'
 import { inSpan, telemetryAttributes } from '../telemetry/telemetry.js'
 import {
@@ -264,7 +264,7 @@ function auditEntryFor(
       : event.type === 'verification.reviewed'
         ? 'review'
         : 'state_changed'
-  return {
+  const entry: AuditEntryInput = {
     provider: event.provider,
     verificationId: verification.id,
     eventId: event.id,
@@ -283,6 +283,20 @@ function auditEntryFor(
           : { code: reason.code, raw: reason.raw.slice(0, 200) },
       ),
   }
+  // Built from the event `normalize` parsed and the state the store validated, with the vendor labels
+  // bounded above: it passes AuditEntryInputSchema when its ids fit the schema's length, so the store
+  // does not parse it again. Otherwise the store's parse decides, as for any entry.
+  return fitsAuditIdentifier(entry.provider) &&
+    fitsAuditIdentifier(entry.verificationId) &&
+    fitsAuditIdentifier(entry.eventId) &&
+    fitsAuditIdentifier(entry.eventType)
+    ? markParsed(entry)
+    : entry
+}
+
+/** Whether `value` fits an id field of `AuditEntryInputSchema` (1 to 200 characters). */
+function fitsAuditIdentifier(value: string | undefined): boolean {
+  return value !== undefined && value.length > 0 && value.length <= 200
 }
 
 function checkPositiveInteger(name: string, value: number, provider: string): number {
