@@ -268,7 +268,8 @@ export function createRouter(options: RouterOptions): Router {
     }
     const attempts: RoutingRecord['attempts'] = []
     let lastError: unknown
-    for (const [index, adapter] of eligible.entries()) {
+    for (let index = 0; index < eligible.length; index += 1) {
+      const adapter = eligible[index] as EnforcedKycAdapter
       let result: CreateVerificationResult
       try {
         result = await adapter.createVerification(adapterOptions)
@@ -284,8 +285,8 @@ export function createRouter(options: RouterOptions): Router {
         continue
       }
       attempts.push({ provider: adapter.provider, result: 'created' })
-      for (const rest of eligible.slice(index + 1)) {
-        skipped.push({ provider: rest.provider, reason: 'not_reached' })
+      for (let rest = index + 1; rest < eligible.length; rest += 1) {
+        skipped.push({ provider: (eligible[rest] as EnforcedKycAdapter).provider, reason: 'not_reached' })
       }
       const shadowed =
         shadow !== undefined && call.channel === 'api' && adapter !== shadowAdapter

@@ -314,6 +314,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     )
   }
 
+  /** Hands the turn to the first transaction waiting, or marks the store idle. */
+  const passTurn = () => {
+    const next = waiting.shift()
+    if (next === undefined) busy = false
+    else next()
+  }
+
+  /** Runs `work` in the turn this caller holds, commits, and passes the turn on, whatever happens. */
   const runTransaction = async <Result>(
     work: (transaction: KycStoreTransaction<undefined>) => Promise<Result>,
     signal: AbortSignal | undefined,
@@ -470,23 +478,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return result
     } finally {
       open = false
-    }
-  }
-
-  /** Hands the turn to the first transaction waiting, or marks the store idle. */
-  const passTurn = () => {
-    const next = waiting.shift()
-    if (next === undefined) busy = false
-    else next()
-  }
-
-  const runInTurn = async <Result>(
-    work: (transaction: KycStoreTransaction<undefined>) => Promise<Result>,
-    signal: AbortSignal | undefined,
-  ): Promise<Result> => {
-    try {
-      return await runTransaction(work, signal)
-    } finally {
       passTurn()
     }
   }
@@ -600,9 +591,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       // Idle: start at once, with no turn to wait for. Busy: wait in line (leaving it on abort).
       if (!busy) {
         busy = true
-        return runInTurn(work, signal)
+        return runTransaction(work, signal)
       }
-      return waitForTurn(signal).then(() => runInTurn(work, signal))
+      return waitForTurn(signal).then(() => runTransaction(work, signal))
     },
     auditStart: () => {
       finalizeAudit()
