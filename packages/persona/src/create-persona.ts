@@ -381,23 +381,30 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
    * (and only those: a decision or a completed flow without any included verification) the
    * inquiry's verifications and reports are read from the API and joined to the signed payload; the
    * status and timestamps stay the payload's. A failed read throws, so the pipeline answers 503 and
-   * Persona delivers again later.
+   * Persona delivers again later. This returns the id of the inquiry to read, or `undefined` when the
+   * event needs no read.
    */
-  const withInquiryEvidence = async (
-    document: PersonaEventDocument,
-    signal: AbortSignal | undefined,
-  ): Promise<PersonaEventDocument> => {
+  const inquiryLackingEvidence = (document: PersonaEventDocument): string | undefined => {
     const { name, payload } = document.data.attributes
     if (!name.startsWith('inquiry.') || name === 'inquiry.redacted' || payload?.data?.type !== 'inquiry') {
-      return document
+      return undefined
     }
     // Only the status is needed here; mapPersonaEvent validates the whole inquiry once, afterwards.
     const rawStatus = (payload.data.attributes as { status?: unknown } | undefined)?.status
-    if (typeof rawStatus !== 'string') return document
+    if (typeof rawStatus !== 'string') return undefined
     const { status } = mapPersonaInquiryStatus(rawStatus, policy)
     const hasEvidence = (payload.included ?? []).some((resource) => resource.type.startsWith('verification/'))
-    if ((status !== 'completed' && status !== 'submitted') || hasEvidence) return document
-    const current = await inquiries.get({ inquiryId: payload.data.id, ...withSignal(signal) })
+    return (status === 'completed' || status === 'submitted') && !hasEvidence ? payload.data.id : undefined
+  }
+
+  /** The event with its inquiry's verifications and reports read from the API (see {@link inquiryLackingEvidence}). */
+  const withInquiryEvidence = async (
+    document: PersonaEventDocument,
+    inquiryId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<PersonaEventDocument> => {
+    const payload = document.data.attributes.payload
+    const current = await inquiries.get({ inquiryId, ...withSignal(signal) })
     return {
       ...document,
       data: {
@@ -419,7 +426,12 @@ export function createPersona(settings: PersonaSettings = {}): PersonaAdapter {
       toleranceSeconds: resolved.webhookToleranceSeconds,
       now,
     })
-    return mapPersonaEvent(await withInquiryEvidence(document, options.signal), policy)
+    // Only events without evidence wait on a read; the others are mapped without another async step.
+    const inquiryId = inquiryLackingEvidence(document)
+    return mapPersonaEvent(
+      inquiryId === undefined ? document : await withInquiryEvidence(document, inquiryId, options.signal),
+      policy,
+    )
   }
 
   const createSessionLink: NonNullable<KycAdapterV1['createSessionLink']> = async (

@@ -1,11 +1,12 @@
 import {
   type Check,
   type Decision,
+  type Reason,
   uniqueReasons,
   type Verification,
   type VerificationSession,
 } from '@openkyc/core'
-import { mapPersonaCheck, mapPersonaCheckReasons } from './map-persona-check.js'
+import { mapPersonaCheck } from './map-persona-check.js'
 import { isCalendarDate, mapPersonaIdentity } from './map-persona-identity.js'
 import { mapPersonaInquiryStatus, type PersonaDecisionPolicy } from './map-persona-inquiry-status.js'
 import { mapPersonaCredential, mapPersonaVerificationType } from './map-persona-verification.js'
@@ -83,30 +84,60 @@ function latest(values: readonly (string | undefined)[]): string | undefined {
   return best
 }
 
-/** The included resources of a given kind that the inquiry relates to (all of that kind if it lists none). */
-function related<T extends { id: string }>(
+/** The ids an inquiry's relationship lists, or `undefined` when it lists none (then every resource of that kind counts). */
+function linkedIds(
   document: PersonaInquiryDocument,
   relationship: 'verifications' | 'reports',
-  typePrefix: string,
-  parse: (value: unknown) => T | undefined,
-): T[] {
+): Set<string> | undefined {
   const linked = document.data.relationships?.[relationship]?.data
-  const ids = linked ? new Set(linked.map((resource) => resource.id)) : undefined
-  const found: T[] = []
+  return linked ? new Set(linked.map((resource) => resource.id)) : undefined
+}
+
+/**
+ * The included verifications and screening reports the inquiry relates to (all of a kind if it
+ * lists none), unparsed and in `included` order, sorted by kind in one pass over `included`.
+ */
+function relatedIncluded(document: PersonaInquiryDocument): { verifications: unknown[]; reports: unknown[] } {
+  const verificationIds = linkedIds(document, 'verifications')
+  const reportIds = linkedIds(document, 'reports')
+  const verifications: unknown[] = []
+  const reports: unknown[] = []
   for (const resource of document.included ?? []) {
-    if (!resource.type.startsWith(typePrefix) || (ids !== undefined && !ids.has(resource.id))) continue
+    if (resource.type.startsWith('verification/')) {
+      if (verificationIds === undefined || verificationIds.has(resource.id)) verifications.push(resource)
+    } else if (resource.type.startsWith('report/')) {
+      if (reportIds === undefined || reportIds.has(resource.id)) reports.push(resource)
+    }
+  }
+  return { verifications, reports }
+}
+
+/** The resources that `parse` reads, the unreadable ones skipped. */
+function parsedAll<T>(resources: readonly unknown[], parse: (value: unknown) => T | undefined): T[] {
+  const found: T[] = []
+  for (const resource of resources) {
     const parsed = parse(resource)
     if (parsed !== undefined) found.push(parsed)
   }
   return found
 }
 
+const parseVerification = (value: unknown): PersonaVerification | undefined => {
+  const parsed = PersonaVerificationSchema.safeParse(value)
+  return parsed.success ? parsed.data : undefined
+}
+
+const parseVerificationEvidence = (value: unknown): PersonaVerificationEvidence | undefined =>
+  isPersonaVerificationEvidence(value) ? value : undefined
+
+const parseReport = (value: unknown): PersonaReport | undefined => {
+  const parsed = PersonaReportSchema.safeParse(value)
+  return parsed.success ? parsed.data : undefined
+}
+
 /** The included verifications of an inquiry, parsed leniently (unreadable ones are skipped). */
 export function includedVerifications(document: PersonaInquiryDocument): PersonaVerification[] {
-  return related(document, 'verifications', 'verification/', (value) => {
-    const parsed = PersonaVerificationSchema.safeParse(value)
-    return parsed.success ? parsed.data : undefined
-  })
+  return parsedAll(relatedIncluded(document).verifications, parseVerification)
 }
 
 /**
@@ -116,17 +147,12 @@ export function includedVerifications(document: PersonaInquiryDocument): Persona
 export function includedVerificationEvidence(
   document: PersonaInquiryDocument,
 ): PersonaVerificationEvidence[] {
-  return related(document, 'verifications', 'verification/', (value) =>
-    isPersonaVerificationEvidence(value) ? value : undefined,
-  )
+  return parsedAll(relatedIncluded(document).verifications, parseVerificationEvidence)
 }
 
 /** The included screening reports of an inquiry (watchlist, PEP, adverse media). */
 export function includedReports(document: PersonaInquiryDocument): PersonaReport[] {
-  return related(document, 'reports', 'report/', (value) => {
-    const parsed = PersonaReportSchema.safeParse(value)
-    return parsed.success ? parsed.data : undefined
-  })
+  return parsedAll(relatedIncluded(document).reports, parseReport)
 }
 
 const screeningReportTypes = new Set([
@@ -154,6 +180,9 @@ export function mapPersonaScreeningReport(report: PersonaReport): Check | undefi
   }
 }
 
+/** A failed check as {@link decisionReasons} weighs it, gathered while the checks are mapped. */
+type FailedCheck = { reasons: readonly Reason[]; required: boolean; verificationFailed: boolean }
+
 /**
  * The reasons behind a decline or review, from the most telling evidence available:
  *
@@ -163,31 +192,19 @@ export function mapPersonaScreeningReport(report: PersonaReport): Check | undefi
  *
  * A passed verification often carries failed checks that were not required (glare on a selfie that
  * still matched); they do not explain a decision and are left out while better evidence exists.
+ * The reasons are copies: the decision shares no object with the checks.
  */
-function decisionReasons(
-  verifications: readonly PersonaVerificationEvidence[],
-  reports: readonly PersonaReport[],
-) {
-  const failedChecks = (among: readonly PersonaVerificationEvidence[]) =>
-    among.flatMap((verification) =>
-      (verification.attributes?.checks ?? []).filter((check) => check.status === 'failed'),
-    )
+function decisionReasons(failedChecks: readonly FailedCheck[], reports: readonly PersonaReport[]) {
+  const reasonsOf = (among: readonly FailedCheck[]) =>
+    among.flatMap((check) => check.reasons.map((reason) => ({ ...reason })))
   const screeningHits = reports
     .map(mapPersonaScreeningReport)
     .flatMap((check) => (check?.outcome === 'failed' ? check.reasons : []))
   // Each tier is worked out only when the ones before it found nothing.
   const tiers = [
-    () => [
-      ...failedChecks(verifications)
-        .filter((check) => check.requirement === 'required')
-        .flatMap(mapPersonaCheckReasons),
-      ...screeningHits,
-    ],
-    () =>
-      failedChecks(
-        verifications.filter((verification) => verification.attributes?.status === 'failed'),
-      ).flatMap(mapPersonaCheckReasons),
-    () => failedChecks(verifications).flatMap(mapPersonaCheckReasons),
+    () => [...reasonsOf(failedChecks.filter((check) => check.required)), ...screeningHits],
+    () => reasonsOf(failedChecks.filter((check) => check.verificationFailed)),
+    () => reasonsOf(failedChecks),
   ]
   for (const tier of tiers) {
     const reasons = tier()
@@ -240,10 +257,13 @@ export function mapPersonaInquiry(
 ): Verification {
   const inquiry = document.data
   const attributes = inquiry.attributes
-  const fullVerifications = options.identity === false ? undefined : includedVerifications(document)
+  // One pass over `included` for both kinds.
+  const included = relatedIncluded(document)
+  const fullVerifications =
+    options.identity === false ? undefined : parsedAll(included.verifications, parseVerification)
   const verifications: readonly PersonaVerificationEvidence[] =
-    fullVerifications ?? includedVerificationEvidence(document)
-  const reports = includedReports(document)
+    fullVerifications ?? parsedAll(included.verifications, parseVerificationEvidence)
+  const reports = parsedAll(included.reports, parseReport)
   const mapped = mapPersonaInquiryStatus(attributes.status, options.policy)
   if (mapped.status === 'expired' && attributes.tags?.includes(personaCancelledTag))
     mapped.status = 'cancelled'
@@ -269,10 +289,21 @@ export function mapPersonaInquiry(
       redactedAt,
     ]) ?? createdAt
 
+  // One pass over the verifications' checks: the mapped checks, and the failed ones for the decision.
   const checks: Check[] = []
+  const failedChecks: FailedCheck[] = []
   for (const verification of verifications) {
+    const verificationFailed = verification.attributes?.status === 'failed'
     for (const check of verification.attributes?.checks ?? []) {
-      checks.push(mapPersonaCheck(check, verification.type))
+      const mapped = mapPersonaCheck(check, verification.type)
+      checks.push(mapped)
+      if (check.status === 'failed') {
+        failedChecks.push({
+          reasons: mapped.reasons,
+          required: check.requirement === 'required',
+          verificationFailed,
+        })
+      }
     }
   }
   for (const report of reports) {
@@ -287,7 +318,7 @@ export function mapPersonaInquiry(
           outcome: mapped.outcome,
           // No ts-pattern matcher here: this runs on every webhook event, and building one per call cost
           // more than the comparison. An approval carries no reasons.
-          reasons: mapped.outcome === 'approved' ? [] : decisionReasons(verifications, reports),
+          reasons: mapped.outcome === 'approved' ? [] : decisionReasons(failedChecks, reports),
           decidedBy: mapPersonaDecidedBy(inquiry),
           ...(completedAt ? { decidedAt: completedAt } : {}),
           raw: { status: attributes.status },
