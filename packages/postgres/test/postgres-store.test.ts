@@ -4,6 +4,7 @@ import {
   auditChainFor,
   isKycError,
   KycConfigurationError,
+  type KycStore,
   KycStoreConflictError,
   KycStoreIntegrityError,
   KycStoreUnavailableError,
@@ -35,6 +36,19 @@ const declined = (id: string, minute: number) =>
       raw: { status: 'declined' },
     },
   })
+
+/** A manual review's audit entry: what these tests append when only the chain matters. */
+const manualReview = (verificationId: string) => ({
+  provider: 'persona',
+  verificationId,
+  action: 'review' as const,
+  actor: 'manual' as const,
+  reasons: [],
+})
+
+/** Appends a manual review of `verificationId` in a transaction of its own. */
+const appendReview = (store: KycStore, verificationId: string) =>
+  store.transaction((transaction) => transaction.appendAudit(manualReview(verificationId)))
 
 for (const target of testDatabases()) {
   describe(`@openkyc/postgres on ${target.name}`, () => {
@@ -307,50 +321,26 @@ for (const target of testDatabases()) {
     it('keeps one chain when two store instances append in turn, and after a rolled-back append', async () => {
       const { store: first, database, schema } = await freshStore(target, { auditChains: 1 })
       const second = await createPostgresStore({ database, schema, auditChains: 1 })
-      const append = (store: typeof first, id: string) =>
-        store.transaction((transaction) =>
-          transaction.appendAudit({
-            provider: 'persona',
-            verificationId: id,
-            action: 'review',
-            actor: 'manual',
-            reasons: [],
-          }),
-        )
-      await append(first, 'inq_1')
-      await append(second, 'inq_2')
+      await appendReview(first, 'inq_1')
+      await appendReview(second, 'inq_2')
       // The first instance's idea of the head is stale now: it must chain onto the second's entry.
-      const third = await append(first, 'inq_3')
+      const third = await appendReview(first, 'inq_3')
       expect(third.sequence).toBe(3)
       await first
         .transaction(async (transaction) => {
-          await transaction.appendAudit({
-            provider: 'persona',
-            verificationId: 'inq_x',
-            action: 'review',
-            actor: 'manual',
-            reasons: [],
-          })
+          await transaction.appendAudit(manualReview('inq_x'))
           throw new Error('roll back')
         })
         .catch(() => undefined)
-      expect((await append(first, 'inq_4')).sequence).toBe(4)
-      expect((await append(second, 'inq_5')).sequence).toBe(5)
+      expect((await appendReview(first, 'inq_4')).sequence).toBe(4)
+      expect((await appendReview(second, 'inq_5')).sequence).toBe(5)
       expect(await first.verifyAuditChain()).toMatchObject({ valid: true, count: 5 })
     })
 
     it('refuses to change audit rows through SQL, and finds rows changed, removed or filed under another verification (one chain)', async () => {
       const { store, database, schema } = await freshStore(target, { auditChains: 1 })
       for (let index = 0; index < 4; index += 1) {
-        await store.transaction((transaction) =>
-          transaction.appendAudit({
-            provider: 'persona',
-            verificationId: `inq_${index}`,
-            action: 'review',
-            actor: 'manual',
-            reasons: [],
-          }),
-        )
+        await appendReview(store, `inq_${index}`)
       }
       const update = await database
         .query({ name: 'tamper', text: `UPDATE "${schema}".audit_log SET provider = 'x'`, values: [] })
@@ -389,22 +379,13 @@ for (const target of testDatabases()) {
 
     it('keeps 16 interleaved chains by default: entries name their chain, export carries it, a removed row of any chain is found, a one-chain log upgrades in place', async () => {
       const { store: single, database, schema } = await freshStore(target, { auditChains: 1 })
-      const review = (store: typeof single, verificationId: string) =>
-        store.transaction((transaction) =>
-          transaction.appendAudit({
-            provider: 'persona',
-            verificationId,
-            action: 'review',
-            actor: 'manual',
-            reasons: [],
-          }),
-        )
       // Written before the upgrade: the one chain of migration 1.
-      await review(single, 'inq_old')
+      await appendReview(single, 'inq_old')
       const store = await createPostgresStore({ database, schema })
       const ids = Array.from({ length: 8 }, (_, index) => `inq_${index}`)
       const appended: AuditEntry[] = []
-      for (let round = 0; round < 3; round += 1) for (const id of ids) appended.push(await review(store, id))
+      for (let round = 0; round < 3; round += 1)
+        for (const id of ids) appended.push(await appendReview(store, id))
       for (const entry of appended) expect(entry.chain).toBe(auditChainFor(entry.verificationId, 16))
       expect(new Set(appended.map((entry) => entry.chain)).size).toBeGreaterThan(2)
       const lines: string[] = []
@@ -438,16 +419,7 @@ for (const target of testDatabases()) {
 
     it('migration 8: an append chains onto the head it replaces, under concurrency and after a head written by an older version', async () => {
       const { store, database, schema } = await freshStore(target, { auditChains: 2 })
-      const review = (verificationId: string) =>
-        store.transaction((transaction) =>
-          transaction.appendAudit({
-            provider: 'persona',
-            verificationId,
-            action: 'review',
-            actor: 'manual',
-            reasons: [],
-          }),
-        )
+      const review = (verificationId: string) => appendReview(store, verificationId)
       // Every append to one chain at once: each waits for the head and chains onto the one before.
       const sameChain = ['inq_a', 'inq_b', 'inq_c', 'inq_d', 'inq_e', 'inq_f'].filter(
         (id) => auditChainFor(id, 2) === auditChainFor('inq_a', 2),
@@ -484,13 +456,6 @@ for (const target of testDatabases()) {
           (id, index, all) =>
             all.findIndex((other) => auditChainFor(other, 16) === auditChainFor(id, 16)) === index,
         )
-        const review = (verificationId: string) => ({
-          provider: 'persona',
-          verificationId,
-          action: 'review' as const,
-          actor: 'manual' as const,
-          reasons: [],
-        })
         let release = () => {}
         const held = new Promise<void>((resolve) => {
           release = resolve
@@ -500,13 +465,13 @@ for (const target of testDatabases()) {
           appendedFirst = resolve
         })
         const open = store.transaction(async (transaction) => {
-          await transaction.appendAudit(review(first!))
+          await transaction.appendAudit(manualReview(first!))
           appendedFirst()
           await held
         })
         await firstAppended
         // The first transaction holds its chain's head; an append on another chain commits anyway.
-        const other = await store.transaction((transaction) => transaction.appendAudit(review(second!)))
+        const other = await store.transaction((transaction) => transaction.appendAudit(manualReview(second!)))
         expect(other.chain).not.toBe(auditChainFor(first!, 16))
         release()
         await open
