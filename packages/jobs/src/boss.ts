@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { KycConfigurationError } from '@openkyc/core'
 import {
   assertMigrated,
@@ -158,6 +159,24 @@ export async function openJobs(options: OpenJobsOptions): Promise<Jobs> {
   boss.on('error', () => {})
   await boss.start()
   const created = new Set<string>()
+  // One creation at a time in this process, so its own ensureQueue calls never deadlock one another.
+  let creating: Promise<unknown> = Promise.resolve()
+  const create = async (name: string, queueOptions: Omit<PgBoss.Queue, 'name'>) => {
+    if (created.has(name)) return
+    // Processes starting together race to create queues: pg-boss's insert and partition DDL then end
+    // in a deadlock or a duplicate for all but one of them. The loser waits a random, growing while
+    // (so the losers do not meet again), looks again and finds the queue, or creates it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if ((await boss.getQueue(name)) === null) await boss.createQueue(name, { ...queueOptions, name })
+        break
+      } catch (error) {
+        if (attempt >= maxCreationAttempts || !lostCreationRace(error)) throw error
+        await sleep(Math.random() * creationBackoffMs * 2 ** Math.min(attempt, 5))
+      }
+    }
+    created.add(name)
+  }
   return {
     boss,
     database,
@@ -165,17 +184,9 @@ export async function openJobs(options: OpenJobsOptions): Promise<Jobs> {
     async ensureQueue(kind, queueOptions = {}) {
       const name = queueName(kind)
       if (!created.has(name)) {
-        // Processes starting together race to create the queue: pg-boss's insert and partition DDL then
-        // end in a deadlock or a duplicate for all but one of them. The loser looks again and finds it.
-        for (let attempt = 1; ; attempt++) {
-          try {
-            if ((await boss.getQueue(name)) === null) await boss.createQueue(name, { ...queueOptions, name })
-            break
-          } catch (error) {
-            if (attempt >= 5 || !lostCreationRace(error)) throw error
-          }
-        }
-        created.add(name)
+        const turn = creating.then(() => create(name, queueOptions))
+        creating = turn.catch(() => undefined)
+        await turn
       }
       return name
     },
@@ -189,6 +200,10 @@ export async function openJobs(options: OpenJobsOptions): Promise<Jobs> {
     },
   }
 }
+
+/** How often a process tries to create a queue it keeps losing the race for, and the first wait's scale. */
+const maxCreationAttempts = 10
+const creationBackoffMs = 10
 
 /** A concurrent creation of the same queue won: deadlock detected, unique violation, or duplicate table. */
 function lostCreationRace(error: unknown): boolean {

@@ -56,7 +56,8 @@ describe.each(testDatabases())('openJobs on $name', (target) => {
     it('processes starting together all get the queue they race to create (pg-boss deadlocks all but one)', async () => {
       const schema = freshSchema()
       const participants = await Promise.all([open(schema), open(schema), open(schema), open(schema)])
-      const kinds = ['race-a', 'race-b', 'race-c', 'race-d', 'race-e']
+      // Every participant asks for every queue at once: 48 creations racing on one server.
+      const kinds = Array.from({ length: 12 }, (_, index) => `race-${String.fromCharCode(97 + index)}`)
       const names = await Promise.all(
         kinds.flatMap((kind) => participants.map((jobs) => jobs.ensureQueue(kind))),
       )
