@@ -1,7 +1,7 @@
 import { lazy } from '../lazy.js'
 import { DocumentTypeSchema } from '../model/credential.js'
 import type { Verification } from '../model/verification.js'
-import type { AuditEntryInput } from '../store/audit-entry.js'
+import { type AuditEntryInput, fitsAuditIdentifier } from '../store/audit-entry.js'
 import type { JsonValue, KycStore } from '../store/types.js'
 import { markParsed } from '../store/validate.js'
 import type { RoutingRecord } from './routing-record.js'
@@ -103,14 +103,14 @@ function routingAuditEntry(
     routing,
   }
   return isName(fileUnder.provider, maxProviderName) &&
-    isName(fileUnder.id, maxIdentifier) &&
+    fitsAuditIdentifier(fileUnder.id) &&
     fitsRoutingRecordLimits(routing)
     ? markParsed(entry)
     : entry
 }
 
 const maxProviderName = 100
-const maxIdentifier = 200
+const maxRecordedVerificationId = 200
 const maxListed = 20
 const knownDocumentTypes = lazy(() => new Set<string>(DocumentTypeSchema.options))
 
@@ -130,7 +130,7 @@ function fitsRoutingRecordLimits(routing: RoutingRecord): boolean {
     routing.primary !== undefined &&
     !(
       isName(routing.primary.provider, maxProviderName) &&
-      isName(routing.primary.verificationId, maxIdentifier)
+      isName(routing.primary.verificationId, maxRecordedVerificationId)
     )
   ) {
     return false

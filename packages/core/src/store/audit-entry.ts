@@ -8,8 +8,19 @@ import { VerificationStatusSchema } from '../model/status.js'
 import { RoutingRecordSchema, serializeRoutingRecord } from '../routing/routing-record.js'
 import { describeIssuePaths, takeParsedMark } from './validate.js'
 
+/** The longest provider name, verification id, event id or event type an audit entry takes. */
+const maxAuditIdentifierLength = 200
+
+/**
+ * Whether `value` fits an id field of {@link AuditEntryInputSchema} (1 to 200 characters): what a
+ * caller checks before marking an entry it built as parsed. Internal to core.
+ */
+export function fitsAuditIdentifier(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxAuditIdentifierLength
+}
+
 // Builders, called inside the schemas' own (lazy) builders: nothing is built at import.
-const identifier = () => z.string().min(1).max(200)
+const identifier = () => z.string().min(1).max(maxAuditIdentifierLength)
 const sha256Hex = () => z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex SHA-256')
 
 /**

@@ -17,7 +17,13 @@ import {
 import { eventTypeForStatus, type KycEvent, KycEventSchema } from '../model/event.js'
 import type { Verification } from '../model/verification.js'
 import { redact } from '../redact.js'
-import type { AuditAction, AuditActor, AuditEntryInput, AuditState } from '../store/audit-entry.js'
+import {
+  type AuditAction,
+  type AuditActor,
+  type AuditEntryInput,
+  type AuditState,
+  fitsAuditIdentifier,
+} from '../store/audit-entry.js'
 import { createMemoryStore } from '../store/memory-store.js'
 import type { InboxClaim, KycStore, KycStoreTransaction } from '../store/types.js'
 import { markParsed, markParsedVerificationUpdate, parseVerificationUpdate } from '../store/validate.js'
@@ -292,11 +298,6 @@ function auditEntryFor(
     fitsAuditIdentifier(entry.eventType)
     ? markParsed(entry)
     : entry
-}
-
-/** Whether `value` fits an id field of `AuditEntryInputSchema` (1 to 200 characters). */
-function fitsAuditIdentifier(value: string | undefined): boolean {
-  return value !== undefined && value.length > 0 && value.length <= 200
 }
 
 function checkPositiveInteger(name: string, value: number, provider: string): number {
