@@ -21,35 +21,37 @@ export type PersonaRouteContextSettings = {
 /** Event snapshot kept in `event.internal`: the subject and its included resources as they were. */
 export type EventSnapshot = { subject: StoredResource; included: StoredResource[] }
 
-const tooDeep = Symbol('too deep for a plain copy')
+const notPlainData = Symbol('not plain data')
 
+/**
+ * A deep copy of plain data (objects, arrays, strings, numbers, booleans, null); throws
+ * `notPlainData` at anything else (a typed array, a date, a function) or below 64 levels (a cycle).
+ */
 function copyPlainData(value: unknown, depth: number): unknown {
-  if (typeof value !== 'object' || value === null) {
-    // Functions and symbols cannot be cloned: structuredClone throws for them, as it always did here.
-    return typeof value === 'function' || typeof value === 'symbol' ? structuredClone(value) : value
-  }
-  if (depth > 64) throw tooDeep
+  if (typeof value === 'function' || typeof value === 'symbol') throw notPlainData
+  if (typeof value !== 'object' || value === null) return value
+  if (depth > 64) throw notPlainData
   const prototype = Object.getPrototypeOf(value)
   if (Array.isArray(value) && prototype === Array.prototype) {
     return value.map((item) => copyPlainData(item, depth + 1))
   }
-  if (prototype !== Object.prototype && prototype !== null) return structuredClone(value)
+  if (prototype !== Object.prototype && prototype !== null) throw notPlainData
   const copy: Record<string, unknown> = {}
   for (const [key, item] of Object.entries(value)) copy[key] = copyPlainData(item, depth + 1)
   return copy
 }
 
 /**
- * A deep copy of a stored resource for an event's snapshot. Resources are plain data (objects, arrays,
- * strings, numbers, booleans, null), which this copies directly: `structuredClone`'s serialization cost
- * more than the rest of emitting an event. Anything else inside (a typed array, a date, a map) is
- * handed to `structuredClone`, and so is a resource nested deeper than any Persona object (a cycle).
+ * A deep copy of a stored resource for an event's snapshot. Resources are plain data, which this
+ * copies directly: `structuredClone`'s serialization cost more than the rest of emitting an event.
+ * A resource holding anything else is handed to `structuredClone` whole, as before (which throws for a
+ * function or a symbol, as it always did here).
  */
 function snapshotOf(resource: StoredResource): StoredResource {
   try {
     return copyPlainData(resource, 0) as StoredResource
   } catch (error) {
-    if (error === tooDeep) return structuredClone(resource)
+    if (error === notPlainData) return structuredClone(resource)
     throw error
   }
 }
