@@ -23,8 +23,8 @@ export type PersistedWebhooksOptions = {
    * Copies of the delivery template in one timed batch at a concurrency, each with its own tag (so
    * every copy is new events of new inquiries), one after another in the simulator's order. Long
    * batches hold still: one copy lasts about 0.1 s on a server with 16 in flight. Warm-up batches are
-   * one copy. Default 3 one at a time and 12 with more in flight (each batch about 1 s or more on a
-   * server at 1,000 events/s with 16 in flight, at about 200 one at a time).
+   * one copy. Default 3 one at a time and 10 with more in flight (each batch about 1 s or more on a
+   * server at 860 events/s with 16 in flight, at about 250 one at a time).
    */
   batchCopies?: (concurrency: number) => number
   /**
@@ -52,27 +52,59 @@ type Side = {
   store: KycStore<unknown>
   onEvent: WebhookEventHandler<unknown>
   /**
-   * CPU seconds the server's backends serving this side used so far, read from `/proc` (the server
-   * runs on this machine); `undefined` where that cannot be read (PGlite runs in this process).
+   * Seconds the server's backends serving this side ran and waited to run so far, read from `/proc`
+   * (the server runs on this machine); `undefined` where that cannot be read (PGlite runs in this process).
    */
-  backendCpuSeconds?: () => Promise<number | undefined>
+  backendTimes?: () => Promise<ProcessTimes | undefined>
   close: () => Promise<void>
 }
 
 /** Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`, 100 on Linux). */
 const clockTicksPerSecond = 100
 
+/** CPU seconds used (user + system), and seconds spent runnable but waiting for a core. */
+type ProcessTimes = { cpuSeconds: number; waitingSeconds: number }
+
 /**
- * CPU seconds (user + system) the server processes behind `database`'s connections used, from
- * `/proc/<pid>/stat`; `undefined` when a process cannot be read (a remote server, not Linux).
+ * Seconds the thread or process behind a `/proc` path waited for a core while runnable: the second
+ * field of its `schedstat` (nanoseconds); `undefined` when it cannot be read (not Linux).
  */
-async function serverBackendCpuSeconds(database: SqlExecutor): Promise<number | undefined> {
+async function runQueueWaitSeconds(procPath: string): Promise<number | undefined> {
+  try {
+    const fields = (await readFile(`${procPath}/schedstat`, 'utf8')).split(' ')
+    return Number(fields[1]) / 1e9
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Ticks the whole machine's cores were busy (not idle, not waiting for I/O) and ticks in all, from
+ * the first line of `/proc/stat`; `undefined` when it cannot be read (not Linux).
+ */
+async function machineTicks(): Promise<{ busy: number; total: number } | undefined> {
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number)
+    const total = ticks.reduce((sum, value) => sum + value, 0)
+    return { busy: total - ticks[3]! - ticks[4]!, total }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Times of the server processes behind `database`'s connections, from `/proc/<pid>/stat` and
+ * `schedstat`; `undefined` when a process cannot be read (a remote server, not Linux).
+ */
+async function serverBackendTimes(database: SqlExecutor): Promise<ProcessTimes | undefined> {
   const rows = await database.query<{ pid: number }>({
     name: 'bench: backends of this pool',
     text: `SELECT pid FROM pg_stat_activity WHERE application_name = 'openkyc' AND datname = current_database()`,
     values: [],
   })
   let ticks = 0
+  let waitingSeconds = 0
   for (const { pid } of rows) {
     try {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
@@ -81,8 +113,11 @@ async function serverBackendCpuSeconds(database: SqlExecutor): Promise<number | 
     } catch {
       return undefined
     }
+    const waiting = await runQueueWaitSeconds(`/proc/${pid}`)
+    if (waiting === undefined) return undefined
+    waitingSeconds += waiting
   }
-  return ticks / clockTicksPerSecond
+  return { cpuSeconds: ticks / clockTicksPerSecond, waitingSeconds }
 }
 
 /**
@@ -144,7 +179,7 @@ async function postgresSide(
     name,
     label,
     store: store as KycStore<unknown>,
-    ...(database.kind === 'server' ? { backendCpuSeconds: () => serverBackendCpuSeconds(database) } : {}),
+    ...(database.kind === 'server' ? { backendTimes: () => serverBackendTimes(database) } : {}),
     async onEvent(processed, { handle }) {
       await (handle as { query(text: string, values: unknown[]): Promise<unknown> }).query(
         `INSERT INTO ${schema}.effect (event_id, verification_id) VALUES ($1, $2)`,
@@ -165,7 +200,7 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
   const started = performance.now()
   const rounds = options.rounds ?? 3
   const warmupRounds = options.warmupRounds ?? 1
-  const batchCopies = options.batchCopies ?? ((concurrency: number) => (concurrency === 1 ? 3 : 12))
+  const batchCopies = options.batchCopies ?? ((concurrency: number) => (concurrency === 1 ? 3 : 10))
   const concurrencies = options.concurrencies ?? [1, 16]
   const poolSize = Math.max(...concurrencies)
   const loadAtStart = loadavg()[0]!
@@ -230,6 +265,12 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
   const backendCpuMs = new Map<string, number>()
   const timedEvents = new Map<string, number>()
   const timedWallMs = new Map<string, number>()
+  // Time runnable but waiting for a core (this process's main thread, the backends), and the whole
+  // machine's busy and total ticks, while timing.
+  const nodeWaitingMs = new Map<string, number>()
+  const backendWaitingMs = new Map<string, number>()
+  const machineBusyTicks = new Map<string, number>()
+  const machineTotalTicks = new Map<string, number>()
   // Distinct verifications with a delivery in flight, integrated over the timing window (× ms).
   const distinctVerificationMs = new Map<string, number>()
   // One delivery's time in parts: until its transaction's work starts (parse, verify, its
@@ -277,7 +318,9 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
             if (count === 0) verificationsInFlight.delete(verification)
             else verificationsInFlight.set(verification, count)
           }
-          const backendBefore = await side.backendCpuSeconds?.()
+          const backendBefore = await side.backendTimes?.()
+          const machineBefore = await machineTicks()
+          const waitingBefore = await runQueueWaitSeconds('/proc/self')
           const cpuBefore = process.cpuUsage()
           const batchStarted = performance.now()
           await Promise.all(
@@ -314,14 +357,24 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
           const wallMs = performance.now() - batchStarted
           const rate = processed / (wallMs / 1000)
           const cpu = process.cpuUsage(cpuBefore)
-          const backendAfter = backendBefore === undefined ? undefined : await side.backendCpuSeconds?.()
+          const waitingAfter = await runQueueWaitSeconds('/proc/self')
+          const machineAfter = await machineTicks()
+          const backendAfter = backendBefore === undefined ? undefined : await side.backendTimes?.()
           if (round < warmupRounds) continue
           add(nodeCpuMs, key, (cpu.user + cpu.system) / 1000)
           add(timedEvents, key, processed)
           add(timedWallMs, key, wallMs)
           add(distinctVerificationMs, key, distinctMs)
           if (backendBefore !== undefined && backendAfter !== undefined) {
-            add(backendCpuMs, key, (backendAfter - backendBefore) * 1000)
+            add(backendCpuMs, key, (backendAfter.cpuSeconds - backendBefore.cpuSeconds) * 1000)
+            add(backendWaitingMs, key, (backendAfter.waitingSeconds - backendBefore.waitingSeconds) * 1000)
+          }
+          if (waitingBefore !== undefined && waitingAfter !== undefined) {
+            add(nodeWaitingMs, key, (waitingAfter - waitingBefore) * 1000)
+          }
+          if (machineBefore !== undefined && machineAfter !== undefined) {
+            add(machineBusyTicks, key, machineAfter.busy - machineBefore.busy)
+            add(machineTotalTicks, key, machineAfter.total - machineBefore.total)
           }
           events += processed
           roundRates.set(side.name, rate)
@@ -411,8 +464,10 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
       const split = parts.get(key)!
       const median = (values: number[]) => percentile(values, 0.5).toFixed(2)
       const perRound = rates.get(key)!
+      const share = (part: number | undefined, whole: number | undefined) =>
+        part === undefined || whole === undefined ? 'n/a' : `${((part / whole) * 100).toFixed(0)} %`
       boundNotes.push(
-        `Bounds, ${side.label}, ${concurrency} in flight: rate per round ${Math.min(...perRound).toFixed(0)}–${Math.max(...perRound).toFixed(0)} events/s; busy (CPU ÷ wall) this process ${nodeBusy.toFixed(2)} and the backends ${backendBusy.toFixed(2)} cores, together ${(((nodeBusy + backendBusy) / cpus().length) * 100).toFixed(0)} % of ${cpus().length} cores; ${((distinctVerificationMs.get(key) ?? 0) / wallMs).toFixed(1)} distinct verifications in flight on average; p50 of a delivery's parts: ${median(split.queued)} ms until its transaction's work starts (parse, verify, its verification's earlier events, a pooled connection), ${median(split.claimed)} ms claim and forward-only write, ${median(split.handler)} ms handler, ${median(split.committed)} ms audit entry and commit.`,
+        `Bounds, ${side.label}, ${concurrency} in flight: rate per round ${Math.min(...perRound).toFixed(0)}–${Math.max(...perRound).toFixed(0)} events/s; busy (CPU ÷ wall) this process ${nodeBusy.toFixed(2)} and the backends ${backendBusy.toFixed(2)} cores, together ${(((nodeBusy + backendBusy) / cpus().length) * 100).toFixed(0)} % of ${cpus().length} cores, the whole machine ${share(machineBusyTicks.get(key), machineTotalTicks.get(key))} busy; waiting for a core (runnable) this process's main thread ${share(nodeWaitingMs.get(key), wallMs)} and the backends ${((backendWaitingMs.get(key) ?? Number.NaN) / wallMs).toFixed(2)} cores of the window; ${((distinctVerificationMs.get(key) ?? 0) / wallMs).toFixed(1)} distinct verifications in flight on average; p50 of a delivery's parts: ${median(split.queued)} ms until its transaction's work starts (parse, verify, its verification's earlier events, a pooled connection), ${median(split.claimed)} ms claim and forward-only write, ${median(split.handler)} ms handler, ${median(split.committed)} ms audit entry and commit.`,
       )
     }
   }
