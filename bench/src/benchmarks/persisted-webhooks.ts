@@ -126,7 +126,7 @@ async function serverBackendTimes(database: SqlExecutor): Promise<ProcessTimes |
  * new verification that moves forward through its real event sequence), re-signed as Persona signs.
  * The copies follow each other, each in the simulator's order.
  */
-function freshBatch(template: readonly CapturedWebhook[], tag: string, copies: number): Delivery[] {
+export function freshBatch(template: readonly CapturedWebhook[], tag: string, copies: number): Delivery[] {
   return Array.from({ length: copies }, (_, copy) =>
     template.map((delivery) => {
       const rawBody = delivery.rawBody.replace(/\b(inq|evt)_[A-Za-z0-9]+/g, (id) => `${id}${tag}x${copy}`)
@@ -155,6 +155,30 @@ function noteTransactionStarts(
       return work(transaction)
     }, options)
   return noted
+}
+
+/**
+ * The row's workload: genuine Persona deliveries from the simulator's log that carry an event, in
+ * the simulator's order, with the verification of each (the pipeline runs one verification's events
+ * one after another, so how many distinct ones are in flight bounds the store's concurrency), and an
+ * adapter that checks their signatures against the wall clock (batches are signed with it).
+ *
+ * @example
+ * const { adapter, template } = await persistedDeliveryTemplate(2)
+ * const batch = freshBatch(template, 'R0', 10)
+ */
+export async function persistedDeliveryTemplate(inquiries: number) {
+  const { simulator, deliveries } = await collectPersonaDeliveries(inquiries)
+  const adapter = createBenchPersona({ fetch: simulator.fetch, now: Date.now }, { rateLimit: false })
+  const template: CapturedWebhook[] = []
+  const verificationIds: string[] = []
+  for (const delivery of deliveries) {
+    const events = await adapter.parseWebhook({ headers: delivery.headers, rawBody: delivery.rawBody })
+    if (events.length === 0) continue
+    template.push(delivery)
+    verificationIds.push(events[0]!.verification?.id ?? events[0]!.id)
+  }
+  return { adapter, template, verificationIds }
 }
 
 async function postgresSide(
@@ -210,19 +234,7 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
     throwaway = await startThrowawayPostgres()
     databaseUrl = throwaway?.url
   }
-  const { simulator, deliveries } = await collectPersonaDeliveries(options.inquiries ?? 2)
-  // Batches are signed with the wall clock: the adapter checks them against it.
-  const adapter = createBenchPersona({ fetch: simulator.fetch, now: Date.now }, { rateLimit: false })
-  const template: CapturedWebhook[] = []
-  // The verification of each delivery, in delivery order: the pipeline runs one verification's
-  // events one after another, so how many distinct ones are in flight bounds the store's concurrency.
-  const verificationIds: string[] = []
-  for (const delivery of deliveries) {
-    const events = await adapter.parseWebhook({ headers: delivery.headers, rawBody: delivery.rawBody })
-    if (events.length === 0) continue
-    template.push(delivery)
-    verificationIds.push(events[0]!.verification?.id ?? events[0]!.id)
-  }
+  const { adapter, template, verificationIds } = await persistedDeliveryTemplate(options.inquiries ?? 2)
 
   const memory = createMemoryStore({ maxEntries: 1_000_000, maxAuditEntries: 1_000_000 })
   const sides: Side[] = [
