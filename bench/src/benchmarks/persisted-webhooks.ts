@@ -23,8 +23,8 @@ export type PersistedWebhooksOptions = {
    * Copies of the delivery template in one timed batch at a concurrency, each with its own tag (so
    * every copy is new events of new inquiries), one after another in the simulator's order. Long
    * batches hold still: one copy lasts about 0.1 s on a server with 16 in flight. Warm-up batches are
-   * one copy. Default 3 one at a time and 10 with more in flight (each batch about 1 s or more on a
-   * server at 860 events/s with 16 in flight, at about 250 one at a time).
+   * one copy. Default 2 one at a time and 10 with more in flight (each batch about 0.7 s or more on a
+   * server at 250 events/s one at a time, 1 s or more at 860 events/s with 16 in flight).
    */
   batchCopies?: (concurrency: number) => number
   /**
@@ -224,7 +224,7 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
   const started = performance.now()
   const rounds = options.rounds ?? 3
   const warmupRounds = options.warmupRounds ?? 1
-  const batchCopies = options.batchCopies ?? ((concurrency: number) => (concurrency === 1 ? 3 : 10))
+  const batchCopies = options.batchCopies ?? ((concurrency: number) => (concurrency === 1 ? 2 : 10))
   const concurrencies = options.concurrencies ?? [1, 16]
   const poolSize = Math.max(...concurrencies)
   const loadAtStart = loadavg()[0]!
