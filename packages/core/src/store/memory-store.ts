@@ -80,39 +80,31 @@ export type MemoryStore = KycStore<undefined> & {
 
 /** An audit entry as validated by the store (`parseAuditEntryInput`). */
 type ParsedAuditEntryInput = ReturnType<typeof parseAuditEntryInput>
-/**
- * A committed audit entry appended with `appendAuditAtCommit` whose place is fixed (`sequence`, the
- * commit's time) but whose hash is not computed yet: the log hashes its pending entries, in order,
- * when anything reads it (see {@link createMemoryStore}).
- */
-type PendingAuditEntry = { input: ParsedAuditEntryInput; sequence: number; recordedAt: number }
 type InboxEntry = { token: string | undefined; leaseExpiresAt: number; completedUntil: number | undefined }
 type StoredValue = { text: string; expiresAt: number | undefined }
 /**
  * A verification state kept as its JSON text, so nothing the store hands out or takes in shares an
- * object with what it keeps (as with a database: every read is a fresh copy), beside the fields
- * `find` filters on.
+ * object with what it keeps (as with a database: every read is a fresh copy), in one object with the
+ * fields `find` filters on and when a commit last moved it (`storedAt`, the store's clock; set at
+ * commit). One small object per state: what every kept state costs the garbage collector.
  */
-type StagedVerification = { text: string; fields: VerificationQueryFields }
-/** A committed verification state and when a commit last moved it (the store's clock, for `find`). */
-type StoredVerification = StagedVerification & { storedAt: number }
+type StoredVerification = VerificationQueryFields & { text: string; storedAt: number }
 
-const toStaged = (verification: Verification): StagedVerification => {
-  const fields: VerificationQueryFields = {
-    provider: verification.provider,
-    id: verification.id,
-    status: verification.status,
-    updatedAt: verification.updatedAt,
-  }
-  if (verification.subjectReference !== undefined) fields.subjectReference = verification.subjectReference
-  if (verification.decision !== undefined) fields.decision = { outcome: verification.decision.outcome }
-  if (verification.redactedAt !== undefined) fields.redactedAt = verification.redactedAt
-  if (verification.completedAt !== undefined) fields.completedAt = verification.completedAt
-  return { text: JSON.stringify(verification), fields }
-}
+const toStoredVerification = (verification: Verification): StoredVerification => ({
+  provider: verification.provider,
+  id: verification.id,
+  status: verification.status,
+  updatedAt: verification.updatedAt,
+  subjectReference: verification.subjectReference,
+  decision: verification.decision === undefined ? undefined : { outcome: verification.decision.outcome },
+  redactedAt: verification.redactedAt,
+  completedAt: verification.completedAt,
+  text: JSON.stringify(verification),
+  storedAt: 0,
+})
 
 /** A fresh copy of a kept state: the caller may change it freely. */
-const toVerification = (kept: StagedVerification): Verification => JSON.parse(kept.text) as Verification
+const toVerification = (kept: StoredVerification): Verification => JSON.parse(kept.text) as Verification
 
 /**
  * Freezes a kept audit entry and everything in it, once, when it is hashed: what `audit.read`,
@@ -215,8 +207,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const verifications = new Map<string, StoredVerification>()
   const values = new Map<string, StoredValue>()
   const audit: AuditEntry[] = []
-  /** Committed entries not hashed yet, in sequence order, all after `audit`'s (see `finalizeAudit`). */
-  let pendingAudit: PendingAuditEntry[] = []
+  /**
+   * Committed entries appended with `appendAuditAtCommit` and not hashed yet, in sequence order, all
+   * after `audit`'s (see `finalizeAudit`): each kept compact until the log is read, as its validated
+   * input's JSON text, with its commit's time at the same index of `pendingRecordedAt`. Its sequence
+   * is the one after the entry before it. Kept as one string, not as the entry's dozen small objects,
+   * which every young-generation collection would copy until the log is read.
+   */
+  let pendingAudit: string[] = []
+  let pendingRecordedAt: number[] = []
   let auditStart: AuditChainHead
   /** Several chains: the last committed entry of each chain, and the last dropped one. */
   const chainHeads = new Map<number, AuditEntry>()
@@ -261,21 +260,25 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const finalizeAudit = () => {
     if (pendingAudit.length === 0) return
     const pending = pendingAudit
+    const recordedAt = pendingRecordedAt
     pendingAudit = []
-    for (const { input, sequence, recordedAt } of pending) {
+    pendingRecordedAt = []
+    for (const [index, text] of pending.entries()) {
+      const input = JSON.parse(text) as ParsedAuditEntryInput
+      const time = new Date(recordedAt[index] as number)
       if (auditChains === 1) {
-        keepAudit(chainAuditEntry(input, auditHead() ?? auditStart, new Date(recordedAt)))
+        keepAudit(chainAuditEntry(input, auditHead() ?? auditStart, time))
         continue
       }
       const chain = auditChainFor(input.verificationId, auditChains)
       const head = chainHeads.get(chain) ?? chainStarts.get(chain)
-      keepAudit(chainAuditEntry(input, head, new Date(recordedAt), { chain, sequence }))
+      keepAudit(chainAuditEntry(input, head, time, { chain, sequence: lastAuditSequence() + 1 }))
     }
   }
 
   /** The sequence of the last committed entry, hashed or pending (0 for an empty log). */
   const lastAuditSequence = (): number =>
-    pendingAudit.at(-1)?.sequence ?? auditHead()?.sequence ?? auditStart?.sequence ?? 0
+    (auditHead()?.sequence ?? auditStart?.sequence ?? 0) + pendingAudit.length
 
   const committedKeyValue: KeyValueStore = {
     async get(namespace, key) {
@@ -328,9 +331,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   ): Promise<Result> => {
     // The caller's signal is the only way a memory transaction is abandoned.
     const transactionSignal = signal ?? neverAborted
-    const stagedVerifications = new Map<string, StagedVerification>()
+    const stagedVerifications = new Map<string, StoredVerification>()
     const stagedAudit: AuditEntry[] = []
-    const stagedAuditAtCommit: ParsedAuditEntryInput[] = []
+    /** Entries appended with `appendAuditAtCommit`, validated, as their JSON text (see `pendingAudit`). */
+    const stagedAuditAtCommit: string[] = []
     const stagedValues = new Map<string, StoredValue | null>()
     const stagedClaims: InboxClaim[] = []
     const stagedAbsent = new Set<string>()
@@ -393,7 +397,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const verification = applyVerificationUpdate(previous, parsed)
         const applied = verification !== previous
         // Kept as text: changing `update`, `previous` or `verification` later changes nothing stored.
-        if (applied) stagedVerifications.set(key, toStaged(verification))
+        if (applied) stagedVerifications.set(key, toStoredVerification(verification))
         return { previous, verification, applied }
       },
       async appendAudit(entry) {
@@ -425,7 +429,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       appendAuditAtCommit(entry) {
         ensureOpen()
         // Validated now (nothing staged when invalid); placed at commit, hashed when the log is read.
-        stagedAuditAtCommit.push(parseAuditEntryInput(entry))
+        stagedAuditAtCommit.push(JSON.stringify(parseAuditEntryInput(entry)))
       },
       async completeClaim(claim) {
         ensureOpen()
@@ -454,18 +458,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
           maxEntries,
         )
       }
-      for (const [key, staged] of stagedVerifications)
-        touch(verifications, key, { ...staged, storedAt: time }, maxEntries)
+      for (const [key, staged] of stagedVerifications) {
+        staged.storedAt = time
+        touch(verifications, key, staged, maxEntries)
+      }
       for (const [key, stored] of stagedValues) {
         if (stored === null) values.delete(key)
         else touch(values, key, stored, maxEntries)
       }
       // `appendAudit` hashed everything pending before its staged entries were built on the head.
       for (const entry of stagedAudit) keepAudit(entry)
-      let sequence = lastAuditSequence()
-      for (const input of stagedAuditAtCommit) {
-        sequence += 1
-        pendingAudit.push({ input, sequence, recordedAt: time })
+      for (const text of stagedAuditAtCommit) {
+        pendingAudit.push(text)
+        pendingRecordedAt.push(time)
       }
       if (audit.length + pendingAudit.length > maxAuditEntries) finalizeAudit()
     }
@@ -548,13 +553,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const { after } = parsed
         const matches = [...verifications.values()]
           .filter(
-            ({ fields, storedAt }) =>
-              (after === undefined || compareVerificationKeys(fields, after) > 0) &&
-              matchesVerificationQuery(fields, storedAt, time, parsed),
+            (stored) =>
+              (after === undefined || compareVerificationKeys(stored, after) > 0) &&
+              matchesVerificationQuery(stored, stored.storedAt, time, parsed),
           )
-          .sort((left, right) => compareVerificationKeys(left.fields, right.fields))
+          .sort(compareVerificationKeys)
         const page = matches.slice(0, parsed.limit)
-        const last = page.at(-1)?.fields
+        const last = page.at(-1)
         return {
           verifications: page.map(toVerification),
           next:
