@@ -149,6 +149,19 @@ describe('parseVerificationUpdate', () => {
     let taken = 0
     fc.assert(
       fc.property(candidate, (value) => {
+        // As the router stores a created verification: exactly what it gives for the verification
+        // without its session and with the call's subject reference when it has none.
+        const { session: _session, ...withoutSession } = value
+        const asStoredInput =
+          withoutSession.subjectReference === undefined
+            ? { ...withoutSession, subjectReference: 'subject_1' }
+            : withoutSession
+        const asStored = plainVerification(value, { subjectReference: 'subject_1' })
+        expect(asStored).toStrictEqual(plainVerification(asStoredInput))
+        if (asStored !== undefined) {
+          expect(Object.keys(asStored)).toEqual(Object.keys(plainVerification(asStoredInput) ?? {}))
+          expect(asStored).not.toHaveProperty('session')
+        }
         const plain = plainVerification(value)
         if (plain === undefined) return
         taken += 1

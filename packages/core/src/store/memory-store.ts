@@ -90,6 +90,17 @@ type StoredValue = { text: string; expiresAt: number | undefined }
  */
 type StoredVerification = VerificationQueryFields & { text: string; storedAt: number }
 
+/**
+ * `text` as one flat string. V8 returns a long `JSON.stringify` result as a tree of string pieces; kept
+ * as it is, each piece is one more object every young-generation collection copies (a 350-character
+ * verification kept 536 bytes instead of 396). Converting a string to a number makes V8 flatten it in
+ * place, and the next collection drops the pieces; in other engines it is a cheap no-op.
+ */
+function flatText(text: string): string {
+  Number(text)
+  return text
+}
+
 const toStoredVerification = (verification: Verification): StoredVerification => ({
   provider: verification.provider,
   id: verification.id,
@@ -99,7 +110,7 @@ const toStoredVerification = (verification: Verification): StoredVerification =>
   decision: verification.decision === undefined ? undefined : { outcome: verification.decision.outcome },
   redactedAt: verification.redactedAt,
   completedAt: verification.completedAt,
-  text: JSON.stringify(verification),
+  text: flatText(JSON.stringify(verification)),
   storedAt: 0,
 })
 
@@ -209,12 +220,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const audit: AuditEntry[] = []
   /**
    * Committed entries appended with `appendAuditAtCommit` and not hashed yet, in sequence order, all
-   * after `audit`'s (see `finalizeAudit`): each kept compact until the log is read, as its validated
-   * input's JSON text, with its commit's time at the same index of `pendingRecordedAt`. Its sequence
-   * is the one after the entry before it. Kept as one string, not as the entry's dozen small objects,
-   * which every young-generation collection would copy until the log is read.
+   * after `audit`'s (see `finalizeAudit`): each as it was validated, with its commit's time at the same
+   * index of `pendingRecordedAt` (numbers kept unboxed), and the sequence after the entry before it.
+   * No wrapper object per entry: every object kept until the log is read is copied by the young
+   * generation's collections.
    */
-  let pendingAudit: string[] = []
+  let pendingAudit: ParsedAuditEntryInput[] = []
   let pendingRecordedAt: number[] = []
   let auditStart: AuditChainHead
   /** Several chains: the last committed entry of each chain, and the last dropped one. */
@@ -263,8 +274,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     const recordedAt = pendingRecordedAt
     pendingAudit = []
     pendingRecordedAt = []
-    for (const [index, text] of pending.entries()) {
-      const input = JSON.parse(text) as ParsedAuditEntryInput
+    for (const [index, input] of pending.entries()) {
       const time = new Date(recordedAt[index] as number)
       if (auditChains === 1) {
         keepAudit(chainAuditEntry(input, auditHead() ?? auditStart, time))
@@ -333,8 +343,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     const transactionSignal = signal ?? neverAborted
     const stagedVerifications = new Map<string, StoredVerification>()
     const stagedAudit: AuditEntry[] = []
-    /** Entries appended with `appendAuditAtCommit`, validated, as their JSON text (see `pendingAudit`). */
-    const stagedAuditAtCommit: string[] = []
+    const stagedAuditAtCommit: ParsedAuditEntryInput[] = []
     const stagedValues = new Map<string, StoredValue | null>()
     const stagedClaims: InboxClaim[] = []
     const stagedAbsent = new Set<string>()
@@ -429,7 +438,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       appendAuditAtCommit(entry) {
         ensureOpen()
         // Validated now (nothing staged when invalid); placed at commit, hashed when the log is read.
-        stagedAuditAtCommit.push(JSON.stringify(parseAuditEntryInput(entry)))
+        stagedAuditAtCommit.push(parseAuditEntryInput(entry))
       },
       async completeClaim(claim) {
         ensureOpen()
@@ -468,8 +477,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       }
       // `appendAudit` hashed everything pending before its staged entries were built on the head.
       for (const entry of stagedAudit) keepAudit(entry)
-      for (const text of stagedAuditAtCommit) {
-        pendingAudit.push(text)
+      for (const input of stagedAuditAtCommit) {
+        pendingAudit.push(input)
         pendingRecordedAt.push(time)
       }
       if (audit.length + pendingAudit.length > maxAuditEntries) finalizeAudit()

@@ -57,9 +57,10 @@ export function parseVerificationUpdate(update: unknown): VerificationUpdate {
   })
 }
 
-/** The keys `VerificationSchema` knows, in its order; the status and time-field values it accepts. */
+/** The keys `VerificationSchema` knows, in its order (and as a set); the status and time-field values it accepts. */
 const verificationShape = lazy(() => ({
   keys: Object.keys(VerificationSchema.shape),
+  knownKeys: new Set(Object.keys(VerificationSchema.shape)),
   statuses: new Set<string>(VerificationStatusSchema.options),
   timeFields: new Set<string>(VerificationTimeFieldSchema.options),
 }))
@@ -122,14 +123,27 @@ function isCanonicalTimestamp(value: unknown): value is string {
  * what certainly passes the schema is taken here, so the result is the schema's (a property test
  * holds the two together); it spares the full parse, which on a routed create cost more than the rest
  * of routing. Every value is read once, into the copy. Internal to core (tests hold it to the schema).
+ *
+ * `asStored` gives the copy a store keeps of a verification a provider has just created (the router's
+ * record): without its `session` (a hand-off secret), and with `subjectReference` when the
+ * verification has none; the result is then what this function gives for such a copy of the input.
  */
-export function plainVerification(update: unknown): Verification | undefined {
+export function plainVerification(
+  update: unknown,
+  asStored?: { subjectReference: string | undefined },
+): Verification | undefined {
   if (!isPlainObject(update)) return undefined
   const shape = verificationShape()
   const copy: Record<string, unknown> = {}
-  for (const key of Object.keys(update)) if (!shape.keys.includes(key)) return undefined
+  for (const key of Object.keys(update)) if (!shape.knownKeys.has(key)) return undefined
   // As the schema does: a key present with `undefined` stays present, an absent one stays absent.
-  for (const key of shape.keys) if (Object.hasOwn(update, key)) copy[key] = update[key]
+  for (const key of shape.keys) {
+    if (asStored !== undefined && key === 'session') continue
+    if (Object.hasOwn(update, key)) copy[key] = update[key]
+    if (key === 'subjectReference' && copy.subjectReference === undefined && asStored !== undefined) {
+      if (asStored.subjectReference !== undefined) copy.subjectReference = asStored.subjectReference
+    }
+  }
   const { id, provider, reference, subjectReference, status, attempt, checks, credentials, raw } = copy
   if (typeof id !== 'string' || id.length === 0 || typeof provider !== 'string' || provider.length === 0) {
     return undefined
