@@ -256,10 +256,23 @@ export function createRouter(options: RouterOptions): Router {
     const covered = coveredBy(routePlan, request)
     const eligible = covered.eligible
     const skipped: RoutingRecord['skipped'] = covered.skipped
-    const base: Omit<RoutingRecord, 'attempts' | 'skipped'> = { role: 'primary', basis, ...labels }
-    if (rule !== undefined) base.rule = rule.name
+    // Built field by field, never by spreading: a spread copy got a hidden class of its own per call,
+    // kept with every record until the audit log is read.
+    const primaryRecord = (
+      attempts: RoutingRecord['attempts'],
+      skipped: RoutingRecord['skipped'],
+      chosen?: string,
+    ): RoutingRecord => {
+      const routing: RoutingRecord = { role: 'primary', basis, attempts, skipped }
+      if (rule !== undefined) routing.rule = rule.name
+      if (chosen !== undefined) routing.chosen = chosen
+      if (labels.country !== undefined) routing.country = labels.country
+      if (labels.documentTypes !== undefined) routing.documentTypes = labels.documentTypes
+      if (labels.segment !== undefined) routing.segment = labels.segment
+      return routing
+    }
     if (eligible.length === 0) {
-      await record(undefined, { ...base, attempts: [], skipped }, { split })
+      await record(undefined, primaryRecord([], skipped), { split })
       throw new KycOutsideCoverageError({
         message: `No provider covers this request (${describeRequest(request)}): ${skipped
           .map((skip) => `${skip.provider} ${skip.reason.replaceAll('_', ' ')}`)
@@ -296,7 +309,7 @@ export function createRouter(options: RouterOptions): Router {
           : undefined
       await record(
         result.verification,
-        { ...base, chosen: adapter.provider, attempts, skipped: skippedAfter(covered, index) },
+        primaryRecord(attempts, skippedAfter(covered, index), adapter.provider),
         {
           subjectReference: call.subjectReference,
           idempotency,
@@ -307,7 +320,7 @@ export function createRouter(options: RouterOptions): Router {
       shadowed?.track()
       return result
     }
-    await record(undefined, { ...base, attempts, skipped }, { split })
+    await record(undefined, primaryRecord(attempts, skipped), { split })
     throw lastError
   }
 

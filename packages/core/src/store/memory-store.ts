@@ -81,7 +81,8 @@ export type MemoryStore = KycStore<undefined> & {
 /** An audit entry as validated by the store (`parseAuditEntryInput`). */
 type ParsedAuditEntryInput = ReturnType<typeof parseAuditEntryInput>
 type InboxEntry = { token: string | undefined; leaseExpiresAt: number; completedUntil: number | undefined }
-type StoredValue = { text: string; expiresAt: number | undefined }
+/** A key-value entry's JSON text; with its expiry when it has one (most have none: no object kept for them). */
+type StoredValue = string | { text: string; expiresAt: number }
 /**
  * A verification state kept as its JSON text, so nothing the store hands out or takes in shares an
  * object with what it keeps (as with a database: every read is a fresh copy), in one object with the
@@ -235,10 +236,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   let busy = false
   const waiting: (() => void)[] = []
 
-  const liveValue = (stored: StoredValue | undefined): JsonValue | undefined =>
-    stored === undefined || (stored.expiresAt !== undefined && stored.expiresAt <= now())
-      ? undefined
-      : (JSON.parse(stored.text) as JsonValue)
+  const liveValue = (stored: StoredValue | undefined): JsonValue | undefined => {
+    if (stored === undefined) return undefined
+    if (typeof stored === 'string') return JSON.parse(stored) as JsonValue
+    return stored.expiresAt <= now() ? undefined : (JSON.parse(stored.text) as JsonValue)
+  }
 
   const auditHead = (): AuditEntry | undefined => audit.at(-1)
 
@@ -312,10 +314,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
   }
 
-  const toStored = (text: string, ttl: number | undefined): StoredValue => ({
-    text,
-    expiresAt: ttl === undefined ? undefined : now() + ttl,
-  })
+  const toStored = (text: string, ttl: number | undefined): StoredValue =>
+    ttl === undefined ? text : { text, expiresAt: now() + ttl }
 
   const claimHeld = (claim: InboxClaim): boolean => {
     const entry = inbox.get(compositeKey(claim.provider, claim.eventId))
