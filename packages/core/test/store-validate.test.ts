@@ -37,6 +37,21 @@ describe('parseVerificationUpdate', () => {
     expect(() => parseVerificationUpdate(update)).toThrow(KycInvalidRequestError)
   })
 
+  it('keeps a mark once however often it is given, and past 256 outstanding marks lets the oldest go (parsed again)', () => {
+    const twice = structuredClone(verification)
+    markParsedVerificationUpdate(markParsedVerificationUpdate(twice))
+    expect(parseVerificationUpdate(twice)).toBe(twice)
+    expect(parseVerificationUpdate(twice)).not.toBe(twice)
+
+    const updates = Array.from({ length: 257 }, () =>
+      markParsedVerificationUpdate(structuredClone(verification)),
+    )
+    // The first was pushed out by the 257th: parsed into a copy. Every other is still taken as it is.
+    expect(parseVerificationUpdate(updates[0])).not.toBe(updates[0])
+    for (const update of updates.slice(1)) expect(parseVerificationUpdate(update)).toBe(update)
+    for (const update of updates) expect(parseVerificationUpdate(update)).not.toBe(update)
+  })
+
   it('takes a plain verification by hand only when the schema accepts it, and gives what the schema gives', () => {
     const timestamp = fc.oneof(
       {

@@ -341,14 +341,15 @@ export function createRouter(options: RouterOptions): Router {
       }
     },
     async uploadCredential(call) {
-      const { provider, ...upload } = call
-      const adapter = adapterFor(provider)
-      await adapter.uploadCredential(upload as UploadCredentialOptions)
-      shadow?.recordUpload(adapter.provider, upload as UploadCredentialOptions)
+      // The caller's options go through as they are unless they name a provider to strip (as `route` does).
+      const upload = ('provider' in call ? withoutProvider(call) : call) as UploadCredentialOptions
+      const adapter = adapterFor(call.provider)
+      await adapter.uploadCredential(upload)
+      shadow?.recordUpload(adapter.provider, upload)
     },
     async submitVerification(call) {
-      const { provider, ...submit } = call
-      const adapter = adapterFor(provider)
+      const submit: VerificationCallOptions = 'provider' in call ? withoutProvider(call) : call
+      const adapter = adapterFor(call.provider)
       const verification = await adapter.submitVerification(submit)
       shadow?.start(adapter.provider, submit)
       return verification
@@ -439,6 +440,11 @@ function coveredBy(plan: RoutePlan, request: RoutingRequest): Coverage {
 function withoutHints(call: RoutedCreateVerificationOptions): CreateVerificationOptions {
   const { routing: _routing, ...adapterOptions } = call
   return adapterOptions
+}
+
+function withoutProvider<Options extends { provider?: string }>(call: Options): Omit<Options, 'provider'> {
+  const { provider: _provider, ...options } = call
+  return options
 }
 
 function pickShadowRequest(call: CreateVerificationOptions) {

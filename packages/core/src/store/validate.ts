@@ -21,18 +21,38 @@ export function describeIssuePaths(issues: readonly z.core.$ZodIssue[]): string 
  * marked value as it is instead of parsing the same object again. A mark serves one call and is gone
  * after it, so an object changed later is checked like any other. Internal to core: not exported
  * from the package.
+ *
+ * A short list rather than a `WeakSet`: a mark lives from a store call's preparation to the call, so
+ * only a few are ever outstanding, and a list of a few is cheaper to add to and take from than a weak
+ * table (whose adds and removals showed up on every routed create). Past {@link maxParsedMarks}
+ * outstanding marks the oldest gives way: that value is then parsed again, which is always correct.
  */
-const parsedValues = new WeakSet<object>()
+const parsedValues: object[] = []
+const maxParsedMarks = 256
+/** Where the next mark goes once the list is full (the oldest of the marks written since). */
+let nextReplaced = 0
 
 /** Marks a value core has just validated (or built from validated values) for one store call. See {@link parsedValues}. */
 export function markParsed<Value extends object>(value: Value): Value {
-  parsedValues.add(value)
+  // Marked once, as in a set: one take removes the mark.
+  if (parsedValues.includes(value)) return value
+  if (parsedValues.length < maxParsedMarks) parsedValues.push(value)
+  else {
+    parsedValues[nextReplaced] = value
+    nextReplaced = (nextReplaced + 1) % maxParsedMarks
+  }
   return value
 }
 
 /** Whether `value` carries a {@link markParsed} mark; the mark is removed (it serves one call). */
 export function takeParsedMark(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && parsedValues.delete(value)
+  if (typeof value !== 'object' || value === null) return false
+  const index = parsedValues.lastIndexOf(value)
+  if (index === -1) return false
+  // Order does not matter: the last mark takes the freed place.
+  const last = parsedValues.pop() as object
+  if (index < parsedValues.length) parsedValues[index] = last
+  return true
 }
 
 /** Marks an update just produced by `KycEventSchema` or `VerificationSchema` for one store call. See {@link parsedValues}. */
@@ -83,16 +103,18 @@ function digitsAt(text: string, start: number, length: number): number {
   return value
 }
 
-/** Where `toISOString` puts its separators, and which. */
-const timestampSeparators: readonly (readonly [number, string])[] = [
-  [4, '-'],
-  [7, '-'],
-  [10, 'T'],
-  [13, ':'],
-  [16, ':'],
-  [19, '.'],
-  [23, 'Z'],
-]
+/** Whether `toISOString`'s separators (`-`, `-`, `T`, `:`, `:`, `.`, `Z`) are where it puts them. */
+function hasTimestampSeparators(value: string): boolean {
+  return (
+    value.charCodeAt(4) === 45 &&
+    value.charCodeAt(7) === 45 &&
+    value.charCodeAt(10) === 84 &&
+    value.charCodeAt(13) === 58 &&
+    value.charCodeAt(16) === 58 &&
+    value.charCodeAt(19) === 46 &&
+    value.charCodeAt(23) === 90
+  )
+}
 const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 /**
@@ -101,7 +123,7 @@ const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
  */
 function isCanonicalTimestamp(value: unknown): value is string {
   if (typeof value !== 'string' || value.length !== 24) return false
-  for (const [position, separator] of timestampSeparators) if (value[position] !== separator) return false
+  if (!hasTimestampSeparators(value)) return false
   const year = digitsAt(value, 0, 4)
   const month = digitsAt(value, 5, 2)
   const day = digitsAt(value, 8, 2)
