@@ -157,7 +157,9 @@ export function plainVerification(
   if (!isPlainObject(update)) return undefined
   const shape = verificationShape()
   const copy: Record<string, unknown> = {}
-  for (const key of Object.keys(update)) if (!shape.knownKeys.has(key)) return undefined
+  // Walked without listing them first (for…in allocates no array); an inherited enumerable key the
+  // schema does not know sends the input to the schema too.
+  for (const key in update) if (!shape.knownKeys.has(key)) return undefined
   // As the schema does: a key present with `undefined` stays present, an absent one stays absent.
   for (const key of shape.keys) {
     if (asStored !== undefined && key === 'session') continue
@@ -180,9 +182,8 @@ export function plainVerification(
     return undefined
   }
   if (!isCanonicalTimestamp(copy.createdAt) || !isCanonicalTimestamp(copy.updatedAt)) return undefined
-  for (const key of ['completedAt', 'redactedAt'] as const) {
-    if (copy[key] !== undefined && !isCanonicalTimestamp(copy[key])) return undefined
-  }
+  if (copy.completedAt !== undefined && !isCanonicalTimestamp(copy.completedAt)) return undefined
+  if (copy.redactedAt !== undefined && !isCanonicalTimestamp(copy.redactedAt)) return undefined
   const { observedTimes } = copy
   if (
     observedTimes !== undefined &&
@@ -195,8 +196,9 @@ export function plainVerification(
   }
   if (!isPlainObject(reference) || !isPlainObject(raw) || typeof raw.status !== 'string') return undefined
   const referenceCopy: Record<string, string> = {}
-  for (const [key, value] of Object.entries(reference)) {
-    if (typeof value !== 'string' || key === '__proto__') return undefined
+  for (const key in reference) {
+    const value = reference[key]
+    if (!Object.hasOwn(reference, key) || typeof value !== 'string' || key === '__proto__') return undefined
     referenceCopy[key] = value
   }
   copy.reference = referenceCopy
