@@ -37,6 +37,21 @@ describe('parseVerificationUpdate', () => {
     expect(() => parseVerificationUpdate(update)).toThrow(KycInvalidRequestError)
   })
 
+  it('keeps a mark once however often it is given, and past 256 outstanding marks lets the oldest go (parsed again)', () => {
+    const twice = structuredClone(verification)
+    markParsedVerificationUpdate(markParsedVerificationUpdate(twice))
+    expect(parseVerificationUpdate(twice)).toBe(twice)
+    expect(parseVerificationUpdate(twice)).not.toBe(twice)
+
+    const updates = Array.from({ length: 257 }, () =>
+      markParsedVerificationUpdate(structuredClone(verification)),
+    )
+    // The first was pushed out by the 257th: parsed into a copy. Every other is still taken as it is.
+    expect(parseVerificationUpdate(updates[0])).not.toBe(updates[0])
+    for (const update of updates.slice(1)) expect(parseVerificationUpdate(update)).toBe(update)
+    for (const update of updates) expect(parseVerificationUpdate(update)).not.toBe(update)
+  })
+
   it('takes a plain verification by hand only when the schema accepts it, and gives what the schema gives', () => {
     const timestamp = fc.oneof(
       {
@@ -149,6 +164,19 @@ describe('parseVerificationUpdate', () => {
     let taken = 0
     fc.assert(
       fc.property(candidate, (value) => {
+        // As the router stores a created verification: exactly what it gives for the verification
+        // without its session and with the call's subject reference when it has none.
+        const { session: _session, ...withoutSession } = value
+        const asStoredInput =
+          withoutSession.subjectReference === undefined
+            ? { ...withoutSession, subjectReference: 'subject_1' }
+            : withoutSession
+        const asStored = plainVerification(value, { subjectReference: 'subject_1' })
+        expect(asStored).toStrictEqual(plainVerification(asStoredInput))
+        if (asStored !== undefined) {
+          expect(Object.keys(asStored)).toEqual(Object.keys(plainVerification(asStoredInput) ?? {}))
+          expect(asStored).not.toHaveProperty('session')
+        }
         const plain = plainVerification(value)
         if (plain === undefined) return
         taken += 1

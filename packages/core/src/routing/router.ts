@@ -255,18 +255,31 @@ export function createRouter(options: RouterOptions): Router {
     if (hints?.segment !== undefined) labels.segment = hints.segment
     const covered = coveredBy(routePlan, request)
     const eligible = covered.eligible
-    const skipped: RoutingRecord['skipped'] = [...covered.skipped]
-    const base: Omit<RoutingRecord, 'attempts' | 'skipped'> = { role: 'primary', basis, ...labels }
-    if (rule !== undefined) base.rule = rule.name
+    const skipped: RoutingRecord['skipped'] = covered.skipped
+    // Built field by field, never by spreading: a spread copy got a hidden class of its own per call,
+    // kept with every record until the audit log is read.
+    const primaryRecord = (
+      attempts: RoutingRecord['attempts'],
+      skipped: RoutingRecord['skipped'],
+      chosen?: string,
+    ): RoutingRecord => {
+      const routing: RoutingRecord = { role: 'primary', basis, attempts, skipped }
+      if (rule !== undefined) routing.rule = rule.name
+      if (chosen !== undefined) routing.chosen = chosen
+      if (labels.country !== undefined) routing.country = labels.country
+      if (labels.documentTypes !== undefined) routing.documentTypes = labels.documentTypes
+      if (labels.segment !== undefined) routing.segment = labels.segment
+      return routing
+    }
     if (eligible.length === 0) {
-      await record(undefined, { ...base, attempts: [], skipped }, { split })
+      await record(undefined, primaryRecord([], skipped), { split })
       throw new KycOutsideCoverageError({
         message: `No provider covers this request (${describeRequest(request)}): ${skipped
           .map((skip) => `${skip.provider} ${skip.reason.replaceAll('_', ' ')}`)
           .join('; ')}.`,
       })
     }
-    const attempts: RoutingRecord['attempts'] = []
+    let attempts: RoutingRecord['attempts'] = []
     let lastError: unknown
     for (let index = 0; index < eligible.length; index += 1) {
       const adapter = eligible[index] as EnforcedKycAdapter
@@ -284,17 +297,19 @@ export function createRouter(options: RouterOptions): Router {
         })
         continue
       }
-      attempts.push({ provider: adapter.provider, result: 'created' })
-      for (let rest = index + 1; rest < eligible.length; rest += 1) {
-        skipped.push({ provider: (eligible[rest] as EnforcedKycAdapter).provider, reason: 'not_reached' })
-      }
+      // The usual record (created at the first provider tried) shares its frozen parts with every
+      // call of the same shape: what a routing entry keeps until the log is read is its own few objects.
+      attempts =
+        index === 0
+          ? createdAtFirst(covered, adapter)
+          : [...attempts, { provider: adapter.provider, result: 'created' }]
       const shadowed =
         shadow !== undefined && call.channel === 'api' && adapter !== shadowAdapter
           ? shadow.plan(result.verification, pickShadowRequest(adapterOptions), labels)
           : undefined
       await record(
         result.verification,
-        { ...base, chosen: adapter.provider, attempts, skipped },
+        primaryRecord(attempts, skippedAfter(covered, index), adapter.provider),
         {
           subjectReference: call.subjectReference,
           idempotency,
@@ -305,7 +320,7 @@ export function createRouter(options: RouterOptions): Router {
       shadowed?.track()
       return result
     }
-    await record(undefined, { ...base, attempts, skipped }, { split })
+    await record(undefined, primaryRecord(attempts, skipped), { split })
     throw lastError
   }
 
@@ -326,14 +341,15 @@ export function createRouter(options: RouterOptions): Router {
       }
     },
     async uploadCredential(call) {
-      const { provider, ...upload } = call
-      const adapter = adapterFor(provider)
-      await adapter.uploadCredential(upload as UploadCredentialOptions)
-      shadow?.recordUpload(adapter.provider, upload as UploadCredentialOptions)
+      // The caller's options go through as they are unless they name a provider to strip (as `route` does).
+      const upload = ('provider' in call ? withoutProvider(call) : call) as UploadCredentialOptions
+      const adapter = adapterFor(call.provider)
+      await adapter.uploadCredential(upload)
+      shadow?.recordUpload(adapter.provider, upload)
     },
     async submitVerification(call) {
-      const { provider, ...submit } = call
-      const adapter = adapterFor(provider)
+      const submit: VerificationCallOptions = 'provider' in call ? withoutProvider(call) : call
+      const adapter = adapterFor(call.provider)
       const verification = await adapter.submitVerification(submit)
       shadow?.start(adapter.provider, submit)
       return verification
@@ -347,7 +363,42 @@ type RoutePlan = {
   /** By request shape (country, channel, document types); cleared when it reaches `maxShapes`. */
   coverageByShape: Map<string, Coverage>
 }
-type Coverage = { eligible: readonly EnforcedKycAdapter[]; skipped: RoutingRecord['skipped'] }
+type Coverage = {
+  eligible: readonly EnforcedKycAdapter[]
+  /** Frozen: shared by the records of every call of this shape. */
+  skipped: RoutingRecord['skipped']
+  /** By the index of the eligible provider that created: `skipped` plus the providers after it, not reached (frozen, built on first use). */
+  skippedAfter: (RoutingRecord['skipped'] | undefined)[]
+  /** The attempts of a call created by the first eligible provider (frozen, built on first use). */
+  createdAtFirst: RoutingRecord['attempts'] | undefined
+}
+
+/** A frozen, shared list for a record: records are never changed after they are built. */
+function frozenList<Item>(items: Item[]): Item[] {
+  for (const item of items) Object.freeze(item)
+  return Object.freeze(items) as Item[]
+}
+
+/** The attempts of a call the first eligible provider created: one, shared per shape. */
+function createdAtFirst(covered: Coverage, adapter: EnforcedKycAdapter): RoutingRecord['attempts'] {
+  covered.createdAtFirst ??= frozenList([{ provider: adapter.provider, result: 'created' as const }])
+  return covered.createdAtFirst
+}
+
+/** The skipped providers of a call the eligible provider at `index` created: shared per shape and index. */
+function skippedAfter(covered: Coverage, index: number): RoutingRecord['skipped'] {
+  let skipped = covered.skippedAfter[index]
+  if (skipped === undefined) {
+    skipped = frozenList([
+      ...covered.skipped,
+      ...covered.eligible
+        .slice(index + 1)
+        .map((adapter) => ({ provider: adapter.provider, reason: 'not_reached' as const })),
+    ])
+    covered.skippedAfter[index] = skipped
+  }
+  return skipped
+}
 
 /** Request shapes remembered per plan: countries × channels × document-type sets seen in practice. */
 const maxShapes = 512
@@ -373,7 +424,12 @@ function coveredBy(plan: RoutePlan, request: RoutingRequest): Coverage {
     // Frozen: one answer is shared by the records of every call of this shape.
     else skipped.push(Object.freeze({ provider: adapter.provider, reason: problem }))
   }
-  const answer = { eligible, skipped }
+  const answer: Coverage = {
+    eligible,
+    skipped: frozenList(skipped),
+    skippedAfter: [],
+    createdAtFirst: undefined,
+  }
   if (shape !== undefined) {
     if (plan.coverageByShape.size >= maxShapes) plan.coverageByShape.clear()
     plan.coverageByShape.set(shape, answer)
@@ -384,6 +440,11 @@ function coveredBy(plan: RoutePlan, request: RoutingRequest): Coverage {
 function withoutHints(call: RoutedCreateVerificationOptions): CreateVerificationOptions {
   const { routing: _routing, ...adapterOptions } = call
   return adapterOptions
+}
+
+function withoutProvider<Options extends { provider?: string }>(call: Options): Omit<Options, 'provider'> {
+  const { provider: _provider, ...options } = call
+  return options
 }
 
 function pickShadowRequest(call: CreateVerificationOptions) {

@@ -1,9 +1,10 @@
 import { lazy } from '../lazy.js'
 import { DocumentTypeSchema } from '../model/credential.js'
+import { VerificationStatusSchema } from '../model/status.js'
 import type { Verification } from '../model/verification.js'
-import { type AuditEntryInput, fitsAuditIdentifier } from '../store/audit-entry.js'
+import { type AuditEntryInput, type AuditState, fitsAuditIdentifier } from '../store/audit-entry.js'
 import type { JsonValue, KycStore } from '../store/types.js'
-import { markParsed } from '../store/validate.js'
+import { markParsed, plainVerification } from '../store/validate.js'
 import type { RoutingRecord } from './routing-record.js'
 import { type SplitPlan, storeSplitAssignment } from './split.js'
 
@@ -36,18 +37,7 @@ export async function storeRoutedVerification(
 ): Promise<void> {
   const { verification, fileUnder, routing } = record
   const entries = [
-    routingAuditEntry(
-      fileUnder,
-      routing,
-      verification === undefined
-        ? {}
-        : {
-            to:
-              verification.decision === undefined
-                ? { status: verification.status }
-                : { status: verification.status, outcome: verification.decision.outcome },
-          },
-    ),
+    routingAuditEntry(fileUnder, routing, verification === undefined ? undefined : stateOf(verification)),
   ]
   for (const also of record.alsoAudit ?? []) entries.push(routingAuditEntry(fileUnder, also))
   await store.transaction(async (transaction) => {
@@ -71,8 +61,17 @@ export async function storeRoutedVerification(
   })
 }
 
-/** The verification as stored: without its session, and with the call's subject reference when it lacks one. */
+/**
+ * The verification as stored: without its session, and with the call's subject reference when it
+ * lacks one. A plain one (what a create returns) is checked and copied here in one step, and marked so
+ * the transaction's `applyVerification` takes it as it is rather than copying it again; anything else
+ * is left for the store to validate.
+ */
 function withoutSession(verification: Verification, subjectReference: string | undefined): Verification {
+  if (subjectReference === undefined || typeof subjectReference === 'string') {
+    const checked = plainVerification(verification, { subjectReference })
+    if (checked !== undefined) return markParsed(checked)
+  }
   const { session: _session, ...stored } = verification
   if (stored.subjectReference === undefined && subjectReference !== undefined) {
     stored.subjectReference = subjectReference
@@ -91,22 +90,55 @@ function withoutSession(verification: Verification, subjectReference: string | u
 function routingAuditEntry(
   fileUnder: { provider: string; id: string },
   routing: RoutingRecord,
-  state: Pick<AuditEntryInput, 'to'> = {},
+  to?: AuditState | undefined,
 ): AuditEntryInput {
-  const entry: AuditEntryInput = {
-    provider: fileUnder.provider,
-    verificationId: fileUnder.id,
-    action: 'routing',
-    actor: 'application',
-    ...state,
-    reasons: [],
-    routing,
-  }
+  const entry: AuditEntryInput =
+    to === undefined
+      ? {
+          provider: fileUnder.provider,
+          verificationId: fileUnder.id,
+          action: 'routing',
+          actor: 'application',
+          reasons: noReasons,
+          routing,
+        }
+      : {
+          provider: fileUnder.provider,
+          verificationId: fileUnder.id,
+          action: 'routing',
+          actor: 'application',
+          to,
+          reasons: noReasons,
+          routing,
+        }
   return isName(fileUnder.provider, maxProviderName) &&
     fitsAuditIdentifier(fileUnder.id) &&
     fitsRoutingRecordLimits(routing)
     ? markParsed(entry)
     : entry
+}
+
+/** Routing entries name no reasons: one frozen empty list, shared (entries are never changed once built). */
+const noReasons = Object.freeze([]) as unknown as AuditEntryInput['reasons']
+
+/** The frozen `to` state of each status without a decision, shared by the entries of every create. */
+const undecidedStates = lazy(
+  () =>
+    new Map<string, AuditState>(
+      VerificationStatusSchema.options.map((status) => [status, Object.freeze({ status })]),
+    ),
+)
+
+/**
+ * The verification's status and outcome as an entry's `to`: the shared state for a status without a
+ * decision (what a create returns), a new one otherwise. An unknown status gets its own object, which
+ * the transaction's `applyVerification` then refuses.
+ */
+function stateOf(verification: Verification): AuditState {
+  if (verification.decision !== undefined) {
+    return { status: verification.status, outcome: verification.decision.outcome }
+  }
+  return undecidedStates().get(verification.status) ?? { status: verification.status }
 }
 
 const maxProviderName = 100

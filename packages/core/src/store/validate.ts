@@ -21,18 +21,38 @@ export function describeIssuePaths(issues: readonly z.core.$ZodIssue[]): string 
  * marked value as it is instead of parsing the same object again. A mark serves one call and is gone
  * after it, so an object changed later is checked like any other. Internal to core: not exported
  * from the package.
+ *
+ * A short list rather than a `WeakSet`: a mark lives from a store call's preparation to the call, so
+ * only a few are ever outstanding, and a list of a few is cheaper to add to and take from than a weak
+ * table (whose adds and removals showed up on every routed create). Past {@link maxParsedMarks}
+ * outstanding marks the oldest gives way: that value is then parsed again, which is always correct.
  */
-const parsedValues = new WeakSet<object>()
+const parsedValues: object[] = []
+const maxParsedMarks = 256
+/** Where the next mark goes once the list is full (the oldest of the marks written since). */
+let nextReplaced = 0
 
 /** Marks a value core has just validated (or built from validated values) for one store call. See {@link parsedValues}. */
 export function markParsed<Value extends object>(value: Value): Value {
-  parsedValues.add(value)
+  // Marked once, as in a set: one take removes the mark.
+  if (parsedValues.includes(value)) return value
+  if (parsedValues.length < maxParsedMarks) parsedValues.push(value)
+  else {
+    parsedValues[nextReplaced] = value
+    nextReplaced = (nextReplaced + 1) % maxParsedMarks
+  }
   return value
 }
 
 /** Whether `value` carries a {@link markParsed} mark; the mark is removed (it serves one call). */
 export function takeParsedMark(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && parsedValues.delete(value)
+  if (typeof value !== 'object' || value === null) return false
+  const index = parsedValues.lastIndexOf(value)
+  if (index === -1) return false
+  // Order does not matter: the last mark takes the freed place.
+  const last = parsedValues.pop() as object
+  if (index < parsedValues.length) parsedValues[index] = last
+  return true
 }
 
 /** Marks an update just produced by `KycEventSchema` or `VerificationSchema` for one store call. See {@link parsedValues}. */
@@ -57,9 +77,10 @@ export function parseVerificationUpdate(update: unknown): VerificationUpdate {
   })
 }
 
-/** The keys `VerificationSchema` knows, in its order; the status and time-field values it accepts. */
+/** The keys `VerificationSchema` knows, in its order (and as a set); the status and time-field values it accepts. */
 const verificationShape = lazy(() => ({
   keys: Object.keys(VerificationSchema.shape),
+  knownKeys: new Set(Object.keys(VerificationSchema.shape)),
   statuses: new Set<string>(VerificationStatusSchema.options),
   timeFields: new Set<string>(VerificationTimeFieldSchema.options),
 }))
@@ -82,16 +103,18 @@ function digitsAt(text: string, start: number, length: number): number {
   return value
 }
 
-/** Where `toISOString` puts its separators, and which. */
-const timestampSeparators: readonly (readonly [number, string])[] = [
-  [4, '-'],
-  [7, '-'],
-  [10, 'T'],
-  [13, ':'],
-  [16, ':'],
-  [19, '.'],
-  [23, 'Z'],
-]
+/** Whether `toISOString`'s separators (`-`, `-`, `T`, `:`, `:`, `.`, `Z`) are where it puts them. */
+function hasTimestampSeparators(value: string): boolean {
+  return (
+    value.charCodeAt(4) === 45 &&
+    value.charCodeAt(7) === 45 &&
+    value.charCodeAt(10) === 84 &&
+    value.charCodeAt(13) === 58 &&
+    value.charCodeAt(16) === 58 &&
+    value.charCodeAt(19) === 46 &&
+    value.charCodeAt(23) === 90
+  )
+}
 const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 /**
@@ -100,7 +123,7 @@ const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
  */
 function isCanonicalTimestamp(value: unknown): value is string {
   if (typeof value !== 'string' || value.length !== 24) return false
-  for (const [position, separator] of timestampSeparators) if (value[position] !== separator) return false
+  if (!hasTimestampSeparators(value)) return false
   const year = digitsAt(value, 0, 4)
   const month = digitsAt(value, 5, 2)
   const day = digitsAt(value, 8, 2)
@@ -122,14 +145,29 @@ function isCanonicalTimestamp(value: unknown): value is string {
  * what certainly passes the schema is taken here, so the result is the schema's (a property test
  * holds the two together); it spares the full parse, which on a routed create cost more than the rest
  * of routing. Every value is read once, into the copy. Internal to core (tests hold it to the schema).
+ *
+ * `asStored` gives the copy a store keeps of a verification a provider has just created (the router's
+ * record): without its `session` (a hand-off secret), and with `subjectReference` when the
+ * verification has none; the result is then what this function gives for such a copy of the input.
  */
-export function plainVerification(update: unknown): Verification | undefined {
+export function plainVerification(
+  update: unknown,
+  asStored?: { subjectReference: string | undefined },
+): Verification | undefined {
   if (!isPlainObject(update)) return undefined
   const shape = verificationShape()
   const copy: Record<string, unknown> = {}
-  for (const key of Object.keys(update)) if (!shape.keys.includes(key)) return undefined
+  // Walked without listing them first (for…in allocates no array); an inherited enumerable key the
+  // schema does not know sends the input to the schema too.
+  for (const key in update) if (!shape.knownKeys.has(key)) return undefined
   // As the schema does: a key present with `undefined` stays present, an absent one stays absent.
-  for (const key of shape.keys) if (Object.hasOwn(update, key)) copy[key] = update[key]
+  for (const key of shape.keys) {
+    if (asStored !== undefined && key === 'session') continue
+    if (Object.hasOwn(update, key)) copy[key] = update[key]
+    if (key === 'subjectReference' && copy.subjectReference === undefined && asStored !== undefined) {
+      if (asStored.subjectReference !== undefined) copy.subjectReference = asStored.subjectReference
+    }
+  }
   const { id, provider, reference, subjectReference, status, attempt, checks, credentials, raw } = copy
   if (typeof id !== 'string' || id.length === 0 || typeof provider !== 'string' || provider.length === 0) {
     return undefined
@@ -144,9 +182,8 @@ export function plainVerification(update: unknown): Verification | undefined {
     return undefined
   }
   if (!isCanonicalTimestamp(copy.createdAt) || !isCanonicalTimestamp(copy.updatedAt)) return undefined
-  for (const key of ['completedAt', 'redactedAt'] as const) {
-    if (copy[key] !== undefined && !isCanonicalTimestamp(copy[key])) return undefined
-  }
+  if (copy.completedAt !== undefined && !isCanonicalTimestamp(copy.completedAt)) return undefined
+  if (copy.redactedAt !== undefined && !isCanonicalTimestamp(copy.redactedAt)) return undefined
   const { observedTimes } = copy
   if (
     observedTimes !== undefined &&
@@ -159,8 +196,9 @@ export function plainVerification(update: unknown): Verification | undefined {
   }
   if (!isPlainObject(reference) || !isPlainObject(raw) || typeof raw.status !== 'string') return undefined
   const referenceCopy: Record<string, string> = {}
-  for (const [key, value] of Object.entries(reference)) {
-    if (typeof value !== 'string' || key === '__proto__') return undefined
+  for (const key in reference) {
+    const value = reference[key]
+    if (!Object.hasOwn(reference, key) || typeof value !== 'string' || key === '__proto__') return undefined
     referenceCopy[key] = value
   }
   copy.reference = referenceCopy
