@@ -7,7 +7,7 @@ import {
   KycInvalidRequestError,
   KycStoreUnavailableError,
 } from '../errors.js'
-import { followAbort, raceAbort, realSleep } from '../http/abort.js'
+import { followAbort, realSleep } from '../http/abort.js'
 import {
   applyVerificationUpdate,
   describeVerificationChanges,
@@ -247,6 +247,61 @@ function withDeadline<T>(
   })
 }
 
+/** What the work inside one pipeline transaction is given: the transaction's signal and its timed store call. */
+type TransactionScope = {
+  /** Aborted when the transaction is abandoned: a store call or phase timed out, or the caller's signal. */
+  signal: AbortSignal
+  /** Settles like `promise` (a store call named by `operation`), or rejects once the transaction is abandoned. */
+  call<T>(promise: Promise<T>, operation: string): Promise<T>
+}
+
+/**
+ * One deadline at a time over a transaction's store calls, with one timer for the whole transaction:
+ * `arm` starts a deadline of `ms` for an operation, `disarm` ends it (the handler runs untimed), and
+ * the timer, when it fires early because the deadline moved on, waits out the remainder instead of
+ * being cleared and set again on every call. `expire` receives the operation whose deadline passed.
+ */
+function createStoreWatchdog(ms: number, expire: (operation: string) => void) {
+  let deadline: number | undefined
+  let operation = ''
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const check = () => {
+    timer = undefined
+    if (deadline === undefined) return
+    const remainingMs = deadline - Date.now()
+    if (remainingMs > 0) timer = setTimeout(check, remainingMs)
+    else expire(operation)
+  }
+  return {
+    arm(name: string) {
+      operation = name
+      deadline = Date.now() + ms
+      timer ??= setTimeout(check, ms)
+    },
+    disarm() {
+      deadline = undefined
+    },
+    stop() {
+      deadline = undefined
+      clearTimeout(timer)
+      timer = undefined
+    },
+  }
+}
+
+/**
+ * A promise that rejects with `signal.reason` once `signal` aborts and otherwise never settles: raced
+ * against each store call of a transaction, it ends the wait for a hung store with one listener per
+ * transaction instead of one per call. Its rejection is handled here, so nobody has to race it.
+ */
+function abandonedBy(signal: AbortSignal): Promise<never> {
+  const abandoned = new Promise<never>((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+  })
+  abandoned.catch(() => {})
+  return abandoned
+}
+
 function auditState(verification: Verification): AuditState {
   return verification.decision === undefined
     ? { status: verification.status }
@@ -438,7 +493,7 @@ export function createWebhookPipeline<Handle = undefined>(
   const applyInTransaction = async (
     event: KycEvent,
     transaction: KycStoreTransaction<Handle>,
-    signal: AbortSignal,
+    scope: TransactionScope,
     actor: AuditActor | undefined,
   ): Promise<{ processed: ProcessedWebhookEvent; audit: AuditEntryInput | undefined }> => {
     if (event.verification === undefined) {
@@ -447,11 +502,10 @@ export function createWebhookPipeline<Handle = undefined>(
         audit: undefined,
       }
     }
-    const { previous, verification, applied } = await call(
+    const { previous, verification, applied } = await scope.call(
       // Parsed by `normalize` (KycEventSchema) a moment ago: the store does not parse it again.
       transaction.applyVerification(markParsedVerificationUpdate(event.verification)),
       'storing the verification',
-      signal,
     )
     const changes = applied ? describeVerificationChanges(previous, verification) : []
     return {
@@ -524,34 +578,46 @@ export function createWebhookPipeline<Handle = undefined>(
   }
 
   /**
-   * Runs `work` in one store transaction with the pipeline's deadlines: beginning and committing are
-   * timed here, the work in between call by call.
+   * Runs `work` in one store transaction with the pipeline's deadlines: beginning, committing and each
+   * store call in between (through `scope.call`) may take `storeTimeoutMs`; your handler is not timed.
+   * One timer serves the whole transaction (see {@link createStoreWatchdog}) and one promise stands for
+   * "abandoned" (a timeout or `signal`), so a store call costs no timer, listener or controller of its own.
    */
   const runTransaction = async <Result>(
-    work: (transaction: KycStoreTransaction<Handle>, signal: AbortSignal) => Promise<Result>,
+    work: (transaction: KycStoreTransaction<Handle>, scope: TransactionScope) => Promise<Result>,
     signal: AbortSignal | undefined,
   ): Promise<Result> => {
     const phase = new AbortController()
-    let phaseTimer: ReturnType<typeof setTimeout> | undefined
-    const armPhase = (operation: string) => {
-      clearTimeout(phaseTimer)
-      phaseTimer = setTimeout(() => phase.abort(storeTimeout(operation, storeTimeoutMs)), storeTimeoutMs)
-    }
-    const stopFollowing = followAbort(phase, signal)
     const transactionSignal = phase.signal
-    armPhase('beginning a transaction')
+    const watchdog = createStoreWatchdog(storeTimeoutMs, (operation) =>
+      phase.abort(storeTimeout(operation, storeTimeoutMs)),
+    )
+    const stopFollowing = followAbort(phase, signal)
+    const abandoned = abandonedBy(transactionSignal)
+    const scope: TransactionScope = {
+      signal: transactionSignal,
+      async call(promise, operation) {
+        watchdog.arm(operation)
+        try {
+          return await Promise.race([promise, abandoned])
+        } finally {
+          watchdog.disarm()
+        }
+      },
+    }
+    watchdog.arm('beginning a transaction')
     try {
       const timedWork = async (transaction: KycStoreTransaction<Handle>) => {
-        clearTimeout(phaseTimer)
+        watchdog.disarm()
         // A store that began after we gave up must not run the handler: roll back at once.
         if (transactionSignal.aborted) throw transactionSignal.reason
-        const result = await work(transaction, transactionSignal)
-        armPhase('committing')
+        const result = await work(transaction, scope)
+        watchdog.arm('committing')
         return result
       }
-      return await raceAbort(store.transaction(timedWork, { signal: transactionSignal }), transactionSignal)
+      return await Promise.race([store.transaction(timedWork, { signal: transactionSignal }), abandoned])
     } finally {
-      clearTimeout(phaseTimer)
+      watchdog.stop()
       stopFollowing()
     }
   }
@@ -565,18 +631,18 @@ export function createWebhookPipeline<Handle = undefined>(
     event: KycEvent,
     onEvent: WebhookEventHandler<Handle> | undefined,
     transaction: KycStoreTransaction<Handle>,
-    signal: AbortSignal,
+    scope: TransactionScope,
     claim: InboxClaim | undefined,
     actor: AuditActor | undefined,
   ): Promise<ProcessedWebhookEvent> => {
-    const { processed, audit } = await applyInTransaction(event, transaction, signal, actor)
+    const { processed, audit } = await applyInTransaction(event, transaction, scope, actor)
     await onEvent?.(processed, { transaction, handle: transaction.handle, signal: transaction.signal })
     if (claim !== undefined) {
-      await call(transaction.completeClaim(claim), 'marking the event processed', signal)
+      await scope.call(transaction.completeClaim(claim), 'marking the event processed')
     }
     if (audit === undefined) return processed
     if (transaction.appendAuditAtCommit === undefined) {
-      await call(transaction.appendAudit(audit), 'appending to the audit log', signal)
+      await scope.call(transaction.appendAudit(audit), 'appending to the audit log')
     } else {
       transaction.appendAuditAtCommit(audit)
     }
@@ -594,8 +660,7 @@ export function createWebhookPipeline<Handle = undefined>(
     if (claim === undefined) return undefined
     try {
       return await runTransaction(
-        (transaction, transactionSignal) =>
-          processClaimedEvent(event, onEvent, transaction, transactionSignal, claim, actor),
+        (transaction, scope) => processClaimedEvent(event, onEvent, transaction, scope, claim, actor),
         signal,
       )
     } catch (error) {
@@ -621,14 +686,13 @@ export function createWebhookPipeline<Handle = undefined>(
     const result = await retryWhileBusy(
       event,
       () =>
-        runTransaction(async (transaction, transactionSignal) => {
-          const { status } = await call(
+        runTransaction(async (transaction, scope) => {
+          const { status } = await scope.call(
             transaction.claimEvent!({ provider, eventId: event.id, ...verification }),
             'claiming an event',
-            transactionSignal,
           )
           if (status !== 'claimed') return status
-          return processClaimedEvent(event, onEvent, transaction, transactionSignal, undefined, actor)
+          return processClaimedEvent(event, onEvent, transaction, scope, undefined, actor)
         }, signal),
       signal,
     )
