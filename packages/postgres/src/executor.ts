@@ -153,7 +153,7 @@ async function serverTransaction<T>(sql: PostgresJsLike, work: (transaction: Sql
     if (begun) return serverQuery<Row>(connection, statement)
     begun = true
     const [, rows] = await connection.batch([
-      connection.unsafe('BEGIN', [], { simple: false }),
+      connection.unsafe('BEGIN', [], { prepare: true }),
       connection.unsafe(statement.text, [...statement.values], { prepare: true }),
     ])
     return rows as unknown as Row[]
