@@ -267,33 +267,18 @@ type TransactionScope = {
 }
 
 /**
- * One deadline at a time over a transaction's store calls, with one timer for the whole transaction:
- * `arm` starts a deadline of `ms` for an operation, `disarm` ends it (the handler runs untimed), and
- * the timer, when it fires early because the deadline moved on, waits out the remainder instead of
- * being cleared and set again on every call. `expire` receives the operation whose deadline passed.
+ * One deadline at a time over a transaction's store calls: `arm` starts a deadline of `ms` for an
+ * operation (ending the one before), `disarm` ends it (the handler runs untimed). `expire` receives the
+ * operation whose deadline passed. A plain timer, so fake timers in an application's tests drive it.
  */
 function createStoreWatchdog(ms: number, expire: (operation: string) => void) {
-  let deadline: number | undefined
-  let operation = ''
   let timer: ReturnType<typeof setTimeout> | undefined
-  const check = () => {
-    timer = undefined
-    if (deadline === undefined) return
-    const remainingMs = deadline - Date.now()
-    if (remainingMs > 0) timer = setTimeout(check, remainingMs)
-    else expire(operation)
-  }
   return {
-    arm(name: string) {
-      operation = name
-      deadline = Date.now() + ms
-      timer ??= setTimeout(check, ms)
+    arm(operation: string) {
+      clearTimeout(timer)
+      timer = setTimeout(() => expire(operation), ms)
     },
     disarm() {
-      deadline = undefined
-    },
-    stop() {
-      deadline = undefined
       clearTimeout(timer)
       timer = undefined
     },
@@ -598,8 +583,8 @@ export function createWebhookPipeline<Handle = undefined>(
   /**
    * Runs `work` in one store transaction with the pipeline's deadlines: beginning, committing and each
    * store call in between (through `scope.call`) may take `storeTimeoutMs`; your handler is not timed.
-   * One timer serves the whole transaction (see {@link createStoreWatchdog}) and one promise stands for
-   * "abandoned" (a timeout or `signal`), so a store call costs no timer, listener or controller of its own.
+   * One promise stands for "abandoned" (a timeout or `signal`) and one timer is re-armed per call (see
+   * {@link createStoreWatchdog}), so a store call costs no listener, controller or wrapper of its own.
    */
   const runTransaction = async <Result>(
     work: (transaction: KycStoreTransaction<Handle>, scope: TransactionScope) => Promise<Result>,
@@ -635,7 +620,7 @@ export function createWebhookPipeline<Handle = undefined>(
       }
       return await Promise.race([store.transaction(timedWork, { signal: transactionSignal }), abandoned])
     } finally {
-      watchdog.stop()
+      watchdog.disarm()
       stopFollowing()
     }
   }
