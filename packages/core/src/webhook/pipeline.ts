@@ -8,7 +8,6 @@ import {
   KycStoreUnavailableError,
 } from '../errors.js'
 import { followAbort, realSleep } from '../http/abort.js'
-import { lazy, resolveSchema } from '../lazy.js'
 import {
   applyVerificationUpdate,
   describeVerificationChanges,
@@ -30,7 +29,6 @@ import type { InboxClaim, KycStore, KycStoreTransaction } from '../store/types.j
 import { markParsed, markParsedVerificationUpdate, parseVerificationUpdate } from '../store/validate.js'
 import { describeProcessedEvent } from '../telemetry/instrument-webhooks.js'
 import { inSpan, telemetryAttributes } from '../telemetry/telemetry.js'
-import { compileParser, notParsed } from '../zod/compiled-parser.js'
 import {
   bodyTooLarge,
   defaultMaxWebhookBodyBytes,
@@ -351,9 +349,6 @@ function auditEntryFor(
     : entry
 }
 
-/** `KycEventSchema` compiled once, on the first event (see `compileParser`); `undefined` if it cannot be. */
-const parseEventQuickly = lazy(() => compileParser(resolveSchema(KycEventSchema)))
-
 function checkPositiveInteger(name: string, value: number, provider: string): number {
   if (Number.isInteger(value) && value > 0) return value
   throw new KycConfigurationError({
@@ -415,10 +410,6 @@ export function createWebhookPipeline<Handle = undefined>(
   }
 
   const normalize = (event: KycEvent): KycEvent => {
-    // The schema's compiled parser gives zod's own answer for a valid event, without zod's garbage;
-    // anything it cannot vouch for goes to zod, whose issues name what is wrong.
-    const fast = parseEventQuickly()?.(event) ?? notParsed
-    if (fast !== notParsed && (fast as KycEvent).provider === provider) return fast as KycEvent
     const parsed = KycEventSchema.safeParse(event)
     if (parsed.success && parsed.data.provider === provider) return parsed.data
     const issues = parsed.success
