@@ -20,6 +20,14 @@ export type PersistedWebhooksOptions = {
   rounds?: number
   warmupRounds?: number
   /**
+   * Copies of the delivery template in one timed batch at a concurrency, each with its own tag (so
+   * every copy is new events of new inquiries), one after another in the simulator's order. Long
+   * batches hold still: one copy lasts about 0.1 s on a server with 16 in flight. Warm-up batches are
+   * one copy. Default 2 one at a time and 10 with more in flight (each batch about 0.7 s or more on a
+   * server at 250 events/s one at a time, 1 s or more at 860 events/s with 16 in flight).
+   */
+  batchCopies?: (concurrency: number) => number
+  /**
    * How many deliveries are processed at once, each measured on every side: one at a time (a
    * provider that waits for each answer) and several in flight (a webhook endpoint receives
    * concurrent requests). The largest is also the server's pool size. Default `[1, 16]`.
@@ -44,27 +52,59 @@ type Side = {
   store: KycStore<unknown>
   onEvent: WebhookEventHandler<unknown>
   /**
-   * CPU seconds the server's backends serving this side used so far, read from `/proc` (the server
-   * runs on this machine); `undefined` where that cannot be read (PGlite runs in this process).
+   * Seconds the server's backends serving this side ran and waited to run so far, read from `/proc`
+   * (the server runs on this machine); `undefined` where that cannot be read (PGlite runs in this process).
    */
-  backendCpuSeconds?: () => Promise<number | undefined>
+  backendTimes?: () => Promise<ProcessTimes | undefined>
   close: () => Promise<void>
 }
 
 /** Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`, 100 on Linux). */
 const clockTicksPerSecond = 100
 
+/** CPU seconds used (user + system), and seconds spent runnable but waiting for a core. */
+type ProcessTimes = { cpuSeconds: number; waitingSeconds: number }
+
 /**
- * CPU seconds (user + system) the server processes behind `database`'s connections used, from
- * `/proc/<pid>/stat`; `undefined` when a process cannot be read (a remote server, not Linux).
+ * Seconds the thread or process behind a `/proc` path waited for a core while runnable: the second
+ * field of its `schedstat` (nanoseconds); `undefined` when it cannot be read (not Linux).
  */
-async function serverBackendCpuSeconds(database: SqlExecutor): Promise<number | undefined> {
+async function runQueueWaitSeconds(procPath: string): Promise<number | undefined> {
+  try {
+    const fields = (await readFile(`${procPath}/schedstat`, 'utf8')).split(' ')
+    return Number(fields[1]) / 1e9
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Ticks the whole machine's cores were busy (not idle, not waiting for I/O) and ticks in all, from
+ * the first line of `/proc/stat`; `undefined` when it cannot be read (not Linux).
+ */
+async function machineTicks(): Promise<{ busy: number; total: number } | undefined> {
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number)
+    const total = ticks.reduce((sum, value) => sum + value, 0)
+    return { busy: total - ticks[3]! - ticks[4]!, total }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Times of the server processes behind `database`'s connections, from `/proc/<pid>/stat` and
+ * `schedstat`; `undefined` when a process cannot be read (a remote server, not Linux).
+ */
+async function serverBackendTimes(database: SqlExecutor): Promise<ProcessTimes | undefined> {
   const rows = await database.query<{ pid: number }>({
     name: 'bench: backends of this pool',
     text: `SELECT pid FROM pg_stat_activity WHERE application_name = 'openkyc' AND datname = current_database()`,
     values: [],
   })
   let ticks = 0
+  let waitingSeconds = 0
   for (const { pid } of rows) {
     try {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
@@ -73,25 +113,72 @@ async function serverBackendCpuSeconds(database: SqlExecutor): Promise<number | 
     } catch {
       return undefined
     }
+    const waiting = await runQueueWaitSeconds(`/proc/${pid}`)
+    if (waiting === undefined) return undefined
+    waitingSeconds += waiting
   }
-  return ticks / clockTicksPerSecond
+  return { cpuSeconds: ticks / clockTicksPerSecond, waitingSeconds }
 }
 
 /**
- * The template deliveries made new for one batch: every inquiry and event id gets the batch's tag
- * (so each event is new to the inbox and each inquiry a new verification that moves forward through
- * its real event sequence), re-signed as Persona signs.
+ * The template deliveries made new for one batch, `copies` times over: every inquiry and event id
+ * gets the batch's tag and the copy's number (so each event is new to the inbox and each inquiry a
+ * new verification that moves forward through its real event sequence), re-signed as Persona signs.
+ * The copies follow each other, each in the simulator's order.
  */
-function freshBatch(template: readonly CapturedWebhook[], tag: string): Delivery[] {
-  return template.map((delivery) => {
-    const rawBody = delivery.rawBody.replace(/\b(inq|evt)_[A-Za-z0-9]+/g, (id) => `${id}${tag}`)
-    const headers = new Headers(delivery.headers)
-    headers.set(
-      'persona-signature',
-      signTimestampedPayload({ rawBody, secrets: personaTestCredentials.webhookSecret }),
-    )
-    return { headers, rawBody }
-  })
+export function freshBatch(template: readonly CapturedWebhook[], tag: string, copies: number): Delivery[] {
+  return Array.from({ length: copies }, (_, copy) =>
+    template.map((delivery) => {
+      const rawBody = delivery.rawBody.replace(/\b(inq|evt)_[A-Za-z0-9]+/g, (id) => `${id}${tag}x${copy}`)
+      const headers = new Headers(delivery.headers)
+      headers.set(
+        'persona-signature',
+        signTimestampedPayload({ rawBody, secrets: personaTestCredentials.webhookSecret }),
+      )
+      return { headers, rawBody }
+    }),
+  ).flat()
+}
+
+/**
+ * The store with its `transaction` wrapped to note when each transaction's work starts (keyed by the
+ * transaction object the handler receives), so one delivery's time can be split at that point.
+ */
+function noteTransactionStarts(
+  store: KycStore<unknown>,
+  started: WeakMap<object, number>,
+): KycStore<unknown> {
+  const noted: KycStore<unknown> = Object.create(store)
+  noted.transaction = (work, options) =>
+    store.transaction((transaction) => {
+      started.set(transaction, performance.now())
+      return work(transaction)
+    }, options)
+  return noted
+}
+
+/**
+ * The row's workload: genuine Persona deliveries from the simulator's log that carry an event, in
+ * the simulator's order, with the verification of each (the pipeline runs one verification's events
+ * one after another, so how many distinct ones are in flight bounds the store's concurrency), and an
+ * adapter that checks their signatures against the wall clock (batches are signed with it).
+ *
+ * @example
+ * const { adapter, template } = await persistedDeliveryTemplate(2)
+ * const batch = freshBatch(template, 'R0', 10)
+ */
+export async function persistedDeliveryTemplate(inquiries: number) {
+  const { simulator, deliveries } = await collectPersonaDeliveries(inquiries)
+  const adapter = createBenchPersona({ fetch: simulator.fetch, now: Date.now }, { rateLimit: false })
+  const template: CapturedWebhook[] = []
+  const verificationIds: string[] = []
+  for (const delivery of deliveries) {
+    const events = await adapter.parseWebhook({ headers: delivery.headers, rawBody: delivery.rawBody })
+    if (events.length === 0) continue
+    template.push(delivery)
+    verificationIds.push(events[0]!.verification?.id ?? events[0]!.id)
+  }
+  return { adapter, template, verificationIds }
 }
 
 async function postgresSide(
@@ -116,7 +203,7 @@ async function postgresSide(
     name,
     label,
     store: store as KycStore<unknown>,
-    ...(database.kind === 'server' ? { backendCpuSeconds: () => serverBackendCpuSeconds(database) } : {}),
+    ...(database.kind === 'server' ? { backendTimes: () => serverBackendTimes(database) } : {}),
     async onEvent(processed, { handle }) {
       await (handle as { query(text: string, values: unknown[]): Promise<unknown> }).query(
         `INSERT INTO ${schema}.effect (event_id, verification_id) VALUES ($1, $2)`,
@@ -135,8 +222,9 @@ async function postgresSide(
  */
 export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {}): Promise<BenchmarkResult> {
   const started = performance.now()
-  const rounds = options.rounds ?? 5
+  const rounds = options.rounds ?? 3
   const warmupRounds = options.warmupRounds ?? 1
+  const batchCopies = options.batchCopies ?? ((concurrency: number) => (concurrency === 1 ? 2 : 10))
   const concurrencies = options.concurrencies ?? [1, 16]
   const poolSize = Math.max(...concurrencies)
   const loadAtStart = loadavg()[0]!
@@ -146,19 +234,7 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
     throwaway = await startThrowawayPostgres()
     databaseUrl = throwaway?.url
   }
-  const { simulator, deliveries } = await collectPersonaDeliveries(options.inquiries ?? 2)
-  // Batches are signed with the wall clock: the adapter checks them against it.
-  const adapter = createBenchPersona({ fetch: simulator.fetch, now: Date.now }, { rateLimit: false })
-  const template: CapturedWebhook[] = []
-  // The verification of each delivery, in delivery order: the pipeline runs one verification's
-  // events one after another, so how many distinct ones are in flight bounds the store's concurrency.
-  const verificationIds: string[] = []
-  for (const delivery of deliveries) {
-    const events = await adapter.parseWebhook({ headers: delivery.headers, rawBody: delivery.rawBody })
-    if (events.length === 0) continue
-    template.push(delivery)
-    verificationIds.push(events[0]!.verification?.id ?? events[0]!.id)
-  }
+  const { adapter, template, verificationIds } = await persistedDeliveryTemplate(options.inquiries ?? 2)
 
   const memory = createMemoryStore({ maxEntries: 1_000_000, maxAuditEntries: 1_000_000 })
   const sides: Side[] = [
@@ -200,6 +276,23 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
   const nodeCpuMs = new Map<string, number>()
   const backendCpuMs = new Map<string, number>()
   const timedEvents = new Map<string, number>()
+  const timedWallMs = new Map<string, number>()
+  // Time runnable but waiting for a core (this process's main thread, the backends), and the whole
+  // machine's busy and total ticks, while timing.
+  const nodeWaitingMs = new Map<string, number>()
+  const backendWaitingMs = new Map<string, number>()
+  const machineBusyTicks = new Map<string, number>()
+  const machineTotalTicks = new Map<string, number>()
+  // Distinct verifications with a delivery in flight, integrated over the timing window (× ms).
+  const distinctVerificationMs = new Map<string, number>()
+  // One delivery's time in parts: until its transaction's work starts (parse, verify, its
+  // verification's earlier events, a pooled connection), until the handler (claim, forward-only
+  // write), the handler, and after it (audit entry, commit).
+  const parts = new Map<
+    string,
+    { queued: number[]; claimed: number[]; handler: number[]; committed: number[] }
+  >()
+  const transactionStarts = new WeakMap<object, number>()
   const add = (series: Map<string, number>, key: string, value: number) => {
     series.set(key, (series.get(key) ?? 0) + value)
   }
@@ -214,39 +307,91 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
         // Rotate the order each round so drift in machine speed hits every side alike.
         const order = sides.map((_, index) => sides[(index + round) % sides.length]!)
         for (const side of order) {
-          const pipeline = createWebhookPipeline({ adapter, store: side.store })
-          const batch = freshBatch(template, `C${concurrency}R${round}${side.name}`)
+          const pipeline = createWebhookPipeline({
+            adapter,
+            store: noteTransactionStarts(side.store, transactionStarts),
+          })
+          const copies = round < warmupRounds ? 1 : batchCopies(concurrency)
+          const batch = freshBatch(template, `C${concurrency}R${round}${side.name}`, copies)
+          const key = seriesKey(side, concurrency)
+          const split = parts.get(key) ?? { queued: [], claimed: [], handler: [], committed: [] }
+          parts.set(key, split)
           let next = 0
           let processed = 0
           const times: number[] = []
-          const backendBefore = await side.backendCpuSeconds?.()
+          const verificationsInFlight = new Map<string, number>()
+          let distinctMs = 0
+          let lastChange = performance.now()
+          const countInFlight = (verification: string, change: number) => {
+            const now = performance.now()
+            distinctMs += verificationsInFlight.size * (now - lastChange)
+            lastChange = now
+            const count = (verificationsInFlight.get(verification) ?? 0) + change
+            if (count === 0) verificationsInFlight.delete(verification)
+            else verificationsInFlight.set(verification, count)
+          }
+          const backendBefore = await side.backendTimes?.()
+          const machineBefore = await machineTicks()
+          const waitingBefore = await runQueueWaitSeconds('/proc/self')
           const cpuBefore = process.cpuUsage()
           const batchStarted = performance.now()
           await Promise.all(
             Array.from({ length: concurrency }, async () => {
               for (let index = next++; index < batch.length; index = next++) {
                 const delivery = batch[index]!
+                const verification = `${verificationIds[index % template.length]} ${Math.floor(index / template.length)}`
+                countInFlight(verification, 1)
                 const eventStarted = performance.now()
-                const outcome = await pipeline.handle(delivery, { onEvent: side.onEvent })
-                times.push(performance.now() - eventStarted)
+                let transactionStarted = Number.NaN
+                let handlerStarted = Number.NaN
+                let handlerEnded = Number.NaN
+                const outcome = await pipeline.handle(delivery, {
+                  async onEvent(event, context) {
+                    transactionStarted = transactionStarts.get(context.transaction) ?? Number.NaN
+                    handlerStarted = performance.now()
+                    await side.onEvent(event, context)
+                    handlerEnded = performance.now()
+                  },
+                })
+                const eventEnded = performance.now()
+                countInFlight(verification, -1)
+                times.push(eventEnded - eventStarted)
+                if (round >= warmupRounds) {
+                  split.queued.push(transactionStarted - eventStarted)
+                  split.claimed.push(handlerStarted - transactionStarted)
+                  split.handler.push(handlerEnded - handlerStarted)
+                  split.committed.push(eventEnded - handlerEnded)
+                }
                 processed += outcome.events.length
               }
             }),
           )
-          const rate = processed / ((performance.now() - batchStarted) / 1000)
+          const wallMs = performance.now() - batchStarted
+          const rate = processed / (wallMs / 1000)
           const cpu = process.cpuUsage(cpuBefore)
-          const backendAfter = backendBefore === undefined ? undefined : await side.backendCpuSeconds?.()
+          const waitingAfter = await runQueueWaitSeconds('/proc/self')
+          const machineAfter = await machineTicks()
+          const backendAfter = backendBefore === undefined ? undefined : await side.backendTimes?.()
           if (round < warmupRounds) continue
-          const key = seriesKey(side, concurrency)
           add(nodeCpuMs, key, (cpu.user + cpu.system) / 1000)
           add(timedEvents, key, processed)
+          add(timedWallMs, key, wallMs)
+          add(distinctVerificationMs, key, distinctMs)
           if (backendBefore !== undefined && backendAfter !== undefined) {
-            add(backendCpuMs, key, (backendAfter - backendBefore) * 1000)
+            add(backendCpuMs, key, (backendAfter.cpuSeconds - backendBefore.cpuSeconds) * 1000)
+            add(backendWaitingMs, key, (backendAfter.waitingSeconds - backendBefore.waitingSeconds) * 1000)
+          }
+          if (waitingBefore !== undefined && waitingAfter !== undefined) {
+            add(nodeWaitingMs, key, (waitingAfter - waitingBefore) * 1000)
+          }
+          if (machineBefore !== undefined && machineAfter !== undefined) {
+            add(machineBusyTicks, key, machineAfter.busy - machineBefore.busy)
+            add(machineTotalTicks, key, machineAfter.total - machineBefore.total)
           }
           events += processed
           roundRates.set(side.name, rate)
-          push(rates, seriesKey(side, concurrency), rate)
-          push(latencies, seriesKey(side, concurrency), ...times)
+          push(rates, key, rate)
+          push(latencies, key, ...times)
         }
         if (round < warmupRounds) continue
         for (const side of sides) {
@@ -320,10 +465,29 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
     { length: Math.max(1, verificationIds.length - mostInFlight + 1) },
     (_, start) => new Set(verificationIds.slice(start, start + mostInFlight)).size,
   )
+  // What bounds each server side, from the same timed batches.
+  const boundNotes: string[] = []
+  for (const side of sides.filter((candidate) => candidate.name.startsWith('server'))) {
+    for (const concurrency of concurrencies) {
+      const key = seriesKey(side, concurrency)
+      const wallMs = timedWallMs.get(key)!
+      const nodeBusy = nodeCpuMs.get(key)! / wallMs
+      const backendBusy = (backendCpuMs.get(key) ?? Number.NaN) / wallMs
+      const split = parts.get(key)!
+      const median = (values: number[]) => percentile(values, 0.5).toFixed(2)
+      const perRound = rates.get(key)!
+      const share = (part: number | undefined, whole: number | undefined) =>
+        part === undefined || whole === undefined ? 'n/a' : `${((part / whole) * 100).toFixed(0)} %`
+      boundNotes.push(
+        `Bounds, ${side.label}, ${concurrency} in flight: rate per round ${Math.min(...perRound).toFixed(0)}–${Math.max(...perRound).toFixed(0)} events/s; busy (CPU ÷ wall) this process ${nodeBusy.toFixed(2)} and the backends ${backendBusy.toFixed(2)} cores, together ${(((nodeBusy + backendBusy) / cpus().length) * 100).toFixed(0)} % of ${cpus().length} cores, the whole machine ${share(machineBusyTicks.get(key), machineTotalTicks.get(key))} busy; waiting for a core (runnable) this process's main thread ${share(nodeWaitingMs.get(key), wallMs)} and the backends ${((backendWaitingMs.get(key) ?? Number.NaN) / wallMs).toFixed(2)} cores of the window; ${((distinctVerificationMs.get(key) ?? 0) / wallMs).toFixed(1)} distinct verifications in flight on average; p50 of a delivery's parts: ${median(split.queued)} ms until its transaction's work starts (parse, verify, its verification's earlier events, a pooled connection), ${median(split.claimed)} ms claim and forward-only write, ${median(split.handler)} ms handler, ${median(split.committed)} ms audit entry and commit.`,
+      )
+    }
+  }
   const notes = [
-    `${template.length} distinct genuine Persona deliveries (one event each, from the simulator's log) re-tagged and re-signed per batch, so every event is new and every inquiry a new verification moving through its real event sequence.`,
+    `${template.length} distinct genuine Persona deliveries (one event each, from the simulator's log), re-tagged and re-signed for each copy in a batch, so every event is new and every inquiry a new verification moving through its real event sequence; a timed batch is ${concurrencies.map((concurrency) => `${batchCopies(concurrency)} copies (${batchCopies(concurrency) * template.length} events) with ${concurrency} in flight`).join(', ')}, one copy after another.`,
     `The deliveries come in the simulator's order, each inquiry's events together: ${new Set(verificationIds).size} verifications, and any ${mostInFlight} consecutive deliveries belong to ${Math.min(...distinctInWindow)}–${Math.max(...distinctInWindow)} of them. The pipeline runs one verification's events one after another, so with ${mostInFlight} in flight that many transactions at most run at once; the rest wait in the process.`,
-    `${rounds} rounds (after ${warmupRounds} warm-up) per side and concurrency (${concurrencies.join(', ')} deliveries in flight), sides rotating; ${events} events persisted while timing.`,
+    `${rounds} rounds (after ${warmupRounds} warm-up of one copy) per side and concurrency (${concurrencies.join(', ')} deliveries in flight), sides rotating; ${events} events persisted while timing.`,
+    ...boundNotes,
     'Per event on PostgreSQL, one transaction in three round trips: BEGIN with the claim, which reads and locks the verification (one batch, one Sync); the forward-only write with the handler\'s row; the audit entry (hash chain: 16 interleaved chains by default, one chain on the "one audit chain" side) with the COMMIT. Events of one verification wait for each other in the pipeline instead of on the row lock. The memory store claims before its transaction and completes the claim in it.',
     "CPU per event: this process from process.cpuUsage() (the pipeline, the adapter, the driver; PGlite too on its side), the server's backends from /proc/<pid>/stat (only when the server runs on this machine), both while timing.",
     `Machine load (1-minute load average, ${cpus().length} cores, shared): ${loadAtStart.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} at the end; absolute rates move with it, the ratios to the memory store (measured in the same rounds) less so.`,

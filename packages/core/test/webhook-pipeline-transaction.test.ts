@@ -366,6 +366,55 @@ describe('the webhook pipeline: waiting and timeouts', () => {
       /did not answer within 30 ms while claiming an event/,
     )
   })
+
+  it('the handler is not timed: one slower than storeTimeoutMs commits, and the commit after it is timed afresh', async () => {
+    const memory = createMemoryStore()
+    let hangCommit = false
+    const store: KycStore<undefined> = {
+      ...memory,
+      transaction: async (work, options) => {
+        const result = await memory.transaction(work, options)
+        return hangCommit ? new Promise<never>(() => {}) : result
+      },
+    }
+    const { kyc, request } = setUp({ store, storeTimeoutMs: 40 })
+    const slowHandler: WebhookEventHandler<undefined> = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 120))
+    }
+    const outcome = await kyc.webhooks.handle(request([event('evt_1', submitted)]), { onEvent: slowHandler })
+    expect(outcome.events.map((processed) => processed.event.id)).toEqual(['evt_1'])
+
+    hangCommit = true
+    const started = Date.now()
+    await expect(
+      kyc.webhooks.handle(request([event('evt_2', failed, 'verification.completed')]), {
+        onEvent: slowHandler,
+      }),
+    ).rejects.toThrow('did not answer within 40 ms while committing')
+    // The handler's 120 ms, then the commit's own 40 ms: the deadline did not run during the handler.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(155)
+  })
+
+  it('a store call that times out aborts the transaction signal the store and the handler were given', async () => {
+    const memory = createMemoryStore()
+    let storeSignal: AbortSignal | undefined
+    const store = withTransactionMethods(memory, () => ({
+      applyVerification: () => new Promise<never>(() => {}),
+    }))
+    const observed: KycStore<undefined> = {
+      ...store,
+      transaction: (work, options) => {
+        storeSignal = options?.signal
+        return store.transaction(work, options)
+      },
+    }
+    const { kyc, request } = setUp({ store: observed, storeTimeoutMs: 30 })
+    await expect(kyc.webhooks.handle(request([event('evt_1', submitted)]))).rejects.toThrow(
+      'did not answer within 30 ms while storing the verification',
+    )
+    expect(storeSignal?.aborted).toBe(true)
+    expect(storeSignal?.reason).toBeInstanceOf(KycStoreUnavailableError)
+  })
 })
 
 describe('the webhook pipeline: events of one verification, one after another', () => {

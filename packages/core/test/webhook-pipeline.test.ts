@@ -214,6 +214,24 @@ describe('createWebhookPipeline', () => {
     expect(adapter.calls).toEqual([])
   })
 
+  it('measures a string body in UTF-8 bytes at the limit, whatever its characters', async () => {
+    const { pipeline, adapter } = setUp({ maxBodyBytes: 64 })
+    const sized = async (rawBody: string) => {
+      const error = await pipeline.handle({ rawBody, headers: {} }).catch((caught: unknown) => caught)
+      // Over the limit: refused as too large before the adapter; within it: the adapter refuses the
+      // missing signature.
+      return error instanceof KycInvalidRequestError ? 'too large' : 'read'
+    }
+    expect(await sized('€'.repeat(21))).toBe('read') // 63 bytes in 21 units
+    expect(await sized('€'.repeat(22))).toBe('too large') // 66 bytes in 22 units
+    expect(await sized('😀'.repeat(16))).toBe('read') // 64 bytes in 32 units
+    expect(await sized('😀'.repeat(17))).toBe('too large') // 68 bytes in 34 units
+    expect(await sized('\ud800'.repeat(21))).toBe('read') // lone surrogates: 3 bytes each, 63
+    expect(await sized('\ud800'.repeat(22))).toBe('too large')
+    expect(await sized('x'.repeat(64))).toBe('read')
+    expect(adapter.calls).toHaveLength(4)
+  })
+
   it('defaults the limit to 1 MiB', async () => {
     const { pipeline } = setUp()
     const oversized = new Uint8Array(1024 * 1024 + 1)

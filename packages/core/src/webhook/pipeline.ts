@@ -7,7 +7,8 @@ import {
   KycInvalidRequestError,
   KycStoreUnavailableError,
 } from '../errors.js'
-import { followAbort, raceAbort, realSleep } from '../http/abort.js'
+import { followAbort, realSleep } from '../http/abort.js'
+import { lazy, resolveSchema } from '../lazy.js'
 import {
   applyVerificationUpdate,
   describeVerificationChanges,
@@ -29,6 +30,7 @@ import type { InboxClaim, KycStore, KycStoreTransaction } from '../store/types.j
 import { markParsed, markParsedVerificationUpdate, parseVerificationUpdate } from '../store/validate.js'
 import { describeProcessedEvent } from '../telemetry/instrument-webhooks.js'
 import { inSpan, telemetryAttributes } from '../telemetry/telemetry.js'
+import { compileParser, notParsed } from '../zod/compiled-parser.js'
 import {
   bodyTooLarge,
   defaultMaxWebhookBodyBytes,
@@ -209,8 +211,17 @@ export type WebhookPipeline<Handle = unknown> = {
 
 const encoder = new TextEncoder()
 
-function byteLength(body: Uint8Array | string): number {
-  return typeof body === 'string' ? encoder.encode(body).length : body.length
+/**
+ * Whether `body` is longer than `maxBytes` in UTF-8. Each UTF-16 unit of a string is 1 to 3 UTF-8
+ * bytes (a surrogate pair, two units, is 4), so its length decides unless it lies between a third of
+ * `maxBytes` and `maxBytes`; only then is it encoded to count. A webhook body is a few kilobytes
+ * against a limit of a megabyte: no copy of it is made just to measure it.
+ */
+function exceedsBytes(body: Uint8Array | string, maxBytes: number): boolean {
+  if (typeof body !== 'string') return body.length > maxBytes
+  if (body.length > maxBytes) return true
+  if (body.length * 3 <= maxBytes) return false
+  return encoder.encode(body).length > maxBytes
 }
 
 const defaultLeaseMs = 60_000
@@ -245,6 +256,46 @@ function withDeadline<T>(
       (error: unknown) => settle(() => reject(error)),
     )
   })
+}
+
+/** What the work inside one pipeline transaction is given: the transaction's signal and its timed store call. */
+type TransactionScope = {
+  /** Aborted when the transaction is abandoned: a store call or phase timed out, or the caller's signal. */
+  signal: AbortSignal
+  /** Settles like `promise` (a store call named by `operation`), or rejects once the transaction is abandoned. */
+  call<T>(promise: Promise<T>, operation: string): Promise<T>
+}
+
+/**
+ * One deadline at a time over a transaction's store calls: `arm` starts a deadline of `ms` for an
+ * operation (ending the one before), `disarm` ends it (the handler runs untimed). `expire` receives the
+ * operation whose deadline passed. A plain timer, so fake timers in an application's tests drive it.
+ */
+function createStoreWatchdog(ms: number, expire: (operation: string) => void) {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  return {
+    arm(operation: string) {
+      clearTimeout(timer)
+      timer = setTimeout(() => expire(operation), ms)
+    },
+    disarm() {
+      clearTimeout(timer)
+      timer = undefined
+    },
+  }
+}
+
+/**
+ * A promise that rejects with `signal.reason` once `signal` aborts and otherwise never settles: raced
+ * against each store call of a transaction, it ends the wait for a hung store with one listener per
+ * transaction instead of one per call. Its rejection is handled here, so nobody has to race it.
+ */
+function abandonedBy(signal: AbortSignal): Promise<never> {
+  const abandoned = new Promise<never>((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+  })
+  abandoned.catch(() => {})
+  return abandoned
 }
 
 function auditState(verification: Verification): AuditState {
@@ -300,6 +351,9 @@ function auditEntryFor(
     : entry
 }
 
+/** `KycEventSchema` compiled once, on the first event (see `compileParser`); `undefined` if it cannot be. */
+const parseEventQuickly = lazy(() => compileParser(resolveSchema(KycEventSchema)))
+
 function checkPositiveInteger(name: string, value: number, provider: string): number {
   if (Number.isInteger(value) && value > 0) return value
   throw new KycConfigurationError({
@@ -352,7 +406,7 @@ export function createWebhookPipeline<Handle = undefined>(
     if (input instanceof Request) {
       return { rawBody: await readWebRequestBody(input, maxBodyBytes), headers: input.headers }
     }
-    if (byteLength(input.rawBody) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes)
+    if (exceedsBytes(input.rawBody, maxBodyBytes)) throw bodyTooLarge(maxBodyBytes)
     return {
       rawBody: input.rawBody,
       headers: toWebHeaders(input.headers),
@@ -361,6 +415,10 @@ export function createWebhookPipeline<Handle = undefined>(
   }
 
   const normalize = (event: KycEvent): KycEvent => {
+    // The schema's compiled parser gives zod's own answer for a valid event, without zod's garbage;
+    // anything it cannot vouch for goes to zod, whose issues name what is wrong.
+    const fast = parseEventQuickly()?.(event) ?? notParsed
+    if (fast !== notParsed && (fast as KycEvent).provider === provider) return fast as KycEvent
     const parsed = KycEventSchema.safeParse(event)
     if (parsed.success && parsed.data.provider === provider) return parsed.data
     const issues = parsed.success
@@ -438,7 +496,7 @@ export function createWebhookPipeline<Handle = undefined>(
   const applyInTransaction = async (
     event: KycEvent,
     transaction: KycStoreTransaction<Handle>,
-    signal: AbortSignal,
+    scope: TransactionScope,
     actor: AuditActor | undefined,
   ): Promise<{ processed: ProcessedWebhookEvent; audit: AuditEntryInput | undefined }> => {
     if (event.verification === undefined) {
@@ -447,11 +505,10 @@ export function createWebhookPipeline<Handle = undefined>(
         audit: undefined,
       }
     }
-    const { previous, verification, applied } = await call(
+    const { previous, verification, applied } = await scope.call(
       // Parsed by `normalize` (KycEventSchema) a moment ago: the store does not parse it again.
       transaction.applyVerification(markParsedVerificationUpdate(event.verification)),
       'storing the verification',
-      signal,
     )
     const changes = applied ? describeVerificationChanges(previous, verification) : []
     return {
@@ -524,34 +581,46 @@ export function createWebhookPipeline<Handle = undefined>(
   }
 
   /**
-   * Runs `work` in one store transaction with the pipeline's deadlines: beginning and committing are
-   * timed here, the work in between call by call.
+   * Runs `work` in one store transaction with the pipeline's deadlines: beginning, committing and each
+   * store call in between (through `scope.call`) may take `storeTimeoutMs`; your handler is not timed.
+   * One promise stands for "abandoned" (a timeout or `signal`) and one timer is re-armed per call (see
+   * {@link createStoreWatchdog}), so a store call costs no listener, controller or wrapper of its own.
    */
   const runTransaction = async <Result>(
-    work: (transaction: KycStoreTransaction<Handle>, signal: AbortSignal) => Promise<Result>,
+    work: (transaction: KycStoreTransaction<Handle>, scope: TransactionScope) => Promise<Result>,
     signal: AbortSignal | undefined,
   ): Promise<Result> => {
     const phase = new AbortController()
-    let phaseTimer: ReturnType<typeof setTimeout> | undefined
-    const armPhase = (operation: string) => {
-      clearTimeout(phaseTimer)
-      phaseTimer = setTimeout(() => phase.abort(storeTimeout(operation, storeTimeoutMs)), storeTimeoutMs)
-    }
-    const stopFollowing = followAbort(phase, signal)
     const transactionSignal = phase.signal
-    armPhase('beginning a transaction')
+    const watchdog = createStoreWatchdog(storeTimeoutMs, (operation) =>
+      phase.abort(storeTimeout(operation, storeTimeoutMs)),
+    )
+    const stopFollowing = followAbort(phase, signal)
+    const abandoned = abandonedBy(transactionSignal)
+    const scope: TransactionScope = {
+      signal: transactionSignal,
+      async call(promise, operation) {
+        watchdog.arm(operation)
+        try {
+          return await Promise.race([promise, abandoned])
+        } finally {
+          watchdog.disarm()
+        }
+      },
+    }
+    watchdog.arm('beginning a transaction')
     try {
       const timedWork = async (transaction: KycStoreTransaction<Handle>) => {
-        clearTimeout(phaseTimer)
+        watchdog.disarm()
         // A store that began after we gave up must not run the handler: roll back at once.
         if (transactionSignal.aborted) throw transactionSignal.reason
-        const result = await work(transaction, transactionSignal)
-        armPhase('committing')
+        const result = await work(transaction, scope)
+        watchdog.arm('committing')
         return result
       }
-      return await raceAbort(store.transaction(timedWork, { signal: transactionSignal }), transactionSignal)
+      return await Promise.race([store.transaction(timedWork, { signal: transactionSignal }), abandoned])
     } finally {
-      clearTimeout(phaseTimer)
+      watchdog.disarm()
       stopFollowing()
     }
   }
@@ -565,18 +634,18 @@ export function createWebhookPipeline<Handle = undefined>(
     event: KycEvent,
     onEvent: WebhookEventHandler<Handle> | undefined,
     transaction: KycStoreTransaction<Handle>,
-    signal: AbortSignal,
+    scope: TransactionScope,
     claim: InboxClaim | undefined,
     actor: AuditActor | undefined,
   ): Promise<ProcessedWebhookEvent> => {
-    const { processed, audit } = await applyInTransaction(event, transaction, signal, actor)
+    const { processed, audit } = await applyInTransaction(event, transaction, scope, actor)
     await onEvent?.(processed, { transaction, handle: transaction.handle, signal: transaction.signal })
     if (claim !== undefined) {
-      await call(transaction.completeClaim(claim), 'marking the event processed', signal)
+      await scope.call(transaction.completeClaim(claim), 'marking the event processed')
     }
     if (audit === undefined) return processed
     if (transaction.appendAuditAtCommit === undefined) {
-      await call(transaction.appendAudit(audit), 'appending to the audit log', signal)
+      await scope.call(transaction.appendAudit(audit), 'appending to the audit log')
     } else {
       transaction.appendAuditAtCommit(audit)
     }
@@ -594,8 +663,7 @@ export function createWebhookPipeline<Handle = undefined>(
     if (claim === undefined) return undefined
     try {
       return await runTransaction(
-        (transaction, transactionSignal) =>
-          processClaimedEvent(event, onEvent, transaction, transactionSignal, claim, actor),
+        (transaction, scope) => processClaimedEvent(event, onEvent, transaction, scope, claim, actor),
         signal,
       )
     } catch (error) {
@@ -621,14 +689,13 @@ export function createWebhookPipeline<Handle = undefined>(
     const result = await retryWhileBusy(
       event,
       () =>
-        runTransaction(async (transaction, transactionSignal) => {
-          const { status } = await call(
+        runTransaction(async (transaction, scope) => {
+          const { status } = await scope.call(
             transaction.claimEvent!({ provider, eventId: event.id, ...verification }),
             'claiming an event',
-            transactionSignal,
           )
           if (status !== 'claimed') return status
-          return processClaimedEvent(event, onEvent, transaction, transactionSignal, undefined, actor)
+          return processClaimedEvent(event, onEvent, transaction, scope, undefined, actor)
         }, signal),
       signal,
     )
