@@ -309,6 +309,72 @@ describe('createMemoryStore', () => {
     })
   })
 
+  describe('dropping the oldest audit entries, many times over', () => {
+    const entryFor = (index: number): AuditEntryInput => ({
+      provider: 'mock',
+      verificationId: `v${index % 5}`,
+      action: 'state_changed',
+      actor: 'provider',
+      to: { status: 'created' },
+      reasons: [],
+    })
+    const range = (first: number, last: number) =>
+      Array.from({ length: last - first + 1 }, (_, offset) => first + offset)
+
+    for (const [maxAuditEntries, auditChains] of [
+      [7, 1],
+      [7, 3],
+      [1, 1],
+      [4, 2],
+    ] as const) {
+      it(`keeps exactly the newest ${maxAuditEntries} of 300 after each commit, verifiable from where it starts (${auditChains} chain(s))`, async () => {
+        const store = createMemoryStore({ maxAuditEntries, auditChains })
+        for (let index = 0; index < 300; index += 1) {
+          await store.transaction(async (transaction) => {
+            // Both ways of appending: hashed at once, and hashed when the log is next read.
+            if (index % 3 === 0) await transaction.appendAudit(entryFor(index))
+            else transaction.appendAuditAtCommit?.(entryFor(index))
+          })
+          const last = index + 1
+          const first = Math.max(1, last - maxAuditEntries + 1)
+          const sequences = []
+          for await (const entry of store.audit.read()) sequences.push(entry.sequence)
+          expect(sequences).toEqual(range(first, last))
+          expect((await store.audit.head())?.sequence).toBe(last)
+          expect(store.auditStart()?.sequence).toBe(first === 1 ? undefined : first - 1)
+          const startAfter = auditChains === 1 ? store.auditStart() : store.auditStarts()
+          expect(await verifyAuditChain(store.audit.read(), { startAfter })).toMatchObject({
+            valid: true,
+            count: sequences.length,
+          })
+        }
+        const windowed = []
+        for await (const entry of store.audit.read({ afterSequence: 297, limit: 2 })) {
+          windowed.push(entry.sequence)
+        }
+        expect(windowed).toEqual(range(Math.max(298, 301 - maxAuditEntries), 300).slice(0, 2))
+        expect(memoryStoreAuditLog(store).map((entry) => entry.sequence)).toEqual(
+          range(301 - maxAuditEntries, 300),
+        )
+      })
+    }
+
+    it('still finds a changed entry after many drops', async () => {
+      const store = createMemoryStore({ maxAuditEntries: 5 })
+      for (let index = 0; index < 50; index += 1) {
+        await store.transaction(async (transaction) => transaction.appendAuditAtCommit?.(entryFor(index)))
+      }
+      const kept = memoryStoreAuditLog(store)
+      expect(kept.map((entry) => entry.sequence)).toEqual(range(46, 50))
+      kept[2] = { ...kept[2]!, action: 'review' }
+      expect(await verifyAuditChain(store.audit.read(), { startAfter: store.auditStart() })).toMatchObject({
+        valid: false,
+        sequence: 48,
+        problem: 'hash_mismatch',
+      })
+    })
+  })
+
   it('keeps createMemoryWebhookStore as a deprecated name for the same store', async () => {
     const store = createMemoryWebhookStore({ maxEntries: 5 })
     expect(await completeEvent(store, 'evt_1')).toBe('claimed')
