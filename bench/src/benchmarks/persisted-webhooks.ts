@@ -198,6 +198,24 @@ async function postgresSide(
 }
 
 /**
+ * What one series (a side at a concurrency) summed over its timed batches: events, wall time and this
+ * process's CPU; the server's backends' CPU and waiting time where `/proc` shows them; time this
+ * process's main thread waited for a core, and the whole machine's busy and total ticks (Linux); and
+ * distinct verifications in flight integrated over the window (count × ms).
+ */
+type SeriesTotals = {
+  events: number
+  wallMs: number
+  nodeCpuMs: number
+  distinctVerificationMs: number
+  backendCpuMs?: number
+  backendWaitingMs?: number
+  nodeWaitingMs?: number
+  machineBusyTicks?: number
+  machineTotalTicks?: number
+}
+
+/**
  * Benchmark: persisted webhook events per second through the transactional pipeline (claim, apply
  * forward-only, audit entry, the application's handler writing one row in the same transaction,
  * complete, commit) on PGlite and on a PostgreSQL server, each against the memory store in the same
@@ -255,27 +273,21 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
   const rates = new Map<string, number[]>()
   const ratios = new Map<string, number[]>()
   const latencies = new Map<string, number[]>()
-  // CPU used while timing, per side and concurrency: this process, and the server's backends.
-  const nodeCpuMs = new Map<string, number>()
-  const backendCpuMs = new Map<string, number>()
-  const timedEvents = new Map<string, number>()
-  const timedWallMs = new Map<string, number>()
-  // Time runnable but waiting for a core (this process's main thread, the backends), and the whole
-  // machine's busy and total ticks, while timing.
-  const nodeWaitingMs = new Map<string, number>()
-  const backendWaitingMs = new Map<string, number>()
-  const machineBusyTicks = new Map<string, number>()
-  const machineTotalTicks = new Map<string, number>()
-  // Distinct verifications with a delivery in flight, integrated over the timing window (× ms).
-  const distinctVerificationMs = new Map<string, number>()
+  // What each series summed while timing (see SeriesTotals).
+  const totals = new Map<string, SeriesTotals>()
+  const totalsOf = (key: string): SeriesTotals => {
+    let series = totals.get(key)
+    if (series === undefined) {
+      series = { events: 0, wallMs: 0, nodeCpuMs: 0, distinctVerificationMs: 0 }
+      totals.set(key, series)
+    }
+    return series
+  }
   // One delivery's time in parts, read from the handler's start and end only (wrapping the store to
   // note when a transaction starts made this process's CPU per event 0.1–0.3 ms dearer): until the
   // handler (parse, verify, its verification's earlier events, a pooled connection, claim,
   // forward-only write), the handler, and after it (audit entry, commit).
   const parts = new Map<string, { untilHandler: number[]; handler: number[]; committed: number[] }>()
-  const add = (series: Map<string, number>, key: string, value: number) => {
-    series.set(key, (series.get(key) ?? 0) + value)
-  }
   const push = (series: Map<string, number[]>, key: string, ...values: number[]) => {
     series.set(key, [...(series.get(key) ?? []), ...values])
   }
@@ -350,20 +362,25 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
           const machineAfter = await machineTicks()
           const backendAfter = backendBefore === undefined ? undefined : await side.backendTimes?.()
           if (round < warmupRounds) continue
-          add(nodeCpuMs, key, (cpu.user + cpu.system) / 1000)
-          add(timedEvents, key, processed)
-          add(timedWallMs, key, wallMs)
-          add(distinctVerificationMs, key, distinctMs)
+          const series = totalsOf(key)
+          series.nodeCpuMs += (cpu.user + cpu.system) / 1000
+          series.events += processed
+          series.wallMs += wallMs
+          series.distinctVerificationMs += distinctMs
           if (backendBefore !== undefined && backendAfter !== undefined) {
-            add(backendCpuMs, key, (backendAfter.cpuSeconds - backendBefore.cpuSeconds) * 1000)
-            add(backendWaitingMs, key, (backendAfter.waitingSeconds - backendBefore.waitingSeconds) * 1000)
+            series.backendCpuMs =
+              (series.backendCpuMs ?? 0) + (backendAfter.cpuSeconds - backendBefore.cpuSeconds) * 1000
+            series.backendWaitingMs =
+              (series.backendWaitingMs ?? 0) +
+              (backendAfter.waitingSeconds - backendBefore.waitingSeconds) * 1000
           }
           if (waitingBefore !== undefined && waitingAfter !== undefined) {
-            add(nodeWaitingMs, key, (waitingAfter - waitingBefore) * 1000)
+            series.nodeWaitingMs = (series.nodeWaitingMs ?? 0) + (waitingAfter - waitingBefore) * 1000
           }
           if (machineBefore !== undefined && machineAfter !== undefined) {
-            add(machineBusyTicks, key, machineAfter.busy - machineBefore.busy)
-            add(machineTotalTicks, key, machineAfter.total - machineBefore.total)
+            series.machineBusyTicks = (series.machineBusyTicks ?? 0) + machineAfter.busy - machineBefore.busy
+            series.machineTotalTicks =
+              (series.machineTotalTicks ?? 0) + machineAfter.total - machineBefore.total
           }
           events += processed
           roundRates.set(side.name, rate)
@@ -422,14 +439,14 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
         { name: `${side.label}, ${inFlight}: p99 per delivery`, value: percentile(times, 0.99), unit: 'ms' },
         {
           name: `${side.label}, ${inFlight}: CPU of this process per event${side.name === 'pglite' ? ' (PGlite included)' : ''}`,
-          value: nodeCpuMs.get(key)! / timedEvents.get(key)!,
+          value: totalsOf(key).nodeCpuMs / totalsOf(key).events,
           unit: 'ms',
         },
-        ...(backendCpuMs.has(key)
+        ...(totalsOf(key).backendCpuMs !== undefined
           ? [
               {
                 name: `${side.label}, ${inFlight}: CPU of the server's backends per event`,
-                value: backendCpuMs.get(key)! / timedEvents.get(key)!,
+                value: totalsOf(key).backendCpuMs! / totalsOf(key).events,
                 unit: 'ms',
               },
             ]
@@ -447,16 +464,17 @@ export async function runPersistedWebhooks(options: PersistedWebhooksOptions = {
   for (const side of sides.filter((candidate) => candidate.name.startsWith('server'))) {
     for (const concurrency of concurrencies) {
       const key = seriesKey(side, concurrency)
-      const wallMs = timedWallMs.get(key)!
-      const nodeBusy = nodeCpuMs.get(key)! / wallMs
-      const backendBusy = (backendCpuMs.get(key) ?? Number.NaN) / wallMs
+      const series = totalsOf(key)
+      const { wallMs } = series
+      const nodeBusy = series.nodeCpuMs / wallMs
+      const backendBusy = (series.backendCpuMs ?? Number.NaN) / wallMs
       const split = parts.get(key)!
       const median = (values: number[]) => percentile(values, 0.5).toFixed(2)
       const perRound = rates.get(key)!
       const share = (part: number | undefined, whole: number | undefined) =>
         part === undefined || whole === undefined ? 'n/a' : `${((part / whole) * 100).toFixed(0)} %`
       boundNotes.push(
-        `Bounds, ${side.label}, ${concurrency} in flight: rate per round ${Math.min(...perRound).toFixed(0)}–${Math.max(...perRound).toFixed(0)} events/s; busy (CPU ÷ wall) this process ${nodeBusy.toFixed(2)} and the backends ${backendBusy.toFixed(2)} cores, together ${(((nodeBusy + backendBusy) / cpus().length) * 100).toFixed(0)} % of ${cpus().length} cores, the whole machine ${share(machineBusyTicks.get(key), machineTotalTicks.get(key))} busy; waiting for a core (runnable) this process's main thread ${share(nodeWaitingMs.get(key), wallMs)} and the backends ${((backendWaitingMs.get(key) ?? Number.NaN) / wallMs).toFixed(2)} cores of the window; ${((distinctVerificationMs.get(key) ?? 0) / wallMs).toFixed(1)} distinct verifications in flight on average; p50 of a delivery's parts: ${median(split.untilHandler)} ms until the handler (parse, verify, its verification's earlier events, a pooled connection, claim and forward-only write), ${median(split.handler)} ms handler, ${median(split.committed)} ms audit entry and commit.`,
+        `Bounds, ${side.label}, ${concurrency} in flight: rate per round ${Math.min(...perRound).toFixed(0)}–${Math.max(...perRound).toFixed(0)} events/s; busy (CPU ÷ wall) this process ${nodeBusy.toFixed(2)} and the backends ${backendBusy.toFixed(2)} cores, together ${(((nodeBusy + backendBusy) / cpus().length) * 100).toFixed(0)} % of ${cpus().length} cores, the whole machine ${share(series.machineBusyTicks, series.machineTotalTicks)} busy; waiting for a core (runnable) this process's main thread ${share(series.nodeWaitingMs, wallMs)} and the backends ${((series.backendWaitingMs ?? Number.NaN) / wallMs).toFixed(2)} cores of the window; ${(series.distinctVerificationMs / wallMs).toFixed(1)} distinct verifications in flight on average; p50 of a delivery's parts: ${median(split.untilHandler)} ms until the handler (parse, verify, its verification's earlier events, a pooled connection, claim and forward-only write), ${median(split.handler)} ms handler, ${median(split.committed)} ms audit entry and commit.`,
       )
     }
   }
