@@ -68,10 +68,8 @@ export async function storeRoutedVerification(
  * is left for the store to validate.
  */
 function withoutSession(verification: Verification, subjectReference: string | undefined): Verification {
-  if (subjectReference === undefined || typeof subjectReference === 'string') {
-    const checked = plainVerification(verification, { subjectReference })
-    if (checked !== undefined) return markParsed(checked)
-  }
+  const checked = plainVerification(verification, { subjectReference })
+  if (checked !== undefined) return markParsed(checked)
   const { session: _session, ...stored } = verification
   if (stored.subjectReference === undefined && subjectReference !== undefined) {
     stored.subjectReference = subjectReference
@@ -92,25 +90,15 @@ function routingAuditEntry(
   routing: RoutingRecord,
   to?: AuditState | undefined,
 ): AuditEntryInput {
-  const entry: AuditEntryInput =
-    to === undefined
-      ? {
-          provider: fileUnder.provider,
-          verificationId: fileUnder.id,
-          action: 'routing',
-          actor: 'application',
-          reasons: noReasons,
-          routing,
-        }
-      : {
-          provider: fileUnder.provider,
-          verificationId: fileUnder.id,
-          action: 'routing',
-          actor: 'application',
-          to,
-          reasons: noReasons,
-          routing,
-        }
+  const entry: AuditEntryInput = {
+    provider: fileUnder.provider,
+    verificationId: fileUnder.id,
+    action: 'routing',
+    actor: 'application',
+    reasons: noReasons,
+    routing,
+  }
+  if (to !== undefined) entry.to = to
   return isName(fileUnder.provider, maxProviderName) &&
     fitsAuditIdentifier(fileUnder.id) &&
     fitsRoutingRecordLimits(routing)
