@@ -6,7 +6,6 @@
 // round (A B, B A, …) after 2 warm-up rounds, so machine load moves both alike; each round is a batch of 10 copies
 // of the delivery template. Prints per side: events/s over the timed batches, CPU per event of this process and
 // of the side's backends (from /proc: the server must run on this machine).
-import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { loadavg } from 'node:os'
 import { resolve } from 'node:path'
@@ -25,25 +24,17 @@ const copies = 10
 const requireFrom = (tree) => createRequire(resolve(tree, 'bench', 'package.json'))
 const benchA = resolve(treeA, 'bench', 'dist')
 const { createWebhookPipeline } = await import(requireFrom(treeA).resolve('@openkyc/core'))
-const { freshBatch, persistedDeliveryTemplate } = await import(
+const { freshBatch, persistedDeliveryTemplate, serverBackendTimes } = await import(
   resolve(benchA, 'benchmarks/persisted-webhooks.js')
 )
 const { adapter, template } = await persistedDeliveryTemplate(2)
 
 /** CPU milliseconds (user + system) of the server processes behind `database`'s connections. */
 async function backendCpuMs(database) {
-  const rows = await database.query({
-    name: 'compare: backends of this pool',
-    text: `SELECT pid FROM pg_stat_activity WHERE application_name = 'openkyc' AND datname = current_database()`,
-    values: [],
-  })
-  let ticks = 0
-  for (const { pid } of rows) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    ticks += Number(fields[11]) + Number(fields[12])
-  }
-  return ticks * 10
+  const times = await serverBackendTimes(database)
+  if (times === undefined)
+    throw new Error('the server backends cannot be read from /proc: run the server on this machine')
+  return times.cpuSeconds * 1000
 }
 
 async function side(name, tree) {

@@ -97,7 +97,7 @@ async function machineTicks(): Promise<{ busy: number; total: number } | undefin
  * Times of the server processes behind `database`'s connections, from `/proc/<pid>/stat` and
  * `schedstat`; `undefined` when a process cannot be read (a remote server, not Linux).
  */
-async function serverBackendTimes(database: SqlExecutor): Promise<ProcessTimes | undefined> {
+export async function serverBackendTimes(database: SqlExecutor): Promise<ProcessTimes | undefined> {
   const rows = await database.query<{ pid: number }>({
     name: 'bench: backends of this pool',
     text: `SELECT pid FROM pg_stat_activity WHERE application_name = 'openkyc' AND datname = current_database()`,
