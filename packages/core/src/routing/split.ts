@@ -108,9 +108,24 @@ export async function storeSplitAssignment(
   subjectReference: string,
   plan: SplitPlan,
 ): Promise<void> {
+  await splitAssignmentWrite(keyValue, subjectReference, plan)
+}
+
+/**
+ * {@link storeSplitAssignment}'s write as the store's own promise, or `undefined` when there is none:
+ * the router awaits it in its record's transaction without an async function of its own around it.
+ * Internal to core.
+ */
+export function splitAssignmentWrite(
+  keyValue: KeyValueStore,
+  subjectReference: string,
+  plan: SplitPlan,
+): Promise<unknown> | undefined {
+  if (plan.write === undefined) return undefined
   const value = { provider: plan.provider }
-  if (plan.write === 'absent') await keyValue.setIfAbsent(splitAssignmentNamespace, subjectReference, value)
-  else if (plan.write === 'replace') await keyValue.set(splitAssignmentNamespace, subjectReference, value)
+  return plan.write === 'absent'
+    ? keyValue.setIfAbsent(splitAssignmentNamespace, subjectReference, value)
+    : keyValue.set(splitAssignmentNamespace, subjectReference, value)
 }
 
 /**
