@@ -50,7 +50,10 @@ export function splitBucket(subjectReference: string, seed: string = defaultSeed
 export function providerForBucket(weights: Readonly<Record<string, number>>, bucket: number): string {
   let upper = 0
   let last: string | undefined
-  for (const [provider, weight] of Object.entries(weights)) {
+  // Walked by key (the order of `Object.entries`), without a [provider, weight] pair per provider per call.
+  for (const provider in weights) {
+    if (!Object.hasOwn(weights, provider)) continue
+    const weight = weights[provider] as number
     if (weight <= 0) continue
     upper += (weight / 100) * splitBuckets
     last = provider
