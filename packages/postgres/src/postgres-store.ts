@@ -25,6 +25,7 @@ import {
   parseVerificationUpdate,
   type RawArchiveStore,
   splitChainedAuditSerialization,
+  type TransactionClaimResult,
   type Verification,
   type VerificationKey,
   type VerificationPage,
@@ -171,10 +172,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     key: VerificationKey,
     row: { version: string | null; document: unknown } | undefined,
     known: WrittenVerification | undefined,
+    knownVerification?: Verification,
   ): LockedState | undefined => {
     if (row?.version === undefined || row.version === null) return undefined
     if (row.document === null && known?.version === row.version) {
-      return { version: row.version, verification: JSON.parse(known.document) as Verification }
+      return {
+        version: row.version,
+        verification: knownVerification ?? (JSON.parse(known.document) as Verification),
+      }
     }
     // Written by someone else since: what this process remembers is out of date.
     if (known !== undefined) written.delete(key)
@@ -229,62 +234,96 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   /** A locked row's version and the state in it. */
   type LockedState = { version: string; verification: Verification }
 
-  /** A verification read and locked with a claim (`claimEvent`): the first apply to it needs no read. */
-  type LockedVerification = { key: VerificationKey; state: LockedState | undefined }
-
   /**
-   * The verifications a transaction wrote, by key, with the state each write left once its answer
-   * came: remembered in {@link written} once the transaction commits, never when it does not.
+   * A verification this transaction holds locked (claimed with its event, read under lock, or
+   * written), with its state as of the transaction's own last write: a later claim or apply of it in
+   * the same transaction neither locks nor reads it again.
    */
-  type TransactionWrites = Map<string, { key: VerificationKey; written: WrittenVerification | undefined }>
-  const recordWrite = (
-    writes: TransactionWrites,
-    key: VerificationKey,
-    state: WrittenVerification | undefined,
-  ) => {
-    writes.set(`${key.provider}\u0000${key.id}`, { key, written: state })
+  type HeldVerification = {
+    readonly key: VerificationKey
+    /** The row's state; `undefined` when there is no row. During `pending`, `version` is the one written over. */
+    state: LockedState | undefined
+    /** This transaction's last write while its answer (with the row's new version) may still be on its way. */
+    pending: Promise<void> | undefined
+    /** The JSON text this transaction wrote last, remembered in {@link written} once it commits. */
+    writtenDocument: string | undefined
+    /** An update the claim wrote already, and what that did: its `applyVerification` is answered with it. */
+    appliedWithClaim: { update: unknown; result: AppliedVerification } | undefined
   }
 
+  /** A transaction's held verifications, by {@link heldName}. */
+  type HeldVerifications = Map<string, HeldVerification>
+  const heldName = (key: VerificationKey) => `${key.provider}\u0000${key.id}`
+  const holdVerification = (
+    holds: HeldVerifications,
+    key: VerificationKey,
+    state: LockedState | undefined,
+  ): HeldVerification => {
+    const held: HeldVerification = {
+      key: { provider: key.provider, id: key.id },
+      state,
+      pending: undefined,
+      writtenDocument: undefined,
+      appliedWithClaim: undefined,
+    }
+    holds.set(heldName(key), held)
+    return held
+  }
+
+  /** The row the store writes for a state: the document as JSON text and its indexed columns. */
+  const verificationRow = (key: VerificationKey, verification: Verification) => ({
+    provider: key.provider,
+    id: key.id,
+    progress: verificationProgressKey(verification),
+    document: JSON.stringify(verification),
+    subjectReference: verification.subjectReference ?? null,
+  })
+
   /**
-   * Applies an update forward-only under the verification's row lock. With `sendWithoutWaiting`, the
-   * write to a row already locked (which cannot miss: the lock holds and the update is ahead) is
-   * sent without waiting for its answer, so it travels with the next statement; the transaction
-   * settles it before committing.
+   * Applies an update forward-only under the verification's row lock, taken by this call or held
+   * already (see {@link HeldVerification}). With `sendWithoutWaiting`, the write to a row already
+   * locked (which cannot miss: the lock holds and the update is ahead) is sent without waiting for
+   * its answer, so it travels with the next statement; the transaction settles it before committing.
    */
   const applyVerification = async (
     executor: SqlExecutor,
     update: unknown,
-    writes: TransactionWrites,
-    locked?: LockedVerification,
+    holds: HeldVerifications,
     sendWithoutWaiting?: (write: Promise<unknown>) => void,
   ): Promise<AppliedVerification> => {
     const parsed = parseVerificationUpdate(update)
     const key = { provider: parsed.provider, id: parsed.id }
-    let lockedRow = locked?.key.provider === key.provider && locked.key.id === key.id ? locked : undefined
+    let held = holds.get(heldName(key))
+    if (held !== undefined) {
+      const withClaim = held.appliedWithClaim
+      held.appliedWithClaim = undefined
+      // Written with the claim, in the same statement.
+      if (withClaim !== undefined && withClaim.update === update) return withClaim.result
+      await held.pending
+    }
     for (;;) {
-      const stored = lockedRow === undefined ? await readLockedVerification(executor, key) : lockedRow.state
-      lockedRow = undefined
+      held ??= holdVerification(holds, key, await readLockedVerification(executor, key))
+      const stored = held.state
       const previous = stored?.verification
       const verification = applyVerificationUpdate(previous, parsed)
       if (verification === previous) return { previous, verification, applied: false }
-      const row = {
-        ...key,
-        progress: verificationProgressKey(verification),
-        document: JSON.stringify(verification),
-        subjectReference: verification.subjectReference ?? null,
-      }
+      const row = verificationRow(key, verification)
       if (stored === undefined) {
         const [inserted] = await executor.query<{ version: string }>(
           statements.insertVerification(schema, row),
         )
         if (inserted !== undefined) {
-          recordWrite(writes, key, { version: inserted.version, document: row.document })
+          held.state = { version: inserted.version, verification }
+          held.writtenDocument = row.document
           return { previous, verification, applied: true }
         }
         // Another transaction inserted it first and has committed: read it under lock and merge again.
+        held = undefined
         continue
       }
-      recordWrite(writes, key, undefined)
+      const state = { version: stored.version, verification }
+      held.state = state
+      held.writtenDocument = row.document
       const advance = executor
         .query<{ version: string }>(
           statements.advanceVerification(schema, { ...row, fromVersion: stored.version }),
@@ -300,12 +339,95 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
               problem: 'its progress column disagrees with its document',
             })
           }
-          recordWrite(writes, key, { version: advanced.version, document: row.document })
+          state.version = advanced.version
         })
       if (sendWithoutWaiting === undefined) await advance
-      else sendWithoutWaiting(advance)
+      else {
+        held.pending = advance
+        sendWithoutWaiting(advance)
+      }
       return { previous, verification, applied: true }
     }
+  }
+
+  /**
+   * Claims an event in the transaction (see `claimInboxEventInTransaction`) and locks the verification
+   * it names, unless the transaction holds it already. With an `update` and a state to write it over
+   * (the one this transaction holds, or the one this process wrote last), the claim writes the next
+   * state in the same statement when the row still holds that version, and the `applyVerification`
+   * of that update is then answered without another write.
+   */
+  const claimEventInTransaction = async (
+    executor: SqlExecutor,
+    request: unknown,
+    holds: HeldVerifications,
+  ): Promise<TransactionClaimResult> => {
+    const { provider, eventId, verification = null, update } = parseTransactionClaimRequest(request)
+    const held = verification === null ? undefined : holds.get(heldName(verification))
+    await held?.pending
+    const known = verification === null || held !== undefined ? undefined : written.get(verification)
+    // The state the update would be written over: the transaction's own, else the one this process wrote.
+    const base =
+      held !== undefined
+        ? held.state
+        : update !== undefined && known !== undefined
+          ? { version: known.version, verification: JSON.parse(known.document) as Verification }
+          : undefined
+    const next =
+      update === undefined || base === undefined
+        ? undefined
+        : applyVerificationUpdate(base.verification, update)
+    const row =
+      verification === null || base === undefined || next === undefined || next === base.verification
+        ? undefined
+        : verificationRow(verification, next)
+    const claim = {
+      schemaName,
+      provider,
+      eventId,
+      ttlMs,
+      // A verification this transaction holds needs no lock, unless the claim writes it.
+      verification: held === undefined || row !== undefined ? verification : null,
+      knownVersion: base?.version ?? known?.version ?? null,
+    }
+    const [answer] = await executor.query<{
+      held: boolean
+      claimed: boolean
+      advanced_version: string | null
+      version: string | null
+      document: unknown
+    }>(
+      row === undefined || verification === null || base === undefined
+        ? statements.claimInboxEventInTransaction(schema, claim)
+        : statements.claimInboxEventAndAdvanceVerification(
+            schema,
+            { ...claim, verification, knownVersion: base.version },
+            row,
+          ),
+    )
+    if (answer?.claimed === true) {
+      if (verification === null) return { status: 'claimed' }
+      if (row !== undefined && next !== undefined && answer.advanced_version !== null) {
+        const holding = held ?? holdVerification(holds, verification, undefined)
+        holding.state = { version: answer.advanced_version, verification: next }
+        holding.writtenDocument = row.document
+        holding.appliedWithClaim = {
+          update: (request as { update?: unknown }).update,
+          result: { previous: base?.verification, verification: next, applied: true },
+        }
+      } else if (held === undefined) {
+        const state = lockedState(verification, answer, known, base?.verification)
+        holdVerification(holds, verification, state)
+      }
+      return { status: 'claimed' }
+    }
+    if (answer?.held !== true) return { status: 'busy' }
+    // Not taken although no other transaction claims it: completed, or held by a live
+    // `inbox.claim` lease. A fresh statement sees rows committed since this one began.
+    const [existing] = await executor.query<{ state: string; live: boolean }>(
+      statements.selectInboxEvent(schema, provider, eventId),
+    )
+    return { status: existing?.state === 'completed' && existing.live ? 'completed' : 'busy' }
   }
 
   /**
@@ -528,7 +650,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       // statements after a failed one only see an aborted transaction, so its error says what happened.
       const unanswered: Promise<unknown>[] = []
       const failures: unknown[] = []
-      const writes: TransactionWrites = new Map()
+      const holds: HeldVerifications = new Map()
       const sendWithoutWaiting = (write: Promise<unknown>) => {
         write.catch((error: unknown) => failures.push(error))
         unanswered.push(write)
@@ -548,7 +670,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           return operation()
         }
         const keyValue = keyValueOn(executor)
-        let locked: LockedVerification | undefined
         // On a server, writes whose answer nothing waits for travel with the next statement (one
         // round trip less each); all are settled before the commit. PGlite has no round trips.
         const pipelined = executor.kind === 'server'
@@ -571,17 +692,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           },
           getVerification: (key) => guard(() => readVerification(executor, key)),
           applyVerification: (update) =>
-            guard(() => {
-              const lockedWithClaim = locked
-              locked = undefined
-              return applyVerification(
-                executor,
-                update,
-                writes,
-                lockedWithClaim,
-                pipelined ? sendWithoutWaiting : undefined,
-              )
-            }),
+            guard(() =>
+              applyVerification(executor, update, holds, pipelined ? sendWithoutWaiting : undefined),
+            ),
           appendAudit: (entry) => guard(() => appendAudit(executor, entry)),
           appendAuditAtCommit(entry) {
             if (!open) {
@@ -591,39 +704,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             }
             auditAtCommit.push(parseAuditEntryInput(entry))
           },
-          claimEvent: (request) =>
-            guard(async () => {
-              const { provider, eventId, verification = null } = parseTransactionClaimRequest(request)
-              const known = verification === null ? undefined : written.get(verification)
-              const [row] = await executor.query<{
-                held: boolean
-                claimed: boolean
-                version: string | null
-                document: unknown
-              }>(
-                statements.claimInboxEventInTransaction(schema, {
-                  schemaName,
-                  provider,
-                  eventId,
-                  ttlMs,
-                  verification,
-                  knownVersion: known?.version ?? null,
-                }),
-              )
-              if (row?.claimed === true) {
-                if (verification !== null) {
-                  locked = { key: verification, state: lockedState(verification, row, known) }
-                }
-                return { status: 'claimed' }
-              }
-              if (row?.held !== true) return { status: 'busy' }
-              // Not taken although no other transaction claims it: completed, or held by a live
-              // `inbox.claim` lease. A fresh statement sees rows committed since this one began.
-              const [existing] = await executor.query<{ state: string; live: boolean }>(
-                statements.selectInboxEvent(schema, provider, eventId),
-              )
-              return { status: existing?.state === 'completed' && existing.live ? 'completed' : 'busy' }
-            }),
+          claimEvent: (request) => guard(() => claimEventInTransaction(executor, request, holds)),
           completeClaim: (claim) =>
             guard(async () => {
               const [completed] = await executor.query(statements.completeInboxEvent(schema, claim, ttlMs))
@@ -662,9 +743,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const result = await (signal === undefined ? run : raceAbort(run, signal))
         // Settled already (the commit came after them); a failure means the commit rolled back.
         await Promise.all(unanswered)
-        for (const { key, written: state } of writes.values()) {
-          if (state === undefined) written.delete(key)
-          else written.set(key, state)
+        for (const held of holds.values()) {
+          if (held.state !== undefined && held.writtenDocument !== undefined) {
+            written.set(held.key, { version: held.state.version, document: held.writtenDocument })
+          }
         }
         return result
       } catch (error) {
