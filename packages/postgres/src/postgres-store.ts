@@ -243,7 +243,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     readonly key: VerificationKey
     /** The row's state; `undefined` when there is no row. During `pending`, `version` is the one written over. */
     state: LockedState | undefined
-    /** This transaction's last write while its answer (with the row's new version) may still be on its way. */
+    /** This transaction's last write until its answer (with the row's new version) has come. */
     pending: Promise<void> | undefined
     /** The JSON text this transaction wrote last, remembered in {@link written} once it commits. */
     writtenDocument: string | undefined
@@ -322,9 +322,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         continue
       }
       const state = { version: stored.version, verification }
-      held.state = state
-      held.writtenDocument = row.document
-      const advance = executor
+      const holding = held
+      holding.state = state
+      holding.writtenDocument = row.document
+      const advance: Promise<void> = executor
         .query<{ version: string }>(
           statements.advanceVerification(schema, { ...row, fromVersion: stored.version }),
         )
@@ -340,10 +341,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             })
           }
           state.version = advanced.version
+          if (holding.pending === advance) holding.pending = undefined
         })
       if (sendWithoutWaiting === undefined) await advance
       else {
-        held.pending = advance
+        holding.pending = advance
         sendWithoutWaiting(advance)
       }
       return { previous, verification, applied: true }
@@ -364,12 +366,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   ): Promise<TransactionClaimResult> => {
     const { provider, eventId, verification = null, update } = parseTransactionClaimRequest(request)
     const held = verification === null ? undefined : holds.get(heldName(verification))
-    await held?.pending
     const known = verification === null || held !== undefined ? undefined : written.get(verification)
-    // The state the update would be written over: the transaction's own, else the one this process wrote.
+    // The state the update would be written over: the transaction's own (once its version is known:
+    // the claim does not wait for a write still on its way), else the one this process wrote.
     const base =
       held !== undefined
-        ? held.state
+        ? held.pending === undefined
+          ? held.state
+          : undefined
         : update !== undefined && known !== undefined
           ? { version: known.version, verification: JSON.parse(known.document) as Verification }
           : undefined
@@ -722,15 +726,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             : raceAbort(work(transaction), signal))
           open = false
           await Promise.all(unanswered)
-          for (const [index, entry] of auditAtCommit.entries()) {
+          for (const entry of auditAtCommit) {
             const append = appendAudit(executor, entry)
-            // The last append of several chains is one statement: on a server it travels with the
-            // commit, which rolls back if it fails. Anything else is answered before the commit.
-            if (pipelined && auditChains > 1 && index === auditAtCommit.length - 1) {
-              sendWithoutWaiting(append)
-            } else {
-              await append
-            }
+            // An append to one of several chains is one statement that cannot miss: on a server it
+            // is sent without waiting (the last travels with the commit, which rolls back if any
+            // failed). With one chain, an append may need a second try: answered before the commit.
+            if (pipelined && auditChains > 1) sendWithoutWaiting(append)
+            else await append
           }
           return result
         } catch (error) {

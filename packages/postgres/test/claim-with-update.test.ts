@@ -158,3 +158,130 @@ describe.each(testDatabases())('a claim that carries the event update, on $name'
     expect(await store.verifications.get(key)).toEqual(merged)
   })
 })
+
+/** One event's claim and apply inside a transaction the caller holds, with its audit entry at commit. */
+async function eventIn(
+  transaction: Parameters<Parameters<Store['transaction']>[0]>[0],
+  eventId: string,
+  update: Verification,
+  withUpdate: boolean,
+) {
+  const request = { provider: 'persona', eventId, verification: key, ...(withUpdate ? { update } : {}) }
+  expect(await transaction.claimEvent!(request)).toEqual({ status: 'claimed' })
+  const applied = await transaction.applyVerification(update)
+  transaction.appendAuditAtCommit!({
+    provider: 'persona',
+    verificationId: key.id,
+    eventId,
+    action: 'state_changed',
+    actor: 'provider',
+    to: { status: update.status },
+    reasons: [],
+  })
+  return applied
+}
+
+describe.each(testDatabases())(
+  'several events of one verification in one transaction, on $name',
+  (target) => {
+    for (const withUpdate of [true, false]) {
+      it(`locks and reads the verification once, writes each event over the transaction's own state, chains every audit entry (claims ${withUpdate ? 'with' : 'without'} the update)`, async () => {
+        const { database, schema } = await freshStore(target)
+        const { executor, names } = recording(database)
+        const store = await createPostgresStore({ database: executor, schema })
+        const results = await store.transaction(async (transaction) => [
+          await eventIn(transaction, 'evt_1', started, withUpdate),
+          await eventIn(transaction, 'evt_2', submitted, withUpdate),
+          // A stale one in between changes nothing.
+          await eventIn(transaction, 'evt_old', started, withUpdate),
+          await eventIn(transaction, 'evt_3', completed, withUpdate),
+        ])
+        expect(results.map((result) => result.applied)).toEqual([true, true, false, true])
+        expect(results[1]?.previous).toEqual(started)
+        expect(results[3]?.previous).toEqual(submitted)
+        const merged = { ...completed, subjectReference: 'user-7' }
+        expect(results[3]?.verification).toEqual(merged)
+        // Only the first claim locks the verification; nothing reads it again.
+        expect(names().filter((name) => name === 'claim inbox event in transaction').length).toBe(
+          withUpdate ? 2 : 4,
+        )
+        expect(names()).not.toContain('select verification for update')
+        expect(names().filter((name) => name === 'claim inbox event and advance verification').length).toBe(
+          withUpdate ? 2 : 0,
+        )
+        expect(names().filter((name) => name === 'advance verification').length).toBe(withUpdate ? 0 : 2)
+        expect(await store.verifications.get(key)).toEqual(merged)
+        expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: 4 })
+        const entries = []
+        for await (const entry of store.audit.read({ verificationId: key.id })) entries.push(entry.eventId)
+        expect(entries).toEqual(['evt_1', 'evt_2', 'evt_old', 'evt_3'])
+        // What the transaction wrote last is remembered: the next claim sends no document back.
+        const next = verificationAt(key.id, 'completed', 4, {
+          decision: { outcome: 'declined', reasons: [], decidedBy: 'manual', raw: { status: 'declined' } },
+        })
+        const later = await processEvent(store, 'evt_4', next)
+        expect(later).toMatchObject({ previous: merged, applied: true })
+        expect(names().at(-2)).toBe('claim inbox event and advance verification')
+      })
+    }
+
+    it('a later claim does not wait for a write still on its way, and a later apply writes after it', async () => {
+      const { database, schema } = await freshStore(target)
+      const { executor, names } = recording(database)
+      const store = await createPostgresStore({ database: executor, schema })
+      await processEvent(store, 'evt_1', started)
+      const results = await store.transaction(async (transaction) => {
+        // Claimed without the update: the apply writes (on a server, sent without waiting for its answer).
+        await transaction.claimEvent!({ provider: 'persona', eventId: 'evt_2', verification: key })
+        const first = await transaction.applyVerification(submitted)
+        const before = names().length
+        // No statement in between: on a server the write's answer has not come, so this claim
+        // neither waits for it nor writes; on PGlite every statement is answered at once.
+        await transaction.claimEvent!({
+          provider: 'persona',
+          eventId: 'evt_3',
+          verification: key,
+          update: completed,
+        })
+        const second = await transaction.applyVerification(completed)
+        return { first, second, statements: names().slice(before) }
+      })
+      expect(results.statements).toEqual(
+        target.name === 'server'
+          ? ['claim inbox event in transaction', 'advance verification']
+          : ['claim inbox event and advance verification'],
+      )
+      expect([results.first.applied, results.second.applied]).toEqual([true, true])
+      expect(results.second.previous).toEqual(submitted)
+      expect(await store.verifications.get(key)).toEqual({ ...completed, subjectReference: 'user-7' })
+    })
+
+    it('a transaction of several events that rolls back leaves the stored state and what is remembered as before', async () => {
+      const { database, schema } = await freshStore(target)
+      const { executor, ran } = recording(database)
+      const store = await createPostgresStore({ database: executor, schema })
+      await processEvent(store, 'evt_1', started)
+      const failure = new Error('the handler failed')
+      const outcome = await store
+        .transaction(async (transaction) => {
+          await eventIn(transaction, 'evt_2', submitted, true)
+          await eventIn(transaction, 'evt_3', completed, true)
+          throw failure
+        })
+        .catch((caught) => caught)
+      expect(outcome).toBe(failure)
+      expect(await store.verifications.get(key)).toEqual(started)
+      expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: 1 })
+      ran.length = 0
+      expect(await processEvent(store, 'evt_2', submitted)).toEqual({
+        previous: started,
+        verification: submitted,
+        applied: true,
+      })
+      expect(ran.find((statement) => statement.name.startsWith('claim'))?.row).toMatchObject({
+        claimed: true,
+        document: null,
+      })
+    })
+  },
+)
