@@ -32,7 +32,7 @@ import {
   verificationProgressKey,
   verifyAuditChain,
 } from '@openkyc/core'
-import { followAbort, raceAbort } from '@openkyc/core/http'
+import { raceAbort } from '@openkyc/core/http'
 import { corruptRowError, storeName } from './errors.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { assertMigrated } from './migrations.js'
@@ -109,6 +109,8 @@ const defaultTtlMs = 7 * 24 * 60 * 60 * 1000
 const defaultAuditChains = 16
 const defaultCachedVerifications = 1_000
 const pageSize = 500
+/** How many verifications' audit chains a store remembers at most (see `chainOf`). */
+const chainsRemembered = 10_000
 
 /** What `parseAuditEntryInput` returns. */
 type AuditEntryInputParsed = ReturnType<typeof parseAuditEntryInput>
@@ -473,9 +475,24 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return entry
   }
 
+  /**
+   * The chain of a verification's entries, remembered: `auditChainFor` hashes the id with SHA-256, and
+   * a verification's events come in runs. Bounded: emptied when it holds {@link chainsRemembered} ids.
+   */
+  const chains = new Map<string, number>()
+  const chainOf = (verificationId: string) => {
+    let chain = chains.get(verificationId)
+    if (chain === undefined) {
+      chain = auditChainFor(verificationId, auditChains)
+      if (chains.size >= chainsRemembered) chains.clear()
+      chains.set(verificationId, chain)
+    }
+    return chain
+  }
+
   /** Appends to the entry's chain of several: one statement that locks the head, hashes and moves it. */
   const appendToChain = async (executor: SqlExecutor, input: AuditEntryInputParsed): Promise<AuditEntry> => {
-    const chain = auditChainFor(input.verificationId, auditChains)
+    const chain = chainOf(input.verificationId)
     const recordedAt = new Date().toISOString()
     const { prefix, suffix } = splitChainedAuditSerialization({ ...input, chain, recordedAt })
     const [row] = await executor.query<{
@@ -647,9 +664,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       ensureOpen()
       const { signal } = transactionOptions
       signal?.throwIfAborted()
-      const abandon = new AbortController()
-      const stopFollowing = followAbort(abandon, signal)
-      const transactionSignal = abandon.signal
+      // The transaction's signal: the caller's, when given (the pipeline gives one); else one of its
+      // own, aborted when the transaction fails. With the caller's, a failure after the work has
+      // returned tells nothing more: the work is done, as after a commit.
+      const abandon = signal === undefined ? new AbortController() : undefined
+      const transactionSignal = signal ?? (abandon as AbortController).signal
       // Writes sent without waiting for their answer, and how the first of them failed: the
       // statements after a failed one only see an aborted transaction, so its error says what happened.
       const unanswered: Promise<unknown>[] = []
@@ -754,11 +773,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       } catch (error) {
         // Rolled back, or its outcome is unknown: what it wrote is not remembered, and what was
         // remembered before stays (the row still holds that version, or the version check finds out).
-        abandon.abort(error)
+        abandon?.abort(error)
         run.catch(() => undefined)
         throw failures.length > 0 ? failures[0] : error
-      } finally {
-        stopFollowing()
       }
     },
     async verifyAuditChain() {
