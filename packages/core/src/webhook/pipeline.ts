@@ -681,8 +681,13 @@ export function createWebhookPipeline<Handle = undefined>(
       event,
       () =>
         runTransaction(async (transaction, scope) => {
+          // The update too (parsed by `normalize` a moment ago): a store may write it with the claim.
+          const update =
+            event.verification === undefined
+              ? {}
+              : { update: markParsedVerificationUpdate(event.verification) }
           const { status } = await scope.call(
-            transaction.claimEvent!({ provider, eventId: event.id, ...verification }),
+            transaction.claimEvent!({ provider, eventId: event.id, ...verification, ...update }),
             'claiming an event',
           )
           if (status !== 'claimed') return status
