@@ -280,6 +280,33 @@ describe('the webhook pipeline: events of one verification queued together go to
     expect(await verifyAuditChain(memory.audit.read())).toMatchObject({ valid: true, count: 4 })
   })
 
+  it('a handler slower than storeTimeoutMs in a group: the group is abandoned, and alone the handler runs untimed and commits', async () => {
+    const { store, memory, committed } = storeClaimingInTransaction()
+    const test = setUp(store, { storeTimeoutMs: 250 })
+    const first = holdFirst(test)
+    await first.started
+    let slowRuns = 0
+    const signals: AbortSignal[] = []
+    const second = test.deliver([step(2)], {
+      async onEvent(processed, context) {
+        slowRuns += 1
+        signals.push(context.signal)
+        await new Promise((resolve) => setTimeout(resolve, 400))
+        await test.countEffect(processed, context)
+      },
+    })
+    const third = test.deliver([step(3)])
+    await test.parsed(3)
+    first.release()
+    const outcomes = await Promise.all([first.delivery, second, third])
+    expect(outcomes.map(eventIds)).toEqual([['evt_1'], ['evt_2'], ['evt_3']])
+    // In the group it was timed out (its signal aborted); alone it took 400 ms and committed.
+    expect(slowRuns).toBe(2)
+    expect(signals.map((signal) => signal.aborted)).toEqual([true, false])
+    expect(committed).toEqual([['evt_1'], ['evt_2'], ['evt_3']])
+    expect(await test.effects(memory, ['evt_1', 'evt_2', 'evt_3'])).toEqual([1, 1, 1])
+  })
+
   it('a delivery that aborts while its event waits leaves the queue; one that aborts inside a group stops waiting, and the group commits its event', async () => {
     const { store, memory, committed } = storeClaimingInTransaction()
     const test = setUp(store)

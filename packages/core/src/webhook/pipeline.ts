@@ -84,8 +84,10 @@ export type WebhookPipelineOptions<Handle = unknown> = {
    * each claimed (one already processed is a duplicate; one another delivery holds leaves the group and
    * waits as usual), applied forward-only, handed to `onEvent` and audited, with one commit for all.
    * Each delivery is answered once that commit is done. If anything in the group fails (a handler
-   * throws, a store error, a timeout), nothing of it is kept and each of its events is processed again
-   * in a transaction of its own, so one bad event fails only its own delivery. Default 8.
+   * throws, a store error, a timeout, a handler slower than `storeTimeoutMs`: in a group, unlike
+   * alone, handlers are timed, so no delivery waits unboundedly for a neighbour's), nothing of it is
+   * kept and each of its events is processed again in a transaction of its own, so one bad event
+   * fails only its own delivery. Default 8.
    */
   maxEventsPerTransaction?: number
   /**
@@ -850,7 +852,8 @@ export function createWebhookPipeline<Handle = undefined>(
    * Several events of one verification in one transaction: each claimed (a duplicate of an earlier
    * one in the group takes that one's answer), applied, handed to its delivery's `onEvent` and
    * audited, one commit for all. No delivery's signal ends it (a delivery that gives up only stops
-   * waiting); store calls are timed as usual. If it fails, nothing of it was kept: each event is
+   * waiting); store calls are timed as usual, and so is each handler (`storeTimeoutMs`), so that
+   * every delivery in the group waits a bounded time. If it fails, nothing of it was kept: each event is
    * processed again in a transaction of its own, in order, so each delivery gets its own outcome.
    * An event another delivery holds (`busy`) leaves the group and waits the usual way afterwards.
    */
@@ -871,9 +874,19 @@ export function createWebhookPipeline<Handle = undefined>(
             'claiming an event',
           )
           statusOf.set(event.id, status)
+          // Timed here, unlike alone: a slow handler must not hold its neighbours' deliveries. Past
+          // storeTimeoutMs the group is abandoned, and alone the handler runs untimed.
+          const timedHandler: WebhookEventHandler<Handle> | undefined =
+            onEvent === undefined
+              ? undefined
+              : (processedEvent, context) =>
+                  scope.call(
+                    Promise.resolve(onEvent(processedEvent, context)),
+                    'running a handler among other events of its verification',
+                  )
           processed.push(
             status === 'claimed'
-              ? await processClaimedEvent(event, onEvent, transaction, scope, undefined, actor)
+              ? await processClaimedEvent(event, timedHandler, transaction, scope, undefined, actor)
               : status,
           )
         }
