@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { KycInvalidRequestError, type Verification, VerificationSchema } from '../src/index.js'
 import {
   markParsedVerificationUpdate,
+  parseTransactionClaimRequest,
   parseVerificationUpdate,
   plainVerification,
 } from '../src/store/validate.js'
@@ -244,5 +245,49 @@ describe('parseVerificationUpdate', () => {
       ),
       { numRuns: 3000 },
     )
+  })
+})
+
+describe('parseTransactionClaimRequest', () => {
+  const key = { provider: verification.provider, id: verification.id }
+
+  it('takes an update of the verification it names, parsed, and leaves a request without one as it is', () => {
+    const plain = { provider: 'mock', eventId: 'evt_1', verification: key }
+    expect(parseTransactionClaimRequest(plain)).toBe(plain)
+    const parsed = parseTransactionClaimRequest({ ...plain, update: verification })
+    expect(parsed.update).toEqual(verification)
+    // An update core marked as parsed is taken as it is.
+    const marked = markParsedVerificationUpdate({ ...verification })
+    expect(parseTransactionClaimRequest({ ...plain, update: marked }).update).toBe(marked)
+  })
+
+  it('refuses an update without a verification, of another verification, or invalid, naming only the path', () => {
+    for (const request of [
+      { provider: 'mock', eventId: 'evt_1', update: verification },
+      { provider: 'mock', eventId: 'evt_1', verification: { ...key, id: 'inq_2' }, update: verification },
+      {
+        provider: 'mock',
+        eventId: 'evt_1',
+        verification: key,
+        update: { ...verification, status: 'approved-ish' },
+      },
+    ]) {
+      expect(() => parseTransactionClaimRequest(request)).toThrow(KycInvalidRequestError)
+    }
+    const error = (() => {
+      try {
+        parseTransactionClaimRequest({
+          provider: 'mock',
+          eventId: 'evt_1',
+          verification: { ...key, id: 'inq_2' },
+          update: { ...verification, subjectReference: 'Quartermain' },
+        })
+      } catch (caught) {
+        return caught
+      }
+    })()
+    expect(error).toBeInstanceOf(KycInvalidRequestError)
+    expect(JSON.stringify(error)).not.toMatch(/Quartermain/)
+    expect(String((error as Error).message)).toMatch(/update/)
   })
 })

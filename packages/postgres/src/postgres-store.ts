@@ -25,13 +25,14 @@ import {
   parseVerificationUpdate,
   type RawArchiveStore,
   splitChainedAuditSerialization,
+  type TransactionClaimResult,
   type Verification,
   type VerificationKey,
   type VerificationPage,
   verificationProgressKey,
   verifyAuditChain,
 } from '@openkyc/core'
-import { followAbort, raceAbort } from '@openkyc/core/http'
+import { raceAbort } from '@openkyc/core/http'
 import { corruptRowError, storeName } from './errors.js'
 import type { SqlExecutor, SqlValue } from './executor.js'
 import { assertMigrated } from './migrations.js'
@@ -108,6 +109,8 @@ const defaultTtlMs = 7 * 24 * 60 * 60 * 1000
 const defaultAuditChains = 16
 const defaultCachedVerifications = 1_000
 const pageSize = 500
+/** How many verifications' audit chains a store remembers at most (see `chainOf`). */
+const chainsRemembered = 10_000
 
 /** What `parseAuditEntryInput` returns. */
 type AuditEntryInputParsed = ReturnType<typeof parseAuditEntryInput>
@@ -171,10 +174,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     key: VerificationKey,
     row: { version: string | null; document: unknown } | undefined,
     known: WrittenVerification | undefined,
+    knownVerification?: Verification,
   ): LockedState | undefined => {
     if (row?.version === undefined || row.version === null) return undefined
     if (row.document === null && known?.version === row.version) {
-      return { version: row.version, verification: JSON.parse(known.document) as Verification }
+      return {
+        version: row.version,
+        verification: knownVerification ?? (JSON.parse(known.document) as Verification),
+      }
     }
     // Written by someone else since: what this process remembers is out of date.
     if (known !== undefined) written.delete(key)
@@ -229,63 +236,98 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   /** A locked row's version and the state in it. */
   type LockedState = { version: string; verification: Verification }
 
-  /** A verification read and locked with a claim (`claimEvent`): the first apply to it needs no read. */
-  type LockedVerification = { key: VerificationKey; state: LockedState | undefined }
-
   /**
-   * The verifications a transaction wrote, by key, with the state each write left once its answer
-   * came: remembered in {@link written} once the transaction commits, never when it does not.
+   * A verification this transaction holds locked (claimed with its event, read under lock, or
+   * written), with its state as of the transaction's own last write: a later claim or apply of it in
+   * the same transaction neither locks nor reads it again.
    */
-  type TransactionWrites = Map<string, { key: VerificationKey; written: WrittenVerification | undefined }>
-  const recordWrite = (
-    writes: TransactionWrites,
-    key: VerificationKey,
-    state: WrittenVerification | undefined,
-  ) => {
-    writes.set(`${key.provider}\u0000${key.id}`, { key, written: state })
+  type HeldVerification = {
+    readonly key: VerificationKey
+    /** The row's state; `undefined` when there is no row. During `pending`, `version` is the one written over. */
+    state: LockedState | undefined
+    /** This transaction's last write until its answer (with the row's new version) has come. */
+    pending: Promise<void> | undefined
+    /** The JSON text this transaction wrote last, remembered in {@link written} once it commits. */
+    writtenDocument: string | undefined
+    /** An update the claim wrote already, and what that did: its `applyVerification` is answered with it. */
+    appliedWithClaim: { update: unknown; result: AppliedVerification } | undefined
   }
 
+  /** A transaction's held verifications, by {@link heldName}. */
+  type HeldVerifications = Map<string, HeldVerification>
+  const heldName = (key: VerificationKey) => `${key.provider}\u0000${key.id}`
+  const holdVerification = (
+    holds: HeldVerifications,
+    key: VerificationKey,
+    state: LockedState | undefined,
+  ): HeldVerification => {
+    const held: HeldVerification = {
+      key: { provider: key.provider, id: key.id },
+      state,
+      pending: undefined,
+      writtenDocument: undefined,
+      appliedWithClaim: undefined,
+    }
+    holds.set(heldName(key), held)
+    return held
+  }
+
+  /** The row the store writes for a state: the document as JSON text and its indexed columns. */
+  const verificationRow = (key: VerificationKey, verification: Verification) => ({
+    provider: key.provider,
+    id: key.id,
+    progress: verificationProgressKey(verification),
+    document: JSON.stringify(verification),
+    subjectReference: verification.subjectReference ?? null,
+  })
+
   /**
-   * Applies an update forward-only under the verification's row lock. With `sendWithoutWaiting`, the
-   * write to a row already locked (which cannot miss: the lock holds and the update is ahead) is
-   * sent without waiting for its answer, so it travels with the next statement; the transaction
-   * settles it before committing.
+   * Applies an update forward-only under the verification's row lock, taken by this call or held
+   * already (see {@link HeldVerification}). With `sendWithoutWaiting`, the write to a row already
+   * locked (which cannot miss: the lock holds and the update is ahead) is sent without waiting for
+   * its answer, so it travels with the next statement; the transaction settles it before committing.
    */
   const applyVerification = async (
     executor: SqlExecutor,
     update: unknown,
-    writes: TransactionWrites,
-    locked?: LockedVerification,
+    holds: HeldVerifications,
     sendWithoutWaiting?: (write: Promise<unknown>) => void,
   ): Promise<AppliedVerification> => {
     const parsed = parseVerificationUpdate(update)
     const key = { provider: parsed.provider, id: parsed.id }
-    let lockedRow = locked?.key.provider === key.provider && locked.key.id === key.id ? locked : undefined
+    let held = holds.get(heldName(key))
+    if (held !== undefined) {
+      const withClaim = held.appliedWithClaim
+      held.appliedWithClaim = undefined
+      // Written with the claim, in the same statement.
+      if (withClaim !== undefined && withClaim.update === update) return withClaim.result
+      await held.pending
+    }
     for (;;) {
-      const stored = lockedRow === undefined ? await readLockedVerification(executor, key) : lockedRow.state
-      lockedRow = undefined
+      held ??= holdVerification(holds, key, await readLockedVerification(executor, key))
+      const stored = held.state
       const previous = stored?.verification
       const verification = applyVerificationUpdate(previous, parsed)
       if (verification === previous) return { previous, verification, applied: false }
-      const row = {
-        ...key,
-        progress: verificationProgressKey(verification),
-        document: JSON.stringify(verification),
-        subjectReference: verification.subjectReference ?? null,
-      }
+      const row = verificationRow(key, verification)
       if (stored === undefined) {
         const [inserted] = await executor.query<{ version: string }>(
           statements.insertVerification(schema, row),
         )
         if (inserted !== undefined) {
-          recordWrite(writes, key, { version: inserted.version, document: row.document })
+          held.state = { version: inserted.version, verification }
+          held.writtenDocument = row.document
           return { previous, verification, applied: true }
         }
         // Another transaction inserted it first and has committed: read it under lock and merge again.
+        held = undefined
         continue
       }
-      recordWrite(writes, key, undefined)
-      const advance = executor
+      const state = { version: stored.version, verification }
+      const holding = held
+      holding.state = state
+      holding.writtenDocument = row.document
+      const advance: Promise<void> = executor
         .query<{ version: string }>(
           statements.advanceVerification(schema, { ...row, fromVersion: stored.version }),
         )
@@ -300,12 +342,98 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
               problem: 'its progress column disagrees with its document',
             })
           }
-          recordWrite(writes, key, { version: advanced.version, document: row.document })
+          state.version = advanced.version
+          if (holding.pending === advance) holding.pending = undefined
         })
       if (sendWithoutWaiting === undefined) await advance
-      else sendWithoutWaiting(advance)
+      else {
+        holding.pending = advance
+        sendWithoutWaiting(advance)
+      }
       return { previous, verification, applied: true }
     }
+  }
+
+  /**
+   * Claims an event in the transaction (see `claimInboxEventInTransaction`) and locks the verification
+   * it names, unless the transaction holds it already. With an `update` and a state to write it over
+   * (the one this transaction holds, or the one this process wrote last), the claim writes the next
+   * state in the same statement when the row still holds that version, and the `applyVerification`
+   * of that update is then answered without another write.
+   */
+  const claimEventInTransaction = async (
+    executor: SqlExecutor,
+    request: unknown,
+    holds: HeldVerifications,
+  ): Promise<TransactionClaimResult> => {
+    const { provider, eventId, verification = null, update } = parseTransactionClaimRequest(request)
+    const held = verification === null ? undefined : holds.get(heldName(verification))
+    const known = verification === null || held !== undefined ? undefined : written.get(verification)
+    // The state the update would be written over: the transaction's own (once its version is known:
+    // the claim does not wait for a write still on its way), else the one this process wrote.
+    const base =
+      held !== undefined
+        ? held.pending === undefined
+          ? held.state
+          : undefined
+        : update !== undefined && known !== undefined
+          ? { version: known.version, verification: JSON.parse(known.document) as Verification }
+          : undefined
+    const next =
+      update === undefined || base === undefined
+        ? undefined
+        : applyVerificationUpdate(base.verification, update)
+    const row =
+      verification === null || base === undefined || next === undefined || next === base.verification
+        ? undefined
+        : verificationRow(verification, next)
+    const claim = {
+      schemaName,
+      provider,
+      eventId,
+      ttlMs,
+      // A verification this transaction holds needs no lock, unless the claim writes it.
+      verification: held === undefined || row !== undefined ? verification : null,
+      knownVersion: base?.version ?? known?.version ?? null,
+    }
+    const [answer] = await executor.query<{
+      held: boolean
+      claimed: boolean
+      advanced_version: string | null
+      version: string | null
+      document: unknown
+    }>(
+      row === undefined || verification === null || base === undefined
+        ? statements.claimInboxEventInTransaction(schema, claim)
+        : statements.claimInboxEventAndAdvanceVerification(
+            schema,
+            { ...claim, verification, knownVersion: base.version },
+            row,
+          ),
+    )
+    if (answer?.claimed === true) {
+      if (verification === null) return { status: 'claimed' }
+      if (row !== undefined && next !== undefined && answer.advanced_version !== null) {
+        const holding = held ?? holdVerification(holds, verification, undefined)
+        holding.state = { version: answer.advanced_version, verification: next }
+        holding.writtenDocument = row.document
+        holding.appliedWithClaim = {
+          update: (request as { update?: unknown }).update,
+          result: { previous: base?.verification, verification: next, applied: true },
+        }
+      } else if (held === undefined) {
+        const state = lockedState(verification, answer, known, base?.verification)
+        holdVerification(holds, verification, state)
+      }
+      return { status: 'claimed' }
+    }
+    if (answer?.held !== true) return { status: 'busy' }
+    // Not taken although no other transaction claims it: completed, or held by a live
+    // `inbox.claim` lease. A fresh statement sees rows committed since this one began.
+    const [existing] = await executor.query<{ state: string; live: boolean }>(
+      statements.selectInboxEvent(schema, provider, eventId),
+    )
+    return { status: existing?.state === 'completed' && existing.live ? 'completed' : 'busy' }
   }
 
   /**
@@ -347,9 +475,24 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return entry
   }
 
+  /**
+   * The chain of a verification's entries, remembered: `auditChainFor` hashes the id with SHA-256, and
+   * a verification's events come in runs. Bounded: emptied when it holds {@link chainsRemembered} ids.
+   */
+  const chains = new Map<string, number>()
+  const chainOf = (verificationId: string) => {
+    let chain = chains.get(verificationId)
+    if (chain === undefined) {
+      chain = auditChainFor(verificationId, auditChains)
+      if (chains.size >= chainsRemembered) chains.clear()
+      chains.set(verificationId, chain)
+    }
+    return chain
+  }
+
   /** Appends to the entry's chain of several: one statement that locks the head, hashes and moves it. */
   const appendToChain = async (executor: SqlExecutor, input: AuditEntryInputParsed): Promise<AuditEntry> => {
-    const chain = auditChainFor(input.verificationId, auditChains)
+    const chain = chainOf(input.verificationId)
     const recordedAt = new Date().toISOString()
     const { prefix, suffix } = splitChainedAuditSerialization({ ...input, chain, recordedAt })
     const [row] = await executor.query<{
@@ -521,14 +664,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       ensureOpen()
       const { signal } = transactionOptions
       signal?.throwIfAborted()
-      const abandon = new AbortController()
-      const stopFollowing = followAbort(abandon, signal)
-      const transactionSignal = abandon.signal
+      // The transaction's signal: the caller's, when given (the pipeline gives one); else one of its
+      // own, aborted when the transaction fails. With the caller's, a failure after the work has
+      // returned tells nothing more: the work is done, as after a commit.
+      const abandon = signal === undefined ? new AbortController() : undefined
+      const transactionSignal = signal ?? (abandon as AbortController).signal
       // Writes sent without waiting for their answer, and how the first of them failed: the
       // statements after a failed one only see an aborted transaction, so its error says what happened.
       const unanswered: Promise<unknown>[] = []
       const failures: unknown[] = []
-      const writes: TransactionWrites = new Map()
+      const holds: HeldVerifications = new Map()
       const sendWithoutWaiting = (write: Promise<unknown>) => {
         write.catch((error: unknown) => failures.push(error))
         unanswered.push(write)
@@ -548,7 +693,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           return operation()
         }
         const keyValue = keyValueOn(executor)
-        let locked: LockedVerification | undefined
         // On a server, writes whose answer nothing waits for travel with the next statement (one
         // round trip less each); all are settled before the commit. PGlite has no round trips.
         const pipelined = executor.kind === 'server'
@@ -571,17 +715,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           },
           getVerification: (key) => guard(() => readVerification(executor, key)),
           applyVerification: (update) =>
-            guard(() => {
-              const lockedWithClaim = locked
-              locked = undefined
-              return applyVerification(
-                executor,
-                update,
-                writes,
-                lockedWithClaim,
-                pipelined ? sendWithoutWaiting : undefined,
-              )
-            }),
+            guard(() =>
+              applyVerification(executor, update, holds, pipelined ? sendWithoutWaiting : undefined),
+            ),
           appendAudit: (entry) => guard(() => appendAudit(executor, entry)),
           appendAuditAtCommit(entry) {
             if (!open) {
@@ -591,39 +727,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             }
             auditAtCommit.push(parseAuditEntryInput(entry))
           },
-          claimEvent: (request) =>
-            guard(async () => {
-              const { provider, eventId, verification = null } = parseTransactionClaimRequest(request)
-              const known = verification === null ? undefined : written.get(verification)
-              const [row] = await executor.query<{
-                held: boolean
-                claimed: boolean
-                version: string | null
-                document: unknown
-              }>(
-                statements.claimInboxEventInTransaction(schema, {
-                  schemaName,
-                  provider,
-                  eventId,
-                  ttlMs,
-                  verification,
-                  knownVersion: known?.version ?? null,
-                }),
-              )
-              if (row?.claimed === true) {
-                if (verification !== null) {
-                  locked = { key: verification, state: lockedState(verification, row, known) }
-                }
-                return { status: 'claimed' }
-              }
-              if (row?.held !== true) return { status: 'busy' }
-              // Not taken although no other transaction claims it: completed, or held by a live
-              // `inbox.claim` lease. A fresh statement sees rows committed since this one began.
-              const [existing] = await executor.query<{ state: string; live: boolean }>(
-                statements.selectInboxEvent(schema, provider, eventId),
-              )
-              return { status: existing?.state === 'completed' && existing.live ? 'completed' : 'busy' }
-            }),
+          claimEvent: (request) => guard(() => claimEventInTransaction(executor, request, holds)),
           completeClaim: (claim) =>
             guard(async () => {
               const [completed] = await executor.query(statements.completeInboxEvent(schema, claim, ttlMs))
@@ -641,15 +745,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             : raceAbort(work(transaction), signal))
           open = false
           await Promise.all(unanswered)
-          for (const [index, entry] of auditAtCommit.entries()) {
+          for (const entry of auditAtCommit) {
             const append = appendAudit(executor, entry)
-            // The last append of several chains is one statement: on a server it travels with the
-            // commit, which rolls back if it fails. Anything else is answered before the commit.
-            if (pipelined && auditChains > 1 && index === auditAtCommit.length - 1) {
-              sendWithoutWaiting(append)
-            } else {
-              await append
-            }
+            // An append to one of several chains is one statement that cannot miss: on a server it
+            // is sent without waiting (the last travels with the commit, which rolls back if any
+            // failed). With one chain, an append may need a second try: answered before the commit.
+            if (pipelined && auditChains > 1) sendWithoutWaiting(append)
+            else await append
           }
           return result
         } catch (error) {
@@ -662,19 +764,18 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const result = await (signal === undefined ? run : raceAbort(run, signal))
         // Settled already (the commit came after them); a failure means the commit rolled back.
         await Promise.all(unanswered)
-        for (const { key, written: state } of writes.values()) {
-          if (state === undefined) written.delete(key)
-          else written.set(key, state)
+        for (const held of holds.values()) {
+          if (held.state !== undefined && held.writtenDocument !== undefined) {
+            written.set(held.key, { version: held.state.version, document: held.writtenDocument })
+          }
         }
         return result
       } catch (error) {
         // Rolled back, or its outcome is unknown: what it wrote is not remembered, and what was
         // remembered before stays (the row still holds that version, or the version check finds out).
-        abandon.abort(error)
+        abandon?.abort(error)
         run.catch(() => undefined)
         throw failures.length > 0 ? failures[0] : error
-      } finally {
-        stopFollowing()
       }
     },
     async verifyAuditChain() {

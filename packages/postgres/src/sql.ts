@@ -30,6 +30,41 @@ type VerificationRow = {
   subjectReference: string | null
 }
 
+/** What a claim inside the caller's transaction binds (`$1`…`$7`). */
+type TransactionClaim = {
+  schemaName: string
+  provider: string
+  eventId: string
+  ttlMs: number
+  verification: { provider: string; id: string } | null
+  knownVersion: string | null
+}
+
+const transactionClaimValues = (claim: TransactionClaim): SqlValue[] => [
+  claim.schemaName,
+  claim.provider,
+  claim.eventId,
+  claim.ttlMs,
+  claim.verification?.provider ?? null,
+  claim.verification?.id ?? null,
+  claim.knownVersion,
+]
+
+/** The first steps of a claim inside a transaction: the event's advisory lock (`lock`) and its inbox mark (`claimed`). */
+const claimInTransactionSteps = (schema: string) => `lock AS (
+  SELECT pg_try_advisory_xact_lock(hashtextextended('openkyc inbox ' || $1 || ' ' || $2 || ' ' || $3, 0)) AS held
+), claimed AS (
+  INSERT INTO ${schema}.webhook_inbox AS inbox (provider, event_id, state, completed_at, expires_at)
+  SELECT $2, $3, 'completed', clock_timestamp(), clock_timestamp() + make_interval(secs => $4::float8 / 1000)
+  FROM lock WHERE lock.held
+  ON CONFLICT (provider, event_id) DO UPDATE
+    SET state = 'completed', claim_token = NULL, lease_expires_at = NULL, completed_at = excluded.completed_at,
+        expires_at = excluded.expires_at, attempts = inbox.attempts + 1
+    WHERE (inbox.state = 'claimed' AND inbox.lease_expires_at <= clock_timestamp())
+       OR (inbox.state = 'completed' AND inbox.expires_at <= clock_timestamp())
+  RETURNING 1 AS claimed
+)`
+
 /** The named statements, each a function of the quoted schema and the values it binds. */
 export const statements = {
   // — migrations —
@@ -88,47 +123,48 @@ RETURNING (extract(epoch FROM inbox.lease_expires_at) * 1000)::float8 AS lease_e
    * row version (`xmin`) returned; its document only when that version is not `$7`, the version this
    * process wrote last (null: unknown), so a state the process wrote itself is not sent back.
    */
-  claimInboxEventInTransaction: (
-    schema: string,
-    claim: {
-      schemaName: string
-      provider: string
-      eventId: string
-      ttlMs: number
-      verification: { provider: string; id: string } | null
-      knownVersion: string | null
-    },
-  ) =>
+  claimInboxEventInTransaction: (schema: string, claim: TransactionClaim) =>
     statement(
       'claim inbox event in transaction',
-      `WITH lock AS (
-  SELECT pg_try_advisory_xact_lock(hashtextextended('openkyc inbox ' || $1 || ' ' || $2 || ' ' || $3, 0)) AS held
-), claimed AS (
-  INSERT INTO ${schema}.webhook_inbox AS inbox (provider, event_id, state, completed_at, expires_at)
-  SELECT $2, $3, 'completed', clock_timestamp(), clock_timestamp() + make_interval(secs => $4::float8 / 1000)
-  FROM lock WHERE lock.held
-  ON CONFLICT (provider, event_id) DO UPDATE
-    SET state = 'completed', claim_token = NULL, lease_expires_at = NULL, completed_at = excluded.completed_at,
-        expires_at = excluded.expires_at, attempts = inbox.attempts + 1
-    WHERE (inbox.state = 'claimed' AND inbox.lease_expires_at <= clock_timestamp())
-       OR (inbox.state = 'completed' AND inbox.expires_at <= clock_timestamp())
-  RETURNING 1 AS claimed
-), locked AS (
+      `WITH ${claimInTransactionSteps(schema)}, locked AS (
   SELECT xmin::text AS version, CASE WHEN xmin::text = $7::text THEN NULL ELSE document END AS document
   FROM ${schema}.verification
   WHERE provider = $5 AND id = $6 AND EXISTS (SELECT 1 FROM claimed) FOR UPDATE
 )
 SELECT (SELECT held FROM lock) AS held, EXISTS (SELECT 1 FROM claimed) AS claimed,
-  (SELECT version FROM locked) AS version, (SELECT document FROM locked) AS document`,
-      [
-        claim.schemaName,
-        claim.provider,
-        claim.eventId,
-        claim.ttlMs,
-        claim.verification?.provider ?? null,
-        claim.verification?.id ?? null,
-        claim.knownVersion,
-      ],
+  NULL::text AS advanced_version, (SELECT version FROM locked) AS version, (SELECT document FROM locked) AS document`,
+      transactionClaimValues(claim),
+    ),
+  /**
+   * {@link statements.claimInboxEventInTransaction} that also writes the verification's next state
+   * when claimed, saving the separate write: the forward-only write of
+   * {@link statements.advanceVerification} from version `$7` (the state the caller computed the next
+   * one from), returning the new version as `advanced_version`. When the row no longer holds `$7` (or
+   * its progress is not behind), nothing is written and the row is locked and read as the plain claim
+   * does (`version`, and `document` unless the version is `$7`).
+   */
+  claimInboxEventAndAdvanceVerification: (
+    schema: string,
+    claim: TransactionClaim & { verification: { provider: string; id: string }; knownVersion: string },
+    row: Pick<VerificationRow, 'progress' | 'document' | 'subjectReference'>,
+  ) =>
+    statement(
+      'claim inbox event and advance verification',
+      `WITH ${claimInTransactionSteps(schema)}, advanced AS (
+  UPDATE ${schema}.verification
+  SET progress = $8, document = $9::text::json, subject_reference = $10, stored_at = now()
+  WHERE provider = $5 AND id = $6 AND progress < $8 AND xmin::text = $7::text AND EXISTS (SELECT 1 FROM claimed)
+  RETURNING xmin::text AS version
+), locked AS (
+  SELECT xmin::text AS version, CASE WHEN xmin::text = $7::text THEN NULL ELSE document END AS document
+  FROM ${schema}.verification
+  WHERE provider = $5 AND id = $6 AND EXISTS (SELECT 1 FROM claimed) AND NOT EXISTS (SELECT 1 FROM advanced)
+  FOR UPDATE
+)
+SELECT (SELECT held FROM lock) AS held, EXISTS (SELECT 1 FROM claimed) AS claimed,
+  (SELECT version FROM advanced) AS advanced_version, (SELECT version FROM locked) AS version,
+  (SELECT document FROM locked) AS document`,
+      [...transactionClaimValues(claim), row.progress, row.document, row.subjectReference],
     ),
   selectInboxEvent: (schema: string, provider: string, eventId: string) =>
     statement(

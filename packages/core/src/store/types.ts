@@ -142,7 +142,11 @@ export type KycStoreTransaction<Handle = unknown> = {
    * events of one verification in one transaction, one after another, and goes on after either answer.
    *
    * `verification` names the verification the event will apply, so a store may read and lock it in
-   * the same round trip as the claim (the `applyVerification` that follows then uses it).
+   * the same round trip as the claim (the `applyVerification` that follows then uses it). `update`
+   * (optional, for that same verification) is the update the event will apply: a store that knows
+   * the row's current state may write it with the claim, in the same statement, and then answers the
+   * `applyVerification` of that same value (the same object) with what the claim did, writing nothing
+   * more. A store may ignore it: `applyVerification` then writes as usual.
    */
   claimEvent?(request: TransactionClaimRequest): Promise<TransactionClaimResult>
 }
@@ -155,6 +159,11 @@ export type TransactionClaimRequest = {
   eventId: string
   /** The verification the event applies, when it carries one: the store may lock it with the claim. */
   verification?: VerificationKey
+  /**
+   * The update the event applies to `verification` (required with it): the store may write it with
+   * the claim, and then takes the `applyVerification` of this same object as done.
+   */
+  update?: VerificationUpdate
 }
 
 /** The answer of {@link KycStoreTransaction.claimEvent}. */

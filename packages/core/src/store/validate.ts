@@ -243,8 +243,11 @@ export function parseClaimRequest(request: unknown): InboxClaimRequest {
 }
 
 /**
- * Validates a `claimEvent` request. Throws `KycInvalidRequestError` for an empty or overlong id, or a
- * `verification` that is not a key of two such ids.
+ * Validates a `claimEvent` request. Throws `KycInvalidRequestError` for an empty or overlong id, a
+ * `verification` that is not a key of two such ids, or an `update` that is not a valid update of that
+ * verification (see {@link parseVerificationUpdate}; an update core marked as parsed is taken as it
+ * is). The answer carries the update as parsed; the request's own `update` object stays what the
+ * store compares a later `applyVerification` with.
  */
 export function parseTransactionClaimRequest(request: unknown): TransactionClaimRequest {
   const candidate = request as Partial<TransactionClaimRequest> | null | undefined
@@ -256,7 +259,18 @@ export function parseTransactionClaimRequest(request: unknown): TransactionClaim
     problems.push('verification')
   }
   if (problems.length > 0) throw invalidClaim(problems)
-  return candidate as TransactionClaimRequest
+  if (candidate?.update === undefined) return candidate as TransactionClaimRequest
+  const update = parseVerificationUpdate(candidate.update)
+  if (
+    verification === undefined ||
+    update.provider !== verification.provider ||
+    update.id !== verification.id
+  ) {
+    throw invalidClaim(['update'])
+  }
+  return update === candidate.update
+    ? (candidate as TransactionClaimRequest)
+    : ({ ...candidate, update } as TransactionClaimRequest)
 }
 
 /** The largest JSON value, in UTF-16 code units of its serialization, a {@link KeyValueStore} accepts. */

@@ -655,7 +655,11 @@ export function createWebhookPipeline<Handle = undefined>(
     }
   }
 
-  /** What `claimEvent` is asked for an event: its id, and the verification it applies (locked with the claim). */
+  /**
+   * What `claimEvent` is asked for an event: its id, the verification it applies (locked with the
+   * claim) and the update itself (parsed by `normalize` a moment ago): a store may write it with the
+   * claim, and then takes the `applyVerification` of this same object as done.
+   */
   const claimRequestFor = (event: KycEvent): TransactionClaimRequest =>
     event.verification === undefined
       ? { provider, eventId: event.id }
@@ -663,6 +667,7 @@ export function createWebhookPipeline<Handle = undefined>(
           provider,
           eventId: event.id,
           verification: { provider: event.verification.provider, id: event.verification.id },
+          update: markParsedVerificationUpdate(event.verification),
         }
 
   /**

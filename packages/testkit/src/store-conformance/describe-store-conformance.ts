@@ -478,11 +478,42 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
         expect(await store.verifications.get({ provider, id: 'v_race' })).toEqual(states.at(-1))
       })
 
+      test('claiming with the update, then applying that same update, moves the state once and reports it', async (store) => {
+        const key = { provider, id: 'v_claim_update' }
+        const states = forwardStates(key.id)
+        const process = (eventId: string, update: Verification) =>
+          store.transaction(async (transaction) => {
+            const { status } = await transaction.claimEvent!({ provider, eventId, verification: key, update })
+            expect(status).toBe('claimed')
+            return transaction.applyVerification(update)
+          })
+        const results = []
+        for (const [index, state] of states.entries()) results.push(await process(`evt_${index}`, state))
+        for (const [index, result] of results.entries()) {
+          expect(result).toEqual({ previous: states[index - 1], verification: states[index], applied: true })
+        }
+        // A stale update given with its claim changes nothing, and says so.
+        expect(await process('evt_stale', states[0]!)).toEqual({
+          previous: states.at(-1),
+          verification: states.at(-1),
+          applied: false,
+        })
+        expect(await store.verifications.get(key)).toEqual(states.at(-1))
+      })
+
       test('refuses an invalid claim with nothing written', async (store) => {
         for (const request of [
           { provider: '', eventId: 'evt_1' },
           { provider, eventId: '' },
           { provider, eventId: 'evt_1', verification: { provider, id: '' } },
+          // An update must be of the verification the claim names.
+          { provider, eventId: 'evt_1', update: forwardStates('v_1')[0] },
+          {
+            provider,
+            eventId: 'evt_1',
+            verification: { provider, id: 'v_2' },
+            update: forwardStates('v_1')[0],
+          },
         ]) {
           await expectKycErrorCode(
             store.transaction((transaction) => transaction.claimEvent!(request)),
