@@ -657,7 +657,8 @@ export function createWebhookPipeline<Handle = undefined>(
 
   /**
    * What `claimEvent` is asked for an event: its id, the verification it applies (locked with the
-   * claim) and the update (parsed by `normalize` a moment ago), which a store may write with the claim.
+   * claim) and the update itself (parsed by `normalize` a moment ago): a store may write it with the
+   * claim, and then takes the `applyVerification` of this same object as done.
    */
   const claimRequestFor = (event: KycEvent): TransactionClaimRequest =>
     event.verification === undefined
