@@ -266,7 +266,7 @@ describe('the webhook pipeline: events of one verification queued together go to
         ),
     }
     const { store, committed } = storeClaimingInTransaction(hanging)
-    const test = setUp(store, { storeTimeoutMs: 250 })
+    const test = setUp(store, { storeTimeoutMs: 1_000 })
     const first = holdFirst(test)
     await first.started
     const later = [2, 3, 4].map((minute) => test.deliver([step(minute)]))
@@ -282,7 +282,7 @@ describe('the webhook pipeline: events of one verification queued together go to
 
   it('a handler slower than storeTimeoutMs in a group: the group is abandoned, and alone the handler runs untimed and commits', async () => {
     const { store, memory, committed } = storeClaimingInTransaction()
-    const test = setUp(store, { storeTimeoutMs: 250 })
+    const test = setUp(store, { storeTimeoutMs: 1_000 })
     const first = holdFirst(test)
     await first.started
     let slowRuns = 0
@@ -291,7 +291,7 @@ describe('the webhook pipeline: events of one verification queued together go to
       async onEvent(processed, context) {
         slowRuns += 1
         signals.push(context.signal)
-        await new Promise((resolve) => setTimeout(resolve, 400))
+        await new Promise((resolve) => setTimeout(resolve, 1_300))
         await test.countEffect(processed, context)
       },
     })
@@ -300,7 +300,7 @@ describe('the webhook pipeline: events of one verification queued together go to
     first.release()
     const outcomes = await Promise.all([first.delivery, second, third])
     expect(outcomes.map(eventIds)).toEqual([['evt_1'], ['evt_2'], ['evt_3']])
-    // In the group it was timed out (its signal aborted); alone it took 400 ms and committed.
+    // In the group it was timed out (its signal aborted); alone it took 1.3 s and committed.
     expect(slowRuns).toBe(2)
     expect(signals.map((signal) => signal.aborted)).toEqual([true, false])
     expect(committed).toEqual([['evt_1'], ['evt_2'], ['evt_3']])

@@ -204,7 +204,9 @@ export type WebhookPipeline<Handle = unknown> = {
   /**
    * Processes one delivery, one store transaction per new event: claim the event id, apply the
    * verification forward-only, append an audit entry, run `onEvent`, mark the event processed, commit.
-   * Resolves once every event committed: answer 2xx only then.
+   * (Events of one verification that queued together may share one transaction: see
+   * `WebhookPipelineOptions.maxEventsPerTransaction`.) Resolves once every event committed: answer
+   * 2xx only then.
    *
    * Throws `KycWebhookVerificationError` when the delivery cannot be trusted (answer 401),
    * `KycInvalidRequestError` when it is unreadable or too large (400), `KycStoreUnavailableError` or
