@@ -54,13 +54,19 @@ export type KycConfig<Name extends string = string, Handle = undefined> = {
    */
   store?: KycStore<Handle>
   /**
-   * The webhook pipeline's settings: lease, store timeout, claim wait, body limit, and a default
-   * `onEvent` (used when `handle` gets none, and for the adapter's background events). See
-   * `WebhookPipelineOptions`.
+   * The webhook pipeline's settings: lease, store timeout, claim wait, events per transaction, body
+   * limit, and a default `onEvent` (used when `handle` gets none, and for the adapter's background
+   * events). See `WebhookPipelineOptions`.
    */
   webhooks?: Pick<
     WebhookPipelineOptions<Handle>,
-    'leaseMs' | 'storeTimeoutMs' | 'claimWaitMs' | 'maxBodyBytes' | 'onEvent' | 'archive'
+    | 'leaseMs'
+    | 'storeTimeoutMs'
+    | 'claimWaitMs'
+    | 'maxEventsPerTransaction'
+    | 'maxBodyBytes'
+    | 'onEvent'
+    | 'archive'
   >
   /** Receives the pipeline's log lines (ids and statuses, never personal data). */
   logger?: KycLogger
@@ -177,6 +183,7 @@ const kycConfigSchema = lazy(() => {
         leaseMs: positiveInteger.optional(),
         storeTimeoutMs: positiveInteger.optional(),
         claimWaitMs: positiveInteger.optional(),
+        maxEventsPerTransaction: positiveInteger.optional(),
         maxBodyBytes: positiveInteger.optional(),
         onEvent: z
           .custom<NonNullable<WebhookPipelineOptions['onEvent']>>((value) => typeof value === 'function', {

@@ -65,7 +65,8 @@ for (const target of testDatabases()) {
         `CREATE TABLE "${schema}".effects (event_id text PRIMARY KEY)`,
         'create effects table',
       )
-      // Open transactions per verification, seen through the claim that names it.
+      // Open transactions per verification, seen through the first claim that names it (a
+      // transaction may claim several events of its verification: the pipeline groups them).
       const open = new Map<string, number>()
       let mostOpenForOne = 0
       let openInAll = 0
@@ -79,6 +80,7 @@ for (const target of testDatabases()) {
               return await work({
                 ...transaction,
                 claimEvent: async (request) => {
+                  if (key !== undefined) return transaction.claimEvent!(request)
                   key = request.verification?.id
                   openInAll += 1
                   mostOpenInAll = Math.max(mostOpenInAll, openInAll)
@@ -170,6 +172,134 @@ for (const target of testDatabases()) {
       })
       expect(row?.count).toBe(1)
       expect((await pipeline.handle(delivery)).duplicates).toHaveLength(1)
+    })
+
+    /**
+     * A pipeline whose first delivery holds its handler until the others are parsed and queued
+     * behind it, over a store that records the events each committed transaction claimed.
+     */
+    const queuedBehindFirst = async (failEvent?: (id: string) => boolean) => {
+      const { store, schema } = await freshStore(target)
+      await store.database.execute(
+        `CREATE TABLE "${schema}".effects (event_id text PRIMARY KEY)`,
+        'create effects table',
+      )
+      const committed: string[][] = []
+      const observed: typeof store = {
+        ...store,
+        transaction: async (work, options) => {
+          const claimed: string[] = []
+          const result = await store.transaction(
+            (transaction) =>
+              work({
+                ...transaction,
+                claimEvent: async (request) => {
+                  const answer = await transaction.claimEvent!(request)
+                  if (answer.status === 'claimed') claimed.push(request.eventId)
+                  return answer
+                },
+              }),
+            options,
+          )
+          if (claimed.length > 0) committed.push(claimed)
+          return result
+        },
+      }
+      const persona = adapter()
+      let parsed = 0
+      let release: () => void = () => {}
+      const held = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let holding = true
+      const pipeline = createWebhookPipeline({
+        adapter: {
+          ...persona,
+          parseWebhook: async (call) => {
+            const events = await persona.parseWebhook(call)
+            parsed += 1
+            return events
+          },
+        },
+        store: observed,
+        async onEvent({ event }, { handle }) {
+          if (holding) {
+            holding = false
+            await held
+          }
+          if (failEvent?.(event.id)) throw new Error(`the application could not save ${event.id}`)
+          await handle.query(`INSERT INTO "${handle.schema}".effects (event_id) VALUES ($1)`, [event.id])
+        },
+      })
+      const deliverQueued = async (deliveries: readonly (typeof storm.deliveries)[number][]) => {
+        const until = async (done: () => boolean) => {
+          const deadline = Date.now() + 10_000
+          while (!done() && Date.now() < deadline) await new Promise((wake) => setTimeout(wake, 5))
+        }
+        // The first delivery reaches its handler before the others are sent.
+        const settled = [pipeline.handle(deliveries[0]!)]
+        await until(() => !holding)
+        settled.push(...deliveries.slice(1).map((delivery) => pipeline.handle(delivery)))
+        await until(() => parsed === deliveries.length)
+        release()
+        return Promise.allSettled(settled)
+      }
+      const effects = async () => {
+        const rows = await store.database.query<{ event_id: string }>({
+          name: 'read effects',
+          text: `SELECT event_id FROM "${schema}".effects ORDER BY event_id`,
+          values: [],
+        })
+        return rows.map((row) => row.event_id)
+      }
+      return { store, pipeline, committed, deliverQueued, effects }
+    }
+
+    /** The storm's deliveries of its one inquiry, each yielding one event: their event ids in order. */
+    const firstEventIds = (outcomes: PromiseSettledResult<{ events: { event: { id: string } }[] }>[]) =>
+      outcomes.map((outcome) =>
+        outcome.status === 'fulfilled'
+          ? outcome.value.events.map((processed) => processed.event.id)
+          : 'failed',
+      )
+
+    it('events of one verification queued behind an earlier one commit together in one transaction', async () => {
+      const deliveries = storm.deliveries.slice(0, 5)
+      const { store, committed, deliverQueued, effects } = await queuedBehindFirst()
+      const outcomes = await deliverQueued(deliveries)
+      const ids = firstEventIds(outcomes).flat()
+      expect(ids).toHaveLength(deliveries.length)
+      // The first alone; the rest, queued while it was held, in one transaction.
+      expect(committed.map((claimed) => [...claimed].sort())).toEqual([ids.slice(0, 1), ids.slice(1).sort()])
+      expect(await effects()).toEqual([...ids].sort())
+      expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: deliveries.length })
+    })
+
+    it('a handler failing in a group: each event is processed again alone, only its delivery fails, every effect once', async () => {
+      const deliveries = storm.deliveries.slice(0, 4)
+      let failing: string | undefined
+      const { store, pipeline, committed, deliverQueued, effects } = await queuedBehindFirst(
+        (id) => id === failing,
+      )
+      // The third delivery's event fails while the group is processed.
+      const third = await adapter().parseWebhook({
+        rawBody: deliveries[2]!.rawBody,
+        headers: new Headers(deliveries[2]!.headers),
+      })
+      failing = third?.[0]?.id
+      const outcomes = await deliverQueued(deliveries)
+      const ids = firstEventIds(outcomes)
+      expect(ids[2]).toBe('failed')
+      // The group rolled back; then each event alone: the second and fourth committed, the third failed.
+      const [first, second, , fourth] = ids as string[][]
+      expect(committed[0]).toEqual(first)
+      expect(committed.slice(1).sort()).toEqual([second, fourth].sort())
+      failing = undefined
+      expect((await pipeline.handle(deliveries[2]!)).events.map((processed) => processed.event.id)).toEqual([
+        third?.[0]?.id,
+      ])
+      expect(await effects()).toHaveLength(4)
+      expect(await store.verifyAuditChain()).toMatchObject({ valid: true, count: 4 })
     })
   })
 }

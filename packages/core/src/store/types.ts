@@ -137,8 +137,9 @@ export type KycStoreTransaction<Handle = unknown> = {
    * a rollback, or a process that dies so the database ends its transaction, leaves it unmarked for
    * the redelivery). Until this transaction ends, another `claimEvent` on the event answers `busy`.
    * `completed`: it was processed already. `busy`: another delivery holds it (a transaction of its
-   * own, or an `inbox.claim` lease). After `completed` or `busy` nothing was written: end the
-   * transaction and, for `busy`, try again later.
+   * own, or an `inbox.claim` lease). After `completed` or `busy` nothing was written for the event:
+   * for `busy`, try again later. The transaction stays usable: the webhook pipeline claims several
+   * events of one verification in one transaction, one after another, and goes on after either answer.
    *
    * `verification` names the verification the event will apply, so a store may read and lock it in
    * the same round trip as the claim (the `applyVerification` that follows then uses it). `update`

@@ -25,7 +25,13 @@ import {
   fitsAuditIdentifier,
 } from '../store/audit-entry.js'
 import { createMemoryStore } from '../store/memory-store.js'
-import type { InboxClaim, KycStore, KycStoreTransaction } from '../store/types.js'
+import type {
+  InboxClaim,
+  KycStore,
+  KycStoreTransaction,
+  TransactionClaimRequest,
+  TransactionClaimResult,
+} from '../store/types.js'
 import { markParsed, markParsedVerificationUpdate, parseVerificationUpdate } from '../store/validate.js'
 import { describeProcessedEvent } from '../telemetry/instrument-webhooks.js'
 import { inSpan, telemetryAttributes } from '../telemetry/telemetry.js'
@@ -70,6 +76,20 @@ export type WebhookPipelineOptions<Handle = unknown> = {
    * failing with a retryable `KycStoreUnavailableError`. Default 5,000.
    */
   claimWaitMs?: number
+  /**
+   * The most events one store transaction processes together: a positive integer; 1 processes every
+   * event in a transaction of its own. Only for stores whose transactions claim events (`claimEvent`,
+   * as `@openkyc/postgres` does): events of one verification that arrive while an earlier one of it
+   * is being processed wait for it, then go to the store together, up to this many, in arrival order:
+   * each claimed (one already processed is a duplicate; one another delivery holds leaves the group and
+   * waits as usual), applied forward-only, handed to `onEvent` and audited, with one commit for all.
+   * Each delivery is answered once that commit is done. If anything in the group fails (a handler
+   * throws, a store error, a timeout, a handler slower than `storeTimeoutMs`: in a group, unlike
+   * alone, handlers are timed, so no delivery waits unboundedly for a neighbour's), nothing of it is
+   * kept and each of its events is processed again in a transaction of its own, so one bad event
+   * fails only its own delivery. Default 8.
+   */
+  maxEventsPerTransaction?: number
   /**
    * Your work for each event, inside its transaction, when a `handle` call gives no `onEvent` of its
    * own, and for the adapter's background events (see `onBackgroundOutcome`). See {@link WebhookEventHandler}.
@@ -134,6 +154,12 @@ export type WebhookEventContext<Handle = unknown> = {
  * as processed only when this resolves and the transaction commits; if it throws, everything rolls
  * back (your writes through `handle` too), the delivery fails and the provider's redelivery brings
  * the event to you again. Called once per new event, duplicates excluded; act on `changed`.
+ *
+ * The transaction may hold other events of the same verification (see
+ * `WebhookPipelineOptions.maxEventsPerTransaction`): when any of them fails, all of it rolls back and
+ * you are called again for your event in a transaction of its own. Writes through `handle` commit
+ * exactly once either way; work outside the transaction must tolerate a second call, as it already
+ * must after a rollback and the provider's redelivery.
  */
 export type WebhookEventHandler<Handle = unknown> = (
   processed: ProcessedWebhookEvent,
@@ -144,7 +170,11 @@ export type WebhookEventHandler<Handle = unknown> = (
 export type HandleWebhookOptions<Handle = unknown> = {
   /**
    * Aborts the delivery: the adapter's work (a Jumio retrieval), any wait (another delivery's claim,
-   * the store), and the open transaction, which rolls back.
+   * the store, an earlier event of the verification), and the open transaction, which rolls back.
+   * Once an event is being processed together with other deliveries' events in one transaction (see
+   * `WebhookPipelineOptions.maxEventsPerTransaction`), aborting ends only this delivery's wait: the
+   * transaction goes on for the others, and if it commits the event counts as processed, so the
+   * provider's redelivery is answered as a duplicate. Nothing is lost, nothing is applied twice.
    */
   signal?: AbortSignal
   /** Your work for each new event, inside its transaction. See {@link WebhookEventHandler}. */
@@ -174,7 +204,9 @@ export type WebhookPipeline<Handle = unknown> = {
   /**
    * Processes one delivery, one store transaction per new event: claim the event id, apply the
    * verification forward-only, append an audit entry, run `onEvent`, mark the event processed, commit.
-   * Resolves once every event committed: answer 2xx only then.
+   * (Events of one verification that queued together may share one transaction: see
+   * `WebhookPipelineOptions.maxEventsPerTransaction`.) Resolves once every event committed: answer
+   * 2xx only then.
    *
    * Throws `KycWebhookVerificationError` when the delivery cannot be trusted (answer 401),
    * `KycInvalidRequestError` when it is unreadable or too large (400), `KycStoreUnavailableError` or
@@ -225,6 +257,7 @@ function exceedsBytes(body: Uint8Array | string, maxBytes: number): boolean {
 const defaultLeaseMs = 60_000
 const defaultStoreTimeoutMs = 10_000
 const defaultClaimWaitMs = 5_000
+const defaultMaxEventsPerTransaction = 8
 
 function storeTimeout(operation: string, ms: number): KycStoreUnavailableError {
   return new KycStoreUnavailableError({
@@ -254,6 +287,24 @@ function withDeadline<T>(
       (error: unknown) => settle(() => reject(error)),
     )
   })
+}
+
+/**
+ * An event waiting for its verification's turn (see `inVerificationOrder`), with what its delivery
+ * asked. `take` marks it taken into processing (its wait for the turn ends); `succeed` and `fail`
+ * answer its delivery, once: a later answer (the transaction it was in commits after the delivery gave up) is
+ * ignored.
+ */
+type QueuedEvent<Handle> = {
+  readonly event: KycEvent
+  readonly onEvent: WebhookEventHandler<Handle> | undefined
+  readonly signal: AbortSignal | undefined
+  readonly actor: AuditActor | undefined
+  taken: boolean
+  settled: boolean
+  take(): void
+  succeed(result: ProcessedWebhookEvent | undefined): void
+  fail(error: unknown): void
 }
 
 /** What the work inside one pipeline transaction is given: the transaction's signal and its timed store call. */
@@ -349,11 +400,11 @@ function auditEntryFor(
     : entry
 }
 
-function checkPositiveInteger(name: string, value: number, provider: string): number {
+function checkPositiveInteger(name: string, value: number, provider: string, unit = 'milliseconds'): number {
   if (Number.isInteger(value) && value > 0) return value
   throw new KycConfigurationError({
     provider,
-    message: `createWebhookPipeline: ${name} must be a positive integer of milliseconds.`,
+    message: `createWebhookPipeline: ${name} must be a positive integer of ${unit}.`,
   })
 }
 
@@ -396,6 +447,12 @@ export function createWebhookPipeline<Handle = undefined>(
     provider,
   )
   const claimWaitMs = checkPositiveInteger('claimWaitMs', options.claimWaitMs ?? defaultClaimWaitMs, provider)
+  const maxEventsPerTransaction = checkPositiveInteger(
+    'maxEventsPerTransaction',
+    options.maxEventsPerTransaction ?? defaultMaxEventsPerTransaction,
+    provider,
+    'events',
+  )
 
   const readInput = async (input: WebhookInput) => {
     if (input instanceof Request) {
@@ -508,69 +565,6 @@ export function createWebhookPipeline<Handle = undefined>(
     }
   }
 
-  /** One event, one transaction, one span (`kyc.webhooks.event`). `undefined` when processed already. */
-  const processEvent = (
-    event: KycEvent,
-    onEvent: WebhookEventHandler<Handle> | undefined,
-    signal: AbortSignal | undefined,
-    actor: AuditActor | undefined,
-  ): Promise<ProcessedWebhookEvent | undefined> =>
-    inSpan(
-      'kyc.webhooks.event',
-      {
-        kind: 'internal',
-        attributes: {
-          [telemetryAttributes.provider]: adapter.provider,
-          [telemetryAttributes.eventType]: event.type,
-        },
-      },
-      () => inVerificationTurn(event, signal, () => processEventInTransaction(event, onEvent, signal, actor)),
-      describeProcessedEvent,
-    )
-
-  /** The last turn taken for each verification with an event in this pipeline now (see `inVerificationTurn`). */
-  const verificationTurns = new Map<string, Promise<void>>()
-
-  /**
-   * Runs `run` once the events of the same verification that reached this pipeline earlier are done,
-   * so this process sends them to the store one after another, in arrival order. The store orders
-   * them anyway (a row lock, held to the commit), but only after each has taken a connection and sent
-   * its claim: events of one verification arrive together (Persona sends an inquiry's events within a
-   * second), and racing them cost lock waits, a failed first insert and a re-read each. Instances
-   * still race each other, and the store settles that as before. The wait honours `signal` and
-   * `storeTimeoutMs`, like a store call.
-   */
-  const inVerificationTurn = async <Result>(
-    event: KycEvent,
-    signal: AbortSignal | undefined,
-    run: () => Promise<Result>,
-  ): Promise<Result> => {
-    if (event.verification === undefined) return run()
-    const key = `${event.verification.provider}\n${event.verification.id}`
-    const previous = verificationTurns.get(key)
-    let finish = () => {}
-    const turn = new Promise<void>((resolve) => {
-      finish = resolve
-    })
-    // A turn given up (aborted, timed out) still keeps the next one behind the turns before it.
-    const last = previous === undefined ? turn : previous.then(() => turn)
-    verificationTurns.set(key, last)
-    try {
-      if (previous !== undefined) {
-        await withDeadline(
-          previous,
-          storeTimeoutMs,
-          'waiting for an earlier event of the verification',
-          signal,
-        )
-      }
-      return await run()
-    } finally {
-      finish()
-      if (verificationTurns.get(key) === last) verificationTurns.delete(key)
-    }
-  }
-
   /**
    * Runs `work` in one store transaction with the pipeline's deadlines: beginning, committing and each
    * store call in between (through `scope.call`) may take `storeTimeoutMs`; your handler is not timed.
@@ -664,6 +658,21 @@ export function createWebhookPipeline<Handle = undefined>(
   }
 
   /**
+   * What `claimEvent` is asked for an event: its id, the verification it applies (locked with the
+   * claim) and the update itself (parsed by `normalize` a moment ago): a store may write it with the
+   * claim, and then takes the `applyVerification` of this same object as done.
+   */
+  const claimRequestFor = (event: KycEvent): TransactionClaimRequest =>
+    event.verification === undefined
+      ? { provider, eventId: event.id }
+      : {
+          provider,
+          eventId: event.id,
+          verification: { provider: event.verification.provider, id: event.verification.id },
+          update: markParsedVerificationUpdate(event.verification),
+        }
+
+  /**
    * Claim inside the transaction (`claimEvent`): one commit per event, and nothing to release, since
    * a rollback unmarks the event. Waits like {@link claimEvent} while another delivery holds it.
    */
@@ -673,21 +682,13 @@ export function createWebhookPipeline<Handle = undefined>(
     signal: AbortSignal | undefined,
     actor: AuditActor | undefined,
   ): Promise<ProcessedWebhookEvent | undefined> => {
-    const verification =
-      event.verification === undefined
-        ? {}
-        : { verification: { provider: event.verification.provider, id: event.verification.id } }
     const result = await retryWhileBusy(
       event,
       () =>
         runTransaction(async (transaction, scope) => {
-          // The update too (parsed by `normalize` a moment ago): a store may write it with the claim.
-          const update =
-            event.verification === undefined
-              ? {}
-              : { update: markParsedVerificationUpdate(event.verification) }
+          // A request per attempt: the update's parsed mark serves one claim.
           const { status } = await scope.call(
-            transaction.claimEvent!({ provider, eventId: event.id, ...verification, ...update }),
+            transaction.claimEvent!(claimRequestFor(event)),
             'claiming an event',
           )
           if (status !== 'claimed') return status
@@ -701,12 +702,7 @@ export function createWebhookPipeline<Handle = undefined>(
   /** Whether the store's transactions have `claimEvent`: asked once, in an empty transaction. */
   let claimsInTransaction: Promise<boolean> | undefined
 
-  const processEventInTransaction = async (
-    event: KycEvent,
-    onEvent: WebhookEventHandler<Handle> | undefined,
-    signal: AbortSignal | undefined,
-    actor: AuditActor | undefined,
-  ): Promise<ProcessedWebhookEvent | undefined> => {
+  const storeClaimsInTransaction = (signal: AbortSignal | undefined): Promise<boolean> => {
     if (claimsInTransaction === undefined) {
       claimsInTransaction = runTransaction(
         async (transaction) => transaction.claimEvent !== undefined,
@@ -717,10 +713,232 @@ export function createWebhookPipeline<Handle = undefined>(
         claimsInTransaction = undefined
       })
     }
-    return (await claimsInTransaction)
+    return claimsInTransaction
+  }
+
+  /** One event in a transaction of its own, claimed inside it when the store can. `undefined`: processed already. */
+  const processEventInTransaction = async (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+    actor: AuditActor | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> =>
+    (await storeClaimsInTransaction(signal))
       ? processEventClaimingInTransaction(event, onEvent, signal, actor)
       : processEventWithInboxClaim(event, onEvent, signal, actor)
+
+  /**
+   * The events waiting for their verification's turn in this pipeline, by verification, in arrival
+   * order (see {@link inVerificationOrder}). A verification has an entry while one of its events is
+   * being processed.
+   */
+  const verificationQueues = new Map<string, QueuedEvent<Handle>[]>()
+
+  /**
+   * Runs the event once the events of the same verification that reached this pipeline earlier are
+   * done, so this process sends them to the store one transaction after another, in arrival order.
+   * The store orders them anyway (a row lock, held to the commit), but only after each has taken a
+   * connection and sent its claim: events of one verification arrive together (Persona sends an
+   * inquiry's events within a second), and racing them cost lock waits, a failed first insert and a
+   * re-read each. Instances still race each other, and the store settles that as before.
+   *
+   * The first event of a verification runs at once in its delivery's own call; those arriving
+   * meanwhile queue behind it (the wait honours `signal` and `storeTimeoutMs`, like a store call),
+   * and once it is done they go to the store together (see {@link processQueuedEvents}).
+   */
+  const inVerificationOrder = async (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+    actor: AuditActor | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> => {
+    if (event.verification === undefined) return processEventInTransaction(event, onEvent, signal, actor)
+    const key = `${event.verification.provider}\n${event.verification.id}`
+    const waiting = verificationQueues.get(key)
+    if (waiting !== undefined) return queueEvent(waiting, event, onEvent, signal, actor)
+    const queue: QueuedEvent<Handle>[] = []
+    verificationQueues.set(key, queue)
+    try {
+      return await processEventInTransaction(event, onEvent, signal, actor)
+    } finally {
+      void drainQueue(key, queue)
+    }
   }
+
+  /** Puts the event at the end of `queue` and resolves to its result once it was processed. */
+  const queueEvent = (
+    queue: QueuedEvent<Handle>[],
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+    actor: AuditActor | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> => {
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    return new Promise((resolve, reject) => {
+      const giveUp = (reason: unknown) => {
+        // Still waiting: it leaves the queue, and the provider's redelivery brings it again. Taken
+        // into a transaction already: that goes on without this delivery (see `HandleWebhookOptions`).
+        if (!entry.taken) queue.splice(queue.indexOf(entry), 1)
+        entry.fail(reason)
+      }
+      const onAbort = () => giveUp(signal?.reason)
+      const timer = setTimeout(
+        () => giveUp(storeTimeout('waiting for an earlier event of the verification', storeTimeoutMs)),
+        storeTimeoutMs,
+      )
+      const settled = () => {
+        entry.settled = true
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const entry: QueuedEvent<Handle> = {
+        event,
+        onEvent,
+        signal,
+        actor,
+        taken: false,
+        settled: false,
+        take() {
+          entry.taken = true
+          clearTimeout(timer)
+        },
+        succeed(result) {
+          if (entry.settled) return
+          settled()
+          resolve(result)
+        },
+        fail(error) {
+          if (entry.settled) return
+          settled()
+          reject(error)
+        },
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      queue.push(entry)
+    })
+  }
+
+  /** Processes what queued behind a verification's event, group after group, then forgets the verification. */
+  const drainQueue = async (key: string, queue: QueuedEvent<Handle>[]) => {
+    while (queue.length > 0) {
+      const group = queue.splice(0, maxEventsPerTransaction)
+      for (const entry of group) entry.take()
+      try {
+        await processQueuedEvents(group)
+      } catch (error) {
+        // Not expected (every failure settles its own entry), but no delivery may be left waiting.
+        for (const entry of group) entry.fail(error)
+      }
+    }
+    verificationQueues.delete(key)
+  }
+
+  /** One entry in a transaction of its own (today's path, its delivery's signal), unless its delivery gave up. */
+  const processQueuedEventAlone = async (entry: QueuedEvent<Handle>) => {
+    if (entry.settled) return
+    try {
+      entry.succeed(await processEventInTransaction(entry.event, entry.onEvent, entry.signal, entry.actor))
+    } catch (error) {
+      entry.fail(error)
+    }
+  }
+
+  /**
+   * A group of one verification's queued events, in arrival order: in one transaction when there
+   * are several and the store claims inside its transactions (a rollback then unmarks them all),
+   * else one transaction each.
+   */
+  const processQueuedEvents = async (group: QueuedEvent<Handle>[]) => {
+    // A delivery that gave up before its group began is left out: nothing of it was done.
+    const live = group.filter((entry) => !entry.settled)
+    if (live.length > 1 && (await storeClaimsInTransaction(undefined).catch(() => false))) {
+      await processEventsTogether(live)
+      return
+    }
+    for (const entry of live) await processQueuedEventAlone(entry)
+  }
+
+  /**
+   * Several events of one verification in one transaction: each claimed (a duplicate of an earlier
+   * one in the group takes that one's answer), applied, handed to its delivery's `onEvent` and
+   * audited, one commit for all. No delivery's signal ends it (a delivery that gives up only stops
+   * waiting); store calls are timed as usual, and so is each handler (`storeTimeoutMs`), so that
+   * every delivery in the group waits a bounded time. If it fails, nothing of it was kept: each event is
+   * processed again in a transaction of its own, in order, so each delivery gets its own outcome.
+   * An event another delivery holds (`busy`) leaves the group and waits the usual way afterwards.
+   */
+  const processEventsTogether = async (entries: QueuedEvent<Handle>[]) => {
+    let results: (ProcessedWebhookEvent | 'completed' | 'busy')[]
+    try {
+      results = await runTransaction(async (transaction, scope) => {
+        const statusOf = new Map<string, TransactionClaimResult['status']>()
+        const processed: (ProcessedWebhookEvent | 'completed' | 'busy')[] = []
+        for (const { event, onEvent, actor } of entries) {
+          const earlier = statusOf.get(event.id)
+          if (earlier !== undefined) {
+            processed.push(earlier === 'busy' ? 'busy' : 'completed')
+            continue
+          }
+          const { status } = await scope.call(
+            transaction.claimEvent!(claimRequestFor(event)),
+            'claiming an event',
+          )
+          statusOf.set(event.id, status)
+          // Timed here, unlike alone: a slow handler must not hold its neighbours' deliveries. Past
+          // storeTimeoutMs the group is abandoned, and alone the handler runs untimed.
+          const timedHandler: WebhookEventHandler<Handle> | undefined =
+            onEvent === undefined
+              ? undefined
+              : (processedEvent, context) =>
+                  scope.call(
+                    Promise.resolve(onEvent(processedEvent, context)),
+                    'running a handler among other events of its verification',
+                  )
+          processed.push(
+            status === 'claimed'
+              ? await processClaimedEvent(event, timedHandler, transaction, scope, undefined, actor)
+              : status,
+          )
+        }
+        return processed
+      }, undefined)
+    } catch (error) {
+      log('debug', 'kyc webhook events processed one by one after their transaction failed', {
+        provider,
+        events: entries.length,
+        error: isKycError(error) ? error.code : 'unknown',
+      })
+      for (const entry of entries) await processQueuedEventAlone(entry)
+      return
+    }
+    entries.forEach((entry, index) => {
+      const result = results[index]
+      if (result !== 'busy') entry.succeed(result === 'completed' ? undefined : result)
+    })
+    for (const [index, entry] of entries.entries()) {
+      if (results[index] === 'busy') await processQueuedEventAlone(entry)
+    }
+  }
+
+  /** One event, one span (`kyc.webhooks.event`), in its verification's order. `undefined` when processed already. */
+  const processEvent = (
+    event: KycEvent,
+    onEvent: WebhookEventHandler<Handle> | undefined,
+    signal: AbortSignal | undefined,
+    actor: AuditActor | undefined,
+  ): Promise<ProcessedWebhookEvent | undefined> =>
+    inSpan(
+      'kyc.webhooks.event',
+      {
+        kind: 'internal',
+        attributes: {
+          [telemetryAttributes.provider]: adapter.provider,
+          [telemetryAttributes.eventType]: event.type,
+        },
+      },
+      () => inVerificationOrder(event, onEvent, signal, actor),
+      describeProcessedEvent,
+    )
 
   /** One transaction per event: one path for delivered and background events alike. */
   const processEvents = async (
