@@ -7,6 +7,7 @@ import {
   verifyAuditChain,
 } from '../src/index.js'
 import { memoryStoreAuditLog } from '../src/store/memory-store.js'
+import { markParsed, plainVerification } from '../src/store/validate.js'
 import { createMockVerification } from '../src/test/index.js'
 
 // The KycStore contract itself is proven by describeStoreConformance in @openkyc/testkit, which runs it
@@ -372,6 +373,74 @@ describe('createMemoryStore', () => {
         sequence: 48,
         problem: 'hash_mismatch',
       })
+    })
+  })
+
+  it('commits every write of a transaction that stages several verifications and values, and none when it fails', async () => {
+    const store = createMemoryStore()
+    const ids = ['v_1', 'v_2', 'v_3']
+    const failed = store.transaction(async (transaction) => {
+      for (const id of ids) await transaction.applyVerification(createMockVerification({ id }))
+      await transaction.keyValue.set('ns', 'a', 1)
+      await transaction.keyValue.setIfAbsent('ns', 'b', 2)
+      await transaction.keyValue.setIfAbsent('ns', 'c', 3)
+      throw new Error('the work failed')
+    })
+    await expect(failed).rejects.toThrow('the work failed')
+    for (const id of ids) expect(await store.verifications.get({ provider: 'mock', id })).toBeUndefined()
+    expect(await store.keyValue.get('ns', 'b')).toBeUndefined()
+
+    await store.transaction(async (transaction) => {
+      for (const id of ids) await transaction.applyVerification(createMockVerification({ id }))
+      // A later write to a key staged first, and one to a key staged later, replace what was staged.
+      await transaction.applyVerification(createMockVerification({ id: 'v_1', status: 'submitted' }))
+      await transaction.keyValue.set('ns', 'a', 1)
+      await transaction.keyValue.setIfAbsent('ns', 'b', 2)
+      await transaction.keyValue.set('ns', 'c', 3)
+      await transaction.keyValue.delete('ns', 'c')
+      await transaction.keyValue.set('ns', 'b', 20)
+      expect(await transaction.keyValue.get('ns', 'b')).toBe(20)
+    })
+    expect((await store.verifications.get({ provider: 'mock', id: 'v_1' }))?.status).toBe('submitted')
+    expect((await store.verifications.get({ provider: 'mock', id: 'v_3' }))?.status).toBe('created')
+    expect(await store.keyValue.get('ns', 'a')).toBe(1)
+    expect(await store.keyValue.get('ns', 'b')).toBe(20)
+    expect(await store.keyValue.get('ns', 'c')).toBeUndefined()
+  })
+
+  it('rolls back a transaction whose second set-if-absent value was set meanwhile outside it', async () => {
+    const store = createMemoryStore()
+    const open = store.transaction(async (transaction) => {
+      await transaction.keyValue.setIfAbsent('ns', 'first', 1)
+      await transaction.keyValue.setIfAbsent('ns', 'second', 2)
+      await store.keyValue.set('ns', 'second', 'outside')
+    })
+    await expect(open).rejects.toThrow(/set only if absent/)
+    expect(await store.keyValue.get('ns', 'first')).toBeUndefined()
+    expect(await store.keyValue.get('ns', 'second')).toBe('outside')
+  })
+
+  it('keeps a new verification as it was applied: changing the update or the result later changes nothing stored', async () => {
+    const store = createMemoryStore()
+    const original = createMockVerification({ id: 'v_new' })
+    // As given by an application (copied by the parse), and as the router gives it (checked, marked parsed).
+    const plain = structuredClone(original)
+    const checked = plainVerification(structuredClone({ ...original, id: 'v_marked' }))
+    if (checked === undefined) throw new Error('expected a plain verification')
+    const marked = markParsed(checked)
+    for (const update of [plain, marked]) {
+      const applied = await store.transaction((transaction) => transaction.applyVerification(update))
+      expect(applied.applied).toBe(true)
+      for (const changed of [update, applied.verification]) {
+        changed.status = 'cancelled'
+        changed.raw.status = 'changed'
+        changed.reference.verificationId = 'changed'
+      }
+    }
+    expect(await store.verifications.get({ provider: 'mock', id: 'v_new' })).toEqual(original)
+    expect(await store.verifications.get({ provider: 'mock', id: 'v_marked' })).toEqual({
+      ...original,
+      id: 'v_marked',
     })
   })
 
