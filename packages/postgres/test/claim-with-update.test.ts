@@ -97,6 +97,34 @@ describe.each(testDatabases())('a claim that carries the event update, on $name'
     expect(await instanceB.verifications.get(key)).toEqual(applied.verification)
   })
 
+  it('a claim that waited on the row lock of another instance writing it locks the new version and writes after it', async () => {
+    const { database, schema } = await freshStore(target)
+    const { executor, ran } = recording(database)
+    const instanceA = await createPostgresStore({ database: executor, schema })
+    const instanceB = await createPostgresStore({ database, schema })
+    await processEvent(instanceA, 'evt_1', started)
+    let byA: Promise<unknown> | undefined
+    const byB = await instanceB.transaction(async (transaction) => {
+      await transaction.claimEvent!({ provider: 'persona', eventId: 'evt_2', verification: key })
+      const applied = await transaction.applyVerification(submitted)
+      // A's claim (which knows only the version A wrote) now waits on B's row lock, on a server;
+      // PGlite runs A's transaction after this one.
+      byA = processEvent(instanceA, 'evt_3', completed)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      return applied
+    })
+    const applied = (await byA) as Awaited<ReturnType<typeof processEvent>>
+    const claim = ran.find(
+      (statement) =>
+        statement.name === 'claim inbox event and advance verification' && statement.row !== undefined,
+    )
+    expect(claim?.row).toMatchObject({ claimed: true, advanced_version: null })
+    expect(claim?.row?.document).not.toBeNull()
+    expect(applied.previous).toEqual(byB.verification)
+    expect(applied.verification).toEqual({ ...completed, subjectReference: 'user-7' })
+    expect(await instanceB.verifications.get(key)).toEqual(applied.verification)
+  })
+
   it('a state written with the claim that rolls back is neither stored nor remembered', async () => {
     const { database, schema } = await freshStore(target)
     const { executor, ran } = recording(database)

@@ -686,12 +686,15 @@ export function createWebhookPipeline<Handle = undefined>(
     signal: AbortSignal | undefined,
     actor: AuditActor | undefined,
   ): Promise<ProcessedWebhookEvent | undefined> => {
-    const request = claimRequestFor(event)
     const result = await retryWhileBusy(
       event,
       () =>
         runTransaction(async (transaction, scope) => {
-          const { status } = await scope.call(transaction.claimEvent!(request), 'claiming an event')
+          // A request per attempt: the update's parsed mark serves one claim.
+          const { status } = await scope.call(
+            transaction.claimEvent!(claimRequestFor(event)),
+            'claiming an event',
+          )
           if (status !== 'claimed') return status
           return processClaimedEvent(event, onEvent, transaction, scope, undefined, actor)
         }, signal),
