@@ -145,7 +145,11 @@ export type WebhookEventContext<Handle = unknown> = {
   transaction: KycStoreTransaction<Handle>
   /** The store's own transaction handle (`transaction.handle`): write your rows through it. */
   handle: Handle
-  /** Aborted when the delivery is abandoned (request aborted, store timeout). */
+  /**
+   * Aborted when the delivery is abandoned (request aborted, store timeout). For an event processed
+   * with others of its verification in one transaction (see `maxEventsPerTransaction`), the group's:
+   * aborted on a store or handler timeout, not when one delivery gives up.
+   */
   signal: AbortSignal
 }
 
