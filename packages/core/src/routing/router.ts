@@ -256,23 +256,8 @@ export function createRouter(options: RouterOptions): Router {
     const covered = coveredBy(routePlan, request)
     const eligible = covered.eligible
     const skipped: RoutingRecord['skipped'] = covered.skipped
-    // Built field by field, never by spreading: a spread copy got a hidden class of its own per call,
-    // kept with every record until the audit log is read.
-    const primaryRecord = (
-      attempts: RoutingRecord['attempts'],
-      skipped: RoutingRecord['skipped'],
-      chosen?: string,
-    ): RoutingRecord => {
-      const routing: RoutingRecord = { role: 'primary', basis, attempts, skipped }
-      if (rule !== undefined) routing.rule = rule.name
-      if (chosen !== undefined) routing.chosen = chosen
-      if (labels.country !== undefined) routing.country = labels.country
-      if (labels.documentTypes !== undefined) routing.documentTypes = labels.documentTypes
-      if (labels.segment !== undefined) routing.segment = labels.segment
-      return routing
-    }
     if (eligible.length === 0) {
-      await record(undefined, primaryRecord([], skipped), { split })
+      await record(undefined, primaryRecord(basis, rule, labels, [], skipped), { split })
       throw new KycOutsideCoverageError({
         message: `No provider covers this request (${describeRequest(request)}): ${skipped
           .map((skip) => `${skip.provider} ${skip.reason.replaceAll('_', ' ')}`)
@@ -309,7 +294,7 @@ export function createRouter(options: RouterOptions): Router {
           : undefined
       await record(
         result.verification,
-        primaryRecord(attempts, skippedAfter(covered, index), adapter.provider),
+        primaryRecord(basis, rule, labels, attempts, skippedAfter(covered, index), adapter.provider),
         {
           subjectReference: call.subjectReference,
           idempotency,
@@ -320,7 +305,7 @@ export function createRouter(options: RouterOptions): Router {
       shadowed?.track()
       return result
     }
-    await record(undefined, primaryRecord(attempts, skipped), { split })
+    await record(undefined, primaryRecord(basis, rule, labels, attempts, skipped), { split })
     throw lastError
   }
 
@@ -371,6 +356,28 @@ type Coverage = {
   skippedAfter: (RoutingRecord['skipped'] | undefined)[]
   /** The attempts of a call created by the first eligible provider (frozen, built on first use). */
   createdAtFirst: RoutingRecord['attempts'] | undefined
+}
+
+/**
+ * The primary routing record of a call. Built field by field, never by spreading: a spread copy got a
+ * hidden class of its own per call, kept with every record until the audit log is read. A function of
+ * the module rather than a closure in `route`, so a call allocates no closure and context for it.
+ */
+function primaryRecord(
+  basis: RoutingRecord['basis'],
+  rule: { name: string } | undefined,
+  labels: ShadowContext,
+  attempts: RoutingRecord['attempts'],
+  skipped: RoutingRecord['skipped'],
+  chosen?: string,
+): RoutingRecord {
+  const routing: RoutingRecord = { role: 'primary', basis, attempts, skipped }
+  if (rule !== undefined) routing.rule = rule.name
+  if (chosen !== undefined) routing.chosen = chosen
+  if (labels.country !== undefined) routing.country = labels.country
+  if (labels.documentTypes !== undefined) routing.documentTypes = labels.documentTypes
+  if (labels.segment !== undefined) routing.segment = labels.segment
+  return routing
 }
 
 /** A frozen, shared list for a record: records are never changed after they are built. */

@@ -29,7 +29,10 @@ function ruleMatches(rule: RoutingRule, request: RoutingRequest): boolean {
     const accepted = when.documentTypes
     if (!request.documentTypes?.some((type) => accepted.includes(type))) return false
   }
-  for (const [name, expected] of Object.entries(when.attributes ?? {})) {
+  const conditions = when.attributes
+  // No attribute conditions, the usual rule: no empty object and list built per rule per call.
+  if (conditions === undefined) return true
+  for (const [name, expected] of Object.entries(conditions)) {
     const attributes = request.attributes
     const actual = attributes !== undefined && Object.hasOwn(attributes, name) ? attributes[name] : undefined
     if (actual === undefined) return false

@@ -15,6 +15,17 @@ function isAscii(text: string): boolean {
   return true
 }
 
+const fnvOffset = 0x811c9dc5
+const fnvPrime = 0x01000193
+
+/** FNV-1a over `text`'s code units (its bytes, when it is ASCII), continuing from `hash`. */
+function fnvAscii(hash: number, text: string): number {
+  let next = hash
+  for (let index = 0; index < text.length; index += 1)
+    next = Math.imul(next ^ text.charCodeAt(index), fnvPrime)
+  return next
+}
+
 /**
  * The bucket (0–9,999) of a subject reference: a 32-bit FNV-1a hash of `seed` and the reference
  * (UTF-8), finished with MurmurHash3's avalanche step so nearby references spread evenly. Pure and
@@ -26,14 +37,16 @@ function isAscii(text: string): boolean {
  * ```
  */
 export function splitBucket(subjectReference: string, seed: string = defaultSeed): number {
-  let hash = 0x811c9dc5
-  const text = `${seed}\u0000${subjectReference}`
-  // ASCII (the usual user id) is its own UTF-8: hash the code units without encoding the text.
-  const bytes = isAscii(text) ? undefined : textEncoder.encode(text)
-  const length = bytes === undefined ? text.length : bytes.length
-  for (let index = 0; index < length; index += 1) {
-    hash ^= bytes === undefined ? text.charCodeAt(index) : (bytes[index] as number)
-    hash = Math.imul(hash, 0x01000193)
+  let hash: number
+  if (isAscii(seed) && isAscii(subjectReference)) {
+    // ASCII (the usual seed and user id) is its own UTF-8: the code units of the seed, a NUL and the
+    // reference are hashed where they are, without joining them into a new string or encoding it.
+    hash = fnvAscii(Math.imul(fnvAscii(fnvOffset, seed), fnvPrime), subjectReference)
+  } else {
+    hash = fnvOffset
+    for (const byte of textEncoder.encode(`${seed}\u0000${subjectReference}`)) {
+      hash = Math.imul(hash ^ byte, fnvPrime)
+    }
   }
   hash ^= hash >>> 16
   hash = Math.imul(hash, 0x85ebca6b)
@@ -50,7 +63,10 @@ export function splitBucket(subjectReference: string, seed: string = defaultSeed
 export function providerForBucket(weights: Readonly<Record<string, number>>, bucket: number): string {
   let upper = 0
   let last: string | undefined
-  for (const [provider, weight] of Object.entries(weights)) {
+  // Walked by key (the order of `Object.entries`), without a [provider, weight] pair per provider per call.
+  for (const provider in weights) {
+    if (!Object.hasOwn(weights, provider)) continue
+    const weight = weights[provider] as number
     if (weight <= 0) continue
     upper += (weight / 100) * splitBuckets
     last = provider
@@ -108,9 +124,24 @@ export async function storeSplitAssignment(
   subjectReference: string,
   plan: SplitPlan,
 ): Promise<void> {
+  await splitAssignmentWrite(keyValue, subjectReference, plan)
+}
+
+/**
+ * {@link storeSplitAssignment}'s write as the store's own promise, or `undefined` when there is none:
+ * the router awaits it in its record's transaction without an async function of its own around it.
+ * Internal to core.
+ */
+export function splitAssignmentWrite(
+  keyValue: KeyValueStore,
+  subjectReference: string,
+  plan: SplitPlan,
+): Promise<unknown> | undefined {
+  if (plan.write === undefined) return undefined
   const value = { provider: plan.provider }
-  if (plan.write === 'absent') await keyValue.setIfAbsent(splitAssignmentNamespace, subjectReference, value)
-  else if (plan.write === 'replace') await keyValue.set(splitAssignmentNamespace, subjectReference, value)
+  return plan.write === 'absent'
+    ? keyValue.setIfAbsent(splitAssignmentNamespace, subjectReference, value)
+    : keyValue.set(splitAssignmentNamespace, subjectReference, value)
 }
 
 /**
