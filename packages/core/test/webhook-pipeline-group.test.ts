@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
 import {
   createKyc,
@@ -15,6 +16,7 @@ import {
 } from '../src/index.js'
 import { createMockAdapter } from '../src/test/index.js'
 import { toEventView } from './fixtures.js'
+import { installTelemetry } from './telemetry-support.js'
 
 // Events of one verification that queue behind an earlier one are processed together in one
 // transaction when the store claims inside its transactions (`maxEventsPerTransaction`).
@@ -459,5 +461,64 @@ describe('the webhook pipeline: events of one verification queued together go to
     expect(() => createWebhookPipeline({ adapter, maxEventsPerTransaction: 0 })).toThrow(
       'maxEventsPerTransaction must be a positive integer of events',
     )
+  })
+})
+
+describe("the webhook pipeline: a queued event is processed in its own delivery's tracing context", () => {
+  it("spans opened in onEvent have their own delivery's kyc.webhooks.event span as parent, grouped or alone", async () => {
+    const telemetry = installTelemetry()
+    try {
+      const tracer = trace.getTracer('test')
+      for (const grouped of [true, false]) {
+        telemetry.spans.reset()
+        const claiming = storeClaimingInTransaction()
+        // Without claimEvent the queued events are processed alone, by the delivery ahead of them.
+        const store = grouped ? claiming.store : claiming.memory
+        const test = setUp(store)
+        const release = gate()
+        const started = gate()
+        /** One delivery inside a span of its own (`delivery evt_N`), as a server would open one per request. */
+        const deliver = (minute: number) =>
+          tracer.startActiveSpan(`delivery ${step(minute).id}`, (span) =>
+            test
+              .deliver([step(minute)], {
+                async onEvent(processed, context) {
+                  if (minute === 1) {
+                    started.open()
+                    await release.closed
+                  }
+                  await tracer.startActiveSpan(`handler ${processed.event.id}`, async (handlerSpan) => {
+                    await test.countEffect(processed, context)
+                    handlerSpan.end()
+                  })
+                },
+              })
+              .finally(() => span.end()),
+          )
+        const first = deliver(1)
+        await started.closed
+        const later = [2, 3, 4].map(deliver)
+        await test.parsed(4)
+        release.open()
+        await Promise.all([first, ...later])
+        if (grouped) expect(claiming.committed).toEqual([['evt_1'], ['evt_2', 'evt_3', 'evt_4']])
+
+        const finished = telemetry.spans.getFinishedSpans()
+        const byId = new Map(finished.map((span) => [span.spanContext().spanId, span]))
+        const parentOf = (span: (typeof finished)[number] | undefined) =>
+          span?.parentSpanContext === undefined ? undefined : byId.get(span.parentSpanContext.spanId)
+        for (const id of ['evt_1', 'evt_2', 'evt_3', 'evt_4']) {
+          const handlerSpan = finished.find((span) => span.name === `handler ${id}`)
+          const eventSpan = parentOf(handlerSpan)
+          expect(eventSpan?.name).toBe('kyc.webhooks.event')
+          expect(parentOf(eventSpan)?.name).toBe(`delivery ${id}`)
+          expect(handlerSpan?.spanContext().traceId).toBe(
+            finished.find((span) => span.name === `delivery ${id}`)?.spanContext().traceId,
+          )
+        }
+      }
+    } finally {
+      await telemetry.uninstall()
+    }
   })
 })

@@ -4,11 +4,25 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPostgresStore, openDatabase, type SqlExecutor } from '../src/index.js'
 import { freshSchema } from './databases.js'
-import { createPersonaStorm, type Storm, shuffledStorm, stormCredentials } from './storm/persona-storm.js'
-import { deliverStorm, killPoints, type Receiver, startReceiver, stopReceiver } from './storm/storm-driver.js'
+import {
+  burstStorm,
+  createPersonaStorm,
+  type Storm,
+  seededRandom,
+  stormCredentials,
+} from './storm/persona-storm.js'
+import {
+  deliverStorm,
+  groupsRetriedAlone,
+  killPoints,
+  type Receiver,
+  startReceiver,
+  stopReceiver,
+} from './storm/storm-driver.js'
 
 // The crash and several-instances tests: real child processes running the Persona adapter, the
-// transactional pipeline and this store, receiving a shuffled storm (every delivery 3×) over HTTP.
+// transactional pipeline and this store, receiving a storm (every delivery 3×: each verification's
+// deliveries in a burst, the redeliveries scattered; see `burstStorm`) over HTTP.
 // The receiver imports the built packages: `pnpm --filter @openkyc/postgres test` builds first.
 
 type Outcome = {
@@ -20,8 +34,48 @@ type Outcome = {
   auditValid: boolean
 }
 
+/**
+ * How the committed work went through the grouped path (not pass/fail by itself: the tests assert
+ * these are not 0, so they cannot silently stop covering it).
+ */
+type Grouping = {
+  /** Committed transactions that carried more than one event (a handler effect each). */
+  groupedTransactions: number
+  /** Events committed in those transactions. */
+  eventsInGroups: number
+  /** The most events one committed transaction carried. */
+  largestGroup: number
+  /** Verification writes made by the event claim's own statement (the claim carrying the update). */
+  writesWithClaim: number
+  /** Verification writes over a state the same transaction wrote already (a held verification). */
+  writesOverHeld: number
+}
+
+/** Counts, from the rows the receivers' handler and observer wrote, what went through the grouped path. */
+async function groupingOf(database: SqlExecutor, schema: string): Promise<Grouping> {
+  const [groups] = await database.query<Omit<Grouping, 'writesWithClaim' | 'writesOverHeld'>>({
+    name: 'count grouped transactions',
+    text: `SELECT count(*)::integer AS "groupedTransactions", coalesce(sum(events), 0)::integer AS "eventsInGroups",
+  coalesce(max(events), 0)::integer AS "largestGroup"
+FROM (SELECT count(*) AS events FROM "${schema}".storm_effect GROUP BY transaction_id HAVING count(*) > 1) AS grouped`,
+    values: [],
+  })
+  const [writes] = await database.query<Pick<Grouping, 'writesWithClaim' | 'writesOverHeld'>>({
+    name: 'count grouped writes',
+    text: `SELECT (SELECT count(*) FROM "${schema}".storm_move WHERE with_claim)::integer AS "writesWithClaim",
+  (SELECT coalesce(sum(writes - 1), 0) FROM (SELECT count(*) AS writes FROM "${schema}".storm_move
+    GROUP BY transaction_id, id) AS per_transaction)::integer AS "writesOverHeld"`,
+    values: [],
+  })
+  return { ...groups!, ...writes! }
+}
+
 /** Compares what the database holds with the ground truth; never throws for a mismatch, counts it. */
-async function inspect(database: SqlExecutor, schema: string, storm: Storm): Promise<Outcome> {
+async function inspect(
+  database: SqlExecutor,
+  schema: string,
+  storm: Storm,
+): Promise<Outcome & { grouping: Grouping }> {
   const store = await createPostgresStore({ database, schema })
   let wrongStates = 0
   let lost = 0
@@ -51,7 +105,9 @@ WHERE old_progress IS NOT NULL AND new_progress COLLATE "C" < old_progress COLLA
     values: [],
   })
   const audit = await store.verifyAuditChain()
+  const grouping = await groupingOf(database, schema)
   return {
+    grouping,
     lost,
     duplicatedEffects,
     missingEffects,
@@ -68,7 +124,7 @@ async function crashRun(options: {
   seed: number
   environment: Record<string, string>
 }) {
-  const storm = shuffledStorm(options.storm.deliveries, 3, options.seed)
+  const storm = burstStorm(options.storm.deliveries, 3, options.seed)
   const points = killPoints(storm.length, options.kills, options.seed)
   let receiver: Receiver | undefined = await startReceiver(options.environment)
   let restarting = false
@@ -90,8 +146,27 @@ async function crashRun(options: {
       if (process.env.STORM_DEBUG) console.info(`kill ${kills} at ${acknowledged} acknowledged`)
     },
   })
-  if (receiver !== undefined) await stopReceiver(receiver, 'SIGTERM')
-  return { stats, kills, deliveries: storm.length }
+  if (receiver === undefined) throw new Error('the storm ended while no receiver was up')
+  await stopReceiver(receiver, 'SIGTERM')
+  // Only the last receiver stops cleanly and prints its count: the killed ones cannot.
+  return {
+    stats,
+    kills,
+    deliveries: storm.length,
+    lastReceiverGroupsRetriedAlone: groupsRetriedAlone(receiver),
+  }
+}
+
+/**
+ * The storms send each verification's deliveries together (and 3× each), so some of them must have
+ * been committed several to a transaction, with writes in the claim: asserted, so that these tests
+ * cannot silently stop covering the grouped path. `overHeld`: also a write over a state the same
+ * transaction wrote (one instance: certain; several instances: the others often got further already).
+ */
+function expectGroupedPath(grouping: Grouping, options: { overHeld: boolean }) {
+  expect(grouping.groupedTransactions).toBeGreaterThan(0)
+  expect(grouping.writesWithClaim).toBeGreaterThan(0)
+  if (options.overHeld) expect(grouping.writesOverHeld).toBeGreaterThan(0)
 }
 
 describe('crash test on PGlite with a data directory', () => {
@@ -122,10 +197,11 @@ describe('crash test on PGlite with a data directory', () => {
     expect(run.stats.acknowledged).toBe(run.deliveries)
     const database = await openDatabase({ dataDir: directory })
     try {
-      const outcome = await inspect(database, schema, storm)
+      const { grouping, ...outcome } = await inspect(database, schema, storm)
       console.info(
-        `PGlite crash test: ${JSON.stringify({ ...run, ...outcome, verifications: storm.truth.finalStates.size, events: storm.truth.eventIds.size })}`,
+        `PGlite crash test: ${JSON.stringify({ ...run, ...outcome, ...grouping, verifications: storm.truth.finalStates.size, events: storm.truth.eventIds.size })}`,
       )
+      expectGroupedPath(grouping, { overHeld: true })
       expect(outcome).toEqual({
         lost: 0,
         duplicatedEffects: 0,
@@ -167,10 +243,11 @@ describe.runIf(url !== undefined && url !== '')('on the PostgreSQL server', () =
     })
     expect(run.kills).toBe(5)
     expect(run.stats.acknowledged).toBe(run.deliveries)
-    const outcome = await inspect(database, schema, storm)
+    const { grouping, ...outcome } = await inspect(database, schema, storm)
     console.info(
-      `server crash test: ${JSON.stringify({ ...run, ...outcome, verifications: storm.truth.finalStates.size, events: storm.truth.eventIds.size })}`,
+      `server crash test: ${JSON.stringify({ ...run, ...outcome, ...grouping, verifications: storm.truth.finalStates.size, events: storm.truth.eventIds.size })}`,
     )
+    expectGroupedPath(grouping, { overHeld: true })
     expect(outcome).toEqual({
       lost: 0,
       duplicatedEffects: 0,
@@ -194,22 +271,26 @@ describe.runIf(url !== undefined && url !== '')('on the PostgreSQL server', () =
         }),
       )
     }
-    let next = 0
+    // Each attempt to a receiver picked at random, as a load balancer does: a verification's events
+    // reach several instances at once, and some of them the same one (which groups them).
+    const route = seededRandom(29)
     const stats = await deliverStorm({
-      storm: shuffledStorm(storm.deliveries, 3, 23),
+      storm: burstStorm(storm.deliveries, 3, 23),
       concurrency: 16,
-      portFor: () => receivers[next++ % receivers.length]!.port,
+      portFor: () => receivers[Math.floor(route() * receivers.length)]!.port,
     })
     await Promise.all(receivers.map((receiver) => stopReceiver(receiver, 'SIGTERM')))
-    const outcome = await inspect(database, schema, storm)
+    const retriedAlone = receivers.reduce((sum, receiver) => sum + groupsRetriedAlone(receiver), 0)
+    const { grouping, ...outcome } = await inspect(database, schema, storm)
     const [instances] = await database.query<{ count: number }>({
       name: 'count instances',
       text: `SELECT count(DISTINCT instance)::integer AS count FROM "${schema}".storm_effect`,
       values: [],
     })
     console.info(
-      `several instances: ${JSON.stringify({ ...stats, ...outcome, instancesWithEffects: instances?.count })}`,
+      `several instances: ${JSON.stringify({ ...stats, ...outcome, ...grouping, groupsRetriedAlone: retriedAlone, instancesWithEffects: instances?.count })}`,
     )
+    expectGroupedPath(grouping, { overHeld: false })
     expect(instances?.count).toBe(4)
     expect(outcome).toEqual({
       lost: 0,

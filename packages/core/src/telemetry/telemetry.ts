@@ -182,6 +182,21 @@ export function untracedSpan(): Span | undefined {
 }
 
 /**
+ * Captures the active OpenTelemetry context and returns a function that runs `work` in it: for work
+ * one call starts on behalf of another (a queued webhook event, processed by the delivery ahead of
+ * it), so that spans it opens have their own call's span as parent. Runs `work` as it is when the API
+ * is not loaded or no tracer is registered. Internal to core.
+ */
+export function captureActiveContext(): <T>(work: () => T) => T {
+  const api = openTelemetry
+  if (api === undefined || untraced(api) !== undefined) return runAsItIs
+  const captured = api.context.active()
+  return (work) => api.context.with(captured, work)
+}
+
+const runAsItIs = <T>(work: () => T): T => work()
+
+/**
  * What to put in `error.type` for a failure: the `KycError` class name (`KycRateLimitedError`), or
  * `_OTHER` for anything else, whose name we cannot vouch for. Never a message.
  */

@@ -34,7 +34,7 @@ import type {
 } from '../store/types.js'
 import { markParsed, markParsedVerificationUpdate, parseVerificationUpdate } from '../store/validate.js'
 import { describeProcessedEvent } from '../telemetry/instrument-webhooks.js'
-import { inSpan, telemetryAttributes } from '../telemetry/telemetry.js'
+import { captureActiveContext, inSpan, telemetryAttributes } from '../telemetry/telemetry.js'
 import {
   bodyTooLarge,
   defaultMaxWebhookBodyBytes,
@@ -145,7 +145,11 @@ export type WebhookEventContext<Handle = unknown> = {
   transaction: KycStoreTransaction<Handle>
   /** The store's own transaction handle (`transaction.handle`): write your rows through it. */
   handle: Handle
-  /** Aborted when the delivery is abandoned (request aborted, store timeout). */
+  /**
+   * Aborted when the delivery is abandoned (request aborted, store timeout). For an event processed
+   * with others of its verification in one transaction (see `maxEventsPerTransaction`), the group's:
+   * aborted on a store or handler timeout, not when one delivery gives up.
+   */
   signal: AbortSignal
 }
 
@@ -300,6 +304,11 @@ type QueuedEvent<Handle> = {
   readonly onEvent: WebhookEventHandler<Handle> | undefined
   readonly signal: AbortSignal | undefined
   readonly actor: AuditActor | undefined
+  /**
+   * Runs work in the OpenTelemetry context of the event's own delivery (its `kyc.webhooks.event`
+   * span): the delivery ahead of it processes it, and spans its handler opens belong to its own trace.
+   */
+  readonly inOwnContext: <T>(work: () => T) => T
   taken: boolean
   settled: boolean
   take(): void
@@ -796,6 +805,7 @@ export function createWebhookPipeline<Handle = undefined>(
         onEvent,
         signal,
         actor,
+        inOwnContext: captureActiveContext(),
         taken: false,
         settled: false,
         take() {
@@ -837,7 +847,11 @@ export function createWebhookPipeline<Handle = undefined>(
   const processQueuedEventAlone = async (entry: QueuedEvent<Handle>) => {
     if (entry.settled) return
     try {
-      entry.succeed(await processEventInTransaction(entry.event, entry.onEvent, entry.signal, entry.actor))
+      entry.succeed(
+        await entry.inOwnContext(() =>
+          processEventInTransaction(entry.event, entry.onEvent, entry.signal, entry.actor),
+        ),
+      )
     } catch (error) {
       entry.fail(error)
     }
@@ -873,7 +887,7 @@ export function createWebhookPipeline<Handle = undefined>(
       results = await runTransaction(async (transaction, scope) => {
         const statusOf = new Map<string, TransactionClaimResult['status']>()
         const processed: (ProcessedWebhookEvent | 'completed' | 'busy')[] = []
-        for (const { event, onEvent, actor } of entries) {
+        for (const { event, onEvent, actor, inOwnContext } of entries) {
           const earlier = statusOf.get(event.id)
           if (earlier !== undefined) {
             processed.push(earlier === 'busy' ? 'busy' : 'completed')
@@ -891,7 +905,7 @@ export function createWebhookPipeline<Handle = undefined>(
               ? undefined
               : (processedEvent, context) =>
                   scope.call(
-                    Promise.resolve(onEvent(processedEvent, context)),
+                    Promise.resolve(inOwnContext(() => onEvent(processedEvent, context))),
                     'running a handler among other events of its verification',
                   )
           processed.push(

@@ -10,8 +10,8 @@ export const stormCredentials = {
   webhookSecret: 'wbhsec_openkyc_storm',
 } as const
 
-/** One signed delivery as Persona sends it. */
-export type StormDelivery = { headers: Record<string, string>; rawBody: string }
+/** One signed delivery as Persona sends it, and the verification its events are about. */
+export type StormDelivery = { headers: Record<string, string>; rawBody: string; verificationId: string }
 
 /** What every verification must end as, and which event ids carry a verification. */
 export type StormTruth = {
@@ -64,7 +64,11 @@ export async function createPersonaStorm(inquiries: number): Promise<Storm> {
     const events = await adapter.parseWebhook({ headers: captured.headers, rawBody: captured.rawBody })
     // Deliveries that yield no KycEvent (document.*, account.*) never reach the store: leave them out.
     if (events.length === 0) continue
-    deliveries.push({ headers: Object.fromEntries(captured.headers.entries()), rawBody: captured.rawBody })
+    deliveries.push({
+      headers: Object.fromEntries(captured.headers.entries()),
+      rawBody: captured.rawBody,
+      verificationId: events[0]!.verification?.id ?? events[0]!.id,
+    })
     for (const event of events) {
       eventIds.add(event.id)
       if (event.verification === undefined) continue
@@ -85,20 +89,41 @@ export async function createPersonaStorm(inquiries: number): Promise<Storm> {
   return { deliveries, truth: { finalStates, eventIds }, nowMs: simulator.clock.now() }
 }
 
-/** Each delivery `copies` times, shuffled with a seeded generator (deterministic per seed). */
-export function shuffledStorm<T>(deliveries: readonly T[], copies: number, seed: number): T[] {
-  const storm = deliveries.flatMap((delivery) => Array.from({ length: copies }, () => delivery))
+/** A generator of numbers in [0, 1), the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0
-  const random = () => {
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0
     let value = state
     value = Math.imul(value ^ (value >>> 15), value | 1)
     value ^= value + Math.imul(value ^ (value >>> 7), value | 61)
     return ((value ^ (value >>> 14)) >>> 0) / 4294967296
   }
-  for (let index = storm.length - 1; index > 0; index -= 1) {
-    const other = Math.floor(random() * (index + 1))
-    ;[storm[index], storm[other]] = [storm[other]!, storm[index]!]
+}
+
+/**
+ * Each delivery `copies` times, in the order a provider sends them (deterministic per seed): each
+ * verification's deliveries go out together at a random moment, in random order (Persona sends an
+ * inquiry's events within a second), and the other copies (redeliveries) at random moments after it,
+ * among every other verification's. So the receiver gets events of one verification at once (the
+ * pipeline groups them in one transaction) as well as redeliveries racing anything.
+ */
+export function burstStorm(
+  deliveries: readonly StormDelivery[],
+  copies: number,
+  seed: number,
+): StormDelivery[] {
+  const random = seededRandom(seed)
+  const startOf = new Map<string, number>()
+  const timed: { at: number; delivery: StormDelivery }[] = []
+  for (const delivery of deliveries) {
+    let start = startOf.get(delivery.verificationId)
+    if (start === undefined) {
+      start = random()
+      startOf.set(delivery.verificationId, start)
+    }
+    timed.push({ at: start + random() * 1e-6, delivery })
+    for (let copy = 1; copy < copies; copy += 1) timed.push({ at: start + random(), delivery })
   }
-  return storm
+  return timed.sort((left, right) => left.at - right.at).map(({ delivery }) => delivery)
 }

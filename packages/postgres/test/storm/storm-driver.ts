@@ -5,8 +5,17 @@ import type { StormDelivery } from './persona-storm.js'
 
 const receiverPath = fileURLToPath(new URL('./receiver.mjs', import.meta.url))
 
-/** A running receiver child process. */
-export type Receiver = { port: number; child: ChildProcess; exited: Promise<number | null>; stderr: string[] }
+/**
+ * A running receiver child process; `lines` are what it printed after its port (its counts, printed
+ * on a clean stop).
+ */
+export type Receiver = {
+  port: number
+  child: ChildProcess
+  exited: Promise<number | null>
+  stderr: string[]
+  lines: string[]
+}
 
 /** Starts `receiver.mjs` with `environment` and waits until it listens (it prints its port). */
 export async function startReceiver(environment: Record<string, string>): Promise<Receiver> {
@@ -16,21 +25,32 @@ export async function startReceiver(environment: Record<string, string>): Promis
   })
   const stderr: string[] = []
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const lines = createInterface({ input: child.stdout! })
+  // 'close': the process ended and its output was read to the end.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+  const output = createInterface({ input: child.stdout! })
+  const lines: string[] = []
   const port = await new Promise<number>((resolve, reject) => {
-    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port))
+    output.once('line', (line) => {
+      resolve((JSON.parse(line) as { port: number }).port)
+      output.on('line', (next) => lines.push(next))
+    })
     void exited.then((code) =>
       reject(new Error(`receiver exited (${code}) before listening: ${stderr.join('')}`)),
     )
   })
-  return { port, child, exited, stderr }
+  return { port, child, exited, stderr, lines }
 }
 
 /** Stops a receiver: SIGKILL (a crash) or SIGTERM (a clean stop), and waits for it to exit. */
 export async function stopReceiver(receiver: Receiver, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
   if (receiver.child.exitCode === null && receiver.child.signalCode === null) receiver.child.kill(signal)
   await receiver.exited
+}
+
+/** The groups a cleanly stopped receiver processed again one event per transaction after they failed. */
+export function groupsRetriedAlone(receiver: Receiver): number {
+  const counts = receiver.lines.map((line) => JSON.parse(line) as { groupsRetriedAlone?: number })
+  return counts.reduce((sum, count) => sum + (count.groupsRetriedAlone ?? 0), 0)
 }
 
 /** What {@link deliverStorm} counted. */

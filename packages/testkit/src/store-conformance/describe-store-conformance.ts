@@ -427,6 +427,76 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
         expect(seen.status).toBe(seen.committed ? 'completed' : 'busy')
       })
 
+      test('the transaction stays usable after a completed or busy answer: what follows commits, nothing is written for those', async (store) => {
+        await complete(store, 'evt_done')
+        const leased = await claim(store, 'evt_held')
+        const states = forwardStates('v_usable')
+        const answers = await store.transaction(async (transaction) => {
+          const done = (await claimInTransaction(transaction, 'evt_done')).status
+          const held = (await claimInTransaction(transaction, 'evt_held')).status
+          const fresh = (
+            await transaction.claimEvent!({
+              provider,
+              eventId: 'evt_new',
+              verification: { provider, id: 'v_usable' },
+            })
+          ).status
+          await transaction.applyVerification(states[3]!)
+          await transaction.keyValue.set('effects', 'evt_new', 1)
+          await transaction.appendAudit(auditInput('v_usable', { eventId: 'evt_new' }))
+          return [done, held, fresh]
+        })
+        expect(answers).toEqual(['completed', 'busy', 'claimed'])
+        expect(await store.verifications.get({ provider, id: 'v_usable' })).toEqual(states[3])
+        expect(await store.keyValue.get('effects', 'evt_new')).toBe(1)
+        expect((await collect(store.audit.read())).map((entry) => entry.eventId)).toEqual(['evt_new'])
+        expect((await store.inbox.claim({ provider, eventId: 'evt_new', leaseMs: 60_000 })).status).toBe(
+          'completed',
+        )
+        // Nothing was written for the busy event: its holder still holds it, and completes it.
+        expect((await store.inbox.claim({ provider, eventId: 'evt_held', leaseMs: 60_000 })).status).toBe(
+          'busy',
+        )
+        await store.transaction((transaction) => transaction.completeClaim(leased))
+        expect((await store.inbox.claim({ provider, eventId: 'evt_held', leaseMs: 60_000 })).status).toBe(
+          'completed',
+        )
+      })
+
+      test('a transaction answered busy by another open transaction claims, writes and commits what follows', async (store) => {
+        let resume: () => void = () => {}
+        const paused = new Promise<void>((resolve) => {
+          resume = resolve
+        })
+        let claimed: () => void = () => {}
+        const hasClaimed = new Promise<void>((resolve) => {
+          claimed = resolve
+        })
+        const holder = store.transaction(async (transaction) => {
+          expect((await claimInTransaction(transaction, 'evt_1')).status).toBe('claimed')
+          claimed()
+          await paused
+        })
+        await hasClaimed
+        const other = store.transaction(async (transaction) => {
+          const first = (await claimInTransaction(transaction, 'evt_1')).status
+          const second = (await claimInTransaction(transaction, 'evt_2')).status
+          await transaction.keyValue.set('effects', 'evt_2', 1)
+          return [first, second]
+        })
+        // A store running one transaction at a time answers the other only after the holder commits.
+        await Promise.race([other, sleep(100)])
+        resume()
+        await holder
+        const [first, second] = await other
+        expect(['busy', 'completed']).toContain(first)
+        expect(second).toBe('claimed')
+        expect(await store.keyValue.get('effects', 'evt_2')).toBe(1)
+        expect((await store.inbox.claim({ provider, eventId: 'evt_2', leaseMs: 60_000 })).status).toBe(
+          'completed',
+        )
+      })
+
       test('respects a live inbox.claim lease and takes over an expired one', async (store) => {
         const leased = await claim(store, 'evt_1', shortLeaseMs)
         expect(
