@@ -29,22 +29,7 @@ type Store = Awaited<ReturnType<typeof createPostgresStore>>
 
 /** One event as the pipeline runs it: claim with the verification and its update, apply that update, audit at commit. */
 const processEvent = (store: Store, eventId: string, update: Verification) =>
-  store.transaction(async (transaction) => {
-    expect(
-      await transaction.claimEvent!({ provider: 'persona', eventId, verification: key, update }),
-    ).toEqual({ status: 'claimed' })
-    const applied = await transaction.applyVerification(update)
-    transaction.appendAuditAtCommit!({
-      provider: 'persona',
-      verificationId: key.id,
-      eventId,
-      action: 'state_changed',
-      actor: 'provider',
-      to: { status: update.status },
-      reasons: [],
-    })
-    return applied
-  })
+  store.transaction((transaction) => eventIn(transaction, eventId, update, true))
 
 const started = verificationAt(key.id, 'in_progress', 1)
 const submitted = verificationAt(key.id, 'submitted', 2, { subjectReference: 'user-7' })

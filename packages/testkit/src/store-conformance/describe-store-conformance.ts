@@ -346,6 +346,33 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
       const claimInTransaction = (transaction: KycStoreTransaction<Handle>, eventId: string) =>
         transaction.claimEvent!({ provider, eventId })
 
+      /**
+       * Opens a transaction that claims `eventId` and stays open: resolves once the claim is taken, to
+       * `commit`, which lets the transaction end and resolves once it committed.
+       */
+      const holdClaimOpen = async (store: KycStore<Handle>, eventId: string) => {
+        let resume: () => void = () => {}
+        const paused = new Promise<void>((resolve) => {
+          resume = resolve
+        })
+        let claimed: () => void = () => {}
+        const hasClaimed = new Promise<void>((resolve) => {
+          claimed = resolve
+        })
+        const holder = store.transaction(async (transaction) => {
+          expect((await claimInTransaction(transaction, eventId)).status).toBe('claimed')
+          claimed()
+          await paused
+        })
+        await hasClaimed
+        return {
+          commit: () => {
+            resume()
+            return holder
+          },
+        }
+      }
+
       test('marks the event processed only when its transaction commits', async (store) => {
         const failure = new Error('handler failed')
         const error = await rejection(
@@ -401,28 +428,14 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
       })
 
       test('an open claim is busy to others (or, one transaction at a time, completed once it commits)', async (store) => {
-        let resume: () => void = () => {}
-        const paused = new Promise<void>((resolve) => {
-          resume = resolve
-        })
-        let claimed: () => void = () => {}
-        const hasClaimed = new Promise<void>((resolve) => {
-          claimed = resolve
-        })
-        const holder = store.transaction(async (transaction) => {
-          expect((await claimInTransaction(transaction, 'evt_1')).status).toBe('claimed')
-          claimed()
-          await paused
-        })
-        await hasClaimed
+        const holder = await holdClaimOpen(store, 'evt_1')
         let committed = false
         const other = store
           .transaction(async (transaction) => (await claimInTransaction(transaction, 'evt_1')).status)
           .then((status) => ({ status, committed }))
         await Promise.race([other, sleep(100)])
         committed = true
-        resume()
-        await holder
+        await holder.commit()
         const seen = await other
         expect(seen.status).toBe(seen.committed ? 'completed' : 'busy')
       })
@@ -464,20 +477,7 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
       })
 
       test('a transaction answered busy by another open transaction claims, writes and commits what follows', async (store) => {
-        let resume: () => void = () => {}
-        const paused = new Promise<void>((resolve) => {
-          resume = resolve
-        })
-        let claimed: () => void = () => {}
-        const hasClaimed = new Promise<void>((resolve) => {
-          claimed = resolve
-        })
-        const holder = store.transaction(async (transaction) => {
-          expect((await claimInTransaction(transaction, 'evt_1')).status).toBe('claimed')
-          claimed()
-          await paused
-        })
-        await hasClaimed
+        const holder = await holdClaimOpen(store, 'evt_1')
         const other = store.transaction(async (transaction) => {
           const first = (await claimInTransaction(transaction, 'evt_1')).status
           const second = (await claimInTransaction(transaction, 'evt_2')).status
@@ -486,8 +486,7 @@ export function describeStoreConformance<Handle>(options: StoreConformanceOption
         })
         // A store running one transaction at a time answers the other only after the holder commits.
         await Promise.race([other, sleep(100)])
-        resume()
-        await holder
+        await holder.commit()
         const [first, second] = await other
         expect(['busy', 'completed']).toContain(first)
         expect(second).toBe('claimed')
