@@ -1,18 +1,20 @@
 // Same-process A/B of one Persona adapter path built in two checkouts (worktrees) of this repository:
-//   node --expose-gc --single-threaded-gc bench/scripts/compare-trees.mjs <tree A> <tree B> [create|webhook]
+//   node --expose-gc --single-threaded-gc bench/scripts/compare-trees.mjs <tree A> <tree B> [create|routed|webhook]
 // Both trees must be built (`pnpm --filter @openkyc/bench... build`). Each side loads its own tree's adapter
 // and simulator (resolved from that tree's bench package), and the two sides run in alternating blocks in one
 // process (`compareInterleaved` from tree A), so machine load moves both alike: on this shared machine the
 // absolute CPU time of the same call moves by 30 % between processes, the A ÷ B ratio by about 0.01.
 // `create`: a hosted Persona create (3,000 warm-up calls per side, 120 blocks of 20 on a settled heap).
+// `routed`: the same hosted Persona create through each tree's routed `createKyc` client, configured as the
+// routing-overhead row's (rule, coverage, sticky split over two providers, fallback; default memory store).
 // `webhook`: `parseWebhook` of the signed inquiry deliveries with included verifications that the
 // webhook-ingest row times (deliveries collected once, with tree A's simulator).
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 
 const [treeA, treeB, mode = 'create'] = process.argv.slice(2)
-if (treeA === undefined || treeB === undefined || !['create', 'webhook'].includes(mode)) {
-  console.error('usage: compare-trees.mjs <tree A> <tree B> [create|webhook]')
+if (treeA === undefined || treeB === undefined || !['create', 'routed', 'webhook'].includes(mode)) {
+  console.error('usage: compare-trees.mjs <tree A> <tree B> [create|routed|webhook]')
   process.exit(2)
 }
 
@@ -24,6 +26,7 @@ const load = async (tree) => {
     measure: await import(resolve(bench, 'dist/measure.js')),
     ingest: await import(resolve(bench, 'dist/benchmarks/webhook-ingest.js')),
     simulator: await import(require.resolve('@openkyc/simulator-persona')),
+    core: await import(require.resolve('@openkyc/core')),
   }
 }
 const a = await load(treeA)
@@ -32,8 +35,8 @@ const settings = { handoff: 'hosted-url', rateLimit: false }
 const digits = (value) => value.toFixed(4)
 
 let result
-if (mode === 'create') {
-  const adapterOf = (tree) => {
+if (mode === 'create' || mode === 'routed') {
+  const directOf = (tree) => {
     const persona = tree.simulator.createPersonaSimulator({
       rateLimit: { limit: 1_000_000_000 },
       inquiryCreationQuota: false,
@@ -44,6 +47,29 @@ if (mode === 'create') {
       settings,
     )
   }
+  // The routed client of the routing-overhead row (bench/src/benchmarks/routing-overhead.ts).
+  const routedOf = (tree) => {
+    const persona = tree.simulator.createPersonaSimulator({
+      rateLimit: { limit: 1_000_000_000 },
+      inquiryCreationQuota: false,
+      webhook: { enabledEvents: [] },
+    })
+    const context = { fetch: persona.fetch, now: () => persona.clock.now() }
+    return tree.core.createKyc({
+      adapters: {
+        persona: tree.providers.createBenchPersona(context, settings),
+        spare: tree.providers.createBenchPersona(context, settings),
+      },
+      env: {},
+      routing: {
+        coverage: { persona: { countries: ['DE', 'FR', 'GB'] } },
+        rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
+        split: { weights: { persona: 100, spare: 0 } },
+        fallback: ['spare'],
+      },
+    })
+  }
+  const adapterOf = mode === 'routed' ? routedOf : directOf
   const adapterA = adapterOf(a)
   const adapterB = adapterOf(b)
   result = await a.measure.compareInterleaved({
