@@ -70,6 +70,28 @@ export type InterleavedOptions = {
    * operation ({@link InterleavedResult.heapGrowth}). Default false (the heap is left to itself).
    */
   settleHeap?: boolean
+  /**
+   * Called after every timed batch, warm-up included, with what it measured (see {@link BlockRecord}):
+   * for a per-block analysis of a comparison (which position, which side, when it ran). Outside the timing.
+   */
+  onBlock?: (block: BlockRecord) => void
+}
+
+/** One timed batch of {@link compareInterleaved}, as given to {@link InterleavedOptions.onBlock}. */
+export type BlockRecord = {
+  /** The round, counting warm-up rounds from 0; a round is measured when `round >= warmupRounds`. */
+  round: number
+  side: 'subject' | 'baseline'
+  /** 0 when this side ran first in its round, 1 when second. */
+  position: 0 | 1
+  /** `performance.now()` when the batch started and when its timing ended (after its young-generation collection). */
+  startedAt: number
+  endedAt: number
+  /** Per operation, on the chosen clock and on this process's CPU time, in milliseconds. */
+  time: number
+  cpu: number
+  /** With `settleHeap`: the settled heap's growth across the batch, per operation, in bytes (else 0). */
+  heapGrowth: number
 }
 
 /** `globalThis.gc` when Node runs with `--expose-gc`; {@link compareInterleaved} with `settleHeap` needs it. */
@@ -144,14 +166,16 @@ async function timeBatch(
   offset: number,
   clock: () => number,
   gc: ExposedGc | undefined,
-): Promise<{ time: number; cpu: number; settledAfter: number }> {
+): Promise<{ time: number; cpu: number; settledAfter: number; startedAt: number; endedAt: number }> {
+  const startedAt = performance.now()
   const cpuStarted = processCpuMilliseconds()
   const started = clock()
   for (let index = 0; index < batch; index += 1) await run(offset + index)
   gc?.({ type: 'minor' })
   const time = (clock() - started) / batch
   const cpu = (processCpuMilliseconds() - cpuStarted) / batch
-  return { time, cpu, settledAfter: gc === undefined ? 0 : settledHeapBytes(gc) }
+  const endedAt = performance.now()
+  return { time, cpu, settledAfter: gc === undefined ? 0 : settledHeapBytes(gc), startedAt, endedAt }
 }
 
 /**
@@ -195,6 +219,14 @@ export async function compareInterleaved(options: InterleavedOptions): Promise<I
         heapGrowth: (timed.settledAfter - settled) / options.batch,
       }
       settled = timed.settledAfter
+      options.onBlock?.({
+        round,
+        side: side as 'subject' | 'baseline',
+        position: (side === 'subject') === subjectFirst ? 0 : 1,
+        startedAt: timed.startedAt,
+        endedAt: timed.endedAt,
+        ...measured,
+      })
       if (side === 'subject') subject = measured
       else baseline = measured
     }
