@@ -1,7 +1,12 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it } from 'vitest'
-import { compareInterleaved, garbageCollectorOnMainThread } from '../src/measure.js'
+import {
+  type BlockRecord,
+  compareInterleaved,
+  garbageCollectorOnMainThread,
+  heapKeptPerOperation,
+} from '../src/measure.js'
 
 /**
  * `compareInterleaved` with `settleHeap`: blocks that start from a settled heap, each side's heap growth,
@@ -50,6 +55,33 @@ describe('compareInterleaved with settleHeap', () => {
     expect(result.cpu.totalRatio).toBeGreaterThan(0)
   })
 
+  it('reports every timed block to onBlock: side, position in its round, round, and the times the result is built from', async () => {
+    const blocks: BlockRecord[] = []
+    const result = await compareInterleaved({
+      subject: async () => {},
+      baseline: async () => {},
+      rounds: 3,
+      warmupRounds: 1,
+      batch: 2,
+      onBlock: (block) => blocks.push(block),
+    })
+    expect(blocks.map((block) => [block.round, block.side, block.position])).toEqual([
+      [0, 'subject', 0],
+      [0, 'baseline', 1],
+      [1, 'baseline', 0],
+      [1, 'subject', 1],
+      [2, 'subject', 0],
+      [2, 'baseline', 1],
+      [3, 'baseline', 0],
+      [3, 'subject', 1],
+    ])
+    for (const block of blocks) expect(block.endedAt).toBeGreaterThanOrEqual(block.startedAt)
+    const measuredSubject = blocks.filter((block) => block.round >= 1 && block.side === 'subject')
+    expect(result.cpu.subjectMs.samples).toBe(measuredSubject.length)
+    expect(result.cpu.subjectMs.max).toBe(Math.max(...measuredSubject.map((block) => block.cpu)))
+    expect(result.cpu.subjectMs.min).toBe(Math.min(...measuredSubject.map((block) => block.cpu)))
+  })
+
   it('leaves heap growth out when the heap is not settled', async () => {
     const result = await compareInterleaved({
       subject: async () => {},
@@ -60,6 +92,27 @@ describe('compareInterleaved with settleHeap', () => {
     })
     expect(result.heapGrowth).toBeUndefined()
     expect(result.subjectMs.samples).toBe(3)
+  })
+
+  it('measures the live heap an operation keeps, after full collections: 4 kB kept, or nothing when all is garbage', async () => {
+    const gc = exposeGc()
+    const kept: number[][] = []
+    const keeping = await heapKeptPerOperation(async () => {
+      kept.push(new Array<number>(512).fill(1.5))
+    }, 500)
+    expect(kept).toHaveLength(500)
+    expect(keeping).toBeGreaterThan(4096)
+    expect(keeping).toBeLessThan(4096 + 1024)
+    const sink: number[][] = []
+    const dropping = await heapKeptPerOperation(async () => {
+      // Promoted to the old generation by two scavenges, then dropped: garbage only a full collection reclaims.
+      sink.push(new Array<number>(512).fill(1.5))
+      if (sink.length < 100) return
+      gc({ type: 'minor' })
+      gc({ type: 'minor' })
+      sink.length = 0
+    }, 500)
+    expect(Math.abs(dropping)).toBeLessThan(1024)
   })
 
   it('refuses to settle the heap without an exposed collector, naming the flag', async () => {
