@@ -3,9 +3,11 @@ import { createJumioSimulator } from '@openkyc/simulator-jumio'
 import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { scenarioById } from '@openkyc/testkit/catalogue'
 import {
+  type BlockRecord,
   compareInterleaved,
   describeSpread,
   garbageCollectorOnMainThread,
+  heapKeptPerOperation,
   type InterleavedOptions,
   type InterleavedResult,
   processCpuMilliseconds,
@@ -16,9 +18,9 @@ import type { BenchmarkResult, Figure } from '../report.js'
 /**
  * How many rounds are timed: `rounds` blocks per side (default 120 blocks of 20 Persona calls, and as
  * many blocks of 5 Jumio flows), after `warmupRounds` (default 150: 3,000 Persona calls per side before
- * any is timed). Every block starts from a heap settled by a full collection and ends with a
- * young-generation collection inside its timing (see `settleHeap` in `measure.ts`), so a block carries
- * the collection of its own allocations, whichever side ran before it. The long warm-up is what made
+ * any is timed). Every block starts with an empty young generation and ends with a young-generation
+ * collection inside its timing (see `settleHeap` in `measure.ts`), so a block carries the collection of
+ * its own allocations, whichever side ran before it. The long warm-up is what made
  * the figure hold still between runs: routing's code (router, memory store) runs only on the routed
  * side, and after 200 calls it was still being optimized (three runs: 1.34, 1.26, 1.20; after 3,000:
  * 1.170, 1.175, 1.176).
@@ -63,11 +65,43 @@ function figures(name: string, result: InterleavedResult): Figure[] {
   ]
 }
 
+/** {@link compareSettled}'s result and every measured block. */
+type SettledComparison = InterleavedResult & { blocks: BlockRecord[] }
+
 /** Alternating settled blocks, timed on the wall clock and on this process's CPU time at once. */
-function compareSettled(
-  options: Omit<InterleavedOptions, 'settleHeap' | 'clock'>,
-): Promise<InterleavedResult> {
-  return compareInterleaved({ ...options, settleHeap: true })
+async function compareSettled(
+  options: Omit<InterleavedOptions, 'settleHeap' | 'clock' | 'onBlock'>,
+): Promise<SettledComparison> {
+  const blocks: BlockRecord[] = []
+  const result = await compareInterleaved({
+    ...options,
+    settleHeap: true,
+    onBlock: (block) => {
+      if (block.round >= options.warmupRounds) blocks.push(block)
+    },
+  })
+  return { ...result, blocks }
+}
+
+/**
+ * The rounds in which either side's block took more than 1.5× its side's median CPU time per call: where V8
+ * marked the old generation in steps inside the blocks (a few rounds in a row, both sides alike), and the
+ * ratio of the totals without them. Those rounds add about as much to both sides, which pulls the ratio of
+ * the totals towards 1; the ratio of the medians does not see them.
+ */
+function describeSlowRounds(result: SettledComparison): string {
+  const bound = { subject: 1.5 * result.cpu.subjectMs.median, baseline: 1.5 * result.cpu.baselineMs.median }
+  const slow = new Set(result.blocks.filter((block) => block.cpu > bound[block.side]).map((block) => block.round))
+  const total = (side: BlockRecord['side']) =>
+    result.blocks
+      .filter((block) => block.side === side && !slow.has(block.round))
+      .reduce((sum, block) => sum + block.cpu, 0)
+  return `${slow.size} slow rounds, ratio of the totals without them ${(total('subject') / total('baseline')).toFixed(3)}`
+}
+
+/** The method's check on two identical sides (A/A): ratio of the medians per call, with the per-round spread. */
+function describeSameSides(result: InterleavedResult): string {
+  return `${ratioOfMedians(result.cpu).toFixed(3)} (rounds ${describeSpread(result.cpu.ratio)})`
 }
 
 /** Heap each side keeps per call, in kB: `routed X kB, direct Y kB`. */
@@ -140,19 +174,21 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
   const personaContext = { fetch: persona.fetch, now: () => persona.clock.now() }
   const personaSettings = { handoff: 'hosted-url', rateLimit: false } as const
   const personaDirect = createBenchPersona(personaContext, personaSettings)
-  const personaRouted = createKyc({
-    adapters: {
-      persona: createBenchPersona(personaContext, personaSettings),
-      spare: createBenchPersona(personaContext, personaSettings),
-    },
-    env: {},
-    routing: {
-      coverage: { persona: { countries: ['DE', 'FR', 'GB'] } },
-      rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
-      split: { weights: { persona: 100, spare: 0 } },
-      fallback: ['spare'],
-    },
-  })
+  const createPersonaRouted = () =>
+    createKyc({
+      adapters: {
+        persona: createBenchPersona(personaContext, personaSettings),
+        spare: createBenchPersona(personaContext, personaSettings),
+      },
+      env: {},
+      routing: {
+        coverage: { persona: { countries: ['DE', 'FR', 'GB'] } },
+        rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
+        split: { weights: { persona: 100, spare: 0 } },
+        fallback: ['spare'],
+      },
+    })
+  const personaRouted = createPersonaRouted()
   const personaPlain = createKyc({
     adapters: { persona: createBenchPersona(personaContext, personaSettings) },
     env: {},
@@ -176,6 +212,31 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
       personaPlain.createVerification({ subjectReference: `plain-${index}`, country: 'DE' }),
     rounds,
     warmupRounds,
+    batch,
+  })
+
+  // The method's check (A/A): the same comparison between two identical sides, which a sound method reads as
+  // 1.00 within its noise. Fresh twins (the code is warm already, so fewer warm-up rounds), same references'
+  // length, same simulator.
+  const sameSidesRounds = Math.max(1, Math.round(rounds / 2))
+  const sameSidesWarmup = Math.min(warmupRounds, 10)
+  const directTwins = [
+    createBenchPersona(personaContext, personaSettings),
+    createBenchPersona(personaContext, personaSettings),
+  ] as const
+  const directSameSides = await compareSettled({
+    subject: (index) => directTwins[0].createVerification({ subjectReference: `twin-a-${index}`, country: 'DE' }),
+    baseline: (index) => directTwins[1].createVerification({ subjectReference: `twin-b-${index}`, country: 'DE' }),
+    rounds: sameSidesRounds,
+    warmupRounds: sameSidesWarmup,
+    batch,
+  })
+  const routedTwins = [createPersonaRouted(), createPersonaRouted()] as const
+  const routedSameSides = await compareSettled({
+    subject: (index) => routedTwins[0].createVerification({ subjectReference: `twin-a-${index}`, country: 'DE' }),
+    baseline: (index) => routedTwins[1].createVerification({ subjectReference: `twin-b-${index}`, country: 'DE' }),
+    rounds: sameSidesRounds,
+    warmupRounds: sameSidesWarmup,
     batch,
   })
 
@@ -233,6 +294,23 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
   const head = await personaRouted.store.audit.head()
   const deferredHashMs = (processCpuMilliseconds() - hashStarted) / Math.max(1, head?.sequence ?? 0)
 
+  // Live heap kept per call, after full collections (untimed, after every timing: a full collection deoptimizes
+  // code). In the order routed, direct, direct, routed, so a table of the shared simulator that doubles at some
+  // count weighs on both sides alike; each side's figure is the mean of its two runs.
+  const keptCalls = 1000
+  const keptRuns: Record<'routed' | 'direct', number[]> = { routed: [], direct: [] }
+  for (const [position, side] of (['routed', 'direct', 'direct', 'routed'] as const).entries()) {
+    const client = side === 'routed' ? personaRouted : personaDirect
+    keptRuns[side].push(
+      await heapKeptPerOperation(
+        (index) => client.createVerification({ subjectReference: `kept-${side[0]}${position}-${index}`, country: 'DE' }),
+        keptCalls,
+      ),
+    )
+  }
+  const keptRouted = (keptRuns.routed[0]! + keptRuns.routed[1]!) / 2
+  const keptDirect = (keptRuns.direct[0]! + keptRuns.direct[1]!) / 2
+
   const mainThreadGc = garbageCollectorOnMainThread()
   return {
     id: 'routing-overhead',
@@ -246,6 +324,18 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
         unit: 'ratio',
         ratio: ratioOfMedians(personaPlainResult.cpu),
       },
+      {
+        name: 'method check (A/A): persona direct ÷ an identical second direct adapter, CPU time (ratio of the medians per call; a sound method reads 1.00)',
+        value: ratioOfMedians(directSameSides.cpu),
+        unit: 'ratio',
+        ratio: ratioOfMedians(directSameSides.cpu),
+      },
+      {
+        name: 'method check (A/A): persona routed ÷ an identical second routed client, CPU time (ratio of the medians per call; a sound method reads 1.00)',
+        value: ratioOfMedians(routedSameSides.cpu),
+        unit: 'ratio',
+        ratio: ratioOfMedians(routedSameSides.cpu),
+      },
       ...figures('jumio API-channel flow (create, 2 uploads, submit)', jumioResult),
       {
         name: "routing's own CPU time per createVerification (an adapter that answers at once; baseline: that adapter called directly)",
@@ -256,9 +346,10 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
     ],
     notes: [
       `Spread of the per-round CPU ratios (median, IQR, extremes): Persona ${describeSpread(personaResult.cpu.ratio)}; Jumio ${describeSpread(jumioResult.cpu.ratio)}; Persona routed ÷ createKyc without routing ${describeSpread(personaPlainResult.cpu.ratio)}.`,
-      `Total CPU time of every measured block, routed ÷ direct (every block counted whole): Persona ${personaResult.cpu.totalRatio.toFixed(3)}, Jumio ${jumioResult.cpu.totalRatio.toFixed(3)}.`,
+      `Total CPU time of every measured block, routed ÷ direct (every block counted whole): Persona ${personaResult.cpu.totalRatio.toFixed(3)} (${describeSlowRounds(personaResult)}), Jumio ${jumioResult.cpu.totalRatio.toFixed(3)} (${describeSlowRounds(jumioResult)}). Slow rounds (a block above 1.5× its side's median) are where V8 marked the old generation in steps inside the blocks: a few rounds in a row, 4–6× the usual time on both sides alike, which pulls the ratio of the totals towards 1 and leaves the ratio of the medians alone.`,
+      `Method check (A/A, ${sameSidesRounds} rounds of ${batch} after ${sameSidesWarmup} warm-up rounds, fresh twins, same simulator): Persona direct ÷ an identical direct adapter ${describeSameSides(directSameSides)}; routed ÷ an identical routed client ${describeSameSides(routedSameSides)}. A sound method reads 1.00 within about ±0.02 (see bench/README, routing overhead).`,
       `Persona: ${rounds} measured rounds (after ${warmupRounds} warm-up rounds) of ${batch} calls per side; Jumio: ${rounds} rounds of ${jumioBatch} flows; sides alternating which goes first; goal ratio = median CPU time per call of the routed side ÷ that of the direct side.`,
-      `Heap: every block starts from a heap settled by a full collection (outside the timing) and ends with a young-generation collection (inside it), so each side pays for collecting its own allocations and promoting what it keeps; the full collections are not timed (their cost follows the whole heap, which both sides share). Heap kept per call (median growth of the settled heap over a block; the simulator's own state is most of it, on both sides): Persona ${describeHeapGrowth(personaResult)}; Jumio ${describeHeapGrowth(jumioResult)}. The routed side's extra is the memory store's copy of each verification, its routing audit entry and split assignment: routing's cost with a memory store, kept in the figures.`,
+      `Heap: every block starts with an empty young generation (a young-generation collection, untimed) and ends with a young-generation collection (timed), so each side pays for collecting its own allocations and promoting what it keeps. There is no full collection between blocks: on Node 20 a full collection deoptimizes the optimized code whose weakly held objects died, and the next block ran 2–3× slower while re-optimizing. Live heap kept per call (2 × ${keptCalls} calls per side after the timing, between full collections, routed/direct/direct/routed; the simulator's state is most of it, on both sides): Persona routed ${(keptRouted / 1024).toFixed(1)} kB, direct ${(keptDirect / 1024).toFixed(1)} kB; the settled heap's growth per call over the blocks (median; also counts what was promoted and died later): Persona ${describeHeapGrowth(personaResult)}; Jumio ${describeHeapGrowth(jumioResult)}. The routed side's extra is the memory store's copy of each verification, its routing audit entry and split assignment: routing's cost with a memory store, kept in the figures.`,
       `CPU time is process.cpuUsage (user + system, every thread; Node ${process.version} has no per-thread CPU clock). ${mainThreadGc ? 'The row runs with --single-threaded-gc (the bench runner adds it), so the collector works on the main thread: its work is counted whole, and its helper threads add no scheduling noise.' : 'This run did NOT have --single-threaded-gc: the collector’s helper threads are counted too, with their scheduling noise (run the row through the bench runner, which adds the flag).'} The calls never wait (in-process simulators), and CPU time leaves out what other processes take on a loaded machine; the wall-time rows come from the same blocks and are context.`,
       `The audit chain's hashes are computed when the memory store's log is first read, not in the routed call: ${(deferredHashMs * 1000).toFixed(1)} µs of CPU per entry, paid by the first read after the run (${head?.sequence ?? 0} entries). A Postgres store computes them in the record's own transaction.`,
       'The routed client checks a rule, reads the sticky split assignment, checks coverage, and stores the verification (parsed once, kept as a copy), a routing audit entry (sent with the commit; SHA-256 chained when the log is read) and a new subject’s split assignment in one memory-store transaction per create.',
