@@ -8,11 +8,12 @@
 // each side's self time per function, from the measured blocks only); --json FILE (every block, its GC events).
 // Build the bench first (`pnpm --filter @openkyc/bench... build`). Prints the goal statistic, the ratio of the
 // totals, the per-round spread, each side by position in its round, and collector time inside the blocks.
-import { createRequire } from 'node:module'
+
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
-import { PerformanceObserver, constants } from 'node:perf_hooks'
+import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
+import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 
 const bench = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -29,7 +30,9 @@ const option = (name, fallback) => {
   return at === -1 ? fallback : args[at + 1]
 }
 if (!['row', 'aa-direct', 'aa-routed'].includes(mode)) {
-  console.error('usage: routing-blocks.mjs <row|aa-direct|aa-routed> [--rounds N] [--warmup N] [--batch N] [--profile] [--json FILE]')
+  console.error(
+    'usage: routing-blocks.mjs <row|aa-direct|aa-routed> [--rounds N] [--warmup N] [--batch N] [--profile] [--json FILE]',
+  )
   process.exit(2)
 }
 const rounds = Number(option('rounds', 120))
@@ -70,7 +73,12 @@ const [subjectPrefix, baselinePrefix] = mode === 'row' ? ['routed-', 'direct-'] 
 const gcEvents = []
 const observer = new PerformanceObserver((list) => {
   for (const entry of list.getEntries())
-    gcEvents.push({ start: entry.startTime, duration: entry.duration, kind: entry.detail.kind, flags: entry.detail.flags })
+    gcEvents.push({
+      start: entry.startTime,
+      duration: entry.duration,
+      kind: entry.detail.kind,
+      flags: entry.detail.flags,
+    })
 })
 observer.observe({ entryTypes: ['gc'] })
 
@@ -88,8 +96,10 @@ if (profile) {
 
 const blocks = []
 const result = await compareInterleaved({
-  subject: (index) => subjectClient.createVerification({ subjectReference: `${subjectPrefix}${index}`, country: 'DE' }),
-  baseline: (index) => baselineClient.createVerification({ subjectReference: `${baselinePrefix}${index}`, country: 'DE' }),
+  subject: (index) =>
+    subjectClient.createVerification({ subjectReference: `${subjectPrefix}${index}`, country: 'DE' }),
+  baseline: (index) =>
+    baselineClient.createVerification({ subjectReference: `${baselinePrefix}${index}`, country: 'DE' }),
   rounds,
   warmupRounds,
   batch,
@@ -105,7 +115,9 @@ for (const block of measured) {
   const inside = gcEvents.filter((event) => event.start >= block.startedAt && event.start < block.endedAt)
   const forced = (event) => (event.flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) !== 0
   block.gcMs = inside.reduce((total, event) => total + event.duration, 0) / batch
-  block.spontaneousScavenges = inside.filter((event) => event.kind === constants.NODE_PERFORMANCE_GC_MINOR && !forced(event)).length
+  block.spontaneousScavenges = inside.filter(
+    (event) => event.kind === constants.NODE_PERFORMANCE_GC_MINOR && !forced(event),
+  ).length
   block.forcedGcMs = inside.filter(forced).reduce((total, event) => total + event.duration, 0) / batch
   block.otherGc = inside.filter((event) => event.kind !== constants.NODE_PERFORMANCE_GC_MINOR).length
   block.mutatorMs = block.cpu - block.gcMs
@@ -153,7 +165,10 @@ console.log(
 const ratiosBy = (subjectFirst) =>
   measured
     .filter((block) => block.side === 'subject' && (block.position === 0) === subjectFirst)
-    .map((block) => block.cpu / measured.find((other) => other.round === block.round && other.side === 'baseline').cpu)
+    .map(
+      (block) =>
+        block.cpu / measured.find((other) => other.round === block.round && other.side === 'baseline').cpu,
+    )
 console.log(
   `per-round ratio when ${subjectName} went first ${digits(median(ratiosBy(true)))}, when second ${digits(median(ratiosBy(false)))}`,
 )
@@ -177,7 +192,9 @@ if (cpuProfile !== undefined) {
     if (window === undefined || at < window.from) continue
     const node = nodes.get(cpuProfile.samples[index])
     const frame = node.callFrame
-    const file = frame.url.replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '').replace(/^.*\/work\/[^/]+\//, '')
+    const file = frame.url
+      .replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '')
+      .replace(/^.*\/work\/[^/]+\//, '')
     const key = `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`
     const bySide = selfBySide[window.side]
     bySide.set(key, (bySide.get(key) ?? 0) + 1)
@@ -197,8 +214,13 @@ if (cpuProfile !== undefined) {
       `sampled time per call ${subjectName} ${total('subject').toFixed(1)} µs, ${baselineName} ${total('baseline').toFixed(1)} µs`,
   )
   console.log(`self time per call (µs), ${subjectName} minus ${baselineName}, largest differences first:`)
-  for (const row of rows.sort((left, right) => Math.abs(right.difference) - Math.abs(left.difference)).slice(0, 45))
-    console.log(`${row.difference.toFixed(2).padStart(8)} ${row.subject.toFixed(2).padStart(8)} ${row.baseline.toFixed(2).padStart(8)}  ${row.key}`)
+  for (const row of rows
+    .sort((left, right) => Math.abs(right.difference) - Math.abs(left.difference))
+    .slice(0, 45))
+    console.log(
+      `${row.difference.toFixed(2).padStart(8)} ${row.subject.toFixed(2).padStart(8)} ${row.baseline.toFixed(2).padStart(8)}  ${row.key}`,
+    )
   if (jsonOut !== undefined) writeFileSync(`${jsonOut}.self.json`, JSON.stringify(rows))
 }
-if (jsonOut !== undefined) writeFileSync(jsonOut, JSON.stringify({ mode, rounds, batch, warmupRounds, blocks, gcEvents }))
+if (jsonOut !== undefined)
+  writeFileSync(jsonOut, JSON.stringify({ mode, rounds, batch, warmupRounds, blocks, gcEvents }))

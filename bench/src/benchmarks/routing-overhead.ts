@@ -91,7 +91,9 @@ async function compareSettled(
  */
 function describeSlowRounds(result: SettledComparison): string {
   const bound = { subject: 1.5 * result.cpu.subjectMs.median, baseline: 1.5 * result.cpu.baselineMs.median }
-  const slow = new Set(result.blocks.filter((block) => block.cpu > bound[block.side]).map((block) => block.round))
+  const slow = new Set(
+    result.blocks.filter((block) => block.cpu > bound[block.side]).map((block) => block.round),
+  )
   const total = (side: BlockRecord['side']) =>
     result.blocks
       .filter((block) => block.side === side && !slow.has(block.round))
@@ -225,16 +227,20 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
     createBenchPersona(personaContext, personaSettings),
   ] as const
   const directSameSides = await compareSettled({
-    subject: (index) => directTwins[0].createVerification({ subjectReference: `twin-a-${index}`, country: 'DE' }),
-    baseline: (index) => directTwins[1].createVerification({ subjectReference: `twin-b-${index}`, country: 'DE' }),
+    subject: (index) =>
+      directTwins[0].createVerification({ subjectReference: `twin-a-${index}`, country: 'DE' }),
+    baseline: (index) =>
+      directTwins[1].createVerification({ subjectReference: `twin-b-${index}`, country: 'DE' }),
     rounds: sameSidesRounds,
     warmupRounds: sameSidesWarmup,
     batch,
   })
   const routedTwins = [createPersonaRouted(), createPersonaRouted()] as const
   const routedSameSides = await compareSettled({
-    subject: (index) => routedTwins[0].createVerification({ subjectReference: `twin-a-${index}`, country: 'DE' }),
-    baseline: (index) => routedTwins[1].createVerification({ subjectReference: `twin-b-${index}`, country: 'DE' }),
+    subject: (index) =>
+      routedTwins[0].createVerification({ subjectReference: `twin-a-${index}`, country: 'DE' }),
+    baseline: (index) =>
+      routedTwins[1].createVerification({ subjectReference: `twin-b-${index}`, country: 'DE' }),
     rounds: sameSidesRounds,
     warmupRounds: sameSidesWarmup,
     batch,
@@ -303,7 +309,11 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
     const client = side === 'routed' ? personaRouted : personaDirect
     keptRuns[side].push(
       await heapKeptPerOperation(
-        (index) => client.createVerification({ subjectReference: `kept-${side[0]}${position}-${index}`, country: 'DE' }),
+        (index) =>
+          client.createVerification({
+            subjectReference: `kept-${side[0]}${position}-${index}`,
+            country: 'DE',
+          }),
         keptCalls,
       ),
     )
