@@ -3,7 +3,9 @@
 // 120 measured rounds of 20 calls per side, sides alternating which goes first):
 //   node --expose-gc --single-threaded-gc bench/scripts/routing-blocks.mjs <mode> [options]
 // Modes: `row` (routed ÷ direct, as the row), `aa-direct` (direct ÷ direct: two adapters from the same factory),
-// `aa-routed` (routed ÷ routed: two routed clients configured alike, each with its own memory store).
+// `aa-routed` (routed ÷ routed: two routed clients configured alike, each with its own memory store), `replay`
+// (routed ÷ direct over an adapter that answers at once with a copy of one real Persona create's result, a fresh id
+// per call: routing's own work on the flow's data, in a tight loop, to set against the row's profile).
 // Options: --rounds N, --warmup N, --batch N; --profile (samples the CPU every 50 µs with the inspector and gives
 // each side's self time per function, from the measured blocks only); --json FILE (every block, its GC events).
 // Build the bench first (`pnpm --filter @openkyc/bench... build`). Prints the goal statistic, the ratio of the
@@ -29,9 +31,9 @@ const option = (name, fallback) => {
   const at = args.indexOf(`--${name}`)
   return at === -1 ? fallback : args[at + 1]
 }
-if (!['row', 'aa-direct', 'aa-routed'].includes(mode)) {
+if (!['row', 'aa-direct', 'aa-routed', 'replay'].includes(mode)) {
   console.error(
-    'usage: routing-blocks.mjs <row|aa-direct|aa-routed> [--rounds N] [--warmup N] [--batch N] [--profile] [--json FILE]',
+    'usage: routing-blocks.mjs <row|aa-direct|aa-routed|replay> [--rounds N] [--warmup N] [--batch N] [--profile] [--json FILE]',
   )
   process.exit(2)
 }
@@ -50,9 +52,27 @@ const persona = createPersonaSimulator({
 const context = { fetch: persona.fetch, now: () => persona.clock.now() }
 const settings = { handoff: 'hosted-url', rateLimit: false }
 const direct = () => createBenchPersona(context, settings)
+// An adapter that answers at once with a copy of one real create's result (ids made unique per call).
+const template = await direct().createVerification({ subjectReference: 'template-0', country: 'DE' })
+let replayed = 0
+const replay = () => {
+  // The Persona adapter's other methods and declarations, from a real one; only the create is replaced.
+  const adapter = Object.create(direct())
+  adapter.createVerification = async (options) => {
+    replayed += 1
+    const result = structuredClone(template)
+    const id = `inq_replay${String(replayed).padStart(14, '0')}`
+    result.verification.id = id
+    result.verification.reference = { inquiryId: id }
+    result.verification.subjectReference = options.subjectReference
+    return result
+  }
+  return adapter
+}
+const makeAdapter = mode === 'replay' ? replay : direct
 const routed = () =>
   createKyc({
-    adapters: { persona: direct(), spare: direct() },
+    adapters: { persona: makeAdapter(), spare: makeAdapter() },
     env: {},
     routing: {
       coverage: { persona: { countries: ['DE', 'FR', 'GB'] } },
@@ -64,11 +84,14 @@ const routed = () =>
 const [subjectClient, baselineClient, subjectName, baselineName] =
   mode === 'row'
     ? [routed(), direct(), 'routed', 'direct']
-    : mode === 'aa-direct'
-      ? [direct(), direct(), 'direct A', 'direct B']
-      : [routed(), routed(), 'routed A', 'routed B']
+    : mode === 'replay'
+      ? [routed(), replay(), 'routed', 'direct']
+      : mode === 'aa-direct'
+        ? [direct(), direct(), 'direct A', 'direct B']
+        : [routed(), routed(), 'routed A', 'routed B']
 // References of one length on both sides, as in the row (`routed-`/`direct-` there: 7 characters each).
-const [subjectPrefix, baselinePrefix] = mode === 'row' ? ['routed-', 'direct-'] : ['sideA1-', 'sideB1-']
+const [subjectPrefix, baselinePrefix] =
+  mode === 'row' || mode === 'replay' ? ['routed-', 'direct-'] : ['sideA1-', 'sideB1-']
 
 const gcEvents = []
 const observer = new PerformanceObserver((list) => {
