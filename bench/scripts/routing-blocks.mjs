@@ -6,7 +6,7 @@
 // `aa-routed` (routed ÷ routed: two routed clients configured alike, each with its own memory store), `replay`
 // (routed ÷ direct over an adapter that answers at once with a copy of one real Persona create's result, a fresh id
 // per call: routing's own work on the flow's data, in a tight loop, to set against the row's profile).
-// Options: --rounds N, --warmup N, --batch N; --profile (samples the CPU every 50 µs with the inspector and gives
+// Options: --rounds N, --warmup N, --batch N; --no-settle (the heap left to itself, no collection around blocks); --profile (samples the CPU every 50 µs with the inspector and gives
 // each side's self time per function, from the measured blocks only); --json FILE (every block, its GC events).
 // Build the bench first (`pnpm --filter @openkyc/bench... build`). Prints the goal statistic, the ratio of the
 // totals, the per-round spread, each side by position in its round, and collector time inside the blocks.
@@ -126,7 +126,7 @@ const result = await compareInterleaved({
   rounds,
   warmupRounds,
   batch,
-  settleHeap: true,
+  settleHeap: !args.includes('--no-settle'),
   onBlock: (block) => blocks.push(block),
 })
 const cpuProfile = profile ? (await session.post('Profiler.stop')).profile : undefined
