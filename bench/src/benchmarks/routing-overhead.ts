@@ -84,8 +84,8 @@ async function compareSettled(
 }
 
 /**
- * The rounds in which either side's block took more than 1.5× its side's median CPU time per call: where V8
- * marked the old generation in steps inside the blocks (a few rounds in a row, both sides alike), and the
+ * The rounds in which either side's block took more than 1.5× its side's median CPU time per call: mostly
+ * where V8 marked the old generation in steps inside the blocks (a few rounds in a row, both sides alike), and the
  * ratio of the totals without them. Those rounds add about as much to both sides, which pulls the ratio of
  * the totals towards 1; the ratio of the medians does not see them.
  */
@@ -356,7 +356,7 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
     ],
     notes: [
       `Spread of the per-round CPU ratios (median, IQR, extremes): Persona ${describeSpread(personaResult.cpu.ratio)}; Jumio ${describeSpread(jumioResult.cpu.ratio)}; Persona routed ÷ createKyc without routing ${describeSpread(personaPlainResult.cpu.ratio)}.`,
-      `Total CPU time of every measured block, routed ÷ direct (every block counted whole): Persona ${personaResult.cpu.totalRatio.toFixed(3)} (${describeSlowRounds(personaResult)}), Jumio ${jumioResult.cpu.totalRatio.toFixed(3)} (${describeSlowRounds(jumioResult)}). Slow rounds (a block above 1.5× its side's median) are where V8 marked the old generation in steps inside the blocks: a few rounds in a row, 4–6× the usual time on both sides alike, which pulls the ratio of the totals towards 1 and leaves the ratio of the medians alone.`,
+      `Total CPU time of every measured block, routed ÷ direct (every block counted whole): Persona ${personaResult.cpu.totalRatio.toFixed(3)} (${describeSlowRounds(personaResult)}), Jumio ${jumioResult.cpu.totalRatio.toFixed(3)} (${describeSlowRounds(jumioResult)}). Slow rounds (a block above 1.5× its side's median) are mostly where V8 marked the old generation in steps inside the blocks (Persona: checked with --trace-gc): a few rounds in a row, 4–6× the usual time on both sides alike, which pulls the ratio of the totals towards 1 and leaves the ratio of the medians alone.`,
       `Method check (A/A, ${sameSidesRounds} rounds of ${batch} after ${sameSidesWarmup} warm-up rounds, fresh twins, same simulator): Persona direct ÷ an identical direct adapter ${describeSameSides(directSameSides)}; routed ÷ an identical routed client ${describeSameSides(routedSameSides)}. A sound method reads 1.00 within about ±0.02 (see bench/README, routing overhead).`,
       `Persona: ${rounds} measured rounds (after ${warmupRounds} warm-up rounds) of ${batch} calls per side; Jumio: ${rounds} rounds of ${jumioBatch} flows; sides alternating which goes first; goal ratio = median CPU time per call of the routed side ÷ that of the direct side.`,
       `Heap: every block starts with an empty young generation (a young-generation collection, untimed) and ends with a young-generation collection (timed), so each side pays for collecting its own allocations and promoting what it keeps. There is no full collection between blocks: on Node 20 a full collection deoptimizes the optimized code whose weakly held objects died, and the next block ran 2–3× slower while re-optimizing. Live heap kept per call (2 × ${keptCalls} calls per side after the timing, between full collections, routed/direct/direct/routed; the simulator's state is most of it, on both sides): Persona routed ${(keptRouted / 1024).toFixed(1)} kB, direct ${(keptDirect / 1024).toFixed(1)} kB; the settled heap's growth per call over the blocks (median; also counts what was promoted and died later): Persona ${describeHeapGrowth(personaResult)}; Jumio ${describeHeapGrowth(jumioResult)}. The routed side's extra is the memory store's copy of each verification, its routing audit entry and split assignment: routing's cost with a memory store, kept in the figures.`,
