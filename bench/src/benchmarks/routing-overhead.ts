@@ -218,10 +218,11 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
   })
 
   // The method's check (A/A): the same comparison between two identical sides, which a sound method reads as
-  // 1.00 within its noise. Fresh twins (the code is warm already, so fewer warm-up rounds), same references'
-  // length, same simulator.
-  const sameSidesRounds = Math.max(1, Math.round(rounds / 2))
-  const sameSidesWarmup = Math.min(warmupRounds, 10)
+  // 1.00 within its noise. Fresh twins (the code is warm already, so fewer warm-up rounds), as many measured
+  // rounds as the goal rows (with 60 rounds after 10 it read up to 1.07 at load 6-7), same references' length,
+  // same simulator.
+  const sameSidesRounds = rounds
+  const sameSidesWarmup = Math.min(warmupRounds, 30)
   const directTwins = [
     createBenchPersona(personaContext, personaSettings),
     createBenchPersona(personaContext, personaSettings),
