@@ -225,7 +225,11 @@ if (cpuProfile !== undefined) {
     const file = frame.url
       .replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '')
       .replace(/^.*\/work\/[^/]+\//, '')
-    const key = `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`
+    // Anonymous functions by line and column too (bundles are minified onto one line; map them with the bundle's
+    // source map).
+    const key = frame.functionName
+      ? `${frame.functionName} ${file}:${frame.lineNumber + 1}`
+      : `(anonymous) ${file}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`
     const bySide = selfBySide[window.side]
     bySide.set(key, (bySide.get(key) ?? 0) + 1)
     assigned += 1

@@ -382,12 +382,16 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
     jumioRouted.store.keyValue,
     referencesOf('routed-', (warmupRounds + rounds) * jumioBatch),
   )
+  // Of the assignments the store still holds: the memory store keeps at most 10,000 key-value entries (least
+  // recently used evicted), so the oldest subjects' assignments may be gone.
   const describeShares = (shares: Record<string, number>) => {
-    const total = Object.values(shares).reduce((sum, count) => sum + count, 0)
-    return Object.entries(shares)
+    const held = Object.entries(shares).filter(([provider]) => provider !== '(none)')
+    const total = held.reduce((sum, [, count]) => sum + count, 0)
+    const all = total + (shares['(none)'] ?? 0)
+    const parts = held
       .sort(([, left], [, right]) => right - left)
       .map(([provider, count]) => `${provider} ${((100 * count) / total).toFixed(1)} %`)
-      .join(', ')
+    return `${parts.join(', ')} (of the ${total} of ${all} assignments still held)`
   }
 
   const mainThreadGc = garbageCollectorOnMainThread()
