@@ -63,10 +63,11 @@ describe('routing: sticky split', () => {
     expect(soleSplitProvider({ a: 70, b: 30 })).toBeUndefined()
     expect(soleSplitProvider({ a: 99.5, b: 0.5 })).toBeUndefined()
     // The same answer as hashing: every bucket falls to that provider.
-    for (const weights of [
+    const wholeShares: Record<string, number>[] = [
       { a: 100, b: 0 },
       { a: 0, b: 100, c: 0 },
-    ]) {
+    ]
+    for (const weights of wholeShares) {
       const buckets = Array.from({ length: 10_000 }, (_, bucket) => providerForBucket(weights, bucket))
       expect(new Set(buckets)).toEqual(new Set([soleSplitProvider(weights)]))
     }
