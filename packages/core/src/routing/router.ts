@@ -136,8 +136,6 @@ export function createRouter(options: RouterOptions): Router {
   })
   // With one provider holding the whole split (weights 100/0), a new subject goes to it: no hash per call.
   const soleProvider = config.split === undefined ? undefined : soleSplitProvider(config.split.weights)
-  // By request shape (see `shapeOf`), for calls without attributes: the rule that matched, or `noRule`.
-  const ruleByShape = new Map<string, ParsedRule | typeof noRule>()
   const rulePlans = new Map((config.rules ?? []).map((rule) => [rule, compile(rule.providers)]))
   const splitPlans = new Map(keys.map((key) => [key, compile([key])]))
   const defaultPlan = compile([defaultProvider])
@@ -235,19 +233,7 @@ export function createRouter(options: RouterOptions): Router {
       channel: call.channel,
       attributes: hints?.attributes,
     }
-    // The rule depends on the request's shape only when the call gives no attributes: remembered per shape.
-    const shape = shapeOf(call)
-    const remembered =
-      shape === undefined || hints?.attributes !== undefined ? undefined : ruleByShape.get(shape)
-    let rule: ParsedRule | undefined
-    if (remembered !== undefined) rule = remembered === noRule ? undefined : remembered
-    else {
-      rule = matchRule(config.rules, request)
-      if (shape !== undefined && hints?.attributes === undefined) {
-        if (ruleByShape.size >= maxShapes) ruleByShape.clear()
-        ruleByShape.set(shape, rule ?? noRule)
-      }
-    }
+    const rule = matchRule(config.rules, request)
     let basis: RoutingRecord['basis']
     let routePlan: RoutePlan
     // A new subject's split assignment is stored in the record's transaction, with the verification
@@ -273,7 +259,7 @@ export function createRouter(options: RouterOptions): Router {
       labels.documentTypes = [...call.documentTypes]
     }
     if (hints?.segment !== undefined) labels.segment = hints.segment
-    const covered = coveredBy(routePlan, request, shape)
+    const covered = coveredBy(routePlan, request)
     const eligible = covered.eligible
     const skipped: RoutingRecord['skipped'] = covered.skipped
     if (eligible.length === 0) {
@@ -471,7 +457,8 @@ const maxShapes = 512
  * The providers of `plan` that cover `request`, in order, and those skipped and why: computed once per
  * request shape and remembered (the answer depends on the shape and the configuration only).
  */
-function coveredBy(plan: RoutePlan, request: RoutingRequest, shape: string | undefined): Coverage {
+function coveredBy(plan: RoutePlan, request: RoutingRequest): Coverage {
+  const shape = shapeOf(request)
   const known = shape === undefined ? undefined : plan.coverageByShape.get(shape)
   if (known !== undefined) return known
   const eligible: EnforcedKycAdapter[] = []
@@ -496,11 +483,6 @@ function coveredBy(plan: RoutePlan, request: RoutingRequest, shape: string | und
   return answer
 }
 
-type ParsedRule = NonNullable<ParsedRoutingConfig['rules']>[number]
-
-/** What `ruleByShape` remembers for a shape no rule matches. */
-const noRule = Symbol('no rule')
-
 const knownDocumentTypes = lazy(() => new Set<unknown>(DocumentTypeSchema.options))
 
 /**
@@ -509,13 +491,13 @@ const knownDocumentTypes = lazy(() => new Set<unknown>(DocumentTypeSchema.option
  * document type with a comma in it) is just computed, so no request can share, or set, the answer of
  * another. The country is already checked (`checkHints`).
  */
-function shapeOf(call: RoutedCreateVerificationOptions): string | undefined {
-  const { channel, documentTypes } = call
+function shapeOf(request: RoutingRequest): string | undefined {
+  const { channel, documentTypes } = request
   if (channel !== undefined && channel !== 'hosted' && channel !== 'api') return undefined
-  if (documentTypes === undefined) return `${call.country ?? ''}|${channel ?? ''}|`
+  if (documentTypes === undefined) return `${request.country ?? ''}|${channel ?? ''}|`
   if (!Array.isArray(documentTypes) || documentTypes.length > 6) return undefined
   for (const type of documentTypes) if (!knownDocumentTypes().has(type)) return undefined
-  return `${call.country ?? ''}|${channel ?? ''}|${documentTypes.join(',')}`
+  return `${request.country ?? ''}|${channel ?? ''}|${documentTypes.join(',')}`
 }
 
 function withoutHints(call: RoutedCreateVerificationOptions): CreateVerificationOptions {
