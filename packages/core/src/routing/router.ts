@@ -290,28 +290,31 @@ export function createRouter(options: RouterOptions): Router {
       }
       // The usual record (created at the first provider tried, no segment) is the same for every call
       // of this shape: built once, frozen and shared. Otherwise it shares its frozen parts.
-      const routing =
-        index === 0 && labels.segment === undefined
-          ? (covered.usualRecord ??= frozenRecord(
-              primaryRecord(
-                basis,
-                rule,
-                labels,
-                createdAtFirst(covered, adapter),
-                skippedAfter(covered, 0),
-                adapter.provider,
-              ),
-            ))
-          : primaryRecord(
-              basis,
-              rule,
-              labels,
-              index === 0
-                ? createdAtFirst(covered, adapter)
-                : [...attempts, { provider: adapter.provider, result: 'created' }],
-              skippedAfter(covered, index),
-              adapter.provider,
-            )
+      let routing: RoutingRecord
+      if (index === 0 && labels.segment === undefined) {
+        covered.usualRecord ??= frozenRecord(
+          primaryRecord(
+            basis,
+            rule,
+            labels,
+            createdAtFirst(covered, adapter),
+            skippedAfter(covered, 0),
+            adapter.provider,
+          ),
+        )
+        routing = covered.usualRecord
+      } else {
+        routing = primaryRecord(
+          basis,
+          rule,
+          labels,
+          index === 0
+            ? createdAtFirst(covered, adapter)
+            : [...attempts, { provider: adapter.provider, result: 'created' }],
+          skippedAfter(covered, index),
+          adapter.provider,
+        )
+      }
       const shadowed =
         shadow !== undefined && call.channel === 'api' && adapter !== shadowAdapter
           ? shadow.plan(result.verification, pickShadowRequest(adapterOptions), labels)
