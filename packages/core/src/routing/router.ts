@@ -8,8 +8,8 @@ import type {
 import type { EnforcedKycAdapter } from '../capabilities.js'
 import { KycInvalidRequestError, KycOutsideCoverageError } from '../errors.js'
 import { lazy } from '../lazy.js'
-import { DocumentTypeSchema } from '../model/credential.js'
 import { isCountryCode } from '../model/country.js'
+import { DocumentTypeSchema } from '../model/credential.js'
 import type { Verification } from '../model/verification.js'
 import type { KycStore } from '../store/types.js'
 import { coverageProblem, type RoutingRequest } from './coverage.js'
@@ -270,7 +270,7 @@ export function createRouter(options: RouterOptions): Router {
           .join('; ')}.`,
       })
     }
-    let attempts: RoutingRecord['attempts'] = []
+    const attempts: RoutingRecord['attempts'] = []
     let lastError: unknown
     for (let index = 0; index < eligible.length; index += 1) {
       const adapter = eligible[index] as EnforcedKycAdapter
