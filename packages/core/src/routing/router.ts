@@ -289,7 +289,8 @@ export function createRouter(options: RouterOptions): Router {
         continue
       }
       // The usual record (created at the first provider tried, no segment) is the same for every call
-      // of this shape: built once, frozen and shared. Otherwise it shares its frozen parts.
+      // with this coverage answer (its plan fixes the basis and rule, its shape the country and document
+      // types): built once, frozen and shared. Any other record shares its frozen parts.
       let routing: RoutingRecord
       if (index === 0 && labels.segment === undefined) {
         covered.usualRecord ??= frozenRecord(

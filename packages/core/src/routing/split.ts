@@ -133,6 +133,7 @@ export function splitPlanFor(
 /**
  * The provider that holds the whole split (every other weight is 0), or `undefined` when several
  * share it. Every bucket falls to that provider, so a new subject needs no hash to be assigned.
+ * Internal to core.
  *
  * @example
  * ```ts
