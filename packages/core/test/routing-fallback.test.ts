@@ -5,6 +5,7 @@ import {
   isKycError,
   KycAuthenticationError,
   KycConfigurationError,
+  KycInvalidRequestError,
   type KycLogger,
   KycOutsideCoverageError,
   KycProviderUnavailableError,
@@ -247,6 +248,107 @@ describe('routing: coverage and rules', () => {
       { provider: 'americas', reason: 'not_reached' },
     ])
     expect(entries[5]?.routing.skipped).toEqual(entries[0]?.routing.skipped)
+  })
+
+  it('remembers answers only for shapes made of the closed lists: an odd document type cannot set the answer of another request', async () => {
+    const store = createMemoryStore()
+    const kyc = createKyc({
+      provider: 'europe',
+      adapters: adapters(),
+      store,
+      env: {},
+      routing: {
+        coverage: { europe: { documentTypes: ['passport'] } },
+        rules: [{ name: 'licences', when: { documentTypes: ['driving_license'] }, providers: ['americas'] }],
+        fallback: ['americas'],
+      },
+    })
+    // Joined with commas, these would read as the next request's two types: coverage would skip
+    // Europe for it, and the 'licences' rule would not match it.
+    const odd = ['id_card,driving_license', 'visa'] as unknown as ('id_card' | 'visa')[]
+    const first = await kyc.createVerification({ subjectReference: 'user_1', documentTypes: odd })
+    expect(first.verification.provider).toBe('americas')
+    const licence = await kyc.createVerification({
+      subjectReference: 'user_2',
+      documentTypes: ['id_card', 'driving_license', 'visa'],
+    })
+    expect(licence.verification.provider).toBe('americas')
+    const oddPassport = ['id_card,passport'] as unknown as 'id_card'[]
+    await kyc.createVerification({ subjectReference: 'user_3', documentTypes: oddPassport })
+    const passport = await kyc.createVerification({
+      subjectReference: 'user_4',
+      documentTypes: ['id_card', 'passport'],
+    })
+    expect(passport.verification.provider).toBe('europe')
+    const entries = await routingEntries(store)
+    expect(entries.map((entry) => [entry.routing.basis, entry.routing.rule ?? null])).toEqual([
+      ['rule', 'licences'],
+      ['default', null],
+    ])
+  })
+
+  it('refuses a malformed country or routing hint with a rejected promise, before any request and without storing anything', async () => {
+    const installed = adapters()
+    const store = createMemoryStore()
+    const kyc = createKyc({ provider: 'europe', adapters: installed, store, env: {}, routing: {} })
+    const malformed = [
+      { subjectReference: 'user_1', country: 'de' },
+      { subjectReference: 'user_2', routing: { segment: 'no spaces allowed' } },
+      { subjectReference: 'user_3', routing: { attributes: { tier: 7 as unknown as string } } },
+    ]
+    for (const call of malformed) {
+      // A promise, never a synchronous throw: callers chain .catch() on it.
+      const pending = kyc.createVerification(call)
+      await expect(pending).rejects.toBeInstanceOf(KycInvalidRequestError)
+    }
+    const missing = kyc.createVerification(undefined as unknown as { subjectReference: string })
+    await expect(missing).rejects.toBeInstanceOf(TypeError)
+    expect(installed.europe.calls).toEqual([])
+    expect(await routingEntries(store)).toEqual([])
+  })
+
+  it('matches rules with attributes on every call: a shape answered without attributes is not reused for a call with them', async () => {
+    const store = createMemoryStore()
+    const kyc = createKyc({
+      provider: 'europe',
+      adapters: adapters(),
+      store,
+      env: {},
+      routing: {
+        rules: [
+          {
+            name: 'premium',
+            when: { countries: ['DE'], attributes: { tier: 'gold' } },
+            providers: ['americas'],
+          },
+        ],
+      },
+    })
+    const calls = [
+      { routing: undefined, expected: 'europe' },
+      { routing: { attributes: { tier: 'gold' } }, expected: 'americas' },
+      { routing: { attributes: { tier: 'silver' } }, expected: 'europe' },
+      { routing: { segment: 'cohort-1' }, expected: 'europe' },
+      { routing: { attributes: { tier: 'gold' }, segment: 'cohort-1' }, expected: 'americas' },
+      { routing: undefined, expected: 'europe' },
+    ]
+    for (const [index, { routing, expected }] of calls.entries()) {
+      const { verification } = await kyc.createVerification({
+        subjectReference: `user_${index}`,
+        country: 'DE',
+        ...(routing === undefined ? {} : { routing }),
+      })
+      expect(verification.provider).toBe(expected)
+    }
+    const entries = await routingEntries(store)
+    expect(entries.map((entry) => [entry.routing.rule ?? null, entry.routing.segment ?? null])).toEqual([
+      [null, null],
+      ['premium', null],
+      [null, null],
+      [null, 'cohort-1'],
+      ['premium', 'cohort-1'],
+      [null, null],
+    ])
   })
 
   it('skips a provider whose adapter declares it cannot take the country or document type, before any request', async () => {

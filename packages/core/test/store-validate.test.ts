@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { KycInvalidRequestError, type Verification, VerificationSchema } from '../src/index.js'
 import {
   markParsedVerificationUpdate,
+  parseKeyValueWrite,
   parseTransactionClaimRequest,
   parseVerificationUpdate,
   plainVerification,
@@ -289,5 +290,52 @@ describe('parseTransactionClaimRequest', () => {
     expect(error).toBeInstanceOf(KycInvalidRequestError)
     expect(JSON.stringify(error)).not.toMatch(/Quartermain/)
     expect(String((error as Error).message)).toMatch(/update/)
+  })
+})
+
+describe('parseKeyValueWrite', () => {
+  const write = (value: unknown) => parseKeyValueWrite('namespace', 'key', value, undefined)
+
+  it('takes JSON values as JSON.stringify writes them: holes in arrays as null, inherited keys left out', () => {
+    expect(write({ provider: 'persona', weights: [1, 2.5, null, true, 'x', { nested: [] }] })).toBe(
+      '{"provider":"persona","weights":[1,2.5,null,true,"x",{"nested":[]}]}',
+    )
+    // A hole is not a value: skipped by the check, written as null.
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what this test is about
+    expect(write([1, , 3])).toBe('[1,null,3]')
+    const inheriting = Object.create({ inherited: () => 'not JSON' }) as Record<string, unknown>
+    expect(() => write(inheriting)).toThrow(KycInvalidRequestError)
+    const polluted = { own: 1 }
+    Object.defineProperty(Object.prototype, 'hSInherited', {
+      value: () => 'not JSON',
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    })
+    try {
+      // An enumerable key on Object.prototype is not the value's own: checked no more than written.
+      expect(write(polluted)).toBe('{"own":1}')
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).hSInherited
+    }
+  })
+
+  it('refuses what is not JSON anywhere inside, however it nests', () => {
+    for (const value of [
+      undefined,
+      () => 1,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      new Date(0),
+      { when: new Date(0) },
+      [1, [2, [undefined]]],
+      { list: [{ deeper: Symbol('x') }] },
+      { big: 10n },
+    ]) {
+      expect(() => write(value)).toThrow(KycInvalidRequestError)
+    }
+    let deep: unknown = 'leaf'
+    for (let depth = 0; depth < 70; depth += 1) deep = depth % 2 === 0 ? [deep] : { inner: deep }
+    expect(() => write(deep)).toThrow(/nests deeper than 64 levels/)
   })
 })

@@ -7,7 +7,9 @@ import type {
 } from '../adapter.js'
 import type { EnforcedKycAdapter } from '../capabilities.js'
 import { KycInvalidRequestError, KycOutsideCoverageError } from '../errors.js'
+import { lazy } from '../lazy.js'
 import { isCountryCode } from '../model/country.js'
+import { DocumentTypeSchema } from '../model/credential.js'
 import type { Verification } from '../model/verification.js'
 import type { KycStore } from '../store/types.js'
 import { coverageProblem, type RoutingRequest } from './coverage.js'
@@ -25,7 +27,7 @@ import type { ParsedRoutingConfig, ProviderCoverage } from './routing-config.js'
 import { RoutingLabelSchema, type RoutingRecord } from './routing-record.js'
 import { matchRule } from './rules.js'
 import { createShadowRunner, type ShadowContext, type ShadowRunner } from './shadow.js'
-import { planSplit, type SplitPlan } from './split.js'
+import { type SplitPlan, soleSplitProvider, splitAssignmentNamespace, splitPlanFor } from './split.js'
 import { storeRoutedVerification } from './store-routing.js'
 
 /** What a routed `createVerification` call may add: attributes for rules and a segment label for reports. */
@@ -132,6 +134,8 @@ export function createRouter(options: RouterOptions): Router {
     })),
     coverageByShape: new Map(),
   })
+  // With one provider holding the whole split (weights 100/0), a new subject goes to it: no hash per call.
+  const soleProvider = config.split === undefined ? undefined : soleSplitProvider(config.split.weights)
   const rulePlans = new Map((config.rules ?? []).map((rule) => [rule, compile(rule.providers)]))
   const splitPlans = new Map(keys.map((key) => [key, compile([key])]))
   const defaultPlan = compile([defaultProvider])
@@ -240,7 +244,9 @@ export function createRouter(options: RouterOptions): Router {
       routePlan = rulePlans.get(rule) ?? compile(rule.providers)
     } else if (config.split !== undefined) {
       basis = 'split'
-      const plan = await planSplit(store.keyValue, config.split, call.subjectReference, keys)
+      // The subject's stored assignment, read here rather than in an async helper (see `planSplit`).
+      const stored = await store.keyValue.get(splitAssignmentNamespace, call.subjectReference)
+      const plan = splitPlanFor(stored, config.split, call.subjectReference, keys, soleProvider)
       if (plan.write !== undefined) split = { subjectReference: call.subjectReference, plan }
       routePlan = splitPlans.get(plan.provider) ?? compile([plan.provider])
     } else {
@@ -264,7 +270,7 @@ export function createRouter(options: RouterOptions): Router {
           .join('; ')}.`,
       })
     }
-    let attempts: RoutingRecord['attempts'] = []
+    const attempts: RoutingRecord['attempts'] = []
     let lastError: unknown
     for (let index = 0; index < eligible.length; index += 1) {
       const adapter = eligible[index] as EnforcedKycAdapter
@@ -282,26 +288,44 @@ export function createRouter(options: RouterOptions): Router {
         })
         continue
       }
-      // The usual record (created at the first provider tried) shares its frozen parts with every
-      // call of the same shape: what a routing entry keeps until the log is read is its own few objects.
-      attempts =
-        index === 0
-          ? createdAtFirst(covered, adapter)
-          : [...attempts, { provider: adapter.provider, result: 'created' }]
+      // The usual record (created at the first provider tried, no segment) is the same for every call
+      // with this coverage answer (its plan fixes the basis and rule, its shape the country and document
+      // types): built once, frozen and shared. Any other record shares its frozen parts.
+      let routing: RoutingRecord
+      if (index === 0 && labels.segment === undefined) {
+        covered.usualRecord ??= frozenRecord(
+          primaryRecord(
+            basis,
+            rule,
+            labels,
+            createdAtFirst(covered, adapter),
+            skippedAfter(covered, 0),
+            adapter.provider,
+          ),
+        )
+        routing = covered.usualRecord
+      } else {
+        routing = primaryRecord(
+          basis,
+          rule,
+          labels,
+          index === 0
+            ? createdAtFirst(covered, adapter)
+            : [...attempts, { provider: adapter.provider, result: 'created' }],
+          skippedAfter(covered, index),
+          adapter.provider,
+        )
+      }
       const shadowed =
         shadow !== undefined && call.channel === 'api' && adapter !== shadowAdapter
           ? shadow.plan(result.verification, pickShadowRequest(adapterOptions), labels)
           : undefined
-      await record(
-        result.verification,
-        primaryRecord(basis, rule, labels, attempts, skippedAfter(covered, index), adapter.provider),
-        {
-          subjectReference: call.subjectReference,
-          idempotency,
-          alsoAudit: shadowed === undefined ? undefined : [shadowed.planned],
-          split,
-        },
-      )
+      await record(result.verification, routing, {
+        subjectReference: call.subjectReference,
+        idempotency,
+        alsoAudit: shadowed === undefined ? undefined : [shadowed.planned],
+        split,
+      })
       shadowed?.track()
       return result
     }
@@ -309,21 +333,36 @@ export function createRouter(options: RouterOptions): Router {
     throw lastError
   }
 
+  /** A call with an idempotency key: the key is claimed first, and a retry gets the first call's verification. */
+  const createOnce = async (
+    call: RoutedCreateVerificationOptions,
+    idempotencyKey: string,
+  ): Promise<CreateVerificationResult> => {
+    const claimed = await claimIdempotencyKey(store.keyValue, idempotencyKey, call.subjectReference)
+    if ('replay' in claimed) return replay(claimed.replay, call)
+    try {
+      return await route(call, claimed.claim)
+    } catch (error) {
+      // No provider created a verification: free the key so the caller may retry with it.
+      await releaseIdempotencyKey(store.keyValue, claimed.claim).catch(() => undefined)
+      throw error
+    }
+  }
+
   return {
     shadow,
     adapterFor,
-    async createVerification(call) {
-      checkHints(call)
-      if (call.idempotencyKey === undefined) return route(call, undefined)
-      const claimed = await claimIdempotencyKey(store.keyValue, call.idempotencyKey, call.subjectReference)
-      if ('replay' in claimed) return replay(claimed.replay, call)
+    createVerification(call) {
+      // Not async: the usual call (no idempotency key) is `route`'s own promise. A refused hint is a
+      // rejection, as from an async function.
       try {
-        return await route(call, claimed.claim)
+        checkHints(call)
       } catch (error) {
-        // No provider created a verification: free the key so the caller may retry with it.
-        await releaseIdempotencyKey(store.keyValue, claimed.claim).catch(() => undefined)
-        throw error
+        return Promise.reject(error)
       }
+      return call.idempotencyKey === undefined
+        ? route(call, undefined)
+        : createOnce(call, call.idempotencyKey)
     },
     async uploadCredential(call) {
       // The caller's options go through as they are unless they name a provider to strip (as `route` does).
@@ -356,6 +395,8 @@ type Coverage = {
   skippedAfter: (RoutingRecord['skipped'] | undefined)[]
   /** The attempts of a call created by the first eligible provider (frozen, built on first use). */
   createdAtFirst: RoutingRecord['attempts'] | undefined
+  /** The primary record of a call created by the first eligible provider, without a segment (frozen, built on first use). */
+  usualRecord: RoutingRecord | undefined
 }
 
 /**
@@ -384,6 +425,12 @@ function primaryRecord(
 function frozenList<Item>(items: Item[]): Item[] {
   for (const item of items) Object.freeze(item)
   return Object.freeze(items) as Item[]
+}
+
+/** A record shared by every call of one shape: frozen, with its lists (records are never changed once built). */
+function frozenRecord(routing: RoutingRecord): RoutingRecord {
+  if (routing.documentTypes !== undefined) Object.freeze(routing.documentTypes)
+  return Object.freeze(routing)
 }
 
 /** The attempts of a call the first eligible provider created: one, shared per shape. */
@@ -415,12 +462,7 @@ const maxShapes = 512
  * request shape and remembered (the answer depends on the shape and the configuration only).
  */
 function coveredBy(plan: RoutePlan, request: RoutingRequest): Coverage {
-  const { documentTypes } = request
-  // Only shapes from the closed lists are remembered: a long or odd caller list is just computed.
-  const cacheable = documentTypes === undefined || documentTypes.length <= 6
-  const shape = cacheable
-    ? `${request.country ?? ''}|${request.channel ?? ''}|${documentTypes?.join(',') ?? ''}`
-    : undefined
+  const shape = shapeOf(request)
   const known = shape === undefined ? undefined : plan.coverageByShape.get(shape)
   if (known !== undefined) return known
   const eligible: EnforcedKycAdapter[] = []
@@ -436,12 +478,30 @@ function coveredBy(plan: RoutePlan, request: RoutingRequest): Coverage {
     skipped: frozenList(skipped),
     skippedAfter: [],
     createdAtFirst: undefined,
+    usualRecord: undefined,
   }
   if (shape !== undefined) {
     if (plan.coverageByShape.size >= maxShapes) plan.coverageByShape.clear()
     plan.coverageByShape.set(shape, answer)
   }
   return answer
+}
+
+const knownDocumentTypes = lazy(() => new Set<unknown>(DocumentTypeSchema.options))
+
+/**
+ * The request's shape (country, channel, document types) as a cache key, or `undefined` when it is not
+ * made of the closed lists' values. Only such shapes are remembered: an odd or long caller value (a
+ * document type with a comma in it) is just computed, so no request can share, or set, the answer of
+ * another. The country is already checked (`checkHints`).
+ */
+function shapeOf(request: RoutingRequest): string | undefined {
+  const { channel, documentTypes } = request
+  if (channel !== undefined && channel !== 'hosted' && channel !== 'api') return undefined
+  if (documentTypes === undefined) return `${request.country ?? ''}|${channel ?? ''}|`
+  if (!Array.isArray(documentTypes) || documentTypes.length > 6) return undefined
+  for (const type of documentTypes) if (!knownDocumentTypes().has(type)) return undefined
+  return `${request.country ?? ''}|${channel ?? ''}|${documentTypes.join(',')}`
 }
 
 function withoutHints(call: RoutedCreateVerificationOptions): CreateVerificationOptions {
