@@ -113,7 +113,7 @@ FROM "${schema}".storm_move`,
   })
   const inbox = await database.query<{ event_id: string; state: string }>({
     name: 'group inbox',
-    text: `SELECT event_id, state FROM "${schema}".webhook_inbox ORDER BY event_id`,
+    text: `SELECT event_id, state FROM "${schema}".webhook_inbox ORDER BY event_id COLLATE "C"`,
     values: [],
   })
   const audited = await database.query<{ event_id: string | null }>({
