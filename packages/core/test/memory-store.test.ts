@@ -408,6 +408,36 @@ describe('createMemoryStore', () => {
     expect(await store.keyValue.get('ns', 'c')).toBeUndefined()
   })
 
+  it('reads its own staged key-value writes in a transaction: a delete hides the committed value, setIfAbsent answers with what it staged or what is committed', async () => {
+    const store = createMemoryStore()
+    await store.keyValue.set('ns', 'committed', 'before')
+    await store.keyValue.set('ns', 'kept', 'kept before')
+    await store.transaction(async (transaction) => {
+      // Nothing staged yet: the committed values, and no write for a key already set.
+      expect(await transaction.keyValue.get('ns', 'committed')).toBe('before')
+      expect(await transaction.keyValue.setIfAbsent('ns', 'kept', 'ignored')).toBe('kept before')
+      await transaction.keyValue.delete('ns', 'committed')
+      expect(await transaction.keyValue.get('ns', 'committed')).toBeUndefined()
+      // Deleted in this transaction: absent, so set, and read back as set.
+      expect(await transaction.keyValue.setIfAbsent('ns', 'committed', 'after')).toBe('after')
+      expect(await transaction.keyValue.get('ns', 'committed')).toBe('after')
+      // Staged by this transaction: the staged value stands.
+      expect(await transaction.keyValue.setIfAbsent('ns', 'new', 1)).toBe(1)
+      expect(await transaction.keyValue.setIfAbsent('ns', 'new', 2)).toBe(1)
+      await transaction.keyValue.set('ns', 'new', 3)
+      expect(await transaction.keyValue.setIfAbsent('ns', 'new', 4)).toBe(3)
+      // Outside the transaction, nothing staged shows before the commit.
+      expect(await store.keyValue.get('ns', 'committed')).toBe('before')
+      expect(await store.keyValue.get('ns', 'new')).toBeUndefined()
+    })
+    expect(await store.keyValue.get('ns', 'committed')).toBe('after')
+    expect(await store.keyValue.get('ns', 'kept')).toBe('kept before')
+    expect(await store.keyValue.get('ns', 'new')).toBe(3)
+    // A transaction that stages nothing commits nothing.
+    await store.transaction(async () => {})
+    expect(await store.keyValue.get('ns', 'new')).toBe(3)
+  })
+
   it('rolls back a transaction whose second set-if-absent value was set meanwhile outside it', async () => {
     const store = createMemoryStore()
     const open = store.transaction(async (transaction) => {

@@ -303,6 +303,7 @@ describe('parseKeyValueWrite', () => {
     // A hole is not a value: skipped by the check, written as null.
     // biome-ignore lint/suspicious/noSparseArray: the hole is what this test is about
     expect(write([1, , 3])).toBe('[1,null,3]')
+    // An object with another prototype is not a plain JSON object: refused whole, whatever it inherits.
     const inheriting = Object.create({ inherited: () => 'not JSON' }) as Record<string, unknown>
     expect(() => write(inheriting)).toThrow(KycInvalidRequestError)
     const polluted = { own: 1 }
