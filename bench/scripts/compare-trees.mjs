@@ -62,9 +62,10 @@ if (mode === 'create' || mode === 'routed') {
       },
       env: {},
       routing: {
-        coverage: { persona: { countries: ['DE', 'FR', 'GB'] } },
+        coverage: { persona: { countries: ['DE', 'FR', 'GB'] }, spare: { countries: ['DE', 'FR', 'GB'] } },
         rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
-        split: { weights: { persona: 100, spare: 0 } },
+        // A real split, as the row (bench/src/benchmarks/routing-overhead.ts, realSplit).
+        split: { weights: { persona: 70, spare: 30 } },
         fallback: ['spare'],
       },
     })

@@ -5,8 +5,10 @@
 // Modes: `row` (routed ÷ direct, as the row), `aa-direct` (direct ÷ direct: two adapters from the same factory),
 // `aa-routed` (routed ÷ routed: two routed clients configured alike, each with its own memory store), `replay`
 // (routed ÷ direct over an adapter that answers at once with a copy of one real Persona create's result, a fresh id
-// per call: routing's own work on the flow's data, in a tight loop, to set against the row's profile).
-// Options: --rounds N, --warmup N, --batch N; --no-settle (the heap left to itself, no collection around blocks); --profile (samples the CPU every 50 µs with the inspector and gives
+// per call: routing's own work on the flow's data, in a tight loop, to set against the row's profile), `split-ab`
+// (routed with the row's 70/30 split ÷ routed with a one-provider 100/0 split: what the real split costs).
+// Routed clients split new subjects 70/30 between two identical adapters, as the row; --split P gives P/(100-P).
+// Options: --split P, --rounds N, --warmup N, --batch N; --no-settle (the heap left to itself, no collection around blocks); --profile (samples the CPU every 50 µs with the inspector and gives
 // each side's self time per function, from the measured blocks only); --json FILE (every block, its GC events).
 // Build the bench first (`pnpm --filter @openkyc/bench... build`). Prints the goal statistic, the ratio of the
 // totals, the per-round spread, each side by position in its round, and collector time inside the blocks.
@@ -31,9 +33,9 @@ const option = (name, fallback) => {
   const at = args.indexOf(`--${name}`)
   return at === -1 ? fallback : args[at + 1]
 }
-if (!['row', 'aa-direct', 'aa-routed', 'replay'].includes(mode)) {
+if (!['row', 'aa-direct', 'aa-routed', 'replay', 'split-ab'].includes(mode)) {
   console.error(
-    'usage: routing-blocks.mjs <row|aa-direct|aa-routed|replay> [--rounds N] [--warmup N] [--batch N] [--profile] [--json FILE]',
+    'usage: routing-blocks.mjs <row|aa-direct|aa-routed|replay|split-ab> [--split P] [--rounds N] [--warmup N] [--batch N] [--profile] [--json FILE]',
   )
   process.exit(2)
 }
@@ -42,6 +44,8 @@ const warmupRounds = Number(option('warmup', 150))
 const batch = Number(option('batch', 20))
 const profile = args.includes('--profile')
 const jsonOut = option('json', undefined)
+// The routed client's split: P % of new subjects to `persona`, the rest to `spare` (default 70, as the row).
+const splitWeight = Number(option('split', 70))
 
 // The row's setup (bench/src/benchmarks/routing-overhead.ts).
 const persona = createPersonaSimulator({
@@ -70,14 +74,15 @@ const replay = () => {
   return adapter
 }
 const makeAdapter = mode === 'replay' ? replay : direct
-const routed = () =>
+const routed = (weight = splitWeight) =>
   createKyc({
     adapters: { persona: makeAdapter(), spare: makeAdapter() },
     env: {},
     routing: {
-      coverage: { persona: { countries: ['DE', 'FR', 'GB'] } },
+      coverage: { persona: { countries: ['DE', 'FR', 'GB'] }, spare: { countries: ['DE', 'FR', 'GB'] } },
       rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
-      split: { weights: { persona: 100, spare: 0 } },
+      // A real split, as the row (realSplit); --split 100 gives the old one-provider split, for comparison.
+      split: { weights: { persona: weight, spare: 100 - weight } },
       fallback: ['spare'],
     },
   })
@@ -88,7 +93,9 @@ const [subjectClient, baselineClient, subjectName, baselineName] =
       ? [routed(), replay(), 'routed', 'direct']
       : mode === 'aa-direct'
         ? [direct(), direct(), 'direct A', 'direct B']
-        : [routed(), routed(), 'routed A', 'routed B']
+        : mode === 'split-ab'
+          ? [routed(), routed(100), `routed ${splitWeight}/${100 - splitWeight}`, 'routed 100/0']
+          : [routed(), routed(), 'routed A', 'routed B']
 // References of one length on both sides, as in the row (`routed-`/`direct-` there: 7 characters each).
 const [subjectPrefix, baselinePrefix] =
   mode === 'row' || mode === 'replay' ? ['routed-', 'direct-'] : ['sideA1-', 'sideB1-']
@@ -218,7 +225,11 @@ if (cpuProfile !== undefined) {
     const file = frame.url
       .replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '')
       .replace(/^.*\/work\/[^/]+\//, '')
-    const key = `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`
+    // Anonymous functions by line and column too (bundles are minified onto one line; map them with the bundle's
+    // source map).
+    const key = frame.functionName
+      ? `${frame.functionName} ${file}:${frame.lineNumber + 1}`
+      : `(anonymous) ${file}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`
     const bySide = selfBySide[window.side]
     bySide.set(key, (bySide.get(key) ?? 0) + 1)
     assigned += 1

@@ -1,4 +1,11 @@
-import { createKyc, type KycAdapter, type KycCapabilities, type Verification } from '@openkyc/core'
+import {
+  createKyc,
+  type KeyValueStore,
+  type KycAdapter,
+  type KycCapabilities,
+  splitAssignmentNamespace,
+  type Verification,
+} from '@openkyc/core'
 import { createJumioSimulator } from '@openkyc/simulator-jumio'
 import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { scenarioById } from '@openkyc/testkit/catalogue'
@@ -154,6 +161,44 @@ function createInstantAdapter(): KycAdapter {
 }
 
 /**
+ * The routed side's split: 70 % of new subjects to `first`, 30 % to `second` (the issue's own test uses 70/30),
+ * two identical adapters on the same simulator. A real split, so the row pays for what every real split pays (the
+ * subject's bucket is hashed and walked over two providers); a one-provider split (100/0) would let a router
+ * shortcut for "one provider holds the whole split" cut that work from the row while no real split gains.
+ * Coverage is configured alike for both, so every call checks it whichever provider the split picks.
+ */
+export function realSplit<First extends string, Second extends string>(
+  first: First,
+  second: Second,
+): Record<First | Second, number> {
+  return { [first]: 70, [second]: 30 } as Record<First | Second, number>
+}
+
+/**
+ * How the sticky split assigned `subjectReferences` (read back from the store's split assignments, untimed):
+ * the count per provider, and how many have no assignment. Shows in the row's notes that the routed side
+ * really split its subjects.
+ */
+export async function splitShares(
+  keyValue: KeyValueStore,
+  subjectReferences: readonly string[],
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {}
+  for (const reference of subjectReferences) {
+    const stored = await keyValue.get(splitAssignmentNamespace, reference)
+    const provider =
+      typeof stored === 'object' &&
+      stored !== null &&
+      !Array.isArray(stored) &&
+      typeof stored.provider === 'string'
+        ? stored.provider
+        : '(none)'
+    counts[provider] = (counts[provider] ?? 0) + 1
+  }
+  return counts
+}
+
+/**
  * Routing overhead: the same calls through a routed `createKyc` client (rules checked, sticky split
  * read from the store, coverage, the verification, a routing audit entry and a new subject's split
  * assignment stored in one transaction of the default memory store) and through the same adapter called directly, against
@@ -184,9 +229,9 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
       },
       env: {},
       routing: {
-        coverage: { persona: { countries: ['DE', 'FR', 'GB'] } },
+        coverage: { persona: { countries: ['DE', 'FR', 'GB'] }, spare: { countries: ['DE', 'FR', 'GB'] } },
         rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
-        split: { weights: { persona: 100, spare: 0 } },
+        split: { weights: realSplit('persona', 'spare') },
         fallback: ['spare'],
       },
     })
@@ -252,10 +297,14 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
   const evidence = jumioEvidenceFor(scenarioById('clean_approve'))
   const jumioContext = { fetch: jumio.fetch, now: () => jumio.clock.now() }
   const jumioDirect = createBenchJumio(jumioContext)
+  // One Jumio adapter installed under both names: an API-channel flow's uploads and submit go to the adapter named
+  // by the verification's provider (`jumio`), which must hold the upload session the create opened, whichever
+  // name the split picked for the create.
+  const jumioRoutedAdapter = createBenchJumio(jumioContext)
   const jumioRouted = createKyc({
-    adapters: { jumio: createBenchJumio(jumioContext), spare: createBenchJumio(jumioContext) },
+    adapters: { jumio: jumioRoutedAdapter, spare: jumioRoutedAdapter },
     env: {},
-    routing: { split: { weights: { jumio: 100, spare: 0 } }, fallback: ['spare'] },
+    routing: { split: { weights: realSplit('jumio', 'spare') }, fallback: ['spare'] },
   })
   const jumioFlow = async (client: typeof jumioDirect | typeof jumioRouted, subjectReference: string) => {
     const { verification } = await client.createVerification({ subjectReference, channel: 'api' })
@@ -281,9 +330,9 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
     adapters: { instant: createInstantAdapter(), spare: createInstantAdapter() },
     env: {},
     routing: {
-      coverage: { instant: { countries: ['DE', 'FR', 'GB'] } },
+      coverage: { instant: { countries: ['DE', 'FR', 'GB'] }, spare: { countries: ['DE', 'FR', 'GB'] } },
       rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
-      split: { weights: { instant: 100, spare: 0 } },
+      split: { weights: realSplit('instant', 'spare') },
       fallback: ['spare'],
     },
   })
@@ -321,6 +370,29 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
   }
   const keptRouted = (keptRuns.routed[0]! + keptRuns.routed[1]!) / 2
   const keptDirect = (keptRuns.direct[0]! + keptRuns.direct[1]!) / 2
+
+  // The split the routed sides made (untimed): new subjects of the goal rows' measured and warm-up calls.
+  const referencesOf = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, index) => `${prefix}${index}`)
+  const personaShares = await splitShares(
+    personaRouted.store.keyValue,
+    referencesOf('routed-', (warmupRounds + rounds) * batch),
+  )
+  const jumioShares = await splitShares(
+    jumioRouted.store.keyValue,
+    referencesOf('routed-', (warmupRounds + rounds) * jumioBatch),
+  )
+  // Of the assignments the store still holds: the memory store keeps at most 10,000 key-value entries (least
+  // recently used evicted), so the oldest subjects' assignments may be gone.
+  const describeShares = (shares: Record<string, number>) => {
+    const held = Object.entries(shares).filter(([provider]) => provider !== '(none)')
+    const total = held.reduce((sum, [, count]) => sum + count, 0)
+    const all = total + (shares['(none)'] ?? 0)
+    const parts = held
+      .sort(([, left], [, right]) => right - left)
+      .map(([provider, count]) => `${provider} ${((100 * count) / total).toFixed(1)} %`)
+    return `${parts.join(', ')} (of the ${total} of ${all} assignments still held)`
+  }
 
   const mainThreadGc = garbageCollectorOnMainThread()
   return {
@@ -363,6 +435,7 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
       `Heap: every block starts with an empty young generation (a young-generation collection, untimed) and ends with a young-generation collection (timed), so each side pays for collecting its own allocations and promoting what it keeps. There is no full collection between blocks: on Node 20 a full collection deoptimizes the optimized code whose weakly held objects died, and the next block ran 2–3× slower while re-optimizing. Live heap kept per call (2 × ${keptCalls} calls per side after the timing, between full collections, routed/direct/direct/routed; the simulator's state is most of it, on both sides): Persona routed ${(keptRouted / 1024).toFixed(1)} kB, direct ${(keptDirect / 1024).toFixed(1)} kB; the settled heap's growth per call over the blocks (median; also counts what was promoted and died later): Persona ${describeHeapGrowth(personaResult)}; Jumio ${describeHeapGrowth(jumioResult)}. The routed side's extra is the memory store's copy of each verification, its routing audit entry and split assignment: routing's cost with a memory store, kept in the figures.`,
       `CPU time is process.cpuUsage (user + system, every thread; Node ${process.version} has no per-thread CPU clock). ${mainThreadGc ? 'The row runs with --single-threaded-gc (the bench runner adds it), so the collector works on the main thread: its work is counted whole, and its helper threads add no scheduling noise.' : 'This run did NOT have --single-threaded-gc: the collector’s helper threads are counted too, with their scheduling noise (run the row through the bench runner, which adds the flag).'} The calls never wait (in-process simulators), and CPU time leaves out what other processes take on a loaded machine; the wall-time rows come from the same blocks and are context.`,
       `The audit chain's hashes are computed when the memory store's log is first read, not in the routed call: ${(deferredHashMs * 1000).toFixed(1)} µs of CPU per entry, paid by the first read after the run (${head?.sequence ?? 0} entries). A Postgres store computes them in the record's own transaction.`,
+      `The routed side is a real split, 70/30 between two identical adapters on the same simulator (Jumio: one adapter under both names, which holds the flow's upload session whichever name the split picked; a one-provider split, 100/0, would let a router shortcut for that case cut the bucket hash from the row while no real split gains): new subjects went Persona ${describeShares(personaShares)}; Jumio ${describeShares(jumioShares)}.`,
       'The routed client checks a rule, reads the sticky split assignment, checks coverage, and stores the verification (parsed once, kept as a copy), a routing audit entry (sent with the commit; SHA-256 chained when the log is read) and a new subject’s split assignment in one memory-store transaction per create.',
       'Both sides send the same requests (same subject-reference length, same adapter settings) to the same simulator, alternating, so its state grows alike under both; the routed side also pays createKyc capability enforcement and the no-op telemetry wrapper, which the context row (routed ÷ createKyc without routing) leaves out.',
     ],

@@ -17,9 +17,15 @@ export type Receiver = {
   lines: string[]
 }
 
-/** Starts `receiver.mjs` with `environment` and waits until it listens (it prints its port). */
-export async function startReceiver(environment: Record<string, string>): Promise<Receiver> {
-  const child = spawn(process.execPath, [receiverPath], {
+/**
+ * Starts `receiver.mjs` (or another receiver script, `script`) with `environment` and waits until it
+ * listens (it prints its port).
+ */
+export async function startReceiver(
+  environment: Record<string, string>,
+  script = receiverPath,
+): Promise<Receiver> {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
