@@ -6,7 +6,6 @@ import {
   splitAssignmentNamespace,
   splitBucket,
 } from '../src/index.js'
-import { soleSplitProvider } from '../src/routing/split.js'
 import { createMockAdapter, createMockVerification } from '../src/test/index.js'
 import { withTransactionMethods } from './fixtures.js'
 import { routingEntries } from './routing-support.js'
@@ -54,23 +53,6 @@ describe('routing: sticky split', () => {
     expect(providerForBucket({ a: 70, b: 30 }, 6_999)).toBe('a')
     expect(providerForBucket({ a: 70, b: 30 }, 7_000)).toBe('b')
     expect(providerForBucket({ a: 0, b: 100 }, 0)).toBe('b')
-  })
-
-  it('knows the provider a split gives every bucket to, when one holds it whole (new subjects need no hash)', () => {
-    expect(soleSplitProvider({ a: 100, b: 0 })).toBe('a')
-    expect(soleSplitProvider({ a: 0, b: 100, c: 0 })).toBe('b')
-    expect(soleSplitProvider({ a: 100 })).toBe('a')
-    expect(soleSplitProvider({ a: 70, b: 30 })).toBeUndefined()
-    expect(soleSplitProvider({ a: 99.5, b: 0.5 })).toBeUndefined()
-    // The same answer as hashing: every bucket falls to that provider.
-    const wholeShares: Record<string, number>[] = [
-      { a: 100, b: 0 },
-      { a: 0, b: 100, c: 0 },
-    ]
-    for (const weights of wholeShares) {
-      const buckets = Array.from({ length: 10_000 }, (_, bucket) => providerForBucket(weights, bucket))
-      expect(new Set(buckets)).toEqual(new Set([soleSplitProvider(weights)]))
-    }
   })
 
   it('sends a returning subject to the same provider, and a changed split only moves new subjects', async () => {

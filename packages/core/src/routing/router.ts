@@ -27,7 +27,7 @@ import type { ParsedRoutingConfig, ProviderCoverage } from './routing-config.js'
 import { RoutingLabelSchema, type RoutingRecord } from './routing-record.js'
 import { matchRule } from './rules.js'
 import { createShadowRunner, type ShadowContext, type ShadowRunner } from './shadow.js'
-import { type SplitPlan, soleSplitProvider, splitAssignmentNamespace, splitPlanFor } from './split.js'
+import { type SplitPlan, splitAssignmentNamespace, splitPlanFor } from './split.js'
 import { storeRoutedVerification } from './store-routing.js'
 
 /** What a routed `createVerification` call may add: attributes for rules and a segment label for reports. */
@@ -134,8 +134,6 @@ export function createRouter(options: RouterOptions): Router {
     })),
     coverageByShape: new Map(),
   })
-  // With one provider holding the whole split (weights 100/0), a new subject goes to it: no hash per call.
-  const soleProvider = config.split === undefined ? undefined : soleSplitProvider(config.split.weights)
   const rulePlans = new Map((config.rules ?? []).map((rule) => [rule, compile(rule.providers)]))
   const splitPlans = new Map(keys.map((key) => [key, compile([key])]))
   const defaultPlan = compile([defaultProvider])
@@ -246,7 +244,7 @@ export function createRouter(options: RouterOptions): Router {
       basis = 'split'
       // The subject's stored assignment, read here rather than in an async helper (see `planSplit`).
       const stored = await store.keyValue.get(splitAssignmentNamespace, call.subjectReference)
-      const plan = splitPlanFor(stored, config.split, call.subjectReference, keys, soleProvider)
+      const plan = splitPlanFor(stored, config.split, call.subjectReference, keys)
       if (plan.write !== undefined) split = { subjectReference: call.subjectReference, plan }
       routePlan = splitPlans.get(plan.provider) ?? compile([plan.provider])
     } else {

@@ -106,13 +106,12 @@ export async function planSplit(
   installed: readonly string[],
 ): Promise<SplitPlan> {
   const stored = await keyValue.get(splitAssignmentNamespace, subjectReference)
-  return splitPlanFor(stored, split, subjectReference, installed, soleSplitProvider(split.weights))
+  return splitPlanFor(stored, split, subjectReference, installed)
 }
 
 /**
  * {@link planSplit} once the subject's stored assignment (`stored`, as `keyValue.get` returned it) has
  * been read: the router reads it itself, so no async function stands between it and the store.
- * `soleProvider` is {@link soleSplitProvider} of the weights, computed once per configuration.
  * Internal to core.
  */
 export function splitPlanFor(
@@ -120,30 +119,13 @@ export function splitPlanFor(
   split: RoutingSplit,
   subjectReference: string,
   installed: readonly string[],
-  soleProvider: string | undefined,
 ): SplitPlan {
   const kept = storedProvider(stored)
   if (kept !== undefined && installed.includes(kept)) return { provider: kept, write: undefined }
   return {
-    provider: soleProvider ?? providerForBucket(split.weights, splitBucket(subjectReference, split.seed)),
+    provider: providerForBucket(split.weights, splitBucket(subjectReference, split.seed)),
     write: stored === undefined ? 'absent' : 'replace',
   }
-}
-
-/**
- * The provider that holds the whole split (every other weight is 0), or `undefined` when several
- * share it. Every bucket falls to that provider, so a new subject needs no hash to be assigned.
- * Internal to core.
- *
- * @example
- * ```ts
- * soleSplitProvider({ jumio: 100, onfido: 0 }) // 'jumio'
- * soleSplitProvider({ jumio: 70, onfido: 30 }) // undefined
- * ```
- */
-export function soleSplitProvider(weights: Readonly<Record<string, number>>): string | undefined {
-  const sharing = Object.keys(weights).filter((provider) => (weights[provider] as number) > 0)
-  return sharing.length === 1 ? sharing[0] : undefined
 }
 
 /**
