@@ -25,6 +25,7 @@ const load = async (tree) => {
     providers: await import(resolve(bench, 'dist/providers.js')),
     measure: await import(resolve(bench, 'dist/measure.js')),
     ingest: await import(resolve(bench, 'dist/benchmarks/webhook-ingest.js')),
+    routingOverhead: await import(resolve(bench, 'dist/benchmarks/routing-overhead.js')),
     simulator: await import(require.resolve('@openkyc/simulator-persona')),
     core: await import(require.resolve('@openkyc/core')),
   }
@@ -32,6 +33,15 @@ const load = async (tree) => {
 const a = await load(treeA)
 const b = await load(treeB)
 const settings = { handoff: 'hosted-url', rateLimit: false }
+// The row's split (`realSplit`), from tree A's built bench (tree B's if A's predates it), used on both sides so the
+// two trees' routers split alike and the script cannot drift from the row.
+const realSplit = a.routingOverhead.realSplit ?? b.routingOverhead.realSplit
+if (mode === 'routed' && realSplit === undefined) {
+  console.error(
+    "compare-trees.mjs routed: neither tree's bench/dist/benchmarks/routing-overhead.js exports realSplit",
+  )
+  process.exit(2)
+}
 const digits = (value) => value.toFixed(4)
 
 let result
@@ -64,8 +74,8 @@ if (mode === 'create' || mode === 'routed') {
       routing: {
         coverage: { persona: { countries: ['DE', 'FR', 'GB'] }, spare: { countries: ['DE', 'FR', 'GB'] } },
         rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
-        // A real split, as the row (bench/src/benchmarks/routing-overhead.ts, realSplit).
-        split: { weights: { persona: 70, spare: 30 } },
+        // A real split, the row's own (realSplit, above).
+        split: { weights: realSplit('persona', 'spare') },
         fallback: ['spare'],
       },
     })

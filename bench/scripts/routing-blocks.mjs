@@ -7,7 +7,8 @@
 // (routed ÷ direct over an adapter that answers at once with a copy of one real Persona create's result, a fresh id
 // per call: routing's own work on the flow's data, in a tight loop, to set against the row's profile), `split-ab`
 // (routed with the row's 70/30 split ÷ routed with a one-provider 100/0 split: what the real split costs).
-// Routed clients split new subjects 70/30 between two identical adapters, as the row; --split P gives P/(100-P).
+// Routed clients split new subjects as the row (`realSplit`, imported from the built row: 70/30) between two
+// identical adapters; --split P gives P/(100-P).
 // Options: --split P, --rounds N, --warmup N, --batch N; --no-settle (the heap left to itself, no collection around blocks); --profile (samples the CPU every 50 µs with the inspector and gives
 // each side's self time per function, from the measured blocks only); --json FILE (every block, its GC events).
 // Build the bench first (`pnpm --filter @openkyc/bench... build`). Prints the goal statistic, the ratio of the
@@ -24,6 +25,7 @@ const bench = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(resolve(bench, 'package.json'))
 const { compareInterleaved, summarize } = await import(resolve(bench, 'dist/measure.js'))
 const { createBenchPersona } = await import(resolve(bench, 'dist/providers.js'))
+const { realSplit } = await import(resolve(bench, 'dist/benchmarks/routing-overhead.js'))
 const { createPersonaSimulator } = await import(require.resolve('@openkyc/simulator-persona'))
 const { createKyc } = await import(require.resolve('@openkyc/core'))
 
@@ -44,8 +46,9 @@ const warmupRounds = Number(option('warmup', 150))
 const batch = Number(option('batch', 20))
 const profile = args.includes('--profile')
 const jsonOut = option('json', undefined)
-// The routed client's split: P % of new subjects to `persona`, the rest to `spare` (default 70, as the row).
-const splitWeight = Number(option('split', 70))
+// The routed client's split: P % of new subjects to `persona`, the rest to `spare` (default: the row's, realSplit).
+const rowSplit = realSplit('persona', 'spare')
+const splitWeight = Number(option('split', rowSplit.persona))
 
 // The row's setup (bench/src/benchmarks/routing-overhead.ts).
 const persona = createPersonaSimulator({
@@ -81,8 +84,8 @@ const routed = (weight = splitWeight) =>
     routing: {
       coverage: { persona: { countries: ['DE', 'FR', 'GB'] }, spare: { countries: ['DE', 'FR', 'GB'] } },
       rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
-      // A real split, as the row (realSplit); --split 100 gives the old one-provider split, for comparison.
-      split: { weights: { persona: weight, spare: 100 - weight } },
+      // A real split, the row's own (realSplit) by default; --split 100 gives a one-provider split, for comparison.
+      split: { weights: weight === rowSplit.persona ? rowSplit : { persona: weight, spare: 100 - weight } },
       fallback: ['spare'],
     },
   })

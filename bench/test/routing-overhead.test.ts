@@ -1,13 +1,14 @@
 import { createKyc } from '@openkyc/core'
 import { createPersonaSimulator } from '@openkyc/simulator-persona'
 import { describe, expect, it } from 'vitest'
-import { realSplit, splitShares } from '../src/benchmarks/routing-overhead.js'
+import { describeShares, realSplit, splitShares } from '../src/benchmarks/routing-overhead.js'
 import { createBenchPersona } from '../src/providers.js'
 
 /**
- * The routing-overhead row's routed side must be a real split (not one provider holding every new subject), so a
- * router shortcut for a one-provider split cannot flatter the row: the row's split sends new subjects to both
- * adapters, about 70/30, and `splitShares` reads that back from the store's split assignments.
+ * The routing-overhead row's routed side must be a real split, as deployments use (not a degenerate one with one
+ * provider holding every new subject, which would let any router shortcut for that case flatter the row): the row's
+ * split sends new subjects to both adapters, about 70/30, and `splitShares` reads that back from the store's split
+ * assignments.
  */
 describe('routing-overhead: the routed side splits', () => {
   it('realSplit sends new subjects to both providers, about 70/30, as splitShares reads back', async () => {
@@ -37,5 +38,13 @@ describe('routing-overhead: the routed side splits', () => {
     expect((shares.persona ?? 0) / references.length).toBeGreaterThan(0.6)
     expect((shares.persona ?? 0) / references.length).toBeLessThan(0.8)
     expect(await splitShares(client.store.keyValue, ['never-created'])).toEqual({ '(none)': 1 })
+  })
+
+  it('describeShares gives the shares of the assignments still held, and says so when none is held', () => {
+    expect(describeShares({ persona: 7, spare: 3, '(none)': 10 })).toBe(
+      'persona 70.0 %, spare 30.0 % (of the 10 of 20 assignments still held)',
+    )
+    expect(describeShares({ '(none)': 5 })).toBe('(no assignment still held, of 5)')
+    expect(describeShares({})).toBe('(no assignment still held, of 0)')
   })
 })

@@ -162,10 +162,14 @@ function createInstantAdapter(): KycAdapter {
 
 /**
  * The routed side's split: 70 % of new subjects to `first`, 30 % to `second` (the issue's own test uses 70/30),
- * two identical adapters on the same simulator. A real split, so the row pays for what every real split pays (the
- * subject's bucket is hashed and walked over two providers); a one-provider split (100/0) would let a router
- * shortcut for "one provider holds the whole split" cut that work from the row while no real split gains.
- * Coverage is configured alike for both, so every call checks it whichever provider the split picks.
+ * two identical adapters on the same simulator (Jumio: one adapter installed under both names, since an API-channel
+ * flow's uploads go to the provider its verification names, which must hold the upload session the create opened,
+ * and two instances of one vendor's adapter share that name). A real split is the honest configuration: it is what
+ * deployments use, so the row pays what every real split pays (the subject's bucket is hashed and walked over two
+ * providers); a degenerate one-provider split (100/0) would let any router shortcut for that case flatter the row
+ * while no real split gains. Coverage is configured alike for both, so every call checks it whichever provider the
+ * split picks. `bench/scripts/compare-trees.mjs` and `bench/scripts/routing-blocks.mjs` import this from the
+ * built tree, so the A/B scripts split as the row does.
  */
 export function realSplit<First extends string, Second extends string>(
   first: First,
@@ -196,6 +200,23 @@ export async function splitShares(
     counts[provider] = (counts[provider] ?? 0) + 1
   }
   return counts
+}
+
+/**
+ * The shares `splitShares` counted, as the row's note prints them: each provider's percentage of the assignments the
+ * store still holds (the memory store keeps at most 10,000 key-value entries, least recently used evicted, so the
+ * oldest subjects' assignments may be gone), largest first, and how many of all were still held. When none is held,
+ * it says so in words.
+ */
+export function describeShares(shares: Record<string, number>): string {
+  const held = Object.entries(shares).filter(([provider]) => provider !== '(none)')
+  const total = held.reduce((sum, [, count]) => sum + count, 0)
+  const all = total + (shares['(none)'] ?? 0)
+  if (total === 0) return `(no assignment still held, of ${all})`
+  const parts = held
+    .sort(([, left], [, right]) => right - left)
+    .map(([provider, count]) => `${provider} ${((100 * count) / total).toFixed(1)} %`)
+  return `${parts.join(', ')} (of the ${total} of ${all} assignments still held)`
 }
 
 /**
@@ -382,17 +403,6 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
     jumioRouted.store.keyValue,
     referencesOf('routed-', (warmupRounds + rounds) * jumioBatch),
   )
-  // Of the assignments the store still holds: the memory store keeps at most 10,000 key-value entries (least
-  // recently used evicted), so the oldest subjects' assignments may be gone.
-  const describeShares = (shares: Record<string, number>) => {
-    const held = Object.entries(shares).filter(([provider]) => provider !== '(none)')
-    const total = held.reduce((sum, [, count]) => sum + count, 0)
-    const all = total + (shares['(none)'] ?? 0)
-    const parts = held
-      .sort(([, left], [, right]) => right - left)
-      .map(([provider, count]) => `${provider} ${((100 * count) / total).toFixed(1)} %`)
-    return `${parts.join(', ')} (of the ${total} of ${all} assignments still held)`
-  }
 
   const mainThreadGc = garbageCollectorOnMainThread()
   return {
@@ -435,7 +445,7 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
       `Heap: every block starts with an empty young generation (a young-generation collection, untimed) and ends with a young-generation collection (timed), so each side pays for collecting its own allocations and promoting what it keeps. There is no full collection between blocks: on Node 20 a full collection deoptimizes the optimized code whose weakly held objects died, and the next block ran 2–3× slower while re-optimizing. Live heap kept per call (2 × ${keptCalls} calls per side after the timing, between full collections, routed/direct/direct/routed; the simulator's state is most of it, on both sides): Persona routed ${(keptRouted / 1024).toFixed(1)} kB, direct ${(keptDirect / 1024).toFixed(1)} kB; the settled heap's growth per call over the blocks (median; also counts what was promoted and died later): Persona ${describeHeapGrowth(personaResult)}; Jumio ${describeHeapGrowth(jumioResult)}. The routed side's extra is the memory store's copy of each verification, its routing audit entry and split assignment: routing's cost with a memory store, kept in the figures.`,
       `CPU time is process.cpuUsage (user + system, every thread; Node ${process.version} has no per-thread CPU clock). ${mainThreadGc ? 'The row runs with --single-threaded-gc (the bench runner adds it), so the collector works on the main thread: its work is counted whole, and its helper threads add no scheduling noise.' : 'This run did NOT have --single-threaded-gc: the collector’s helper threads are counted too, with their scheduling noise (run the row through the bench runner, which adds the flag).'} The calls never wait (in-process simulators), and CPU time leaves out what other processes take on a loaded machine; the wall-time rows come from the same blocks and are context.`,
       `The audit chain's hashes are computed when the memory store's log is first read, not in the routed call: ${(deferredHashMs * 1000).toFixed(1)} µs of CPU per entry, paid by the first read after the run (${head?.sequence ?? 0} entries). A Postgres store computes them in the record's own transaction.`,
-      `The routed side is a real split, 70/30 between two identical adapters on the same simulator (Jumio: one adapter under both names, which holds the flow's upload session whichever name the split picked; a one-provider split, 100/0, would let a router shortcut for that case cut the bucket hash from the row while no real split gains): new subjects went Persona ${describeShares(personaShares)}; Jumio ${describeShares(jumioShares)}.`,
+      `The routed side is a real split, as deployments use, 70/30 between two identical adapters on the same simulator (Jumio: one adapter under both names, which holds the flow's upload session whichever name the split picked), so no router shortcut for a degenerate one-provider split (100/0) can flatter the row. New subjects went Persona ${describeShares(personaShares)}; Jumio ${describeShares(jumioShares)}.`,
       'The routed client checks a rule, reads the sticky split assignment, checks coverage, and stores the verification (parsed once, kept as a copy), a routing audit entry (sent with the commit; SHA-256 chained when the log is read) and a new subject’s split assignment in one memory-store transaction per create.',
       'Both sides send the same requests (same subject-reference length, same adapter settings) to the same simulator, alternating, so its state grows alike under both; the routed side also pays createKyc capability enforcement and the no-op telemetry wrapper, which the context row (routed ÷ createKyc without routing) leaves out.',
     ],
