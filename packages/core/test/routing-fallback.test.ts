@@ -11,6 +11,7 @@ import {
   KycProviderUnavailableError,
   KycRateLimitedError,
   KycUnsupportedCapabilityError,
+  type RoutingConfig,
   verifyAuditChain,
 } from '../src/index.js'
 import { createMockAdapter } from '../src/test/index.js'
@@ -153,6 +154,13 @@ describe('routing: coverage and rules', () => {
     americas: createMockAdapter({ provider: 'americas' }),
     hostedOnly: createMockAdapter({ provider: 'hosted-only', capabilities: { upload: false } }),
   })
+  /** A routed client over {@link adapters}, Europe its default provider, with its store. */
+  const routedKyc = (routing: RoutingConfig) => {
+    const installed = adapters()
+    const store = createMemoryStore()
+    const kyc = createKyc({ provider: 'europe', adapters: installed, store, env: {}, routing })
+    return { installed, store, kyc }
+  }
 
   it('refuses a request outside every provider coverage before any request, with a typed error', async () => {
     const installed = adapters()
@@ -211,16 +219,9 @@ describe('routing: coverage and rules', () => {
   })
 
   it('answers each request shape by its own coverage, however often shapes repeat and alternate (answers are remembered per shape)', async () => {
-    const store = createMemoryStore()
-    const kyc = createKyc({
-      provider: 'europe',
-      adapters: adapters(),
-      store,
-      env: {},
-      routing: {
-        coverage: { europe: { countries: ['DE'], documentTypes: ['passport'] } },
-        fallback: ['hostedOnly', 'americas'],
-      },
+    const { store, kyc } = routedKyc({
+      coverage: { europe: { countries: ['DE'], documentTypes: ['passport'] } },
+      fallback: ['hostedOnly', 'americas'],
     })
     const shapes = [
       { country: 'DE', documentTypes: ['passport'], expected: 'europe' },
@@ -250,47 +251,52 @@ describe('routing: coverage and rules', () => {
     expect(entries[5]?.routing.skipped).toEqual(entries[0]?.routing.skipped)
   })
 
-  it('remembers answers only for shapes made of the closed lists: an odd document type cannot set the answer of another request', async () => {
-    const store = createMemoryStore()
-    const kyc = createKyc({
-      provider: 'europe',
-      adapters: adapters(),
-      store,
-      env: {},
-      routing: {
-        coverage: { europe: { documentTypes: ['passport'] } },
-        rules: [{ name: 'licences', when: { documentTypes: ['driving_license'] }, providers: ['americas'] }],
-        fallback: ['americas'],
-      },
+  it('refuses document types the routing record would refuse (unknown, not an array, more than ten) before any request, storing nothing', async () => {
+    const { installed, store, kyc } = routedKyc({
+      coverage: { europe: { documentTypes: ['passport'] } },
+      rules: [{ name: 'licences', when: { documentTypes: ['driving_license'] }, providers: ['americas'] }],
+      fallback: ['americas'],
     })
-    // Joined with commas, these would read as the next request's two types: coverage would skip
-    // Europe for it, and the 'licences' rule would not match it.
-    const odd = ['id_card,driving_license', 'visa'] as unknown as ('id_card' | 'visa')[]
-    const first = await kyc.createVerification({ subjectReference: 'user_1', documentTypes: odd })
-    expect(first.verification.provider).toBe('americas')
+    // Each would reach a provider and then go unrecorded: the routing record refuses it after the call.
+    // The first two, joined with commas, would also read as another request's types.
+    const refused = [
+      ['id_card,driving_license', 'visa'],
+      ['id_card,passport'],
+      'passport',
+      [7],
+      Array.from({ length: 11 }, () => 'passport'),
+    ] as unknown as 'passport'[][]
+    for (const [index, documentTypes] of refused.entries()) {
+      const pending = kyc.createVerification({ subjectReference: `odd_${index}`, documentTypes })
+      await expect(pending).rejects.toBeInstanceOf(KycInvalidRequestError)
+    }
+    for (const adapter of Object.values(installed)) expect(adapter.calls).toEqual([])
+    expect(await routingEntries(store)).toEqual([])
+    // The closed lists' values, up to ten (repeats included), are routed and recorded as before.
     const licence = await kyc.createVerification({
-      subjectReference: 'user_2',
+      subjectReference: 'user_1',
       documentTypes: ['id_card', 'driving_license', 'visa'],
     })
     expect(licence.verification.provider).toBe('americas')
-    const oddPassport = ['id_card,passport'] as unknown as 'id_card'[]
-    await kyc.createVerification({ subjectReference: 'user_3', documentTypes: oddPassport })
     const passport = await kyc.createVerification({
-      subjectReference: 'user_4',
+      subjectReference: 'user_2',
       documentTypes: ['id_card', 'passport'],
     })
     expect(passport.verification.provider).toBe('europe')
+    const ten = Array.from({ length: 10 }, () => 'passport' as const)
+    const long = await kyc.createVerification({ subjectReference: 'user_3', documentTypes: ten })
+    expect(long.verification.provider).toBe('europe')
     const entries = await routingEntries(store)
     expect(entries.map((entry) => [entry.routing.basis, entry.routing.rule ?? null])).toEqual([
       ['rule', 'licences'],
       ['default', null],
+      ['default', null],
     ])
+    expect(entries[2]?.routing.documentTypes).toEqual(ten)
   })
 
   it('refuses a malformed country or routing hint with a rejected promise, before any request and without storing anything', async () => {
-    const installed = adapters()
-    const store = createMemoryStore()
-    const kyc = createKyc({ provider: 'europe', adapters: installed, store, env: {}, routing: {} })
+    const { installed, store, kyc } = routedKyc({})
     const malformed = [
       { subjectReference: 'user_1', country: 'de' },
       { subjectReference: 'user_2', routing: { segment: 'no spaces allowed' } },
@@ -308,21 +314,14 @@ describe('routing: coverage and rules', () => {
   })
 
   it('matches rules with attributes on every call: a shape answered without attributes is not reused for a call with them', async () => {
-    const store = createMemoryStore()
-    const kyc = createKyc({
-      provider: 'europe',
-      adapters: adapters(),
-      store,
-      env: {},
-      routing: {
-        rules: [
-          {
-            name: 'premium',
-            when: { countries: ['DE'], attributes: { tier: 'gold' } },
-            providers: ['americas'],
-          },
-        ],
-      },
+    const { store, kyc } = routedKyc({
+      rules: [
+        {
+          name: 'premium',
+          when: { countries: ['DE'], attributes: { tier: 'gold' } },
+          providers: ['americas'],
+        },
+      ],
     })
     const calls = [
       { routing: undefined, expected: 'europe' },

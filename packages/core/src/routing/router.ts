@@ -24,7 +24,7 @@ import {
   routedIdempotencyNamespace,
 } from './idempotency.js'
 import type { ParsedRoutingConfig, ProviderCoverage } from './routing-config.js'
-import { RoutingLabelSchema, type RoutingRecord } from './routing-record.js'
+import { maxRecordedDocumentTypes, RoutingLabelSchema, type RoutingRecord } from './routing-record.js'
 import { matchRule } from './rules.js'
 import { createShadowRunner, type ShadowContext, type ShadowRunner } from './shadow.js'
 import { type SplitPlan, splitAssignmentNamespace, splitPlanFor } from './split.js'
@@ -186,6 +186,14 @@ export function createRouter(options: RouterOptions): Router {
     if (call.country !== undefined && !isCountryCode(call.country)) {
       throw new KycInvalidRequestError({
         message: 'country: expected an ISO 3166-1 alpha-2 country code in upper case, for example "DE".',
+      })
+    }
+    // The routing record refuses any other document type list, and it is written after the provider
+    // call: a list it would refuse must be refused here, before any request, or the call goes unrecorded.
+    const documentTypes: unknown = call.documentTypes
+    if (documentTypes !== undefined && !isRecordableDocumentTypes(documentTypes)) {
+      throw new KycInvalidRequestError({
+        message: `documentTypes: expected an array of at most ${maxRecordedDocumentTypes} of ${DocumentTypeSchema.options.join(', ')}.`,
       })
     }
     const hints = call.routing
@@ -487,11 +495,20 @@ function coveredBy(plan: RoutePlan, request: RoutingRequest): Coverage {
 
 const knownDocumentTypes = lazy(() => new Set<unknown>(DocumentTypeSchema.options))
 
+/** Whether the routing record accepts `value` as its `documentTypes`: an array of at most `maxRecordedDocumentTypes` known types. */
+function isRecordableDocumentTypes(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length > maxRecordedDocumentTypes) return false
+  for (let index = 0; index < value.length; index++) {
+    if (!knownDocumentTypes().has(value[index])) return false
+  }
+  return true
+}
+
 /**
  * The request's shape (country, channel, document types) as a cache key, or `undefined` when it is not
- * made of the closed lists' values. Only such shapes are remembered: an odd or long caller value (a
- * document type with a comma in it) is just computed, so no request can share, or set, the answer of
- * another. The country is already checked (`checkHints`).
+ * made of the closed lists' values. Only such shapes are remembered: a long list (repeats), or any odd
+ * value that got here, is just computed, so no request can share, or set, the answer of another. The
+ * country and document types are already checked (`checkHints`).
  */
 function shapeOf(request: RoutingRequest): string | undefined {
   const { channel, documentTypes } = request

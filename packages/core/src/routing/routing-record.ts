@@ -62,6 +62,9 @@ export const RoutingAttemptResultSchema = lazySchema(() =>
 /** How one attempt at a provider ended. See {@link RoutingAttemptResultSchema}. */
 export type RoutingAttemptResult = z.infer<typeof RoutingAttemptResultSchema>
 
+/** The most document types a routing record holds; a routed create with more is refused before any request. */
+export const maxRecordedDocumentTypes = 10
+
 /**
  * The routing part of an audit entry (`action: 'routing'`): how the provider was chosen, every
  * attempt with its result and error code, every provider skipped and why. Ids, provider names, rule
@@ -101,7 +104,7 @@ export const RoutingRecordSchema = lazySchema(() => {
     /** The request's country hint (ISO 3166-1 alpha-2), for the agreement report. */
     country: resolveSchema(CountryCodeSchema).optional(),
     /** The request's document types, for the agreement report. */
-    documentTypes: z.array(resolveSchema(DocumentTypeSchema)).max(10).optional(),
+    documentTypes: z.array(resolveSchema(DocumentTypeSchema)).max(maxRecordedDocumentTypes).optional(),
     /** The caller's segment label (`routing.segment`), for the agreement report. */
     segment: label.optional(),
     /** On a shadow entry: the primary verification it shadows. */
