@@ -33,12 +33,13 @@ const load = async (tree) => {
 const a = await load(treeA)
 const b = await load(treeB)
 const settings = { handoff: 'hosted-url', rateLimit: false }
-// The row's split (`realSplit`), from tree A's built bench (tree B's if A's predates it), used on both sides so the
-// two trees' routers split alike and the script cannot drift from the row.
-const realSplit = a.routingOverhead.realSplit ?? b.routingOverhead.realSplit
-if (mode === 'routed' && realSplit === undefined) {
+// The row's routing (`personaRouting`: rule, coverage, the real split, fallback), from tree A's built bench (tree
+// B's if A's predates it), used on both sides so the two trees' routers route alike and the script cannot drift
+// from the row.
+const personaRouting = a.routingOverhead.personaRouting ?? b.routingOverhead.personaRouting
+if (mode === 'routed' && personaRouting === undefined) {
   console.error(
-    "compare-trees.mjs routed: neither tree's bench/dist/benchmarks/routing-overhead.js exports realSplit",
+    "compare-trees.mjs routed: neither tree's bench/dist/benchmarks/routing-overhead.js exports personaRouting",
   )
   process.exit(2)
 }
@@ -71,13 +72,7 @@ if (mode === 'create' || mode === 'routed') {
         spare: tree.providers.createBenchPersona(context, settings),
       },
       env: {},
-      routing: {
-        coverage: { persona: { countries: ['DE', 'FR', 'GB'] }, spare: { countries: ['DE', 'FR', 'GB'] } },
-        rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
-        // A real split, the row's own (realSplit, above).
-        split: { weights: realSplit('persona', 'spare') },
-        fallback: ['spare'],
-      },
+      routing: personaRouting(),
     })
   }
   const adapterOf = mode === 'routed' ? routedOf : directOf

@@ -25,7 +25,7 @@ const bench = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(resolve(bench, 'package.json'))
 const { compareInterleaved, summarize } = await import(resolve(bench, 'dist/measure.js'))
 const { createBenchPersona } = await import(resolve(bench, 'dist/providers.js'))
-const { realSplit } = await import(resolve(bench, 'dist/benchmarks/routing-overhead.js'))
+const { personaRouting, realSplit } = await import(resolve(bench, 'dist/benchmarks/routing-overhead.js'))
 const { createPersonaSimulator } = await import(require.resolve('@openkyc/simulator-persona'))
 const { createKyc } = await import(require.resolve('@openkyc/core'))
 
@@ -81,13 +81,10 @@ const routed = (weight = splitWeight) =>
   createKyc({
     adapters: { persona: makeAdapter(), spare: makeAdapter() },
     env: {},
-    routing: {
-      coverage: { persona: { countries: ['DE', 'FR', 'GB'] }, spare: { countries: ['DE', 'FR', 'GB'] } },
-      rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
-      // A real split, the row's own (realSplit) by default; --split 100 gives a one-provider split, for comparison.
-      split: { weights: weight === rowSplit.persona ? rowSplit : { persona: weight, spare: 100 - weight } },
-      fallback: ['spare'],
-    },
+    // A real split, the row's own (realSplit) by default; --split 100 gives a one-provider split, for comparison.
+    routing: personaRouting(
+      weight === rowSplit.persona ? rowSplit : { persona: weight, spare: 100 - weight },
+    ),
   })
 const [subjectClient, baselineClient, subjectName, baselineName] =
   mode === 'row'

@@ -179,6 +179,22 @@ export function realSplit<First extends string, Second extends string>(
 }
 
 /**
+ * The routing of the row's Persona client, over adapters installed as `persona` and `spare`: a rule that never
+ * matches (Brazil) still checked on every call, coverage on both, the split (default {@link realSplit}) and a
+ * fallback. `bench/scripts/compare-trees.mjs` and `bench/scripts/routing-blocks.mjs` import it from the built
+ * tree, so the A/B scripts route as the row does.
+ */
+export function personaRouting(weights: Record<'persona' | 'spare', number> = realSplit('persona', 'spare')) {
+  const covered = { countries: ['DE', 'FR', 'GB'] }
+  return {
+    coverage: { persona: covered, spare: covered },
+    rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
+    split: { weights },
+    fallback: ['spare'],
+  }
+}
+
+/**
  * How the sticky split assigned `subjectReferences` (read back from the store's split assignments, untimed):
  * the count per provider, and how many have no assignment. Shows in the row's notes that the routed side
  * really split its subjects.
@@ -249,12 +265,7 @@ export async function runRoutingOverhead(options: RoutingOverheadOptions = {}): 
         spare: createBenchPersona(personaContext, personaSettings),
       },
       env: {},
-      routing: {
-        coverage: { persona: { countries: ['DE', 'FR', 'GB'] }, spare: { countries: ['DE', 'FR', 'GB'] } },
-        rules: [{ name: 'brazil', when: { countries: ['BR'] }, providers: ['spare'] }],
-        split: { weights: realSplit('persona', 'spare') },
-        fallback: ['spare'],
-      },
+      routing: personaRouting(),
     })
   const personaRouted = createPersonaRouted()
   const personaPlain = createKyc({
