@@ -7,7 +7,6 @@ import type {
 } from '../adapter.js'
 import type { EnforcedKycAdapter } from '../capabilities.js'
 import { KycInvalidRequestError, KycOutsideCoverageError } from '../errors.js'
-import { lazy } from '../lazy.js'
 import { isCountryCode } from '../model/country.js'
 import { DocumentTypeSchema } from '../model/credential.js'
 import type { Verification } from '../model/verification.js'
@@ -24,7 +23,13 @@ import {
   routedIdempotencyNamespace,
 } from './idempotency.js'
 import type { ParsedRoutingConfig, ProviderCoverage } from './routing-config.js'
-import { maxRecordedDocumentTypes, RoutingLabelSchema, type RoutingRecord } from './routing-record.js'
+import {
+  isKnownDocumentType,
+  isRecordableDocumentTypes,
+  maxRecordedDocumentTypes,
+  RoutingLabelSchema,
+  type RoutingRecord,
+} from './routing-record.js'
 import { matchRule } from './rules.js'
 import { createShadowRunner, type ShadowContext, type ShadowRunner } from './shadow.js'
 import { type SplitPlan, splitAssignmentNamespace, splitPlanFor } from './split.js'
@@ -493,17 +498,6 @@ function coveredBy(plan: RoutePlan, request: RoutingRequest): Coverage {
   return answer
 }
 
-const knownDocumentTypes = lazy(() => new Set<unknown>(DocumentTypeSchema.options))
-
-/** Whether the routing record accepts `value` as its `documentTypes`: an array of at most `maxRecordedDocumentTypes` known types. */
-function isRecordableDocumentTypes(value: unknown): boolean {
-  if (!Array.isArray(value) || value.length > maxRecordedDocumentTypes) return false
-  for (let index = 0; index < value.length; index++) {
-    if (!knownDocumentTypes().has(value[index])) return false
-  }
-  return true
-}
-
 /**
  * The request's shape (country, channel, document types) as a cache key, or `undefined` when it is not
  * made of the closed lists' values. Only such shapes are remembered: a long list (repeats), or any odd
@@ -515,7 +509,7 @@ function shapeOf(request: RoutingRequest): string | undefined {
   if (channel !== undefined && channel !== 'hosted' && channel !== 'api') return undefined
   if (documentTypes === undefined) return `${request.country ?? ''}|${channel ?? ''}|`
   if (!Array.isArray(documentTypes) || documentTypes.length > 6) return undefined
-  for (const type of documentTypes) if (!knownDocumentTypes().has(type)) return undefined
+  for (const type of documentTypes) if (!isKnownDocumentType(type)) return undefined
   return `${request.country ?? ''}|${channel ?? ''}|${documentTypes.join(',')}`
 }
 

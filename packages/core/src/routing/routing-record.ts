@@ -1,5 +1,5 @@
 import { z } from '#zod'
-import { lazySchema, resolveSchema } from '../lazy.js'
+import { lazy, lazySchema, resolveSchema } from '../lazy.js'
 import { CountryCodeSchema, DocumentTypeSchema } from '../model/credential.js'
 
 /** A caller-supplied label: letters, digits and `_ . : -`, at most 64 characters. Never personal data. */
@@ -64,6 +64,23 @@ export type RoutingAttemptResult = z.infer<typeof RoutingAttemptResultSchema>
 
 /** The most document types a routing record holds; a routed create with more is refused before any request. */
 export const maxRecordedDocumentTypes = 10
+
+const knownDocumentTypes = lazy(() => new Set<unknown>(DocumentTypeSchema.options))
+
+/** Whether `value` is a known document type (`DocumentTypeSchema`). Internal to core. */
+export function isKnownDocumentType(value: unknown): boolean {
+  return knownDocumentTypes().has(value)
+}
+
+/**
+ * Whether the routing record accepts `value` as its `documentTypes`: an array of at most
+ * {@link maxRecordedDocumentTypes} known document types. Internal to core.
+ */
+export function isRecordableDocumentTypes(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length > maxRecordedDocumentTypes) return false
+  for (let index = 0; index < value.length; index++) if (!isKnownDocumentType(value[index])) return false
+  return true
+}
 
 /**
  * The routing part of an audit entry (`action: 'routing'`): how the provider was chosen, every

@@ -1,11 +1,10 @@
 import { lazy } from '../lazy.js'
-import { DocumentTypeSchema } from '../model/credential.js'
 import { VerificationStatusSchema } from '../model/status.js'
 import type { Verification } from '../model/verification.js'
 import { type AuditEntryInput, type AuditState, fitsAuditIdentifier } from '../store/audit-entry.js'
 import type { JsonValue, KycStore } from '../store/types.js'
 import { markParsed, plainVerification } from '../store/validate.js'
-import type { RoutingRecord } from './routing-record.js'
+import { isRecordableDocumentTypes, type RoutingRecord } from './routing-record.js'
 import { type SplitPlan, splitAssignmentWrite } from './split.js'
 
 /** What {@link storeRoutedVerification} writes. */
@@ -134,7 +133,6 @@ function stateOf(verification: Verification): AuditState {
 const maxProviderName = 100
 const maxRecordedVerificationId = 200
 const maxListed = 20
-const knownDocumentTypes = lazy(() => new Set<string>(DocumentTypeSchema.options))
 
 function isName(value: unknown, maxLength: number): boolean {
   return typeof value === 'string' && value.length > 0 && value.length <= maxLength
@@ -157,6 +155,5 @@ function fitsRoutingRecordLimits(routing: RoutingRecord): boolean {
   ) {
     return false
   }
-  const types = routing.documentTypes
-  return types === undefined || (types.length <= 10 && types.every((type) => knownDocumentTypes().has(type)))
+  return routing.documentTypes === undefined || isRecordableDocumentTypes(routing.documentTypes)
 }
