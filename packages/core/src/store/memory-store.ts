@@ -361,14 +361,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   ): Promise<Result> => {
     // The caller's signal is the only way a memory transaction is abandoned.
     const transactionSignal = signal ?? neverAborted
-    // Staged writes, each collection made when first used: most transactions stage one or two kinds.
-    let stagedVerifications: Map<string, StoredVerification> | undefined
-    let stagedAudit: AuditEntry[] | undefined
-    let stagedAuditAtCommit: ParsedAuditEntryInput[] | undefined
-    /** Staged key-value writes by composite key; `null` for a delete. */
-    let stagedValues: Map<string, StoredValue | null> | undefined
-    let stagedClaims: InboxClaim[] | undefined
-    let stagedAbsent: Set<string> | undefined
+    const stagedVerifications = new Map<string, StoredVerification>()
+    const stagedAudit: AuditEntry[] = []
+    const stagedAuditAtCommit: ParsedAuditEntryInput[] = []
+    const stagedValues = new Map<string, StoredValue | null>()
+    const stagedClaims: InboxClaim[] = []
+    const stagedAbsent = new Set<string>()
     let open = true
     const ensureOpen = () => {
       if (!open)
@@ -377,50 +375,38 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         })
     }
     const readVerification = (key: string): Verification | undefined => {
-      const kept = stagedVerifications?.get(key) ?? verifications.get(key)
+      const kept = stagedVerifications.get(key) ?? verifications.get(key)
       return kept === undefined ? undefined : toVerification(kept)
     }
-    /** The value this transaction sees at `key`: its own staged write (`null`: deleted), else the committed one. */
-    const readValue = (key: string): StoredValue | null | undefined => {
-      const staged = stagedValues?.get(key)
-      return staged === undefined ? values.get(key) : staged
-    }
-    const stageValue = (key: string, stored: StoredValue | null) => {
-      stagedValues ??= new Map()
-      stagedValues.set(key, stored)
-    }
+    const readValue = (key: string) =>
+      stagedValues.has(key) ? (stagedValues.get(key) ?? undefined) : values.get(key)
 
     const keyValue: KeyValueStore = {
       async get(namespace, key) {
         ensureOpen()
         parseKeyValueName(namespace, key)
-        return liveValue(readValue(compositeKey(namespace, key)) ?? undefined)
+        return liveValue(readValue(compositeKey(namespace, key)))
       },
       async set(namespace, key, value, setOptions) {
         ensureOpen()
         const text = parseKeyValueWrite(namespace, key, value, setOptions)
-        stageValue(compositeKey(namespace, key), toStored(text, setOptions?.ttlMs))
+        stagedValues.set(compositeKey(namespace, key), toStored(text, setOptions?.ttlMs))
       },
       async setIfAbsent(namespace, key, value, setOptions) {
         ensureOpen()
         const text = parseKeyValueWrite(namespace, key, value, setOptions)
-        const stagedKey = compositeKey(namespace, key)
-        const staged = stagedValues?.get(stagedKey)
-        const existing = liveValue(staged === undefined ? values.get(stagedKey) : (staged ?? undefined))
+        const existing = liveValue(readValue(compositeKey(namespace, key)))
         if (existing !== undefined) return existing
-        // Absent from the committed values (nothing staged here yet): re-checked at commit, since
-        // writes outside may land meanwhile.
-        if (staged === undefined) {
-          stagedAbsent ??= new Set()
-          stagedAbsent.add(stagedKey)
-        }
-        stageValue(stagedKey, toStored(text, setOptions?.ttlMs))
+        const stagedKey = compositeKey(namespace, key)
+        // Absent from the committed values: re-checked at commit, since writes outside may land meanwhile.
+        if (!stagedValues.has(stagedKey)) stagedAbsent.add(stagedKey)
+        stagedValues.set(stagedKey, toStored(text, setOptions?.ttlMs))
         return JSON.parse(text) as JsonValue
       },
       async delete(namespace, key) {
         ensureOpen()
         parseKeyValueName(namespace, key)
-        stageValue(compositeKey(namespace, key), null)
+        stagedValues.set(compositeKey(namespace, key), null)
       },
     }
 
@@ -440,10 +426,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const verification = applyVerificationUpdate(previous, parsed)
         const applied = verification !== previous
         // Kept as text: changing `update`, `previous` or `verification` later changes nothing stored.
-        if (applied) {
-          stagedVerifications ??= new Map()
-          stagedVerifications.set(key, toStoredVerification(verification))
-        }
+        if (applied) stagedVerifications.set(key, toStoredVerification(verification))
         return { previous, verification, applied }
       },
       async appendAudit(entry) {
@@ -451,7 +434,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const input = parseAuditEntryInput(entry)
         // The entry is returned with its hash: the committed head's hash must be known.
         finalizeAudit()
-        stagedAudit ??= []
         const last = stagedAudit.at(-1) ?? auditHead() ?? auditStart
         if (auditChains === 1) {
           // Frozen now: the caller holds it while it is staged, and it is kept as it is at commit.
@@ -476,65 +458,50 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       appendAuditAtCommit(entry) {
         ensureOpen()
         // Validated now (nothing staged when invalid); placed at commit, hashed when the log is read.
-        const input = parseAuditEntryInput(entry)
-        stagedAuditAtCommit ??= []
-        stagedAuditAtCommit.push(input)
+        stagedAuditAtCommit.push(parseAuditEntryInput(entry))
       },
       async completeClaim(claim) {
         ensureOpen()
         if (!claimHeld(claim)) throw claimLost(claim)
-        stagedClaims ??= []
         stagedClaims.push(claim)
       },
     }
 
     const commit = () => {
       // Synchronous from the checks to the last write: nothing can interleave in one JavaScript thread.
-      if (stagedClaims !== undefined) {
-        for (const claim of stagedClaims) if (!claimHeld(claim)) throw claimLost(claim)
-      }
-      if (stagedAbsent !== undefined) {
-        for (const key of stagedAbsent) {
-          if (liveValue(values.get(key)) !== undefined) {
-            throw new KycStoreConflictError({
-              message:
-                'A value this transaction set only if absent was set meanwhile outside it; the transaction was rolled back.',
-            })
-          }
+      for (const claim of stagedClaims) if (!claimHeld(claim)) throw claimLost(claim)
+      for (const key of stagedAbsent) {
+        if (liveValue(values.get(key)) !== undefined) {
+          throw new KycStoreConflictError({
+            message:
+              'A value this transaction set only if absent was set meanwhile outside it; the transaction was rolled back.',
+          })
         }
       }
       const time = now()
-      if (stagedClaims !== undefined) {
-        for (const claim of stagedClaims) {
-          touch(
-            inbox,
-            compositeKey(claim.provider, claim.eventId),
-            { token: undefined, leaseExpiresAt: 0, completedUntil: time + ttlMs },
-            maxEntries,
-          )
-        }
+      for (const claim of stagedClaims) {
+        touch(
+          inbox,
+          compositeKey(claim.provider, claim.eventId),
+          { token: undefined, leaseExpiresAt: 0, completedUntil: time + ttlMs },
+          maxEntries,
+        )
       }
-      if (stagedVerifications !== undefined) {
-        for (const [key, staged] of stagedVerifications) {
-          staged.storedAt = time
-          touch(verifications, key, staged, maxEntries)
-        }
+      for (const [key, staged] of stagedVerifications) {
+        staged.storedAt = time
+        touch(verifications, key, staged, maxEntries)
       }
-      if (stagedValues !== undefined) {
-        for (const [key, stored] of stagedValues) {
-          if (stored === null) values.delete(key)
-          else touch(values, key, stored, maxEntries)
-        }
+      for (const [key, stored] of stagedValues) {
+        if (stored === null) values.delete(key)
+        else touch(values, key, stored, maxEntries)
       }
       // `appendAudit` hashed everything pending before its staged entries were built on the head.
-      if (stagedAudit !== undefined) for (const entry of stagedAudit) keepAudit(entry)
-      if (stagedAuditAtCommit !== undefined) {
-        for (const input of stagedAuditAtCommit) {
-          pendingAudit.push(input)
-          pendingRecordedAt.push(time)
-        }
-        if (audit.length - auditFirst + pendingAudit.length > maxAuditEntries) finalizeAudit()
+      for (const entry of stagedAudit) keepAudit(entry)
+      for (const input of stagedAuditAtCommit) {
+        pendingAudit.push(input)
+        pendingRecordedAt.push(time)
       }
+      if (audit.length - auditFirst + pendingAudit.length > maxAuditEntries) finalizeAudit()
     }
 
     try {

@@ -316,19 +316,7 @@ function isJsonValue(value: unknown, depth: number): value is JsonValue {
   if (depth > 64) return false
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return true
   if (typeof value === 'number') return Number.isFinite(value)
-  if (Array.isArray(value)) {
-    // As `every` did: holes are skipped (`JSON.stringify` writes them as null).
-    for (let index = 0; index < value.length; index += 1) {
-      if (index in value && !isJsonValue(value[index], depth + 1)) return false
-    }
-    return true
-  }
+  if (Array.isArray(value)) return value.every((item) => isJsonValue(item, depth + 1))
   if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false
-  // Own enumerable values, as `JSON.stringify` writes them, walked without an array of them.
-  for (const key in value) {
-    if (Object.hasOwn(value, key) && !isJsonValue((value as Record<string, unknown>)[key], depth + 1)) {
-      return false
-    }
-  }
-  return true
+  return Object.values(value).every((item) => isJsonValue(item, depth + 1))
 }
